@@ -1,0 +1,1 @@
+//! Files in and out: items, labels and ratings in; golden sets out.

@@ -1,0 +1,37 @@
+//! Domain types and their validation: items, rubrics, label values, batches.
+//! Plain data, no I/O.
+
+pub mod batch;
+pub mod item;
+pub mod label;
+pub mod rubric;
+pub mod text;
+
+pub use item::Item;
+pub use label::LabelValue;
+pub use rubric::{Choice, Condition, Criterion, Kind, Rubric, RubricError};
+
+use sha2::{Digest, Sha256};
+
+/// Lower-case hex SHA-256 of `bytes`: the one hash used for item content, rubric versions
+/// and exported files.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sha256_of_abc_matches_fips_180_2_example() {
+        // FIPS 180-2, Appendix B.1: SHA-256("abc").
+        assert_eq!(
+            super::sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

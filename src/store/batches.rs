@@ -1,0 +1,215 @@
+//! Batches: items under one rubric, dealt to raters in a seeded order.
+
+use rusqlite::params;
+
+use super::{Store, StoreError, Tx, now_ms, optional};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub id: i64,
+    pub name: String,
+    pub rubric_id: i64,
+    pub dataset: Option<String>,
+    pub overlap: i64,
+    pub seed: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BatchSummary {
+    pub name: String,
+    pub rubric: String,
+    pub rubric_version: u32,
+    pub dataset: Option<String>,
+    pub overlap: i64,
+    pub seed: i64,
+    pub items: i64,
+    /// (rater, items assigned, items confirmed), by rater.
+    pub raters: Vec<(String, i64, i64)>,
+}
+
+/// One item in a rater's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub item_id: i64,
+    pub external_id: String,
+    pub done: bool,
+}
+
+impl Tx<'_> {
+    /// Creates a batch. `items` are store ids in the order raters will see them;
+    /// `assignments[p]` lists the raters of `items[p]`.
+    pub fn create_batch(
+        &self,
+        name: &str,
+        rubric_id: i64,
+        dataset: Option<&str>,
+        overlap: i64,
+        seed: i64,
+        items: &[i64],
+        assignments: &[Vec<&str>],
+    ) -> Result<i64, StoreError> {
+        let exists: Option<i64> = optional(self.tx.query_row(
+            "SELECT id FROM batches WHERE name = ?1",
+            [name],
+            |row| row.get(0),
+        ))?;
+        if exists.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "batch `{name}` already exists; pick another name"
+            )));
+        }
+        self.tx.execute(
+            "INSERT INTO batches (name, rubric_id, dataset, overlap, seed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![name, rubric_id, dataset, overlap, seed, now_ms()],
+        )?;
+        let batch_id = self.tx.last_insert_rowid();
+        let mut add_item = self.tx.prepare_cached(
+            "INSERT INTO batch_items (batch_id, item_id, position) VALUES (?1, ?2, ?3)",
+        )?;
+        let mut assign = self.tx.prepare_cached(
+            "INSERT INTO assignments (batch_id, rater, position, item_id) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (position, (item_id, raters)) in items.iter().zip(assignments).enumerate() {
+            add_item.execute(params![batch_id, item_id, position as i64])?;
+            for rater in raters {
+                assign.execute(params![batch_id, rater, position as i64, item_id])?;
+            }
+        }
+        Ok(batch_id)
+    }
+
+    /// Marks `item` done for `rater` in `batch`.
+    pub fn confirm_item(
+        &self,
+        batch_id: i64,
+        item_id: i64,
+        rater: &str,
+        duration_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, duration_ms, created_at)
+                 VALUES (?1, ?2, ?3, 'confirm', ?4, ?5)",
+            )?
+            .execute(params![batch_id, item_id, rater, duration_ms, now_ms()])?;
+        Ok(())
+    }
+
+    /// Marks `item` done for `rater` in every batch under rubric `rubric_name` that
+    /// assigns it to them and has not seen it confirmed: labels made elsewhere count as
+    /// that rater's work. Returns how many batches were updated.
+    pub fn confirm_where_assigned(
+        &self,
+        item_id: i64,
+        rater: &str,
+        rubric_name: &str,
+    ) -> Result<usize, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
+                 SELECT a.batch_id, a.item_id, a.rater, 'confirm', ?4
+                 FROM assignments a
+                 JOIN batches b ON b.id = a.batch_id
+                 JOIN rubrics r ON r.id = b.rubric_id
+                 WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3
+                   AND NOT EXISTS (SELECT 1 FROM item_events e WHERE e.batch_id = a.batch_id
+                                   AND e.item_id = a.item_id AND e.rater = a.rater AND e.action = 'confirm')",
+            )?
+            .execute(params![item_id, rater, rubric_name, now_ms()])?)
+    }
+}
+
+impl Store {
+    pub fn batch(&self, name: &str) -> Result<Option<Batch>, StoreError> {
+        optional(self.conn.query_row(
+            "SELECT id, name, rubric_id, dataset, overlap, seed FROM batches WHERE name = ?1",
+            [name],
+            |row| {
+                Ok(Batch {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    rubric_id: row.get(2)?,
+                    dataset: row.get(3)?,
+                    overlap: row.get(4)?,
+                    seed: row.get(5)?,
+                })
+            },
+        ))
+    }
+
+    /// Names of batches that assign items to `rater` (all batches when `None`), by name.
+    pub fn batch_names(&self, rater: Option<&str>) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT name FROM batches b WHERE ?1 IS NULL
+                OR EXISTS (SELECT 1 FROM assignments a WHERE a.batch_id = b.id AND a.rater = ?1)
+             ORDER BY name",
+        )?;
+        let names = statement
+            .query_map([rater], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(names)
+    }
+
+    pub fn batch_summaries(&self) -> Result<Vec<BatchSummary>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT b.id, b.name, r.name, r.version, b.dataset, b.overlap, b.seed,
+                    (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id)
+             FROM batches b JOIN rubrics r ON r.id = b.rubric_id ORDER BY b.name",
+        )?;
+        let rows: Vec<(i64, BatchSummary)> = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    BatchSummary {
+                        name: row.get(1)?,
+                        rubric: row.get(2)?,
+                        rubric_version: row.get(3)?,
+                        dataset: row.get(4)?,
+                        overlap: row.get(5)?,
+                        seed: row.get(6)?,
+                        items: row.get(7)?,
+                        raters: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut per_rater = self.conn.prepare(
+            "SELECT a.rater, count(*),
+                    count(DISTINCT e.item_id)
+             FROM assignments a
+             LEFT JOIN item_events e ON e.batch_id = a.batch_id AND e.item_id = a.item_id
+                                    AND e.rater = a.rater AND e.action = 'confirm'
+             WHERE a.batch_id = ?1 GROUP BY a.rater ORDER BY a.rater",
+        )?;
+        rows.into_iter()
+            .map(|(id, mut summary)| {
+                summary.raters = per_rater
+                    .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                    .collect::<Result<_, _>>()?;
+                Ok(summary)
+            })
+            .collect()
+    }
+
+    /// The items of `batch` assigned to `rater`, in their order, with whether each is done.
+    pub fn queue(&self, batch_id: i64, rater: &str) -> Result<Vec<QueueEntry>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.item_id, i.external_id,
+                    EXISTS (SELECT 1 FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
+                            AND e.rater = a.rater AND e.action = 'confirm')
+             FROM assignments a JOIN items i ON i.id = a.item_id
+             WHERE a.batch_id = ?1 AND a.rater = ?2 ORDER BY a.position",
+        )?;
+        let entries = statement
+            .query_map(params![batch_id, rater], |row| {
+                Ok(QueueEntry {
+                    item_id: row.get(0)?,
+                    external_id: row.get(1)?,
+                    done: row.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(entries)
+    }
+}

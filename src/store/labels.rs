@@ -1,0 +1,196 @@
+//! Label events (append-only) and adjudications, and the current labels they add up to.
+
+use rusqlite::params;
+use serde_json::Value;
+
+use super::{Store, StoreError, Tx, now_ms, optional, parse_json};
+
+/// One label decision to record.
+#[derive(Debug, Clone)]
+pub struct NewLabel<'a> {
+    pub item_id: i64,
+    pub rater: &'a str,
+    pub criterion: &'a str,
+    /// `None` retracts the rater's label for this criterion.
+    pub value: Option<&'a Value>,
+    pub comment: Option<&'a str>,
+    pub rubric_id: i64,
+    pub batch_id: Option<i64>,
+    pub duration_ms: Option<i64>,
+    /// `label` for the label screen, `import:FILE:LINE` for imported labels.
+    pub source: &'a str,
+}
+
+/// Which labels a report or an export reads: those made under rubric `rubric` (any
+/// version), on the items of one batch or on every item.
+#[derive(Debug, Clone, Copy)]
+pub struct LabelScope<'a> {
+    pub rubric: &'a str,
+    pub batch_id: Option<i64>,
+}
+
+/// The latest, unretracted value of one rater for one item and criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentLabel {
+    pub item_id: i64,
+    pub item: String,
+    pub rater: String,
+    pub criterion: String,
+    pub value: Value,
+}
+
+impl Tx<'_> {
+    /// Appends a label event unless it would change nothing (same value and comment as
+    /// the rater's current label, or retracting a label that does not exist). Returns
+    /// whether an event was written.
+    pub fn record_label(&self, label: &NewLabel) -> Result<bool, StoreError> {
+        let value = label.value.map(Value::to_string);
+        let current: Option<(Option<String>, Option<String>)> = optional(
+            self.tx
+                .prepare_cached(
+                    "SELECT e.value, e.comment FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+                     WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
+                       AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
+                     ORDER BY e.id DESC LIMIT 1",
+                )?
+                .query_row(params![label.item_id, label.rater, label.criterion, label.rubric_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                }),
+        )?;
+        let unchanged = match &current {
+            Some((current_value, current_comment)) => {
+                *current_value == value
+                    && (value.is_none() || current_comment.as_deref() == label.comment)
+            }
+            None => value.is_none(),
+        };
+        if unchanged {
+            return Ok(false);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
+                                           duration_ms, created_at, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                label.item_id,
+                label.rater,
+                label.criterion,
+                value,
+                label.comment,
+                label.rubric_id,
+                label.batch_id,
+                label.duration_ms,
+                now_ms(),
+                label.source
+            ])?;
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// Current labels in `scope`, ordered by item external id, criterion, rater.
+    pub fn current_labels(&self, scope: LabelScope) -> Result<Vec<CurrentLabel>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT item_id, external_id, rater, criterion, value FROM (
+                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, max(e.id)
+                 FROM label_events e
+                 JOIN rubrics r ON r.id = e.rubric_id
+                 JOIN items i ON i.id = e.item_id
+                 WHERE r.name = ?1
+                   AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2))
+                 GROUP BY e.item_id, e.rater, e.criterion)
+             WHERE value IS NOT NULL
+             ORDER BY external_id, criterion, rater",
+        )?;
+        let rows: Vec<(i64, String, String, String, String)> = statement
+            .query_map(params![scope.rubric, scope.batch_id], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(item_id, item, rater, criterion, value)| {
+                Ok(CurrentLabel {
+                    item_id,
+                    item,
+                    rater,
+                    criterion,
+                    value: parse_json("label_events.value", &value)?,
+                })
+            })
+            .collect()
+    }
+
+    /// One rater's current values for one item under rubric `rubric`, by criterion.
+    pub fn rater_values(
+        &self,
+        item_id: i64,
+        rater: &str,
+        rubric: &str,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT criterion, value FROM (
+                 SELECT e.criterion, e.value, max(e.id)
+                 FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+                 WHERE e.item_id = ?1 AND e.rater = ?2 AND r.name = ?3
+                 GROUP BY e.criterion)
+             WHERE value IS NOT NULL ORDER BY criterion",
+        )?;
+        let rows: Vec<(String, String)> = statement
+            .query_map(params![item_id, rater, rubric], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(criterion, value)| Ok((criterion, parse_json("label_events.value", &value)?)))
+            .collect()
+    }
+
+    /// Latest adjudicated values in `scope`, as (item id, criterion, value).
+    pub fn adjudications(
+        &self,
+        scope: LabelScope,
+    ) -> Result<Vec<(i64, String, Value)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT item_id, criterion, value FROM (
+                 SELECT a.item_id, a.criterion, a.value, max(a.id)
+                 FROM adjudications a JOIN rubrics r ON r.id = a.rubric_id
+                 WHERE r.name = ?1
+                   AND (?2 IS NULL OR a.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2))
+                 GROUP BY a.item_id, a.criterion)
+             WHERE value IS NOT NULL ORDER BY item_id, criterion",
+        )?;
+        let rows: Vec<(i64, String, String)> = statement
+            .query_map(params![scope.rubric, scope.batch_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(item_id, criterion, value)| {
+                Ok((
+                    item_id,
+                    criterion,
+                    parse_json("adjudications.value", &value)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The id of the newest label event in `scope`: where an export's data ends.
+    pub fn last_label_event(&self, scope: LabelScope) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(e.id) FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+             WHERE r.name = ?1
+               AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2))",
+            params![scope.rubric, scope.batch_id],
+            |row| row.get(0),
+        )?)
+    }
+}
