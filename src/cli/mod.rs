@@ -1,1 +1,273 @@
-//! cli
+//! The command line: clap definitions and one function per subcommand, wiring the
+//! other layers together. Only `label` and `demo` take over the terminal.
+
+mod commands;
+mod paths;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::io::export::Consensus;
+use crate::report::agreement::Bootstrap;
+use crate::stats::Level;
+use crate::store::OnConflict;
+
+#[derive(Debug, Parser)]
+#[command(name = "tally", version, about = "Label model outputs, measure agreement, export golden sets", long_about = None)]
+pub struct Cli {
+    /// The store (a SQLite file). Default: $TALLY_DB, else ./tally.db if present, else
+    /// tally.db in the user data folder.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Try tally on the bundled sample data: a throwaway store, straight into labeling.
+    Demo {
+        /// Build the demo store and print where it is, without opening the label screen.
+        #[arg(long)]
+        no_label: bool,
+    },
+    /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
+    Init,
+    /// Import items from a JSONL or CSV file.
+    Import {
+        file: PathBuf,
+        /// Dataset name (default: the file name without extension).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Read item field FIELD from column COLUMN, e.g. --map output=completion.
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        /// When an id exists with different content.
+        #[arg(long, value_enum, default_value_t = ConflictArg::Error)]
+        on_conflict: ConflictArg,
+    },
+    /// Check, add and list rubrics.
+    #[command(subcommand)]
+    Rubric(RubricCommand),
+    /// Create and list batches.
+    #[command(subcommand)]
+    Batch(BatchCommand),
+    /// Import labels made elsewhere.
+    #[command(subcommand)]
+    Labels(LabelsCommand),
+    /// Label items (the label screen).
+    Label {
+        #[arg(long)]
+        batch: Option<String>,
+        /// Who is labeling (default: your login name).
+        #[arg(long)]
+        rater: Option<String>,
+    },
+    /// Reports over the store.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Krippendorff's alpha of a ratings CSV, without a store: wide (unit column, then
+    /// one column per rater) or long (header unit,rater,value).
+    Agreement {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        level: Option<LevelArg>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// Export the golden set (JSONL) and its manifest.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long)]
+        rubric: Option<String>,
+        #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
+        consensus: ConsensusArg,
+    },
+    /// What the store holds.
+    Status {
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RubricCommand {
+    /// Validate a rubric file.
+    Check { file: PathBuf },
+    /// Validate and store a rubric (a new version when its content changed).
+    Add { file: PathBuf },
+    /// List stored rubric versions.
+    List {
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Deal items to raters, each item to --overlap of them, in a seeded order.
+    Create {
+        name: String,
+        #[arg(long)]
+        rubric: String,
+        /// Only items of this dataset (default: all items).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Comma-separated rater names.
+        #[arg(long, value_delimiter = ',', required = true)]
+        raters: Vec<String>,
+        /// How many raters label each item.
+        #[arg(long, default_value_t = 1)]
+        overlap: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// List batches with each rater's progress.
+    List {
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabelsCommand {
+    /// Import labels from CSV or JSONL with fields item, rater, criterion, value[, comment].
+    Import {
+        file: PathBuf,
+        /// The rubric the labels follow (default: the only rubric in the store).
+        #[arg(long)]
+        rubric: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Krippendorff's alpha per criterion, with bootstrap confidence intervals.
+    Agreement {
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long)]
+        rubric: Option<String>,
+        /// Override the level of measurement the criterion kinds imply.
+        #[arg(long, value_enum)]
+        level: Option<LevelArg>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Bootstrap replicates for the confidence interval (0 for none).
+    #[arg(long, default_value_t = 1000)]
+    pub replicates: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Confidence level of the interval.
+    #[arg(long, default_value_t = 0.95)]
+    pub ci: f64,
+}
+
+impl BootstrapArgs {
+    fn settings(&self) -> anyhow::Result<Bootstrap> {
+        anyhow::ensure!(
+            self.ci > 0.0 && self.ci < 1.0,
+            "--ci must be between 0 and 1, not {}",
+            self.ci
+        );
+        Ok(Bootstrap {
+            replicates: self.replicates,
+            seed: self.seed,
+            confidence: self.ci,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Nominal,
+    Ordinal,
+    Interval,
+    Ratio,
+}
+
+impl From<LevelArg> for Level {
+    fn from(level: LevelArg) -> Level {
+        match level {
+            LevelArg::Nominal => Level::Nominal,
+            LevelArg::Ordinal => Level::Ordinal,
+            LevelArg::Interval => Level::Interval,
+            LevelArg::Ratio => Level::Ratio,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConflictArg {
+    Error,
+    Skip,
+    Update,
+}
+
+impl From<ConflictArg> for OnConflict {
+    fn from(arg: ConflictArg) -> OnConflict {
+        match arg {
+            ConflictArg::Error => OnConflict::Error,
+            ConflictArg::Skip => OnConflict::Skip,
+            ConflictArg::Update => OnConflict::Update,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsensusArg {
+    Majority,
+    Median,
+}
+
+impl From<ConsensusArg> for Consensus {
+    fn from(arg: ConsensusArg) -> Consensus {
+        match arg {
+            ConsensusArg::Majority => Consensus::Majority,
+            ConsensusArg::Median => Consensus::Median,
+        }
+    }
+}
+
+/// Runs tally with the process's arguments; prints errors with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tally: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `tally export ... | head` closing the pipe early is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

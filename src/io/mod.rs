@@ -1,1 +1,86 @@
-//! Files in and out: items, labels and ratings in; golden sets out.
+//! Files in and out: items, labels and ratings in; golden sets out. Every error a user
+//! can act on names the file, the line and the field.
+
+pub mod export;
+pub mod items;
+pub mod labels;
+mod lines;
+pub mod ratings;
+pub mod sample_data;
+
+use std::path::Path;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad content: `location` is `FILE:LINE` (or `FILE` when no line applies).
+    #[error("{location}: {message}")]
+    Input { location: String, message: String },
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    pub fn at(origin: &str, line: Option<u64>, message: impl Into<String>) -> Error {
+        let location = match line {
+            Some(line) => format!("{origin}:{line}"),
+            None => origin.to_string(),
+        };
+        Error::Input {
+            location,
+            message: message.into(),
+        }
+    }
+
+    pub fn file(path: &Path, source: std::io::Error) -> Error {
+        Error::File {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// The two tabular formats tally reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// From the extension (`.jsonl`, `.ndjson`, `.json`, `.csv`), else from the first
+    /// byte that is not whitespace: `{` means JSONL.
+    pub fn detect(path: &Path, first_bytes: &[u8]) -> Format {
+        match path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
+            Some("csv") => Format::Csv,
+            _ => match first_bytes.iter().find(|byte| !byte.is_ascii_whitespace()) {
+                Some(b'{') => Format::Jsonl,
+                _ => Format::Csv,
+            },
+        }
+    }
+}
+
+/// Opens `path` for streaming, with the format it is in.
+pub fn open(path: &Path) -> Result<(std::io::BufReader<std::fs::File>, Format), Error> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|err| Error::file(path, err))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let format = Format::detect(
+        path,
+        reader.fill_buf().map_err(|err| Error::file(path, err))?,
+    );
+    Ok((reader, format))
+}

@@ -1,1 +1,18 @@
-//! report
+//! Reports: statistics over store data, as tables for people and JSON for scripts.
+
+pub mod agreement;
+pub mod status;
+pub mod table;
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+}
+
+/// A figure with three decimals, or a dash when there is none.
+pub fn figure(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_string(), |value| format!("{value:.3}"))
+}

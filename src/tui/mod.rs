@@ -1,1 +1,11 @@
-//! tui
+//! The terminal screens. Each screen is plain state plus `update(Action) -> Vec<Effect>`
+//! and a read-only `render`; the event loop performs effects against the store, so
+//! screens are tested by feeding actions, with no terminal and no database.
+
+pub mod label;
+pub mod terminal;
+pub mod theme;
+
+/// Smallest terminal the screens lay out in; below it they say so instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;

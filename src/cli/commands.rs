@@ -1,0 +1,619 @@
+//! One function per subcommand.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use super::paths::{init_path, login_name, store_path};
+use super::{BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, RubricCommand};
+use crate::io::export::{ExportRequest, export};
+use crate::io::items::ImportOptions;
+use crate::io::{Format, sample_data};
+use crate::model::Rubric;
+use crate::model::batch::plan;
+use crate::report::agreement::{self, Bootstrap};
+use crate::report::status::status;
+use crate::report::table::Table;
+use crate::store::{Batch, Store, StoredRubric};
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = cli.db.as_deref();
+    match cli.command {
+        Command::Demo { no_label } => demo(no_label),
+        Command::Init => init(db),
+        Command::Import {
+            file,
+            dataset,
+            map,
+            on_conflict,
+        } => {
+            let options = ImportOptions {
+                dataset,
+                map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
+                on_conflict: on_conflict.into(),
+            };
+            import(db, &file, &options)
+        }
+        Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
+        Command::Rubric(RubricCommand::Add { file }) => rubric_add(db, &file),
+        Command::Rubric(RubricCommand::List { format }) => rubric_list(db, format),
+        Command::Batch(BatchCommand::Create {
+            name,
+            rubric,
+            dataset,
+            raters,
+            overlap,
+            seed,
+        }) => batch_create(
+            db,
+            &name,
+            &rubric,
+            dataset.as_deref(),
+            &raters,
+            overlap,
+            seed,
+        ),
+        Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
+        Command::Labels(LabelsCommand::Import { file, rubric }) => {
+            labels_import(db, &file, rubric.as_deref())
+        }
+        Command::Label { batch, rater } => label(db, batch.as_deref(), rater),
+        Command::Report(ReportCommand::Agreement {
+            batch,
+            rubric,
+            level,
+            bootstrap,
+            format,
+        }) => report_agreement(
+            db,
+            batch.as_deref(),
+            rubric.as_deref(),
+            level.map(Into::into),
+            bootstrap.settings()?,
+            format,
+        ),
+        Command::Agreement {
+            file,
+            level,
+            bootstrap,
+            format,
+        } => agreement_file(&file, level.map(Into::into), bootstrap.settings()?, format),
+        Command::Export {
+            out,
+            batch,
+            rubric,
+            consensus,
+        } => export_golden(
+            db,
+            &out,
+            batch.as_deref(),
+            rubric.as_deref(),
+            consensus.into(),
+        ),
+        Command::Status { format } => status_command(db, format),
+    }
+}
+
+fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
+    let path = store_path(db)?;
+    Ok(Store::open(&path)?)
+}
+
+fn print(text: &str) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<ExitCode> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    print(&text)
+}
+
+fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let path = init_path(db);
+    let existed = path.exists();
+    let store = Store::open(&path)?;
+    let verb = if existed {
+        "store already exists"
+    } else {
+        "created store"
+    };
+    print(&format!(
+        "{verb}: {} (schema {})\n",
+        path.display(),
+        store.schema_version()?
+    ))
+}
+
+fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(db)?;
+    let summary = crate::io::items::import_file(&mut store, file, options)?;
+    let mut line = format!(
+        "{}: {} records into dataset `{}`: {} new, {} unchanged",
+        summary.file, summary.records, summary.dataset, summary.inserted, summary.unchanged
+    );
+    if summary.updated > 0 {
+        line.push_str(&format!(", {} updated", summary.updated));
+    }
+    if summary.skipped > 0 {
+        line.push_str(&format!(
+            ", {} skipped (id exists with other content)",
+            summary.skipped
+        ));
+    }
+    print(&format!("{line}\n"))
+}
+
+/// Reads and validates a rubric file and its guidelines.
+fn read_rubric(file: &Path) -> anyhow::Result<(Rubric, String, String)> {
+    let source = std::fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read", file.display()))?;
+    let rubric = Rubric::from_toml(&source, &file.display().to_string())?;
+    let guidelines = match &rubric.guidelines {
+        None => String::new(),
+        Some(name) => {
+            let path = file.parent().unwrap_or(Path::new("")).join(name);
+            std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "{}: guidelines = \"{name}\": cannot read {}",
+                    file.display(),
+                    path.display()
+                )
+            })?
+        }
+    };
+    Ok((rubric, source, guidelines))
+}
+
+fn describe(rubric: &Rubric) -> String {
+    let mut table = Table::new(&["criterion", "kind", "required", "options"]);
+    for criterion in &rubric.criteria {
+        let mut options: Vec<String> = criterion
+            .options
+            .iter()
+            .map(|choice| format!("[{}] {}", choice.key, choice.value))
+            .collect();
+        if let (Some(min), Some(max)) = (criterion.min, criterion.max) {
+            options.push(format!("{min} to {max}"));
+        }
+        if let Some(when) = &criterion.when {
+            options.push(format!(
+                "(when {} = {})",
+                when.criterion,
+                when.any_of.join("|")
+            ));
+        }
+        table.row(vec![
+            criterion.id.clone(),
+            criterion.kind.name().to_string(),
+            if criterion.required { "yes" } else { "" }.to_string(),
+            options.join(" "),
+        ]);
+    }
+    format!(
+        "rubric {} v{}: {} criteria\n{}",
+        rubric.name,
+        rubric.version,
+        rubric.criteria.len(),
+        table.render()
+    )
+}
+
+fn rubric_check(file: &Path) -> anyhow::Result<ExitCode> {
+    let (rubric, _, guidelines) = read_rubric(file)?;
+    let mut text = format!("{}: ok\n{}", file.display(), describe(&rubric));
+    if rubric.guidelines.is_some() {
+        text.push_str(&format!(
+            "guidelines: {} lines\n",
+            guidelines.lines().count()
+        ));
+    }
+    print(&text)
+}
+
+fn rubric_add(db: Option<&Path>, file: &Path) -> anyhow::Result<ExitCode> {
+    let (rubric, source, guidelines) = read_rubric(file)?;
+    let mut store = open_store(db)?;
+    let (_, added) = store.write(|tx| tx.add_rubric(&rubric, &source, &guidelines))?;
+    let hash = rubric.content_hash(&guidelines);
+    let verb = if added { "added" } else { "already stored" };
+    print(&format!(
+        "{verb}: rubric {} v{} ({})\n",
+        rubric.name,
+        rubric.version,
+        &hash[..12]
+    ))
+}
+
+fn rubric_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let rubrics = store.rubrics()?;
+    if format == FormatArg::Json {
+        return print_json(&serde_json::json!({ "rubrics": rubrics }));
+    }
+    let mut table = Table::new(&["rubric", ">version", "hash", ">criteria", ">label events"]);
+    for rubric in &rubrics {
+        table.row(vec![
+            rubric.name.clone(),
+            rubric.version.to_string(),
+            rubric.hash[..12].to_string(),
+            rubric.criteria.to_string(),
+            rubric.label_events.to_string(),
+        ]);
+    }
+    print(&table.render())
+}
+
+/// The rubric a command works with: the batch's, the one named, or the only one.
+fn resolve_rubric(
+    store: &Store,
+    name: Option<&str>,
+    batch: Option<&Batch>,
+) -> anyhow::Result<StoredRubric> {
+    if let Some(batch) = batch {
+        let rubric = store.rubric_by_id(batch.rubric_id)?;
+        if let Some(name) = name.filter(|name| *name != rubric.rubric.name) {
+            bail!(
+                "batch `{}` uses rubric `{}`, not `{name}`",
+                batch.name,
+                rubric.rubric.name
+            );
+        }
+        return Ok(rubric);
+    }
+    let names = store.rubric_names()?;
+    let name = match (name, names.as_slice()) {
+        (Some(name), _) => name.to_string(),
+        (None, [only]) => only.clone(),
+        (None, []) => bail!("the store has no rubric yet; add one with `tally rubric add FILE`"),
+        (None, _) => bail!(
+            "the store has several rubrics ({}); say which with --rubric",
+            names.join(", ")
+        ),
+    };
+    store.rubric_latest(&name)?.with_context(|| {
+        format!(
+            "no rubric named `{name}` in the store (have: {})",
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        )
+    })
+}
+
+fn find_batch(store: &Store, name: Option<&str>) -> anyhow::Result<Option<Batch>> {
+    let Some(name) = name else { return Ok(None) };
+    let batch = store.batch(name)?;
+    if batch.is_none() {
+        let names = store.batch_names(None)?;
+        bail!(
+            "no batch named `{name}` (have: {})",
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        );
+    }
+    Ok(batch)
+}
+
+fn batch_create(
+    db: Option<&Path>,
+    name: &str,
+    rubric_name: &str,
+    dataset: Option<&str>,
+    raters: &[String],
+    overlap: usize,
+    seed: u64,
+) -> anyhow::Result<ExitCode> {
+    let raters: Vec<&str> = raters
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut unique = raters.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != raters.len() {
+        bail!("--raters lists a rater twice");
+    }
+    let mut store = open_store(db)?;
+    let rubric = resolve_rubric(&store, Some(rubric_name), None)?;
+    let items = store.item_ids(dataset)?;
+    if items.is_empty() {
+        match dataset {
+            Some(dataset) => bail!("no items in dataset `{dataset}`; see `tally status`"),
+            None => bail!("the store has no items; import some with `tally import FILE`"),
+        }
+    }
+    let plan = plan(items.len(), raters.len(), overlap, seed).map_err(anyhow::Error::msg)?;
+    let ordered: Vec<i64> = plan.order.iter().map(|&index| items[index]).collect();
+    let assignments: Vec<Vec<&str>> = plan
+        .raters
+        .iter()
+        .map(|indices| indices.iter().map(|&r| raters[r]).collect())
+        .collect();
+    store.write(|tx| {
+        tx.create_batch(
+            name,
+            rubric.id,
+            dataset,
+            overlap as i64,
+            seed as i64,
+            &ordered,
+            &assignments,
+        )
+    })?;
+    print(&format!(
+        "batch `{name}`: {} items under rubric {} v{}, {} raters, each item labeled by {overlap} (seed {seed})\n",
+        ordered.len(),
+        rubric.rubric.name,
+        rubric.rubric.version,
+        raters.len()
+    ))
+}
+
+fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let batches = store.batch_summaries()?;
+    if format == FormatArg::Json {
+        return print_json(&serde_json::json!({ "batches": batches }));
+    }
+    let mut table = Table::new(&[
+        "batch",
+        "rubric",
+        ">items",
+        ">overlap",
+        "rater",
+        ">done",
+        ">assigned",
+    ]);
+    for batch in &batches {
+        for (index, (rater, assigned, done)) in batch.raters.iter().enumerate() {
+            let first = index == 0;
+            table.row(vec![
+                if first {
+                    batch.name.clone()
+                } else {
+                    String::new()
+                },
+                if first {
+                    format!("{} v{}", batch.rubric, batch.rubric_version)
+                } else {
+                    String::new()
+                },
+                if first {
+                    batch.items.to_string()
+                } else {
+                    String::new()
+                },
+                if first {
+                    batch.overlap.to_string()
+                } else {
+                    String::new()
+                },
+                rater.clone(),
+                done.to_string(),
+                assigned.to_string(),
+            ]);
+        }
+    }
+    print(&table.render())
+}
+
+fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(db)?;
+    let rubric = resolve_rubric(&store, rubric, None)?;
+    let summary = crate::io::labels::import_file(&mut store, file, &rubric)?;
+    print(&format!(
+        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged\n",
+        summary.file,
+        summary.records,
+        summary.raters,
+        summary.items,
+        summary.rubric,
+        summary.recorded,
+        summary.unchanged
+    ))
+}
+
+fn label(
+    db: Option<&Path>,
+    batch: Option<&str>,
+    rater: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let rater = rater.unwrap_or_else(login_name);
+    let mut store = open_store(db)?;
+    let batch = match batch {
+        Some(name) => find_batch(&store, Some(name))?.context("batch not found")?,
+        None => {
+            let names = store.batch_names(Some(&rater))?;
+            match names.as_slice() {
+                [only] => store.batch(only)?.context("batch vanished")?,
+                [] => bail!(
+                    "no batch assigns items to `{rater}`; create one with `tally batch create NAME --rubric R --raters {rater}`, or pass --rater"
+                ),
+                _ => bail!(
+                    "`{rater}` has items in several batches ({}); say which with --batch",
+                    names.join(", ")
+                ),
+            }
+        }
+    };
+    crate::tui::label::run(&mut store, &batch, &rater)?;
+    let summary = store
+        .batch_summaries()?
+        .into_iter()
+        .find(|b| b.name == batch.name);
+    if let Some((_, assigned, done)) =
+        summary.and_then(|b| b.raters.into_iter().find(|(r, _, _)| *r == rater))
+    {
+        print(&format!(
+            "{rater}: {done} of {assigned} items done in batch `{}`; every label is saved.\n",
+            batch.name
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_agreement(
+    db: Option<&Path>,
+    batch: Option<&str>,
+    rubric: Option<&str>,
+    level: Option<crate::stats::Level>,
+    bootstrap: Bootstrap,
+    format: FormatArg,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let batch = find_batch(&store, batch)?;
+    let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
+    let report = agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?;
+    match format {
+        FormatArg::Json => print_json(&report),
+        FormatArg::Table => print(&report.table()),
+    }
+}
+
+fn agreement_file(
+    file: &Path,
+    level: Option<crate::stats::Level>,
+    bootstrap: Bootstrap,
+    format: FormatArg,
+) -> anyhow::Result<ExitCode> {
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("{}: cannot open", file.display()))?;
+    let origin = file.display().to_string();
+    let table = crate::io::ratings::read(std::io::BufReader::new(reader), &origin)?;
+    let name = file
+        .file_stem()
+        .map_or_else(|| "ratings".into(), |s| s.to_string_lossy().into_owned());
+    let result = agreement::from_ratings(&table, &name, level, bootstrap)
+        .map_err(|message| anyhow::anyhow!("{origin}: {message}"))?;
+    match format {
+        FormatArg::Json => print_json(&result),
+        FormatArg::Table => print(&format!(
+            "{origin}: {} units, {} raters, {} ratings\n\n{}",
+            table.units.len(),
+            table.raters.len(),
+            table.ratings.len(),
+            result.table()
+        )),
+    }
+}
+
+fn export_golden(
+    db: Option<&Path>,
+    out: &Path,
+    batch: Option<&str>,
+    rubric: Option<&str>,
+    consensus: crate::io::export::Consensus,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let batch = find_batch(&store, batch)?;
+    let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
+    let report =
+        agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
+    let summary = export(
+        &store,
+        &ExportRequest {
+            rubric: &rubric,
+            batch: batch.as_ref(),
+            consensus,
+            out,
+            agreement: serde_json::to_value(&report.criteria)?,
+        },
+    )?;
+    if summary.items == 0 {
+        eprintln!(
+            "tally: warning: no labels under rubric `{}` yet, so the golden set is empty",
+            rubric.rubric.name
+        );
+    }
+    print(&format!(
+        "wrote {} ({} items, {} ties without consensus)\nwrote {}\nsha256 {}\n",
+        summary.file.display(),
+        summary.items,
+        summary.ties,
+        summary.manifest.display(),
+        summary.sha256
+    ))
+}
+
+fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let status = status(&store)?;
+    match format {
+        FormatArg::Json => print_json(&status),
+        FormatArg::Table => print(&status.table()),
+    }
+}
+
+/// The demo store lives in the temp folder and is rebuilt on every run.
+fn demo_path() -> PathBuf {
+    std::env::temp_dir().join("tally-demo.db")
+}
+
+fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
+    let path = demo_path();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            std::fs::remove_file(&file)
+                .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
+        }
+    }
+    let mut store = Store::open(&path)?;
+    let rubric = Rubric::from_toml(sample_data::RUBRIC_TOML, sample_data::RUBRIC_ORIGIN)?;
+    let (rubric_id, _) = store.write(|tx| {
+        tx.add_rubric(
+            &rubric,
+            sample_data::RUBRIC_TOML,
+            sample_data::RUBRIC_GUIDELINES,
+        )
+    })?;
+    crate::io::items::import(
+        &mut store,
+        sample_data::ITEMS_JSONL.as_bytes(),
+        Format::Jsonl,
+        sample_data::ITEMS_ORIGIN,
+        sample_data::DATASET,
+        &ImportOptions::default(),
+    )?;
+    let stored = store.rubric_by_id(rubric_id)?;
+    crate::io::labels::import(
+        &mut store,
+        sample_data::LABELS_CSV.as_bytes(),
+        Format::Csv,
+        sample_data::LABELS_ORIGIN,
+        &stored,
+    )?;
+    let items = store.item_ids(None)?;
+    let plan = plan(items.len(), 1, 1, 1).map_err(anyhow::Error::msg)?;
+    let ordered: Vec<i64> = plan.order.iter().map(|&index| items[index]).collect();
+    let assignments = vec![vec!["demo"]; ordered.len()];
+    store.write(|tx| tx.create_batch("demo", rubric_id, None, 1, 1, &ordered, &assignments))?;
+
+    if !no_label {
+        let batch = store.batch("demo")?.context("demo batch missing")?;
+        crate::tui::label::run(&mut store, &batch, "demo")?;
+    }
+    let counts = store.counts()?;
+    let db = path.display();
+    print(&format!(
+        "Demo store: {db}\n\
+         {} items, {} labels from {} raters (ana, ben, chloe and you, `demo`).\n\
+         Next, try:\n  \
+         tally --db {db} report agreement\n  \
+         tally --db {db} export --out golden/demo.jsonl\n  \
+         tally --db {db} label --batch demo --rater demo\n",
+        counts.items, counts.labels, counts.raters
+    ))
+}

@@ -1,0 +1,364 @@
+//! Importing items from JSONL or CSV: streaming, one transaction per file.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::lines::{Record, for_each_record};
+use super::{Error, Format};
+use crate::model::Item;
+use crate::store::{OnConflict, Store, Upsert};
+
+/// Each item field and the other names it is recognised by, in order of preference.
+const FIELDS: [(&str, &[&str]); 7] = [
+    ("id", &[]),
+    ("input", &["prompt", "question"]),
+    ("output", &["response", "completion", "answer"]),
+    ("reference", &["expected", "ground_truth"]),
+    ("context", &["contexts", "passages"]),
+    ("metadata", &[]),
+    ("judge", &[]),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Dataset name; the file name without extension when `None`.
+    pub dataset: Option<String>,
+    /// `(field, column)`: read item field `field` from column `column`.
+    pub map: Vec<(String, String)>,
+    pub on_conflict: OnConflict,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub file: String,
+    pub dataset: String,
+    pub records: u64,
+    pub inserted: u64,
+    pub unchanged: u64,
+    pub updated: u64,
+    pub skipped: u64,
+}
+
+impl ImportOptions {
+    /// Parses `--map field=column` arguments.
+    pub fn parse_map(args: &[String]) -> Result<Vec<(String, String)>, String> {
+        args.iter()
+            .map(|arg| {
+                let (field, column) = arg
+                    .split_once('=')
+                    .filter(|(field, column)| !field.is_empty() && !column.is_empty())
+                    .ok_or_else(|| {
+                        format!("--map `{arg}`: expected FIELD=COLUMN, e.g. output=completion")
+                    })?;
+                if !FIELDS.iter().any(|(name, _)| *name == field) {
+                    let names: Vec<_> = FIELDS.iter().map(|(name, _)| *name).collect();
+                    return Err(format!(
+                        "--map `{arg}`: `{field}` is not an item field ({})",
+                        names.join(", ")
+                    ));
+                }
+                Ok((field.to_string(), column.to_string()))
+            })
+            .collect()
+    }
+}
+
+/// Imports the items in `path` in one transaction: on any error the store is unchanged.
+pub fn import_file(
+    store: &mut Store,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<ImportSummary, Error> {
+    let (reader, format) = super::open(path)?;
+    let dataset = options.dataset.clone().unwrap_or_else(|| {
+        path.file_stem().map_or_else(
+            || "items".to_string(),
+            |stem| stem.to_string_lossy().into_owned(),
+        )
+    });
+    import(
+        store,
+        reader,
+        format,
+        &path.display().to_string(),
+        &dataset,
+        options,
+    )
+}
+
+/// Imports items from `reader`; `origin` names it in errors and provenance.
+pub fn import(
+    store: &mut Store,
+    reader: impl BufRead,
+    format: Format,
+    origin: &str,
+    dataset: &str,
+    options: &ImportOptions,
+) -> Result<ImportSummary, Error> {
+    let mut summary = ImportSummary {
+        file: origin.to_string(),
+        dataset: dataset.to_string(),
+        ..Default::default()
+    };
+    store.write(|tx| {
+        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+            let item = item_from_fields(fields, &options.map, dataset).map_err(|message| Error::at(origin, Some(line), message))?;
+            summary.records += 1;
+            match tx.upsert_item(&item, origin, line, options.on_conflict)? {
+                Upsert::Inserted => summary.inserted += 1,
+                Upsert::Unchanged => summary.unchanged += 1,
+                Upsert::Updated => summary.updated += 1,
+                Upsert::Skipped => summary.skipped += 1,
+                Upsert::Conflict { source, .. } => {
+                    return Err(Error::at(
+                        origin,
+                        Some(line),
+                        format!(
+                            "field `id`: `{}` is already in the store with different content (from {source}); \
+                             use --on-conflict skip or --on-conflict update",
+                            item.id
+                        ),
+                    ));
+                }
+            }
+            Ok(())
+        })
+    })?;
+    Ok(summary)
+}
+
+/// A CSV cell as a field value: empty cells are absent; `judge_<criterion>` cells and
+/// numbers in them become JSON numbers; `context`, `metadata` and `judge` may hold JSON.
+fn csv_cell(header: &str, text: &str) -> Option<Value> {
+    if text.is_empty() {
+        return None;
+    }
+    let looks_like_json = matches!(text.trim_start().chars().next(), Some('[' | '{'));
+    if looks_like_json
+        && matches!(
+            header,
+            "context" | "contexts" | "passages" | "metadata" | "judge"
+        )
+    {
+        if let Ok(value) = serde_json::from_str(text) {
+            return Some(value);
+        }
+    }
+    if header.starts_with("judge_") {
+        if let Ok(number) = text.trim().parse::<f64>() {
+            return Some(crate::model::label::number_json(number));
+        }
+    }
+    Some(Value::String(text.to_string()))
+}
+
+/// Builds an item from one record's fields: `--map` first, then each field's name and
+/// aliases; every other field goes into metadata.
+pub fn item_from_fields(
+    mut fields: Map<String, Value>,
+    map: &[(String, String)],
+    dataset: &str,
+) -> Result<Item, String> {
+    let mut found: Map<String, Value> = Map::new();
+    for (field, column) in map {
+        let value = fields
+            .remove(column)
+            .ok_or_else(|| format!("field `{column}` (mapped to `{field}` by --map) is missing"))?;
+        found.insert(field.clone(), value);
+    }
+    for (field, aliases) in FIELDS {
+        if found.contains_key(field) {
+            continue;
+        }
+        if let Some(value) = std::iter::once(&field)
+            .chain(aliases)
+            .find_map(|name| fields.remove(*name))
+        {
+            found.insert(field.to_string(), value);
+        }
+    }
+    // CSV judge columns: judge_<criterion>.
+    let judge_columns: Vec<String> = fields
+        .keys()
+        .filter(|key| key.starts_with("judge_"))
+        .cloned()
+        .collect();
+    let mut judge = match found.remove("judge") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(judge)) => judge,
+        Some(_) => return Err("field `judge`: expected an object of criterion scores".into()),
+    };
+    for column in judge_columns {
+        if let Some(value) = fields.remove(&column) {
+            judge.insert(column["judge_".len()..].to_string(), value);
+        }
+    }
+
+    let output = match found.remove("output") {
+        Some(Value::String(text)) => text,
+        Some(_) => return Err("field `output`: expected a string".into()),
+        None => {
+            return Err(
+                "field `output` is missing (also looked for response, completion, answer)".into(),
+            );
+        }
+    };
+    let input = match found.remove("input") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text,
+        Some(_) => return Err("field `input`: expected a string".into()),
+    };
+    let reference = match found.remove("reference") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(_) => return Err("field `reference`: expected a string".into()),
+    };
+    let context = match found.remove("context") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(text)) => vec![text],
+        Some(Value::Array(passages)) => passages
+            .into_iter()
+            .enumerate()
+            .map(|(index, passage)| passage_text(passage).ok_or_else(|| {
+                format!("field `context`: passage {} is not a string (or an object with `text` or `content`)", index + 1)
+            }))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("field `context`: expected a list of passages".into()),
+    };
+    let mut metadata = match found.remove("metadata") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(metadata)) => metadata,
+        Some(_) => return Err("field `metadata`: expected an object".into()),
+    };
+    let id_value = found.remove("id");
+    // Any other top-level field is metadata; explicit metadata wins on a clash.
+    for (key, value) in fields {
+        metadata.entry(key).or_insert(value);
+    }
+
+    let mut item = Item {
+        id: String::new(),
+        dataset: dataset.to_string(),
+        input,
+        output,
+        reference,
+        context,
+        metadata,
+        judge,
+    };
+    item.id = match id_value {
+        Some(Value::String(id)) if !id.trim().is_empty() => id,
+        Some(Value::Number(number)) => number.to_string(),
+        // No id: the content decides it, so re-importing the same file is still a no-op.
+        None | Some(Value::Null) => item.content_hash()[..16].to_string(),
+        Some(_) => return Err("field `id`: expected a non-empty string or a number".into()),
+    };
+    Ok(item)
+}
+
+fn passage_text(passage: Value) -> Option<String> {
+    match passage {
+        Value::String(text) => Some(text),
+        Value::Object(mut object) => {
+            ["text", "content", "page_content"]
+                .iter()
+                .find_map(|key| match object.remove(*key) {
+                    Some(Value::String(text)) => Some(text),
+                    _ => None,
+                })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn aliases_and_extra_fields() {
+        let item = item_from_fields(
+            fields(json!({"id": 7, "question": "Q", "answer": "A", "ground_truth": "R",
+                          "contexts": ["p1", {"text": "p2"}], "model": "m", "judge": {"correct": "pass"}})),
+            &[],
+            "ds",
+        )
+        .unwrap();
+        assert_eq!(
+            (item.id.as_str(), item.input.as_str(), item.output.as_str()),
+            ("7", "Q", "A")
+        );
+        assert_eq!(item.reference.as_deref(), Some("R"));
+        assert_eq!(item.context, ["p1", "p2"]);
+        assert_eq!(item.metadata["model"], "m");
+        assert_eq!(item.judge["correct"], "pass");
+    }
+
+    #[test]
+    fn map_takes_precedence_and_missing_mapped_column_is_named() {
+        let item = item_from_fields(
+            fields(json!({"output": "old", "completion": "new"})),
+            &[("output".into(), "completion".into())],
+            "ds",
+        )
+        .unwrap();
+        assert_eq!(item.output, "new");
+        assert_eq!(item.metadata["output"], "old");
+        let err = item_from_fields(
+            fields(json!({"output": "x"})),
+            &[("input".into(), "q".into())],
+            "ds",
+        )
+        .unwrap_err();
+        assert!(err.contains("`q` (mapped to `input`"), "{err}");
+    }
+
+    #[test]
+    fn missing_output_is_an_error_and_missing_id_is_derived() {
+        let err = item_from_fields(fields(json!({"input": "Q"})), &[], "ds").unwrap_err();
+        assert!(err.starts_with("field `output` is missing"), "{err}");
+        let a = item_from_fields(fields(json!({"output": "x"})), &[], "ds").unwrap();
+        let b = item_from_fields(fields(json!({"output": "x"})), &[], "other").unwrap();
+        assert_eq!(a.id.len(), 16);
+        assert_eq!(a.id, b.id);
+    }
+
+    #[test]
+    fn csv_cells() {
+        assert_eq!(csv_cell("judge_helpfulness", "4"), Some(json!(4)));
+        assert_eq!(
+            csv_cell("context", "[\"a\",\"b\"]"),
+            Some(json!(["a", "b"]))
+        );
+        assert_eq!(csv_cell("output", "[not json"), Some(json!("[not json")));
+        assert_eq!(csv_cell("output", ""), None);
+    }
+
+    #[test]
+    fn map_arguments_are_checked() {
+        assert_eq!(
+            ImportOptions::parse_map(&["output=completion".into()]).unwrap(),
+            [("output".to_string(), "completion".to_string())]
+        );
+        assert!(
+            ImportOptions::parse_map(&["outptu=x".into()])
+                .unwrap_err()
+                .contains("not an item field")
+        );
+        assert!(
+            ImportOptions::parse_map(&["output".into()])
+                .unwrap_err()
+                .contains("FIELD=COLUMN")
+        );
+    }
+}

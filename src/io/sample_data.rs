@@ -1,0 +1,12 @@
+//! The bundled sample data (written for this project; see sample_data/README.md),
+//! embedded so that `tally demo` needs no files.
+
+pub const RUBRIC_TOML: &str = include_str!("../../guidelines/rag-answer-quality.toml");
+pub const RUBRIC_GUIDELINES: &str = include_str!("../../guidelines/rag-answer-quality.md");
+pub const ITEMS_JSONL: &str = include_str!("../../sample_data/rag_items.jsonl");
+pub const LABELS_CSV: &str = include_str!("../../sample_data/rag_labels.csv");
+
+pub const RUBRIC_ORIGIN: &str = "guidelines/rag-answer-quality.toml";
+pub const ITEMS_ORIGIN: &str = "sample_data/rag_items.jsonl";
+pub const LABELS_ORIGIN: &str = "sample_data/rag_labels.csv";
+pub const DATASET: &str = "rag_items";

@@ -1,0 +1,437 @@
+//! The label screen: one item at a time, the rubric as a form, every decision saved
+//! when its key is pressed.
+
+pub mod keymap;
+mod session;
+mod view;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use keymap::Action;
+pub use session::{Session, run};
+
+use crate::model::{Item, Kind, LabelValue, Rubric};
+use crate::store::QueueEntry;
+use crate::tui::theme::Theme;
+
+/// What the screen needs done outside itself; the session performs these in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Record these values (`None` retracts) for the current rater, in one transaction.
+    Save {
+        item_id: i64,
+        changes: Vec<(String, Option<LabelValue>)>,
+    },
+    /// The rater is done with this item.
+    Confirm {
+        item_id: i64,
+    },
+    /// Fetch an item and the rater's values for it, then call [`LabelScreen::loaded`].
+    Load {
+        item_id: i64,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tone {
+    Info,
+    Error,
+}
+
+pub struct LabelScreen {
+    rubric: Rubric,
+    guidelines: String,
+    batch: String,
+    rater: String,
+    queue: Vec<QueueEntry>,
+    /// Index into `queue`; `queue.len()` once everything is done.
+    position: usize,
+    item: Option<(i64, Item)>,
+    values: BTreeMap<String, LabelValue>,
+    /// Index of the criterion with focus.
+    focus: usize,
+    /// The text being typed when a text or number criterion has focus.
+    editor: Option<String>,
+    scroll: u16,
+    /// Scroll offset of the guidelines overlay, when it is open.
+    help: Option<u16>,
+    message: Option<(Tone, String)>,
+    confirmed_this_session: usize,
+    minutes: f64,
+    theme: Theme,
+}
+
+impl LabelScreen {
+    pub fn new(
+        rubric: Rubric,
+        guidelines: String,
+        batch: &str,
+        rater: &str,
+        queue: Vec<QueueEntry>,
+        theme: Theme,
+    ) -> LabelScreen {
+        LabelScreen {
+            rubric,
+            guidelines,
+            batch: batch.to_string(),
+            rater: rater.to_string(),
+            queue,
+            position: 0,
+            item: None,
+            values: BTreeMap::new(),
+            focus: 0,
+            editor: None,
+            scroll: 0,
+            help: None,
+            message: None,
+            confirmed_this_session: 0,
+            minutes: 0.0,
+            theme,
+        }
+    }
+
+    /// Resumes at the first item not yet done.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.position = self
+            .queue
+            .iter()
+            .position(|entry| !entry.done)
+            .unwrap_or(self.queue.len());
+        self.load_current()
+    }
+
+    /// The item the session fetched, with the rater's current values for it.
+    pub fn loaded(&mut self, item_id: i64, item: Item, values: BTreeMap<String, LabelValue>) {
+        if self.queue.get(self.position).map(|entry| entry.item_id) != Some(item_id) {
+            return; // The rater has moved on since this was asked for.
+        }
+        self.item = Some((item_id, item));
+        self.values = values;
+        self.scroll = 0;
+        self.focus = self.first_focus();
+        self.editor = self.editor_for(self.focus);
+    }
+
+    /// A save or confirm failed: say so, and keep the item open to retry.
+    pub fn save_failed(&mut self, item_id: i64, error: &str) {
+        if let Some(entry) = self.queue.iter_mut().find(|entry| entry.item_id == item_id) {
+            entry.done = false;
+        }
+        self.message = Some((Tone::Error, format!("NOT SAVED: {error}")));
+    }
+
+    /// Minutes since the session began, for the pace shown in the title.
+    pub fn set_minutes(&mut self, minutes: f64) {
+        self.minutes = minutes;
+    }
+
+    /// Whether printable keys are text (a text or number field has focus).
+    pub fn editing(&self) -> bool {
+        self.help.is_none() && self.editor.is_some()
+    }
+
+    pub fn current_item_id(&self) -> Option<i64> {
+        self.item.as_ref().map(|(id, _)| *id)
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if self.help.is_some() {
+            return self.update_help(action);
+        }
+        match action {
+            Action::Quit => {
+                let mut effects = self.commit_editor().unwrap_or_default();
+                effects.push(Effect::Quit);
+                effects
+            }
+            Action::Help => {
+                self.help = Some(0);
+                Vec::new()
+            }
+            Action::ScrollUp => self.scroll_by(-1),
+            Action::ScrollDown => self.scroll_by(1),
+            Action::PageUp => self.scroll_by(-10),
+            Action::PageDown => self.scroll_by(10),
+            _ if self.item.is_none() => {
+                if action == Action::Previous && !self.queue.is_empty() {
+                    self.position = self.position.saturating_sub(1);
+                    return self.load_current();
+                }
+                Vec::new()
+            }
+            Action::Char(ch) => match &mut self.editor {
+                Some(buffer) => {
+                    buffer.push(ch);
+                    Vec::new()
+                }
+                None => self.hotkey(ch),
+            },
+            Action::Clear => match &mut self.editor {
+                Some(buffer) => {
+                    buffer.pop();
+                    Vec::new()
+                }
+                None => {
+                    let id = self.rubric.criteria[self.focus].id.clone();
+                    self.set(&id, None)
+                }
+            },
+            Action::Cancel => {
+                if self.editor.is_some() {
+                    // Leave the field unsaved, back to the first option criterion.
+                    self.focus = self.first_focus();
+                    self.editor = self.editor_for(self.focus);
+                }
+                self.message = None;
+                Vec::new()
+            }
+            Action::FocusNext | Action::FocusPrevious => {
+                let Ok(effects) = self.commit_editor() else {
+                    return Vec::new();
+                };
+                let step = if action == Action::FocusNext {
+                    1
+                } else {
+                    self.rubric.criteria.len() - 1
+                };
+                let count = self.rubric.criteria.len();
+                let mut next = self.focus;
+                for _ in 0..count {
+                    next = (next + step) % count;
+                    if self.rubric.applies(next, &self.values) {
+                        break;
+                    }
+                }
+                self.focus = next;
+                self.editor = self.editor_for(next);
+                effects
+            }
+            Action::Confirm => self.confirm(),
+            Action::Next | Action::Previous => {
+                let Ok(mut effects) = self.commit_editor() else {
+                    return Vec::new();
+                };
+                let target = if action == Action::Next {
+                    (self.position + 1).min(self.queue.len().saturating_sub(1))
+                } else {
+                    self.position.saturating_sub(1)
+                };
+                if target != self.position {
+                    self.position = target;
+                    effects.extend(self.load_current());
+                }
+                effects
+            }
+        }
+    }
+
+    fn update_help(&mut self, action: Action) -> Vec<Effect> {
+        let offset = self.help.unwrap_or(0);
+        match action {
+            Action::Help | Action::Cancel => self.help = None,
+            Action::Quit => return vec![Effect::Quit],
+            Action::ScrollUp => self.help = Some(offset.saturating_sub(1)),
+            Action::ScrollDown => self.help = Some(offset.saturating_add(1)),
+            Action::PageUp => self.help = Some(offset.saturating_sub(10)),
+            Action::PageDown => self.help = Some(offset.saturating_add(10)),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn scroll_by(&mut self, lines: i32) -> Vec<Effect> {
+        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(u16::MAX)) as u16;
+        Vec::new()
+    }
+
+    fn load_current(&mut self) -> Vec<Effect> {
+        self.item = None;
+        self.values.clear();
+        self.editor = None;
+        match self.queue.get(self.position) {
+            Some(entry) => vec![Effect::Load {
+                item_id: entry.item_id,
+            }],
+            None => Vec::new(),
+        }
+    }
+
+    /// The first criterion answered with option keys: where focus starts, so hotkeys work.
+    fn first_focus(&self) -> usize {
+        self.rubric
+            .criteria
+            .iter()
+            .position(|c| !matches!(c.kind, Kind::Text | Kind::Number))
+            .unwrap_or(0)
+    }
+
+    fn editor_for(&self, index: usize) -> Option<String> {
+        match self.rubric.criteria.get(index)?.kind {
+            Kind::Text | Kind::Number => Some(self.stored_text(index)),
+            _ => None,
+        }
+    }
+
+    fn stored_text(&self, index: usize) -> String {
+        self.values
+            .get(&self.rubric.criteria[index].id)
+            .map(LabelValue::display)
+            .unwrap_or_default()
+    }
+
+    fn hotkey(&mut self, key: char) -> Vec<Effect> {
+        let Some((index, option)) = self.rubric.hotkey(key) else {
+            self.message = Some((
+                Tone::Error,
+                format!(
+                    "no option uses the key `{}`; ? shows the guidelines",
+                    key.escape_default()
+                ),
+            ));
+            return Vec::new();
+        };
+        let criterion = &self.rubric.criteria[index];
+        if !self.rubric.applies(index, &self.values) {
+            let condition = criterion.when.as_ref().map_or(String::new(), |when| {
+                format!(
+                    " (asked only when {} = {})",
+                    when.criterion,
+                    when.any_of.join(" or ")
+                )
+            });
+            self.message = Some((
+                Tone::Error,
+                format!("`{}` does not apply to this item{condition}", criterion.id),
+            ));
+            return Vec::new();
+        }
+        let id = criterion.id.clone();
+        let chosen = criterion.options[option].value.clone();
+        let value = match criterion.kind {
+            Kind::Tags => {
+                let mut tags = match self.values.get(&id) {
+                    Some(LabelValue::Tags(tags)) => tags.clone(),
+                    _ => BTreeSet::new(),
+                };
+                if !tags.remove(&chosen) {
+                    tags.insert(chosen);
+                }
+                LabelValue::Tags(tags)
+            }
+            _ => LabelValue::Choice(chosen),
+        };
+        self.focus = index;
+        self.message = None;
+        self.set(&id, Some(value))
+    }
+
+    /// Sets or clears one value, and clears the values of criteria that stop applying.
+    fn set(&mut self, id: &str, value: Option<LabelValue>) -> Vec<Effect> {
+        let Some(item_id) = self.current_item_id() else {
+            return Vec::new();
+        };
+        if self.values.get(id) == value.as_ref() {
+            return Vec::new();
+        }
+        let mut changes = vec![(id.to_string(), value.clone())];
+        match value {
+            Some(value) => self.values.insert(id.to_string(), value),
+            None => self.values.remove(id),
+        };
+        // Clearing one answer can make a later criterion stop applying, and so on down.
+        for index in 0..self.rubric.criteria.len() {
+            let dependent = self.rubric.criteria[index].id.clone();
+            if self.values.contains_key(&dependent) && !self.rubric.applies(index, &self.values) {
+                self.values.remove(&dependent);
+                changes.push((dependent, None));
+            }
+        }
+        vec![Effect::Save { item_id, changes }]
+    }
+
+    /// Saves what is typed in the focused text or number field. Fails (and says why)
+    /// when a number does not parse or is out of range.
+    fn commit_editor(&mut self) -> Result<Vec<Effect>, ()> {
+        let Some(buffer) = self.editor.clone() else {
+            return Ok(Vec::new());
+        };
+        let criterion = &self.rubric.criteria[self.focus];
+        let id = criterion.id.clone();
+        if buffer.trim().is_empty() {
+            return Ok(self.set(&id, None));
+        }
+        match criterion.parse_text(&buffer) {
+            Ok(value) => Ok(self.set(&id, Some(value))),
+            Err(message) => {
+                self.message = Some((Tone::Error, format!("{id}: {message}")));
+                Err(())
+            }
+        }
+    }
+
+    fn confirm(&mut self) -> Vec<Effect> {
+        let Ok(mut effects) = self.commit_editor() else {
+            return Vec::new();
+        };
+        let missing: Vec<String> = self
+            .rubric
+            .missing_required(&self.values)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if let Some(first) = missing.first() {
+            self.focus = self
+                .rubric
+                .criteria
+                .iter()
+                .position(|c| &c.id == first)
+                .unwrap_or(0);
+            self.editor = self.editor_for(self.focus);
+            self.message = Some((
+                Tone::Error,
+                format!("required before moving on: {}", missing.join(", ")),
+            ));
+            return effects;
+        }
+        let Some(item_id) = self.current_item_id() else {
+            return effects;
+        };
+        // A tags criterion that is asked but left empty means "none of these".
+        let unanswered_tags: Vec<String> = (0..self.rubric.criteria.len())
+            .filter(|&index| {
+                let criterion = &self.rubric.criteria[index];
+                criterion.kind == Kind::Tags
+                    && !self.values.contains_key(&criterion.id)
+                    && self.rubric.applies(index, &self.values)
+            })
+            .map(|index| self.rubric.criteria[index].id.clone())
+            .collect();
+        for id in unanswered_tags {
+            effects.extend(self.set(&id, Some(LabelValue::Tags(BTreeSet::new()))));
+        }
+        effects.push(Effect::Confirm { item_id });
+        let done_id = self.queue[self.position].external_id.clone();
+        self.queue[self.position].done = true;
+        self.confirmed_this_session += 1;
+        let next = (self.position + 1..self.queue.len())
+            .chain(0..self.position)
+            .find(|&index| !self.queue[index].done)
+            .unwrap_or(self.queue.len());
+        self.position = next;
+        let done = self.done_count();
+        self.message = Some((
+            Tone::Info,
+            format!("saved {done_id} ({done} of {} done)", self.queue.len()),
+        ));
+        effects.extend(self.load_current());
+        effects
+    }
+
+    fn done_count(&self) -> usize {
+        self.queue.iter().filter(|entry| entry.done).count()
+    }
+}
+
+#[cfg(test)]
+mod tests;

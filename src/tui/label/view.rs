@@ -1,0 +1,327 @@
+//! Drawing the label screen. Reads state only; every untrusted string is sanitised.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
+
+use super::keymap::help_entries;
+use super::{LabelScreen, Tone};
+use crate::model::text::{sanitize, single_line};
+use crate::model::{Kind, LabelValue};
+use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
+
+/// Wide terminals put the form beside the item instead of below it.
+const SIDE_BY_SIDE_WIDTH: u16 = 110;
+
+impl LabelScreen {
+    pub fn render(&self, frame: &mut Frame, area: Rect) {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            self.render_too_small(frame, area);
+            return;
+        }
+        let [title, gauge, body, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.render_title(frame, title);
+        self.render_gauge(frame, gauge);
+        self.render_footer(frame, footer);
+        match &self.item {
+            Some(_) => {
+                let form = self.form_lines();
+                if body.width >= SIDE_BY_SIDE_WIDTH {
+                    let [left, right] = Layout::horizontal([
+                        Constraint::Percentage(58),
+                        Constraint::Percentage(42),
+                    ])
+                    .areas(body);
+                    self.render_item(frame, left);
+                    self.render_form(frame, right, form);
+                } else {
+                    let wanted = wrapped_height(&form, body.width) + 2;
+                    let height = wanted.min(body.height.saturating_sub(6)).max(3);
+                    let [top, bottom] =
+                        Layout::vertical([Constraint::Fill(1), Constraint::Length(height)])
+                            .areas(body);
+                    self.render_item(frame, top);
+                    self.render_form(frame, bottom, form);
+                }
+            }
+            None if self.position >= self.queue.len() => self.render_finished(frame, body),
+            None => frame.render_widget(
+                Paragraph::new("loading…").alignment(Alignment::Center),
+                body,
+            ),
+        }
+        if let Some(offset) = self.help {
+            self.render_help(frame, area, offset);
+        }
+    }
+
+    fn render_too_small(&self, frame: &mut Frame, area: Rect) {
+        let text = format!(
+            "tally needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.\nPlease enlarge it (q quits; your labels are saved).",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .alignment(Alignment::Center),
+            area,
+        );
+    }
+
+    fn render_title(&self, frame: &mut Frame, area: Rect) {
+        let position = if self.position < self.queue.len() {
+            format!(
+                "item {} of {} · {}",
+                self.position + 1,
+                self.queue.len(),
+                single_line(&self.queue[self.position].external_id)
+            )
+        } else {
+            format!("{} items", self.queue.len())
+        };
+        let pace = if self.minutes >= 0.5 && self.confirmed_this_session > 0 {
+            format!(
+                " · {:.1}/min",
+                self.confirmed_this_session as f64 / self.minutes
+            )
+        } else {
+            String::new()
+        };
+        let line = Line::from(vec![
+            Span::styled(" tally ", self.theme.title()),
+            Span::raw(format!(
+                "batch {} · rater {} · {position}{pace}",
+                single_line(&self.batch),
+                single_line(&self.rater)
+            )),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+    }
+
+    fn render_gauge(&self, frame: &mut Frame, area: Rect) {
+        let total = self.queue.len().max(1);
+        let done = self.done_count();
+        let gauge = LineGauge::default()
+            .ratio(done as f64 / total as f64)
+            .label(format!("{done}/{} done", self.queue.len()))
+            .filled_style(self.theme.ok());
+        frame.render_widget(gauge, area);
+    }
+
+    fn render_footer(&self, frame: &mut Frame, area: Rect) {
+        let line = match &self.message {
+            Some((Tone::Error, message)) => Line::styled(single_line(message), self.theme.error()),
+            Some((Tone::Info, message)) => Line::styled(single_line(message), self.theme.ok()),
+            None if self.editing() => Line::from(vec![
+                Span::styled("typing", self.theme.focus()),
+                Span::raw(" · Enter save & confirm · Tab save & next field · Esc discard"),
+            ]),
+            None => {
+                let mut spans = Vec::new();
+                for (keys, text) in help_entries() {
+                    spans.push(Span::styled(keys, self.theme.key()));
+                    spans.push(Span::raw(format!(" {text}  ")));
+                }
+                Line::from(spans)
+            }
+        };
+        frame.render_widget(Paragraph::new(line), area);
+    }
+
+    fn render_item(&self, frame: &mut Frame, area: Rect) {
+        let Some((_, item)) = &self.item else { return };
+        let mut lines: Vec<Line> = Vec::new();
+        let mut section = |heading: &str, body: &str| {
+            if !lines.is_empty() {
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled(heading.to_string(), self.theme.heading()));
+            lines.extend(Text::raw(sanitize(body).into_owned()).lines);
+        };
+        section("QUESTION", &item.input);
+        section("ANSWER", &item.output);
+        if let Some(reference) = &item.reference {
+            section("REFERENCE", reference);
+        }
+        for (index, passage) in item.context.iter().enumerate() {
+            section(&format!("CONTEXT [{}]", index + 1), passage);
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", single_line(&item.id)));
+        let paragraph = Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((self.scroll, 0));
+        frame.render_widget(paragraph, area);
+    }
+
+    /// One line per criterion (options wrap when they must).
+    fn form_lines(&self) -> Vec<Line<'static>> {
+        let mut lines = Vec::new();
+        for (index, criterion) in self.rubric.criteria.iter().enumerate() {
+            let focused = index == self.focus;
+            let applies = self.rubric.applies(index, &self.values);
+            let marker = if focused { "▶ " } else { "  " };
+            let name = format!(
+                "{}{} ",
+                criterion.id,
+                if criterion.required { "*" } else { "" }
+            );
+            let name_style = if !applies {
+                self.theme.muted()
+            } else if focused {
+                self.theme.focus()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let mut spans = vec![
+                Span::styled(marker, self.theme.focus()),
+                Span::styled(name, name_style),
+            ];
+            if !applies {
+                if let Some(when) = &criterion.when {
+                    spans.push(Span::styled(
+                        format!("(when {} = {})", when.criterion, when.any_of.join("/")),
+                        self.theme.muted(),
+                    ));
+                }
+                lines.push(Line::from(spans));
+                continue;
+            }
+            let value = self.values.get(&criterion.id);
+            match criterion.kind {
+                Kind::Text | Kind::Number => {
+                    let shown = match (&self.editor, focused) {
+                        (Some(buffer), true) => format!("{}▏", single_line(buffer)),
+                        _ => value
+                            .map(|v| single_line(&v.display()))
+                            .unwrap_or_else(|| "-".into()),
+                    };
+                    let range = match (criterion.min, criterion.max) {
+                        (Some(min), Some(max)) => format!("  ({min} to {max})"),
+                        _ => String::new(),
+                    };
+                    spans.push(Span::raw(shown));
+                    spans.push(Span::styled(range, self.theme.muted()));
+                    if !focused && value.is_none() {
+                        spans.push(Span::styled("  Tab to type", self.theme.muted()));
+                    }
+                }
+                _ => {
+                    for choice in &criterion.options {
+                        let chosen = match value {
+                            Some(LabelValue::Choice(selected)) => *selected == choice.value,
+                            Some(LabelValue::Tags(tags)) => tags.contains(&choice.value),
+                            _ => false,
+                        };
+                        spans.push(Span::styled(format!("[{}]", choice.key), self.theme.key()));
+                        let text = format!("{} ", single_line(&choice.value));
+                        if chosen {
+                            spans.push(Span::styled(text, self.theme.selected()));
+                        } else {
+                            spans.push(Span::raw(text));
+                        }
+                    }
+                }
+            }
+            lines.push(Line::from(spans));
+        }
+        lines
+    }
+
+    fn render_form(&self, frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+        let question = self
+            .rubric
+            .criteria
+            .get(self.focus)
+            .map_or(String::new(), |c| single_line(&c.question));
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {question} "));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+    }
+
+    fn render_finished(&self, frame: &mut Frame, area: Rect) {
+        let text = if self.queue.is_empty() {
+            format!(
+                "Batch {} assigns no items to {}.",
+                single_line(&self.batch),
+                single_line(&self.rater)
+            )
+        } else {
+            format!(
+                "All {} items of batch {} are done. Every label is saved.\n\n← to look back · q to quit",
+                self.queue.len(),
+                single_line(&self.batch)
+            )
+        };
+        let [_, middle, _] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(4),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            middle,
+        );
+    }
+
+    fn render_help(&self, frame: &mut Frame, area: Rect, offset: u16) {
+        let popup = area.inner(ratatui::layout::Margin {
+            horizontal: 2,
+            vertical: 1,
+        });
+        frame.render_widget(Clear, popup);
+        let mut text = String::new();
+        if let Some(description) = &self.rubric.description {
+            text.push_str(description);
+            text.push_str("\n\n");
+        }
+        text.push_str("Keys: option hotkeys set values; ");
+        for (keys, what) in help_entries() {
+            text.push_str(&format!("{keys} {what}; "));
+        }
+        text.push_str("\n\n");
+        text.push_str(if self.guidelines.trim().is_empty() {
+            "(this rubric has no guidelines)"
+        } else {
+            &self.guidelines
+        });
+        let title = format!(
+            " Guidelines: {} v{} (Esc closes, ↑/↓ scroll) ",
+            single_line(&self.rubric.name),
+            self.rubric.version
+        );
+        let paragraph = Paragraph::new(sanitize(&text).into_owned())
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .wrap(Wrap { trim: false })
+            .scroll((offset, 0));
+        frame.render_widget(paragraph, popup);
+    }
+}
+
+/// Rows `lines` take in a bordered box `width` wide, once long lines wrap.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| 1 + line.width().saturating_sub(1) / inner)
+        .sum();
+    rows.min(usize::from(u16::MAX)) as u16
+}
