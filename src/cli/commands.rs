@@ -16,7 +16,7 @@ use crate::model::batch::plan;
 use crate::report::agreement::{self, Bootstrap};
 use crate::report::status::status;
 use crate::report::table::Table;
-use crate::store::{Batch, Store, StoredRubric};
+use crate::store::{Batch, NewBatch, Store, StoredRubric};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
@@ -327,6 +327,26 @@ fn batch_create(
     }
     let mut store = open_store(db)?;
     let rubric = resolve_rubric(&store, Some(rubric_name), None)?;
+    let items = deal_batch(&mut store, name, rubric.id, dataset, &raters, overlap, seed)?;
+    print(&format!(
+        "batch `{name}`: {items} items under rubric {} v{}, {} raters, each item labeled by {overlap} (seed {seed})\n",
+        rubric.rubric.name,
+        rubric.rubric.version,
+        raters.len()
+    ))
+}
+
+/// Creates batch `name` over the items of `dataset` (all items when `None`), dealt to
+/// `raters` with `overlap` and `seed`; returns how many items it holds.
+fn deal_batch(
+    store: &mut Store,
+    name: &str,
+    rubric_id: i64,
+    dataset: Option<&str>,
+    raters: &[&str],
+    overlap: usize,
+    seed: u64,
+) -> anyhow::Result<usize> {
     let items = store.item_ids(dataset)?;
     if items.is_empty() {
         match dataset {
@@ -342,23 +362,17 @@ fn batch_create(
         .map(|indices| indices.iter().map(|&r| raters[r]).collect())
         .collect();
     store.write(|tx| {
-        tx.create_batch(
+        tx.create_batch(&NewBatch {
             name,
-            rubric.id,
+            rubric_id,
             dataset,
-            overlap as i64,
-            seed as i64,
-            &ordered,
-            &assignments,
-        )
+            overlap: overlap as i64,
+            seed: seed as i64,
+            items: &ordered,
+            assignments: &assignments,
+        })
     })?;
-    print(&format!(
-        "batch `{name}`: {} items under rubric {} v{}, {} raters, each item labeled by {overlap} (seed {seed})\n",
-        ordered.len(),
-        rubric.rubric.name,
-        rubric.rubric.version,
-        raters.len()
-    ))
+    Ok(ordered.len())
 }
 
 fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
@@ -595,11 +609,7 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
         sample_data::LABELS_ORIGIN,
         &stored,
     )?;
-    let items = store.item_ids(None)?;
-    let plan = plan(items.len(), 1, 1, 1).map_err(anyhow::Error::msg)?;
-    let ordered: Vec<i64> = plan.order.iter().map(|&index| items[index]).collect();
-    let assignments = vec![vec!["demo"]; ordered.len()];
-    store.write(|tx| tx.create_batch("demo", rubric_id, None, 1, 1, &ordered, &assignments))?;
+    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1)?;
 
     if !no_label {
         let batch = store.batch("demo")?.context("demo batch missing")?;
@@ -609,11 +619,11 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
     let db = path.display();
     print(&format!(
         "Demo store: {db}\n\
-         {} items, {} labels from {} raters (ana, ben, chloe and you, `demo`).\n\
+         {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
          Next, try:\n  \
          tally --db {db} report agreement\n  \
          tally --db {db} export --out golden/demo.jsonl\n  \
          tally --db {db} label --batch demo --rater demo\n",
-        counts.items, counts.labels, counts.raters
+        counts.items, counts.labels
     ))
 }

@@ -33,7 +33,7 @@ impl Default for Bootstrap {
 }
 
 /// Alpha with its interval and its n.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AlphaFigures {
     /// `null` when undefined; `undefined_reason` says why.
     pub alpha: Option<f64>,
@@ -277,19 +277,6 @@ pub fn from_ratings(
         bootstrap_replicates: bootstrap.replicates,
         per_tag: Vec::new(),
     })
-}
-
-impl Default for AlphaFigures {
-    fn default() -> AlphaFigures {
-        AlphaFigures {
-            alpha: None,
-            ci_low: None,
-            ci_high: None,
-            n_units: 0,
-            n_pairable: 0,
-            undefined_reason: None,
-        }
-    }
 }
 
 /// Ratings grouped by unit, in unit order, keeping the values `extract` accepts.

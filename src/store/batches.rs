@@ -27,6 +27,19 @@ pub struct BatchSummary {
     pub raters: Vec<(String, i64, i64)>,
 }
 
+/// A batch to create. `items` are store ids in the order raters will see them;
+/// `assignments[p]` lists the raters of `items[p]`.
+#[derive(Debug, Clone, Copy)]
+pub struct NewBatch<'a> {
+    pub name: &'a str,
+    pub rubric_id: i64,
+    pub dataset: Option<&'a str>,
+    pub overlap: i64,
+    pub seed: i64,
+    pub items: &'a [i64],
+    pub assignments: &'a [Vec<&'a str>],
+}
+
 /// One item in a rater's queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueEntry {
@@ -36,18 +49,17 @@ pub struct QueueEntry {
 }
 
 impl Tx<'_> {
-    /// Creates a batch. `items` are store ids in the order raters will see them;
-    /// `assignments[p]` lists the raters of `items[p]`.
-    pub fn create_batch(
-        &self,
-        name: &str,
-        rubric_id: i64,
-        dataset: Option<&str>,
-        overlap: i64,
-        seed: i64,
-        items: &[i64],
-        assignments: &[Vec<&str>],
-    ) -> Result<i64, StoreError> {
+    /// Creates a batch; fails if the name is taken.
+    pub fn create_batch(&self, batch: &NewBatch) -> Result<i64, StoreError> {
+        let NewBatch {
+            name,
+            rubric_id,
+            dataset,
+            overlap,
+            seed,
+            items,
+            assignments,
+        } = *batch;
         let exists: Option<i64> = optional(self.tx.query_row(
             "SELECT id FROM batches WHERE name = ?1",
             [name],

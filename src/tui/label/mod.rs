@@ -139,6 +139,12 @@ impl LabelScreen {
         if self.help.is_some() {
             return self.update_help(action);
         }
+        if !matches!(
+            action,
+            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown
+        ) {
+            self.message = None;
+        }
         match action {
             Action::Quit => {
                 let mut effects = self.commit_editor().unwrap_or_default();
@@ -183,7 +189,6 @@ impl LabelScreen {
                     self.focus = self.first_focus();
                     self.editor = self.editor_for(self.focus);
                 }
-                self.message = None;
                 Vec::new()
             }
             Action::FocusNext | Action::FocusPrevious => {
@@ -322,7 +327,6 @@ impl LabelScreen {
             _ => LabelValue::Choice(chosen),
         };
         self.focus = index;
-        self.message = None;
         self.set(&id, Some(value))
     }
 

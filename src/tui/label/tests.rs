@@ -1,1 +1,271 @@
+use std::collections::BTreeMap;
 
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::Map;
+
+use super::*;
+
+const RUBRIC: &str = include_str!("../../../guidelines/rag-answer-quality.toml");
+
+fn item(id: &str) -> Item {
+    Item {
+        id: id.to_string(),
+        dataset: "d".into(),
+        input: "How do I rotate an API key?".into(),
+        output: "Open Settings > Keys and press Rotate.\u{1b}[2J".into(),
+        reference: Some("Settings > Keys > Rotate.".into()),
+        context: vec!["[Keys] Keys rotate from Settings.".into()],
+        metadata: Map::new(),
+        judge: Map::new(),
+    }
+}
+
+fn screen(done: &[bool]) -> LabelScreen {
+    let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+    let queue = done
+        .iter()
+        .enumerate()
+        .map(|(index, &done)| QueueEntry {
+            item_id: index as i64 + 1,
+            external_id: format!("q-{}", index + 1),
+            done,
+        })
+        .collect();
+    LabelScreen::new(
+        rubric,
+        "Be fair.".into(),
+        "b1",
+        "ana",
+        queue,
+        Theme::plain(),
+    )
+}
+
+/// Performs Load effects the way the session does, with no store.
+fn run(screen: &mut LabelScreen, actions: &[Action]) -> Vec<Effect> {
+    let mut all = Vec::new();
+    for action in actions {
+        let effects = screen.update(*action);
+        for effect in &effects {
+            if let Effect::Load { item_id } = effect {
+                screen.loaded(*item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+            }
+        }
+        all.extend(effects);
+    }
+    all
+}
+
+fn started(done: &[bool]) -> LabelScreen {
+    let mut screen = screen(done);
+    let effects = screen.start();
+    for effect in effects {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+        }
+    }
+    screen
+}
+
+fn keys(text: &str) -> Vec<Action> {
+    text.chars().map(Action::Char).collect()
+}
+
+fn saved(effects: &[Effect]) -> Vec<(String, Option<String>)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Save { changes, .. } => Some(changes),
+            _ => None,
+        })
+        .flatten()
+        .map(|(id, value)| (id.clone(), value.as_ref().map(LabelValue::display)))
+        .collect()
+}
+
+fn some(id: &str, value: &str) -> (String, Option<String>) {
+    (id.to_string(), Some(value.to_string()))
+}
+
+#[test]
+fn resumes_at_the_first_item_not_done() {
+    let mut screen = screen(&[true, false, false]);
+    assert_eq!(screen.start(), vec![Effect::Load { item_id: 2 }]);
+}
+
+#[test]
+fn every_hotkey_is_saved_at_once_and_enter_confirms() {
+    let mut screen = started(&[false, false]);
+    let effects = run(&mut screen, &keys("yg4"));
+    assert_eq!(
+        saved(&effects),
+        [
+            some("correct", "pass"),
+            some("grounded", "grounded"),
+            some("helpfulness", "4")
+        ]
+    );
+    let effects = run(&mut screen, &[Action::Confirm]);
+    assert!(effects.contains(&Effect::Confirm { item_id: 1 }));
+    assert!(effects.contains(&Effect::Load { item_id: 2 }));
+    assert_eq!(screen.current_item_id(), Some(2));
+}
+
+#[test]
+fn enter_waits_for_required_criteria() {
+    let mut screen = started(&[false]);
+    let effects = run(&mut screen, &[Action::Char('y'), Action::Confirm]);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Confirm { .. })));
+    assert_eq!(screen.current_item_id(), Some(1));
+    assert!(
+        screen
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("grounded, helpfulness")
+    );
+}
+
+#[test]
+fn tags_toggle_only_when_asked_and_are_cleared_when_no_longer_asked() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &[Action::Char('h')]);
+    assert!(
+        screen
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("asked only when correct = fail")
+    );
+    let effects = run(&mut screen, &keys("nhcc"));
+    assert_eq!(
+        saved(&effects),
+        [
+            some("correct", "fail"),
+            some("defects", "hallucination"),
+            some("defects", "citation_error, hallucination"),
+            some("defects", "hallucination")
+        ]
+    );
+    // Changing `correct` to pass retracts the defects in the same save.
+    let effects = run(&mut screen, &keys("y"));
+    assert_eq!(
+        saved(&effects),
+        [some("correct", "pass"), ("defects".to_string(), None)]
+    );
+}
+
+#[test]
+fn failed_items_without_tags_record_an_explicit_empty_set() {
+    let mut screen = started(&[false, false]);
+    let effects = run(
+        &mut screen,
+        &[
+            Action::Char('n'),
+            Action::Char('u'),
+            Action::Char('1'),
+            Action::Confirm,
+        ],
+    );
+    assert!(saved(&effects).contains(&some("defects", "(none)")));
+}
+
+#[test]
+fn text_fields_capture_keys_until_saved() {
+    let mut screen = started(&[false, false]);
+    run(&mut screen, &keys("yg5"));
+    // Focus follows the last hotkey (helpfulness); Tab skips defects, which is not
+    // asked for an answer that passed, and lands on the note.
+    run(&mut screen, &[Action::FocusNext]);
+    assert!(screen.editing());
+    let effects = run(&mut screen, &keys("q? ok"));
+    assert!(effects.is_empty(), "typing saves nothing yet");
+    let effects = run(&mut screen, &[Action::Clear, Action::Confirm]);
+    assert_eq!(saved(&effects), [some("note", "q? o")]);
+    assert!(effects.contains(&Effect::Confirm { item_id: 1 }));
+}
+
+#[test]
+fn escape_discards_typing() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &[Action::FocusPrevious]);
+    assert!(screen.editing());
+    let effects = run(
+        &mut screen,
+        &[Action::Char('x'), Action::Cancel, Action::Quit],
+    );
+    assert_eq!(effects, vec![Effect::Quit]);
+}
+
+#[test]
+fn finishing_the_queue_shows_the_end() {
+    let mut screen = started(&[true, false]);
+    run(&mut screen, &keys("yg5"));
+    run(&mut screen, &[Action::Confirm]);
+    assert_eq!(screen.current_item_id(), None);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("All 2 items of batch b1 are done"), "{text}");
+    // Looking back reopens the last item.
+    run(&mut screen, &[Action::Previous]);
+    assert_eq!(screen.current_item_id(), Some(2));
+}
+
+fn render(screen: &LabelScreen, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| screen.render(frame, frame.area()))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn renders_at_80x24() {
+    let mut screen = started(&[true, false, false]);
+    run(&mut screen, &keys("nh"));
+    insta::assert_snapshot!(render(&screen, 80, 24));
+}
+
+#[test]
+fn renders_side_by_side_when_wide() {
+    let screen = started(&[false]);
+    let text = render(&screen, 120, 30);
+    let first_body_line = text.lines().nth(2).unwrap();
+    assert!(
+        first_body_line.contains("q-1") && first_body_line.matches('┌').count() == 2,
+        "{text}"
+    );
+}
+
+#[test]
+fn too_small_says_so() {
+    let screen = started(&[false]);
+    assert!(render(&screen, 40, 10).contains("needs a terminal of at least"));
+}
+
+#[test]
+fn escape_sequences_in_items_are_not_drawn() {
+    let screen = started(&[false]);
+    let text = render(&screen, 80, 24);
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("Rotate.\u{FFFD}[2J"), "{text}");
+}
+
+#[test]
+fn guidelines_overlay_opens_and_closes() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &[Action::Help]);
+    assert!(render(&screen, 80, 24).contains("Be fair."));
+    run(&mut screen, &[Action::Cancel]);
+    assert!(!render(&screen, 80, 24).contains("Be fair."));
+}

@@ -223,12 +223,27 @@ impl LabelScreen {
                             _ => false,
                         };
                         spans.push(Span::styled(format!("[{}]", choice.key), self.theme.key()));
-                        let text = format!("{} ", single_line(&choice.value));
-                        if chosen {
-                            spans.push(Span::styled(text, self.theme.selected()));
+                        spans.push(Span::raw(" "));
+                        let text = single_line(&choice.value);
+                        spans.push(if chosen {
+                            Span::styled(text, self.theme.selected())
                         } else {
-                            spans.push(Span::raw(text));
-                        }
+                            Span::raw(text)
+                        });
+                        spans.push(Span::raw("  "));
+                    }
+                    // The anchor text of a chosen option says what the choice means.
+                    if let Some(LabelValue::Choice(selected)) = value
+                        && let Some(label) = criterion
+                            .options
+                            .iter()
+                            .find(|c| c.value == *selected)
+                            .and_then(|c| c.label.as_ref())
+                    {
+                        spans.push(Span::styled(
+                            format!("= {}", single_line(label)),
+                            self.theme.muted(),
+                        ));
                     }
                 }
             }
