@@ -72,7 +72,7 @@ mod tests {
         table.row(vec!["long name".into(), "100".into()]);
         assert_eq!(
             table.render(),
-            "name         n\na\u{FFFD}[31m      5\nlong name  100\n"
+            "name         n\na\u{FFFD}[31m       5\nlong name  100\n"
         );
     }
 }
