@@ -14,15 +14,8 @@ use tally::stats::rng::Rng;
 use tally::store::Store;
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|arg| arg.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000, 100_000]
-    } else {
-        sizes
-    };
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![10_000, 100_000] } else { sizes };
     let dir = std::env::temp_dir().join(format!("tally-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     println!(
@@ -63,15 +56,11 @@ fn main() {
 fn generate(path: &std::path::Path, n: usize) -> u64 {
     let mut rng = Rng::new(42);
     let words = [
-        "invoice", "refund", "customer", "payment", "the", "a", "settings", "tax", "report",
-        "account", "is", "can", "be", "and", "to", "of",
+        "invoice", "refund", "customer", "payment", "the", "a", "settings", "tax", "report", "account", "is", "can",
+        "be", "and", "to", "of",
     ];
-    let mut text = |count: usize| -> String {
-        (0..count)
-            .map(|_| words[rng.below(words.len())])
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let mut text =
+        |count: usize| -> String { (0..count).map(|_| words[rng.below(words.len())]).collect::<Vec<_>>().join(" ") };
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for i in 0..n {
         let item = serde_json::json!({

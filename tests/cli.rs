@@ -14,10 +14,7 @@ fn import_rubric_labels_report_export_twice() {
     let sandbox = Sandbox::new();
     let items = repo("sample_data/rag_items.jsonl");
     let out = sandbox.ok(&["import", &items]);
-    assert!(
-        out.contains("160 records into dataset `rag_items`: 160 new"),
-        "{out}"
-    );
+    assert!(out.contains("160 records into dataset `rag_items`: 160 new"), "{out}");
     let out = sandbox.ok(&["import", &items]);
     assert!(out.contains("0 new, 160 unchanged"), "{out}");
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
@@ -27,39 +24,19 @@ fn import_rubric_labels_report_export_twice() {
     let out = sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
     assert!(out.contains("0 recorded, 1546 unchanged"), "{out}");
 
-    let report = json(&sandbox.ok(&[
-        "report",
-        "agreement",
-        "--format",
-        "json",
-        "--replicates",
-        "200",
-    ]));
+    let report = json(&sandbox.ok(&["report", "agreement", "--format", "json", "--replicates", "200"]));
     let criteria = report["criteria"].as_array().unwrap();
-    let ids: Vec<&str> = criteria
-        .iter()
-        .map(|c| c["criterion"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = criteria.iter().map(|c| c["criterion"].as_str().unwrap()).collect();
     assert_eq!(ids, ["correct", "grounded", "helpfulness", "defects"]);
     for criterion in criteria {
-        for key in [
-            "level",
-            "alpha",
-            "ci_low",
-            "ci_high",
-            "n_units",
-            "n_pairable",
-        ] {
+        for key in ["level", "alpha", "ci_low", "ci_high", "n_units", "n_pairable"] {
             assert!(criterion.get(key).is_some(), "{key} missing in {criterion}");
         }
     }
     // The sample data's documented figures (sample_data/README.md, from the Python
     // `krippendorff` package).
     let alpha = |i: usize| format!("{:.3}", criteria[i]["alpha"].as_f64().unwrap());
-    assert_eq!(
-        (alpha(0).as_str(), alpha(1).as_str(), alpha(2).as_str()),
-        ("0.765", "0.625", "0.698")
-    );
+    assert_eq!((alpha(0).as_str(), alpha(1).as_str(), alpha(2).as_str()), ("0.765", "0.625", "0.698"));
     assert_eq!(criteria[0]["n_units"], 160);
 
     let first = sandbox.ok(&["export", "--out", "golden/v1.jsonl"]);
@@ -67,15 +44,8 @@ fn import_rubric_labels_report_export_twice() {
     let bytes = std::fs::read(sandbox.path("golden/v1.jsonl")).unwrap();
     let manifest_bytes = std::fs::read(sandbox.path("golden/v1.manifest.json")).unwrap();
     sandbox.ok(&["export", "--out", "golden/v1.jsonl"]);
-    assert_eq!(
-        bytes,
-        std::fs::read(sandbox.path("golden/v1.jsonl")).unwrap(),
-        "golden set differs on re-run"
-    );
-    assert_eq!(
-        manifest_bytes,
-        std::fs::read(sandbox.path("golden/v1.manifest.json")).unwrap()
-    );
+    assert_eq!(bytes, std::fs::read(sandbox.path("golden/v1.jsonl")).unwrap(), "golden set differs on re-run");
+    assert_eq!(manifest_bytes, std::fs::read(sandbox.path("golden/v1.manifest.json")).unwrap());
 
     let manifest = json(std::str::from_utf8(&manifest_bytes).unwrap());
     assert_eq!(manifest["sha256"], tally::model::sha256_hex(&bytes));
@@ -91,11 +61,7 @@ fn import_rubric_labels_report_export_twice() {
 
     let status = json(&sandbox.ok(&["status", "--format", "json"]));
     assert_eq!(
-        (
-            status["items"].as_i64(),
-            status["labels"].as_i64(),
-            status["raters"].as_i64()
-        ),
+        (status["items"].as_i64(), status["labels"].as_i64(), status["raters"].as_i64()),
         (Some(160), Some(1546), Some(3))
     );
 }
@@ -103,12 +69,7 @@ fn import_rubric_labels_report_export_twice() {
 #[test]
 fn batch_create_then_labels_count_as_done() {
     let sandbox = Sandbox::new();
-    sandbox.ok(&[
-        "import",
-        &repo("sample_data/rag_items.jsonl"),
-        "--dataset",
-        "rag",
-    ]);
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl"), "--dataset", "rag"]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     let out = sandbox.ok(&[
         "batch",
@@ -126,15 +87,7 @@ fn batch_create_then_labels_count_as_done() {
         "7",
     ]);
     assert!(out.contains("160 items"), "{out}");
-    let err = sandbox.fails(&[
-        "batch",
-        "create",
-        "pilot",
-        "--rubric",
-        "rag-answer-quality",
-        "--raters",
-        "a",
-    ]);
+    let err = sandbox.fails(&["batch", "create", "pilot", "--rubric", "rag-answer-quality", "--raters", "a"]);
     assert!(err.contains("batch `pilot` already exists"), "{err}");
     let err = sandbox.fails(&[
         "batch",
@@ -147,10 +100,7 @@ fn batch_create_then_labels_count_as_done() {
         "--overlap",
         "3",
     ]);
-    assert!(
-        err.contains("overlap must be between 1 and the number of raters (2)"),
-        "{err}"
-    );
+    assert!(err.contains("overlap must be between 1 and the number of raters (2)"), "{err}");
 
     sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
     let batches = json(&sandbox.ok(&["batch", "list", "--format", "json"]));
@@ -158,21 +108,10 @@ fn batch_create_then_labels_count_as_done() {
     let total_assigned: i64 = raters.iter().map(|r| r[1].as_i64().unwrap()).sum();
     assert_eq!(total_assigned, 320, "160 items x overlap 2");
     // Imported labels confirm the assigned items those raters labeled.
-    assert!(
-        raters.iter().all(|r| r[2].as_i64().unwrap() > 90),
-        "{raters:?}"
-    );
+    assert!(raters.iter().all(|r| r[2].as_i64().unwrap() > 90), "{raters:?}");
 
-    let report = json(&sandbox.ok(&[
-        "report",
-        "agreement",
-        "--batch",
-        "pilot",
-        "--format",
-        "json",
-        "--replicates",
-        "0",
-    ]));
+    let report =
+        json(&sandbox.ok(&["report", "agreement", "--batch", "pilot", "--format", "json", "--replicates", "0"]));
     assert_eq!(report["batch"], "pilot");
     assert_eq!(report["criteria"][0]["ci_low"], Value::Null);
 }
@@ -180,29 +119,34 @@ fn batch_create_then_labels_count_as_done() {
 #[test]
 fn import_errors_name_file_line_and_field_and_change_nothing() {
     let sandbox = Sandbox::new();
-    let good = sandbox.write(
-        "good.jsonl",
-        "{\"id\": \"a\", \"input\": \"q\", \"output\": \"x\"}\n",
-    );
+    let good = sandbox.write("good.jsonl", "{\"id\": \"a\", \"input\": \"q\", \"output\": \"x\"}\n");
     sandbox.ok(&["import", good.to_str().unwrap()]);
     let before = sandbox.ok(&["status", "--format", "json"]);
 
     let cases: [(&str, &[u8], &str); 5] = [
-        ("bad.jsonl", b"{\"id\": \"b\", \"output\": \"x\"}\n{\"id\": \"c\", \"output\": \n", "bad.jsonl:2: invalid JSON"),
-        ("nooutput.jsonl", b"{\"id\": \"b\", \"output\": \"x\"}\n\n{\"id\": \"c\", \"input\": \"q\"}\n", "nooutput.jsonl:3: field `output` is missing"),
+        (
+            "bad.jsonl",
+            b"{\"id\": \"b\", \"output\": \"x\"}\n{\"id\": \"c\", \"output\": \n",
+            "bad.jsonl:2: invalid JSON",
+        ),
+        (
+            "nooutput.jsonl",
+            b"{\"id\": \"b\", \"output\": \"x\"}\n\n{\"id\": \"c\", \"input\": \"q\"}\n",
+            "nooutput.jsonl:3: field `output` is missing",
+        ),
         ("latin1.jsonl", b"{\"id\": \"b\", \"output\": \"caf\xe9\"}\n", "latin1.jsonl:1: not valid UTF-8"),
-        ("dup.jsonl", b"{\"id\": \"b\", \"output\": \"x\"}\n{\"id\": \"a\", \"input\": \"q\", \"output\": \"changed\"}\n", "dup.jsonl:2: field `id`: `a` is already in the store with different content"),
+        (
+            "dup.jsonl",
+            b"{\"id\": \"b\", \"output\": \"x\"}\n{\"id\": \"a\", \"input\": \"q\", \"output\": \"changed\"}\n",
+            "dup.jsonl:2: field `id`: `a` is already in the store with different content",
+        ),
         ("bad.csv", b"id,input,output\nb,q,x\nc,q\n", "bad.csv:3: expected 3 fields like the header, found 2"),
     ];
     for (name, contents, expected) in cases {
         let path = sandbox.write(name, contents);
         let err = sandbox.fails(&["import", path.to_str().unwrap()]);
         assert!(err.contains(expected), "{name}: {err}");
-        assert_eq!(
-            sandbox.ok(&["status", "--format", "json"]),
-            before,
-            "{name} changed the store"
-        );
+        assert_eq!(sandbox.ok(&["status", "--format", "json"]), before, "{name} changed the store");
     }
 
     let dup = sandbox.path("dup.jsonl");
@@ -220,19 +164,9 @@ fn csv_import_with_map_and_judge_columns() {
         "qid,question,completion,ground_truth,contexts,model,judge_helpfulness\n\
          1,How?,Like this.,Exactly so.,\"[\"\"p1\"\",\"\"p2\"\"]\",m1,4\n",
     );
-    sandbox.ok(&[
-        "import",
-        csv.to_str().unwrap(),
-        "--map",
-        "id=qid",
-        "--dataset",
-        "ds",
-    ]);
+    sandbox.ok(&["import", csv.to_str().unwrap(), "--map", "id=qid", "--dataset", "ds"]);
     let err = sandbox.fails(&["import", csv.to_str().unwrap(), "--map", "output=missing"]);
-    assert!(
-        err.contains("items.csv:2: field `missing` (mapped to `output` by --map) is missing"),
-        "{err}"
-    );
+    assert!(err.contains("items.csv:2: field `missing` (mapped to `output` by --map) is missing"), "{err}");
     let err = sandbox.fails(&["import", csv.to_str().unwrap(), "--map", "outptu=x"]);
     assert!(err.contains("not an item field"), "{err}");
 }
@@ -246,21 +180,18 @@ fn rubric_errors_name_the_file_and_criterion() {
          [[criteria]]\nid = \"stars\"\nkind = \"likert\"\n",
     );
     let err = sandbox.fails(&["rubric", "check", bad.to_str().unwrap()]);
-    assert!(
-        err.contains("bad.toml: criterion `stars`: unknown kind `likert`"),
-        "{err}"
+    assert!(err.contains("bad.toml: criterion `stars`: unknown kind `likert`"), "{err}");
+    let missing_md = sandbox.write(
+        "r.toml",
+        "name = \"r\"\nversion = 1\nguidelines = \"r.md\"\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n",
     );
-    let missing_md = sandbox.write("r.toml", "name = \"r\"\nversion = 1\nguidelines = \"r.md\"\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n");
     let err = sandbox.fails(&["rubric", "add", missing_md.to_str().unwrap()]);
     assert!(err.contains("guidelines = \"r.md\": cannot read"), "{err}");
     sandbox.write("r.md", "Be kind.");
     sandbox.ok(&["rubric", "add", missing_md.to_str().unwrap()]);
     sandbox.write("r.md", "Be kinder.");
     let err = sandbox.fails(&["rubric", "add", missing_md.to_str().unwrap()]);
-    assert!(
-        err.contains("version 1 is already in the store with different content"),
-        "{err}"
-    );
+    assert!(err.contains("version 1 is already in the store with different content"), "{err}");
     let list = sandbox.ok(&["rubric", "list"]);
     assert!(list.contains("r "), "{list}");
 }
@@ -284,10 +215,7 @@ fn label_import_errors_name_file_line_and_field() {
             "item,rater,criterion,value\nq-0001-v1,ana,tone,pass\n",
             "labels.csv:2: field `criterion`: `tone` is not a criterion",
         ),
-        (
-            "item,criterion,value\nq-0001-v1,correct,pass\n",
-            "labels.csv:2: field `rater` is missing",
-        ),
+        ("item,criterion,value\nq-0001-v1,correct,pass\n", "labels.csv:2: field `rater` is missing"),
     ];
     for (contents, expected) in cases {
         let path = sandbox.write("labels.csv", contents);
@@ -308,48 +236,20 @@ fn label_import_errors_name_file_line_and_field() {
 fn agreement_calculator_reproduces_krippendorff_2011() {
     let sandbox = Sandbox::new();
     let file = repo("tests/data/krippendorff_2011.csv");
-    for (level, expected) in [
-        ("nominal", 0.743),
-        ("ordinal", 0.815),
-        ("interval", 0.849),
-        ("ratio", 0.797),
-    ] {
-        let result = json(&sandbox.ok(&[
-            "agreement",
-            &file,
-            "--level",
-            level,
-            "--format",
-            "json",
-            "--replicates",
-            "100",
-        ]));
-        assert_eq!(
-            format!("{:.3}", result["alpha"].as_f64().unwrap()),
-            format!("{expected:.3}"),
-            "{level}"
-        );
-        assert_eq!(
-            (result["n_units"].as_i64(), result["n_pairable"].as_i64()),
-            (Some(12), Some(40))
-        );
+    for (level, expected) in [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)] {
+        let result =
+            json(&sandbox.ok(&["agreement", &file, "--level", level, "--format", "json", "--replicates", "100"]));
+        assert_eq!(format!("{:.3}", result["alpha"].as_f64().unwrap()), format!("{expected:.3}"), "{level}");
+        assert_eq!((result["n_units"].as_i64(), result["n_pairable"].as_i64()), (Some(12), Some(40)));
         assert_eq!(result["level"], level);
     }
-    let long = sandbox.write(
-        "long.csv",
-        "unit,rater,value\nu1,a,yes\nu1,b,yes\nu2,a,no\nu2,b,yes\nu3,a,no\nu3,b,no\n",
-    );
+    let long = sandbox.write("long.csv", "unit,rater,value\nu1,a,yes\nu1,b,yes\nu2,a,no\nu2,b,yes\nu3,a,no\nu3,b,no\n");
     let table = sandbox.ok(&["agreement", long.to_str().unwrap()]);
     assert!(table.contains("nominal"), "{table}");
     let same = sandbox.write("same.csv", "unit,a,b\n1,2,2\n2,2,2\n");
     let result = json(&sandbox.ok(&["agreement", same.to_str().unwrap(), "--format", "json"]));
     assert_eq!(result["alpha"], Value::Null);
-    assert!(
-        result["undefined_reason"]
-            .as_str()
-            .unwrap()
-            .contains("no variation")
-    );
+    assert!(result["undefined_reason"].as_str().unwrap().contains("no variation"));
 }
 
 #[test]
@@ -377,10 +277,6 @@ fn demo_builds_its_store_without_a_terminal() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("160 items; 1546 labels in all"), "{stdout}");
 }

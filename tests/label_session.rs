@@ -12,25 +12,11 @@ const RUBRIC: &str = include_str!("../guidelines/rag-answer-quality.toml");
 fn store_with_batch(path: &std::path::Path) -> Store {
     let mut store = Store::open(path).unwrap();
     let items: String = (1..=3)
-        .map(|i| {
-            format!(
-                "{{\"id\": \"i{i}\", \"input\": \"question {i}\", \"output\": \"answer {i}\"}}\n"
-            )
-        })
+        .map(|i| format!("{{\"id\": \"i{i}\", \"input\": \"question {i}\", \"output\": \"answer {i}\"}}\n"))
         .collect();
-    import(
-        &mut store,
-        items.as_bytes(),
-        Format::Jsonl,
-        "items.jsonl",
-        "ds",
-        &ImportOptions::default(),
-    )
-    .unwrap();
+    import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
     let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
-    let (rubric_id, _) = store
-        .write(|tx| tx.add_rubric(&rubric, RUBRIC, ""))
-        .unwrap();
+    let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "")).unwrap();
     let ids = store.item_ids(None).unwrap();
     let raters = vec![vec!["ana"]; ids.len()];
     store
@@ -76,24 +62,13 @@ fn keys_label_two_items_and_every_decision_is_in_the_store() {
     }
     // Read back through a fresh connection, as another process would.
     let store = Store::open(&path).unwrap();
-    let labels = store
-        .current_labels(LabelScope {
-            rubric: "rag-answer-quality",
-            batch_id: Some(batch.id),
-        })
-        .unwrap();
+    let labels = store.current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: Some(batch.id) }).unwrap();
     // The batch deals items in a seeded order: the session labeled the first two of
     // the rater's queue and decided one value on the third.
     let queue = store.queue(batch.id, "ana").unwrap();
-    let (first, second, third) = (
-        &queue[0].external_id,
-        &queue[1].external_id,
-        &queue[2].external_id,
-    );
-    let mut rows: Vec<(&str, &str, String)> = labels
-        .iter()
-        .map(|l| (l.item.as_str(), l.criterion.as_str(), l.value.to_string()))
-        .collect();
+    let (first, second, third) = (&queue[0].external_id, &queue[1].external_id, &queue[2].external_id);
+    let mut rows: Vec<(&str, &str, String)> =
+        labels.iter().map(|l| (l.item.as_str(), l.criterion.as_str(), l.value.to_string())).collect();
     rows.sort();
     let mut expected = vec![
         (first.as_str(), "correct", "\"pass\""),
@@ -106,15 +81,9 @@ fn keys_label_two_items_and_every_decision_is_in_the_store() {
         (third.as_str(), "correct", "\"pass\""),
     ];
     expected.sort();
-    let expected: Vec<(&str, &str, String)> = expected
-        .into_iter()
-        .map(|(i, c, v)| (i, c, v.to_string()))
-        .collect();
+    let expected: Vec<(&str, &str, String)> = expected.into_iter().map(|(i, c, v)| (i, c, v.to_string())).collect();
     assert_eq!(rows, expected);
-    assert_eq!(
-        queue.iter().map(|entry| entry.done).collect::<Vec<_>>(),
-        [true, true, false]
-    );
+    assert_eq!(queue.iter().map(|entry| entry.done).collect::<Vec<_>>(), [true, true, false]);
 
     // A new session resumes at the third item, with its decision restored.
     let mut store = store;

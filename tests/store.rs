@@ -13,19 +13,9 @@ const ITEMS: &str = "{\"id\": \"a\", \"input\": \"q1\", \"output\": \"o1\", \"co
 
 fn seeded(path: &std::path::Path) -> (Store, i64) {
     let mut store = Store::open(path).unwrap();
-    import(
-        &mut store,
-        ITEMS.as_bytes(),
-        Format::Jsonl,
-        "items.jsonl",
-        "ds",
-        &ImportOptions::default(),
-    )
-    .unwrap();
+    import(&mut store, ITEMS.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
     let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
-    let (rubric_id, added) = store
-        .write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide"))
-        .unwrap();
+    let (rubric_id, added) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
     assert!(added);
     (store, rubric_id)
 }
@@ -67,10 +57,7 @@ fn dump(path: &std::path::Path) -> BTreeMap<String, Vec<String>> {
             let columns = statement.column_count();
             let rows = statement
                 .query_map([], |row| {
-                    Ok((0..columns)
-                        .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                        .collect::<Vec<_>>()
-                        .join("|"))
+                    Ok((0..columns).map(|i| format!("{:?}", row.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
                 })
                 .unwrap()
                 .collect::<Result<Vec<_>, _>>()
@@ -87,37 +74,20 @@ fn round_trip_through_a_file() {
     let (mut store, rubric_id) = seeded(&path);
     let (a, _) = store.item_by_external_id("a").unwrap().unwrap();
     let pass = serde_json::json!("pass");
-    let written = store
-        .write(|tx| tx.record_label(&label(a, "ana", "correct", Some(&pass), rubric_id)))
-        .unwrap();
+    let written = store.write(|tx| tx.record_label(&label(a, "ana", "correct", Some(&pass), rubric_id))).unwrap();
     assert!(written);
     drop(store);
 
     let store = Store::open(&path).unwrap();
     let (_, item) = store.item_by_external_id("a").unwrap().unwrap();
-    assert_eq!(
-        (item.input.as_str(), item.context.as_slice()),
-        ("q1", ["p".to_string()].as_slice())
-    );
+    assert_eq!((item.input.as_str(), item.context.as_slice()), ("q1", ["p".to_string()].as_slice()));
     assert_eq!(item.metadata["model"], "m");
     assert_eq!(item.judge["correct"], "pass");
     let (_, b) = store.item_by_external_id("b").unwrap().unwrap();
     assert_eq!(b.reference.as_deref(), Some("r"));
-    let labels = store
-        .current_labels(LabelScope {
-            rubric: "rag-answer-quality",
-            batch_id: None,
-        })
-        .unwrap();
+    let labels = store.current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: None }).unwrap();
     assert_eq!(labels.len(), 1);
-    assert_eq!(
-        (
-            labels[0].item.as_str(),
-            labels[0].rater.as_str(),
-            &labels[0].value
-        ),
-        ("a", "ana", &pass)
-    );
+    assert_eq!((labels[0].item.as_str(), labels[0].rater.as_str(), &labels[0].value), ("a", "ana", &pass));
     let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
     assert_eq!(stored.rubric, Rubric::from_toml(RUBRIC, "x").unwrap());
     assert_eq!(stored.guidelines, "guide");
@@ -152,15 +122,8 @@ fn a_failed_import_leaves_the_store_exactly_as_it_was() {
     let (mut store, _) = seeded(&path);
     let before = dump(&path);
     let bad = "{\"id\": \"c\", \"output\": \"new\"}\n{\"id\": \"d\", \"output\": \"new\"}\n{\"id\": \"e\"}\n";
-    let err = import(
-        &mut store,
-        bad.as_bytes(),
-        Format::Jsonl,
-        "bad.jsonl",
-        "ds",
-        &ImportOptions::default(),
-    )
-    .unwrap_err();
+    let err =
+        import(&mut store, bad.as_bytes(), Format::Jsonl, "bad.jsonl", "ds", &ImportOptions::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "bad.jsonl:3: field `output` is missing (also looked for response, completion, answer)"
@@ -183,11 +146,7 @@ fn eight_raters_writing_at_once_lose_nothing() {
                 let name = format!("rater{rater}");
                 for round in 0..25 {
                     let value = serde_json::json!(if round % 2 == 0 { "pass" } else { "fail" });
-                    store
-                        .write(|tx| {
-                            tx.record_label(&label(a, &name, "correct", Some(&value), rubric_id))
-                        })
-                        .unwrap();
+                    store.write(|tx| tx.record_label(&label(a, &name, "correct", Some(&value), rubric_id))).unwrap();
                 }
             })
         })
@@ -197,8 +156,5 @@ fn eight_raters_writing_at_once_lose_nothing() {
     }
     let store = Store::open(&path).unwrap();
     let counts = store.counts().unwrap();
-    assert_eq!(
-        (counts.label_events, counts.labels, counts.raters),
-        (200, 8, 8)
-    );
+    assert_eq!((counts.label_events, counts.labels, counts.raters), (200, 8, 8));
 }

@@ -23,12 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { no_label } => demo(no_label),
         Command::Init => init(db),
-        Command::Import {
-            file,
-            dataset,
-            map,
-            on_conflict,
-        } => {
+        Command::Import { file, dataset, map, on_conflict } => {
             let options = ImportOptions {
                 dataset,
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
@@ -39,34 +34,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
         Command::Rubric(RubricCommand::Add { file }) => rubric_add(db, &file),
         Command::Rubric(RubricCommand::List { format }) => rubric_list(db, format),
-        Command::Batch(BatchCommand::Create {
-            name,
-            rubric,
-            dataset,
-            raters,
-            overlap,
-            seed,
-        }) => batch_create(
-            db,
-            &name,
-            &rubric,
-            dataset.as_deref(),
-            &raters,
-            overlap,
-            seed,
-        ),
-        Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
-        Command::Labels(LabelsCommand::Import { file, rubric }) => {
-            labels_import(db, &file, rubric.as_deref())
+        Command::Batch(BatchCommand::Create { name, rubric, dataset, raters, overlap, seed }) => {
+            batch_create(db, &name, &rubric, dataset.as_deref(), &raters, overlap, seed)
         }
+        Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
+        Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
         Command::Label { batch, rater } => label(db, batch.as_deref(), rater),
-        Command::Report(ReportCommand::Agreement {
-            batch,
-            rubric,
-            level,
-            bootstrap,
-            format,
-        }) => report_agreement(
+        Command::Report(ReportCommand::Agreement { batch, rubric, level, bootstrap, format }) => report_agreement(
             db,
             batch.as_deref(),
             rubric.as_deref(),
@@ -74,24 +48,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bootstrap.settings()?,
             format,
         ),
-        Command::Agreement {
-            file,
-            level,
-            bootstrap,
-            format,
-        } => agreement_file(&file, level.map(Into::into), bootstrap.settings()?, format),
-        Command::Export {
-            out,
-            batch,
-            rubric,
-            consensus,
-        } => export_golden(
-            db,
-            &out,
-            batch.as_deref(),
-            rubric.as_deref(),
-            consensus.into(),
-        ),
+        Command::Agreement { file, level, bootstrap, format } => {
+            agreement_file(&file, level.map(Into::into), bootstrap.settings()?, format)
+        }
+        Command::Export { out, batch, rubric, consensus } => {
+            export_golden(db, &out, batch.as_deref(), rubric.as_deref(), consensus.into())
+        }
         Command::Status { format } => status_command(db, format),
     }
 }
@@ -118,16 +80,8 @@ fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let path = init_path(db);
     let existed = path.exists();
     let store = Store::open(&path)?;
-    let verb = if existed {
-        "store already exists"
-    } else {
-        "created store"
-    };
-    print(&format!(
-        "{verb}: {} (schema {})\n",
-        path.display(),
-        store.schema_version()?
-    ))
+    let verb = if existed { "store already exists" } else { "created store" };
+    print(&format!("{verb}: {} (schema {})\n", path.display(), store.schema_version()?))
 }
 
 fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
@@ -141,29 +95,21 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
         line.push_str(&format!(", {} updated", summary.updated));
     }
     if summary.skipped > 0 {
-        line.push_str(&format!(
-            ", {} skipped (id exists with other content)",
-            summary.skipped
-        ));
+        line.push_str(&format!(", {} skipped (id exists with other content)", summary.skipped));
     }
     print(&format!("{line}\n"))
 }
 
 /// Reads and validates a rubric file and its guidelines.
 fn read_rubric(file: &Path) -> anyhow::Result<(Rubric, String, String)> {
-    let source = std::fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read", file.display()))?;
+    let source = std::fs::read_to_string(file).with_context(|| format!("{}: cannot read", file.display()))?;
     let rubric = Rubric::from_toml(&source, &file.display().to_string())?;
     let guidelines = match &rubric.guidelines {
         None => String::new(),
         Some(name) => {
             let path = file.parent().unwrap_or(Path::new("")).join(name);
             std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "{}: guidelines = \"{name}\": cannot read {}",
-                    file.display(),
-                    path.display()
-                )
+                format!("{}: guidelines = \"{name}\": cannot read {}", file.display(), path.display())
             })?
         }
     };
@@ -173,20 +119,13 @@ fn read_rubric(file: &Path) -> anyhow::Result<(Rubric, String, String)> {
 fn describe(rubric: &Rubric) -> String {
     let mut table = Table::new(&["criterion", "kind", "required", "options"]);
     for criterion in &rubric.criteria {
-        let mut options: Vec<String> = criterion
-            .options
-            .iter()
-            .map(|choice| format!("[{}] {}", choice.key, choice.value))
-            .collect();
+        let mut options: Vec<String> =
+            criterion.options.iter().map(|choice| format!("[{}] {}", choice.key, choice.value)).collect();
         if let (Some(min), Some(max)) = (criterion.min, criterion.max) {
             options.push(format!("{min} to {max}"));
         }
         if let Some(when) = &criterion.when {
-            options.push(format!(
-                "(when {} = {})",
-                when.criterion,
-                when.any_of.join("|")
-            ));
+            options.push(format!("(when {} = {})", when.criterion, when.any_of.join("|")));
         }
         table.row(vec![
             criterion.id.clone(),
@@ -195,23 +134,14 @@ fn describe(rubric: &Rubric) -> String {
             options.join(" "),
         ]);
     }
-    format!(
-        "rubric {} v{}: {} criteria\n{}",
-        rubric.name,
-        rubric.version,
-        rubric.criteria.len(),
-        table.render()
-    )
+    format!("rubric {} v{}: {} criteria\n{}", rubric.name, rubric.version, rubric.criteria.len(), table.render())
 }
 
 fn rubric_check(file: &Path) -> anyhow::Result<ExitCode> {
     let (rubric, _, guidelines) = read_rubric(file)?;
     let mut text = format!("{}: ok\n{}", file.display(), describe(&rubric));
     if rubric.guidelines.is_some() {
-        text.push_str(&format!(
-            "guidelines: {} lines\n",
-            guidelines.lines().count()
-        ));
+        text.push_str(&format!("guidelines: {} lines\n", guidelines.lines().count()));
     }
     print(&text)
 }
@@ -222,12 +152,7 @@ fn rubric_add(db: Option<&Path>, file: &Path) -> anyhow::Result<ExitCode> {
     let (_, added) = store.write(|tx| tx.add_rubric(&rubric, &source, &guidelines))?;
     let hash = rubric.content_hash(&guidelines);
     let verb = if added { "added" } else { "already stored" };
-    print(&format!(
-        "{verb}: rubric {} v{} ({})\n",
-        rubric.name,
-        rubric.version,
-        &hash[..12]
-    ))
+    print(&format!("{verb}: rubric {} v{} ({})\n", rubric.name, rubric.version, &hash[..12]))
 }
 
 fn rubric_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
@@ -250,19 +175,11 @@ fn rubric_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode>
 }
 
 /// The rubric a command works with: the batch's, the one named, or the only one.
-fn resolve_rubric(
-    store: &Store,
-    name: Option<&str>,
-    batch: Option<&Batch>,
-) -> anyhow::Result<StoredRubric> {
+fn resolve_rubric(store: &Store, name: Option<&str>, batch: Option<&Batch>) -> anyhow::Result<StoredRubric> {
     if let Some(batch) = batch {
         let rubric = store.rubric_by_id(batch.rubric_id)?;
         if let Some(name) = name.filter(|name| *name != rubric.rubric.name) {
-            bail!(
-                "batch `{}` uses rubric `{}`, not `{name}`",
-                batch.name,
-                rubric.rubric.name
-            );
+            bail!("batch `{}` uses rubric `{}`, not `{name}`", batch.name, rubric.rubric.name);
         }
         return Ok(rubric);
     }
@@ -271,19 +188,12 @@ fn resolve_rubric(
         (Some(name), _) => name.to_string(),
         (None, [only]) => only.clone(),
         (None, []) => bail!("the store has no rubric yet; add one with `tally rubric add FILE`"),
-        (None, _) => bail!(
-            "the store has several rubrics ({}); say which with --rubric",
-            names.join(", ")
-        ),
+        (None, _) => bail!("the store has several rubrics ({}); say which with --rubric", names.join(", ")),
     };
     store.rubric_latest(&name)?.with_context(|| {
         format!(
             "no rubric named `{name}` in the store (have: {})",
-            if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
-            }
+            if names.is_empty() { "none".into() } else { names.join(", ") }
         )
     })
 }
@@ -293,14 +203,7 @@ fn find_batch(store: &Store, name: Option<&str>) -> anyhow::Result<Option<Batch>
     let batch = store.batch(name)?;
     if batch.is_none() {
         let names = store.batch_names(None)?;
-        bail!(
-            "no batch named `{name}` (have: {})",
-            if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
-            }
-        );
+        bail!("no batch named `{name}` (have: {})", if names.is_empty() { "none".into() } else { names.join(", ") });
     }
     Ok(batch)
 }
@@ -314,11 +217,10 @@ fn batch_create(
     overlap: usize,
     seed: u64,
 ) -> anyhow::Result<ExitCode> {
-    let raters: Vec<&str> = raters
-        .iter()
-        .map(|r| r.trim())
-        .filter(|r| !r.is_empty())
-        .collect();
+    let raters: Vec<&str> = raters.iter().map(|r| r.trim()).collect();
+    if raters.iter().any(|r| r.is_empty()) {
+        bail!("--raters has an empty name; list names separated by commas, e.g. --raters ana,ben");
+    }
     let mut unique = raters.clone();
     unique.sort();
     unique.dedup();
@@ -356,11 +258,8 @@ fn deal_batch(
     }
     let plan = plan(items.len(), raters.len(), overlap, seed).map_err(anyhow::Error::msg)?;
     let ordered: Vec<i64> = plan.order.iter().map(|&index| items[index]).collect();
-    let assignments: Vec<Vec<&str>> = plan
-        .raters
-        .iter()
-        .map(|indices| indices.iter().map(|&r| raters[r]).collect())
-        .collect();
+    let assignments: Vec<Vec<&str>> =
+        plan.raters.iter().map(|indices| indices.iter().map(|&r| raters[r]).collect()).collect();
     store.write(|tx| {
         tx.create_batch(&NewBatch {
             name,
@@ -381,39 +280,18 @@ fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> 
     if format == FormatArg::Json {
         return print_json(&serde_json::json!({ "batches": batches }));
     }
-    let mut table = Table::new(&[
-        "batch",
-        "rubric",
-        ">items",
-        ">overlap",
-        "rater",
-        ">done",
-        ">assigned",
-    ]);
+    if batches.is_empty() {
+        return print("no batches yet; create one with `tally batch create NAME --rubric R --raters a,b`\n");
+    }
+    let mut table = Table::new(&["batch", "rubric", ">items", ">overlap", "rater", ">done", ">assigned"]);
     for batch in &batches {
         for (index, (rater, assigned, done)) in batch.raters.iter().enumerate() {
             let first = index == 0;
             table.row(vec![
-                if first {
-                    batch.name.clone()
-                } else {
-                    String::new()
-                },
-                if first {
-                    format!("{} v{}", batch.rubric, batch.rubric_version)
-                } else {
-                    String::new()
-                },
-                if first {
-                    batch.items.to_string()
-                } else {
-                    String::new()
-                },
-                if first {
-                    batch.overlap.to_string()
-                } else {
-                    String::new()
-                },
+                if first { batch.name.clone() } else { String::new() },
+                if first { format!("{} v{}", batch.rubric, batch.rubric_version) } else { String::new() },
+                if first { batch.items.to_string() } else { String::new() },
+                if first { batch.overlap.to_string() } else { String::new() },
                 rater.clone(),
                 done.to_string(),
                 assigned.to_string(),
@@ -439,11 +317,7 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
     ))
 }
 
-fn label(
-    db: Option<&Path>,
-    batch: Option<&str>,
-    rater: Option<String>,
-) -> anyhow::Result<ExitCode> {
+fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>) -> anyhow::Result<ExitCode> {
     let rater = rater.unwrap_or_else(login_name);
     let mut store = open_store(db)?;
     let batch = match batch {
@@ -455,25 +329,14 @@ fn label(
                 [] => bail!(
                     "no batch assigns items to `{rater}`; create one with `tally batch create NAME --rubric R --raters {rater}`, or pass --rater"
                 ),
-                _ => bail!(
-                    "`{rater}` has items in several batches ({}); say which with --batch",
-                    names.join(", ")
-                ),
+                _ => bail!("`{rater}` has items in several batches ({}); say which with --batch", names.join(", ")),
             }
         }
     };
     crate::tui::label::run(&mut store, &batch, &rater)?;
-    let summary = store
-        .batch_summaries()?
-        .into_iter()
-        .find(|b| b.name == batch.name);
-    if let Some((_, assigned, done)) =
-        summary.and_then(|b| b.raters.into_iter().find(|(r, _, _)| *r == rater))
-    {
-        print(&format!(
-            "{rater}: {done} of {assigned} items done in batch `{}`; every label is saved.\n",
-            batch.name
-        ))?;
+    let summary = store.batch_summaries()?.into_iter().find(|b| b.name == batch.name);
+    if let Some((_, assigned, done)) = summary.and_then(|b| b.raters.into_iter().find(|(r, _, _)| *r == rater)) {
+        print(&format!("{rater}: {done} of {assigned} items done in batch `{}`; every label is saved.\n", batch.name))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -502,13 +365,10 @@ fn agreement_file(
     bootstrap: Bootstrap,
     format: FormatArg,
 ) -> anyhow::Result<ExitCode> {
-    let reader =
-        std::fs::File::open(file).with_context(|| format!("{}: cannot open", file.display()))?;
+    let reader = std::fs::File::open(file).with_context(|| format!("{}: cannot open", file.display()))?;
     let origin = file.display().to_string();
     let table = crate::io::ratings::read(std::io::BufReader::new(reader), &origin)?;
-    let name = file
-        .file_stem()
-        .map_or_else(|| "ratings".into(), |s| s.to_string_lossy().into_owned());
+    let name = file.file_stem().map_or_else(|| "ratings".into(), |s| s.to_string_lossy().into_owned());
     let result = agreement::from_ratings(&table, &name, level, bootstrap)
         .map_err(|message| anyhow::anyhow!("{origin}: {message}"))?;
     match format {
@@ -533,8 +393,7 @@ fn export_golden(
     let store = open_store(db)?;
     let batch = find_batch(&store, batch)?;
     let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
-    let report =
-        agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
+    let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
     let summary = export(
         &store,
         &ExportRequest {
@@ -546,10 +405,7 @@ fn export_golden(
         },
     )?;
     if summary.items == 0 {
-        eprintln!(
-            "tally: warning: no labels under rubric `{}` yet, so the golden set is empty",
-            rubric.rubric.name
-        );
+        eprintln!("tally: warning: no labels under rubric `{}` yet, so the golden set is empty", rubric.rubric.name);
     }
     print(&format!(
         "wrote {} ({} items, {} ties without consensus)\nwrote {}\nsha256 {}\n",
@@ -586,13 +442,8 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
     }
     let mut store = Store::open(&path)?;
     let rubric = Rubric::from_toml(sample_data::RUBRIC_TOML, sample_data::RUBRIC_ORIGIN)?;
-    let (rubric_id, _) = store.write(|tx| {
-        tx.add_rubric(
-            &rubric,
-            sample_data::RUBRIC_TOML,
-            sample_data::RUBRIC_GUIDELINES,
-        )
-    })?;
+    let (rubric_id, _) =
+        store.write(|tx| tx.add_rubric(&rubric, sample_data::RUBRIC_TOML, sample_data::RUBRIC_GUIDELINES))?;
     crate::io::items::import(
         &mut store,
         sample_data::ITEMS_JSONL.as_bytes(),

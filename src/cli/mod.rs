@@ -180,16 +180,8 @@ pub struct BootstrapArgs {
 
 impl BootstrapArgs {
     fn settings(&self) -> anyhow::Result<Bootstrap> {
-        anyhow::ensure!(
-            self.ci > 0.0 && self.ci < 1.0,
-            "--ci must be between 0 and 1, not {}",
-            self.ci
-        );
-        Ok(Bootstrap {
-            replicates: self.replicates,
-            seed: self.seed,
-            confidence: self.ci,
-        })
+        anyhow::ensure!(self.ci > 0.0 && self.ci < 1.0, "--ci must be between 0 and 1, not {}", self.ci);
+        Ok(Bootstrap { replicates: self.replicates, seed: self.seed, confidence: self.ci })
     }
 }
 
@@ -266,8 +258,6 @@ pub fn main() -> ExitCode {
 /// `tally export ... | head` closing the pipe early is not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }

@@ -14,9 +14,8 @@ pub fn store_path(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     if local.exists() {
         return Ok(local);
     }
-    let dirs = directories::ProjectDirs::from("", "", "tally").ok_or_else(|| {
-        anyhow::anyhow!("no home folder to keep the store in; pass --db PATH or set TALLY_DB")
-    })?;
+    let dirs = directories::ProjectDirs::from("", "", "tally")
+        .ok_or_else(|| anyhow::anyhow!("no home folder to keep the store in; pass --db PATH or set TALLY_DB"))?;
     Ok(dirs.data_dir().join("tally.db"))
 }
 
@@ -24,11 +23,7 @@ pub fn store_path(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
 /// rather than the user data folder.
 pub fn init_path(flag: Option<&Path>) -> PathBuf {
     flag.map(Path::to_path_buf)
-        .or_else(|| {
-            std::env::var_os("TALLY_DB")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        })
+        .or_else(|| std::env::var_os("TALLY_DB").filter(|v| !v.is_empty()).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("tally.db"))
 }
 
@@ -36,10 +31,6 @@ pub fn init_path(flag: Option<&Path>) -> PathBuf {
 pub fn login_name() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
-        .find_map(|key| {
-            std::env::var(key)
-                .ok()
-                .filter(|name| !name.trim().is_empty())
-        })
+        .find_map(|key| std::env::var(key).ok().filter(|name| !name.trim().is_empty()))
         .unwrap_or_else(|| "rater".to_string())
 }

@@ -126,33 +126,20 @@ struct Provenance {
 /// Files are written under a temporary name and renamed, so a reader never sees half.
 pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
-    let scope = LabelScope {
-        rubric: &rubric.name,
-        batch_id: request.batch.map(|b| b.id),
-    };
+    let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
     let labels = store.current_labels(scope)?;
-    let adjudicated: BTreeMap<(i64, String), Value> = store
-        .adjudications(scope)?
-        .into_iter()
-        .map(|(item, criterion, value)| ((item, criterion), value))
-        .collect();
+    let adjudicated: BTreeMap<(i64, String), Value> =
+        store.adjudications(scope)?.into_iter().map(|(item, criterion, value)| ((item, criterion), value)).collect();
 
     let out = request.out;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|err| Error::file(parent, err))?;
     }
-    let stem = out.file_stem().map_or_else(
-        || "golden".to_string(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = out.file_stem().map_or_else(|| "golden".to_string(), |s| s.to_string_lossy().into_owned());
     let manifest_path = out.with_file_name(format!("{stem}.manifest.json"));
     let temporary = out.with_file_name(format!(".{stem}.jsonl.partial"));
     let file = std::fs::File::create(&temporary).map_err(|err| Error::file(&temporary, err))?;
-    let mut writer = HashingWriter {
-        inner: std::io::BufWriter::new(file),
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
+    let mut writer = HashingWriter { inner: std::io::BufWriter::new(file), hasher: Sha256::new(), bytes: 0 };
 
     let mut counts = Counts::default();
     let mut all_raters: BTreeSet<&str> = BTreeSet::new();
@@ -170,14 +157,8 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
                 .collect();
             if let Some(value) = adjudicated.get(&(item_id, criterion.id.clone())) {
                 line.labels.insert(&criterion.id, value.clone());
-                line.consensus.insert(
-                    &criterion.id,
-                    Decision {
-                        method: "adjudicated",
-                        n: values.len(),
-                        support: None,
-                    },
-                );
+                line.consensus
+                    .insert(&criterion.id, Decision { method: "adjudicated", n: values.len(), support: None });
                 counts.adjudicated += 1;
                 continue;
             }
@@ -198,36 +179,23 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         counts.items += 1;
         counts.labels += item_labels.len();
         *datasets.entry(item.dataset.clone()).or_default() += 1;
-        let json = serde_json::to_string(&line)
-            .map_err(|err| Error::at(&out.display().to_string(), None, err.to_string()))?;
+        let json =
+            serde_json::to_string(&line).map_err(|err| Error::at(&out.display().to_string(), None, err.to_string()))?;
         writeln!(writer, "{json}").map_err(|err| Error::file(&temporary, err))?;
     }
-    writer
-        .inner
-        .flush()
-        .map_err(|err| Error::file(&temporary, err))?;
-    writer
-        .inner
-        .get_ref()
-        .sync_all()
-        .map_err(|err| Error::file(&temporary, err))?;
+    writer.inner.flush().map_err(|err| Error::file(&temporary, err))?;
+    writer.inner.get_ref().sync_all().map_err(|err| Error::file(&temporary, err))?;
     counts.raters = all_raters.len();
     let sha256 = crate::model::hex(&writer.hasher.finalize());
 
     let manifest = Manifest {
         format: "tally-golden-set/1",
         name: stem.clone(),
-        file: out
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        file: out.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         sha256: sha256.clone(),
         bytes: writer.bytes,
         tally_version: env!("CARGO_PKG_VERSION"),
-        rubric: RubricRef {
-            name: &rubric.name,
-            version: rubric.version,
-            hash: &request.rubric.hash,
-        },
+        rubric: RubricRef { name: &rubric.name, version: rubric.version, hash: &request.rubric.hash },
         batch: request.batch.map(|b| b.name.as_str()),
         consensus: request.consensus.name(),
         counts,
@@ -244,18 +212,10 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         .map_err(|err| Error::at(&manifest_path.display().to_string(), None, err.to_string()))?;
     manifest_json.push('\n');
     let manifest_temporary = out.with_file_name(format!(".{stem}.manifest.json.partial"));
-    std::fs::write(&manifest_temporary, manifest_json)
-        .map_err(|err| Error::file(&manifest_temporary, err))?;
+    std::fs::write(&manifest_temporary, manifest_json).map_err(|err| Error::file(&manifest_temporary, err))?;
     std::fs::rename(&temporary, out).map_err(|err| Error::file(out, err))?;
-    std::fs::rename(&manifest_temporary, &manifest_path)
-        .map_err(|err| Error::file(&manifest_path, err))?;
-    Ok(ExportSummary {
-        file: out.to_path_buf(),
-        manifest: manifest_path,
-        sha256,
-        items,
-        ties,
-    })
+    std::fs::rename(&manifest_temporary, &manifest_path).map_err(|err| Error::file(&manifest_path, err))?;
+    Ok(ExportSummary { file: out.to_path_buf(), manifest: manifest_path, sha256, items, ties })
 }
 
 impl<'a> GoldenItem<'a> {
@@ -289,14 +249,7 @@ fn decide(criterion: &Criterion, values: &[LabelValue], method: Consensus) -> (V
                 })
                 .collect();
             let tags = majority_tags(&sets);
-            (
-                LabelValue::Tags(tags).to_json(),
-                Decision {
-                    method: "tag_majority",
-                    n,
-                    support: None,
-                },
-            )
+            (LabelValue::Tags(tags).to_json(), Decision { method: "tag_majority", n, support: None })
         }
         Kind::Number => {
             let numbers: Vec<f64> = values
@@ -307,14 +260,7 @@ fn decide(criterion: &Criterion, values: &[LabelValue], method: Consensus) -> (V
                 })
                 .collect();
             let value = median(&numbers).map_or(Value::Null, number_json);
-            (
-                value,
-                Decision {
-                    method: "median",
-                    n,
-                    support: None,
-                },
-            )
+            (value, Decision { method: "median", n, support: None })
         }
         _ => {
             let choices: Vec<&str> = values
@@ -325,41 +271,16 @@ fn decide(criterion: &Criterion, values: &[LabelValue], method: Consensus) -> (V
                 })
                 .collect();
             if method == Consensus::Median && criterion.kind == Kind::Ordinal {
-                let ranks: Vec<usize> = choices
-                    .iter()
-                    .filter_map(|choice| criterion.choice_index(choice))
-                    .collect();
-                let value = lower_median(&ranks).map_or(Value::Null, |rank| {
-                    Value::String(criterion.options[rank].value.clone())
-                });
-                return (
-                    value,
-                    Decision {
-                        method: "median",
-                        n,
-                        support: None,
-                    },
-                );
+                let ranks: Vec<usize> = choices.iter().filter_map(|choice| criterion.choice_index(choice)).collect();
+                let value = lower_median(&ranks)
+                    .map_or(Value::Null, |rank| Value::String(criterion.options[rank].value.clone()));
+                return (value, Decision { method: "median", n, support: None });
             }
             let vote = majority(&choices);
             let support = Some(vote.votes as f64 / n as f64);
             match vote.winner {
-                Some(winner) => (
-                    Value::String(winner.to_string()),
-                    Decision {
-                        method: "majority",
-                        n,
-                        support,
-                    },
-                ),
-                None => (
-                    Value::Null,
-                    Decision {
-                        method: "tie",
-                        n,
-                        support,
-                    },
-                ),
+                Some(winner) => (Value::String(winner.to_string()), Decision { method: "majority", n, support }),
+                None => (Value::Null, Decision { method: "tie", n, support }),
             }
         }
     }

@@ -49,15 +49,10 @@ impl ImportOptions {
                 let (field, column) = arg
                     .split_once('=')
                     .filter(|(field, column)| !field.is_empty() && !column.is_empty())
-                    .ok_or_else(|| {
-                        format!("--map `{arg}`: expected FIELD=COLUMN, e.g. output=completion")
-                    })?;
+                    .ok_or_else(|| format!("--map `{arg}`: expected FIELD=COLUMN, e.g. output=completion"))?;
                 if !FIELDS.iter().any(|(name, _)| *name == field) {
                     let names: Vec<_> = FIELDS.iter().map(|(name, _)| *name).collect();
-                    return Err(format!(
-                        "--map `{arg}`: `{field}` is not an item field ({})",
-                        names.join(", ")
-                    ));
+                    return Err(format!("--map `{arg}`: `{field}` is not an item field ({})", names.join(", ")));
                 }
                 Ok((field.to_string(), column.to_string()))
             })
@@ -66,26 +61,12 @@ impl ImportOptions {
 }
 
 /// Imports the items in `path` in one transaction: on any error the store is unchanged.
-pub fn import_file(
-    store: &mut Store,
-    path: &Path,
-    options: &ImportOptions,
-) -> Result<ImportSummary, Error> {
+pub fn import_file(store: &mut Store, path: &Path, options: &ImportOptions) -> Result<ImportSummary, Error> {
     let (reader, format) = super::open(path)?;
     let dataset = options.dataset.clone().unwrap_or_else(|| {
-        path.file_stem().map_or_else(
-            || "items".to_string(),
-            |stem| stem.to_string_lossy().into_owned(),
-        )
+        path.file_stem().map_or_else(|| "items".to_string(), |stem| stem.to_string_lossy().into_owned())
     });
-    import(
-        store,
-        reader,
-        format,
-        &path.display().to_string(),
-        &dataset,
-        options,
-    )
+    import(store, reader, format, &path.display().to_string(), &dataset, options)
 }
 
 /// Imports items from `reader`; `origin` names it in errors and provenance.
@@ -97,14 +78,11 @@ pub fn import(
     dataset: &str,
     options: &ImportOptions,
 ) -> Result<ImportSummary, Error> {
-    let mut summary = ImportSummary {
-        file: origin.to_string(),
-        dataset: dataset.to_string(),
-        ..Default::default()
-    };
+    let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     store.write(|tx| {
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
-            let item = item_from_fields(fields, &options.map, dataset).map_err(|message| Error::at(origin, Some(line), message))?;
+            let item = item_from_fields(fields, &options.map, dataset)
+                .map_err(|message| Error::at(origin, Some(line), message))?;
             summary.records += 1;
             match tx.upsert_item(&item, origin, line, options.on_conflict)? {
                 Upsert::Inserted => summary.inserted += 1,
@@ -136,12 +114,7 @@ fn csv_cell(header: &str, text: &str) -> Option<Value> {
         return None;
     }
     let looks_like_json = matches!(text.trim_start().chars().next(), Some('[' | '{'));
-    if looks_like_json
-        && matches!(
-            header,
-            "context" | "contexts" | "passages" | "metadata" | "judge"
-        )
-    {
+    if looks_like_json && matches!(header, "context" | "contexts" | "passages" | "metadata" | "judge") {
         if let Ok(value) = serde_json::from_str(text) {
             return Some(value);
         }
@@ -172,19 +145,12 @@ pub fn item_from_fields(
         if found.contains_key(field) {
             continue;
         }
-        if let Some(value) = std::iter::once(&field)
-            .chain(aliases)
-            .find_map(|name| fields.remove(*name))
-        {
+        if let Some(value) = std::iter::once(&field).chain(aliases).find_map(|name| fields.remove(*name)) {
             found.insert(field.to_string(), value);
         }
     }
     // CSV judge columns: judge_<criterion>.
-    let judge_columns: Vec<String> = fields
-        .keys()
-        .filter(|key| key.starts_with("judge_"))
-        .cloned()
-        .collect();
+    let judge_columns: Vec<String> = fields.keys().filter(|key| key.starts_with("judge_")).cloned().collect();
     let mut judge = match found.remove("judge") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(judge)) => judge,
@@ -200,9 +166,7 @@ pub fn item_from_fields(
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `output`: expected a string".into()),
         None => {
-            return Err(
-                "field `output` is missing (also looked for response, completion, answer)".into(),
-            );
+            return Err("field `output` is missing (also looked for response, completion, answer)".into());
         }
     };
     let input = match found.remove("input") {
@@ -221,9 +185,14 @@ pub fn item_from_fields(
         Some(Value::Array(passages)) => passages
             .into_iter()
             .enumerate()
-            .map(|(index, passage)| passage_text(passage).ok_or_else(|| {
-                format!("field `context`: passage {} is not a string (or an object with `text` or `content`)", index + 1)
-            }))
+            .map(|(index, passage)| {
+                passage_text(passage).ok_or_else(|| {
+                    format!(
+                        "field `context`: passage {} is not a string (or an object with `text` or `content`)",
+                        index + 1
+                    )
+                })
+            })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("field `context`: expected a list of passages".into()),
     };
@@ -238,16 +207,8 @@ pub fn item_from_fields(
         metadata.entry(key).or_insert(value);
     }
 
-    let mut item = Item {
-        id: String::new(),
-        dataset: dataset.to_string(),
-        input,
-        output,
-        reference,
-        context,
-        metadata,
-        judge,
-    };
+    let mut item =
+        Item { id: String::new(), dataset: dataset.to_string(), input, output, reference, context, metadata, judge };
     item.id = match id_value {
         Some(Value::String(id)) if !id.trim().is_empty() => id,
         Some(Value::Number(number)) => number.to_string(),
@@ -262,12 +223,10 @@ fn passage_text(passage: Value) -> Option<String> {
     match passage {
         Value::String(text) => Some(text),
         Value::Object(mut object) => {
-            ["text", "content", "page_content"]
-                .iter()
-                .find_map(|key| match object.remove(*key) {
-                    Some(Value::String(text)) => Some(text),
-                    _ => None,
-                })
+            ["text", "content", "page_content"].iter().find_map(|key| match object.remove(*key) {
+                Some(Value::String(text)) => Some(text),
+                _ => None,
+            })
         }
         _ => None,
     }
@@ -294,10 +253,7 @@ mod tests {
             "ds",
         )
         .unwrap();
-        assert_eq!(
-            (item.id.as_str(), item.input.as_str(), item.output.as_str()),
-            ("7", "Q", "A")
-        );
+        assert_eq!((item.id.as_str(), item.input.as_str(), item.output.as_str()), ("7", "Q", "A"));
         assert_eq!(item.reference.as_deref(), Some("R"));
         assert_eq!(item.context, ["p1", "p2"]);
         assert_eq!(item.metadata["model"], "m");
@@ -314,12 +270,7 @@ mod tests {
         .unwrap();
         assert_eq!(item.output, "new");
         assert_eq!(item.metadata["output"], "old");
-        let err = item_from_fields(
-            fields(json!({"output": "x"})),
-            &[("input".into(), "q".into())],
-            "ds",
-        )
-        .unwrap_err();
+        let err = item_from_fields(fields(json!({"output": "x"})), &[("input".into(), "q".into())], "ds").unwrap_err();
         assert!(err.contains("`q` (mapped to `input`"), "{err}");
     }
 
@@ -336,10 +287,7 @@ mod tests {
     #[test]
     fn csv_cells() {
         assert_eq!(csv_cell("judge_helpfulness", "4"), Some(json!(4)));
-        assert_eq!(
-            csv_cell("context", "[\"a\",\"b\"]"),
-            Some(json!(["a", "b"]))
-        );
+        assert_eq!(csv_cell("context", "[\"a\",\"b\"]"), Some(json!(["a", "b"])));
         assert_eq!(csv_cell("output", "[not json"), Some(json!("[not json")));
         assert_eq!(csv_cell("output", ""), None);
     }
@@ -350,15 +298,7 @@ mod tests {
             ImportOptions::parse_map(&["output=completion".into()]).unwrap(),
             [("output".to_string(), "completion".to_string())]
         );
-        assert!(
-            ImportOptions::parse_map(&["outptu=x".into()])
-                .unwrap_err()
-                .contains("not an item field")
-        );
-        assert!(
-            ImportOptions::parse_map(&["output".into()])
-                .unwrap_err()
-                .contains("FIELD=COLUMN")
-        );
+        assert!(ImportOptions::parse_map(&["outptu=x".into()]).unwrap_err().contains("not an item field"));
+        assert!(ImportOptions::parse_map(&["output".into()]).unwrap_err().contains("FIELD=COLUMN"));
     }
 }

@@ -25,11 +25,7 @@ pub struct LabelImportSummary {
     pub items: usize,
 }
 
-pub fn import_file(
-    store: &mut Store,
-    path: &Path,
-    rubric: &StoredRubric,
-) -> Result<LabelImportSummary, Error> {
+pub fn import_file(store: &mut Store, path: &Path, rubric: &StoredRubric) -> Result<LabelImportSummary, Error> {
     let (reader, format) = super::open(path)?;
     import(store, reader, format, &path.display().to_string(), rubric)
 }
@@ -41,11 +37,8 @@ pub fn import(
     origin: &str,
     rubric: &StoredRubric,
 ) -> Result<LabelImportSummary, Error> {
-    let mut summary = LabelImportSummary {
-        file: origin.to_string(),
-        rubric: rubric.rubric.name.clone(),
-        ..Default::default()
-    };
+    let mut summary =
+        LabelImportSummary { file: origin.to_string(), rubric: rubric.rubric.name.clone(), ..Default::default() };
     let mut raters = BTreeSet::new();
     let mut items = BTreeSet::new();
     // Keep empty cells: an empty tags value means "none of the tags".
@@ -79,7 +72,8 @@ pub fn import(
             if criterion.kind != Kind::Tags && criterion.kind != Kind::Text && raw_value.as_str() == Some("") {
                 return Err(fail("field `value` is empty".into()));
             }
-            let value = criterion.parse_json(&raw_value).map_err(|message| fail(format!("field `value`: {message}")))?;
+            let value =
+                criterion.parse_json(&raw_value).map_err(|message| fail(format!("field `value`: {message}")))?;
             if matches!(&value, crate::model::LabelValue::Text(text) if text.trim().is_empty()) {
                 return Ok(()); // An empty note says nothing.
             }

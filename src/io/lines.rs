@@ -49,32 +49,17 @@ fn jsonl(
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         }
         let text = std::str::from_utf8(bytes).map_err(|err| {
-            Error::at(
-                origin,
-                Some(line),
-                format!(
-                    "not valid UTF-8 (at byte {} of the line)",
-                    err.valid_up_to() + 1
-                ),
-            )
+            Error::at(origin, Some(line), format!("not valid UTF-8 (at byte {} of the line)", err.valid_up_to() + 1))
         })?;
         let text = text.trim();
         if text.is_empty() {
             continue;
         }
-        let value: Value = serde_json::from_str(text)
-            .map_err(|err| Error::at(origin, Some(line), format!("invalid JSON: {err}")))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|err| Error::at(origin, Some(line), format!("invalid JSON: {err}")))?;
         let Value::Object(fields) = value else {
-            let hint = if text.starts_with('[') {
-                "; write one object per line (JSONL), not a JSON array"
-            } else {
-                ""
-            };
-            return Err(Error::at(
-                origin,
-                Some(line),
-                format!("expected a JSON object{hint}"),
-            ));
+            let hint = if text.starts_with('[') { "; write one object per line (JSONL), not a JSON array" } else { "" };
+            return Err(Error::at(origin, Some(line), format!("expected a JSON object{hint}")));
         };
         each(Record { line, fields })?;
     }
@@ -86,29 +71,17 @@ fn csv(
     cell: impl Fn(&str, &str) -> Option<Value>,
     each: &mut impl FnMut(Record) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
     let headers: Vec<String> = csv
         .byte_headers()
         .map_err(|err| Error::at(origin, Some(1), format!("cannot read the header: {err}")))?
         .iter()
         .enumerate()
         .map(|(index, header)| {
-            let header = if index == 0 {
-                header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header)
-            } else {
-                header
-            };
+            let header = if index == 0 { header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header) } else { header };
             std::str::from_utf8(header)
                 .map(|text| text.trim().to_string())
-                .map_err(|_| {
-                    Error::at(
-                        origin,
-                        Some(1),
-                        format!("header column {} is not valid UTF-8", index + 1),
-                    )
-                })
+                .map_err(|_| Error::at(origin, Some(1), format!("header column {} is not valid UTF-8", index + 1)))
         })
         .collect::<Result<_, _>>()?;
     let mut record = csv::ByteRecord::new();
@@ -116,9 +89,7 @@ fn csv(
         let more = csv.read_byte_record(&mut record).map_err(|err| {
             let line = err.position().map(|p| p.line());
             let message = match err.kind() {
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                     format!("expected {expected_len} fields like the header, found {len}")
                 }
                 _ => err.to_string(),
@@ -131,13 +102,8 @@ fn csv(
         let line = record.position().map_or(0, |p| p.line());
         let mut fields = Map::new();
         for (header, raw) in headers.iter().zip(record.iter()) {
-            let text = std::str::from_utf8(raw).map_err(|_| {
-                Error::at(
-                    origin,
-                    Some(line),
-                    format!("field `{header}`: not valid UTF-8"),
-                )
-            })?;
+            let text = std::str::from_utf8(raw)
+                .map_err(|_| Error::at(origin, Some(line), format!("field `{header}`: not valid UTF-8")))?;
             if let Some(value) = cell(header, text) {
                 fields.insert(header.clone(), value);
             }

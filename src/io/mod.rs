@@ -18,10 +18,7 @@ pub enum Error {
     #[error("{location}: {message}")]
     Input { location: String, message: String },
     #[error("{path}: {source}")]
-    File {
-        path: String,
-        source: std::io::Error,
-    },
+    File { path: String, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -32,17 +29,11 @@ impl Error {
             Some(line) => format!("{origin}:{line}"),
             None => origin.to_string(),
         };
-        Error::Input {
-            location,
-            message: message.into(),
-        }
+        Error::Input { location, message: message.into() }
     }
 
     pub fn file(path: &Path, source: std::io::Error) -> Error {
-        Error::File {
-            path: path.display().to_string(),
-            source,
-        }
+        Error::File { path: path.display().to_string(), source }
     }
 }
 
@@ -57,12 +48,7 @@ impl Format {
     /// From the extension (`.jsonl`, `.ndjson`, `.json`, `.csv`), else from the first
     /// byte that is not whitespace: `{` means JSONL.
     pub fn detect(path: &Path, first_bytes: &[u8]) -> Format {
-        match path
-            .extension()
-            .and_then(|ext| ext.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match path.extension().and_then(|ext| ext.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
             Some("csv") => Format::Csv,
             _ => match first_bytes.iter().find(|byte| !byte.is_ascii_whitespace()) {
@@ -78,9 +64,6 @@ pub fn open(path: &Path) -> Result<(std::io::BufReader<std::fs::File>, Format), 
     use std::io::BufRead;
     let file = std::fs::File::open(path).map_err(|err| Error::file(path, err))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let format = Format::detect(
-        path,
-        reader.fill_buf().map_err(|err| Error::file(path, err))?,
-    );
+    let format = Format::detect(path, reader.fill_buf().map_err(|err| Error::file(path, err))?);
     Ok((reader, format))
 }

@@ -19,31 +19,18 @@ pub struct RatingsTable {
 }
 
 pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
     let mut records = csv.records();
     let header = match records.next() {
         Some(Ok(header)) => header,
         Some(Err(err)) => {
-            return Err(Error::at(
-                origin,
-                Some(1),
-                format!("cannot read the header: {err}"),
-            ));
+            return Err(Error::at(origin, Some(1), format!("cannot read the header: {err}")));
         }
         None => return Err(Error::at(origin, None, "the file is empty")),
     };
-    let header: Vec<String> = header
-        .iter()
-        .map(|cell| cell.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let long = header
-        .iter()
-        .map(|cell| cell.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        == ["unit", "rater", "value"];
+    let header: Vec<String> =
+        header.iter().map(|cell| cell.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let long = header.iter().map(|cell| cell.to_ascii_lowercase()).collect::<Vec<_>>() == ["unit", "rater", "value"];
     if header.len() < 2 {
         return Err(Error::at(
             origin,
@@ -57,15 +44,8 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
     let mut seen: HashMap<(usize, usize), u64> = HashMap::new();
     if !long {
         for rater in &header[1..] {
-            if rater_index
-                .insert(rater.clone(), table.raters.len())
-                .is_some()
-            {
-                return Err(Error::at(
-                    origin,
-                    Some(1),
-                    format!("rater `{rater}` has two columns"),
-                ));
+            if rater_index.insert(rater.clone(), table.raters.len()).is_some() {
+                return Err(Error::at(origin, Some(1), format!("rater `{rater}` has two columns")));
             }
             table.raters.push(rater.clone());
         }
@@ -80,11 +60,7 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
             return Err(Error::at(
                 origin,
                 Some(line),
-                format!(
-                    "expected {} fields like the header, found {}",
-                    header.len(),
-                    record.len()
-                ),
+                format!("expected {} fields like the header, found {}", header.len(), record.len()),
             ));
         }
         let unit = record[0].trim();
@@ -135,30 +111,16 @@ mod tests {
     #[test]
     fn wide_and_long_give_the_same_ratings() {
         let wide = read("unit,a,b\nu1,1,2\nu2,,3\n".as_bytes(), "w.csv").unwrap();
-        let long = read(
-            "unit,rater,value\nu1,a,1\nu1,b,2\nu2,b,3\n".as_bytes(),
-            "l.csv",
-        )
-        .unwrap();
+        let long = read("unit,rater,value\nu1,a,1\nu1,b,2\nu2,b,3\n".as_bytes(), "l.csv").unwrap();
         assert_eq!(wide, long);
-        assert_eq!(
-            wide.ratings,
-            [(0, 0, "1".into()), (0, 1, "2".into()), (1, 1, "3".into())]
-        );
+        assert_eq!(wide.ratings, [(0, 0, "1".into()), (0, 1, "2".into()), (1, 1, "3".into())]);
     }
 
     #[test]
     fn errors_name_the_line() {
-        let err = read("unit,rater,value\nu1,a,1\nu1,a,2\n".as_bytes(), "l.csv")
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            err,
-            "l.csv:3: unit `u1` rated twice by `a` (first on line 2)"
-        );
-        let err = read("unit,a,b\nu1,1\n".as_bytes(), "w.csv")
-            .unwrap_err()
-            .to_string();
+        let err = read("unit,rater,value\nu1,a,1\nu1,a,2\n".as_bytes(), "l.csv").unwrap_err().to_string();
+        assert_eq!(err, "l.csv:3: unit `u1` rated twice by `a` (first on line 2)");
+        let err = read("unit,a,b\nu1,1\n".as_bytes(), "w.csv").unwrap_err().to_string();
         assert_eq!(err, "w.csv:2: expected 3 fields like the header, found 2");
     }
 }

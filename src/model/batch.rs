@@ -18,19 +18,12 @@ pub fn plan(n_items: usize, n_raters: usize, overlap: usize, seed: u64) -> Resul
         return Err("a batch needs at least one rater".into());
     }
     if overlap == 0 || overlap > n_raters {
-        return Err(format!(
-            "overlap must be between 1 and the number of raters ({n_raters}), not {overlap}"
-        ));
+        return Err(format!("overlap must be between 1 and the number of raters ({n_raters}), not {overlap}"));
     }
     let mut order: Vec<usize> = (0..n_items).collect();
     Rng::new(seed).shuffle(&mut order);
-    let raters = (0..n_items)
-        .map(|position| {
-            (0..overlap)
-                .map(|j| (position * overlap + j) % n_raters)
-                .collect()
-        })
-        .collect();
+    let raters =
+        (0..n_items).map(|position| (0..overlap).map(|j| (position * overlap + j) % n_raters).collect()).collect();
     Ok(Plan { order, raters })
 }
 
@@ -59,10 +52,7 @@ mod tests {
     #[test]
     fn same_seed_same_plan_other_seed_other_order() {
         assert_eq!(plan(50, 3, 2, 1), plan(50, 3, 2, 1));
-        assert_ne!(
-            plan(50, 3, 2, 1).unwrap().order,
-            plan(50, 3, 2, 2).unwrap().order
-        );
+        assert_ne!(plan(50, 3, 2, 1).unwrap().order, plan(50, 3, 2, 2).unwrap().order);
     }
 
     #[test]

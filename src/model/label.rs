@@ -21,9 +21,7 @@ impl LabelValue {
     pub fn to_json(&self) -> Value {
         match self {
             LabelValue::Choice(value) | LabelValue::Text(value) => Value::String(value.clone()),
-            LabelValue::Tags(tags) => {
-                Value::Array(tags.iter().cloned().map(Value::String).collect())
-            }
+            LabelValue::Tags(tags) => Value::Array(tags.iter().cloned().map(Value::String).collect()),
             LabelValue::Number(number) => number_json(*number),
         }
     }
@@ -49,11 +47,7 @@ pub fn number_json(number: f64) -> Value {
 }
 
 pub fn format_number(number: f64) -> String {
-    if number.fract() == 0.0 && number.abs() < 9.0e15 {
-        format!("{}", number as i64)
-    } else {
-        format!("{number}")
-    }
+    if number.fract() == 0.0 && number.abs() < 9.0e15 { format!("{}", number as i64) } else { format!("{number}") }
 }
 
 #[cfg(test)]
@@ -63,15 +57,9 @@ mod tests {
     #[test]
     fn json_forms() {
         let tags: BTreeSet<String> = ["b".to_string(), "a".to_string()].into();
-        assert_eq!(
-            LabelValue::Tags(tags).to_json(),
-            serde_json::json!(["a", "b"])
-        );
+        assert_eq!(LabelValue::Tags(tags).to_json(), serde_json::json!(["a", "b"]));
         assert_eq!(LabelValue::Number(4.0).to_json(), serde_json::json!(4));
         assert_eq!(LabelValue::Number(2.5).to_json(), serde_json::json!(2.5));
-        assert_eq!(
-            LabelValue::Choice("pass".into()).to_json(),
-            serde_json::json!("pass")
-        );
+        assert_eq!(LabelValue::Choice("pass".into()).to_json(), serde_json::json!("pass"));
     }
 }

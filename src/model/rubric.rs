@@ -71,10 +71,7 @@ impl Kind {
     ];
 
     pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, kind)| *kind == self)
-            .map_or("", |(name, _)| name)
+        Self::ALL.iter().find(|(_, kind)| *kind == self).map_or("", |(name, _)| name)
     }
 
     /// Binary, ordinal and nominal criteria take exactly one of their options.
@@ -170,16 +167,9 @@ impl Rubric {
 
     /// The (criterion index, option index) an option hotkey selects.
     pub fn hotkey(&self, key: char) -> Option<(usize, usize)> {
-        self.criteria
-            .iter()
-            .enumerate()
-            .find_map(|(ci, criterion)| {
-                criterion
-                    .options
-                    .iter()
-                    .position(|choice| choice.key == key)
-                    .map(|oi| (ci, oi))
-            })
+        self.criteria.iter().enumerate().find_map(|(ci, criterion)| {
+            criterion.options.iter().position(|choice| choice.key == key).map(|oi| (ci, oi))
+        })
     }
 
     /// Whether criterion `index` is asked, given the answers so far: its `when` holds
@@ -188,11 +178,7 @@ impl Rubric {
         let Some(condition) = &self.criteria[index].when else {
             return true;
         };
-        let Some(parent) = self
-            .criteria
-            .iter()
-            .position(|c| c.id == condition.criterion)
-        else {
+        let Some(parent) = self.criteria.iter().position(|c| c.id == condition.criterion) else {
             return false;
         };
         // Validation puts the parent before the child, so this recursion ends.
@@ -208,9 +194,7 @@ impl Rubric {
             .iter()
             .enumerate()
             .filter(|(index, criterion)| {
-                criterion.required
-                    && !values.contains_key(&criterion.id)
-                    && self.applies(*index, values)
+                criterion.required && !values.contains_key(&criterion.id) && self.applies(*index, values)
             })
             .map(|(_, criterion)| criterion.id.as_str())
             .collect()
@@ -225,11 +209,7 @@ impl Rubric {
             rubric: &'a Rubric,
             guidelines_text: &'a str,
         }
-        let json = serde_json::to_vec(&Hashed {
-            rubric: self,
-            guidelines_text,
-        })
-        .unwrap_or_default();
+        let json = serde_json::to_vec(&Hashed { rubric: self, guidelines_text }).unwrap_or_default();
         super::sha256_hex(&json)
     }
 }
@@ -259,30 +239,21 @@ impl Criterion {
                 if self.choice_index(value).is_some() {
                     Ok(LabelValue::Choice(value.to_string()))
                 } else {
-                    Err(format!(
-                        "`{value}` is not an option (expected one of {})",
-                        self.option_list()
-                    ))
+                    Err(format!("`{value}` is not an option (expected one of {})", self.option_list()))
                 }
             }
             Kind::Tags => {
                 let mut tags = BTreeSet::new();
                 for tag in raw.split(';').map(str::trim).filter(|tag| !tag.is_empty()) {
                     if self.choice_index(tag).is_none() {
-                        return Err(format!(
-                            "`{tag}` is not a tag (expected some of {})",
-                            self.option_list()
-                        ));
+                        return Err(format!("`{tag}` is not a tag (expected some of {})", self.option_list()));
                     }
                     tags.insert(tag.to_string());
                 }
                 Ok(LabelValue::Tags(tags))
             }
             Kind::Number => {
-                let number: f64 = raw
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{}` is not a number", raw.trim()))?;
+                let number: f64 = raw.trim().parse().map_err(|_| format!("`{}` is not a number", raw.trim()))?;
                 self.check_number(number)
             }
             Kind::Text => Ok(LabelValue::Text(raw.to_string())),
@@ -294,19 +265,12 @@ impl Criterion {
     pub fn parse_json(&self, value: &Value) -> Result<LabelValue, String> {
         match (self.kind, value) {
             (_, Value::String(text)) => self.parse_text(text),
-            (Kind::Number, Value::Number(number)) => {
-                self.check_number(number.as_f64().ok_or("number out of range")?)
-            }
-            (kind, Value::Number(number)) if kind.is_choice() => {
-                self.parse_text(&number.to_string())
-            }
+            (Kind::Number, Value::Number(number)) => self.check_number(number.as_f64().ok_or("number out of range")?),
+            (kind, Value::Number(number)) if kind.is_choice() => self.parse_text(&number.to_string()),
             (Kind::Tags, Value::Array(items)) => {
                 let mut tags = Vec::with_capacity(items.len());
                 for item in items {
-                    tags.push(
-                        item.as_str()
-                            .ok_or_else(|| format!("tag {item} is not a string"))?,
-                    );
+                    tags.push(item.as_str().ok_or_else(|| format!("tag {item} is not a string"))?);
                 }
                 self.parse_text(&tags.join(";"))
             }
@@ -319,28 +283,16 @@ impl Criterion {
             return Err(format!("`{number}` is not a finite number"));
         }
         if let Some(min) = self.min.filter(|min| number < *min) {
-            return Err(format!(
-                "{} is below the minimum {}",
-                format_number(number),
-                format_number(min)
-            ));
+            return Err(format!("{} is below the minimum {}", format_number(number), format_number(min)));
         }
         if let Some(max) = self.max.filter(|max| number > *max) {
-            return Err(format!(
-                "{} is above the maximum {}",
-                format_number(number),
-                format_number(max)
-            ));
+            return Err(format!("{} is above the maximum {}", format_number(number), format_number(max)));
         }
         Ok(LabelValue::Number(number))
     }
 
     fn option_list(&self) -> String {
-        self.options
-            .iter()
-            .map(|choice| choice.value.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.options.iter().map(|choice| choice.value.as_str()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -350,26 +302,14 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn error(&self, at: Option<String>, message: impl Into<String>) -> RubricError {
-        RubricError {
-            origin: self.origin.to_string(),
-            at,
-            message: message.into(),
-        }
+        RubricError { origin: self.origin.to_string(), at, message: message.into() }
     }
 
     fn rubric(&self, raw: RawRubric) -> Result<Rubric, RubricError> {
-        if raw.name.is_empty()
-            || !raw
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        {
+        if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
             return Err(self.error(
                 None,
-                format!(
-                    "name `{}` must be non-empty and use only letters, digits, `-`, `_` and `.`",
-                    raw.name
-                ),
+                format!("name `{}` must be non-empty and use only letters, digits, `-`, `_` and `.`", raw.name),
             ));
         }
         if raw.version == 0 {
@@ -385,13 +325,9 @@ impl Validator<'_> {
             for choice in &criterion.options {
                 let owner = format!("criterion `{}`, option `{}`", criterion.id, choice.value);
                 if let Some(first) = key_owner.insert(choice.key, owner.clone()) {
-                    return Err(self.error(
-                        Some(owner),
-                        format!(
-                            "duplicate hotkey `{}` (already used by {first})",
-                            choice.key
-                        ),
-                    ));
+                    return Err(
+                        self.error(Some(owner), format!("duplicate hotkey `{}` (already used by {first})", choice.key))
+                    );
                 }
             }
             criteria.push(criterion);
@@ -405,41 +341,18 @@ impl Validator<'_> {
         })
     }
 
-    fn criterion(
-        &self,
-        raw: RawCriterion,
-        earlier: &[Criterion],
-    ) -> Result<Criterion, RubricError> {
+    fn criterion(&self, raw: RawCriterion, earlier: &[Criterion]) -> Result<Criterion, RubricError> {
         let at = Some(format!("criterion `{}`", raw.id));
-        if raw.id.is_empty()
-            || !raw
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(self.error(
-                at,
-                "id must be non-empty and use only letters, digits, `_` and `-`",
-            ));
+        if raw.id.is_empty() || !raw.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(self.error(at, "id must be non-empty and use only letters, digits, `_` and `-`"));
         }
         if earlier.iter().any(|c| c.id == raw.id) {
             return Err(self.error(at, "duplicate criterion id"));
         }
-        let kind = Kind::ALL
-            .iter()
-            .find(|(name, _)| *name == raw.kind)
-            .map(|(_, kind)| *kind)
-            .ok_or_else(|| {
-                let names: Vec<_> = Kind::ALL.iter().map(|(name, _)| *name).collect();
-                self.error(
-                    at.clone(),
-                    format!(
-                        "unknown kind `{}` (expected one of {})",
-                        raw.kind,
-                        names.join(", ")
-                    ),
-                )
-            })?;
+        let kind = Kind::ALL.iter().find(|(name, _)| *name == raw.kind).map(|(_, kind)| *kind).ok_or_else(|| {
+            let names: Vec<_> = Kind::ALL.iter().map(|(name, _)| *name).collect();
+            self.error(at.clone(), format!("unknown kind `{}` (expected one of {})", raw.kind, names.join(", ")))
+        })?;
 
         let options = match (kind, raw.options) {
             (Kind::Number | Kind::Text, Some(_)) => {
@@ -448,16 +361,8 @@ impl Validator<'_> {
             (Kind::Number | Kind::Text, None) => Vec::new(),
             // A binary criterion with no options is the usual pass/fail.
             (Kind::Binary, None) => vec![
-                Choice {
-                    value: "pass".into(),
-                    key: 'y',
-                    label: None,
-                },
-                Choice {
-                    value: "fail".into(),
-                    key: 'n',
-                    label: None,
-                },
+                Choice { value: "pass".into(), key: 'y', label: None },
+                Choice { value: "fail".into(), key: 'n', label: None },
             ],
             (_, None) => {
                 return Err(self.error(at, format!("{} criteria need options", kind.name())));
@@ -491,22 +396,14 @@ impl Validator<'_> {
         })
     }
 
-    fn options(
-        &self,
-        criterion: &str,
-        kind: Kind,
-        raw: Vec<RawChoice>,
-    ) -> Result<Vec<Choice>, RubricError> {
+    fn options(&self, criterion: &str, kind: Kind, raw: Vec<RawChoice>) -> Result<Vec<Choice>, RubricError> {
         let at = Some(format!("criterion `{criterion}`"));
         let needed = match kind {
             Kind::Tags => 1,
             _ => 2,
         };
         if raw.len() < needed {
-            return Err(self.error(
-                at,
-                format!("{} criteria need at least {needed} options", kind.name()),
-            ));
+            return Err(self.error(at, format!("{} criteria need at least {needed} options", kind.name())));
         }
         if kind == Kind::Binary && raw.len() != 2 {
             return Err(self.error(at, "binary criteria have exactly 2 options"));
@@ -516,10 +413,7 @@ impl Validator<'_> {
             let value = raw_choice.value.into_string();
             let at = Some(format!("criterion `{criterion}`, option `{value}`"));
             if value.trim().is_empty() || value.trim() != value {
-                return Err(self.error(
-                    at,
-                    "option values must be non-empty, with no surrounding spaces",
-                ));
+                return Err(self.error(at, "option values must be non-empty, with no surrounding spaces"));
             }
             if kind == Kind::Tags && value.contains(';') {
                 return Err(self.error(at, "tag values may not contain `;` (it separates tags)"));
@@ -531,42 +425,26 @@ impl Validator<'_> {
             let key = match (chars.next(), chars.next()) {
                 (Some(key), None) if !key.is_whitespace() && !key.is_control() => key,
                 _ => {
-                    return Err(self.error(
-                        at,
-                        format!(
-                            "key `{}` must be exactly one visible character",
-                            raw_choice.key
-                        ),
-                    ));
+                    return Err(
+                        self.error(at, format!("key `{}` must be exactly one visible character", raw_choice.key))
+                    );
                 }
             };
             if RESERVED_KEYS.contains(&key) {
                 return Err(self.error(at, format!("key `{key}` is reserved by the label screen")));
             }
-            options.push(Choice {
-                value,
-                key,
-                label: raw_choice.label,
-            });
+            options.push(Choice { value, key, label: raw_choice.label });
         }
         Ok(options)
     }
 
-    fn condition(
-        &self,
-        criterion: &str,
-        table: toml::Table,
-        earlier: &[Criterion],
-    ) -> Result<Condition, RubricError> {
+    fn condition(&self, criterion: &str, table: toml::Table, earlier: &[Criterion]) -> Result<Condition, RubricError> {
         let at = Some(format!("criterion `{criterion}`"));
         let mut entries = table.into_iter();
         let (parent_id, wanted) = match (entries.next(), entries.next()) {
             (Some(entry), None) => entry,
             _ => {
-                return Err(self.error(
-                    at,
-                    "`when` names exactly one criterion, e.g. when = { correct = \"fail\" }",
-                ));
+                return Err(self.error(at, "`when` names exactly one criterion, e.g. when = { correct = \"fail\" }"));
             }
         };
         let Some(parent) = earlier.iter().find(|c| c.id == parent_id) else {
@@ -578,7 +456,10 @@ impl Validator<'_> {
         if !parent.kind.is_choice() {
             return Err(self.error(
                 at,
-                format!("`when` refers to `{parent_id}`, a {} criterion; it must be binary, ordinal or nominal", parent.kind.name()),
+                format!(
+                    "`when` refers to `{parent_id}`, a {} criterion; it must be binary, ordinal or nominal",
+                    parent.kind.name()
+                ),
             ));
         }
         let values: Vec<toml::Value> = match wanted {
@@ -591,26 +472,18 @@ impl Validator<'_> {
                 toml::Value::String(text) => text,
                 toml::Value::Integer(number) => number.to_string(),
                 other => {
-                    return Err(
-                        self.error(at, format!("`when` value {other} must be an option value"))
-                    );
+                    return Err(self.error(at, format!("`when` value {other} must be an option value")));
                 }
             };
             if parent.choice_index(&value).is_none() {
-                return Err(self.error(
-                    at,
-                    format!("`when` value `{value}` is not an option of `{parent_id}`"),
-                ));
+                return Err(self.error(at, format!("`when` value `{value}` is not an option of `{parent_id}`")));
             }
             any_of.push(value);
         }
         if any_of.is_empty() {
             return Err(self.error(at, "`when` needs at least one value"));
         }
-        Ok(Condition {
-            criterion: parent_id,
-            any_of,
-        })
+        Ok(Condition { criterion: parent_id, any_of })
     }
 }
 
@@ -621,10 +494,7 @@ mod tests {
     const SHIPPED: &str = include_str!("../../guidelines/rag-answer-quality.toml");
 
     fn error_of(toml: &str) -> String {
-        Rubric::from_toml(toml, "r.toml")
-            .map(|_| ())
-            .unwrap_err()
-            .to_string()
+        Rubric::from_toml(toml, "r.toml").map(|_| ()).unwrap_err().to_string()
     }
 
     #[test]
@@ -671,10 +541,7 @@ kind = "text"
         )
         .unwrap();
         let kinds: Vec<_> = rubric.criteria.iter().map(|c| c.kind.name()).collect();
-        assert_eq!(
-            kinds,
-            ["binary", "nominal", "ordinal", "tags", "number", "text"]
-        );
+        assert_eq!(kinds, ["binary", "nominal", "ordinal", "tags", "number", "text"]);
         assert_eq!(rubric.criteria[0].options[0].value, "pass");
         assert_eq!(rubric.criteria[2].options[1].value, "2");
         assert_eq!(rubric.criteria[1].question, "topic");
@@ -683,19 +550,12 @@ kind = "text"
     #[test]
     fn when_controls_what_is_asked_and_required() {
         let rubric = Rubric::from_toml(SHIPPED, "r.toml").unwrap();
-        let defects = rubric
-            .criteria
-            .iter()
-            .position(|c| c.id == "defects")
-            .unwrap();
+        let defects = rubric.criteria.iter().position(|c| c.id == "defects").unwrap();
         let mut values = BTreeMap::new();
         assert!(!rubric.applies(defects, &values));
         values.insert("correct".to_string(), LabelValue::Choice("fail".into()));
         assert!(rubric.applies(defects, &values));
-        assert_eq!(
-            rubric.missing_required(&values),
-            ["grounded", "helpfulness"]
-        );
+        assert_eq!(rubric.missing_required(&values), ["grounded", "helpfulness"]);
         values.insert("correct".to_string(), LabelValue::Choice("pass".into()));
         assert!(!rubric.applies(defects, &values));
     }
@@ -715,82 +575,43 @@ options = [{ value = "pass", key = "y" }, { value = "fail", key = "y" }]"#,
             "r.toml: criterion `a`, option `fail`: duplicate hotkey `y` (already used by criterion `a`, option `pass`)"
         );
 
-        let unknown_kind =
-            error_of("name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"likert\"\n");
-        assert!(
-            unknown_kind.starts_with("r.toml: criterion `a`: unknown kind `likert`"),
-            "{unknown_kind}"
-        );
+        let unknown_kind = error_of("name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"likert\"\n");
+        assert!(unknown_kind.starts_with("r.toml: criterion `a`: unknown kind `likert`"), "{unknown_kind}");
 
         let bad_when = error_of(
             "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"tags\"\nkind = \"tags\"\nwhen = { missing = \"x\" }\noptions = [{ value = \"t\", key = \"t\" }]\n",
         );
-        assert!(
-            bad_when.contains("criterion `tags`: `when` refers to `missing`"),
-            "{bad_when}"
-        );
+        assert!(bad_when.contains("criterion `tags`: `when` refers to `missing`"), "{bad_when}");
 
         let reserved = error_of(
             "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"nominal\"\noptions = [{ value = \"x\", key = \"q\" }, { value = \"y\", key = \"w\" }]\n",
         );
-        assert!(
-            reserved.contains("option `x`: key `q` is reserved"),
-            "{reserved}"
-        );
+        assert!(reserved.contains("option `x`: key `q` is reserved"), "{reserved}");
 
         let bad_value = error_of(
             "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"binary\"\n[[criteria]]\nid = \"b\"\nkind = \"tags\"\nwhen = { a = \"maybe\" }\noptions = [{ value = \"t\", key = \"t\" }]\n",
         );
-        assert!(
-            bad_value.contains("`when` value `maybe` is not an option of `a`"),
-            "{bad_value}"
-        );
+        assert!(bad_value.contains("`when` value `maybe` is not an option of `a`"), "{bad_value}");
     }
 
     #[test]
     fn toml_syntax_errors_carry_the_line() {
-        let message = error_of(
-            "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"binary\"\nquestion = \n",
-        );
-        assert!(
-            message.starts_with("r.toml: TOML parse error at line 6"),
-            "{message}"
-        );
-        let unknown_field = error_of(
-            "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"binary\"\nrequird = true\n",
-        );
-        assert!(
-            unknown_field.contains("line 6") && unknown_field.contains("requird"),
-            "{unknown_field}"
-        );
+        let message = error_of("name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"binary\"\nquestion = \n");
+        assert!(message.starts_with("r.toml: TOML parse error at line 6"), "{message}");
+        let unknown_field =
+            error_of("name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"binary\"\nrequird = true\n");
+        assert!(unknown_field.contains("line 6") && unknown_field.contains("requird"), "{unknown_field}");
     }
 
     #[test]
     fn values_are_checked_against_the_criterion() {
         let rubric = Rubric::from_toml(SHIPPED, "r.toml").unwrap();
         let helpfulness = rubric.criterion("helpfulness").unwrap();
-        assert_eq!(
-            helpfulness.parse_json(&serde_json::json!(4)),
-            Ok(LabelValue::Choice("4".into()))
-        );
-        assert!(
-            helpfulness
-                .parse_text("6")
-                .unwrap_err()
-                .contains("not an option")
-        );
+        assert_eq!(helpfulness.parse_json(&serde_json::json!(4)), Ok(LabelValue::Choice("4".into())));
+        assert!(helpfulness.parse_text("6").unwrap_err().contains("not an option"));
         let defects = rubric.criterion("defects").unwrap();
-        assert_eq!(
-            defects
-                .parse_text("hallucination; incomplete")
-                .unwrap()
-                .display(),
-            "hallucination, incomplete"
-        );
-        assert_eq!(
-            defects.parse_text("").unwrap(),
-            LabelValue::Tags(BTreeSet::new())
-        );
+        assert_eq!(defects.parse_text("hallucination; incomplete").unwrap().display(), "hallucination, incomplete");
+        assert_eq!(defects.parse_text("").unwrap(), LabelValue::Tags(BTreeSet::new()));
         assert!(defects.parse_text("typo").is_err());
     }
 

@@ -24,11 +24,7 @@ pub struct Bootstrap {
 
 impl Default for Bootstrap {
     fn default() -> Bootstrap {
-        Bootstrap {
-            replicates: 1000,
-            seed: 1,
-            confidence: 0.95,
-        }
+        Bootstrap { replicates: 1000, seed: 1, confidence: 0.95 }
     }
 }
 
@@ -92,10 +88,7 @@ pub fn from_store(
     level: Option<Level>,
     bootstrap: Bootstrap,
 ) -> Result<AgreementReport, StoreError> {
-    let scope = LabelScope {
-        rubric: &rubric.rubric.name,
-        batch_id: batch.map(|b| b.id),
-    };
+    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
     let labels = store.current_labels(scope)?;
     let mut units: BTreeMap<i64, usize> = BTreeMap::new();
     let mut raters: BTreeMap<&str, usize> = BTreeMap::new();
@@ -140,16 +133,8 @@ pub fn criterion_agreement(
     level: Option<Level>,
     bootstrap: Bootstrap,
 ) -> Option<CriterionAgreement> {
-    let n_raters = ratings
-        .iter()
-        .map(|(_, rater, _)| *rater)
-        .collect::<BTreeSet<_>>()
-        .len();
-    let n_units = ratings
-        .iter()
-        .map(|(unit, _, _)| unit + 1)
-        .max()
-        .unwrap_or(0);
+    let n_raters = ratings.iter().map(|(_, rater, _)| *rater).collect::<BTreeSet<_>>().len();
+    let n_units = ratings.iter().map(|(unit, _, _)| unit + 1).max().unwrap_or(0);
     let mut agreement = CriterionAgreement {
         criterion: criterion.id.clone(),
         level: "",
@@ -166,9 +151,7 @@ pub fn criterion_agreement(
             LabelValue::Tags(tags) => Some(tags.clone()),
             _ => None,
         });
-        agreement.figures = figures(&sets, bootstrap, |units| {
-            alpha_by_distance(units, Ord::cmp, masi_distance)
-        });
+        agreement.figures = figures(&sets, bootstrap, |units| alpha_by_distance(units, Ord::cmp, masi_distance));
         agreement.per_tag = criterion
             .options
             .iter()
@@ -179,9 +162,7 @@ pub fn criterion_agreement(
                 });
                 TagAgreement {
                     tag: tag.value.clone(),
-                    figures: figures(&presence, bootstrap, |units| {
-                        krippendorff_alpha(units, Level::Nominal)
-                    }),
+                    figures: figures(&presence, bootstrap, |units| krippendorff_alpha(units, Level::Nominal)),
                 }
             })
             .collect();
@@ -189,10 +170,7 @@ pub fn criterion_agreement(
     }
     let level = level.or_else(|| criterion.level())?;
     agreement.level = level.name();
-    let numeric_options = criterion
-        .options
-        .iter()
-        .all(|choice| choice.value.parse::<f64>().is_ok());
+    let numeric_options = criterion.options.iter().all(|choice| choice.value.parse::<f64>().is_ok());
     let values = group(n_units, ratings, |value| match value {
         LabelValue::Number(number) => Some(*number),
         LabelValue::Choice(choice) => {
@@ -219,37 +197,18 @@ pub fn from_ratings(
     level: Option<Level>,
     bootstrap: Bootstrap,
 ) -> Result<CriterionAgreement, String> {
-    let numbers: Option<Vec<f64>> = table
-        .ratings
-        .iter()
-        .map(|(_, _, value)| value.parse::<f64>().ok())
-        .collect();
-    let level = level.unwrap_or(if numbers.is_some() {
-        Level::Interval
-    } else {
-        Level::Nominal
-    });
+    let numbers: Option<Vec<f64>> = table.ratings.iter().map(|(_, _, value)| value.parse::<f64>().ok()).collect();
+    let level = level.unwrap_or(if numbers.is_some() { Level::Interval } else { Level::Nominal });
     let codes: Vec<f64> = match numbers {
         Some(numbers) => numbers,
         None if level == Level::Nominal => {
-            let names: BTreeSet<&str> = table
-                .ratings
-                .iter()
-                .map(|(_, _, value)| value.as_str())
-                .collect();
+            let names: BTreeSet<&str> = table.ratings.iter().map(|(_, _, value)| value.as_str()).collect();
             let names: Vec<&str> = names.into_iter().collect();
-            table
-                .ratings
-                .iter()
-                .map(|(_, _, value)| names.binary_search(&value.as_str()).unwrap_or(0) as f64)
-                .collect()
+            table.ratings.iter().map(|(_, _, value)| names.binary_search(&value.as_str()).unwrap_or(0) as f64).collect()
         }
         None => {
-            let example = table
-                .ratings
-                .iter()
-                .find(|(_, _, value)| value.parse::<f64>().is_err())
-                .map(|(_, _, v)| v.as_str());
+            let example =
+                table.ratings.iter().find(|(_, _, value)| value.parse::<f64>().is_err()).map(|(_, _, v)| v.as_str());
             return Err(format!(
                 "value `{}` is not a number: --level {level} needs numeric ratings (category names work only with --level nominal)",
                 example.unwrap_or("")
@@ -268,9 +227,7 @@ pub fn from_ratings(
     Ok(CriterionAgreement {
         criterion: name.to_string(),
         level: level.name(),
-        figures: figures(&grouped, bootstrap, |units| {
-            krippendorff_alpha(units, level)
-        }),
+        figures: figures(&grouped, bootstrap, |units| krippendorff_alpha(units, level)),
         n_raters: raters.len(),
         n_ratings: table.ratings.len(),
         confidence: bootstrap.confidence,
@@ -280,11 +237,7 @@ pub fn from_ratings(
 }
 
 /// Ratings grouped by unit, in unit order, keeping the values `extract` accepts.
-fn group<T>(
-    n_units: usize,
-    ratings: &[Rating],
-    extract: impl Fn(&LabelValue) -> Option<T>,
-) -> Units<T> {
+fn group<T>(n_units: usize, ratings: &[Rating], extract: impl Fn(&LabelValue) -> Option<T>) -> Units<T> {
     let mut per_unit: Vec<Vec<T>> = (0..n_units).map(|_| Vec::new()).collect();
     for (unit, _, value) in ratings {
         if let Some(value) = extract(value) {
@@ -299,26 +252,14 @@ fn group<T>(
 }
 
 /// Alpha and its percentile bootstrap interval over the units that have ratings.
-fn figures<T: Clone>(
-    units: &Units<T>,
-    bootstrap: Bootstrap,
-    compute: impl Fn(&Units<T>) -> Alpha,
-) -> AlphaFigures {
+fn figures<T: Clone>(units: &Units<T>, bootstrap: Bootstrap, compute: impl Fn(&Units<T>) -> Alpha) -> AlphaFigures {
     let point = compute(units);
-    let rated: Vec<usize> = (0..units.len())
-        .filter(|&index| !units.unit(index).is_empty())
-        .collect();
+    let rated: Vec<usize> = (0..units.len()).filter(|&index| !units.unit(index).is_empty()).collect();
     let interval = point.value.and_then(|_| {
-        percentile_interval(
-            rated.len(),
-            bootstrap.replicates,
-            bootstrap.seed,
-            bootstrap.confidence,
-            |draw| {
-                let picked: Vec<usize> = draw.iter().map(|&index| rated[index]).collect();
-                compute(&units.select(&picked)).value
-            },
-        )
+        percentile_interval(rated.len(), bootstrap.replicates, bootstrap.seed, bootstrap.confidence, |draw| {
+            let picked: Vec<usize> = draw.iter().map(|&index| rated[index]).collect();
+            compute(&units.select(&picked)).value
+        })
     });
     AlphaFigures {
         alpha: point.value,
@@ -360,39 +301,30 @@ fn criteria_table(criteria: &[CriterionAgreement]) -> String {
     let confidence = criteria.first().map_or(0.95, |c| c.confidence);
     let replicates = criteria.first().map_or(0, |c| c.bootstrap_replicates);
     let ci_header = format!(">{:.0}% CI", confidence * 100.0);
-    let mut table = Table::new(&[
-        "criterion",
-        "level",
-        ">alpha",
-        &ci_header,
-        ">units",
-        ">pairable",
-        ">raters",
-    ]);
+    let mut table = Table::new(&["criterion", "level", ">alpha", &ci_header, ">units", ">pairable", ">raters"]);
     let mut notes: Vec<String> = Vec::new();
-    let mut add =
-        |table: &mut Table, name: String, level: &str, figures: &AlphaFigures, raters: String| {
-            let alpha = match figures.undefined_reason {
-                Some(reason) => {
-                    notes.push(format!("{}: alpha undefined: {reason}", name.trim()));
-                    "undef.".to_string()
-                }
-                None => figure(figures.alpha),
-            };
-            let ci = match (figures.ci_low, figures.ci_high) {
-                (Some(low), Some(high)) => format!("{low:.3} to {high:.3}"),
-                _ => "-".to_string(),
-            };
-            table.row(vec![
-                name,
-                level.to_string(),
-                alpha,
-                ci,
-                figures.n_units.to_string(),
-                figures.n_pairable.to_string(),
-                raters,
-            ]);
+    let mut add = |table: &mut Table, name: String, level: &str, figures: &AlphaFigures, raters: String| {
+        let alpha = match figures.undefined_reason {
+            Some(reason) => {
+                notes.push(format!("{}: alpha undefined: {reason}", name.trim()));
+                "undef.".to_string()
+            }
+            None => figure(figures.alpha),
         };
+        let ci = match (figures.ci_low, figures.ci_high) {
+            (Some(low), Some(high)) => format!("{low:.3} to {high:.3}"),
+            _ => "-".to_string(),
+        };
+        table.row(vec![
+            name,
+            level.to_string(),
+            alpha,
+            ci,
+            figures.n_units.to_string(),
+            figures.n_pairable.to_string(),
+            raters,
+        ]);
+    };
     for criterion in criteria {
         add(
             &mut table,
@@ -402,13 +334,7 @@ fn criteria_table(criteria: &[CriterionAgreement]) -> String {
             criterion.n_raters.to_string(),
         );
         for tag in &criterion.per_tag {
-            add(
-                &mut table,
-                format!("  {}", tag.tag),
-                "nominal",
-                &tag.figures,
-                String::new(),
-            );
+            add(&mut table, format!("  {}", tag.tag), "nominal", &tag.figures, String::new());
         }
     }
     let mut out = table.render();
@@ -437,62 +363,36 @@ mod tests {
     #[test]
     fn ratings_file_reproduces_the_published_example() {
         let table = krippendorff_2011_csv();
-        let quick = Bootstrap {
-            replicates: 200,
-            ..Bootstrap::default()
-        };
-        for (level, expected) in [
-            (Level::Nominal, "0.743"),
-            (Level::Ordinal, "0.815"),
-            (Level::Interval, "0.849"),
-            (Level::Ratio, "0.797"),
-        ] {
+        let quick = Bootstrap { replicates: 200, ..Bootstrap::default() };
+        for (level, expected) in
+            [(Level::Nominal, "0.743"), (Level::Ordinal, "0.815"), (Level::Interval, "0.849"), (Level::Ratio, "0.797")]
+        {
             let result = from_ratings(&table, "k", Some(level), quick).unwrap();
             assert_eq!(figure(result.figures.alpha), expected, "{level}");
-            assert_eq!(
-                (result.figures.n_units, result.figures.n_pairable),
-                (12, 40)
-            );
-            let (low, high) = (
-                result.figures.ci_low.unwrap(),
-                result.figures.ci_high.unwrap(),
-            );
+            assert_eq!((result.figures.n_units, result.figures.n_pairable), (12, 40));
+            let (low, high) = (result.figures.ci_low.unwrap(), result.figures.ci_high.unwrap());
             assert!(low <= result.figures.alpha.unwrap() && result.figures.alpha.unwrap() <= high);
         }
     }
 
     #[test]
     fn category_names_work_for_nominal_only() {
-        let table = crate::io::ratings::read(
-            "unit,a,b\n1,yes,yes\n2,no,yes\n3,no,no\n".as_bytes(),
-            "c.csv",
-        )
-        .unwrap();
+        let table = crate::io::ratings::read("unit,a,b\n1,yes,yes\n2,no,yes\n3,no,no\n".as_bytes(), "c.csv").unwrap();
         let nominal = from_ratings(&table, "c", None, Bootstrap::default()).unwrap();
         assert_eq!(nominal.level, "nominal");
-        let err =
-            from_ratings(&table, "c", Some(Level::Interval), Bootstrap::default()).unwrap_err();
+        let err = from_ratings(&table, "c", Some(Level::Interval), Bootstrap::default()).unwrap_err();
         assert!(err.contains("`yes` is not a number"), "{err}");
     }
 
     #[test]
     fn no_variation_is_undefined_with_a_reason() {
-        let table =
-            crate::io::ratings::read("unit,a,b\n1,3,3\n2,3,3\n".as_bytes(), "c.csv").unwrap();
+        let table = crate::io::ratings::read("unit,a,b\n1,3,3\n2,3,3\n".as_bytes(), "c.csv").unwrap();
         let result = from_ratings(&table, "c", None, Bootstrap::default()).unwrap();
         assert_eq!(result.figures.alpha, None);
-        assert_eq!(
-            (result.figures.ci_low, result.figures.ci_high),
-            (None, None)
-        );
+        assert_eq!((result.figures.ci_low, result.figures.ci_high), (None, None));
         let json = serde_json::to_value(&result).unwrap();
         assert_eq!(json["alpha"], serde_json::Value::Null);
-        assert!(
-            json["undefined_reason"]
-                .as_str()
-                .unwrap()
-                .contains("no variation")
-        );
+        assert!(json["undefined_reason"].as_str().unwrap().contains("no variation"));
         assert!(result.table().contains("undef."));
     }
 }

@@ -15,9 +15,7 @@ pub struct Status {
 
 pub fn status(store: &Store) -> Result<Status, StoreError> {
     Ok(Status {
-        store: store
-            .path()
-            .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string()),
+        store: store.path().map_or_else(|| ":memory:".to_string(), |p| p.display().to_string()),
         schema_version: store.schema_version()?,
         counts: store.counts()?,
     })
@@ -39,11 +37,6 @@ impl Status {
         ] {
             table.row(vec![name.to_string(), count.to_string()]);
         }
-        format!(
-            "store {} (schema {})\n{}",
-            self.store,
-            self.schema_version,
-            table.render()
-        )
+        format!("store {} (schema {})\n{}", self.store, self.schema_version, table.render())
     }
 }

@@ -14,17 +14,13 @@ impl Table {
     pub fn new(headers: &[&str]) -> Table {
         Table {
             right: headers.iter().map(|h| h.starts_with('>')).collect(),
-            headers: headers
-                .iter()
-                .map(|h| h.trim_start_matches('>').to_string())
-                .collect(),
+            headers: headers.iter().map(|h| h.trim_start_matches('>').to_string()).collect(),
             rows: Vec::new(),
         }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows
-            .push(cells.iter().map(|cell| single_line(cell)).collect());
+        self.rows.push(cells.iter().map(|cell| single_line(cell)).collect());
     }
 
     pub fn render(&self) -> String {
@@ -70,9 +66,6 @@ mod tests {
         let mut table = Table::new(&["name", ">n"]);
         table.row(vec!["a\u{1b}[31m".into(), "5".into()]);
         table.row(vec!["long name".into(), "100".into()]);
-        assert_eq!(
-            table.render(),
-            "name         n\na\u{FFFD}[31m       5\nlong name  100\n"
-        );
+        assert_eq!(table.render(), "name         n\na\u{FFFD}[31m       5\nlong name  100\n");
     }
 }

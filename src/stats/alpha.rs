@@ -20,12 +20,7 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 4] = [
-        Level::Nominal,
-        Level::Ordinal,
-        Level::Interval,
-        Level::Ratio,
-    ];
+    pub const ALL: [Level; 4] = [Level::Nominal, Level::Ordinal, Level::Interval, Level::Ratio];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -49,9 +44,7 @@ impl FromStr for Level {
         Level::ALL
             .into_iter()
             .find(|level| level.name() == text)
-            .ok_or_else(|| {
-                format!("unknown level `{text}` (expected nominal, ordinal, interval or ratio)")
-            })
+            .ok_or_else(|| format!("unknown level `{text}` (expected nominal, ordinal, interval or ratio)"))
     }
 }
 
@@ -65,10 +58,7 @@ pub struct Units<T> {
 
 impl<T> Default for Units<T> {
     fn default() -> Self {
-        Units {
-            values: Vec::new(),
-            ends: Vec::new(),
-        }
+        Units { values: Vec::new(), ends: Vec::new() }
     }
 }
 
@@ -153,11 +143,7 @@ pub fn krippendorff_alpha(units: &Units<f64>, level: Level) -> Alpha {
         Level::Interval => interval(units, |value| value),
         Level::Ratio => alpha_by_distance(units, f64::total_cmp, |a, b| {
             let sum = a + b;
-            if sum == 0.0 {
-                0.0
-            } else {
-                ((a - b) / sum).powi(2)
-            }
+            if sum == 0.0 { 0.0 } else { ((a - b) / sum).powi(2) }
         }),
     }
 }
@@ -203,10 +189,7 @@ pub fn alpha_by_distance<T>(
 /// index and M = 1 for equal sets, 2/3 when one contains the other, 1/3 when they only
 /// overlap, 0 when disjoint. Two empty sets are equal (distance 0). NLTK rounds M to
 /// 0.67 and 0.33; we keep the exact thirds of the paper.
-pub fn masi_distance<T: Ord>(
-    a: &std::collections::BTreeSet<T>,
-    b: &std::collections::BTreeSet<T>,
-) -> f64 {
+pub fn masi_distance<T: Ord>(a: &std::collections::BTreeSet<T>, b: &std::collections::BTreeSet<T>) -> f64 {
     if a == b {
         return 0.0;
     }
@@ -231,11 +214,7 @@ fn pairable<T>(units: &Units<T>) -> impl Iterator<Item = &[T]> + '_ {
 fn finish<T>(units: &Units<T>, n: usize, observed_sum: f64, expected_sum: f64) -> Alpha {
     let n_units = units.iter().filter(|unit| !unit.is_empty()).count();
     let nf = n as f64;
-    let (observed, expected) = if n >= 2 {
-        (observed_sum / nf, expected_sum / (nf * (nf - 1.0)))
-    } else {
-        (0.0, 0.0)
-    };
+    let (observed, expected) = if n >= 2 { (observed_sum / nf, expected_sum / (nf * (nf - 1.0))) } else { (0.0, 0.0) };
     let undefined = if n == 0 {
         Some(Undefined::NoPairableUnits)
     } else if expected <= 0.0 {
@@ -330,10 +309,7 @@ fn interval(units: &Units<f64>, transform: impl Fn(f64) -> f64) -> Alpha {
     }
     let nf = n as f64;
     let grand_mean = if n > 0 { total / nf } else { 0.0 };
-    let pooled_squares: f64 = pairable(units)
-        .flatten()
-        .map(|value| (transform(*value) - grand_mean).powi(2))
-        .sum();
+    let pooled_squares: f64 = pairable(units).flatten().map(|value| (transform(*value) - grand_mean).powi(2)).sum();
     let expected_sum = 2.0 * nf * pooled_squares;
     finish(units, n, observed_sum, expected_sum)
 }
@@ -355,12 +331,7 @@ mod tests {
         ];
         let mut units = Units::new();
         for unit in 0..12 {
-            units.push_unit(
-                observers
-                    .iter()
-                    .map(|row| row[unit])
-                    .filter(|v| !v.is_nan()),
-            );
+            units.push_unit(observers.iter().map(|row| row[unit]).filter(|v| !v.is_nan()));
         }
         units
     }
@@ -388,9 +359,7 @@ mod tests {
         // alpha = 1 - (n - 1) * 8 / (n^2 - 384) = 1 - 39 * 8 / 1216.
         let expected = 1.0 - 39.0 * 8.0 / 1216.0;
         assert!((alpha(&krippendorff_2011(), Level::Nominal) - expected).abs() < 1e-12);
-        let generic = alpha_by_distance(&krippendorff_2011(), f64::total_cmp, |a, b| {
-            f64::from(a != b)
-        });
+        let generic = alpha_by_distance(&krippendorff_2011(), f64::total_cmp, |a, b| f64::from(a != b));
         assert!((generic.value.unwrap() - expected).abs() < 1e-12);
     }
 
@@ -432,10 +401,7 @@ mod tests {
         same.push_unit([3.0, 3.0]);
         same.push_unit([3.0, 3.0, 3.0]);
         let result = krippendorff_alpha(&same, Level::Nominal);
-        assert_eq!(
-            (result.value, result.undefined),
-            (None, Some(Undefined::NoVariation))
-        );
+        assert_eq!((result.value, result.undefined), (None, Some(Undefined::NoVariation)));
 
         let mut lonely = Units::new();
         lonely.push_unit([1.0]);
@@ -445,10 +411,7 @@ mod tests {
             assert_eq!(result.undefined, Some(Undefined::NoPairableUnits));
             assert_eq!(result.n_units, 2);
         }
-        assert_eq!(
-            krippendorff_alpha(&Units::new(), Level::Ordinal).value,
-            None
-        );
+        assert_eq!(krippendorff_alpha(&Units::new(), Level::Ordinal).value, None);
     }
 
     #[test]

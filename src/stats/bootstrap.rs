@@ -71,8 +71,7 @@ mod tests {
     #[test]
     fn interval_of_a_mean_brackets_it_and_is_reproducible() {
         let data: Vec<f64> = (0..200).map(|i| f64::from(i % 10)).collect();
-        let mean =
-            |draw: &[usize]| Some(draw.iter().map(|&i| data[i]).sum::<f64>() / draw.len() as f64);
+        let mean = |draw: &[usize]| Some(draw.iter().map(|&i| data[i]).sum::<f64>() / draw.len() as f64);
         let a = percentile_interval(data.len(), 500, 9, 0.95, mean).unwrap();
         let b = percentile_interval(data.len(), 500, 9, 0.95, mean).unwrap();
         assert_eq!(a, b);

@@ -23,11 +23,7 @@ pub fn majority<T: Ord + Clone>(values: &[T]) -> Majority<T> {
         (Some((value, _)), None) => Some((*value).clone()),
         _ => None,
     };
-    Majority {
-        winner,
-        votes,
-        n: values.len(),
-    }
+    Majority { winner, votes, n: values.len() }
 }
 
 /// The lower median, so an ordinal consensus is always a point of the scale.
@@ -55,11 +51,7 @@ pub fn majority_tags(sets: &[BTreeSet<String>]) -> BTreeSet<String> {
     for tag in sets.iter().flatten() {
         *counts.entry(tag).or_default() += 1;
     }
-    counts
-        .into_iter()
-        .filter(|(_, count)| count * 2 > sets.len())
-        .map(|(tag, _)| tag.clone())
-        .collect()
+    counts.into_iter().filter(|(_, count)| count * 2 > sets.len()).map(|(tag, _)| tag.clone()).collect()
 }
 
 #[cfg(test)]

@@ -51,36 +51,22 @@ pub struct QueueEntry {
 impl Tx<'_> {
     /// Creates a batch; fails if the name is taken.
     pub fn create_batch(&self, batch: &NewBatch) -> Result<i64, StoreError> {
-        let NewBatch {
-            name,
-            rubric_id,
-            dataset,
-            overlap,
-            seed,
-            items,
-            assignments,
-        } = *batch;
-        let exists: Option<i64> = optional(self.tx.query_row(
-            "SELECT id FROM batches WHERE name = ?1",
-            [name],
-            |row| row.get(0),
-        ))?;
+        let NewBatch { name, rubric_id, dataset, overlap, seed, items, assignments } = *batch;
+        let exists: Option<i64> =
+            optional(self.tx.query_row("SELECT id FROM batches WHERE name = ?1", [name], |row| row.get(0)))?;
         if exists.is_some() {
-            return Err(StoreError::Invalid(format!(
-                "batch `{name}` already exists; pick another name"
-            )));
+            return Err(StoreError::Invalid(format!("batch `{name}` already exists; pick another name")));
         }
         self.tx.execute(
             "INSERT INTO batches (name, rubric_id, dataset, overlap, seed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![name, rubric_id, dataset, overlap, seed, now_ms()],
         )?;
         let batch_id = self.tx.last_insert_rowid();
-        let mut add_item = self.tx.prepare_cached(
-            "INSERT INTO batch_items (batch_id, item_id, position) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut assign = self.tx.prepare_cached(
-            "INSERT INTO assignments (batch_id, rater, position, item_id) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut add_item =
+            self.tx.prepare_cached("INSERT INTO batch_items (batch_id, item_id, position) VALUES (?1, ?2, ?3)")?;
+        let mut assign = self
+            .tx
+            .prepare_cached("INSERT INTO assignments (batch_id, rater, position, item_id) VALUES (?1, ?2, ?3, ?4)")?;
         for (position, (item_id, raters)) in items.iter().zip(assignments).enumerate() {
             add_item.execute(params![batch_id, item_id, position as i64])?;
             for rater in raters {
@@ -110,12 +96,7 @@ impl Tx<'_> {
     /// Marks `item` done for `rater` in every batch under rubric `rubric_name` that
     /// assigns it to them and has not seen it confirmed: labels made elsewhere count as
     /// that rater's work. Returns how many batches were updated.
-    pub fn confirm_where_assigned(
-        &self,
-        item_id: i64,
-        rater: &str,
-        rubric_name: &str,
-    ) -> Result<usize, StoreError> {
+    pub fn confirm_where_assigned(&self, item_id: i64, rater: &str, rubric_name: &str) -> Result<usize, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
@@ -157,9 +138,7 @@ impl Store {
                 OR EXISTS (SELECT 1 FROM assignments a WHERE a.batch_id = b.id AND a.rater = ?1)
              ORDER BY name",
         )?;
-        let names = statement
-            .query_map([rater], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let names = statement.query_map([rater], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(names)
     }
 
@@ -215,11 +194,7 @@ impl Store {
         )?;
         let entries = statement
             .query_map(params![batch_id, rater], |row| {
-                Ok(QueueEntry {
-                    item_id: row.get(0)?,
-                    external_id: row.get(1)?,
-                    done: row.get(2)?,
-                })
+                Ok(QueueEntry { item_id: row.get(0)?, external_id: row.get(1)?, done: row.get(2)? })
             })?
             .collect::<Result<_, _>>()?;
         Ok(entries)

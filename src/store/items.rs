@@ -30,8 +30,7 @@ pub enum Upsert {
     },
 }
 
-const ITEM_COLUMNS: &str =
-    "id, external_id, dataset, input, output, reference, context, metadata, judge";
+const ITEM_COLUMNS: &str = "id, external_id, dataset, input, output, reference, context, metadata, judge";
 
 fn item_from_row(row: &Row) -> rusqlite::Result<(i64, Item, [String; 3])> {
     Ok((
@@ -50,9 +49,7 @@ fn item_from_row(row: &Row) -> rusqlite::Result<(i64, Item, [String; 3])> {
     ))
 }
 
-fn decode(
-    (id, mut item, [context, metadata, judge]): (i64, Item, [String; 3]),
-) -> Result<(i64, Item), StoreError> {
+fn decode((id, mut item, [context, metadata, judge]): (i64, Item, [String; 3])) -> Result<(i64, Item), StoreError> {
     item.context = parse_json("items.context", &context)?;
     item.metadata = parse_json("items.metadata", &metadata)?;
     item.judge = parse_json("items.judge", &judge)?;
@@ -75,11 +72,16 @@ impl Tx<'_> {
         on_conflict: OnConflict,
     ) -> Result<Upsert, StoreError> {
         let hash = item.content_hash();
-        let existing = optional(self.tx.prepare_cached(
-            "SELECT content_hash, dataset, coalesce(source_file, '') || ':' || coalesce(source_line, '')
+        let existing = optional(
+            self.tx
+                .prepare_cached(
+                    "SELECT content_hash, dataset, coalesce(source_file, '') || ':' || coalesce(source_line, '')
              FROM items WHERE external_id = ?1",
-        )?
-        .query_row([&item.id], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))))?;
+                )?
+                .query_row([&item.id], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+                }),
+        )?;
         let context = to_json(&item.context);
         let metadata = to_json(&item.metadata);
         let judge = to_json(&item.judge);
@@ -92,17 +94,24 @@ impl Tx<'_> {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )?
                     .execute(params![
-                        item.id, item.dataset, item.input, item.output, item.reference, context, metadata, judge,
-                        hash, source, line as i64, now_ms()
+                        item.id,
+                        item.dataset,
+                        item.input,
+                        item.output,
+                        item.reference,
+                        context,
+                        metadata,
+                        judge,
+                        hash,
+                        source,
+                        line as i64,
+                        now_ms()
                     ])?;
                 Ok(Upsert::Inserted)
             }
             Some((existing_hash, _, _)) if existing_hash == hash => Ok(Upsert::Unchanged),
             Some((_, dataset, origin)) => match on_conflict {
-                OnConflict::Error => Ok(Upsert::Conflict {
-                    dataset,
-                    source: origin,
-                }),
+                OnConflict::Error => Ok(Upsert::Conflict { dataset, source: origin }),
                 OnConflict::Skip => Ok(Upsert::Skipped),
                 OnConflict::Update => {
                     self.tx
@@ -112,7 +121,15 @@ impl Tx<'_> {
                              WHERE external_id = ?1",
                         )?
                         .execute(params![
-                            item.id, item.input, item.output, item.reference, context, metadata, judge, hash, source,
+                            item.id,
+                            item.input,
+                            item.output,
+                            item.reference,
+                            context,
+                            metadata,
+                            judge,
+                            hash,
+                            source,
                             line as i64
                         ])?;
                     Ok(Upsert::Updated)
@@ -133,12 +150,9 @@ impl Tx<'_> {
 impl Store {
     /// Store ids of the items in `dataset` (all items when `None`), by external id.
     pub fn item_ids(&self, dataset: Option<&str>) -> Result<Vec<i64>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT id FROM items WHERE ?1 IS NULL OR dataset = ?1 ORDER BY external_id",
-        )?;
-        let ids = statement
-            .query_map([dataset], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let mut statement =
+            self.conn.prepare_cached("SELECT id FROM items WHERE ?1 IS NULL OR dataset = ?1 ORDER BY external_id")?;
+        let ids = statement.query_map([dataset], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(ids)
     }
     pub fn item(&self, item_id: i64) -> Result<Item, StoreError> {
@@ -149,15 +163,10 @@ impl Store {
         Ok(decode(row)?.1)
     }
 
-    pub fn item_by_external_id(
-        &self,
-        external_id: &str,
-    ) -> Result<Option<(i64, Item)>, StoreError> {
+    pub fn item_by_external_id(&self, external_id: &str) -> Result<Option<(i64, Item)>, StoreError> {
         let row = optional(
             self.conn
-                .prepare_cached(&format!(
-                    "SELECT {ITEM_COLUMNS} FROM items WHERE external_id = ?1"
-                ))?
+                .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE external_id = ?1"))?
                 .query_row([external_id], item_from_row),
         )?;
         row.map(decode).transpose()
@@ -169,12 +178,9 @@ impl Store {
     }
 
     pub fn datasets(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT dataset, count(*) FROM items GROUP BY dataset ORDER BY dataset")?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        let mut statement =
+            self.conn.prepare("SELECT dataset, count(*) FROM items GROUP BY dataset ORDER BY dataset")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
         Ok(rows)
     }
 }

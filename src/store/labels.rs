@@ -59,8 +59,7 @@ impl Tx<'_> {
         )?;
         let unchanged = match &current {
             Some((current_value, current_comment)) => {
-                *current_value == value
-                    && (value.is_none() || current_comment.as_deref() == label.comment)
+                *current_value == value && (value.is_none() || current_comment.as_deref() == label.comment)
             }
             None => value.is_none(),
         };
@@ -106,35 +105,18 @@ impl Store {
         )?;
         let rows: Vec<(i64, String, String, String, String)> = statement
             .query_map(params![scope.rubric, scope.batch_id], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
             })?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
             .map(|(item_id, item, rater, criterion, value)| {
-                Ok(CurrentLabel {
-                    item_id,
-                    item,
-                    rater,
-                    criterion,
-                    value: parse_json("label_events.value", &value)?,
-                })
+                Ok(CurrentLabel { item_id, item, rater, criterion, value: parse_json("label_events.value", &value)? })
             })
             .collect()
     }
 
     /// One rater's current values for one item under rubric `rubric`, by criterion.
-    pub fn rater_values(
-        &self,
-        item_id: i64,
-        rater: &str,
-        rubric: &str,
-    ) -> Result<Vec<(String, Value)>, StoreError> {
+    pub fn rater_values(&self, item_id: i64, rater: &str, rubric: &str) -> Result<Vec<(String, Value)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT criterion, value FROM (
                  SELECT e.criterion, e.value, max(e.id)
@@ -144,20 +126,13 @@ impl Store {
              WHERE value IS NOT NULL ORDER BY criterion",
         )?;
         let rows: Vec<(String, String)> = statement
-            .query_map(params![item_id, rater, rubric], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?
+            .query_map(params![item_id, rater, rubric], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(criterion, value)| Ok((criterion, parse_json("label_events.value", &value)?)))
-            .collect()
+        rows.into_iter().map(|(criterion, value)| Ok((criterion, parse_json("label_events.value", &value)?))).collect()
     }
 
     /// Latest adjudicated values in `scope`, as (item id, criterion, value).
-    pub fn adjudications(
-        &self,
-        scope: LabelScope,
-    ) -> Result<Vec<(i64, String, Value)>, StoreError> {
+    pub fn adjudications(&self, scope: LabelScope) -> Result<Vec<(i64, String, Value)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT item_id, criterion, value FROM (
                  SELECT a.item_id, a.criterion, a.value, max(a.id)
@@ -168,18 +143,10 @@ impl Store {
              WHERE value IS NOT NULL ORDER BY item_id, criterion",
         )?;
         let rows: Vec<(i64, String, String)> = statement
-            .query_map(params![scope.rubric, scope.batch_id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })?
+            .query_map(params![scope.rubric, scope.batch_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
-            .map(|(item_id, criterion, value)| {
-                Ok((
-                    item_id,
-                    criterion,
-                    parse_json("adjudications.value", &value)?,
-                ))
-            })
+            .map(|(item_id, criterion, value)| Ok((item_id, criterion, parse_json("adjudications.value", &value)?)))
             .collect()
     }
 

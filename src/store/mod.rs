@@ -29,25 +29,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: cannot open the store: {source}")]
-    Open {
-        path: String,
-        source: rusqlite::Error,
-    },
-    #[error(
-        "{path}: the store has schema version {found}, newer than this tally knows ({known}); upgrade tally"
-    )]
-    TooNew {
-        path: String,
-        found: i64,
-        known: i64,
-    },
+    Open { path: String, source: rusqlite::Error },
+    #[error("{path}: the store has schema version {found}, newer than this tally knows ({known}); upgrade tally")]
+    TooNew { path: String, found: i64, known: i64 },
     #[error("store: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("store: corrupt JSON in column {column}: {source}")]
-    Json {
-        column: &'static str,
-        source: serde_json::Error,
-    },
+    Json { column: &'static str, source: serde_json::Error },
     #[error("{0}")]
     Invalid(String),
 }
@@ -81,21 +69,12 @@ impl Store {
         let shown = path.display().to_string();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| {
-                StoreError::Invalid(format!(
-                    "{}: cannot create the store's folder: {err}",
-                    parent.display()
-                ))
+                StoreError::Invalid(format!("{}: cannot create the store's folder: {err}", parent.display()))
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: shown.clone(),
-            source,
-        })?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: shown.clone(), source })?;
         Store::setup(conn, Some(path.to_path_buf())).map_err(|err| match err {
-            StoreError::Sql(source) => StoreError::Open {
-                path: shown,
-                source,
-            },
+            StoreError::Sql(source) => StoreError::Open { path: shown, source },
             other => other,
         })
     }
@@ -109,9 +88,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL lets raters read while another writes; FULL sync makes a committed label
         // survive power loss, not only a crash of tally.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
-            row.get::<_, String>(0)
-        })?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn, path };
@@ -125,16 +102,10 @@ impl Store {
         // Each migration checks the version inside its own write transaction, so two
         // processes opening a new store at once cannot both apply it.
         loop {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
             if version > known {
-                return Err(StoreError::TooNew {
-                    path: shown,
-                    found: version,
-                    known,
-                });
+                return Err(StoreError::TooNew { path: shown, found: version, known });
             }
             if version == known {
                 return Ok(());
@@ -150,27 +121,17 @@ impl Store {
     }
 
     fn path_display(&self) -> String {
-        self.path
-            .as_ref()
-            .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string())
+        self.path.as_ref().map_or_else(|| ":memory:".to_string(), |p| p.display().to_string())
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 
     /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back
     /// (the store exactly as before) if it returns `Err` or panics.
-    pub fn write<T, E: From<StoreError>>(
-        &mut self,
-        work: impl FnOnce(&Tx) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+    pub fn write<T, E: From<StoreError>>(&mut self, work: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let tx = Tx { tx };
         let value = work(&tx)?;
         tx.tx.commit().map_err(StoreError::from)?;
@@ -178,9 +139,7 @@ impl Store {
     }
 
     pub fn counts(&self) -> Result<Counts, StoreError> {
-        let count = |sql: &str| -> Result<i64, StoreError> {
-            Ok(self.conn.query_row(sql, [], |row| row.get(0))?)
-        };
+        let count = |sql: &str| -> Result<i64, StoreError> { Ok(self.conn.query_row(sql, [], |row| row.get(0))?) };
         Ok(Counts {
             items: count("SELECT count(*) FROM items")?,
             datasets: count("SELECT count(DISTINCT dataset) FROM items")?,
@@ -192,24 +151,17 @@ impl Store {
                  GROUP BY e.item_id, e.rater, e.criterion, r.name) WHERE value IS NOT NULL",
             )?,
             label_events: count("SELECT count(*) FROM label_events")?,
-            raters: count(
-                "SELECT count(*) FROM (SELECT rater FROM label_events UNION SELECT rater FROM assignments)",
-            )?,
+            raters: count("SELECT count(*) FROM (SELECT rater FROM label_events UNION SELECT rater FROM assignments)")?,
             adjudications: count("SELECT count(*) FROM adjudications")?,
         })
     }
 }
 
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(
-    column: &'static str,
-    text: &str,
-) -> Result<T, StoreError> {
+fn parse_json<T: serde::de::DeserializeOwned>(column: &'static str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|source| StoreError::Json { column, source })
 }
 
@@ -232,10 +184,7 @@ mod tests {
         // Reopening runs nothing again.
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
-        let mode: String = store
-            .conn
-            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-            .unwrap();
+        let mode: String = store.conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
         assert_eq!(mode, "wal");
     }
 
@@ -254,26 +203,21 @@ mod tests {
     #[test]
     fn label_events_cannot_be_rewritten() {
         let store = Store::open_in_memory().unwrap();
-        let err = store
-            .conn
-            .execute("UPDATE label_events SET value = NULL", []);
+        let err = store.conn.execute("UPDATE label_events SET value = NULL", []);
         // No rows to update: the trigger fires per row, so add one first.
         assert!(err.is_ok());
-        store.conn.execute_batch(
-            "INSERT INTO rubrics VALUES (1, 'r', 1, 'h', '', '', 0);
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO rubrics VALUES (1, 'r', 1, 'h', '', '', 0);
              INSERT INTO items VALUES (1, 'i', 'd', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0);
              INSERT INTO label_events (item_id, rater, criterion, value, rubric_id, created_at, source)
              VALUES (1, 'a', 'c', '\"v\"', 1, 0, 'test');",
-        ).unwrap();
-        let err = store
-            .conn
-            .execute("UPDATE label_events SET value = NULL", [])
-            .unwrap_err();
+            )
+            .unwrap();
+        let err = store.conn.execute("UPDATE label_events SET value = NULL", []).unwrap_err();
         assert!(err.to_string().contains("append-only"));
-        let err = store
-            .conn
-            .execute("DELETE FROM label_events", [])
-            .unwrap_err();
+        let err = store.conn.execute("DELETE FROM label_events", []).unwrap_err();
         assert!(err.to_string().contains("append-only"));
     }
 }

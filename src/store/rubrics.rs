@@ -23,37 +23,20 @@ pub struct RubricSummary {
     pub label_events: i64,
 }
 
-fn load(
-    id: i64,
-    source: &str,
-    hash: String,
-    guidelines: String,
-) -> Result<StoredRubric, StoreError> {
+fn load(id: i64, source: &str, hash: String, guidelines: String) -> Result<StoredRubric, StoreError> {
     let rubric = Rubric::from_toml(source, &format!("stored rubric #{id}"))
         .map_err(|err| StoreError::Invalid(err.to_string()))?;
-    Ok(StoredRubric {
-        id,
-        rubric,
-        hash,
-        guidelines,
-    })
+    Ok(StoredRubric { id, rubric, hash, guidelines })
 }
 
 impl Tx<'_> {
     /// Adds a rubric version; returns its id and whether it was new. The same content
     /// twice is one version; new content under an existing version number is refused.
-    pub fn add_rubric(
-        &self,
-        rubric: &Rubric,
-        source: &str,
-        guidelines: &str,
-    ) -> Result<(i64, bool), StoreError> {
+    pub fn add_rubric(&self, rubric: &Rubric, source: &str, guidelines: &str) -> Result<(i64, bool), StoreError> {
         let hash = rubric.content_hash(guidelines);
-        if let Some(id) = optional(self.tx.query_row(
-            "SELECT id FROM rubrics WHERE hash = ?1",
-            [&hash],
-            |row| row.get(0),
-        ))? {
+        if let Some(id) =
+            optional(self.tx.query_row("SELECT id FROM rubrics WHERE hash = ?1", [&hash], |row| row.get(0)))?
+        {
             return Ok((id, false));
         }
         let clash: Option<String> = optional(self.tx.query_row(
@@ -84,27 +67,21 @@ impl Store {
             [name],
             |row| Ok((row.get(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)),
         ))?;
-        row.map(|(id, source, hash, guidelines)| load(id, &source, hash, guidelines))
-            .transpose()
+        row.map(|(id, source, hash, guidelines)| load(id, &source, hash, guidelines)).transpose()
     }
 
     pub fn rubric_by_id(&self, id: i64) -> Result<StoredRubric, StoreError> {
-        let (source, hash, guidelines): (String, String, String) = self.conn.query_row(
-            "SELECT source, hash, guidelines FROM rubrics WHERE id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )?;
+        let (source, hash, guidelines): (String, String, String) =
+            self.conn.query_row("SELECT source, hash, guidelines FROM rubrics WHERE id = ?1", [id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
         load(id, &source, hash, guidelines)
     }
 
     /// Distinct rubric names, sorted.
     pub fn rubric_names(&self) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT DISTINCT name FROM rubrics ORDER BY name")?;
-        let names = statement
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let mut statement = self.conn.prepare("SELECT DISTINCT name FROM rubrics ORDER BY name")?;
+        let names = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(names)
     }
 
@@ -116,15 +93,7 @@ impl Store {
              FROM rubrics r ORDER BY r.name, r.version",
         )?;
         let rows: Vec<(i64, String, String, String, i64)> = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                ))
-            })?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
             .map(|(id, source, hash, guidelines, label_events)| {

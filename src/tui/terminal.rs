@@ -5,9 +5,7 @@ use ratatui::DefaultTerminal;
 
 /// Runs `body` with the terminal in raw mode on the alternate screen, and restores it
 /// afterwards whatever happens (errors, and panics through ratatui's hook).
-pub fn with_terminal<T>(
-    body: impl FnOnce(&mut DefaultTerminal) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
+pub fn with_terminal<T>(body: impl FnOnce(&mut DefaultTerminal) -> anyhow::Result<T>) -> anyhow::Result<T> {
     let mut terminal = ratatui::try_init().map_err(|err| {
         ratatui::restore();
         anyhow::anyhow!("cannot set up the terminal (is this an interactive terminal?): {err}")

@@ -9,9 +9,7 @@ pub struct Theme {
 
 impl Theme {
     pub fn from_env() -> Theme {
-        Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
-        }
+        Theme { color: std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) }
     }
 
     pub fn plain() -> Theme {
@@ -19,11 +17,7 @@ impl Theme {
     }
 
     fn fg(self, color: Color) -> Style {
-        if self.color {
-            Style::new().fg(color)
-        } else {
-            Style::new()
-        }
+        if self.color { Style::new().fg(color) } else { Style::new() }
     }
 
     pub fn title(self) -> Style {
@@ -41,10 +35,7 @@ impl Theme {
     /// A chosen option.
     pub fn selected(self) -> Style {
         if self.color {
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Green)
-                .add_modifier(Modifier::BOLD)
+            Style::new().fg(Color::Black).bg(Color::Green).add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }

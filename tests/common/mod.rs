@@ -11,9 +11,7 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
-        Sandbox {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Sandbox { dir: tempfile::tempdir().unwrap() }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -43,28 +41,18 @@ impl Sandbox {
     /// Runs tally and returns stdout, failing the test with stderr if it failed.
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "tally {args:?} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "tally {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     }
 
     /// Runs tally expecting failure; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(
-            !output.status.success(),
-            "tally {args:?} should have failed"
-        );
+        assert!(!output.status.success(), "tally {args:?} should have failed");
         String::from_utf8(output.stderr).unwrap()
     }
 }
 
 pub fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
 }

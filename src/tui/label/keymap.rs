@@ -33,62 +33,20 @@ pub struct Binding {
 }
 
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        key: KeyCode::Enter,
-        action: Action::Confirm,
-    },
-    Binding {
-        key: KeyCode::Tab,
-        action: Action::FocusNext,
-    },
-    Binding {
-        key: KeyCode::BackTab,
-        action: Action::FocusPrevious,
-    },
-    Binding {
-        key: KeyCode::Left,
-        action: Action::Previous,
-    },
-    Binding {
-        key: KeyCode::Right,
-        action: Action::Next,
-    },
-    Binding {
-        key: KeyCode::Up,
-        action: Action::ScrollUp,
-    },
-    Binding {
-        key: KeyCode::Down,
-        action: Action::ScrollDown,
-    },
-    Binding {
-        key: KeyCode::PageUp,
-        action: Action::PageUp,
-    },
-    Binding {
-        key: KeyCode::PageDown,
-        action: Action::PageDown,
-    },
-    Binding {
-        key: KeyCode::Backspace,
-        action: Action::Clear,
-    },
-    Binding {
-        key: KeyCode::Delete,
-        action: Action::Clear,
-    },
-    Binding {
-        key: KeyCode::Esc,
-        action: Action::Cancel,
-    },
-    Binding {
-        key: KeyCode::Char('?'),
-        action: Action::Help,
-    },
-    Binding {
-        key: KeyCode::Char('q'),
-        action: Action::Quit,
-    },
+    Binding { key: KeyCode::Enter, action: Action::Confirm },
+    Binding { key: KeyCode::Tab, action: Action::FocusNext },
+    Binding { key: KeyCode::BackTab, action: Action::FocusPrevious },
+    Binding { key: KeyCode::Left, action: Action::Previous },
+    Binding { key: KeyCode::Right, action: Action::Next },
+    Binding { key: KeyCode::Up, action: Action::ScrollUp },
+    Binding { key: KeyCode::Down, action: Action::ScrollDown },
+    Binding { key: KeyCode::PageUp, action: Action::PageUp },
+    Binding { key: KeyCode::PageDown, action: Action::PageDown },
+    Binding { key: KeyCode::Backspace, action: Action::Clear },
+    Binding { key: KeyCode::Delete, action: Action::Clear },
+    Binding { key: KeyCode::Esc, action: Action::Cancel },
+    Binding { key: KeyCode::Char('?'), action: Action::Help },
+    Binding { key: KeyCode::Char('q'), action: Action::Quit },
 ];
 
 /// The help bar: groups of actions and what they do, shown with their keys.
@@ -117,14 +75,10 @@ pub fn action(key: KeyEvent, editing: bool) -> Option<Action> {
     if let (true, KeyCode::Char(ch)) = (editing, key.code) {
         return Some(Action::Char(ch));
     }
-    BINDINGS
-        .iter()
-        .find(|binding| binding.key == key.code)
-        .map(|binding| binding.action)
-        .or(match key.code {
-            KeyCode::Char(ch) => Some(Action::Char(ch)),
-            _ => None,
-        })
+    BINDINGS.iter().find(|binding| binding.key == key.code).map(|binding| binding.action).or(match key.code {
+        KeyCode::Char(ch) => Some(Action::Char(ch)),
+        _ => None,
+    })
 }
 
 /// The label of the first key bound to `action`.
@@ -153,16 +107,7 @@ pub fn key_label(action: Action) -> String {
 /// (keys, description) pairs for the help bar.
 pub fn help_entries() -> Vec<(String, &'static str)> {
     HELP.iter()
-        .map(|(actions, text)| {
-            (
-                actions
-                    .iter()
-                    .map(|a| key_label(*a))
-                    .collect::<Vec<_>>()
-                    .join("/"),
-                *text,
-            )
-        })
+        .map(|(actions, text)| (actions.iter().map(|a| key_label(*a)).collect::<Vec<_>>().join("/"), *text))
         .collect()
 }
 
@@ -177,18 +122,9 @@ mod tests {
     #[test]
     fn q_quits_unless_typing() {
         assert_eq!(action(press(KeyCode::Char('q')), false), Some(Action::Quit));
-        assert_eq!(
-            action(press(KeyCode::Char('q')), true),
-            Some(Action::Char('q'))
-        );
+        assert_eq!(action(press(KeyCode::Char('q')), true), Some(Action::Char('q')));
         assert_eq!(action(press(KeyCode::Enter), true), Some(Action::Confirm));
-        assert_eq!(
-            action(
-                KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
-                true
-            ),
-            Some(Action::Quit)
-        );
+        assert_eq!(action(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), true), Some(Action::Quit));
     }
 
     #[test]

@@ -93,11 +93,7 @@ impl LabelScreen {
 
     /// Resumes at the first item not yet done.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.position = self
-            .queue
-            .iter()
-            .position(|entry| !entry.done)
-            .unwrap_or(self.queue.len());
+        self.position = self.queue.iter().position(|entry| !entry.done).unwrap_or(self.queue.len());
         self.load_current()
     }
 
@@ -139,10 +135,7 @@ impl LabelScreen {
         if self.help.is_some() {
             return self.update_help(action);
         }
-        if !matches!(
-            action,
-            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown
-        ) {
+        if !matches!(action, Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown) {
             self.message = None;
         }
         match action {
@@ -195,11 +188,7 @@ impl LabelScreen {
                 let Ok(effects) = self.commit_editor() else {
                     return Vec::new();
                 };
-                let step = if action == Action::FocusNext {
-                    1
-                } else {
-                    self.rubric.criteria.len() - 1
-                };
+                let step = if action == Action::FocusNext { 1 } else { self.rubric.criteria.len() - 1 };
                 let count = self.rubric.criteria.len();
                 let mut next = self.focus;
                 for _ in 0..count {
@@ -255,20 +244,14 @@ impl LabelScreen {
         self.values.clear();
         self.editor = None;
         match self.queue.get(self.position) {
-            Some(entry) => vec![Effect::Load {
-                item_id: entry.item_id,
-            }],
+            Some(entry) => vec![Effect::Load { item_id: entry.item_id }],
             None => Vec::new(),
         }
     }
 
     /// The first criterion answered with option keys: where focus starts, so hotkeys work.
     fn first_focus(&self) -> usize {
-        self.rubric
-            .criteria
-            .iter()
-            .position(|c| !matches!(c.kind, Kind::Text | Kind::Number))
-            .unwrap_or(0)
+        self.rubric.criteria.iter().position(|c| !matches!(c.kind, Kind::Text | Kind::Number)).unwrap_or(0)
     }
 
     fn editor_for(&self, index: usize) -> Option<String> {
@@ -279,36 +262,23 @@ impl LabelScreen {
     }
 
     fn stored_text(&self, index: usize) -> String {
-        self.values
-            .get(&self.rubric.criteria[index].id)
-            .map(LabelValue::display)
-            .unwrap_or_default()
+        self.values.get(&self.rubric.criteria[index].id).map(LabelValue::display).unwrap_or_default()
     }
 
     fn hotkey(&mut self, key: char) -> Vec<Effect> {
         let Some((index, option)) = self.rubric.hotkey(key) else {
             self.message = Some((
                 Tone::Error,
-                format!(
-                    "no option uses the key `{}`; ? shows the guidelines",
-                    key.escape_default()
-                ),
+                format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default()),
             ));
             return Vec::new();
         };
         let criterion = &self.rubric.criteria[index];
         if !self.rubric.applies(index, &self.values) {
             let condition = criterion.when.as_ref().map_or(String::new(), |when| {
-                format!(
-                    " (asked only when {} = {})",
-                    when.criterion,
-                    when.any_of.join(" or ")
-                )
+                format!(" (asked only when {} = {})", when.criterion, when.any_of.join(" or "))
             });
-            self.message = Some((
-                Tone::Error,
-                format!("`{}` does not apply to this item{condition}", criterion.id),
-            ));
+            self.message = Some((Tone::Error, format!("`{}` does not apply to this item{condition}", criterion.id)));
             return Vec::new();
         }
         let id = criterion.id.clone();
@@ -378,24 +348,11 @@ impl LabelScreen {
         let Ok(mut effects) = self.commit_editor() else {
             return Vec::new();
         };
-        let missing: Vec<String> = self
-            .rubric
-            .missing_required(&self.values)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let missing: Vec<String> = self.rubric.missing_required(&self.values).into_iter().map(str::to_string).collect();
         if let Some(first) = missing.first() {
-            self.focus = self
-                .rubric
-                .criteria
-                .iter()
-                .position(|c| &c.id == first)
-                .unwrap_or(0);
+            self.focus = self.rubric.criteria.iter().position(|c| &c.id == first).unwrap_or(0);
             self.editor = self.editor_for(self.focus);
-            self.message = Some((
-                Tone::Error,
-                format!("required before moving on: {}", missing.join(", ")),
-            ));
+            self.message = Some((Tone::Error, format!("required before moving on: {}", missing.join(", "))));
             return effects;
         }
         let Some(item_id) = self.current_item_id() else {
@@ -424,10 +381,7 @@ impl LabelScreen {
             .unwrap_or(self.queue.len());
         self.position = next;
         let done = self.done_count();
-        self.message = Some((
-            Tone::Info,
-            format!("saved {done_id} ({done} of {} done)", self.queue.len()),
-        ));
+        self.message = Some((Tone::Info, format!("saved {done_id} ({done} of {} done)", self.queue.len())));
         effects.extend(self.load_current());
         effects
     }

@@ -28,22 +28,11 @@ pub struct Session<'s> {
 }
 
 impl<'s> Session<'s> {
-    pub fn new(
-        store: &'s mut Store,
-        batch: &Batch,
-        rater: &str,
-        theme: Theme,
-    ) -> anyhow::Result<Session<'s>> {
+    pub fn new(store: &'s mut Store, batch: &Batch, rater: &str, theme: Theme) -> anyhow::Result<Session<'s>> {
         let rubric = store.rubric_by_id(batch.rubric_id)?;
         let queue = store.queue(batch.id, rater)?;
-        let screen = LabelScreen::new(
-            rubric.rubric.clone(),
-            rubric.guidelines.clone(),
-            &batch.name,
-            rater,
-            queue,
-            theme,
-        );
+        let screen =
+            LabelScreen::new(rubric.rubric.clone(), rubric.guidelines.clone(), &batch.name, rater, queue, theme);
         let mut session = Session {
             store,
             screen,
@@ -77,8 +66,7 @@ impl<'s> Session<'s> {
         let mut failed_item = None;
         for effect in effects {
             match effect {
-                Effect::Save { item_id, .. } | Effect::Confirm { item_id }
-                    if failed_item == Some(item_id) => {}
+                Effect::Save { item_id, .. } | Effect::Confirm { item_id } if failed_item == Some(item_id) => {}
                 Effect::Save { item_id, changes } => {
                     if let Err(err) = self.save(item_id, &changes) {
                         self.screen.save_failed(item_id, &format!("{err:#}"));
@@ -87,9 +75,8 @@ impl<'s> Session<'s> {
                 }
                 Effect::Confirm { item_id } => {
                     let spent = self.shown_at.elapsed().as_millis() as i64;
-                    let result = self.store.write(|tx| {
-                        tx.confirm_item(self.batch_id, item_id, &self.rater, Some(spent))
-                    });
+                    let result =
+                        self.store.write(|tx| tx.confirm_item(self.batch_id, item_id, &self.rater, Some(spent)));
                     if let Err(err) = result {
                         self.screen.save_failed(item_id, &format!("{err:#}"));
                         failed_item = Some(item_id);
@@ -99,8 +86,7 @@ impl<'s> Session<'s> {
                     let item = self.store.item(item_id)?;
                     let mut values = BTreeMap::new();
                     for (criterion_id, json) in
-                        self.store
-                            .rater_values(item_id, &self.rater, &self.rubric.rubric.name)?
+                        self.store.rater_values(item_id, &self.rater, &self.rubric.rubric.name)?
                     {
                         if let Some(criterion) = self.rubric.rubric.criterion(&criterion_id)
                             && let Ok(value) = criterion.parse_json(&json)
@@ -117,11 +103,7 @@ impl<'s> Session<'s> {
         Ok(())
     }
 
-    fn save(
-        &mut self,
-        item_id: i64,
-        changes: &[(String, Option<LabelValue>)],
-    ) -> anyhow::Result<()> {
+    fn save(&mut self, item_id: i64, changes: &[(String, Option<LabelValue>)]) -> anyhow::Result<()> {
         let spent = self.shown_at.elapsed().as_millis() as i64;
         let (rubric_id, batch_id, rater) = (self.rubric.id, self.batch_id, self.rater.as_str());
         self.store.write(|tx| {
@@ -149,12 +131,8 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str) -> anyhow::Result<()> 
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
     with_terminal(|terminal| {
         while !session.quit_requested() {
-            session
-                .screen
-                .set_minutes(session.started.elapsed().as_secs_f64() / 60.0);
-            terminal
-                .draw(|frame| session.screen().render(frame, frame.area()))
-                .context("cannot draw")?;
+            session.screen.set_minutes(session.started.elapsed().as_secs_f64() / 60.0);
+            terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?;
             if !event::poll(Duration::from_millis(500)).context("cannot read the keyboard")? {
                 continue;
             }

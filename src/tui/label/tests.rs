@@ -26,20 +26,9 @@ fn screen(done: &[bool]) -> LabelScreen {
     let queue = done
         .iter()
         .enumerate()
-        .map(|(index, &done)| QueueEntry {
-            item_id: index as i64 + 1,
-            external_id: format!("q-{}", index + 1),
-            done,
-        })
+        .map(|(index, &done)| QueueEntry { item_id: index as i64 + 1, external_id: format!("q-{}", index + 1), done })
         .collect();
-    LabelScreen::new(
-        rubric,
-        "Be fair.".into(),
-        "b1",
-        "ana",
-        queue,
-        Theme::plain(),
-    )
+    LabelScreen::new(rubric, "Be fair.".into(), "b1", "ana", queue, Theme::plain())
 }
 
 /// Performs Load effects the way the session does, with no store.
@@ -98,14 +87,7 @@ fn resumes_at_the_first_item_not_done() {
 fn every_hotkey_is_saved_at_once_and_enter_confirms() {
     let mut screen = started(&[false, false]);
     let effects = run(&mut screen, &keys("yg4"));
-    assert_eq!(
-        saved(&effects),
-        [
-            some("correct", "pass"),
-            some("grounded", "grounded"),
-            some("helpfulness", "4")
-        ]
-    );
+    assert_eq!(saved(&effects), [some("correct", "pass"), some("grounded", "grounded"), some("helpfulness", "4")]);
     let effects = run(&mut screen, &[Action::Confirm]);
     assert!(effects.contains(&Effect::Confirm { item_id: 1 }));
     assert!(effects.contains(&Effect::Load { item_id: 2 }));
@@ -118,28 +100,14 @@ fn enter_waits_for_required_criteria() {
     let effects = run(&mut screen, &[Action::Char('y'), Action::Confirm]);
     assert!(!effects.iter().any(|e| matches!(e, Effect::Confirm { .. })));
     assert_eq!(screen.current_item_id(), Some(1));
-    assert!(
-        screen
-            .message
-            .as_ref()
-            .unwrap()
-            .1
-            .contains("grounded, helpfulness")
-    );
+    assert!(screen.message.as_ref().unwrap().1.contains("grounded, helpfulness"));
 }
 
 #[test]
 fn tags_toggle_only_when_asked_and_are_cleared_when_no_longer_asked() {
     let mut screen = started(&[false]);
     run(&mut screen, &[Action::Char('h')]);
-    assert!(
-        screen
-            .message
-            .as_ref()
-            .unwrap()
-            .1
-            .contains("asked only when correct = fail")
-    );
+    assert!(screen.message.as_ref().unwrap().1.contains("asked only when correct = fail"));
     let effects = run(&mut screen, &keys("nhcc"));
     assert_eq!(
         saved(&effects),
@@ -152,24 +120,13 @@ fn tags_toggle_only_when_asked_and_are_cleared_when_no_longer_asked() {
     );
     // Changing `correct` to pass retracts the defects in the same save.
     let effects = run(&mut screen, &keys("y"));
-    assert_eq!(
-        saved(&effects),
-        [some("correct", "pass"), ("defects".to_string(), None)]
-    );
+    assert_eq!(saved(&effects), [some("correct", "pass"), ("defects".to_string(), None)]);
 }
 
 #[test]
 fn failed_items_without_tags_record_an_explicit_empty_set() {
     let mut screen = started(&[false, false]);
-    let effects = run(
-        &mut screen,
-        &[
-            Action::Char('n'),
-            Action::Char('u'),
-            Action::Char('1'),
-            Action::Confirm,
-        ],
-    );
+    let effects = run(&mut screen, &[Action::Char('n'), Action::Char('u'), Action::Char('1'), Action::Confirm]);
     assert!(saved(&effects).contains(&some("defects", "(none)")));
 }
 
@@ -193,10 +150,7 @@ fn escape_discards_typing() {
     let mut screen = started(&[false]);
     run(&mut screen, &[Action::FocusPrevious]);
     assert!(screen.editing());
-    let effects = run(
-        &mut screen,
-        &[Action::Char('x'), Action::Cancel, Action::Quit],
-    );
+    let effects = run(&mut screen, &[Action::Char('x'), Action::Cancel, Action::Quit]);
     assert_eq!(effects, vec![Effect::Quit]);
 }
 
@@ -215,9 +169,7 @@ fn finishing_the_queue_shows_the_end() {
 
 fn render(screen: &LabelScreen, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| screen.render(frame, frame.area()))
-        .unwrap();
+    terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
     let buffer = terminal.backend().buffer();
     let mut text = String::new();
     for y in 0..height {
@@ -241,10 +193,7 @@ fn renders_side_by_side_when_wide() {
     let screen = started(&[false]);
     let text = render(&screen, 120, 30);
     let first_body_line = text.lines().nth(2).unwrap();
-    assert!(
-        first_body_line.contains("q-1") && first_body_line.matches('┌').count() == 2,
-        "{text}"
-    );
+    assert!(first_body_line.contains("q-1") && first_body_line.matches('┌').count() == 2, "{text}");
 }
 
 #[test]

@@ -34,28 +34,20 @@ impl LabelScreen {
             Some(_) => {
                 let form = self.form_lines();
                 if body.width >= SIDE_BY_SIDE_WIDTH {
-                    let [left, right] = Layout::horizontal([
-                        Constraint::Percentage(58),
-                        Constraint::Percentage(42),
-                    ])
-                    .areas(body);
+                    let [left, right] =
+                        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
                     self.render_item(frame, left);
                     self.render_form(frame, right, form);
                 } else {
                     let wanted = wrapped_height(&form, body.width) + 2;
                     let height = wanted.min(body.height.saturating_sub(6)).max(3);
-                    let [top, bottom] =
-                        Layout::vertical([Constraint::Fill(1), Constraint::Length(height)])
-                            .areas(body);
+                    let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(height)]).areas(body);
                     self.render_item(frame, top);
                     self.render_form(frame, bottom, form);
                 }
             }
             None if self.position >= self.queue.len() => self.render_finished(frame, body),
-            None => frame.render_widget(
-                Paragraph::new("loading…").alignment(Alignment::Center),
-                body,
-            ),
+            None => frame.render_widget(Paragraph::new("loading…").alignment(Alignment::Center), body),
         }
         if let Some(offset) = self.help {
             self.render_help(frame, area, offset);
@@ -67,12 +59,7 @@ impl LabelScreen {
             "tally needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.\nPlease enlarge it (q quits; your labels are saved).",
             area.width, area.height
         );
-        frame.render_widget(
-            Paragraph::new(text)
-                .wrap(Wrap { trim: true })
-                .alignment(Alignment::Center),
-            area,
-        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).alignment(Alignment::Center), area);
     }
 
     fn render_title(&self, frame: &mut Frame, area: Rect) {
@@ -87,10 +74,7 @@ impl LabelScreen {
             format!("{} items", self.queue.len())
         };
         let pace = if self.minutes >= 0.5 && self.confirmed_this_session > 0 {
-            format!(
-                " · {:.1}/min",
-                self.confirmed_this_session as f64 / self.minutes
-            )
+            format!(" · {:.1}/min", self.confirmed_this_session as f64 / self.minutes)
         } else {
             String::new()
         };
@@ -153,13 +137,8 @@ impl LabelScreen {
         for (index, passage) in item.context.iter().enumerate() {
             section(&format!("CONTEXT [{}]", index + 1), passage);
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {} ", single_line(&item.id)));
-        let paragraph = Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((self.scroll, 0));
+        let block = Block::default().borders(Borders::ALL).title(format!(" {} ", single_line(&item.id)));
+        let paragraph = Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((self.scroll, 0));
         frame.render_widget(paragraph, area);
     }
 
@@ -170,11 +149,7 @@ impl LabelScreen {
             let focused = index == self.focus;
             let applies = self.rubric.applies(index, &self.values);
             let marker = if focused { "▶ " } else { "  " };
-            let name = format!(
-                "{}{} ",
-                criterion.id,
-                if criterion.required { "*" } else { "" }
-            );
+            let name = format!("{}{} ", criterion.id, if criterion.required { "*" } else { "" });
             let name_style = if !applies {
                 self.theme.muted()
             } else if focused {
@@ -182,10 +157,7 @@ impl LabelScreen {
             } else {
                 ratatui::style::Style::new()
             };
-            let mut spans = vec![
-                Span::styled(marker, self.theme.focus()),
-                Span::styled(name, name_style),
-            ];
+            let mut spans = vec![Span::styled(marker, self.theme.focus()), Span::styled(name, name_style)];
             if !applies {
                 if let Some(when) = &criterion.when {
                     spans.push(Span::styled(
@@ -201,9 +173,7 @@ impl LabelScreen {
                 Kind::Text | Kind::Number => {
                     let shown = match (&self.editor, focused) {
                         (Some(buffer), true) => format!("{}▏", single_line(buffer)),
-                        _ => value
-                            .map(|v| single_line(&v.display()))
-                            .unwrap_or_else(|| "-".into()),
+                        _ => value.map(|v| single_line(&v.display())).unwrap_or_else(|| "-".into()),
                     };
                     let range = match (criterion.min, criterion.max) {
                         (Some(min), Some(max)) => format!("  ({min} to {max})"),
@@ -225,25 +195,15 @@ impl LabelScreen {
                         spans.push(Span::styled(format!("[{}]", choice.key), self.theme.key()));
                         spans.push(Span::raw(" "));
                         let text = single_line(&choice.value);
-                        spans.push(if chosen {
-                            Span::styled(text, self.theme.selected())
-                        } else {
-                            Span::raw(text)
-                        });
+                        spans.push(if chosen { Span::styled(text, self.theme.selected()) } else { Span::raw(text) });
                         spans.push(Span::raw("  "));
                     }
                     // The anchor text of a chosen option says what the choice means.
                     if let Some(LabelValue::Choice(selected)) = value
-                        && let Some(label) = criterion
-                            .options
-                            .iter()
-                            .find(|c| c.value == *selected)
-                            .and_then(|c| c.label.as_ref())
+                        && let Some(label) =
+                            criterion.options.iter().find(|c| c.value == *selected).and_then(|c| c.label.as_ref())
                     {
-                        spans.push(Span::styled(
-                            format!("= {}", single_line(label)),
-                            self.theme.muted(),
-                        ));
+                        spans.push(Span::styled(format!("= {}", single_line(label)), self.theme.muted()));
                     }
                 }
             }
@@ -253,29 +213,14 @@ impl LabelScreen {
     }
 
     fn render_form(&self, frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
-        let question = self
-            .rubric
-            .criteria
-            .get(self.focus)
-            .map_or(String::new(), |c| single_line(&c.question));
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {question} "));
-        frame.render_widget(
-            Paragraph::new(lines)
-                .block(block)
-                .wrap(Wrap { trim: false }),
-            area,
-        );
+        let question = self.rubric.criteria.get(self.focus).map_or(String::new(), |c| single_line(&c.question));
+        let block = Block::default().borders(Borders::ALL).title(format!(" {question} "));
+        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
     }
 
     fn render_finished(&self, frame: &mut Frame, area: Rect) {
         let text = if self.queue.is_empty() {
-            format!(
-                "Batch {} assigns no items to {}.",
-                single_line(&self.batch),
-                single_line(&self.rater)
-            )
+            format!("Batch {} assigns no items to {}.", single_line(&self.batch), single_line(&self.rater))
         } else {
             format!(
                 "All {} items of batch {} are done. Every label is saved.\n\n← to look back · q to quit",
@@ -283,25 +228,13 @@ impl LabelScreen {
                 single_line(&self.batch)
             )
         };
-        let [_, middle, _] = Layout::vertical([
-            Constraint::Fill(1),
-            Constraint::Length(4),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
-        frame.render_widget(
-            Paragraph::new(text)
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            middle,
-        );
+        let [_, middle, _] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(4), Constraint::Fill(1)]).areas(area);
+        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), middle);
     }
 
     fn render_help(&self, frame: &mut Frame, area: Rect, offset: u16) {
-        let popup = area.inner(ratatui::layout::Margin {
-            horizontal: 2,
-            vertical: 1,
-        });
+        let popup = area.inner(ratatui::layout::Margin { horizontal: 2, vertical: 1 });
         frame.render_widget(Clear, popup);
         let mut text = String::new();
         if let Some(description) = &self.rubric.description {
@@ -334,9 +267,6 @@ impl LabelScreen {
 /// Rows `lines` take in a bordered box `width` wide, once long lines wrap.
 fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|line| 1 + line.width().saturating_sub(1) / inner)
-        .sum();
+    let rows: usize = lines.iter().map(|line| 1 + line.width().saturating_sub(1) / inner).sum();
     rows.min(usize::from(u16::MAX)) as u16
 }
