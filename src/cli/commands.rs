@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
-use super::{BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, RubricCommand};
+use super::{AgreementArgs, BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, RubricCommand};
 use crate::io::export::{ExportRequest, export};
 use crate::io::items::ImportOptions;
 use crate::io::{Format, sample_data};
@@ -40,17 +40,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
         Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
         Command::Label { batch, rater } => label(db, batch.as_deref(), rater),
-        Command::Report(ReportCommand::Agreement { batch, rubric, level, bootstrap, format }) => report_agreement(
-            db,
-            batch.as_deref(),
-            rubric.as_deref(),
-            level.map(Into::into),
-            bootstrap.settings()?,
-            format,
-        ),
-        Command::Agreement { file, level, bootstrap, format } => {
-            agreement_file(&file, level.map(Into::into), bootstrap.settings()?, format)
+        Command::Report(ReportCommand::Agreement { batch, rubric, options }) => {
+            report_agreement(db, batch.as_deref(), rubric.as_deref(), &options)
         }
+        Command::Agreement { file, options } => agreement_file(&file, &options),
         Command::Export { out, batch, rubric, consensus } => {
             export_golden(db, &out, batch.as_deref(), rubric.as_deref(), consensus.into())
         }
@@ -345,26 +338,21 @@ fn report_agreement(
     db: Option<&Path>,
     batch: Option<&str>,
     rubric: Option<&str>,
-    level: Option<crate::stats::Level>,
-    bootstrap: Bootstrap,
-    format: FormatArg,
+    options: &AgreementArgs,
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(db)?;
     let batch = find_batch(&store, batch)?;
     let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
-    let report = agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?;
-    match format {
+    let level = options.level.map(Into::into);
+    let report = agreement::from_store(&store, &rubric, batch.as_ref(), level, options.bootstrap()?)?;
+    match options.format {
         FormatArg::Json => print_json(&report),
         FormatArg::Table => print(&report.table()),
     }
 }
 
-fn agreement_file(
-    file: &Path,
-    level: Option<crate::stats::Level>,
-    bootstrap: Bootstrap,
-    format: FormatArg,
-) -> anyhow::Result<ExitCode> {
+fn agreement_file(file: &Path, options: &AgreementArgs) -> anyhow::Result<ExitCode> {
+    let (level, bootstrap, format) = (options.level.map(Into::into), options.bootstrap()?, options.format);
     let reader = std::fs::File::open(file).with_context(|| format!("{}: cannot open", file.display()))?;
     let origin = file.display().to_string();
     let table = crate::io::ratings::read(std::io::BufReader::new(reader), &origin)?;

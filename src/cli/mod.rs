@@ -72,12 +72,8 @@ pub enum Command {
     /// one column per rater) or long (header unit,rater,value).
     Agreement {
         file: PathBuf,
-        #[arg(long, value_enum)]
-        level: Option<LevelArg>,
         #[command(flatten)]
-        bootstrap: BootstrapArgs,
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
+        options: AgreementArgs,
     },
     /// Export the golden set (JSONL) and its manifest.
     Export {
@@ -155,18 +151,18 @@ pub enum ReportCommand {
         batch: Option<String>,
         #[arg(long)]
         rubric: Option<String>,
-        /// Override the level of measurement the criterion kinds imply.
-        #[arg(long, value_enum)]
-        level: Option<LevelArg>,
         #[command(flatten)]
-        bootstrap: BootstrapArgs,
-        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-        format: FormatArg,
+        options: AgreementArgs,
     },
 }
 
+/// How agreement is computed and printed.
 #[derive(Debug, Args)]
-pub struct BootstrapArgs {
+pub struct AgreementArgs {
+    /// Override the level of measurement (by default the criterion's kind decides; for a
+    /// ratings file, interval for numbers and nominal for names).
+    #[arg(long, value_enum)]
+    pub level: Option<LevelArg>,
     /// Bootstrap replicates for the confidence interval (0 for none).
     #[arg(long, default_value_t = 1000)]
     pub replicates: usize,
@@ -176,10 +172,12 @@ pub struct BootstrapArgs {
     /// Confidence level of the interval.
     #[arg(long, default_value_t = 0.95)]
     pub ci: f64,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 }
 
-impl BootstrapArgs {
-    fn settings(&self) -> anyhow::Result<Bootstrap> {
+impl AgreementArgs {
+    fn bootstrap(&self) -> anyhow::Result<Bootstrap> {
         anyhow::ensure!(self.ci > 0.0 && self.ci < 1.0, "--ci must be between 0 and 1, not {}", self.ci);
         Ok(Bootstrap { replicates: self.replicates, seed: self.seed, confidence: self.ci })
     }

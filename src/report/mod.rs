@@ -4,14 +4,6 @@ pub mod agreement;
 pub mod status;
 pub mod table;
 
-/// How a report is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    #[default]
-    Table,
-    Json,
-}
-
 /// A figure with three decimals, or a dash when there is none.
 pub fn figure(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |value| format!("{value:.3}"))

@@ -155,6 +155,7 @@ impl Store {
         let ids = statement.query_map([dataset], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(ids)
     }
+
     pub fn item(&self, item_id: i64) -> Result<Item, StoreError> {
         let row = self
             .conn
@@ -170,17 +171,5 @@ impl Store {
                 .query_row([external_id], item_from_row),
         )?;
         row.map(decode).transpose()
-    }
-
-    /// The items with these store ids, in the order given.
-    pub fn items(&self, item_ids: &[i64]) -> Result<Vec<Item>, StoreError> {
-        item_ids.iter().map(|&id| self.item(id)).collect()
-    }
-
-    pub fn datasets(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut statement =
-            self.conn.prepare("SELECT dataset, count(*) FROM items GROUP BY dataset ORDER BY dataset")?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
-        Ok(rows)
     }
 }

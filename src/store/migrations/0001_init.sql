@@ -72,13 +72,14 @@ CREATE TABLE label_events (
 );
 CREATE INDEX label_events_current ON label_events (item_id, rater, criterion, id);
 
--- What a rater did with an item as a whole: confirmed it (later: skipped, flagged).
+-- What a rater did with an item as a whole. Only 'confirm' is written so far; the
+-- others are allowed now because SQLite cannot widen a CHECK without a table rebuild.
 CREATE TABLE item_events (
     id           INTEGER PRIMARY KEY,
     batch_id     INTEGER NOT NULL REFERENCES batches (id),
     item_id      INTEGER NOT NULL REFERENCES items (id),
     rater        TEXT    NOT NULL,
-    action       TEXT    NOT NULL CHECK (action IN ('confirm')),
+    action       TEXT    NOT NULL CHECK (action IN ('confirm', 'unconfirm', 'skip', 'flag', 'unflag')),
     duration_ms  INTEGER,
     created_at   INTEGER NOT NULL
 );
