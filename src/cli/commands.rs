@@ -456,13 +456,15 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
     }
     let counts = store.counts()?;
     let db = path.display();
+    // Name this very program, so the hints work whether or not tally is on the PATH.
+    let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
     print(&format!(
         "Demo store: {db}\n\
          {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
          Next, try:\n  \
-         tally --db {db} report agreement\n  \
-         tally --db {db} export --out golden/demo.jsonl\n  \
-         tally --db {db} label --batch demo --rater demo\n",
+         {tally} --db {db} report agreement\n  \
+         {tally} --db {db} export --out golden/demo.jsonl\n  \
+         {tally} --db {db} label --batch demo --rater demo\n",
         counts.items, counts.labels
     ))
 }
