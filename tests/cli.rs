@@ -149,6 +149,12 @@ fn import_errors_name_file_line_and_field_and_change_nothing() {
         assert_eq!(sandbox.ok(&["status", "--format", "json"]), before, "{name} changed the store");
     }
 
+    // An id with an escape sequence, quoted back in an error, reaches stderr defused.
+    let hostile = sandbox.write("hostile.jsonl", "{\"id\": \"e\\u001b[2J\", \"output\": \"x\"}\n");
+    sandbox.ok(&["import", hostile.to_str().unwrap()]);
+    let hostile = sandbox.write("hostile.jsonl", "{\"id\": \"e\\u001b[2J\", \"output\": \"y\"}\n");
+    let err = sandbox.fails(&["import", hostile.to_str().unwrap()]);
+    assert!(err.contains("`e\u{FFFD}[2J` is already in the store") && !err.contains('\u{1b}'), "{err}");
     let dup = sandbox.path("dup.jsonl");
     let out = sandbox.ok(&["import", dup.to_str().unwrap(), "--on-conflict", "skip"]);
     assert!(out.contains("1 new, 0 unchanged, 1 skipped"), "{out}");

@@ -247,7 +247,8 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("tally: {err:#}");
+            // Errors quote ids and values from files: keep their escapes off the terminal.
+            eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
