@@ -189,6 +189,16 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_file_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty.db");
+        std::fs::write(&path, b"").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        assert_eq!(store.counts().unwrap().items, 0);
+    }
+
+    #[test]
     fn a_store_from_a_newer_tally_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
