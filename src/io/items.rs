@@ -114,15 +114,16 @@ fn csv_cell(header: &str, text: &str) -> Option<Value> {
         return None;
     }
     let looks_like_json = matches!(text.trim_start().chars().next(), Some('[' | '{'));
-    if looks_like_json && matches!(header, "context" | "contexts" | "passages" | "metadata" | "judge") {
-        if let Ok(value) = serde_json::from_str(text) {
-            return Some(value);
-        }
+    if looks_like_json
+        && matches!(header, "context" | "contexts" | "passages" | "metadata" | "judge")
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return Some(value);
     }
-    if header.starts_with("judge_") {
-        if let Ok(number) = text.trim().parse::<f64>() {
-            return Some(crate::model::label::number_json(number));
-        }
+    if header.starts_with("judge_")
+        && let Ok(number) = text.trim().parse::<f64>()
+    {
+        return Some(crate::model::label::number_json(number));
     }
     Some(Value::String(text.to_string()))
 }
