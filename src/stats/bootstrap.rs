@@ -22,30 +22,56 @@ pub fn percentile_interval(
     confidence: f64,
     mut statistic: impl FnMut(&[usize]) -> Option<f64>,
 ) -> Option<Interval> {
+    let mut intervals = percentile_intervals(n_units, replicates, seed, confidence, 1, |draw, out| {
+        out[0] = statistic(draw);
+    });
+    intervals.pop().flatten()
+}
+
+/// Intervals of `k` statistics from the same resamples: one draw per replicate serves
+/// them all, and the statistics' intervals come from the same bootstrap world.
+pub fn percentile_intervals(
+    n_units: usize,
+    replicates: usize,
+    seed: u64,
+    confidence: f64,
+    k: usize,
+    mut statistics: impl FnMut(&[usize], &mut [Option<f64>]),
+) -> Vec<Option<Interval>> {
     if n_units == 0 || replicates == 0 || !(0.0 < confidence && confidence < 1.0) {
-        return None;
+        return vec![None; k];
     }
     let mut rng = Rng::new(seed);
     let mut draw = vec![0usize; n_units];
-    let mut estimates = Vec::with_capacity(replicates);
+    let mut out = vec![None; k];
+    let mut estimates: Vec<Vec<f64>> = vec![Vec::with_capacity(replicates); k];
     for _ in 0..replicates {
         for slot in draw.iter_mut() {
             *slot = rng.below(n_units);
         }
-        if let Some(value) = statistic(&draw).filter(|value| value.is_finite()) {
-            estimates.push(value);
+        out.fill(None);
+        statistics(&draw, &mut out);
+        for (values, value) in estimates.iter_mut().zip(&out) {
+            if let Some(value) = value.filter(|value| value.is_finite()) {
+                values.push(value);
+            }
         }
     }
-    if estimates.len() * 2 < replicates {
-        return None;
-    }
-    estimates.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
-    Some(Interval {
-        low: quantile(&estimates, tail),
-        high: quantile(&estimates, 1.0 - tail),
-        replicates_used: estimates.len(),
-    })
+    estimates
+        .into_iter()
+        .map(|mut values| {
+            if values.len() * 2 < replicates {
+                return None;
+            }
+            values.sort_by(f64::total_cmp);
+            Some(Interval {
+                low: quantile(&values, tail),
+                high: quantile(&values, 1.0 - tail),
+                replicates_used: values.len(),
+            })
+        })
+        .collect()
 }
 
 /// Linear interpolation between order statistics (Hyndman & Fan type 7, the default of

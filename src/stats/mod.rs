@@ -2,7 +2,10 @@
 
 pub mod alpha;
 pub mod bootstrap;
+pub mod calibration;
+pub mod categorical;
 pub mod consensus;
+pub mod correlation;
 pub mod rng;
 
 pub use alpha::{Alpha, Level, Undefined, Units, krippendorff_alpha, masi_distance};

@@ -1,0 +1,422 @@
+//! Correlation of paired scores: Pearson's r, Spearman's rho, Kendall's tau-b, with
+//! two-sided p-values and Fisher-z confidence intervals.
+//!
+//! p-values follow scipy.stats: the t approximation (n - 2 df) for Pearson and Spearman;
+//! for Kendall the exact permutation distribution when there are no ties and n <= 33,
+//! else the normal approximation with the tie-corrected variance (Kendall 1970, 4.4).
+//! Confidence intervals: tanh(atanh(r) +- z * se) with se = 1 / sqrt(n - 3) for Pearson,
+//! sqrt((1 + rho^2 / 2) / (n - 3)) for Spearman (Bonett & Wright 2000) and
+//! sqrt(0.437 / (n - 4)) for Kendall (Fieller, Hartley & Pearson 1957).
+
+use std::cmp::Ordering;
+
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+/// How a p-value was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PMethod {
+    /// Student's t with n - 2 degrees of freedom.
+    T,
+    /// Exact permutation distribution.
+    Exact,
+    /// Normal approximation.
+    Normal,
+}
+
+impl PMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            PMethod::T => "t",
+            PMethod::Exact => "exact",
+            PMethod::Normal => "normal",
+        }
+    }
+}
+
+/// A correlation coefficient with its test and interval. `value` is `None` when fewer
+/// than two pairs or either side is constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Correlation {
+    pub value: Option<f64>,
+    pub p: Option<f64>,
+    pub p_method: PMethod,
+    pub ci: Option<(f64, f64)>,
+    pub n: usize,
+}
+
+/// Pearson's r, or `None` when undefined.
+pub fn pearson_r(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return None;
+    }
+    let mean_x = x[..n].iter().sum::<f64>() / n as f64;
+    let mean_y = y[..n].iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x[..n].iter().zip(&y[..n]) {
+        let (dx, dy) = (a - mean_x, b - mean_y);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        return None;
+    }
+    Some((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
+}
+
+/// Mid-ranks from 1 (ties share the mean of their ranks).
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]].total_cmp(&values[order[start]]) == Ordering::Equal {
+            end += 1;
+        }
+        let rank = (start + end + 1) as f64 / 2.0;
+        for &index in &order[start..end] {
+            ranks[index] = rank;
+        }
+        start = end;
+    }
+    ranks
+}
+
+/// Spearman's rho: Pearson's r of the mid-ranks.
+pub fn spearman_rho(x: &[f64], y: &[f64]) -> Option<f64> {
+    pearson_r(&ranks(x), &ranks(y))
+}
+
+/// The counts behind Kendall's tau-b.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KendallCounts {
+    pub n: usize,
+    /// Concordant minus discordant pairs.
+    pub s: f64,
+    pub discordant: f64,
+    pub pairs: f64,
+    pub x_ties: TieSums,
+    pub y_ties: TieSums,
+}
+
+/// Sums over groups of t tied values: t(t-1)/2, t(t-1)(t-2), t(t-1)(2t+5).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TieSums {
+    pub pairs: f64,
+    pub cubic: f64,
+    pub variance: f64,
+}
+
+impl TieSums {
+    fn add(&mut self, t: usize) {
+        let t = t as f64;
+        self.pairs += t * (t - 1.0) / 2.0;
+        self.cubic += t * (t - 1.0) * (t - 2.0);
+        self.variance += t * (t - 1.0) * (2.0 * t + 5.0);
+    }
+
+    fn of_sorted(sorted: &[f64]) -> TieSums {
+        let mut sums = TieSums::default();
+        let mut run = 1;
+        for i in 1..=sorted.len() {
+            if i < sorted.len() && sorted[i].total_cmp(&sorted[i - 1]) == Ordering::Equal {
+                run += 1;
+            } else {
+                if run > 1 {
+                    sums.add(run);
+                }
+                run = 1;
+            }
+        }
+        sums
+    }
+}
+
+/// Knight's (1966) O(n log n) count: sort by (x, y), then count the discordant pairs as
+/// the swaps a merge sort by y makes.
+pub fn kendall_counts(x: &[f64], y: &[f64]) -> KendallCounts {
+    let n = x.len().min(y.len());
+    let mut pairs: Vec<(f64, f64)> = x[..n].iter().copied().zip(y[..n].iter().copied()).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut x_ties = TieSums::default();
+    let mut joint_ties = 0.0;
+    let (mut x_run, mut joint_run) = (1usize, 1usize);
+    for i in 1..=n {
+        let same_x = i < n && pairs[i].0.total_cmp(&pairs[i - 1].0) == Ordering::Equal;
+        let same_both = same_x && pairs[i].1.total_cmp(&pairs[i - 1].1) == Ordering::Equal;
+        if same_both {
+            joint_run += 1;
+        } else {
+            joint_ties += (joint_run * (joint_run.saturating_sub(1))) as f64 / 2.0;
+            joint_run = 1;
+        }
+        if same_x {
+            x_run += 1;
+        } else {
+            if x_run > 1 {
+                x_ties.add(x_run);
+            }
+            x_run = 1;
+        }
+    }
+    let mut ys: Vec<f64> = pairs.iter().map(|pair| pair.1).collect();
+    let mut buffer = vec![0.0; n];
+    let discordant = merge_count(&mut ys, &mut buffer) as f64;
+    let y_ties = TieSums::of_sorted(&ys);
+    let total = (n as f64) * (n as f64 - 1.0) / 2.0;
+    let s = total - x_ties.pairs - y_ties.pairs + joint_ties - 2.0 * discordant;
+    KendallCounts { n, s, discordant, pairs: total, x_ties, y_ties }
+}
+
+/// Sorts `values` and returns the number of strict inversions.
+fn merge_count(values: &mut [f64], buffer: &mut [f64]) -> u64 {
+    let n = values.len();
+    if n < 2 {
+        return 0;
+    }
+    let middle = n / 2;
+    let (left, right) = values.split_at_mut(middle);
+    let mut swaps = merge_count(left, &mut buffer[..middle]) + merge_count(right, &mut buffer[middle..]);
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    while i < left.len() && j < right.len() {
+        if right[j].total_cmp(&left[i]) == Ordering::Less {
+            buffer[k] = right[j];
+            swaps += (left.len() - i) as u64;
+            j += 1;
+        } else {
+            buffer[k] = left[i];
+            i += 1;
+        }
+        k += 1;
+    }
+    buffer[k..k + left.len() - i].copy_from_slice(&left[i..]);
+    k += left.len() - i;
+    buffer[k..k + right.len() - j].copy_from_slice(&right[j..]);
+    values.copy_from_slice(&buffer[..n]);
+    swaps
+}
+
+impl KendallCounts {
+    pub fn tau_b(&self) -> Option<f64> {
+        let denominator = (self.pairs - self.x_ties.pairs) * (self.pairs - self.y_ties.pairs);
+        (denominator > 0.0).then(|| (self.s / denominator.sqrt()).clamp(-1.0, 1.0))
+    }
+
+    /// Two-sided p-value of tau-b = 0, and how it was computed.
+    pub fn p_value(&self) -> (Option<f64>, PMethod) {
+        let n = self.n;
+        if self.tau_b().is_none() || n < 2 {
+            return (None, PMethod::Normal);
+        }
+        let no_ties = self.x_ties.pairs == 0.0 && self.y_ties.pairs == 0.0;
+        let smaller = self.discordant.min(self.pairs - self.discordant);
+        if no_ties && (n <= 33 || smaller <= 1.0) {
+            return (Some(kendall_exact_p(n, smaller as usize)), PMethod::Exact);
+        }
+        let nf = n as f64;
+        let m = nf * (nf - 1.0);
+        let mut variance = (m * (2.0 * nf + 5.0) - self.x_ties.variance - self.y_ties.variance) / 18.0
+            + 2.0 * self.x_ties.pairs * self.y_ties.pairs / m;
+        if n > 2 {
+            variance += self.x_ties.cubic * self.y_ties.cubic / (9.0 * m * (nf - 2.0));
+        }
+        if variance.is_nan() || variance <= 0.0 {
+            return (None, PMethod::Normal);
+        }
+        (Some(two_sided_normal(self.s / variance.sqrt())), PMethod::Normal)
+    }
+}
+
+/// P(at most `c` inversions, or at least total - c) for a random permutation of n:
+/// twice the lower tail of the Mahonian distribution, capped at 1.
+fn kendall_exact_p(n: usize, c: usize) -> f64 {
+    if n <= 2 || 4 * c >= n * (n - 1) {
+        return 1.0;
+    }
+    // Probabilities of k inversions among the first j elements, built one element at a
+    // time: p_j(k) = (1/j) * sum_{i < j} p_{j-1}(k - i). Only k <= c matters.
+    let mut probabilities = vec![0.0; c + 1];
+    probabilities[0] = 1.0;
+    let mut next = vec![0.0; c + 1];
+    for j in 2..=n {
+        let mut window = 0.0;
+        for k in 0..=c {
+            window += probabilities[k];
+            if k >= j {
+                window -= probabilities[k - j];
+            }
+            next[k] = window / j as f64;
+        }
+        std::mem::swap(&mut probabilities, &mut next);
+    }
+    (2.0 * probabilities.iter().sum::<f64>()).min(1.0)
+}
+
+fn standard_normal() -> Normal {
+    Normal::standard()
+}
+
+fn two_sided_normal(z: f64) -> f64 {
+    (2.0 * standard_normal().sf(z.abs())).min(1.0)
+}
+
+/// Two-sided p of a correlation r over n pairs by the t approximation.
+fn t_test_p(r: f64, n: usize) -> Option<f64> {
+    if n < 3 {
+        return None;
+    }
+    let df = (n - 2) as f64;
+    if r.abs() >= 1.0 {
+        return Some(0.0);
+    }
+    let t = r * (df / ((1.0 + r) * (1.0 - r))).sqrt();
+    let distribution = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((2.0 * distribution.sf(t.abs())).min(1.0))
+}
+
+/// The normal quantile for a two-sided `confidence` interval.
+pub fn z_critical(confidence: f64) -> f64 {
+    standard_normal().inverse_cdf(0.5 + confidence / 2.0)
+}
+
+/// The Student t quantile for a two-sided `confidence` interval on `df` degrees of freedom.
+pub fn t_critical(confidence: f64, df: f64) -> Option<f64> {
+    Some(StudentsT::new(0.0, 1.0, df).ok()?.inverse_cdf(0.5 + confidence / 2.0))
+}
+
+fn fisher_interval(r: f64, se: f64, confidence: f64) -> Option<(f64, f64)> {
+    if !(se.is_finite() && se > 0.0) {
+        return None;
+    }
+    let z = r.clamp(-1.0, 1.0).atanh();
+    let half = z_critical(confidence) * se;
+    Some(((z - half).tanh(), (z + half).tanh()))
+}
+
+pub fn pearson(x: &[f64], y: &[f64], confidence: f64) -> Correlation {
+    let n = x.len().min(y.len());
+    let value = pearson_r(x, y);
+    Correlation {
+        value,
+        p: value.and_then(|r| t_test_p(r, n)),
+        p_method: PMethod::T,
+        ci: value.filter(|_| n > 3).and_then(|r| fisher_interval(r, 1.0 / (n as f64 - 3.0).sqrt(), confidence)),
+        n,
+    }
+}
+
+pub fn spearman(x: &[f64], y: &[f64], confidence: f64) -> Correlation {
+    let n = x.len().min(y.len());
+    let value = spearman_rho(x, y);
+    let se = |rho: f64| ((1.0 + rho * rho / 2.0) / (n as f64 - 3.0)).sqrt();
+    Correlation {
+        value,
+        p: value.and_then(|rho| t_test_p(rho, n)),
+        p_method: PMethod::T,
+        ci: value.filter(|_| n > 3).and_then(|rho| fisher_interval(rho, se(rho), confidence)),
+        n,
+    }
+}
+
+pub fn kendall(x: &[f64], y: &[f64], confidence: f64) -> Correlation {
+    let counts = kendall_counts(x, y);
+    let value = counts.tau_b();
+    let (p, p_method) = counts.p_value();
+    let n = counts.n;
+    Correlation {
+        value,
+        p,
+        p_method,
+        ci: value.filter(|_| n > 4).and_then(|tau| fisher_interval(tau, (0.437 / (n as f64 - 4.0)).sqrt(), confidence)),
+        n,
+    }
+}
+
+/// The mean of `differences` with its t interval: the judge's bias when the differences
+/// are judge minus human.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanDifference {
+    pub mean: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    pub n: usize,
+}
+
+pub fn mean_difference(differences: &[f64], confidence: f64) -> MeanDifference {
+    let n = differences.len();
+    if n == 0 {
+        return MeanDifference { mean: None, ci: None, n };
+    }
+    let mean = differences.iter().sum::<f64>() / n as f64;
+    let ci = (n >= 2).then(|| {
+        let variance = differences.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
+        let half = t_critical(confidence, n as f64 - 1.0).unwrap_or(f64::NAN) * (variance / n as f64).sqrt();
+        (mean - half, mean + half)
+    });
+    MeanDifference { mean: Some(mean), ci: ci.filter(|(low, high)| low.is_finite() && high.is_finite()), n }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tolerance: f64) -> bool {
+        (a - b).abs() <= tolerance
+    }
+
+    #[test]
+    fn ranks_average_ties() {
+        assert_eq!(ranks(&[10.0, 20.0, 10.0, 30.0]), vec![1.5, 3.0, 1.5, 4.0]);
+    }
+
+    #[test]
+    fn kendall_counts_match_the_quadratic_definition() {
+        let x = [1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 4.0, 1.0];
+        let y = [2.0, 1.0, 2.0, 3.0, 3.0, 4.0, 4.0, 2.0];
+        let counts = kendall_counts(&x, &y);
+        let (mut s, mut tied_x, mut tied_y) = (0.0, 0.0, 0.0);
+        for i in 0..x.len() {
+            for j in i + 1..x.len() {
+                let product = (x[i] - x[j]).signum() * (y[i] - y[j]).signum();
+                s += if x[i] == x[j] || y[i] == y[j] { 0.0 } else { product };
+                tied_x += f64::from(x[i] == x[j]);
+                tied_y += f64::from(y[i] == y[j]);
+            }
+        }
+        let total = 28.0;
+        assert_eq!(counts.s, s);
+        let expected = s / ((total - tied_x) * (total - tied_y)).sqrt();
+        assert!(close(counts.tau_b().unwrap(), expected, 1e-15));
+    }
+
+    #[test]
+    fn exact_kendall_distribution_small_cases() {
+        // n = 4: 24 permutations; inversions 0..6 occur 1, 3, 5, 6, 5, 3, 1 times.
+        assert!(close(kendall_exact_p(4, 0), 2.0 / 24.0, 1e-15));
+        assert!(close(kendall_exact_p(4, 1), 2.0 * 4.0 / 24.0, 1e-15));
+        assert!(close(kendall_exact_p(4, 2), 2.0 * 9.0 / 24.0, 1e-15));
+        assert_eq!(kendall_exact_p(4, 3), 1.0);
+    }
+
+    #[test]
+    fn constant_sides_are_undefined() {
+        let x = [1.0, 2.0, 3.0];
+        let y = [4.0, 4.0, 4.0];
+        assert_eq!(pearson(&x, &y, 0.95).value, None);
+        assert_eq!(spearman(&x, &y, 0.95).value, None);
+        assert_eq!(kendall(&x, &y, 0.95).value, None);
+        assert_eq!(kendall(&x, &y, 0.95).p, None);
+    }
+
+    #[test]
+    fn mean_difference_interval() {
+        let result = mean_difference(&[1.0, 2.0, 3.0], 0.95);
+        assert_eq!(result.mean, Some(2.0));
+        // t(0.975, 2) = 4.302653; se = 1 / sqrt(3).
+        let (low, high) = result.ci.unwrap();
+        assert!(close(high - 2.0, 4.302652729911275 / 3f64.sqrt(), 1e-9));
+        assert!(close(2.0 - low, high - 2.0, 1e-12));
+    }
+}
