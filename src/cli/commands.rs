@@ -7,13 +7,18 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
-use super::{AgreementArgs, BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, RubricCommand};
+use super::{
+    AgreementArgs, BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, ReportFormat, RubricCommand,
+};
 use crate::io::export::{ExportRequest, export};
 use crate::io::items::ImportOptions;
 use crate::io::{Format, sample_data};
 use crate::model::Rubric;
 use crate::model::batch::plan;
+use crate::report::Rendered;
 use crate::report::agreement::{self, Bootstrap};
+use crate::report::gate::{Thresholds, evaluate};
+use crate::report::judge::{self, Human, PairedReport};
 use crate::report::status::status;
 use crate::report::table::Table;
 use crate::store::{Batch, NewBatch, Store, StoredRubric};
@@ -43,7 +48,51 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(ReportCommand::Agreement { batch, rubric, options }) => {
             report_agreement(db, batch.as_deref(), rubric.as_deref(), &options)
         }
+        Command::Report(ReportCommand::Judge { batch, rubric, human, group_by, bootstrap, format }) => {
+            let store = open_store(db)?;
+            let batch = find_batch(&store, batch.as_deref())?;
+            let rubric = resolve_rubric(&store, rubric.as_deref(), batch.as_ref())?;
+            let report = judge::from_store(
+                &store,
+                &rubric,
+                batch.as_ref(),
+                human.into(),
+                group_by.as_deref(),
+                bootstrap.bootstrap()?,
+            )?;
+            emit(&report, format, "")
+        }
         Command::Agreement { file, options } => agreement_file(&file, &options),
+        Command::Correlate { file, x, y, group, bootstrap, format } => {
+            let bootstrap = bootstrap.bootstrap()?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("{}: cannot open", file.display()))?;
+            let origin = file.display().to_string();
+            let pairs = crate::io::pairs::read(std::io::BufReader::new(reader), &origin, &x, &y, group.as_deref())?;
+            let correlations = judge::correlations(&pairs.x, &pairs.y, pairs.groups.as_deref(), bootstrap);
+            let report = PairedReport {
+                criterion: format!("{y} vs {x}"),
+                x,
+                y,
+                skipped: pairs.skipped,
+                correlations,
+                confidence: bootstrap.confidence,
+            };
+            emit(&report, format, "")
+        }
+        Command::Gate {
+            min_alpha,
+            min_judge_spearman,
+            max_judge_bias,
+            criteria,
+            use_ci_low,
+            batch,
+            rubric,
+            human,
+            bootstrap,
+        } => {
+            let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
+            gate(db, batch.as_deref(), rubric.as_deref(), &criteria, thresholds, human.into(), &bootstrap)
+        }
         Command::Export { out, batch, rubric, consensus } => {
             export_golden(db, &out, batch.as_deref(), rubric.as_deref(), consensus.into())
         }
@@ -51,7 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
+pub(super) fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
     let path = store_path(db)?;
     Ok(Store::open(&path)?)
 }
@@ -67,6 +116,16 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<ExitCode> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print(&text)
+}
+
+/// Prints a report in `format`; `preamble` goes before the text and Markdown forms.
+fn emit(report: &impl Rendered, format: ReportFormat, preamble: &str) -> anyhow::Result<ExitCode> {
+    match format {
+        ReportFormat::Json => print_json(report),
+        ReportFormat::Csv => print(&report.csv()),
+        ReportFormat::Table => print(&format!("{preamble}{}", report.document().render())),
+        ReportFormat::Md => print(&format!("{preamble}{}", report.document().render_markdown())),
+    }
 }
 
 fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -168,7 +227,7 @@ fn rubric_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode>
 }
 
 /// The rubric a command works with: the batch's, the one named, or the only one.
-fn resolve_rubric(store: &Store, name: Option<&str>, batch: Option<&Batch>) -> anyhow::Result<StoredRubric> {
+pub(super) fn resolve_rubric(store: &Store, name: Option<&str>, batch: Option<&Batch>) -> anyhow::Result<StoredRubric> {
     if let Some(batch) = batch {
         let rubric = store.rubric_by_id(batch.rubric_id)?;
         if let Some(name) = name.filter(|name| *name != rubric.rubric.name) {
@@ -191,7 +250,7 @@ fn resolve_rubric(store: &Store, name: Option<&str>, batch: Option<&Batch>) -> a
     })
 }
 
-fn find_batch(store: &Store, name: Option<&str>) -> anyhow::Result<Option<Batch>> {
+pub(super) fn find_batch(store: &Store, name: Option<&str>) -> anyhow::Result<Option<Batch>> {
     let Some(name) = name else { return Ok(None) };
     let batch = store.batch(name)?;
     if batch.is_none() {
@@ -344,31 +403,25 @@ fn report_agreement(
     let batch = find_batch(&store, batch)?;
     let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
     let level = options.level.map(Into::into);
-    let report = agreement::from_store(&store, &rubric, batch.as_ref(), level, options.bootstrap()?)?;
-    match options.format {
-        FormatArg::Json => print_json(&report),
-        FormatArg::Table => print(&report.table()),
-    }
+    let report = agreement::from_store(&store, &rubric, batch.as_ref(), level, options.bootstrap.bootstrap()?)?;
+    emit(&report, options.format, "")
 }
 
 fn agreement_file(file: &Path, options: &AgreementArgs) -> anyhow::Result<ExitCode> {
-    let (level, bootstrap, format) = (options.level.map(Into::into), options.bootstrap()?, options.format);
+    let (level, bootstrap) = (options.level.map(Into::into), options.bootstrap.bootstrap()?);
     let reader = std::fs::File::open(file).with_context(|| format!("{}: cannot open", file.display()))?;
     let origin = file.display().to_string();
     let table = crate::io::ratings::read(std::io::BufReader::new(reader), &origin)?;
     let name = file.file_stem().map_or_else(|| "ratings".into(), |s| s.to_string_lossy().into_owned());
     let result = agreement::from_ratings(&table, &name, level, bootstrap)
         .map_err(|message| anyhow::anyhow!("{origin}: {message}"))?;
-    match format {
-        FormatArg::Json => print_json(&result),
-        FormatArg::Table => print(&format!(
-            "{origin}: {} units, {} raters, {} ratings\n\n{}",
-            table.units.len(),
-            table.raters.len(),
-            table.ratings.len(),
-            result.table()
-        )),
-    }
+    let preamble = format!(
+        "{origin}: {} units, {} raters, {} ratings\n\n",
+        table.units.len(),
+        table.raters.len(),
+        table.ratings.len()
+    );
+    emit(&result, options.format, &preamble)
 }
 
 fn export_golden(
@@ -467,4 +520,56 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
          {tally} --db {db} label --batch demo --rater demo\n",
         counts.items, counts.labels
     ))
+}
+
+/// Exit 0 when every check passes, 1 when one fails, 2 when the gate cannot run.
+fn gate(
+    db: Option<&Path>,
+    batch: Option<&str>,
+    rubric: Option<&str>,
+    criteria: &[String],
+    thresholds: Thresholds,
+    human: Human,
+    bootstrap: &super::BootstrapArgs,
+) -> anyhow::Result<ExitCode> {
+    let checks = (|| -> anyhow::Result<_> {
+        anyhow::ensure!(
+            thresholds.any(),
+            "give at least one threshold: --min-alpha, --min-judge-spearman or --max-judge-bias"
+        );
+        // Intervals cost time; only --use-ci-low reads them.
+        let mut bootstrap = bootstrap.bootstrap()?;
+        if !thresholds.use_ci_low {
+            bootstrap.replicates = 0;
+        }
+        let store = open_store(db)?;
+        let batch = find_batch(&store, batch)?;
+        let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
+        for name in criteria {
+            anyhow::ensure!(
+                rubric.rubric.criteria.iter().any(|c| &c.id == name),
+                "rubric `{}` has no criterion `{name}`",
+                rubric.rubric.name
+            );
+        }
+        let agreement = agreement::from_store(&store, &rubric, batch.as_ref(), None, bootstrap)?;
+        let judge = if thresholds.needs_judge() {
+            Some(judge::from_store(&store, &rubric, batch.as_ref(), human, None, bootstrap)?)
+        } else {
+            None
+        };
+        Ok(evaluate(thresholds, criteria, &agreement, judge.as_ref()))
+    })();
+    let checks = match checks {
+        Ok(checks) => checks,
+        Err(err) => {
+            eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let failed = checks.iter().filter(|check| !check.passed).count();
+    let mut text: String = checks.iter().map(|check| check.line() + "\n").collect();
+    text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
+    print(&text)?;
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::io::export::Consensus;
 use crate::report::agreement::Bootstrap;
+use crate::report::judge::Human;
 use crate::stats::Level;
 use crate::store::OnConflict;
 
@@ -68,12 +69,55 @@ pub enum Command {
     /// Reports over the store.
     #[command(subcommand)]
     Report(ReportCommand),
-    /// Krippendorff's alpha of a ratings CSV, without a store: wide (unit column, then
-    /// one column per rater) or long (header unit,rater,value).
+    /// Agreement of a ratings CSV, without a store: wide (unit column, then one column
+    /// per rater) or long (header unit,rater,value).
     Agreement {
         file: PathBuf,
         #[command(flatten)]
         options: AgreementArgs,
+    },
+    /// Pearson, Spearman and Kendall of two columns of a CSV, without a store.
+    Correlate {
+        file: PathBuf,
+        /// The first column (e.g. the human score).
+        #[arg(long)]
+        x: String,
+        /// The second column (e.g. the judge score).
+        #[arg(long)]
+        y: String,
+        /// Also correlate within each value of this column, then average.
+        #[arg(long)]
+        group: Option<String>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Exit 0 when agreement and judge alignment meet the thresholds, 1 when not.
+    Gate {
+        /// Lowest acceptable Krippendorff's alpha.
+        #[arg(long, value_name = "X")]
+        min_alpha: Option<f64>,
+        /// Lowest acceptable Spearman rho of judge against human consensus.
+        #[arg(long, value_name = "X")]
+        min_judge_spearman: Option<f64>,
+        /// Largest acceptable absolute judge bias (mean judge minus human).
+        #[arg(long, value_name = "X")]
+        max_judge_bias: Option<f64>,
+        /// Check only these criteria (default: all).
+        #[arg(long = "criterion", value_name = "C")]
+        criteria: Vec<String>,
+        /// Compare the confidence bound on the unfavourable side instead of the estimate.
+        #[arg(long)]
+        use_ci_low: bool,
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long)]
+        rubric: Option<String>,
+        #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
+        human: HumanArg,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
     },
     /// Export the golden set (JSONL) and its manifest.
     Export {
@@ -154,6 +198,23 @@ pub enum ReportCommand {
         #[command(flatten)]
         options: AgreementArgs,
     },
+    /// The LLM judge against the human consensus: correlations, kappa, bias, calibration.
+    Judge {
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long)]
+        rubric: Option<String>,
+        /// How the raters' labels of an item become one value.
+        #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
+        human: HumanArg,
+        /// Also correlate within each value of this item field (e.g. doc_id), then average.
+        #[arg(long, value_name = "FIELD")]
+        group_by: Option<String>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
 }
 
 /// How agreement is computed and printed.
@@ -163,30 +224,67 @@ pub struct AgreementArgs {
     /// ratings file, interval for numbers and nominal for names).
     #[arg(long, value_enum)]
     pub level: Option<LevelArg>,
-    /// Bootstrap replicates for the confidence interval (0 for none).
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// The bootstrap behind every confidence interval.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Bootstrap replicates for the confidence intervals (0 for none).
     #[arg(long, default_value_t = 1000)]
     pub replicates: usize,
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Confidence level of the interval.
+    /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub ci: f64,
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
 }
 
-impl AgreementArgs {
+impl BootstrapArgs {
     fn bootstrap(&self) -> anyhow::Result<Bootstrap> {
         anyhow::ensure!(self.ci > 0.0 && self.ci < 1.0, "--ci must be between 0 and 1, not {}", self.ci);
         Ok(Bootstrap { replicates: self.replicates, seed: self.seed, confidence: self.ci })
     }
 }
 
+/// Output of lists: a table for people, JSON for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     Table,
     Json,
+}
+
+/// Output of reports and calculators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text, readable at 80 columns.
+    Table,
+    Json,
+    /// Long rows: one statistic a line.
+    Csv,
+    /// Markdown tables.
+    Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HumanArg {
+    Mean,
+    Median,
+    Majority,
+}
+
+impl From<HumanArg> for Human {
+    fn from(arg: HumanArg) -> Human {
+        match arg {
+            HumanArg::Mean => Human::Mean,
+            HumanArg::Median => Human::Median,
+            HumanArg::Majority => Human::Majority,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@ pub mod export;
 pub mod items;
 pub mod labels;
 mod lines;
+pub mod pairs;
 pub mod ratings;
 pub mod sample_data;
 

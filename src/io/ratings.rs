@@ -9,13 +9,21 @@ use super::Error;
 /// Cells that mean "no rating": empty, `NA`, `NaN`, `*` or `.`.
 const MISSING: [&str; 5] = ["", "NA", "NaN", "*", "."];
 
-/// Ratings as (unit, rater, value) with units and raters in the order first seen.
+/// Ratings as (unit, rater, value) with units, raters and values in the order first seen.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RatingsTable {
     pub units: Vec<String>,
     pub raters: Vec<String>,
-    /// (unit index, rater index, value as written).
-    pub ratings: Vec<(usize, usize, String)>,
+    /// Distinct values as written.
+    pub values: Vec<String>,
+    /// (unit index, rater index, value index).
+    pub ratings: Vec<(usize, usize, usize)>,
+}
+
+impl RatingsTable {
+    pub fn value(&self, rating: &(usize, usize, usize)) -> &str {
+        &self.values[rating.2]
+    }
 }
 
 pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
@@ -41,7 +49,10 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
     let mut table = RatingsTable::default();
     let mut unit_index: HashMap<String, usize> = HashMap::new();
     let mut rater_index: HashMap<String, usize> = HashMap::new();
+    let mut value_index: HashMap<String, usize> = HashMap::new();
+    // Long files: the line of each (unit, rater); wide files: the line of each unit's row.
     let mut seen: HashMap<(usize, usize), u64> = HashMap::new();
+    let mut unit_lines: Vec<u64> = Vec::new();
     if !long {
         for rater in &header[1..] {
             if rater_index.insert(rater.clone(), table.raters.len()).is_some() {
@@ -67,10 +78,24 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
         if unit.is_empty() {
             return Err(Error::at(origin, Some(line), "the unit id is empty"));
         }
-        let unit = *unit_index.entry(unit.to_string()).or_insert_with(|| {
-            table.units.push(unit.to_string());
-            table.units.len() - 1
-        });
+        let unit = match unit_index.get(unit) {
+            Some(&index) => {
+                if !long {
+                    return Err(Error::at(
+                        origin,
+                        Some(line),
+                        format!("unit `{unit}` has a second row (first on line {})", unit_lines[index]),
+                    ));
+                }
+                index
+            }
+            None => {
+                unit_index.insert(unit.to_string(), table.units.len());
+                table.units.push(unit.to_string());
+                unit_lines.push(line);
+                table.units.len() - 1
+            }
+        };
         let cells: Vec<(usize, &str)> = if long {
             let rater = record[1].trim();
             if rater.is_empty() {
@@ -88,7 +113,7 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
             if MISSING.contains(&value) {
                 continue;
             }
-            if let Some(first) = seen.insert((unit, rater), line) {
+            if long && let Some(first) = seen.insert((unit, rater), line) {
                 return Err(Error::at(
                     origin,
                     Some(line),
@@ -98,7 +123,15 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
                     ),
                 ));
             }
-            table.ratings.push((unit, rater, value.to_string()));
+            let value = match value_index.get(value) {
+                Some(&index) => index,
+                None => {
+                    value_index.insert(value.to_string(), table.values.len());
+                    table.values.push(value.to_string());
+                    table.values.len() - 1
+                }
+            };
+            table.ratings.push((unit, rater, value));
         }
     }
     Ok(table)
@@ -113,7 +146,8 @@ mod tests {
         let wide = read("unit,a,b\nu1,1,2\nu2,,3\n".as_bytes(), "w.csv").unwrap();
         let long = read("unit,rater,value\nu1,a,1\nu1,b,2\nu2,b,3\n".as_bytes(), "l.csv").unwrap();
         assert_eq!(wide, long);
-        assert_eq!(wide.ratings, [(0, 0, "1".into()), (0, 1, "2".into()), (1, 1, "3".into())]);
+        assert_eq!(wide.ratings, [(0, 0, 0), (0, 1, 1), (1, 1, 2)]);
+        assert_eq!(wide.values, ["1", "2", "3"]);
     }
 
     #[test]
@@ -122,5 +156,7 @@ mod tests {
         assert_eq!(err, "l.csv:3: unit `u1` rated twice by `a` (first on line 2)");
         let err = read("unit,a,b\nu1,1\n".as_bytes(), "w.csv").unwrap_err().to_string();
         assert_eq!(err, "w.csv:2: expected 3 fields like the header, found 2");
+        let err = read("unit,a,b\nu1,1,2\nu1,,3\n".as_bytes(), "w.csv").unwrap_err().to_string();
+        assert_eq!(err, "w.csv:3: unit `u1` has a second row (first on line 2)");
     }
 }

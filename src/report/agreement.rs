@@ -1,16 +1,20 @@
-//! Inter-annotator agreement per criterion: Krippendorff's alpha with a bootstrap
-//! confidence interval, from the store or from a ratings file.
+//! Inter-annotator agreement per criterion, from the store or from a ratings file:
+//! Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1/AC2, Cohen's kappa
+//! for every rater pair and for each rater against the others, with bootstrap intervals.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::figure;
-use super::table::Table;
+use super::table::{Document, Table};
+use super::{Rendered, csv_rows, figure};
 use crate::io::ratings::RatingsTable;
 use crate::model::{Criterion, Kind, LabelValue};
 use crate::stats::alpha::alpha_by_distance;
-use crate::stats::bootstrap::percentile_interval;
+use crate::stats::bootstrap::{percentile_interval, percentile_intervals};
+use crate::stats::categorical::{
+    Categorical, Kappa, MultiRater, Weighting, consensus_table, consensus_without, pair_table, weights,
+};
 use crate::stats::{Alpha, Level, Units, krippendorff_alpha, masi_distance};
 use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
 
@@ -28,6 +32,10 @@ impl Default for Bootstrap {
     }
 }
 
+/// Kappa-family coefficients need categories; beyond this many distinct numbers a
+/// criterion is continuous and only alpha is reported.
+pub const MAX_CATEGORIES: usize = 100;
+
 /// Alpha with its interval and its n.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AlphaFigures {
@@ -43,6 +51,44 @@ pub struct AlphaFigures {
     pub undefined_reason: Option<&'static str>,
 }
 
+/// A bootstrap interval as `[low, high]`, `null` when there is none.
+pub type Bounds = Option<[f64; 2]>;
+
+/// Cohen's kappa three ways, for a pair of raters or a rater against the others.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KappaFigures {
+    pub cohen_kappa: Option<f64>,
+    pub cohen_kappa_linear: Option<f64>,
+    pub cohen_kappa_quadratic: Option<f64>,
+    /// Asymptotic standard errors (Fleiss, Cohen & Everitt 1969) of the three.
+    pub se: Option<f64>,
+    pub se_linear: Option<f64>,
+    pub se_quadratic: Option<f64>,
+    /// Units both sides rated.
+    pub n: usize,
+    /// Bootstrap intervals by coefficient name.
+    pub intervals: BTreeMap<&'static str, Bounds>,
+    /// Why a coefficient is `null`, by coefficient name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub undefined: BTreeMap<&'static str, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairAgreement {
+    pub raters: [String; 2],
+    #[serde(flatten)]
+    pub kappas: KappaFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RaterAgreement {
+    /// This rater against the consensus of the others (majority, or lower median for
+    /// ordered categories).
+    pub rater: String,
+    #[serde(flatten)]
+    pub kappas: KappaFigures,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionAgreement {
     pub criterion: String,
@@ -54,6 +100,23 @@ pub struct CriterionAgreement {
     pub n_ratings: usize,
     pub confidence: f64,
     pub bootstrap_replicates: usize,
+    /// The categories of the kappa-family coefficients, in order.
+    pub categories: Vec<String>,
+    /// Mean over units rated twice or more of the share of agreeing rating pairs.
+    pub percent_agreement: Option<f64>,
+    pub fleiss_kappa: Option<f64>,
+    pub gwet_ac1: Option<f64>,
+    pub gwet_ac2_linear: Option<f64>,
+    pub gwet_ac2_quadratic: Option<f64>,
+    /// Units rated twice or more: the n of the coefficients above.
+    pub n_pairable_units: usize,
+    /// Bootstrap intervals of the coefficients above, by name.
+    pub intervals: BTreeMap<&'static str, Bounds>,
+    /// Why a coefficient is `null`, by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub undefined: BTreeMap<&'static str, String>,
+    pub pairwise: Vec<PairAgreement>,
+    pub leave_one_out: Vec<RaterAgreement>,
     /// For tags criteria: nominal alpha of each tag's presence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub per_tag: Vec<TagAgreement>,
@@ -76,8 +139,15 @@ pub struct AgreementReport {
     pub criteria: Vec<CriterionAgreement>,
 }
 
+/// Ratings as category codes with the categories' names, or why there are no categories.
+type CategoryGrid = Result<(Categorical, Vec<String>), String>;
+
 /// One rating: (unit index, rater index, value).
 pub type Rating = (usize, usize, LabelValue);
+
+const MULTI_NAMES: [&str; 5] =
+    ["percent_agreement", "fleiss_kappa", "gwet_ac1", "gwet_ac2_linear", "gwet_ac2_quadratic"];
+const KAPPA_NAMES: [&str; 3] = ["cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic"];
 
 /// Agreement on every criterion of `rubric` (text criteria have none) over the labels in
 /// `batch`, or over all labels made under the rubric.
@@ -100,6 +170,7 @@ pub fn from_store(
     for (index, slot) in raters.values_mut().enumerate() {
         *slot = index;
     }
+    let rater_names: Vec<String> = raters.keys().map(|rater| rater.to_string()).collect();
     let mut criteria = Vec::new();
     for criterion in &rubric.rubric.criteria {
         // Values an older rubric version allowed but this one does not are left out.
@@ -111,7 +182,7 @@ pub fn from_store(
                 Some((units[&label.item_id], raters[label.rater.as_str()], value))
             })
             .collect();
-        if let Some(agreement) = criterion_agreement(criterion, &ratings, level, bootstrap) {
+        if let Some(agreement) = criterion_agreement(criterion, &ratings, &rater_names, level, bootstrap) {
             criteria.push(agreement);
         }
     }
@@ -120,38 +191,33 @@ pub fn from_store(
         rubric_version: rubric.rubric.version,
         batch: batch.map(|b| b.name.clone()),
         items: units.len(),
-        raters: raters.keys().map(|rater| rater.to_string()).collect(),
+        raters: rater_names,
         criteria,
     })
 }
 
 /// Agreement on one criterion; `None` for text criteria. `level` overrides the level the
-/// kind implies (tags always use MASI).
+/// kind implies (tags always use MASI). `raters` names the rater indices.
 pub fn criterion_agreement(
     criterion: &Criterion,
     ratings: &[Rating],
+    raters: &[String],
     level: Option<Level>,
     bootstrap: Bootstrap,
 ) -> Option<CriterionAgreement> {
-    let n_raters = ratings.iter().map(|(_, rater, _)| *rater).collect::<BTreeSet<_>>().len();
     let n_units = ratings.iter().map(|(unit, _, _)| unit + 1).max().unwrap_or(0);
-    let mut agreement = CriterionAgreement {
-        criterion: criterion.id.clone(),
-        level: "",
-        figures: AlphaFigures::default(),
-        n_raters,
-        n_ratings: ratings.len(),
-        confidence: bootstrap.confidence,
-        bootstrap_replicates: bootstrap.replicates,
-        per_tag: Vec::new(),
-    };
     if criterion.kind == Kind::Tags {
-        agreement.level = "masi";
         let sets = group(n_units, ratings, |value| match value {
             LabelValue::Tags(tags) => Some(tags.clone()),
             _ => None,
         });
-        agreement.figures = figures(&sets, bootstrap, |units| alpha_by_distance(units, Ord::cmp, masi_distance));
+        let masi = |units: &Units<_>| alpha_by_distance(units, Ord::cmp, masi_distance);
+        let mut agreement =
+            empty_agreement(&criterion.id, "masi", ratings_count(ratings), distinct_raters(ratings), bootstrap);
+        agreement.figures = alpha_figures(&sets, bootstrap, masi);
+        for name in MULTI_NAMES {
+            agreement.undefined.insert(name, "tag sets: see the per-tag alpha".into());
+        }
         agreement.per_tag = criterion
             .options
             .iter()
@@ -162,14 +228,13 @@ pub fn criterion_agreement(
                 });
                 TagAgreement {
                     tag: tag.value.clone(),
-                    figures: figures(&presence, bootstrap, |units| krippendorff_alpha(units, Level::Nominal)),
+                    figures: alpha_figures(&presence, bootstrap, |units| krippendorff_alpha(units, Level::Nominal)),
                 }
             })
             .collect();
         return Some(agreement);
     }
     let level = level.or_else(|| criterion.level())?;
-    agreement.level = level.name();
     let numeric_options = criterion.options.iter().all(|choice| choice.value.parse::<f64>().is_ok());
     let values = group(n_units, ratings, |value| match value {
         LabelValue::Number(number) => Some(*number),
@@ -185,55 +250,333 @@ pub fn criterion_agreement(
         }
         _ => None,
     });
-    agreement.figures = figures(&values, bootstrap, |units| krippendorff_alpha(units, level));
-    Some(agreement)
+    let categories = match criterion.kind {
+        // The rubric declares the categories, including any nobody chose.
+        Kind::Binary | Kind::Nominal | Kind::Ordinal => {
+            let labels: Vec<String> = criterion.options.iter().map(|choice| choice.value.clone()).collect();
+            let magnitudes: Vec<f64> = if numeric_options {
+                labels.iter().map(|value| value.parse().unwrap_or(f64::NAN)).collect()
+            } else {
+                (1..=labels.len()).map(|rank| rank as f64).collect()
+            };
+            let mut grid = Categorical::new(n_units, raters.len(), magnitudes);
+            for (unit, rater, value) in ratings {
+                if let LabelValue::Choice(choice) = value
+                    && let Some(code) = criterion.choice_index(choice)
+                {
+                    grid.set(*unit, *rater, code as u32);
+                }
+            }
+            Ok((grid, labels))
+        }
+        _ => {
+            let numbers: Vec<(usize, usize, f64)> = ratings
+                .iter()
+                .filter_map(|(unit, rater, value)| match value {
+                    LabelValue::Number(number) => Some((*unit, *rater, *number)),
+                    _ => None,
+                })
+                .collect();
+            numeric_categories(n_units, raters.len(), &numbers)
+        }
+    };
+    Some(build(
+        &criterion.id,
+        level,
+        &values,
+        categories,
+        raters,
+        ratings_count(ratings),
+        distinct_raters(ratings),
+        bootstrap,
+    ))
 }
 
 /// Agreement from a ratings file: numbers, or category names (nominal only). The level
-/// defaults to interval for numbers and nominal for names.
+/// defaults to interval for numbers and nominal for names. Categories are the values
+/// observed in the file.
 pub fn from_ratings(
     table: &RatingsTable,
     name: &str,
     level: Option<Level>,
     bootstrap: Bootstrap,
 ) -> Result<CriterionAgreement, String> {
-    let numbers: Option<Vec<f64>> = table.ratings.iter().map(|(_, _, value)| value.parse::<f64>().ok()).collect();
+    let numbers: Option<Vec<f64>> = table.values.iter().map(|value| value.parse::<f64>().ok()).collect();
     let level = level.unwrap_or(if numbers.is_some() { Level::Interval } else { Level::Nominal });
-    let codes: Vec<f64> = match numbers {
-        Some(numbers) => numbers,
+    let n_units = table.units.len();
+    let n_raters = table.raters.len();
+    let (codes, categories): (Vec<f64>, CategoryGrid) = match numbers {
+        Some(numbers) => {
+            let triples: Vec<(usize, usize, f64)> =
+                table.ratings.iter().map(|&(unit, rater, value)| (unit, rater, numbers[value])).collect();
+            let categories = numeric_categories(n_units, n_raters, &triples);
+            (table.ratings.iter().map(|rating| numbers[rating.2]).collect(), categories)
+        }
         None if level == Level::Nominal => {
-            let names: BTreeSet<&str> = table.ratings.iter().map(|(_, _, value)| value.as_str()).collect();
-            let names: Vec<&str> = names.into_iter().collect();
-            table.ratings.iter().map(|(_, _, value)| names.binary_search(&value.as_str()).unwrap_or(0) as f64).collect()
+            // Names sort into codes; their ranks stand in for values in the weights.
+            let mut order: Vec<usize> = (0..table.values.len()).collect();
+            order.sort_by(|&a, &b| table.values[a].cmp(&table.values[b]));
+            let mut code_of = vec![0u32; table.values.len()];
+            for (code, &value) in order.iter().enumerate() {
+                code_of[value] = code as u32;
+            }
+            let labels: Vec<String> = order.iter().map(|&value| table.values[value].clone()).collect();
+            let mut grid = Categorical::new(n_units, n_raters, (1..=labels.len()).map(|rank| rank as f64).collect());
+            for &(unit, rater, value) in &table.ratings {
+                grid.set(unit, rater, code_of[value]);
+            }
+            (table.ratings.iter().map(|rating| f64::from(code_of[rating.2])).collect(), Ok((grid, labels)))
         }
         None => {
-            let example =
-                table.ratings.iter().find(|(_, _, value)| value.parse::<f64>().is_err()).map(|(_, _, v)| v.as_str());
+            let example = table.values.iter().find(|value| value.parse::<f64>().is_err());
             return Err(format!(
                 "value `{}` is not a number: --level {level} needs numeric ratings (category names work only with --level nominal)",
-                example.unwrap_or("")
+                example.map_or("", String::as_str)
             ));
         }
     };
-    let mut units: Vec<Vec<f64>> = vec![Vec::new(); table.units.len()];
-    for ((unit, _, _), code) in table.ratings.iter().zip(codes) {
-        units[*unit].push(code);
+    let mut per_unit: Vec<Vec<f64>> = vec![Vec::new(); n_units];
+    for (rating, code) in table.ratings.iter().zip(codes) {
+        per_unit[rating.0].push(code);
     }
-    let mut grouped = Units::new();
-    for unit in units {
-        grouped.push_unit(unit);
+    let mut values = Units::new();
+    for unit in per_unit {
+        values.push_unit(unit);
     }
-    let raters: BTreeSet<usize> = table.ratings.iter().map(|(_, rater, _)| *rater).collect();
-    Ok(CriterionAgreement {
-        criterion: name.to_string(),
-        level: level.name(),
-        figures: figures(&grouped, bootstrap, |units| krippendorff_alpha(units, level)),
-        n_raters: raters.len(),
-        n_ratings: table.ratings.len(),
+    let rated_by: BTreeSet<usize> = table.ratings.iter().map(|rating| rating.1).collect();
+    Ok(build(name, level, &values, categories, &table.raters, table.ratings.len(), rated_by.len(), bootstrap))
+}
+
+/// Distinct numbers as categories, in ascending order, when there are few enough.
+fn numeric_categories(n_units: usize, n_raters: usize, ratings: &[(usize, usize, f64)]) -> CategoryGrid {
+    let mut distinct: Vec<f64> = ratings.iter().map(|rating| rating.2).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    if distinct.len() > MAX_CATEGORIES {
+        return Err(format!(
+            "{} distinct values: too many categories for the kappa family (at most {MAX_CATEGORIES})",
+            distinct.len()
+        ));
+    }
+    let mut grid = Categorical::new(n_units, n_raters, distinct.clone());
+    for &(unit, rater, value) in ratings {
+        if let Ok(code) = distinct.binary_search_by(|probe| probe.total_cmp(&value)) {
+            grid.set(unit, rater, code as u32);
+        }
+    }
+    Ok((grid, distinct.iter().map(|value| crate::model::label::format_number(*value)).collect()))
+}
+
+fn ratings_count(ratings: &[Rating]) -> usize {
+    ratings.len()
+}
+
+fn distinct_raters(ratings: &[Rating]) -> usize {
+    ratings.iter().map(|(_, rater, _)| *rater).collect::<BTreeSet<_>>().len()
+}
+
+fn empty_agreement(
+    criterion: &str,
+    level: &'static str,
+    n_ratings: usize,
+    n_raters: usize,
+    bootstrap: Bootstrap,
+) -> CriterionAgreement {
+    CriterionAgreement {
+        criterion: criterion.to_string(),
+        level,
+        figures: AlphaFigures::default(),
+        n_raters,
+        n_ratings,
         confidence: bootstrap.confidence,
         bootstrap_replicates: bootstrap.replicates,
+        categories: Vec::new(),
+        percent_agreement: None,
+        fleiss_kappa: None,
+        gwet_ac1: None,
+        gwet_ac2_linear: None,
+        gwet_ac2_quadratic: None,
+        n_pairable_units: 0,
+        intervals: BTreeMap::new(),
+        undefined: BTreeMap::new(),
+        pairwise: Vec::new(),
+        leave_one_out: Vec::new(),
         per_tag: Vec::new(),
-    })
+    }
+}
+
+/// Everything for one non-tag criterion: alpha over `values` at `level`, and the kappa
+/// family over `categories` (or the reason there is none), with one bootstrap for all.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    name: &str,
+    level: Level,
+    values: &Units<f64>,
+    categories: CategoryGrid,
+    raters: &[String],
+    n_ratings: usize,
+    n_raters: usize,
+    bootstrap: Bootstrap,
+) -> CriterionAgreement {
+    let mut agreement = empty_agreement(name, level.name(), n_ratings, n_raters, bootstrap);
+    let alpha = krippendorff_alpha(values, level);
+    let (grid, labels) = match categories {
+        Ok(categories) => categories,
+        Err(reason) => {
+            agreement.figures = alpha_figures(values, bootstrap, |units| krippendorff_alpha(units, level));
+            for name in MULTI_NAMES {
+                agreement.undefined.insert(name, reason.clone());
+            }
+            return agreement;
+        }
+    };
+    agreement.categories = labels;
+    // Weights need an order: for unordered categories beyond two they mean nothing.
+    let weighted_ok = level != Level::Nominal || grid.n_categories() <= 2;
+    let ordered = level != Level::Nominal;
+    let multi = MultiRater::new(&grid);
+    let coefficients = multi.coefficients();
+    agreement.n_pairable_units = coefficients.n_pairable_units;
+    let slots = [
+        &mut agreement.percent_agreement,
+        &mut agreement.fleiss_kappa,
+        &mut agreement.gwet_ac1,
+        &mut agreement.gwet_ac2_linear,
+        &mut agreement.gwet_ac2_quadratic,
+    ];
+    for (index, (slot, value)) in slots.into_iter().zip(coefficients.as_array()).enumerate() {
+        let value = if index >= 3 && !weighted_ok { Err(UNORDERED) } else { value.map_err(|why| why.reason()) };
+        match value {
+            Ok(value) => *slot = Some(value),
+            Err(reason) => {
+                agreement.undefined.insert(MULTI_NAMES[index], reason.to_string());
+            }
+        }
+    }
+    let weight_sets = Weighting::ALL.map(|weighting| weights(grid.values(), weighting));
+    let pairs: Vec<(usize, usize)> = (0..raters.len())
+        .flat_map(|a| (a + 1..raters.len()).map(move |b| (a, b)))
+        .filter(|&(a, b)| (0..grid.n_units()).any(|unit| grid.get(unit, a).is_some() && grid.get(unit, b).is_some()))
+        .collect();
+    let all_units = || 0..grid.n_units();
+    for &(a, b) in &pairs {
+        let table = pair_table(&grid, a, b, all_units());
+        agreement.pairwise.push(PairAgreement {
+            raters: [raters[a].clone(), raters[b].clone()],
+            kappas: kappa_figures(&weight_sets.each_ref().map(|w| table.kappa(w)), weighted_ok),
+        });
+    }
+    let rated: Vec<usize> =
+        (0..raters.len()).filter(|&rater| (0..grid.n_units()).any(|unit| grid.get(unit, rater).is_some())).collect();
+    let consensus: Vec<Vec<Option<u32>>> =
+        rated.iter().map(|&rater| consensus_without(&grid, Some(rater), ordered)).collect();
+    if rated.len() >= 2 {
+        for (&rater, others) in rated.iter().zip(&consensus) {
+            let table = consensus_table(&grid, rater, others, all_units());
+            agreement.leave_one_out.push(RaterAgreement {
+                rater: raters[rater].clone(),
+                kappas: kappa_figures(&weight_sets.each_ref().map(|w| table.kappa(w)), weighted_ok),
+            });
+        }
+    }
+    // One bootstrap over the rated units serves every coefficient.
+    let rated_units: Vec<usize> = (0..values.len()).filter(|&unit| !values.unit(unit).is_empty()).collect();
+    let k = 1 + MULTI_NAMES.len() + 3 * (pairs.len() + agreement.leave_one_out.len());
+    let point_defined = alpha.value.is_some();
+    let mut picked = Vec::with_capacity(rated_units.len());
+    let intervals = percentile_intervals(
+        rated_units.len(),
+        bootstrap.replicates,
+        bootstrap.seed,
+        bootstrap.confidence,
+        k,
+        |draw, out| {
+            picked.clear();
+            picked.extend(draw.iter().map(|&index| rated_units[index]));
+            if point_defined {
+                out[0] = krippendorff_alpha(&values.select(&picked), level).value;
+            }
+            let sample = multi.coefficients_of(picked.iter().copied());
+            for (slot, value) in out[1..6].iter_mut().zip(sample.as_array()) {
+                *slot = value.ok();
+            }
+            let mut next = 6;
+            for &(a, b) in &pairs {
+                let table = pair_table(&grid, a, b, picked.iter().copied());
+                for w in &weight_sets {
+                    out[next] = table.kappa(w).value.ok();
+                    next += 1;
+                }
+            }
+            if rated.len() >= 2 {
+                for (&rater, others) in rated.iter().zip(&consensus) {
+                    let table = consensus_table(&grid, rater, others, picked.iter().copied());
+                    for w in &weight_sets {
+                        out[next] = table.kappa(w).value.ok();
+                        next += 1;
+                    }
+                }
+            }
+        },
+    );
+    let bounds = |index: usize| intervals[index].map(|interval| [interval.low, interval.high]);
+    agreement.figures = AlphaFigures {
+        alpha: alpha.value,
+        ci_low: bounds(0).map(|b| b[0]),
+        ci_high: bounds(0).map(|b| b[1]),
+        n_units: alpha.n_units,
+        n_pairable: alpha.n_pairable,
+        undefined_reason: alpha.undefined.map(|why| why.reason()),
+    };
+    let defined = [
+        agreement.percent_agreement,
+        agreement.fleiss_kappa,
+        agreement.gwet_ac1,
+        agreement.gwet_ac2_linear,
+        agreement.gwet_ac2_quadratic,
+    ];
+    for (index, name) in MULTI_NAMES.iter().enumerate() {
+        agreement.intervals.insert(name, defined[index].and(bounds(1 + index)));
+    }
+    let mut next = 6;
+    let kappas = agreement
+        .pairwise
+        .iter_mut()
+        .map(|pair| &mut pair.kappas)
+        .chain(agreement.leave_one_out.iter_mut().map(|rater| &mut rater.kappas));
+    for figures in kappas {
+        let values = [figures.cohen_kappa, figures.cohen_kappa_linear, figures.cohen_kappa_quadratic];
+        for (value, name) in values.iter().zip(KAPPA_NAMES) {
+            figures.intervals.insert(name, value.and(bounds(next)));
+            next += 1;
+        }
+    }
+    agreement
+}
+
+const UNORDERED: &str = "unordered categories: weights need an order";
+
+fn kappa_figures(kappas: &[Kappa; 3], weighted_ok: bool) -> KappaFigures {
+    let mut figures = KappaFigures { n: kappas[0].n, ..KappaFigures::default() };
+    let slots = [
+        (&mut figures.cohen_kappa, &mut figures.se),
+        (&mut figures.cohen_kappa_linear, &mut figures.se_linear),
+        (&mut figures.cohen_kappa_quadratic, &mut figures.se_quadratic),
+    ];
+    for (index, ((value, se), kappa)) in slots.into_iter().zip(kappas).enumerate() {
+        let result: Result<f64, &str> =
+            if index > 0 && !weighted_ok { Err(UNORDERED) } else { kappa.value.map_err(|why| why.reason()) };
+        match result {
+            Ok(number) => {
+                *value = Some(number);
+                *se = kappa.se;
+            }
+            Err(reason) => {
+                figures.undefined.insert(KAPPA_NAMES[index], reason.to_string());
+            }
+        }
+    }
+    figures
 }
 
 /// Ratings grouped by unit, in unit order, keeping the values `extract` accepts.
@@ -252,7 +595,11 @@ fn group<T>(n_units: usize, ratings: &[Rating], extract: impl Fn(&LabelValue) ->
 }
 
 /// Alpha and its percentile bootstrap interval over the units that have ratings.
-fn figures<T: Clone>(units: &Units<T>, bootstrap: Bootstrap, compute: impl Fn(&Units<T>) -> Alpha) -> AlphaFigures {
+fn alpha_figures<T: Clone>(
+    units: &Units<T>,
+    bootstrap: Bootstrap,
+    compute: impl Fn(&Units<T>) -> Alpha,
+) -> AlphaFigures {
     let point = compute(units);
     let rated: Vec<usize> = (0..units.len()).filter(|&index| !units.unit(index).is_empty()).collect();
     let interval = point.value.and_then(|_| {
@@ -271,55 +618,167 @@ fn figures<T: Clone>(units: &Units<T>, bootstrap: Bootstrap, compute: impl Fn(&U
     }
 }
 
-impl AgreementReport {
-    /// The report as an aligned table that fits 80 columns.
-    pub fn table(&self) -> String {
+/// `0.765` for a value, `undef.` when the reason map has one, `-` otherwise.
+fn cell(value: Option<f64>, undefined: bool) -> String {
+    match value {
+        Some(_) => figure(value),
+        None if undefined => "undef.".to_string(),
+        None => "-".to_string(),
+    }
+}
+
+fn interval_cell(bounds: Bounds) -> String {
+    bounds.map_or_else(|| "-".to_string(), |[low, high]| format!("{low:.3} to {high:.3}"))
+}
+
+impl Rendered for AgreementReport {
+    fn document(&self) -> Document {
         let scope = match &self.batch {
             Some(batch) => format!("batch {batch}"),
             None => "all labels".to_string(),
         };
-        let mut out = format!(
-            "Agreement: rubric {} v{}, {scope}: {} items, {} raters ({})\n\n",
+        let mut document = Document::default();
+        document.heading(format!(
+            "Agreement: rubric {} v{}, {scope}: {} items, {} raters ({})",
             self.rubric,
             self.rubric_version,
             self.items,
             self.raters.len(),
             self.raters.join(", ")
-        );
-        out.push_str(&criteria_table(&self.criteria));
-        out
+        ));
+        criteria_document(&mut document, &self.criteria);
+        document
+    }
+
+    fn csv(&self) -> String {
+        csv_rows(CSV_HEADER, self.criteria.iter().flat_map(CriterionAgreement::csv_records))
+    }
+}
+
+impl Rendered for CriterionAgreement {
+    fn document(&self) -> Document {
+        let mut document = Document::default();
+        criteria_document(&mut document, std::slice::from_ref(self));
+        document
+    }
+
+    fn csv(&self) -> String {
+        csv_rows(CSV_HEADER, self.csv_records())
     }
 }
 
 impl CriterionAgreement {
-    pub fn table(&self) -> String {
-        criteria_table(std::slice::from_ref(self))
+    /// Long rows: criterion, statistic, subject (rater pair, rater, tag), value, interval,
+    /// standard error, n, and why a value is missing.
+    fn csv_records(&self) -> Vec<Vec<String>> {
+        let mut figures: Vec<CsvFigure> = Vec::new();
+        let alpha = &self.figures;
+        let alpha_bounds = alpha.ci_low.zip(alpha.ci_high).map(|(low, high)| [low, high]);
+        figures.push(CsvFigure {
+            statistic: if self.level == "masi" { "alpha_masi" } else { "alpha" },
+            subject: String::new(),
+            value: alpha.alpha,
+            bounds: alpha_bounds,
+            se: None,
+            n: alpha.n_pairable,
+            note: alpha.undefined_reason.unwrap_or("").to_string(),
+        });
+        let values =
+            [self.percent_agreement, self.fleiss_kappa, self.gwet_ac1, self.gwet_ac2_linear, self.gwet_ac2_quadratic];
+        for (name, value) in MULTI_NAMES.iter().zip(values) {
+            figures.push(CsvFigure {
+                statistic: name,
+                subject: String::new(),
+                value,
+                bounds: self.intervals.get(name).copied().flatten(),
+                se: None,
+                n: self.n_pairable_units,
+                note: self.undefined.get(name).cloned().unwrap_or_default(),
+            });
+        }
+        let subjects = self
+            .pairwise
+            .iter()
+            .map(|pair| (format!("{} ~ {}", pair.raters[0], pair.raters[1]), &pair.kappas))
+            .chain(self.leave_one_out.iter().map(|rater| (format!("{} vs others", rater.rater), &rater.kappas)));
+        for (subject, kappas) in subjects {
+            let values = [
+                (kappas.cohen_kappa, kappas.se),
+                (kappas.cohen_kappa_linear, kappas.se_linear),
+                (kappas.cohen_kappa_quadratic, kappas.se_quadratic),
+            ];
+            for (name, (value, se)) in KAPPA_NAMES.iter().zip(values) {
+                figures.push(CsvFigure {
+                    statistic: name,
+                    subject: subject.clone(),
+                    value,
+                    bounds: kappas.intervals.get(name).copied().flatten(),
+                    se,
+                    n: kappas.n,
+                    note: kappas.undefined.get(name).cloned().unwrap_or_default(),
+                });
+            }
+        }
+        for tag in &self.per_tag {
+            figures.push(CsvFigure {
+                statistic: "alpha",
+                subject: format!("tag {}", tag.tag),
+                value: tag.figures.alpha,
+                bounds: tag.figures.ci_low.zip(tag.figures.ci_high).map(|(low, high)| [low, high]),
+                se: None,
+                n: tag.figures.n_pairable,
+                note: tag.figures.undefined_reason.unwrap_or("").to_string(),
+            });
+        }
+        let number = |value: Option<f64>| value.map_or_else(String::new, |v| v.to_string());
+        figures
+            .into_iter()
+            .map(|figure| {
+                vec![
+                    self.criterion.clone(),
+                    figure.statistic.to_string(),
+                    figure.subject,
+                    number(figure.value),
+                    number(figure.bounds.map(|b| b[0])),
+                    number(figure.bounds.map(|b| b[1])),
+                    number(figure.se),
+                    figure.n.to_string(),
+                    figure.note,
+                ]
+            })
+            .collect()
     }
 }
 
-fn criteria_table(criteria: &[CriterionAgreement]) -> String {
+/// One line of the CSV form.
+struct CsvFigure {
+    statistic: &'static str,
+    subject: String,
+    value: Option<f64>,
+    bounds: Bounds,
+    se: Option<f64>,
+    n: usize,
+    note: String,
+}
+
+const CSV_HEADER: &[&str] = &["criterion", "statistic", "subject", "value", "ci_low", "ci_high", "se", "n", "note"];
+
+fn criteria_document(document: &mut Document, criteria: &[CriterionAgreement]) {
     let confidence = criteria.first().map_or(0.95, |c| c.confidence);
     let replicates = criteria.first().map_or(0, |c| c.bootstrap_replicates);
     let ci_header = format!(">{:.0}% CI", confidence * 100.0);
-    let mut table = Table::new(&["criterion", "level", ">alpha", &ci_header, ">units", ">pairable", ">raters"]);
+    let mut summary = Table::new(&["criterion", "level", ">alpha", &ci_header, ">units", ">pairable", ">raters"]);
     let mut notes: Vec<String> = Vec::new();
     let mut add = |table: &mut Table, name: String, level: &str, figures: &AlphaFigures, raters: String| {
-        let alpha = match figures.undefined_reason {
-            Some(reason) => {
-                notes.push(format!("{}: alpha undefined: {reason}", name.trim()));
-                "undef.".to_string()
-            }
-            None => figure(figures.alpha),
-        };
-        let ci = match (figures.ci_low, figures.ci_high) {
-            (Some(low), Some(high)) => format!("{low:.3} to {high:.3}"),
-            _ => "-".to_string(),
-        };
+        if let Some(reason) = figures.undefined_reason {
+            notes.push(format!("{}: alpha undefined: {reason}", name.trim()));
+        }
+        let bounds = figures.ci_low.zip(figures.ci_high).map(|(low, high)| [low, high]);
         table.row(vec![
             name,
             level.to_string(),
-            alpha,
-            ci,
+            cell(figures.alpha, figures.undefined_reason.is_some()),
+            interval_cell(bounds),
             figures.n_units.to_string(),
             figures.n_pairable.to_string(),
             raters,
@@ -327,26 +786,98 @@ fn criteria_table(criteria: &[CriterionAgreement]) -> String {
     };
     for criterion in criteria {
         add(
-            &mut table,
+            &mut summary,
             criterion.criterion.clone(),
             criterion.level,
             &criterion.figures,
             criterion.n_raters.to_string(),
         );
         for tag in &criterion.per_tag {
-            add(&mut table, format!("  {}", tag.tag), "nominal", &tag.figures, String::new());
+            add(&mut summary, format!("  {}", tag.tag), "nominal", &tag.figures, String::new());
         }
     }
-    let mut out = table.render();
-    out.push_str(&format!(
-        "\nalpha: Krippendorff's; CI: percentile bootstrap over units, {replicates} replicates.\n\
-         pairable: ratings in units rated at least twice.\n"
-    ));
+    document.table(summary);
+    let mut legend = format!(
+        "alpha: Krippendorff's; CI: percentile bootstrap over units, {replicates} replicates.\n\
+         pairable: ratings in units rated at least twice."
+    );
     for note in notes {
-        out.push_str(&note);
-        out.push('\n');
+        legend.push('\n');
+        legend.push_str(&note);
     }
-    out
+    document.paragraph(legend);
+    for criterion in criteria.iter().filter(|criterion| criterion.per_tag.is_empty()) {
+        criterion_details(document, criterion, &ci_header);
+    }
+}
+
+/// The kappa family of one criterion: the multi-rater coefficients, then each pair and
+/// each rater against the others.
+fn criterion_details(document: &mut Document, criterion: &CriterionAgreement, ci_header: &str) {
+    let categories = if criterion.categories.is_empty() {
+        String::new()
+    } else {
+        format!(", categories {}", criterion.categories.join(" < "))
+    };
+    let categories = if criterion.level == "nominal" { categories.replace(" < ", ", ") } else { categories };
+    document.heading(format!("{} ({}{categories})", criterion.criterion, criterion.level));
+    let mut coefficients = Table::new(&["coefficient", ">value", ci_header, ">units"]);
+    let values = [
+        ("percent agreement", criterion.percent_agreement),
+        ("Fleiss' kappa", criterion.fleiss_kappa),
+        ("Gwet's AC1", criterion.gwet_ac1),
+        ("Gwet's AC2, linear", criterion.gwet_ac2_linear),
+        ("Gwet's AC2, quadratic", criterion.gwet_ac2_quadratic),
+    ];
+    let mut notes: Vec<String> = Vec::new();
+    for ((label, value), name) in values.into_iter().zip(MULTI_NAMES) {
+        let reason = criterion.undefined.get(name);
+        if let Some(reason) = reason
+            && !notes.contains(reason)
+        {
+            notes.push(reason.clone());
+        }
+        coefficients.row(vec![
+            label.to_string(),
+            cell(value, reason.is_some()),
+            interval_cell(criterion.intervals.get(name).copied().flatten()),
+            criterion.n_pairable_units.to_string(),
+        ]);
+    }
+    document.table(coefficients);
+    if !criterion.pairwise.is_empty() || !criterion.leave_one_out.is_empty() {
+        let mut kappas =
+            Table::new(&["Cohen's kappa", ">kappa", ">se", ">linear", ">se", ">quadratic", ">se", ">units"]);
+        let mut row = |subject: String, figures: &KappaFigures| {
+            let has = |name: &str| figures.undefined.contains_key(name);
+            kappas.row(vec![
+                subject,
+                cell(figures.cohen_kappa, has("cohen_kappa")),
+                figure(figures.se),
+                cell(figures.cohen_kappa_linear, has("cohen_kappa_linear")),
+                figure(figures.se_linear),
+                cell(figures.cohen_kappa_quadratic, has("cohen_kappa_quadratic")),
+                figure(figures.se_quadratic),
+                figures.n.to_string(),
+            ]);
+        };
+        for pair in &criterion.pairwise {
+            row(format!("{} ~ {}", pair.raters[0], pair.raters[1]), &pair.kappas);
+        }
+        for rater in &criterion.leave_one_out {
+            row(format!("{} vs others", rater.rater), &rater.kappas);
+        }
+        document.table(kappas);
+    }
+    let mut legend = String::from(
+        "units: rated at least twice (pairs: by both). se: asymptotic (Fleiss, Cohen &\n\
+         Everitt 1969); bootstrap CIs of the kappas are in --format json and csv.",
+    );
+    for note in notes {
+        legend.push_str("\nundef.: ");
+        legend.push_str(&note);
+    }
+    document.paragraph(legend);
 }
 
 #[cfg(test)]
@@ -372,6 +903,8 @@ mod tests {
             assert_eq!((result.figures.n_units, result.figures.n_pairable), (12, 40));
             let (low, high) = (result.figures.ci_low.unwrap(), result.figures.ci_high.unwrap());
             assert!(low <= result.figures.alpha.unwrap() && result.figures.alpha.unwrap() <= high);
+            assert_eq!(result.pairwise.len(), 6);
+            assert_eq!(result.leave_one_out.len(), 4);
         }
     }
 
@@ -380,6 +913,7 @@ mod tests {
         let table = crate::io::ratings::read("unit,a,b\n1,yes,yes\n2,no,yes\n3,no,no\n".as_bytes(), "c.csv").unwrap();
         let nominal = from_ratings(&table, "c", None, Bootstrap::default()).unwrap();
         assert_eq!(nominal.level, "nominal");
+        assert_eq!(nominal.categories, ["no", "yes"]);
         let err = from_ratings(&table, "c", Some(Level::Interval), Bootstrap::default()).unwrap_err();
         assert!(err.contains("`yes` is not a number"), "{err}");
     }
@@ -393,6 +927,33 @@ mod tests {
         let json = serde_json::to_value(&result).unwrap();
         assert_eq!(json["alpha"], serde_json::Value::Null);
         assert!(json["undefined_reason"].as_str().unwrap().contains("no variation"));
-        assert!(result.table().contains("undef."));
+        assert_eq!(json["fleiss_kappa"], serde_json::Value::Null);
+        assert!(json["undefined"]["fleiss_kappa"].as_str().unwrap().contains("no variation"));
+        assert_eq!(json["pairwise"][0]["cohen_kappa"], serde_json::Value::Null);
+        assert!(result.document().render().contains("undef."));
+    }
+
+    #[test]
+    fn unordered_categories_have_no_weighted_coefficients() {
+        let table = crate::io::ratings::read("unit,a,b\n1,x,y\n2,y,y\n3,z,z\n4,x,x\n".as_bytes(), "c.csv").unwrap();
+        let result = from_ratings(&table, "c", None, Bootstrap { replicates: 0, ..Bootstrap::default() }).unwrap();
+        assert!(result.fleiss_kappa.is_some());
+        assert_eq!(result.gwet_ac2_linear, None);
+        assert_eq!(result.undefined["gwet_ac2_linear"], UNORDERED);
+        assert_eq!(result.pairwise[0].kappas.cohen_kappa_quadratic, None);
+    }
+
+    #[test]
+    fn table_fits_80_columns_and_markdown_and_csv_agree() {
+        let result = from_ratings(&krippendorff_2011_csv(), "k", Some(Level::Ordinal), Bootstrap::default()).unwrap();
+        let text = result.document().render();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+        assert!(text.contains("Fleiss' kappa"), "{text}");
+        assert!(result.document().render_markdown().contains("| coefficient | value |"));
+        let csv = result.csv();
+        assert!(csv.starts_with("criterion,statistic,subject,value,ci_low,ci_high,se,n,note\n"));
+        assert!(csv.contains("k,cohen_kappa,A ~ B,"), "{csv}");
     }
 }

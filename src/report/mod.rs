@@ -1,10 +1,30 @@
 //! Reports: statistics over store data, as tables for people and JSON for scripts.
 
 pub mod agreement;
+pub mod gate;
+pub mod judge;
 pub mod status;
 pub mod table;
 
 /// A figure with three decimals, or a dash when there is none.
 pub fn figure(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |value| format!("{value:.3}"))
+}
+
+/// CSV text: a header, then one line per record. Cells are quoted as needed.
+pub fn csv_rows(header: &[&str], records: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail; a failed record would only lose that line.
+    let _ = writer.write_record(header);
+    for record in records {
+        let _ = writer.write_record(record.iter().map(|cell| crate::model::text::single_line(cell)));
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A report printable in every format: JSON from its fields, text and Markdown from one
+/// layout, CSV as long rows.
+pub trait Rendered: serde::Serialize {
+    fn document(&self) -> table::Document;
+    fn csv(&self) -> String;
 }

@@ -55,6 +55,75 @@ impl Table {
         }
         out
     }
+    /// The same table in GitHub Markdown; `|` in cells is escaped.
+    pub fn render_markdown(&self) -> String {
+        let line = |cells: &[String]| {
+            let cells: Vec<String> = cells.iter().map(|cell| cell.replace('|', "\\|")).collect();
+            format!("| {} |\n", cells.join(" | "))
+        };
+        let mut out = line(&self.headers);
+        let rule: Vec<String> =
+            self.right.iter().map(|right| if *right { "---:".to_string() } else { "---".to_string() }).collect();
+        out.push_str(&format!("|{}|\n", rule.join("|")));
+        for row in &self.rows {
+            out.push_str(&line(row));
+        }
+        out
+    }
+}
+
+/// A report laid out once and rendered as plain text or Markdown.
+#[derive(Default)]
+pub struct Document {
+    blocks: Vec<Block>,
+}
+
+enum Block {
+    Heading(String),
+    Paragraph(String),
+    Table(Table),
+}
+
+impl Document {
+    pub fn heading(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Heading(single_line(&text.into())));
+    }
+
+    /// Lines of prose (notes, legends); each line sanitised.
+    pub fn paragraph(&mut self, text: impl Into<String>) {
+        let text: String = text.into();
+        let lines: Vec<String> = text.lines().map(single_line).collect();
+        self.blocks.push(Block::Paragraph(lines.join("\n")));
+    }
+
+    pub fn table(&mut self, table: Table) {
+        self.blocks.push(Block::Table(table));
+    }
+
+    pub fn render(&self) -> String {
+        let parts: Vec<String> = self
+            .blocks
+            .iter()
+            .map(|block| match block {
+                Block::Heading(text) | Block::Paragraph(text) => format!("{text}\n"),
+                Block::Table(table) => table.render(),
+            })
+            .collect();
+        parts.join("\n")
+    }
+
+    pub fn render_markdown(&self) -> String {
+        let parts: Vec<String> = self
+            .blocks
+            .iter()
+            .map(|block| match block {
+                Block::Heading(text) => format!("### {text}\n"),
+                Block::Paragraph(text) => format!("{}\n", text.replace('\n', "  \n")),
+                Block::Table(table) => table.render_markdown(),
+            })
+            .collect();
+        parts.join("\n")
+    }
 }
 
 #[cfg(test)]

@@ -109,13 +109,11 @@ pub type Coefficient = Result<f64, Undefined>;
 #[derive(Debug, Clone)]
 pub struct MultiRater {
     q: usize,
-    /// Ratings of each unit that has at least one.
+    /// Ratings of each unit.
     rated: Vec<u32>,
-    /// Original unit index of each rated unit.
-    unit_index: Vec<usize>,
-    /// Per rated unit and weighting: sum_k r_uk (r*_uk - 1) / (r_u (r_u - 1)), 0 when r_u < 2.
+    /// Per unit and weighting: sum_k r_uk (r*_uk - 1) / (r_u (r_u - 1)), 0 when r_u < 2.
     agreement: [Vec<f64>; 3],
-    /// Per rated unit, q shares r_uk / r_u.
+    /// Per unit, q shares r_uk / r_u (zeros for a unit nobody rated).
     shares: Vec<f64>,
     weights: [Vec<f64>; 3],
 }
@@ -148,7 +146,6 @@ impl MultiRater {
         let mut multi = MultiRater {
             q,
             rated: Vec::new(),
-            unit_index: Vec::new(),
             agreement: [Vec::new(), Vec::new(), Vec::new()],
             shares: Vec::new(),
             weights,
@@ -163,13 +160,9 @@ impl MultiRater {
                     r += 1;
                 }
             }
-            if r == 0 {
-                continue;
-            }
             let rf = f64::from(r);
             multi.rated.push(r);
-            multi.unit_index.push(unit);
-            multi.shares.extend(counts.iter().map(|count| count / rf));
+            multi.shares.extend(counts.iter().map(|count| if r == 0 { 0.0 } else { count / rf }));
             for (slot, matrix) in multi.agreement.iter_mut().zip(&multi.weights) {
                 let term = if r < 2 {
                     0.0
@@ -189,23 +182,13 @@ impl MultiRater {
         multi
     }
 
-    /// Units with at least one rating: the units a bootstrap resamples.
-    pub fn n_units(&self) -> usize {
-        self.rated.len()
-    }
-
-    /// The original unit index of rated unit `index`.
-    pub fn unit_index(&self, index: usize) -> usize {
-        self.unit_index[index]
-    }
-
-    /// The coefficients over all rated units.
+    /// The coefficients over all units.
     pub fn coefficients(&self) -> MultiRaterCoefficients {
-        self.coefficients_of(0..self.n_units())
+        self.coefficients_of(0..self.rated.len())
     }
 
-    /// The coefficients over a sample of rated units (indices below `n_units()`, repeats
-    /// allowed).
+    /// The coefficients over a sample of units (repeats allowed: a bootstrap resample).
+    /// Units nobody rated count for nothing.
     pub fn coefficients_of(&self, units: impl Iterator<Item = usize>) -> MultiRaterCoefficients {
         let q = self.q;
         let mut n_units = 0usize;
@@ -213,6 +196,9 @@ impl MultiRater {
         let mut agreement = [0.0; 3];
         let mut pi = vec![0.0; q];
         for unit in units {
+            if self.rated[unit] == 0 {
+                continue;
+            }
             n_units += 1;
             if self.rated[unit] >= 2 {
                 n_pairable += 1;

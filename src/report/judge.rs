@@ -1,0 +1,772 @@
+//! LLM judge against the humans, per criterion: correlations of the judge's score with
+//! the human consensus (item level, and per group then averaged), Cohen's kappa and the
+//! confusion matrix for categorical criteria, the judge's bias, and the calibration of
+//! the judge's probabilities.
+//!
+//! Conventions: choices become numbers as their option values when every option is a
+//! number, else as ranks from 1; a binary criterion's first option is 1 and its second 0
+//! (so `pass` = 1 in `pass`/`fail`). A judge probability for a binary criterion is the
+//! judge key `<criterion>_prob`, the probability of the first option.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::agreement::Bootstrap;
+use super::table::{Document, Table};
+use super::{Rendered, csv_rows, figure};
+use crate::model::{Criterion, Item, Kind};
+use crate::stats::bootstrap::percentile_intervals;
+use crate::stats::calibration::{Calibration, calibration};
+use crate::stats::categorical::{Contingency, Weighting, weights};
+use crate::stats::consensus::{lower_median, majority, median};
+use crate::stats::correlation::{Correlation, kendall, mean_difference, pearson, pearson_r, spearman, spearman_rho};
+use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+
+/// How the humans' labels of one item become one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Human {
+    Mean,
+    Median,
+    Majority,
+}
+
+impl Human {
+    pub fn name(self) -> &'static str {
+        match self {
+            Human::Mean => "mean",
+            Human::Median => "median",
+            Human::Majority => "majority",
+        }
+    }
+}
+
+/// A test of one coefficient: its p-value, Fisher-z and bootstrap intervals, and n.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TestFigures {
+    pub p: Option<f64>,
+    /// t, exact or normal.
+    pub p_method: &'static str,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub bootstrap_ci_low: Option<f64>,
+    pub bootstrap_ci_high: Option<f64>,
+    pub n: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PearsonFigures {
+    pub r: Option<f64>,
+    #[serde(flatten)]
+    pub test: TestFigures,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SpearmanFigures {
+    pub rho: Option<f64>,
+    #[serde(flatten)]
+    pub test: TestFigures,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KendallFigures {
+    pub tau_b: Option<f64>,
+    #[serde(flatten)]
+    pub test: TestFigures,
+}
+
+/// Correlations computed within each group, then averaged over the groups where both
+/// sides vary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Grouped {
+    pub pearson: Option<f64>,
+    pub spearman: Option<f64>,
+    pub kendall: Option<f64>,
+    pub groups_used: usize,
+    pub groups_total: usize,
+}
+
+/// Pearson, Spearman and Kendall of paired scores.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Correlations {
+    /// Pairs with both values.
+    pub n: usize,
+    /// With a grouping: the groups that entered the averages; otherwise `null`.
+    pub groups_used: Option<usize>,
+    pub pearson: PearsonFigures,
+    pub spearman: SpearmanFigures,
+    pub kendall: KendallFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grouped: Option<Grouped>,
+}
+
+/// Correlations of `x` and `y` (same length), with bootstrap intervals over pairs, and per
+/// group when `groups` gives each pair's group.
+pub fn correlations(x: &[f64], y: &[f64], groups: Option<&[String]>, bootstrap: Bootstrap) -> Correlations {
+    let confidence = bootstrap.confidence;
+    let tests = [pearson(x, y, confidence), spearman(x, y, confidence), kendall(x, y, confidence)];
+    let mut xs = Vec::with_capacity(x.len());
+    let mut ys = Vec::with_capacity(y.len());
+    let any_defined = tests.iter().any(|test| test.value.is_some());
+    let intervals = if any_defined {
+        percentile_intervals(x.len(), bootstrap.replicates, bootstrap.seed, confidence, 3, |draw, out| {
+            xs.clear();
+            ys.clear();
+            xs.extend(draw.iter().map(|&i| x[i]));
+            ys.extend(draw.iter().map(|&i| y[i]));
+            out[0] = pearson_r(&xs, &ys);
+            out[1] = spearman_rho(&xs, &ys);
+            out[2] = crate::stats::correlation::kendall_counts(&xs, &ys).tau_b();
+        })
+    } else {
+        vec![None; 3]
+    };
+    let figures = |test: &Correlation, index: usize| TestFigures {
+        p: test.p,
+        p_method: test.p_method.name(),
+        ci_low: test.ci.map(|ci| ci.0),
+        ci_high: test.ci.map(|ci| ci.1),
+        bootstrap_ci_low: test.value.and(intervals[index].map(|ci| ci.low)),
+        bootstrap_ci_high: test.value.and(intervals[index].map(|ci| ci.high)),
+        n: test.n,
+    };
+    let grouped = groups.map(|groups| grouped(x, y, groups));
+    Correlations {
+        n: x.len(),
+        groups_used: grouped.as_ref().map(|g| g.groups_used),
+        pearson: PearsonFigures { r: tests[0].value, test: figures(&tests[0], 0) },
+        spearman: SpearmanFigures { rho: tests[1].value, test: figures(&tests[1], 1) },
+        kendall: KendallFigures { tau_b: tests[2].value, test: figures(&tests[2], 2) },
+        grouped,
+    }
+}
+
+fn grouped(x: &[f64], y: &[f64], groups: &[String]) -> Grouped {
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, group) in groups.iter().enumerate() {
+        members.entry(group).or_default().push(index);
+    }
+    let mut sums = [0.0; 3];
+    let mut used = 0;
+    for indices in members.values() {
+        let gx: Vec<f64> = indices.iter().map(|&i| x[i]).collect();
+        let gy: Vec<f64> = indices.iter().map(|&i| y[i]).collect();
+        // Defined together: at least two pairs and neither side constant.
+        if let (Some(r), Some(rho), Some(tau)) =
+            (pearson_r(&gx, &gy), spearman_rho(&gx, &gy), crate::stats::correlation::kendall_counts(&gx, &gy).tau_b())
+        {
+            sums[0] += r;
+            sums[1] += rho;
+            sums[2] += tau;
+            used += 1;
+        }
+    }
+    let mean = |sum: f64| (used > 0).then(|| sum / used as f64);
+    Grouped {
+        pearson: mean(sums[0]),
+        spearman: mean(sums[1]),
+        kendall: mean(sums[2]),
+        groups_used: used,
+        groups_total: members.len(),
+    }
+}
+
+/// The confusion matrix: rows the human consensus, columns the judge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Confusion {
+    pub labels: Vec<String>,
+    pub counts: Vec<Vec<u64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionJudge {
+    pub criterion: String,
+    pub kind: &'static str,
+    pub human: &'static str,
+    #[serde(flatten)]
+    pub correlations: Correlations,
+    /// Cohen's kappa of judge against human consensus category (categorical criteria).
+    pub kappa: Option<f64>,
+    /// none (unweighted) or quadratic (ordinal criteria).
+    pub kappa_weights: Option<&'static str>,
+    pub kappa_se: Option<f64>,
+    pub kappa_ci_low: Option<f64>,
+    pub kappa_ci_high: Option<f64>,
+    pub kappa_n: usize,
+    pub confusion: Option<Confusion>,
+    /// Mean of judge minus human (in the criterion's numbers), with its t interval.
+    pub bias: Option<f64>,
+    pub bias_ci_low: Option<f64>,
+    pub bias_ci_high: Option<f64>,
+    pub bias_n: usize,
+    /// Calibration of `<criterion>_prob` against the human majority.
+    pub calibration: Option<Calibration>,
+    /// Items with a judge score left out, by reason.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<&'static str, usize>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub undefined: BTreeMap<&'static str, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgeReport {
+    pub rubric: String,
+    pub rubric_version: u32,
+    pub batch: Option<String>,
+    pub group_by: Option<String>,
+    pub confidence: f64,
+    pub bootstrap_replicates: usize,
+    pub criteria: Vec<CriterionJudge>,
+}
+
+/// One item's humans' labels and judge score for one criterion.
+pub struct Scored<'a> {
+    pub humans: Vec<&'a Value>,
+    pub judge: Option<&'a Value>,
+    pub probability: Option<&'a Value>,
+    pub group: Option<String>,
+}
+
+pub fn from_store(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    human: Human,
+    group_by: Option<&str>,
+    bootstrap: Bootstrap,
+) -> Result<JudgeReport, StoreError> {
+    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
+    let labels = store.current_labels(scope)?;
+    let mut items: BTreeMap<i64, Item> = BTreeMap::new();
+    for label in &labels {
+        if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(label.item_id) {
+            slot.insert(store.item(label.item_id)?);
+        }
+    }
+    let mut criteria = Vec::new();
+    for criterion in &rubric.rubric.criteria {
+        if !items.values().any(|item| item.judge.contains_key(&criterion.id)) {
+            continue;
+        }
+        let probability_key = format!("{}_prob", criterion.id);
+        let mut scored: BTreeMap<i64, Scored> = BTreeMap::new();
+        for label in labels.iter().filter(|label| label.criterion == criterion.id) {
+            let item = &items[&label.item_id];
+            scored
+                .entry(label.item_id)
+                .or_insert_with(|| Scored {
+                    humans: Vec::new(),
+                    judge: item.judge.get(&criterion.id),
+                    probability: item.judge.get(&probability_key),
+                    group: group_by.map(|field| group_of(item, field)),
+                })
+                .humans
+                .push(&label.value);
+        }
+        let scored: Vec<Scored> = scored.into_values().collect();
+        if let Some(judged) = criterion_judge(criterion, &scored, human, bootstrap) {
+            criteria.push(judged);
+        }
+    }
+    Ok(JudgeReport {
+        rubric: rubric.rubric.name.clone(),
+        rubric_version: rubric.rubric.version,
+        batch: batch.map(|b| b.name.clone()),
+        group_by: group_by.map(str::to_string),
+        confidence: bootstrap.confidence,
+        bootstrap_replicates: bootstrap.replicates,
+        criteria,
+    })
+}
+
+/// An item's group: a metadata field (`doc_id` or `metadata.doc_id`), or `dataset`.
+/// Items without the field form the group `(none)`.
+fn group_of(item: &Item, field: &str) -> String {
+    let key = field.strip_prefix("metadata.").unwrap_or(field);
+    if field == "dataset" {
+        return item.dataset.clone();
+    }
+    match item.metadata.get(key) {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Null) | None => "(none)".to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A human label or judge score as a category code, when the criterion has categories.
+fn category(criterion: &Criterion, value: &Value) -> Option<usize> {
+    match value {
+        Value::String(text) => criterion.choice_index(text).or_else(|| {
+            let number: f64 = text.trim().parse().ok()?;
+            numeric_choice(criterion, number)
+        }),
+        Value::Number(number) => numeric_choice(criterion, number.as_f64()?),
+        Value::Bool(flag) if criterion.kind == Kind::Binary => Some(if *flag { 0 } else { 1 }),
+        _ => None,
+    }
+}
+
+fn numeric_choice(criterion: &Criterion, number: f64) -> Option<usize> {
+    criterion.options.iter().position(|choice| choice.value.parse::<f64>().is_ok_and(|value| value == number))
+}
+
+/// The number a category stands for (see the module conventions).
+fn category_number(criterion: &Criterion, code: usize) -> f64 {
+    if criterion.kind == Kind::Binary {
+        return if code == 0 { 1.0 } else { 0.0 };
+    }
+    let numeric = criterion.options.iter().all(|choice| choice.value.parse::<f64>().is_ok());
+    if numeric { criterion.options[code].value.parse().unwrap_or(f64::NAN) } else { code as f64 + 1.0 }
+}
+
+fn number(criterion: &Criterion, value: &Value) -> Option<f64> {
+    match criterion.kind {
+        Kind::Number => match value {
+            Value::Number(number) => number.as_f64(),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        },
+        Kind::Binary | Kind::Ordinal | Kind::Nominal => Some(category_number(criterion, category(criterion, value)?)),
+        Kind::Tags | Kind::Text => None,
+    }
+}
+
+/// The report for one criterion; `None` when no item has both a judge score and a label.
+pub fn criterion_judge(
+    criterion: &Criterion,
+    items: &[Scored],
+    human: Human,
+    bootstrap: Bootstrap,
+) -> Option<CriterionJudge> {
+    if matches!(criterion.kind, Kind::Tags | Kind::Text) {
+        return None;
+    }
+    let categorical = matches!(criterion.kind, Kind::Binary | Kind::Nominal | Kind::Ordinal);
+    let ordered = matches!(criterion.kind, Kind::Ordinal);
+    let correlated = criterion.kind != Kind::Nominal || criterion.options.len() <= 2;
+    let mut skipped: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut judge_numbers = Vec::new();
+    let mut human_numbers = Vec::new();
+    let mut groups = Vec::new();
+    let mut judge_codes = Vec::new();
+    let mut human_codes = Vec::new();
+    let mut probabilities = Vec::new();
+    for item in items {
+        let Some(judge_value) = item.judge else { continue };
+        let Some(judge) = number(criterion, judge_value) else {
+            *skipped.entry("judge value not on the rubric's scale").or_default() += 1;
+            continue;
+        };
+        let codes: Vec<usize> = item.humans.iter().filter_map(|value| category(criterion, value)).collect();
+        let numbers: Vec<f64> = item.humans.iter().filter_map(|value| number(criterion, value)).collect();
+        // The categorical consensus: majority, or the lower median on an ordered scale
+        // unless --human majority asks otherwise.
+        let consensus_code = if !categorical {
+            None
+        } else if ordered && human != Human::Majority {
+            lower_median(&codes)
+        } else {
+            majority(&codes).winner
+        };
+        let consensus_number = match human {
+            Human::Mean if !numbers.is_empty() => Some(numbers.iter().sum::<f64>() / numbers.len() as f64),
+            Human::Median => median(&numbers),
+            Human::Majority if categorical => consensus_code.map(|code| category_number(criterion, code)),
+            Human::Majority => {
+                majority(&numbers.iter().map(|n| n.to_bits()).collect::<Vec<_>>()).winner.map(f64::from_bits)
+            }
+            Human::Mean => None,
+        };
+        if let (Some(code), Some(judge_code)) = (consensus_code, category(criterion, judge_value)) {
+            judge_codes.push(judge_code as u32);
+            human_codes.push(code as u32);
+            if criterion.kind == Kind::Binary
+                && let Some(probability) = item.probability.and_then(Value::as_f64)
+                && (0.0..=1.0).contains(&probability)
+            {
+                probabilities.push((probability, code == 0));
+            }
+        }
+        let Some(human_value) = consensus_number else {
+            *skipped.entry("no human consensus (a tie)").or_default() += 1;
+            continue;
+        };
+        judge_numbers.push(judge);
+        human_numbers.push(human_value);
+        groups.push(item.group.clone().unwrap_or_default());
+    }
+    if judge_numbers.is_empty() && judge_codes.is_empty() {
+        return None;
+    }
+    let has_groups = items.iter().any(|item| item.group.is_some());
+    let mut undefined: BTreeMap<&'static str, String> = BTreeMap::new();
+    let correlations = if correlated {
+        correlations(&human_numbers, &judge_numbers, has_groups.then_some(groups.as_slice()), bootstrap)
+    } else {
+        for name in ["pearson", "spearman", "kendall", "bias"] {
+            undefined.insert(name, "unordered categories: see kappa and the confusion matrix".into());
+        }
+        Correlations { n: human_numbers.len(), ..Correlations::default() }
+    };
+    let mut report = CriterionJudge {
+        criterion: criterion.id.clone(),
+        kind: criterion.kind.name(),
+        human: human.name(),
+        correlations,
+        kappa: None,
+        kappa_weights: None,
+        kappa_se: None,
+        kappa_ci_low: None,
+        kappa_ci_high: None,
+        kappa_n: 0,
+        confusion: None,
+        bias: None,
+        bias_ci_low: None,
+        bias_ci_high: None,
+        bias_n: 0,
+        calibration: None,
+        skipped,
+        undefined,
+    };
+    if correlated {
+        let differences: Vec<f64> = judge_numbers.iter().zip(&human_numbers).map(|(j, h)| j - h).collect();
+        let bias = mean_difference(&differences, bootstrap.confidence);
+        report.bias = bias.mean;
+        report.bias_ci_low = bias.ci.map(|ci| ci.0);
+        report.bias_ci_high = bias.ci.map(|ci| ci.1);
+        report.bias_n = bias.n;
+    }
+    if categorical && !judge_codes.is_empty() {
+        let q = criterion.options.len();
+        let labels: Vec<String> = criterion.options.iter().map(|choice| choice.value.clone()).collect();
+        let magnitudes: Vec<f64> = (0..q).map(|code| category_number(criterion, code)).collect();
+        let weighting = if ordered { Weighting::Quadratic } else { Weighting::Identity };
+        let matrix = weights(&magnitudes, weighting);
+        let table_of = |indices: &mut dyn Iterator<Item = usize>| {
+            let mut table = Contingency::new(q);
+            for index in indices {
+                table.add(human_codes[index], judge_codes[index]);
+            }
+            table
+        };
+        let table = table_of(&mut (0..human_codes.len()));
+        let kappa = table.kappa(&matrix);
+        report.kappa_weights = Some(if ordered { "quadratic" } else { "none" });
+        report.kappa_n = kappa.n;
+        match kappa.value {
+            Ok(value) => {
+                report.kappa = Some(value);
+                report.kappa_se = kappa.se;
+                let interval = percentile_intervals(
+                    human_codes.len(),
+                    bootstrap.replicates,
+                    bootstrap.seed,
+                    bootstrap.confidence,
+                    1,
+                    |draw, out| out[0] = table_of(&mut draw.iter().copied()).kappa(&matrix).value.ok(),
+                )[0];
+                report.kappa_ci_low = interval.map(|ci| ci.low);
+                report.kappa_ci_high = interval.map(|ci| ci.high);
+            }
+            Err(why) => {
+                report.undefined.insert("kappa", why.reason().to_string());
+            }
+        }
+        let counts = (0..q).map(|row| (0..q).map(|column| table.counts[row * q + column] as u64).collect()).collect();
+        report.confusion = Some(Confusion { labels, counts });
+    }
+    if !probabilities.is_empty() {
+        report.calibration = Some(calibration(&probabilities, 10));
+    }
+    Some(report)
+}
+
+fn bounds_cell(low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(low), Some(high)) => format!("{low:.3} to {high:.3}"),
+        _ => "-".to_string(),
+    }
+}
+
+fn p_cell(p: Option<f64>) -> String {
+    match p {
+        None => "-".to_string(),
+        Some(p) if p < 0.001 => "<0.001".to_string(),
+        Some(p) => format!("{p:.3}"),
+    }
+}
+
+/// The correlations as table rows: coefficient, value, p, Fisher CI, bootstrap CI, n.
+pub fn correlation_table(correlations: &Correlations, confidence: f64) -> Table {
+    let percent = format!("{:.0}%", confidence * 100.0);
+    let fisher = format!(">{percent} CI (z)");
+    let boot = format!(">{percent} CI (boot)");
+    let mut table = Table::new(&["coefficient", ">value", ">p", &fisher, &boot, ">n"]);
+    let rows = [
+        ("Pearson r", correlations.pearson.r, &correlations.pearson.test),
+        ("Spearman rho", correlations.spearman.rho, &correlations.spearman.test),
+        ("Kendall tau-b", correlations.kendall.tau_b, &correlations.kendall.test),
+    ];
+    for (name, value, test) in rows {
+        let p = if test.p_method == "exact" { format!("{} ex", p_cell(test.p)) } else { p_cell(test.p) };
+        table.row(vec![
+            name.to_string(),
+            figure(value),
+            p,
+            bounds_cell(test.ci_low, test.ci_high),
+            bounds_cell(test.bootstrap_ci_low, test.bootstrap_ci_high),
+            test.n.to_string(),
+        ]);
+    }
+    if let Some(grouped) = &correlations.grouped {
+        let used = format!("{} of {} groups", grouped.groups_used, grouped.groups_total);
+        for (name, value) in [
+            ("Pearson, grouped", grouped.pearson),
+            ("Spearman, grouped", grouped.spearman),
+            ("Kendall, grouped", grouped.kendall),
+        ] {
+            table.row(vec![name.to_string(), figure(value), String::new(), String::new(), used.clone(), String::new()]);
+        }
+    }
+    table
+}
+
+pub const CORRELATION_LEGEND: &str = "p: two-sided (t for Pearson and Spearman; Kendall exact, \"ex\", without ties\n\
+     and n <= 33, else normal). CI (z): Fisher z. CI (boot): percentile bootstrap.";
+
+/// CSV rows of the correlations: statistic, value, p, intervals, n.
+pub fn correlation_records(subject: &str, correlations: &Correlations) -> Vec<Vec<String>> {
+    let number = |value: Option<f64>| value.map_or_else(String::new, |v| v.to_string());
+    let mut rows = Vec::new();
+    for (name, value, test) in [
+        ("pearson", correlations.pearson.r, &correlations.pearson.test),
+        ("spearman", correlations.spearman.rho, &correlations.spearman.test),
+        ("kendall_tau_b", correlations.kendall.tau_b, &correlations.kendall.test),
+    ] {
+        rows.push(vec![
+            subject.to_string(),
+            name.to_string(),
+            number(value),
+            number(test.p),
+            number(test.ci_low),
+            number(test.ci_high),
+            number(test.bootstrap_ci_low),
+            number(test.bootstrap_ci_high),
+            test.n.to_string(),
+        ]);
+    }
+    if let Some(grouped) = &correlations.grouped {
+        for (name, value) in [
+            ("pearson_grouped", grouped.pearson),
+            ("spearman_grouped", grouped.spearman),
+            ("kendall_grouped", grouped.kendall),
+        ] {
+            let n = grouped.groups_used.to_string();
+            rows.push(vec![
+                subject.to_string(),
+                name.to_string(),
+                number(value),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                n,
+            ]);
+        }
+    }
+    rows
+}
+
+pub const CORRELATION_CSV_HEADER: &[&str] =
+    &["criterion", "statistic", "value", "p", "ci_low", "ci_high", "bootstrap_ci_low", "bootstrap_ci_high", "n"];
+
+impl Rendered for JudgeReport {
+    fn document(&self) -> Document {
+        let scope = match &self.batch {
+            Some(batch) => format!("batch {batch}"),
+            None => "all labels".to_string(),
+        };
+        let mut document = Document::default();
+        document.heading(format!("Judge vs humans: rubric {} v{}, {scope}", self.rubric, self.rubric_version));
+        if self.criteria.is_empty() {
+            document.paragraph("No criterion has both judge scores and human labels.");
+        }
+        for criterion in &self.criteria {
+            criterion.add_to(&mut document, self.confidence);
+        }
+        let mut legend = CORRELATION_LEGEND.to_string();
+        if let Some(field) = &self.group_by {
+            legend.push_str(&format!(
+                "\ngrouped: computed within each {field}, then averaged over groups where both vary."
+            ));
+        }
+        legend.push_str("\nbias: mean of judge minus human, with its t interval. kappa: judge against the\nhuman majority (lower median on ordinal scales, quadratic weights).");
+        document.paragraph(legend);
+        document
+    }
+
+    fn csv(&self) -> String {
+        let mut rows = Vec::new();
+        for criterion in &self.criteria {
+            rows.extend(criterion.csv_records());
+        }
+        csv_rows(CORRELATION_CSV_HEADER, rows)
+    }
+}
+
+impl CriterionJudge {
+    fn add_to(&self, document: &mut Document, confidence: f64) {
+        let skipped: usize = self.skipped.values().sum();
+        let skipped = if skipped > 0 { format!(", {skipped} skipped") } else { String::new() };
+        document.heading(format!(
+            "{} ({}): {} items with judge and human (human = {}){skipped}",
+            self.criterion, self.kind, self.correlations.n, self.human
+        ));
+        if !self.undefined.contains_key("pearson") {
+            document.table(correlation_table(&self.correlations, confidence));
+        }
+        let mut other = Table::new(&["statistic", ">value", &format!(">{:.0}% CI", confidence * 100.0), ">se", ">n"]);
+        if self.bias_n > 0 {
+            other.row(vec![
+                "bias (judge - human)".into(),
+                format!("{:+.3}", self.bias.unwrap_or(f64::NAN)),
+                bounds_cell(self.bias_ci_low, self.bias_ci_high),
+                String::new(),
+                self.bias_n.to_string(),
+            ]);
+        }
+        if let Some(weights) = self.kappa_weights {
+            let name = if weights == "quadratic" { "kappa, quadratic" } else { "Cohen's kappa" };
+            let value = match self.kappa {
+                Some(_) => figure(self.kappa),
+                None => "undef.".to_string(),
+            };
+            other.row(vec![
+                name.into(),
+                value,
+                bounds_cell(self.kappa_ci_low, self.kappa_ci_high),
+                figure(self.kappa_se),
+                self.kappa_n.to_string(),
+            ]);
+        }
+        if let Some(calibration) = &self.calibration {
+            other.row(vec![
+                format!("ECE of {}_prob", self.criterion),
+                figure(calibration.ece),
+                "-".into(),
+                String::new(),
+                calibration.n.to_string(),
+            ]);
+        }
+        document.table(other);
+        if let Some(confusion) = &self.confusion {
+            let mut headers: Vec<String> = vec!["human \\ judge".to_string()];
+            headers.extend(confusion.labels.iter().map(|label| format!(">{label}")));
+            let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+            let mut table = Table::new(&header_refs);
+            for (label, row) in confusion.labels.iter().zip(&confusion.counts) {
+                let mut cells = vec![label.clone()];
+                cells.extend(row.iter().map(u64::to_string));
+                table.row(cells);
+            }
+            document.table(table);
+        }
+        if let Some(calibration) = &self.calibration {
+            let mut table = Table::new(&["judge probability", ">items", ">mean prob.", ">human rate"]);
+            for bin in calibration.bins.iter().filter(|bin| bin.n > 0) {
+                table.row(vec![
+                    format!("{:.1} to {:.1}", bin.low, bin.high),
+                    bin.n.to_string(),
+                    figure(bin.mean_predicted),
+                    figure(bin.observed_rate),
+                ]);
+            }
+            document.table(table);
+        }
+        for (reason, count) in &self.skipped {
+            document.paragraph(format!("skipped {count}: {reason}"));
+        }
+    }
+
+    fn csv_records(&self) -> Vec<Vec<String>> {
+        let number = |value: Option<f64>| value.map_or_else(String::new, |v| v.to_string());
+        let mut rows = correlation_records(&self.criterion, &self.correlations);
+        if self.bias_n > 0 {
+            rows.push(vec![
+                self.criterion.clone(),
+                "bias".into(),
+                number(self.bias),
+                String::new(),
+                number(self.bias_ci_low),
+                number(self.bias_ci_high),
+                String::new(),
+                String::new(),
+                self.bias_n.to_string(),
+            ]);
+        }
+        if self.kappa_weights.is_some() {
+            rows.push(vec![
+                self.criterion.clone(),
+                "kappa".into(),
+                number(self.kappa),
+                String::new(),
+                String::new(),
+                String::new(),
+                number(self.kappa_ci_low),
+                number(self.kappa_ci_high),
+                self.kappa_n.to_string(),
+            ]);
+        }
+        if let Some(calibration) = &self.calibration {
+            let row = vec![
+                self.criterion.clone(),
+                "ece".into(),
+                number(calibration.ece),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                calibration.n.to_string(),
+            ];
+            rows.push(row);
+        }
+        rows
+    }
+}
+
+/// The store-free calculator's answer: correlations of two columns of a file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairedReport {
+    pub criterion: String,
+    pub x: String,
+    pub y: String,
+    /// Rows left out because a value was missing.
+    pub skipped: usize,
+    #[serde(flatten)]
+    pub correlations: Correlations,
+    #[serde(skip)]
+    pub confidence: f64,
+}
+
+impl Rendered for PairedReport {
+    fn document(&self) -> Document {
+        let mut document = Document::default();
+        let skipped = if self.skipped > 0 {
+            format!(", {} rows with a missing value skipped", self.skipped)
+        } else {
+            String::new()
+        };
+        document.heading(format!("{} vs {}: {} pairs{skipped}", self.y, self.x, self.correlations.n));
+        document.table(correlation_table(&self.correlations, self.confidence));
+        document.paragraph(CORRELATION_LEGEND);
+        document
+    }
+
+    fn csv(&self) -> String {
+        csv_rows(CORRELATION_CSV_HEADER, correlation_records(&self.criterion, &self.correlations))
+    }
+}
