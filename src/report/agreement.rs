@@ -638,14 +638,8 @@ impl Rendered for AgreementReport {
             None => "all labels".to_string(),
         };
         let mut document = Document::default();
-        document.heading(format!(
-            "Agreement: rubric {} v{}, {scope}: {} items, {} raters ({})",
-            self.rubric,
-            self.rubric_version,
-            self.items,
-            self.raters.len(),
-            self.raters.join(", ")
-        ));
+        document.heading(format!("Agreement: rubric {} v{}, {scope}", self.rubric, self.rubric_version));
+        document.paragraph(format!("{} items, {} raters: {}", self.items, self.raters.len(), self.raters.join(", ")));
         criteria_document(&mut document, &self.criteria);
         document
     }
