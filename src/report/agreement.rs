@@ -142,6 +142,10 @@ pub struct AgreementReport {
 /// Ratings as category codes with the categories' names, or why there are no categories.
 type CategoryGrid = Result<(Categorical, Vec<String>), String>;
 
+/// Per distinct value of a ratings file its category code, then the categories' values
+/// and names; or why there are no categories.
+type ValueCategories = Result<(Vec<u32>, Vec<f64>, Vec<String>), String>;
+
 /// One rating: (unit index, rater index, value).
 pub type Rating = (usize, usize, LabelValue);
 
@@ -237,7 +241,7 @@ pub fn criterion_agreement(
     let level = level.or_else(|| criterion.level())?;
     let numeric_options = criterion.options.iter().all(|choice| choice.value.parse::<f64>().is_ok());
     let values = group(n_units, ratings, |value| match value {
-        LabelValue::Number(number) => Some(*number),
+        LabelValue::Number(number) => Some(number + 0.0),
         LabelValue::Choice(choice) => {
             let index = criterion.choice_index(choice)?;
             match level {
@@ -273,7 +277,7 @@ pub fn criterion_agreement(
             let numbers: Vec<(usize, usize, f64)> = ratings
                 .iter()
                 .filter_map(|(unit, rater, value)| match value {
-                    LabelValue::Number(number) => Some((*unit, *rater, *number)),
+                    LabelValue::Number(number) => Some((*unit, *rater, number + 0.0)),
                     _ => None,
                 })
                 .collect();
@@ -301,16 +305,24 @@ pub fn from_ratings(
     level: Option<Level>,
     bootstrap: Bootstrap,
 ) -> Result<CriterionAgreement, String> {
-    let numbers: Option<Vec<f64>> = table.values.iter().map(|value| value.parse::<f64>().ok()).collect();
+    // `+ 0.0` makes -0 the same category as 0.
+    let numbers: Option<Vec<f64>> =
+        table.values.iter().map(|value| value.parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v + 0.0)).collect();
     let level = level.unwrap_or(if numbers.is_some() { Level::Interval } else { Level::Nominal });
     let n_units = table.units.len();
     let n_raters = table.raters.len();
-    let (codes, categories): (Vec<f64>, CategoryGrid) = match numbers {
+    // Per distinct value: the number alpha sees, and the category code.
+    let (alpha_value, categories): (Vec<f64>, ValueCategories) = match numbers {
         Some(numbers) => {
-            let triples: Vec<(usize, usize, f64)> =
-                table.ratings.iter().map(|&(unit, rater, value)| (unit, rater, numbers[value])).collect();
-            let categories = numeric_categories(n_units, n_raters, &triples);
-            (table.ratings.iter().map(|rating| numbers[rating.2]).collect(), categories)
+            let categories = number_categories(&numbers).map(|distinct| {
+                let codes = numbers
+                    .iter()
+                    .map(|number| distinct.binary_search_by(|probe| probe.total_cmp(number)).unwrap_or(0) as u32)
+                    .collect();
+                let labels = distinct.iter().map(|value| crate::model::label::format_number(*value)).collect();
+                (codes, distinct, labels)
+            });
+            (numbers, categories)
         }
         None if level == Level::Nominal => {
             // Names sort into codes; their ranks stand in for values in the weights.
@@ -321,11 +333,8 @@ pub fn from_ratings(
                 code_of[value] = code as u32;
             }
             let labels: Vec<String> = order.iter().map(|&value| table.values[value].clone()).collect();
-            let mut grid = Categorical::new(n_units, n_raters, (1..=labels.len()).map(|rank| rank as f64).collect());
-            for &(unit, rater, value) in &table.ratings {
-                grid.set(unit, rater, code_of[value]);
-            }
-            (table.ratings.iter().map(|rating| f64::from(code_of[rating.2])).collect(), Ok((grid, labels)))
+            let ranks = (1..=labels.len()).map(|rank| rank as f64).collect();
+            (code_of.iter().map(|&code| f64::from(code)).collect(), Ok((code_of, ranks, labels)))
         }
         None => {
             let example = table.values.iter().find(|value| value.parse::<f64>().is_err());
@@ -335,21 +344,39 @@ pub fn from_ratings(
             ));
         }
     };
-    let mut per_unit: Vec<Vec<f64>> = vec![Vec::new(); n_units];
-    for (rating, code) in table.ratings.iter().zip(codes) {
-        per_unit[rating.0].push(code);
+    let categories = categories.map(|(codes, magnitudes, labels)| {
+        let mut grid = Categorical::new(n_units, n_raters, magnitudes);
+        for rating in &table.ratings {
+            grid.set(rating.unit as usize, rating.rater as usize, codes[rating.value as usize]);
+        }
+        (grid, labels)
+    });
+    // Group the values by unit without a vector per unit: count, then place.
+    let mut starts = vec![0usize; n_units + 1];
+    for rating in &table.ratings {
+        starts[rating.unit as usize + 1] += 1;
+    }
+    for unit in 0..n_units {
+        starts[unit + 1] += starts[unit];
+    }
+    let mut next = starts.clone();
+    let mut flat = vec![0.0; table.ratings.len()];
+    for rating in &table.ratings {
+        let slot = &mut next[rating.unit as usize];
+        flat[*slot] = alpha_value[rating.value as usize];
+        *slot += 1;
     }
     let mut values = Units::new();
-    for unit in per_unit {
-        values.push_unit(unit);
+    for unit in 0..n_units {
+        values.push_unit(flat[starts[unit]..starts[unit + 1]].iter().copied());
     }
-    let rated_by: BTreeSet<usize> = table.ratings.iter().map(|rating| rating.1).collect();
+    let rated_by: BTreeSet<u32> = table.ratings.iter().map(|rating| rating.rater).collect();
     Ok(build(name, level, &values, categories, &table.raters, table.ratings.len(), rated_by.len(), bootstrap))
 }
 
-/// Distinct numbers as categories, in ascending order, when there are few enough.
-fn numeric_categories(n_units: usize, n_raters: usize, ratings: &[(usize, usize, f64)]) -> CategoryGrid {
-    let mut distinct: Vec<f64> = ratings.iter().map(|rating| rating.2).collect();
+/// The distinct numbers in ascending order, when there are few enough to be categories.
+fn number_categories(numbers: &[f64]) -> Result<Vec<f64>, String> {
+    let mut distinct = numbers.to_vec();
     distinct.sort_by(f64::total_cmp);
     distinct.dedup();
     if distinct.len() > MAX_CATEGORIES {
@@ -358,6 +385,13 @@ fn numeric_categories(n_units: usize, n_raters: usize, ratings: &[(usize, usize,
             distinct.len()
         ));
     }
+    Ok(distinct)
+}
+
+/// Distinct numbers as categories, in ascending order, when there are few enough.
+fn numeric_categories(n_units: usize, n_raters: usize, ratings: &[(usize, usize, f64)]) -> CategoryGrid {
+    let numbers: Vec<f64> = ratings.iter().map(|rating| rating.2).collect();
+    let distinct = number_categories(&numbers)?;
     let mut grid = Categorical::new(n_units, n_raters, distinct.clone());
     for &(unit, rater, value) in ratings {
         if let Ok(code) = distinct.binary_search_by(|probe| probe.total_cmp(&value)) {

@@ -65,8 +65,14 @@ pub fn pearson_r(x: &[f64], y: &[f64]) -> Option<f64> {
     Some((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
 }
 
+/// -0.0 as 0.0, so that the two tie (`total_cmp` orders them apart).
+fn canonical(value: f64) -> f64 {
+    value + 0.0
+}
+
 /// Mid-ranks from 1 (ties share the mean of their ranks).
 pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let values: Vec<f64> = values.iter().copied().map(canonical).collect();
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     let mut ranks = vec![0.0; values.len()];
@@ -139,7 +145,8 @@ impl TieSums {
 /// the swaps a merge sort by y makes.
 pub fn kendall_counts(x: &[f64], y: &[f64]) -> KendallCounts {
     let n = x.len().min(y.len());
-    let mut pairs: Vec<(f64, f64)> = x[..n].iter().copied().zip(y[..n].iter().copied()).collect();
+    let mut pairs: Vec<(f64, f64)> =
+        x[..n].iter().map(|&v| canonical(v)).zip(y[..n].iter().map(|&v| canonical(v))).collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let mut x_ties = TieSums::default();
     let mut joint_ties = 0.0;
@@ -369,6 +376,9 @@ mod tests {
     #[test]
     fn ranks_average_ties() {
         assert_eq!(ranks(&[10.0, 20.0, 10.0, 30.0]), vec![1.5, 3.0, 1.5, 4.0]);
+        // -0 and 0 are the same number.
+        assert_eq!(ranks(&[-0.0, 0.0, 1.0]), vec![1.5, 1.5, 3.0]);
+        assert_eq!(kendall_counts(&[-0.0, 0.0, 1.0], &[1.0, 2.0, 3.0]).x_ties.pairs, 1.0);
     }
 
     #[test]
