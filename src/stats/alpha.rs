@@ -224,17 +224,27 @@ fn finish<T>(units: &Units<T>, n: usize, observed_sum: f64, expected_sum: f64) -
 /// Nominal: delta = 0 for equal values, 1 otherwise; O(n log n) via counts.
 fn nominal(units: &Units<f64>) -> Alpha {
     let mut pooled: Vec<f64> = pairable(units).flatten().copied().collect();
-    pooled.sort_by(f64::total_cmp);
+    pooled.sort_unstable_by(f64::total_cmp);
     let n = pooled.len() as f64;
     let expected_sum = n * n - sum_of_squared_run_lengths(&pooled);
     let mut scratch = Vec::new();
     let mut observed_sum = 0.0;
     for unit in pairable(units) {
-        scratch.clear();
-        scratch.extend_from_slice(unit);
-        scratch.sort_by(f64::total_cmp);
-        let m = unit.len() as f64;
-        observed_sum += (m * m - sum_of_squared_run_lengths(&scratch)) / (m - 1.0);
+        let m = unit.len();
+        // m^2 - sum of squared run lengths = the ordered pairs that differ.
+        let differing = if m <= 16 {
+            let mut equal_pairs = 0usize;
+            for (i, a) in unit.iter().enumerate() {
+                equal_pairs += unit[i + 1..].iter().filter(|b| a.total_cmp(b) == Ordering::Equal).count();
+            }
+            (m * m - m - 2 * equal_pairs) as f64
+        } else {
+            scratch.clear();
+            scratch.extend_from_slice(unit);
+            scratch.sort_unstable_by(f64::total_cmp);
+            (m * m) as f64 - sum_of_squared_run_lengths(&scratch)
+        };
+        observed_sum += differing / (m as f64 - 1.0);
     }
     finish(units, pooled.len(), observed_sum, expected_sum)
 }
