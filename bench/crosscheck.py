@@ -71,6 +71,7 @@ class Report:
         self.by_stat = {}  # stat -> outcome -> count
         self.notes = []  # free-form observations (convention differences etc.)
         self.null_without_reason = 0
+        self.null_without_reason_stats = set()
         self.verbose = verbose
 
     def line(self, outcome, case, stat, detail):
@@ -101,7 +102,8 @@ class Report:
                   f"{c.get(FAIL, 0):5} {c.get(MISSING, 0):5}")
         if self.null_without_reason:
             print(f"note: {self.null_without_reason} null value(s) without an "
-                  "`undefined` / `undefined_reason` entry")
+                  "`undefined` / `undefined_reason` entry, in: "
+                  + ", ".join(sorted(self.null_without_reason_stats)))
         for n in self.notes:
             print(f"note: {n}")
         c = self.counts
@@ -132,14 +134,16 @@ def dig(obj, *path):
 
 
 def has_reason(container, key):
-    """Whether a null `key` in `container` comes with a reason."""
+    """Whether a null `key` in `container` comes with a reason. A pair's
+    se{,_linear,_quadratic} may share the reason of its cohen_kappa*."""
     if not isinstance(container, dict):
         return False
+    keys = [key] + (["cohen_kappa" + key[2:]] if key.startswith("se") else [])
     for field in ("undefined", "undefined_reason"):
         v = container.get(field)
         if isinstance(v, str) and v:
             return True
-        if isinstance(v, dict) and v.get(key):
+        if isinstance(v, dict) and any(v.get(k) for k in keys):
             return True
     return False
 
@@ -180,6 +184,7 @@ def compare(report, case, stat, container, key, peer_fn, peer_name, exact=False,
     if tally is None:
         if not has_reason(container, key):
             report.null_without_reason += 1
+            report.null_without_reason_stats.add(stat.split("[")[0])
         if peer is None:
             report.line(UNDEF, case, stat, f"tally=null {peer_name}: {peer_err}")
         else:
@@ -378,16 +383,12 @@ def check_agreement_case(report, tally, case, path, desc):
                 lambda lv=level: krippendorff.alpha(reliability_data=rated.T,
                                                     level_of_measurement=lv),
                 "krippendorff")
-        if level != "nominal":
-            # level-independent statistics must not change with --level
-            for key in ("percent_agreement", "fleiss_kappa", "gwet_ac1"):
-                a, b = dig(out, key), dig(results.get("nominal", {}), key)
-                if MISSING_KEY not in (a, b) and a != b:
-                    report.line(FAIL, case, f"{key}[{level} vs nominal]", f"{a!r} != {b!r}")
+    check_level_consistency(report, case, results)
 
-    out = results.get("nominal")
-    if out is None:
-        return
+    # Unweighted statistics from the nominal run; weighted ones (which need
+    # ordered categories, and are null at --level nominal) from the interval run.
+    plain = results.get("nominal")
+    weighted = results.get("interval")
 
     def single_category():
         # With one category pe = 1 and every kappa-like ratio is 0/0, but the
@@ -395,53 +396,107 @@ def check_agreement_case(report, tally, case, path, desc):
         # Fleiss pe comes out as 1 - 1e-16 by rounding; both then give ~1.
         raise Undefined("single category (peers report ~1 for 0/0)")
 
-    ident = lambda: irr_cac(rated, "identity")
-    compare(report, case, "percent_agreement", out, "percent_agreement",
-            lambda: ident().gwet()["est"]["pa"], "irrCAC")
-    compare(report, case, "fleiss_kappa", out, "fleiss_kappa",
-            lambda: single_category() if len(cats) < 2
-            else ident().fleiss()["est"]["coefficient_value"], "irrCAC")
-    if not np.isnan(data).any():
-        def sm_fleiss():
-            if len(cats) < 2:
-                single_category()
-            counts, _ = aggregate_raters(data)
-            return fleiss_kappa(counts)
-        compare(report, case, "fleiss_kappa[statsmodels]", out, "fleiss_kappa",
-                sm_fleiss, "statsmodels")
     def gwet(weights):
         if len(cats) < 2:
             single_category()
         return irr_cac(rated, weights).gwet()["est"]["coefficient_value"]
-    compare(report, case, "gwet_ac1", out, "gwet_ac1", lambda: gwet("identity"), "irrCAC")
-    for w in ("linear", "quadratic"):
-        compare(report, case, f"gwet_ac2_{w}", out, f"gwet_ac2_{w}",
-                lambda w=w: gwet(w), "irrCAC")
+
+    if plain is not None:
+        ident = lambda: irr_cac(rated, "identity")
+        compare(report, case, "percent_agreement", plain, "percent_agreement",
+                lambda: ident().gwet()["est"]["pa"], "irrCAC")
+        compare(report, case, "fleiss_kappa", plain, "fleiss_kappa",
+                lambda: single_category() if len(cats) < 2
+                else ident().fleiss()["est"]["coefficient_value"], "irrCAC")
+        if not np.isnan(data).any():
+            def sm_fleiss():
+                if len(cats) < 2:
+                    single_category()
+                counts, _ = aggregate_raters(data)
+                return fleiss_kappa(counts)
+            compare(report, case, "fleiss_kappa[statsmodels]", plain, "fleiss_kappa",
+                    sm_fleiss, "statsmodels")
+        compare(report, case, "gwet_ac1", plain, "gwet_ac1", lambda: gwet("identity"), "irrCAC")
+    if weighted is not None:
+        for w in ("linear", "quadratic"):
+            compare(report, case, f"gwet_ac2_{w}", weighted, f"gwet_ac2_{w}",
+                    lambda w=w: gwet(w), "irrCAC")
 
     # Pairwise Cohen's kappa.
-    pairs = dig(out, "pairwise")
-    if pairs is MISSING_KEY or not isinstance(pairs, list):
-        report.line(MISSING, case, "pairwise", "key `pairwise` absent or not a list")
-        return
-    by_names = {}
-    for p in pairs:
-        names = p.get("raters") if isinstance(p, dict) else None
-        if isinstance(names, list) and len(names) == 2:
-            by_names[tuple(names)] = p
-            by_names[tuple(reversed(names))] = p  # kappa and its SE are symmetric
+    kinds = []
+    if plain is not None:
+        kinds.append(("", None, plain))
+    if weighted is not None:
+        kinds += [("_linear", "linear", weighted), ("_quadratic", "quadratic", weighted)]
+    pair_maps = {}
+    for out in {id(o): o for _, _, o in kinds}.values():
+        pairs = dig(out, "pairwise")
+        if pairs is MISSING_KEY or not isinstance(pairs, list):
+            report.line(MISSING, case, f"pairwise[{out.get('level')}]",
+                        "key `pairwise` absent or not a list")
+            continue
+        by_names = {}
+        for p in pairs:
+            names = p.get("raters") if isinstance(p, dict) else None
+            if isinstance(names, list) and len(names) == 2:
+                by_names[tuple(names)] = p
+                by_names[tuple(reversed(names))] = p  # kappa and its SE are symmetric
+        pair_maps[id(out)] = by_names
     for a, b in itertools.combinations(range(len(raters)), 2):
         name = f"{raters[a]}-{raters[b]}"
         table, n = pair_table(data, a, b, cats)
-        p = by_names.get((raters[a], raters[b]))
-        if p is None:
-            report.line(MISSING, case, f"pairwise[{name}]", "pair absent")
-            continue
-        compare_equal(report, case, f"pairwise.n[{name}]", p, "n", n, "count")
-        for suffix, weighting in (("", None), ("_linear", "linear"), ("_quadratic", "quadratic")):
+        for i, (suffix, weighting, out) in enumerate(kinds):
+            if id(out) not in pair_maps:
+                continue
+            p = pair_maps[id(out)].get((raters[a], raters[b]))
+            if p is None:
+                report.line(MISSING, case, f"pairwise[{name}]", f"pair absent ({out.get('level')})")
+                continue
+            if i == 0:
+                compare_equal(report, case, f"pairwise.n[{name}]", p, "n", n, "count")
             compare(report, case, f"cohen_kappa{suffix}[{name}]", p, f"cohen_kappa{suffix}",
                     cohen_peer(table, cats, weighting, "kappa"), "statsmodels")
             compare(report, case, f"se{suffix}[{name}]", p, f"se{suffix}",
                     cohen_peer(table, cats, weighting, "std_kappa"), "statsmodels", se=True)
+
+
+UNWEIGHTED_KEYS = ("percent_agreement", "fleiss_kappa", "gwet_ac1")
+WEIGHTED_KEYS = ("gwet_ac2_linear", "gwet_ac2_quadratic")
+PAIR_UNWEIGHTED = ("n", "cohen_kappa", "se")
+PAIR_WEIGHTED = ("cohen_kappa_linear", "cohen_kappa_quadratic", "se_linear", "se_quadratic")
+
+
+def check_level_consistency(report, case, results):
+    """--level changes alpha only: the unweighted statistics must be the same
+    at every level, the weighted ones the same at every ordered level."""
+    def same(a, b):
+        return a == b or (isinstance(a, float) and isinstance(b, float) and abs(a - b) <= TOL)
+
+    def check(level, ref, keys, pair_keys):
+        out, base = results.get(level), results.get(ref)
+        if out is None or base is None:
+            return
+        bad = []
+        for key in keys:
+            a, b = dig(out, key), dig(base, key)
+            if MISSING_KEY not in (a, b) and not same(a, b):
+                bad.append(f"{key}: {a!r} != {b!r}")
+        pa, pb = dig(out, "pairwise"), dig(base, "pairwise")
+        if isinstance(pa, list) and isinstance(pb, list) and len(pa) == len(pb):
+            for x, y in zip(pa, pb):
+                for key in pair_keys:
+                    if not same(x.get(key), y.get(key)):
+                        bad.append(f"pairwise {x.get('raters')} {key}: {x.get(key)!r} != {y.get(key)!r}")
+        stat = f"same-as[{level} vs {ref}]"
+        if bad:
+            report.line(FAIL, case, stat, "; ".join(bad[:3]) + (f" (+{len(bad) - 3})" if len(bad) > 3 else ""))
+        else:
+            report.line(PASS, case, stat, "level-independent statistics identical")
+
+    for level in ("ordinal", "interval", "ratio"):
+        check(level, "nominal", UNWEIGHTED_KEYS, PAIR_UNWEIGHTED)
+    for level in ("ordinal", "ratio"):
+        check(level, "interval", WEIGHTED_KEYS, PAIR_WEIGHTED)
 
 
 # ---------------------------------------------------------------- correlation cases
@@ -495,6 +550,9 @@ def make_correlation_case(rng, index):
         for r in rows:
             r[2] = "3"
         label += ", constant y"
+    negative_zeros = sum(1 for r in rows for v in r[1:3] if v.startswith("-") and float(v) == 0)
+    if negative_zeros:  # "-0", "-0.0": must tie with "0"
+        label += f", {negative_zeros} cells like '-0'"
     return rows, f"n={n} {label}", groups is not None
 
 
