@@ -1,41 +1,14 @@
 //! Ratings files for the store-free calculator: wide (a unit column, then one column per
 //! rater) or long (`unit,rater,value`) CSV.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::io::Read;
 
 use super::Error;
+use crate::stats::hash::{FastMap, FxHasher};
 
 /// Cells that mean "no rating": empty, `NA`, `NaN`, `*` or `.`.
 const MISSING: [&str; 5] = ["", "NA", "NaN", "*", "."];
-
-/// The multiply-rotate hash of rustc (FxHash): unit ids come from the user's own file, so
-/// SipHash's resistance to crafted collisions buys nothing here and costs a tenth of the
-/// time to read a million-row file.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word =
-                u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
-        }
-        for &byte in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Unit ids to their index without a second copy of each id: keyed by the id's hash,
 /// with the rare ids whose hash another id already has kept apart.

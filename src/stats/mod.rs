@@ -6,6 +6,7 @@ pub mod calibration;
 pub mod categorical;
 pub mod consensus;
 pub mod correlation;
+pub mod hash;
 pub mod rng;
 
 pub use alpha::{Alpha, Level, Undefined, Units, krippendorff_alpha, masi_distance};
