@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use tally::stats::categorical::{Categorical, MultiRater, Weighting, pair_table, weights};
-use tally::stats::correlation::{kendall, kendall_counts, pearson, spearman};
+use tally::stats::correlation::{kendall, kendall_counts_by_sorting, kendall_counts_by_table, pearson, spearman};
 
 /// A units x raters grid of categories 0..4, `None` for missing.
 fn grid_data() -> impl Strategy<Value = Vec<Vec<Option<u8>>>> {
@@ -130,9 +130,28 @@ proptest! {
                 s += f64::from((x[i].partial_cmp(&x[j]).unwrap() as i8) * (y[i].partial_cmp(&y[j]).unwrap() as i8));
             }
         }
-        prop_assert_eq!(kendall_counts(&x, &y).s, s);
+        // Both exact methods: the table of distinct values and Knight's sort.
+        let by_table = kendall_counts_by_table(&x, &y).unwrap();
+        let by_sorting = kendall_counts_by_sorting(&x, &y);
+        prop_assert_eq!(by_table.s, s);
+        prop_assert_eq!(by_table, by_sorting);
         // Symmetric in x and y.
         let (a, b) = (kendall(&x, &y, 0.95).value, kendall(&y, &x, 0.95).value);
         prop_assert!(a.zip(b).is_none_or(|(a, b)| (a - b).abs() < 1e-12) && a.is_some() == b.is_some());
+    }
+}
+
+proptest! {
+    #[test]
+    fn ranks_by_counting_are_mid_ranks(values in prop::collection::vec(-3i32..3, 1..50)) {
+        let few: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        let ranks = tally::stats::correlation::ranks(&few);
+        let mut expected = vec![0.0; few.len()];
+        for (i, value) in few.iter().enumerate() {
+            let below = few.iter().filter(|other| *other < value).count() as f64;
+            let equal = few.iter().filter(|other| *other == value).count() as f64;
+            expected[i] = below + (equal + 1.0) / 2.0;
+        }
+        prop_assert_eq!(ranks, expected);
     }
 }

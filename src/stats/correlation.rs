@@ -12,6 +12,8 @@ use std::cmp::Ordering;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+use super::hash::FastMap;
+
 /// How a p-value was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PMethod {
@@ -72,6 +74,23 @@ fn canonical(value: f64) -> f64 {
 
 /// Mid-ranks from 1 (ties share the mean of their ranks).
 pub fn ranks(values: &[f64]) -> Vec<f64> {
+    // Few distinct values (a rating scale): count them instead of sorting.
+    if let Some((codes, distinct)) = dense_codes(values, TABLE_MAX_DISTINCT) {
+        let mut counts = vec![0usize; distinct.len()];
+        for &code in &codes {
+            counts[code as usize] += 1;
+        }
+        let mut below = 0;
+        let mid_ranks: Vec<f64> = counts
+            .iter()
+            .map(|&count| {
+                let rank = below as f64 + (count as f64 + 1.0) / 2.0;
+                below += count;
+                rank
+            })
+            .collect();
+        return codes.iter().map(|&code| mid_ranks[code as usize]).collect();
+    }
     let values: Vec<f64> = values.iter().copied().map(canonical).collect();
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
@@ -123,37 +142,117 @@ impl TieSums {
         self.cubic += t * (t - 1.0) * (t - 2.0);
         self.variance += t * (t - 1.0) * (2.0 * t + 5.0);
     }
+}
 
-    fn of_sorted(sorted: &[f64]) -> TieSums {
-        let mut sums = TieSums::default();
-        let mut run = 1;
-        for i in 1..=sorted.len() {
-            if i < sorted.len() && sorted[i].total_cmp(&sorted[i - 1]) == Ordering::Equal {
-                run += 1;
-            } else {
-                if run > 1 {
-                    sums.add(run);
-                }
-                run = 1;
+/// The counts behind tau-b, by the cheaper of two exact methods: a contingency table of
+/// the distinct values when there are few (judge and human scores on a scale), else
+/// Knight's sort.
+pub fn kendall_counts(x: &[f64], y: &[f64]) -> KendallCounts {
+    kendall_counts_by_table(x, y).unwrap_or_else(|| kendall_counts_by_sorting(x, y))
+}
+
+/// Most distinct values per side for the table method.
+const TABLE_MAX_DISTINCT: usize = 4096;
+
+/// Dense codes of `values` in ascending order, and the distinct values; `None` beyond
+/// `limit` distinct values.
+fn dense_codes(values: &[f64], limit: usize) -> Option<(Vec<u32>, Vec<f64>)> {
+    let mut provisional: FastMap<u64, u32> = FastMap::default();
+    let mut distinct: Vec<f64> = Vec::new();
+    let mut codes = Vec::with_capacity(values.len());
+    for &value in values {
+        let value = canonical(value);
+        let next = distinct.len() as u32;
+        let code = *provisional.entry(value.to_bits()).or_insert(next);
+        if code == next {
+            if distinct.len() == limit {
+                return None;
             }
+            distinct.push(value);
         }
-        sums
+        codes.push(code);
     }
+    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
+    order.sort_by(|&a, &b| distinct[a as usize].total_cmp(&distinct[b as usize]));
+    let mut rank = vec![0u32; distinct.len()];
+    for (position, &code) in order.iter().enumerate() {
+        rank[code as usize] = position as u32;
+    }
+    for code in &mut codes {
+        *code = rank[*code as usize];
+    }
+    Some((codes, order.iter().map(|&code| distinct[code as usize]).collect()))
+}
+
+/// Tau-b's counts from the table of distinct (x, y) values: O(n + k_x k_y). `None` when
+/// either side has too many distinct values or the table would outgrow the data.
+pub fn kendall_counts_by_table(x: &[f64], y: &[f64]) -> Option<KendallCounts> {
+    let n = x.len().min(y.len());
+    let (x_codes, x_values) = dense_codes(&x[..n], TABLE_MAX_DISTINCT)?;
+    let (y_codes, y_values) = dense_codes(&y[..n], TABLE_MAX_DISTINCT)?;
+    let (rows, columns) = (x_values.len(), y_values.len());
+    if rows * columns > n.max(1 << 16) {
+        return None;
+    }
+    let mut table = vec![0u64; rows * columns];
+    for (&row, &column) in x_codes.iter().zip(&y_codes) {
+        table[row as usize * columns + column as usize] += 1;
+    }
+    let mut x_ties = TieSums::default();
+    let mut y_ties = TieSums::default();
+    let mut joint_ties = 0.0;
+    let mut column_sums = vec![0u64; columns];
+    for row in table.chunks_exact(columns) {
+        let mut row_sum = 0;
+        for (sum, &count) in column_sums.iter_mut().zip(row) {
+            *sum += count;
+            row_sum += count;
+            joint_ties += (count * count.saturating_sub(1)) as f64 / 2.0;
+        }
+        if row_sum > 1 {
+            x_ties.add(row_sum as usize);
+        }
+    }
+    for &sum in &column_sums {
+        if sum > 1 {
+            y_ties.add(sum as usize);
+        }
+    }
+    // Discordant pairs: a cell against every cell with larger x and smaller y. Walk the
+    // rows from the largest x down, keeping for each column the count below it in the
+    // rows already passed.
+    let mut below = vec![0u64; columns];
+    let mut discordant: u64 = 0;
+    for row in table.chunks_exact(columns).rev() {
+        for (&count, &smaller_y) in row.iter().zip(&below) {
+            discordant += count * smaller_y;
+        }
+        let mut running = 0;
+        for (slot, &count) in below.iter_mut().zip(row) {
+            *slot += running;
+            running += count;
+        }
+    }
+    let total = (n as f64) * (n as f64 - 1.0) / 2.0;
+    let discordant = discordant as f64;
+    let s = total - x_ties.pairs - y_ties.pairs + joint_ties - 2.0 * discordant;
+    Some(KendallCounts { n, s, discordant, pairs: total, x_ties, y_ties })
 }
 
 /// Knight's (1966) O(n log n) count: sort by (x, y), then count the discordant pairs as
 /// the swaps a merge sort by y makes.
-pub fn kendall_counts(x: &[f64], y: &[f64]) -> KendallCounts {
+pub fn kendall_counts_by_sorting(x: &[f64], y: &[f64]) -> KendallCounts {
     let n = x.len().min(y.len());
-    let mut pairs: Vec<(f64, f64)> =
-        x[..n].iter().map(|&v| canonical(v)).zip(y[..n].iter().map(|&v| canonical(v))).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut pairs: Vec<(u64, u64)> =
+        x[..n].iter().map(|&v| order_key(v)).zip(y[..n].iter().map(|&v| order_key(v))).collect();
+    // Pairs equal in both parts are interchangeable, so an unstable sort will do.
+    pairs.sort_unstable();
     let mut x_ties = TieSums::default();
     let mut joint_ties = 0.0;
     let (mut x_run, mut joint_run) = (1usize, 1usize);
     for i in 1..=n {
-        let same_x = i < n && pairs[i].0.total_cmp(&pairs[i - 1].0) == Ordering::Equal;
-        let same_both = same_x && pairs[i].1.total_cmp(&pairs[i - 1].1) == Ordering::Equal;
+        let same_x = i < n && pairs[i].0 == pairs[i - 1].0;
+        let same_both = same_x && pairs[i].1 == pairs[i - 1].1;
         if same_both {
             joint_run += 1;
         } else {
@@ -169,27 +268,56 @@ pub fn kendall_counts(x: &[f64], y: &[f64]) -> KendallCounts {
             x_run = 1;
         }
     }
-    let mut ys: Vec<f64> = pairs.iter().map(|pair| pair.1).collect();
-    let mut buffer = vec![0.0; n];
+    let mut ys: Vec<u64> = pairs.iter().map(|pair| pair.1).collect();
+    let mut buffer = vec![0; n];
     let discordant = merge_count(&mut ys, &mut buffer) as f64;
-    let y_ties = TieSums::of_sorted(&ys);
+    let mut y_ties = TieSums::default();
+    let mut run = 1;
+    for i in 1..=n {
+        if i < n && ys[i] == ys[i - 1] {
+            run += 1;
+        } else {
+            if run > 1 {
+                y_ties.add(run);
+            }
+            run = 1;
+        }
+    }
     let total = (n as f64) * (n as f64 - 1.0) / 2.0;
     let s = total - x_ties.pairs - y_ties.pairs + joint_ties - 2.0 * discordant;
     KendallCounts { n, s, discordant, pairs: total, x_ties, y_ties }
 }
 
+/// A u64 that orders like the number (-0 and 0 alike).
+fn order_key(value: f64) -> u64 {
+    let bits = canonical(value).to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
+}
+
 /// Sorts `values` and returns the number of strict inversions.
-fn merge_count(values: &mut [f64], buffer: &mut [f64]) -> u64 {
+fn merge_count(values: &mut [u64], buffer: &mut [u64]) -> u64 {
     let n = values.len();
-    if n < 2 {
-        return 0;
+    if n <= 16 {
+        // Insertion sort: each shift undoes one inversion.
+        let mut swaps = 0;
+        for i in 1..n {
+            let value = values[i];
+            let mut j = i;
+            while j > 0 && values[j - 1] > value {
+                values[j] = values[j - 1];
+                j -= 1;
+            }
+            values[j] = value;
+            swaps += (i - j) as u64;
+        }
+        return swaps;
     }
     let middle = n / 2;
     let (left, right) = values.split_at_mut(middle);
     let mut swaps = merge_count(left, &mut buffer[..middle]) + merge_count(right, &mut buffer[middle..]);
     let (mut i, mut j, mut k) = (0, 0, 0);
     while i < left.len() && j < right.len() {
-        if right[j].total_cmp(&left[i]) == Ordering::Less {
+        if right[j] < left[i] {
             buffer[k] = right[j];
             swaps += (left.len() - i) as u64;
             j += 1;
@@ -376,6 +504,13 @@ mod tests {
     #[test]
     fn ranks_average_ties() {
         assert_eq!(ranks(&[10.0, 20.0, 10.0, 30.0]), vec![1.5, 3.0, 1.5, 4.0]);
+        // Too many distinct values to count: the sort path. Each of 4,500 values twice.
+        let many: Vec<f64> = (0..9000).map(|i| f64::from(i % 4500)).collect();
+        let ranks_many = ranks(&many);
+        assert!(ranks_many.iter().zip(&many).all(|(rank, value)| *rank == 2.0 * value + 1.5));
+        let counts = kendall_counts(&many, &many);
+        assert_eq!((counts.tau_b(), counts.x_ties.pairs), (Some(1.0), 4500.0));
+        assert_eq!(kendall_counts_by_table(&many, &many), None);
         // -0 and 0 are the same number.
         assert_eq!(ranks(&[-0.0, 0.0, 1.0]), vec![1.5, 1.5, 3.0]);
         assert_eq!(kendall_counts(&[-0.0, 0.0, 1.0], &[1.0, 2.0, 3.0]).x_ties.pairs, 1.0);
