@@ -23,6 +23,7 @@ mkdir -p "$OUT"
 
 A="$OUT/agreement_1M_x5.csv"
 B="$OUT/correlate_1M.csv"
+C="$OUT/correlate_continuous_1M.csv"
 if [ ! -s "$A" ]; then
     echo "generating $A" >&2
     "$PY" "$HERE/gen_data.py" agreement "$A.part" --units 1000000 --raters 5 --missing 0.2 --seed 1
@@ -32,6 +33,11 @@ if [ ! -s "$B" ]; then
     echo "generating $B" >&2
     "$PY" "$HERE/gen_data.py" correlate "$B.part" --rows 1000000 --seed 1
     mv "$B.part" "$B"
+fi
+if [ ! -s "$C" ]; then
+    echo "generating $C" >&2
+    "$PY" "$HERE/gen_data.py" correlate "$C.part" --rows 1000000 --seed 2 --continuous
+    mv "$C.part" "$C"
 fi
 
 # timed NAME CMD...: runs CMD with stdout in $OUT/NAME.out, stderr in
@@ -72,12 +78,17 @@ timed tally_correlate "$TALLY" --db "$OUT/unused.db" correlate "$B" --x x --y y 
 T_C=$SECS; T_C_MB=$PEAK_MB
 timed python_correlate "$PY" "$HERE/peer_correlate.py" "$B"
 P_C=$SECS; P_C_MB=$PEAK_MB
+timed tally_continuous "$TALLY" --db "$OUT/unused.db" correlate "$C" --x x --y y --replicates 0 --format json
+T_K=$SECS
+timed python_continuous "$PY" "$HERE/peer_correlate.py" "$C"
+P_K=$SECS
 
 echo
 echo "| task | tally s | python s | ratio |"
 echo "| --- | ---: | ---: | ---: |"
 echo "| agreement, 1M units x 5 raters, nominal alpha (whole process) | $T_A | $P_A | $(ratio "$T_A" "$P_A") |"
-echo "| correlate, 1M rows, pearson + spearman + kendall (whole process) | $T_C | $P_C | $(ratio "$T_C" "$P_C") |"
+echo "| correlate, 1M rows with ties, pearson + spearman + kendall (whole process) | $T_C | $P_C | $(ratio "$T_C" "$P_C") |"
+echo "| correlate, 1M continuous rows (whole process) | $T_K | $P_K | $(ratio "$T_K" "$P_K") |"
 echo
 echo "| task | tally peak MB | python peak MB |"
 echo "| --- | ---: | ---: |"
@@ -90,6 +101,34 @@ if [ "$P_A" != failed ]; then
 fi
 if [ "$P_C" != failed ]; then
     echo "- pearsonr + CI, spearmanr, kendalltau: $(field "$OUT/python_correlate.out" compute_s) s (read $(field "$OUT/python_correlate.out" read_s) s)"
+fi
+# The computation alone, on the same files: tally's in-process benchmark against the
+# peers' own timers (both exclude reading the CSV).
+BENCH_OUT="$OUT/tally_compute.out"
+BENCH_CONTINUOUS="$OUT/tally_compute_continuous.out"
+if ${BENCH:-cargo bench --quiet --bench stats --} --agreement "$A" --pairs "$B" >"$BENCH_OUT" 2>"$OUT/tally_compute.err" &&
+    ${BENCH:-cargo bench --quiet --bench stats --} --pairs "$C" >"$BENCH_CONTINUOUS" 2>>"$OUT/tally_compute.err"; then
+    echo
+    echo "| computation only (same files) | tally s | python s | ratio | target |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    row() { # row LABEL TALLY_KEY PY_FILE PY_KEY TARGET
+        local t p
+        t=$(field "$BENCH_OUT" "$2"); p=$(field "$3" "$4")
+        echo "| $1 | $t | $p | $(ratio "$t" "$p") | $5 |"
+    }
+    [ "$P_A" != failed ] && row "alpha nominal vs krippendorff.alpha, 1M x 5" alpha_nominal_s "$OUT/python_agreement.out" compute_s ">= 20x"
+    if [ "$P_C" != failed ]; then
+        row "Kendall tau-b vs scipy.stats.kendalltau, 1M pairs with ties" kendall_s "$OUT/python_correlate.out" kendall_s ">= 3x"
+        row "Spearman vs scipy.stats.spearmanr, 1M pairs with ties" spearman_s "$OUT/python_correlate.out" spearman_s ""
+        row "Pearson + CI vs scipy.stats.pearsonr, 1M pairs" pearson_s "$OUT/python_correlate.out" pearson_s ""
+    fi
+    if [ "$P_K" != failed ]; then
+        BENCH_OUT=$BENCH_CONTINUOUS
+        row "Kendall tau-b vs scipy.stats.kendalltau, 1M continuous pairs" kendall_s "$OUT/python_continuous.out" kendall_s ""
+        row "Spearman vs scipy.stats.spearmanr, 1M continuous pairs" spearman_s "$OUT/python_continuous.out" spearman_s ""
+    fi
+else
+    echo "(tally's in-process benchmark failed: see $OUT/tally_compute.err)" >&2
 fi
 echo
 echo "Results, for a sanity check (tally JSON vs peer output):"

@@ -9,7 +9,7 @@ agreement: wide CSV `unit,r1,...,rK`, integer categories 1-5, each cell
 missing (empty) with probability --missing; raters agree with a per-unit
 "true" category most of the time.
 correlate: CSV `id,x,y` with many ties: x is a judge score rounded to 2
-decimals, y a human score rounded to 1 decimal.
+decimals, y a human score rounded to 1 decimal; with --continuous, unrounded.
 """
 
 import argparse
@@ -30,10 +30,12 @@ def agreement(path, units, raters, missing, rng):
     pd.DataFrame(cols).to_csv(path, index=False, na_rep="")
 
 
-def correlate(path, rows, rng):
+def correlate(path, rows, rng, continuous=False):
     x = rng.normal(size=rows)
     y = 0.6 * x + 0.8 * rng.normal(size=rows)
-    df = pd.DataFrame({"id": np.arange(1, rows + 1), "x": np.round(x, 2), "y": np.round(y, 1)})
+    if not continuous:
+        x, y = np.round(x, 2), np.round(y, 1)
+    df = pd.DataFrame({"id": np.arange(1, rows + 1), "x": x, "y": y})
     df.to_csv(path, index=False)
 
 
@@ -46,12 +48,13 @@ def main():
     ap.add_argument("--missing", type=float, default=0.2)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--continuous", action="store_true", help="correlate: no rounding, so no ties")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if args.kind == "agreement":
         agreement(args.out, args.units, args.raters, args.missing, rng)
     else:
-        correlate(args.out, args.rows, rng)
+        correlate(args.out, args.rows, rng, args.continuous)
 
 
 if __name__ == "__main__":

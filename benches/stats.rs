@@ -7,10 +7,14 @@
 //!   pair, then the V x V expected sum), which the fast paths must equal.
 //! - The kappa family (percent agreement, Fleiss, AC1, AC2) on the same grids; baseline:
 //!   one pass that counts each unit's categories.
-//! - Kendall's tau-b and Spearman's rho on 1,000,000 pairs with ties; baseline: sorting
-//!   the pairs once (tau-b's O(n log n) must stay within a few sorts).
+//! - Kendall's tau-b and Spearman's rho on 1,000,000 pairs, scores on scales (ties) and
+//!   continuous; baseline: sorting the pairs once.
 //! - The bootstrap (1,000 replicates) of alpha and the kappa family on 10,000 x 3;
 //!   baseline: 1,000 point estimates on the full data.
+//!
+//! `cargo bench --bench stats -- --agreement WIDE.csv --pairs XY.csv` instead times the
+//! computation alone (after reading) on those files, as `name seconds` lines, for
+//! bench/compare_peers.sh to set beside the Python peers' computation on the same files.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -60,7 +64,43 @@ fn line(task: &str, seconds: f64, baseline_name: &str, baseline: f64) {
     println!("{task:<44} {seconds:>9.4} s   {baseline_name:<28} {baseline:>9.4} s   {:>7.2}x", seconds / baseline);
 }
 
+/// Computation-only timings on the peers' files; `None` when no file was given.
+fn on_files() -> Option<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let file_after = |flag: &str| args.iter().position(|arg| arg == flag).and_then(|i| args.get(i + 1));
+    let (agreement, pairs) = (file_after("--agreement"), file_after("--pairs"));
+    if agreement.is_none() && pairs.is_none() {
+        return None;
+    }
+    if let Some(path) = agreement {
+        let table = tally::io::ratings::read(std::fs::File::open(path).unwrap(), path).unwrap();
+        let numbers: Vec<f64> = table.values.iter().map(|value| value.parse().unwrap()).collect();
+        let mut per_unit: Vec<Vec<f64>> = vec![Vec::new(); table.units.len()];
+        for rating in &table.ratings {
+            per_unit[rating.unit as usize].push(numbers[rating.value as usize]);
+        }
+        let mut units = Units::new();
+        for values in per_unit {
+            units.push_unit(values);
+        }
+        let alpha = krippendorff_alpha(&units, Level::Nominal).value.unwrap();
+        println!("alpha_nominal_s {:.4}", time(5, || krippendorff_alpha(&units, Level::Nominal)));
+        println!("alpha {alpha}");
+    }
+    if let Some(path) = pairs {
+        let pairs = tally::io::pairs::read(std::fs::File::open(path).unwrap(), path, "x", "y", None).unwrap();
+        let (x, y) = (&pairs.x, &pairs.y);
+        println!("pearson_s {:.4}", time(5, || tally::stats::correlation::pearson(x, y, 0.95)));
+        println!("spearman_s {:.4}", time(5, || tally::stats::correlation::spearman(x, y, 0.95)));
+        println!("kendall_s {:.4}", time(5, || tally::stats::correlation::kendall(x, y, 0.95)));
+    }
+    Some(())
+}
+
 fn main() {
+    if on_files().is_some() {
+        return;
+    }
     println!("{:<44} {:>11}   {:<28} {:>11}   {:>8}", "task", "time", "baseline", "time", "ratio");
     for (units, raters) in [(100_000, 10), (1_000_000, 5)] {
         let (values, grid) = ratings(units, raters, 0.2, 7);
@@ -87,15 +127,22 @@ fn main() {
 
     let n = 1_000_000;
     let mut rng = Rng::new(11);
+    // Scores on scales (1,000 and ~130 distinct values: the table method), and
+    // continuous scores (all distinct: Knight's sort).
     let x: Vec<f64> = (0..n).map(|_| rng.below(1000) as f64 / 10.0).collect();
     let y: Vec<f64> = x.iter().map(|v| (v + rng.below(300) as f64 / 10.0).round()).collect();
-    let sort = time(3, || {
-        let mut pairs: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        pairs
-    });
-    line("Kendall tau-b, 1,000,000 pairs", time(3, || kendall_counts(&x, &y).tau_b()), "sorting the pairs", sort);
-    line("Spearman rho, 1,000,000 pairs", time(3, || spearman_rho(&x, &y)), "sorting the pairs", sort);
+    let continuous_x: Vec<f64> = (0..n).map(|_| rng.next_u64() as f64 / u64::MAX as f64).collect();
+    let continuous_y: Vec<f64> = continuous_x.iter().map(|v| v + rng.next_u64() as f64 / u64::MAX as f64).collect();
+    for (label, x, y) in [("scale scores", &x, &y), ("continuous", &continuous_x, &continuous_y)] {
+        let sort = time(3, || {
+            let mut pairs: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            pairs
+        });
+        let kendall = time(3, || kendall_counts(x, y).tau_b());
+        line(&format!("Kendall tau-b, 1M pairs, {label}"), kendall, "sorting the pairs", sort);
+        line(&format!("Spearman rho, 1M pairs, {label}"), time(3, || spearman_rho(x, y)), "sorting the pairs", sort);
+    }
 
     let (values, grid) = ratings(10_000, 3, 0.0, 3);
     let multi = MultiRater::new(&grid);
