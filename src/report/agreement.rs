@@ -82,8 +82,8 @@ pub struct PairAgreement {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RaterAgreement {
-    /// This rater against the consensus of the others (majority, or lower median for
-    /// ordered categories).
+    /// This rater against the consensus of the others (majority, or median for ordered
+    /// categories; units where the others tie are left out).
     pub rater: String,
     #[serde(flatten)]
     pub kappas: KappaFigures,

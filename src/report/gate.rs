@@ -110,7 +110,7 @@ pub fn evaluate(
                     ("judge spearman", spearman.rho)
                 };
                 let mut check = Check::new(&criterion.criterion, statistic.into(), value, threshold, true);
-                check.note = criterion.undefined.get("spearman").cloned();
+                check.note = criterion.correlations.undefined.get("spearman").cloned();
                 checks.push(check);
             }
             if let Some(threshold) = thresholds.max_judge_bias {
@@ -122,7 +122,7 @@ pub fn evaluate(
                     ("judge |bias|", criterion.bias.map(f64::abs))
                 };
                 let mut check = Check::new(&criterion.criterion, statistic.into(), value, threshold, false);
-                check.note = criterion.undefined.get("bias").cloned();
+                check.note = criterion.correlations.undefined.get("bias").cloned();
                 checks.push(check);
             }
         }

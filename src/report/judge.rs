@@ -20,7 +20,7 @@ use crate::model::{Criterion, Item, Kind};
 use crate::stats::bootstrap::percentile_intervals;
 use crate::stats::calibration::{Calibration, calibration};
 use crate::stats::categorical::{Contingency, Weighting, weights};
-use crate::stats::consensus::{lower_median, majority, median};
+use crate::stats::consensus::{majority, median, median_category};
 use crate::stats::correlation::{Correlation, kendall, mean_difference, pearson, pearson_r, spearman, spearman_rho};
 use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
 
@@ -100,6 +100,9 @@ pub struct Correlations {
     pub kendall: KendallFigures,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grouped: Option<Grouped>,
+    /// Why a figure is `null`, by name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub undefined: BTreeMap<&'static str, String>,
 }
 
 /// Correlations of `x` and `y` (same length), with bootstrap intervals over pairs, and per
@@ -133,8 +136,21 @@ pub fn correlations(x: &[f64], y: &[f64], groups: Option<&[String]>, bootstrap: 
         n: test.n,
     };
     let grouped = groups.map(|groups| grouped(x, y, groups));
+    let mut undefined = BTreeMap::new();
+    let why = if x.len() < 2 { "fewer than two pairs" } else { "no variation: x or y is constant" };
+    for (name, test) in ["pearson", "spearman", "kendall"].into_iter().zip(&tests) {
+        if test.value.is_none() {
+            undefined.insert(name, why.to_string());
+        } else if test.p.is_none() {
+            undefined.insert(name, "p: fewer than three pairs".to_string());
+        }
+    }
+    if grouped.as_ref().is_some_and(|g| g.groups_used == 0) {
+        undefined.insert("grouped", "no group has two pairs with both sides varying".to_string());
+    }
     Correlations {
         n: x.len(),
+        undefined,
         groups_used: grouped.as_ref().map(|g| g.groups_used),
         pearson: PearsonFigures { r: tests[0].value, test: figures(&tests[0], 0) },
         spearman: SpearmanFigures { rho: tests[1].value, test: figures(&tests[1], 1) },
@@ -206,8 +222,9 @@ pub struct CriterionJudge {
     /// Items with a judge score left out, by reason.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub skipped: BTreeMap<&'static str, usize>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub undefined: BTreeMap<&'static str, String>,
+    /// Whether correlations apply (not to unordered categories).
+    #[serde(skip)]
+    pub correlated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -361,12 +378,12 @@ pub fn criterion_judge(
         };
         let codes: Vec<usize> = item.humans.iter().filter_map(|value| category(criterion, value)).collect();
         let numbers: Vec<f64> = item.humans.iter().filter_map(|value| number(criterion, value)).collect();
-        // The categorical consensus: majority, or the lower median on an ordered scale
-        // unless --human majority asks otherwise.
+        // The categorical consensus: majority, or the median on an ordered scale unless
+        // --human majority asks otherwise; none on a tie or between two categories.
         let consensus_code = if !categorical {
             None
         } else if ordered && human != Human::Majority {
-            lower_median(&codes)
+            median_category(&codes)
         } else {
             majority(&codes).winner
         };
@@ -401,14 +418,14 @@ pub fn criterion_judge(
         return None;
     }
     let has_groups = items.iter().any(|item| item.group.is_some());
-    let mut undefined: BTreeMap<&'static str, String> = BTreeMap::new();
     let correlations = if correlated {
         correlations(&human_numbers, &judge_numbers, has_groups.then_some(groups.as_slice()), bootstrap)
     } else {
+        let mut none = Correlations { n: human_numbers.len(), ..Correlations::default() };
         for name in ["pearson", "spearman", "kendall", "bias"] {
-            undefined.insert(name, "unordered categories: see kappa and the confusion matrix".into());
+            none.undefined.insert(name, "unordered categories: see kappa and the confusion matrix".into());
         }
-        Correlations { n: human_numbers.len(), ..Correlations::default() }
+        none
     };
     let mut report = CriterionJudge {
         criterion: criterion.id.clone(),
@@ -428,7 +445,7 @@ pub fn criterion_judge(
         bias_n: 0,
         calibration: None,
         skipped,
-        undefined,
+        correlated,
     };
     if correlated {
         let differences: Vec<f64> = judge_numbers.iter().zip(&human_numbers).map(|(j, h)| j - h).collect();
@@ -471,7 +488,7 @@ pub fn criterion_judge(
                 report.kappa_ci_high = interval.map(|ci| ci.high);
             }
             Err(why) => {
-                report.undefined.insert("kappa", why.reason().to_string());
+                report.correlations.undefined.insert("kappa", why.reason().to_string());
             }
         }
         let counts = (0..q).map(|row| (0..q).map(|column| table.counts[row * q + column] as u64).collect()).collect();
@@ -603,7 +620,7 @@ impl Rendered for JudgeReport {
                 "\ngrouped: computed within each {field}, then averaged over groups where both vary."
             ));
         }
-        legend.push_str("\nbias: mean of judge minus human, with its t interval. kappa: judge against the\nhuman majority (lower median on ordinal scales, quadratic weights).");
+        legend.push_str("\nbias: mean of judge minus human, with its t interval. kappa: judge against the\nhuman majority (median on ordinal scales, quadratic weights).");
         document.paragraph(legend);
         document
     }
@@ -625,7 +642,7 @@ impl CriterionJudge {
             "{} ({}): {} items with judge and human (human = {}){skipped}",
             self.criterion, self.kind, self.correlations.n, self.human
         ));
-        if !self.undefined.contains_key("pearson") {
+        if self.correlated {
             document.table(correlation_table(&self.correlations, confidence));
         }
         let mut other = Table::new(&["statistic", ">value", &format!(">{:.0}% CI", confidence * 100.0), ">se", ">n"]);
@@ -768,5 +785,96 @@ impl Rendered for PairedReport {
 
     fn csv(&self) -> String {
         csv_rows(CORRELATION_CSV_HEADER, correlation_records(&self.criterion, &self.correlations))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Rubric;
+    use serde_json::json;
+
+    fn rubric() -> Rubric {
+        Rubric::from_toml(
+            r#"
+name = "t"
+version = 1
+[[criteria]]
+id = "ok"
+kind = "binary"
+options = [ { value = "pass", key = "y" }, { value = "fail", key = "n" } ]
+[[criteria]]
+id = "topic"
+kind = "nominal"
+options = [ { value = "a", key = "a" }, { value = "b", key = "b" }, { value = "c", key = "c" } ]
+"#,
+            "t.toml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn binary_judge_gets_kappa_bias_and_calibration() {
+        let rubric = rubric();
+        let (pass, fail) = (json!("pass"), json!("fail"));
+        let probabilities = [json!(0.9), json!(0.8), json!(0.3), json!(0.2)];
+        let humans = [[&pass, &pass], [&pass, &fail], [&fail, &fail], [&fail, &fail]];
+        let judges = [&pass, &pass, &pass, &fail];
+        let items: Vec<Scored> = humans
+            .iter()
+            .zip(judges)
+            .zip(&probabilities)
+            .map(|((humans, judge), probability)| Scored {
+                humans: humans.to_vec(),
+                judge: Some(judge),
+                probability: Some(probability),
+                group: None,
+            })
+            .collect();
+        let quiet = Bootstrap { replicates: 0, ..Bootstrap::default() };
+        let report = criterion_judge(&rubric.criteria[0], &items, Human::Mean, quiet).unwrap();
+        // Human means 1, 0.5, 0, 0 against judge 1, 1, 1, 0: bias = (0 + 0.5 + 1 + 0) / 4.
+        assert_eq!(report.bias, Some(0.375));
+        // The tie (item 2) has no majority: kappa over 3 items, pass/pass, fail/pass, fail/fail.
+        assert_eq!(report.kappa_n, 3);
+        assert_eq!(report.confusion.as_ref().unwrap().counts, vec![vec![1, 0], vec![1, 1]]);
+        let calibration = report.calibration.unwrap();
+        assert_eq!(calibration.n, 3);
+        // Bins: 0.9 -> pass (1), 0.3 -> fail (0), 0.2 -> fail (0): |0.9-1| + |0.3-0| + |0.2-0|, / 3.
+        assert!((calibration.ece.unwrap() - 0.6 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unordered_categories_get_kappa_not_correlations() {
+        let rubric = rubric();
+        let values = [json!("a"), json!("b"), json!("c")];
+        let items: Vec<Scored> = (0..6)
+            .map(|i| Scored {
+                humans: vec![&values[i % 3], &values[i % 3]],
+                judge: Some(&values[(i + i / 3) % 3]),
+                probability: None,
+                group: None,
+            })
+            .collect();
+        let quiet = Bootstrap { replicates: 0, ..Bootstrap::default() };
+        let report = criterion_judge(&rubric.criteria[1], &items, Human::Majority, quiet).unwrap();
+        assert_eq!(report.correlations.pearson.r, None);
+        assert!(report.correlations.undefined["pearson"].starts_with("unordered"));
+        assert_eq!(report.kappa_weights, Some("none"));
+        assert_eq!(report.kappa_n, 6);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["bias"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn constant_scores_say_why_there_is_no_correlation() {
+        let quiet = Bootstrap { replicates: 10, ..Bootstrap::default() };
+        let result = correlations(&[1.0, 2.0, 3.0], &[4.0, 4.0, 4.0], None, quiet);
+        assert_eq!(result.spearman.rho, None);
+        assert!(result.undefined["kendall"].contains("constant"));
+        let groups: Vec<String> = ["a", "a", "b"].iter().map(|g| g.to_string()).collect();
+        let grouped = correlations(&[1.0, 2.0, 3.0], &[1.0, 1.0, 2.0], Some(&groups), quiet);
+        assert_eq!(grouped.groups_used, Some(0));
+        assert!(grouped.undefined.contains_key("grouped"));
     }
 }

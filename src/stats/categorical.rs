@@ -332,8 +332,8 @@ pub fn pair_table(ratings: &Categorical, a: usize, b: usize, units: impl Iterato
 }
 
 /// For every unit, the consensus of every rater but `left_out`: the strict majority
-/// category for unordered categories (none on a tie), the lower median for ordered ones.
-/// `None` where fewer than one other rater rated the unit.
+/// category for unordered categories (none on a tie), the median for ordered ones (none
+/// when it falls between two categories). `None` where no other rater rated the unit.
 pub fn consensus_without(ratings: &Categorical, left_out: Option<usize>, ordered: bool) -> Vec<Option<u32>> {
     let q = ratings.n_categories();
     let mut counts = vec![0u32; q];
@@ -351,14 +351,18 @@ pub fn consensus_without(ratings: &Categorical, left_out: Option<usize>, ordered
                 return None;
             }
             if ordered {
-                // The lower median: the first category at which the running count
-                // reaches half, rounded up.
-                let target = total.div_ceil(2);
-                let mut running = 0;
-                counts.iter().position(|&count| {
-                    running += count;
-                    running >= target
-                })
+                // The median, when it is a category: with an even count the two middle
+                // ratings must agree, else the unit has no consensus (as a tie has none
+                // for unordered categories).
+                let at = |rank: u32| {
+                    let mut running = 0;
+                    counts.iter().position(|&count| {
+                        running += count;
+                        running >= rank
+                    })
+                };
+                let (lower, upper) = (at(total.div_ceil(2)), at(total / 2 + 1));
+                if lower == upper { lower } else { None }
             } else {
                 let top = counts.iter().copied().max().unwrap_or(0);
                 let mut leaders = counts.iter().enumerate().filter(|(_, count)| **count == top);
@@ -460,7 +464,9 @@ mod tests {
             &[1.0, 2.0, 3.0],
         );
         assert_eq!(consensus_without(&ratings, Some(0), false), vec![Some(1), None, None]);
-        assert_eq!(consensus_without(&ratings, Some(0), true), vec![Some(1), Some(0), None]);
+        // Ordered: the others of unit 2 rated 1 and 3, whose median is no category.
+        assert_eq!(consensus_without(&ratings, Some(0), true), vec![Some(1), None, None]);
+        assert_eq!(consensus_without(&ratings, None, true), vec![Some(1), Some(0), Some(1)]);
         assert_eq!(consensus_without(&ratings, None, false), vec![Some(1), Some(0), Some(1)]);
     }
 }

@@ -33,6 +33,19 @@ pub fn lower_median<T: Ord + Clone>(values: &[T]) -> Option<T> {
     sorted.get((sorted.len().max(1) - 1) / 2).cloned()
 }
 
+/// The median when it is one of the values: the middle value of an odd count, or of an
+/// even count whose two middle values agree; `None` when it falls between two.
+pub fn median_category<T: Ord + Clone>(values: &[T]) -> Option<T> {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2].clone()),
+        _ => (sorted[n / 2 - 1] == sorted[n / 2]).then(|| sorted[n / 2].clone()),
+    }
+}
+
 /// The median of numbers (mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
@@ -73,6 +86,10 @@ mod tests {
         assert_eq!(lower_median::<u8>(&[]), None);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median_category(&[4, 1, 3, 2]), None);
+        assert_eq!(median_category(&[4, 2, 3, 2]), None);
+        assert_eq!(median_category(&[4, 3, 3, 2]), Some(3));
+        assert_eq!(median_category(&[5, 1, 2]), Some(2));
     }
 
     #[test]
