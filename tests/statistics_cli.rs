@@ -118,6 +118,18 @@ fn correlate_reads_two_columns_and_groups() {
     assert_eq!(out["grouped"]["groups_total"], 2);
     let table = sandbox.ok(&["correlate", file, "--x", "x", "--y", "y"]);
     assert!(table.contains("Kendall tau-b") && table.contains(" ex "), "{table}");
+    // The README's example file gives the same figures.
+    let readme = json(&sandbox.ok(&[
+        "correlate",
+        &repo("tests/data/tuna.csv"),
+        "--x",
+        "quality",
+        "--y",
+        "score",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(readme["kendall"]["tau_b"], out["kendall"]["tau_b"]);
     let err = sandbox.fails(&["correlate", file, "--x", "x", "--y", "nope"]);
     assert!(err.contains("tuna.csv:1: no column `nope`"), "{err}");
 }
