@@ -8,8 +8,6 @@
 //! sqrt((1 + rho^2 / 2) / (n - 3)) for Spearman (Bonett & Wright 2000) and
 //! sqrt(0.437 / (n - 4)) for Kendall (Fieller, Hartley & Pearson 1957).
 
-use std::cmp::Ordering;
-
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use super::hash::FastMap;
@@ -91,18 +89,17 @@ pub fn ranks(values: &[f64]) -> Vec<f64> {
             .collect();
         return codes.iter().map(|&code| mid_ranks[code as usize]).collect();
     }
-    let values: Vec<f64> = values.iter().copied().map(canonical).collect();
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let keyed: Vec<(u64, usize)> = values.iter().enumerate().map(|(i, &v)| (order_key(v), i)).collect();
+    let keyed = sort_in_parallel(keyed);
     let mut ranks = vec![0.0; values.len()];
     let mut start = 0;
-    while start < order.len() {
+    while start < keyed.len() {
         let mut end = start + 1;
-        while end < order.len() && values[order[end]].total_cmp(&values[order[start]]) == Ordering::Equal {
+        while end < keyed.len() && keyed[end].0 == keyed[start].0 {
             end += 1;
         }
         let rank = (start + end + 1) as f64 / 2.0;
-        for &index in &order[start..end] {
+        for &(_, index) in &keyed[start..end] {
             ranks[index] = rank;
         }
         start = end;
@@ -243,10 +240,10 @@ pub fn kendall_counts_by_table(x: &[f64], y: &[f64]) -> Option<KendallCounts> {
 /// the swaps a merge sort by y makes.
 pub fn kendall_counts_by_sorting(x: &[f64], y: &[f64]) -> KendallCounts {
     let n = x.len().min(y.len());
-    let mut pairs: Vec<(u64, u64)> =
+    let pairs: Vec<(u64, u64)> =
         x[..n].iter().map(|&v| order_key(v)).zip(y[..n].iter().map(|&v| order_key(v))).collect();
     // Pairs equal in both parts are interchangeable, so an unstable sort will do.
-    pairs.sort_unstable();
+    let pairs = sort_in_parallel(pairs);
     let mut x_ties = TieSums::default();
     let mut joint_ties = 0.0;
     let (mut x_run, mut joint_run) = (1usize, 1usize);
@@ -270,7 +267,7 @@ pub fn kendall_counts_by_sorting(x: &[f64], y: &[f64]) -> KendallCounts {
     }
     let mut ys: Vec<u64> = pairs.iter().map(|pair| pair.1).collect();
     let mut buffer = vec![0; n];
-    let discordant = merge_count(&mut ys, &mut buffer) as f64;
+    let discordant = merge_count_in_parallel(&mut ys, &mut buffer) as f64;
     let mut y_ties = TieSums::default();
     let mut run = 1;
     for i in 1..=n {
@@ -294,43 +291,124 @@ fn order_key(value: f64) -> u64 {
     if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
 }
 
-/// Sorts `values` and returns the number of strict inversions.
-fn merge_count(values: &mut [u64], buffer: &mut [u64]) -> u64 {
-    let n = values.len();
-    if n <= 16 {
-        // Insertion sort: each shift undoes one inversion.
-        let mut swaps = 0;
-        for i in 1..n {
-            let value = values[i];
-            let mut j = i;
-            while j > 0 && values[j - 1] > value {
-                values[j] = values[j - 1];
-                j -= 1;
-            }
-            values[j] = value;
-            swaps += (i - j) as u64;
+/// Below this many values a second thread costs more than it saves.
+const PARALLEL_FROM: usize = 1 << 16;
+
+fn two_threads(n: usize) -> bool {
+    n >= PARALLEL_FROM && std::thread::available_parallelism().is_ok_and(|cores| cores.get() >= 2)
+}
+
+/// Sorts halves on two threads, then merges them.
+fn sort_in_parallel<T: Ord + Copy + Send>(mut values: Vec<T>) -> Vec<T> {
+    if !two_threads(values.len()) {
+        values.sort_unstable();
+        return values;
+    }
+    let middle = values.len() / 2;
+    let (left, right) = values.split_at_mut(middle);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| left.sort_unstable());
+        right.sort_unstable();
+        other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    });
+    let (left, right) = values.split_at(middle);
+    let mut merged = Vec::with_capacity(values.len());
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        if right[j] < left[i] {
+            merged.push(right[j]);
+            j += 1;
+        } else {
+            merged.push(left[i]);
+            i += 1;
         }
-        return swaps;
+    }
+    merged.extend_from_slice(&left[i..]);
+    merged.extend_from_slice(&right[j..]);
+    merged
+}
+
+/// [`merge_count`] with the two halves on two threads.
+fn merge_count_in_parallel(values: &mut [u64], buffer: &mut [u64]) -> u64 {
+    let n = values.len();
+    if !two_threads(n) {
+        return merge_count(values, buffer);
     }
     let middle = n / 2;
     let (left, right) = values.split_at_mut(middle);
-    let mut swaps = merge_count(left, &mut buffer[..middle]) + merge_count(right, &mut buffer[middle..]);
-    let (mut i, mut j, mut k) = (0, 0, 0);
-    while i < left.len() && j < right.len() {
-        if right[j] < left[i] {
-            buffer[k] = right[j];
-            swaps += (left.len() - i) as u64;
-            j += 1;
-        } else {
-            buffer[k] = left[i];
-            i += 1;
+    let (left_buffer, right_buffer) = buffer.split_at_mut(middle);
+    let inside = std::thread::scope(|scope| {
+        let other = scope.spawn(|| merge_count(left, left_buffer));
+        let right_swaps = merge_count(right, right_buffer);
+        other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)) + right_swaps
+    });
+    inside + merge_halves(values, middle, buffer)
+}
+
+/// Sorts `values` and returns the number of strict inversions: a bottom-up merge sort
+/// that alternates between `values` and `buffer` instead of copying back at each level.
+fn merge_count(values: &mut [u64], buffer: &mut [u64]) -> u64 {
+    const RUN: usize = 16;
+    let n = values.len();
+    let mut swaps = 0;
+    for run in values.chunks_mut(RUN) {
+        // Insertion sort: each shift undoes one inversion.
+        for i in 1..run.len() {
+            let value = run[i];
+            let mut j = i;
+            while j > 0 && run[j - 1] > value {
+                run[j] = run[j - 1];
+                j -= 1;
+            }
+            run[j] = value;
+            swaps += (i - j) as u64;
         }
+    }
+    let mut width = RUN;
+    let mut in_values = true;
+    while width < n {
+        let (source, target): (&[u64], &mut [u64]) =
+            if in_values { (&*values, &mut *buffer) } else { (&*buffer, &mut *values) };
+        for start in (0..n).step_by(2 * width) {
+            let middle = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            swaps += merge_into(&source[start..middle], &source[middle..end], &mut target[start..end]);
+        }
+        in_values = !in_values;
+        width *= 2;
+    }
+    if !in_values {
+        values.copy_from_slice(buffer);
+    }
+    swaps
+}
+
+/// Merges the sorted halves `values[..middle]` and `values[middle..]` in place (through
+/// `buffer`), returning the inversions between them.
+fn merge_halves(values: &mut [u64], middle: usize, buffer: &mut [u64]) -> u64 {
+    let n = values.len();
+    let swaps = merge_into(&values[..middle], &values[middle..], &mut buffer[..n]);
+    values.copy_from_slice(&buffer[..n]);
+    swaps
+}
+
+/// Merges sorted `left` and `right` into `target`; returns the pairs (l, r) with r < l.
+fn merge_into(left: &[u64], right: &[u64], target: &mut [u64]) -> u64 {
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    let mut swaps = 0;
+    while i < left.len() && j < right.len() {
+        // Branch-free: on random data the comparison is a coin toss a predictor loses.
+        let (l, r) = (left[i], right[j]);
+        let take_right = r < l;
+        target[k] = if take_right { r } else { l };
+        swaps += u64::from(take_right) * (left.len() - i) as u64;
+        j += usize::from(take_right);
+        i += usize::from(!take_right);
         k += 1;
     }
-    buffer[k..k + left.len() - i].copy_from_slice(&left[i..]);
+    target[k..k + left.len() - i].copy_from_slice(&left[i..]);
     k += left.len() - i;
-    buffer[k..k + right.len() - j].copy_from_slice(&right[j..]);
-    values.copy_from_slice(&buffer[..n]);
+    target[k..k + right.len() - j].copy_from_slice(&right[j..]);
     swaps
 }
 
@@ -534,6 +612,35 @@ mod tests {
         assert_eq!(counts.s, s);
         let expected = s / ((total - tied_x) * (total - tied_y)).sqrt();
         assert!(close(counts.tau_b().unwrap(), expected, 1e-15));
+    }
+
+    #[test]
+    fn two_threads_count_the_same_inversions() {
+        // A permutation of 0..n large enough for the parallel path; its inversions by a
+        // Fenwick tree.
+        let n = 100_000usize;
+        let y: Vec<f64> = (0..n).map(|i| ((i * 7919) % n) as f64).collect();
+        let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut tree = vec![0u64; n + 1];
+        let mut inversions = 0u64;
+        for (seen, &value) in y.iter().enumerate() {
+            let mut at = value as usize + 1;
+            let mut not_above = 0;
+            while at > 0 {
+                not_above += tree[at];
+                at &= at - 1;
+            }
+            inversions += seen as u64 - not_above;
+            let mut at = value as usize + 1;
+            while at <= n {
+                tree[at] += 1;
+                at += at & at.wrapping_neg();
+            }
+        }
+        let counts = kendall_counts_by_sorting(&x, &y);
+        assert_eq!(counts.discordant, inversions as f64);
+        let ranks_y = ranks(&y);
+        assert!(ranks_y.iter().zip(&y).all(|(rank, value)| *rank == value + 1.0));
     }
 
     #[test]
