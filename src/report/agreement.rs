@@ -488,10 +488,9 @@ fn build(
         }
     }
     let weight_sets = Weighting::ALL.map(|weighting| weights(grid.values(), weighting));
-    let pairs: Vec<(usize, usize)> = (0..raters.len())
-        .flat_map(|a| (a + 1..raters.len()).map(move |b| (a, b)))
-        .filter(|&(a, b)| (0..grid.n_units()).any(|unit| grid.get(unit, a).is_some() && grid.get(unit, b).is_some()))
-        .collect();
+    // Every pair and every rater is listed, with n = 0 and null where they share no unit.
+    let pairs: Vec<(usize, usize)> =
+        (0..raters.len()).flat_map(|a| (a + 1..raters.len()).map(move |b| (a, b))).collect();
     let all_units = || 0..grid.n_units();
     for &(a, b) in &pairs {
         let table = pair_table(&grid, a, b, all_units());
@@ -500,22 +499,24 @@ fn build(
             kappas: kappa_figures(&weight_sets.each_ref().map(|w| table.kappa(w)), weighted_ok),
         });
     }
-    let rated: Vec<usize> =
-        (0..raters.len()).filter(|&rater| (0..grid.n_units()).any(|unit| grid.get(unit, rater).is_some())).collect();
+    let rated: Vec<usize> = if raters.len() >= 2 { (0..raters.len()).collect() } else { Vec::new() };
     let consensus: Vec<Vec<Option<u32>>> =
         rated.iter().map(|&rater| consensus_without(&grid, Some(rater), ordered)).collect();
-    if rated.len() >= 2 {
-        for (&rater, others) in rated.iter().zip(&consensus) {
-            let table = consensus_table(&grid, rater, others, all_units());
-            agreement.leave_one_out.push(RaterAgreement {
-                rater: raters[rater].clone(),
-                kappas: kappa_figures(&weight_sets.each_ref().map(|w| table.kappa(w)), weighted_ok),
-            });
-        }
+    for (&rater, others) in rated.iter().zip(&consensus) {
+        let table = consensus_table(&grid, rater, others, all_units());
+        agreement.leave_one_out.push(RaterAgreement {
+            rater: raters[rater].clone(),
+            kappas: kappa_figures(&weight_sets.each_ref().map(|w| table.kappa(w)), weighted_ok),
+        });
     }
+    // Resampling cannot define what the full sample leaves undefined.
+    let pair_defined: Vec<bool> = agreement.pairwise.iter().map(|pair| pair.kappas.cohen_kappa.is_some()).collect();
+    let rater_defined: Vec<bool> =
+        agreement.leave_one_out.iter().map(|rater| rater.kappas.cohen_kappa.is_some()).collect();
     // One bootstrap over the rated units serves every coefficient.
     let rated_units: Vec<usize> = (0..values.len()).filter(|&unit| !values.unit(unit).is_empty()).collect();
-    let k = 1 + MULTI_NAMES.len() + 3 * (pairs.len() + agreement.leave_one_out.len());
+    let defined_subjects = pair_defined.iter().chain(&rater_defined).filter(|defined| **defined).count();
+    let k = 1 + MULTI_NAMES.len() + 3 * defined_subjects;
     let point_defined = alpha.value.is_some();
     let mut picked = Vec::with_capacity(rated_units.len());
     let intervals = percentile_intervals(
@@ -535,20 +536,20 @@ fn build(
                 *slot = value.ok();
             }
             let mut next = 6;
-            for &(a, b) in &pairs {
+            for (&(a, b), _) in pairs.iter().zip(&pair_defined).filter(|(_, defined)| **defined) {
                 let table = pair_table(&grid, a, b, picked.iter().copied());
                 for w in &weight_sets {
                     out[next] = table.kappa(w).value.ok();
                     next += 1;
                 }
             }
-            if rated.len() >= 2 {
-                for (&rater, others) in rated.iter().zip(&consensus) {
-                    let table = consensus_table(&grid, rater, others, picked.iter().copied());
-                    for w in &weight_sets {
-                        out[next] = table.kappa(w).value.ok();
-                        next += 1;
-                    }
+            for ((&rater, others), _) in
+                rated.iter().zip(&consensus).zip(&rater_defined).filter(|(_, defined)| **defined)
+            {
+                let table = consensus_table(&grid, rater, others, picked.iter().copied());
+                for w in &weight_sets {
+                    out[next] = table.kappa(w).value.ok();
+                    next += 1;
                 }
             }
         },
@@ -579,6 +580,12 @@ fn build(
         .map(|pair| &mut pair.kappas)
         .chain(agreement.leave_one_out.iter_mut().map(|rater| &mut rater.kappas));
     for figures in kappas {
+        if figures.cohen_kappa.is_none() {
+            for name in KAPPA_NAMES {
+                figures.intervals.insert(name, None);
+            }
+            continue;
+        }
         let values = [figures.cohen_kappa, figures.cohen_kappa_linear, figures.cohen_kappa_quadratic];
         for (value, name) in values.iter().zip(KAPPA_NAMES) {
             figures.intervals.insert(name, value.and(bounds(next)));
@@ -592,6 +599,12 @@ const UNORDERED: &str = "unordered categories: weights need an order";
 
 fn kappa_figures(kappas: &[Kappa; 3], weighted_ok: bool) -> KappaFigures {
     let mut figures = KappaFigures { n: kappas[0].n, ..KappaFigures::default() };
+    if figures.n == 0 {
+        for name in KAPPA_NAMES {
+            figures.undefined.insert(name, "no unit rated by both".to_string());
+        }
+        return figures;
+    }
     let slots = [
         (&mut figures.cohen_kappa, &mut figures.se),
         (&mut figures.cohen_kappa_linear, &mut figures.se_linear),
@@ -873,10 +886,15 @@ fn criterion_details(document: &mut Document, criterion: &CriterionAgreement, ci
         ]);
     }
     document.table(coefficients);
+    let mut disjoint = 0;
     if !criterion.pairwise.is_empty() || !criterion.leave_one_out.is_empty() {
         let mut kappas =
             Table::new(&["Cohen's kappa", ">kappa", ">se", ">linear", ">se", ">quadratic", ">se", ">units"]);
         let mut row = |subject: String, figures: &KappaFigures| {
+            if figures.n == 0 {
+                disjoint += 1;
+                return;
+            }
             let has = |name: &str| figures.undefined.contains_key(name);
             kappas.row(vec![
                 subject,
@@ -904,6 +922,9 @@ fn criterion_details(document: &mut Document, criterion: &CriterionAgreement, ci
     for note in notes {
         legend.push_str("\nundef.: ");
         legend.push_str(&note);
+    }
+    if disjoint > 0 {
+        legend.push_str(&format!("\nNot shown: {disjoint} pairs or raters with no unit in common."));
     }
     document.paragraph(legend);
 }
@@ -969,6 +990,23 @@ mod tests {
         assert_eq!(result.gwet_ac2_linear, None);
         assert_eq!(result.undefined["gwet_ac2_linear"], UNORDERED);
         assert_eq!(result.pairwise[0].kappas.cohen_kappa_quadratic, None);
+    }
+
+    #[test]
+    fn pairs_without_a_shared_unit_are_listed_as_undefined() {
+        let csv = "unit,a,b,c\n1,1,1,\n2,2,2,\n3,,1,2\n4,,2,2\n";
+        let table = crate::io::ratings::read(csv.as_bytes(), "d.csv").unwrap();
+        let result = from_ratings(&table, "d", None, Bootstrap { replicates: 20, ..Bootstrap::default() }).unwrap();
+        let ac = &result.pairwise[1];
+        assert_eq!((ac.raters[0].as_str(), ac.raters[1].as_str(), ac.kappas.n), ("a", "c", 0));
+        assert_eq!(ac.kappas.cohen_kappa, None);
+        assert_eq!(ac.kappas.undefined["cohen_kappa"], "no unit rated by both");
+        assert_eq!(ac.kappas.intervals["cohen_kappa"], None);
+        let text = result.document().render();
+        assert!(!text.contains("a ~ c") && text.contains("Not shown: 1 pairs"), "{text}");
+        // b and c: c rates 2 throughout, so kappa is 0 with a standard error of exactly 0.
+        let bc = &result.pairwise[2].kappas;
+        assert_eq!((bc.cohen_kappa, bc.se), (Some(0.0), Some(0.0)));
     }
 
     #[test]

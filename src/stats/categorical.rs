@@ -314,8 +314,14 @@ impl Contingency {
                 spread += p[i * q + j] * deviation * deviation;
             }
         }
-        let variance = (spread - (kappa - chance * (1.0 - kappa)).powi(2)) / (n * (1.0 - chance).powi(2));
-        Kappa { value: Ok(kappa), se: Some(variance.max(0.0).sqrt()), n: n as usize }
+        let mut numerator = spread - (kappa - chance * (1.0 - kappa)).powi(2);
+        // A difference below the rounding error of its terms is zero (a rater who gives
+        // every unit one category has zero variance; rounding would print 1e-7).
+        if numerator < 1e-12 * spread.max(1.0) {
+            numerator = 0.0;
+        }
+        let variance = numerator / (n * (1.0 - chance).powi(2));
+        Kappa { value: Ok(kappa), se: Some(variance.sqrt()), n: n as usize }
     }
 }
 
