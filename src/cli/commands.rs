@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use super::paths::{init_path, login_name, store_path};
 use super::{
     AgreementArgs, BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, ReportFormat, RubricCommand,
+    ScopeArgs,
 };
 use crate::io::export::{ExportRequest, export};
 use crate::io::items::ImportOptions;
@@ -45,13 +46,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
         Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
         Command::Label { batch, rater } => label(db, batch.as_deref(), rater),
-        Command::Report(ReportCommand::Agreement { batch, rubric, options }) => {
-            report_agreement(db, batch.as_deref(), rubric.as_deref(), &options)
-        }
-        Command::Report(ReportCommand::Judge { batch, rubric, human, group_by, bootstrap, format }) => {
+        Command::Report(ReportCommand::Agreement { scope, options }) => {
             let store = open_store(db)?;
-            let batch = find_batch(&store, batch.as_deref())?;
-            let rubric = resolve_rubric(&store, rubric.as_deref(), batch.as_ref())?;
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            let level = options.level.map(Into::into);
+            let bootstrap = options.bootstrap.bootstrap()?;
+            emit(&agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?, options.format, "")
+        }
+        Command::Report(ReportCommand::Judge { scope, human, group_by, bootstrap, format }) => {
+            let store = open_store(db)?;
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
             let report = judge::from_store(
                 &store,
                 &rubric,
@@ -85,17 +89,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_judge_bias,
             criteria,
             use_ci_low,
-            batch,
-            rubric,
+            scope,
             human,
             bootstrap,
         } => {
             let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
-            gate(db, batch.as_deref(), rubric.as_deref(), &criteria, thresholds, human.into(), &bootstrap)
+            gate(db, &scope, &criteria, thresholds, human.into(), &bootstrap)
         }
-        Command::Export { out, batch, rubric, consensus } => {
-            export_golden(db, &out, batch.as_deref(), rubric.as_deref(), consensus.into())
-        }
+        Command::Export { out, scope, consensus } => export_golden(db, &out, &scope, consensus.into()),
         Command::Status { format } => status_command(db, format),
     }
 }
@@ -393,18 +394,11 @@ fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>) -> anyho
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_agreement(
-    db: Option<&Path>,
-    batch: Option<&str>,
-    rubric: Option<&str>,
-    options: &AgreementArgs,
-) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
-    let batch = find_batch(&store, batch)?;
-    let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
-    let level = options.level.map(Into::into);
-    let report = agreement::from_store(&store, &rubric, batch.as_ref(), level, options.bootstrap.bootstrap()?)?;
-    emit(&report, options.format, "")
+/// The batch (if named) and the rubric a report reads.
+fn resolve_scope(store: &Store, scope: &ScopeArgs) -> anyhow::Result<(Option<Batch>, StoredRubric)> {
+    let batch = find_batch(store, scope.batch.as_deref())?;
+    let rubric = resolve_rubric(store, scope.rubric.as_deref(), batch.as_ref())?;
+    Ok((batch, rubric))
 }
 
 fn agreement_file(file: &Path, options: &AgreementArgs) -> anyhow::Result<ExitCode> {
@@ -427,13 +421,11 @@ fn agreement_file(file: &Path, options: &AgreementArgs) -> anyhow::Result<ExitCo
 fn export_golden(
     db: Option<&Path>,
     out: &Path,
-    batch: Option<&str>,
-    rubric: Option<&str>,
+    scope: &ScopeArgs,
     consensus: crate::io::export::Consensus,
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(db)?;
-    let batch = find_batch(&store, batch)?;
-    let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
+    let (batch, rubric) = resolve_scope(&store, scope)?;
     let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
     let summary = export(
         &store,
@@ -525,8 +517,7 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
 /// Exit 0 when every check passes, 1 when one fails, 2 when the gate cannot run.
 fn gate(
     db: Option<&Path>,
-    batch: Option<&str>,
-    rubric: Option<&str>,
+    scope: &ScopeArgs,
     criteria: &[String],
     thresholds: Thresholds,
     human: Human,
@@ -543,8 +534,7 @@ fn gate(
             bootstrap.replicates = 0;
         }
         let store = open_store(db)?;
-        let batch = find_batch(&store, batch)?;
-        let rubric = resolve_rubric(&store, rubric, batch.as_ref())?;
+        let (batch, rubric) = resolve_scope(&store, scope)?;
         for name in criteria {
             anyhow::ensure!(
                 rubric.rubric.criteria.iter().any(|c| &c.id == name),

@@ -110,10 +110,8 @@ pub enum Command {
         /// Compare the confidence bound on the unfavourable side instead of the estimate.
         #[arg(long)]
         use_ci_low: bool,
-        #[arg(long)]
-        batch: Option<String>,
-        #[arg(long)]
-        rubric: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
         human: HumanArg,
         #[command(flatten)]
@@ -123,10 +121,8 @@ pub enum Command {
     Export {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        #[arg(long)]
-        batch: Option<String>,
-        #[arg(long)]
-        rubric: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
         consensus: ConsensusArg,
     },
@@ -191,19 +187,15 @@ pub enum LabelsCommand {
 pub enum ReportCommand {
     /// Krippendorff's alpha per criterion, with bootstrap confidence intervals.
     Agreement {
-        #[arg(long)]
-        batch: Option<String>,
-        #[arg(long)]
-        rubric: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         #[command(flatten)]
         options: AgreementArgs,
     },
     /// The LLM judge against the human consensus: correlations, kappa, bias, calibration.
     Judge {
-        #[arg(long)]
-        batch: Option<String>,
-        #[arg(long)]
-        rubric: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         /// How the raters' labels of an item become one value.
         #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
         human: HumanArg,
@@ -215,6 +207,17 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+}
+
+/// Which labels a report reads.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Only the labels of this batch (default: every label under the rubric).
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// The rubric (default: the batch's, or the only rubric in the store).
+    #[arg(long)]
+    pub rubric: Option<String>,
 }
 
 /// How agreement is computed and printed.

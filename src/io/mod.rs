@@ -68,3 +68,38 @@ pub fn open(path: &Path) -> Result<(std::io::BufReader<std::fs::File>, Format), 
     let format = Format::detect(path, reader.fill_buf().map_err(|err| Error::file(path, err))?);
     Ok((reader, format))
 }
+
+/// Cells of a numeric CSV that mean "no value": empty, `NA`, `NaN`, `*` or `.`.
+pub const MISSING_CELLS: [&str; 5] = ["", "NA", "NaN", "*", "."];
+
+/// A CSV file with a header, read one record at a time into one reused buffer; errors
+/// name the file and the line.
+pub struct CsvRecords<'a, R> {
+    csv: csv::Reader<R>,
+    origin: &'a str,
+    /// The record the last `next` read.
+    pub record: csv::StringRecord,
+}
+
+impl<'a, R: std::io::Read> CsvRecords<'a, R> {
+    /// Opens `reader` and returns the header, trimmed (and without a byte-order mark).
+    pub fn open(reader: R, origin: &'a str) -> Result<(CsvRecords<'a, R>, Vec<String>), Error> {
+        let csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
+        let mut records = CsvRecords { csv, origin, record: csv::StringRecord::new() };
+        let read = records.csv.read_record(&mut records.record);
+        if !read.map_err(|err| Error::at(origin, Some(1), format!("cannot read the header: {err}")))? {
+            return Err(Error::at(origin, None, "the file is empty"));
+        }
+        let header = records.record.iter().map(|cell| cell.trim().trim_start_matches('\u{feff}').to_string()).collect();
+        Ok((records, header))
+    }
+
+    /// Reads the next record into `record`: its line, or `None` at the end.
+    pub fn read_next(&mut self) -> Result<Option<u64>, Error> {
+        match self.csv.read_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => Ok(Some(self.record.position().map_or(0, |p| p.line()))),
+            Err(err) => Err(Error::at(self.origin, err.position().map(|p| p.line()), err.to_string())),
+        }
+    }
+}

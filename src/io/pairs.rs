@@ -3,10 +3,7 @@
 
 use std::io::Read;
 
-use super::Error;
-
-/// Cells that mean "no value": empty, `NA`, `NaN`, `*` or `.`.
-const MISSING: [&str; 5] = ["", "NA", "NaN", "*", "."];
+use super::{CsvRecords, Error, MISSING_CELLS};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pairs {
@@ -20,14 +17,7 @@ pub struct Pairs {
 
 /// Reads columns `x` and `y` (and `group`) by header name.
 pub fn read(reader: impl Read, origin: &str, x: &str, y: &str, group: Option<&str>) -> Result<Pairs, Error> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
-    let mut record = csv::StringRecord::new();
-    let header_error = |err: csv::Error| Error::at(origin, Some(1), format!("cannot read the header: {err}"));
-    if !csv.read_record(&mut record).map_err(header_error)? {
-        return Err(Error::at(origin, None, "the file is empty"));
-    }
-    let header: Vec<String> =
-        record.iter().map(|cell| cell.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let (mut records, header) = CsvRecords::open(reader, origin)?;
     let column = |name: &str| {
         header.iter().position(|cell| cell == name).ok_or_else(|| {
             Error::at(origin, Some(1), format!("no column `{name}` (the header has: {})", header.join(", ")))
@@ -36,19 +26,11 @@ pub fn read(reader: impl Read, origin: &str, x: &str, y: &str, group: Option<&st
     let (x_column, y_column) = (column(x)?, column(y)?);
     let group_column = group.map(column).transpose()?;
     let mut pairs = Pairs { groups: group_column.map(|_| Vec::new()), ..Pairs::default() };
-    loop {
-        match csv.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                let line = err.position().map(|p| p.line());
-                return Err(Error::at(origin, line, err.to_string()));
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    while let Some(line) = records.read_next()? {
+        let record = &records.record;
         let cell = |index: usize| record.get(index).map_or("", str::trim);
         let (x_cell, y_cell) = (cell(x_column), cell(y_column));
-        if MISSING.contains(&x_cell) || MISSING.contains(&y_cell) {
+        if MISSING_CELLS.contains(&x_cell) || MISSING_CELLS.contains(&y_cell) {
             pairs.skipped += 1;
             continue;
         }

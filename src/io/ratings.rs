@@ -4,11 +4,8 @@
 use std::hash::Hasher;
 use std::io::Read;
 
-use super::Error;
+use super::{CsvRecords, Error, MISSING_CELLS};
 use crate::stats::hash::{FastMap, FxHasher};
-
-/// Cells that mean "no rating": empty, `NA`, `NaN`, `*` or `.`.
-const MISSING: [&str; 5] = ["", "NA", "NaN", "*", "."];
 
 /// Unit ids to their index without a second copy of each id: keyed by the id's hash,
 /// with the rare ids whose hash another id already has kept apart.
@@ -93,14 +90,7 @@ impl Interner {
 }
 
 pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
-    let mut record = csv::StringRecord::new();
-    let header_error = |err: csv::Error| Error::at(origin, Some(1), format!("cannot read the header: {err}"));
-    if !csv.read_record(&mut record).map_err(header_error)? {
-        return Err(Error::at(origin, None, "the file is empty"));
-    }
-    let header: Vec<String> =
-        record.iter().map(|cell| cell.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let (mut records, header) = CsvRecords::open(reader, origin)?;
     let long = header.iter().map(|cell| cell.to_ascii_lowercase()).collect::<Vec<_>>() == ["unit", "rater", "value"];
     if header.len() < 2 {
         return Err(Error::at(
@@ -124,16 +114,8 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
             table.raters.push(rater.clone());
         }
     }
-    loop {
-        match csv.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                let line = err.position().map(|p| p.line());
-                return Err(Error::at(origin, line, err.to_string()));
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+    while let Some(line) = records.read_next()? {
+        let record = &records.record;
         if record.len() != header.len() {
             return Err(Error::at(
                 origin,
@@ -165,7 +147,7 @@ pub fn read(reader: impl Read, origin: &str) -> Result<RatingsTable, Error> {
             }
         };
         let mut add = |rater: u32, value: &str, table: &mut RatingsTable| -> Result<(), Error> {
-            if MISSING.contains(&value) {
+            if MISSING_CELLS.contains(&value) {
                 return Ok(());
             }
             if long && let Some(first) = seen.insert((unit, rater), line) {
