@@ -151,12 +151,23 @@ impl MultiRater {
             weights,
         };
         let mut counts = vec![0.0; q];
+        // The categories present in the unit: a unit has few ratings, the scale may not.
+        let mut present: Vec<usize> = Vec::with_capacity(q);
+        multi.rated.reserve(ratings.n_units());
+        multi.shares.reserve(ratings.n_units() * q);
         for unit in 0..ratings.n_units() {
-            counts.fill(0.0);
+            for &k in &present {
+                counts[k] = 0.0;
+            }
+            present.clear();
             let mut r = 0u32;
             for &code in ratings.row(unit) {
                 if code != MISSING {
-                    counts[code as usize] += 1.0;
+                    let k = code as usize;
+                    if counts[k] == 0.0 {
+                        present.push(k);
+                    }
+                    counts[k] += 1.0;
                     r += 1;
                 }
             }
@@ -168,11 +179,9 @@ impl MultiRater {
                     0.0
                 } else {
                     let mut sum = 0.0;
-                    for k in 0..q {
-                        if counts[k] > 0.0 {
-                            let weighted: f64 = (0..q).map(|l| matrix[k * q + l] * counts[l]).sum();
-                            sum += counts[k] * (weighted - 1.0);
-                        }
+                    for &k in &present {
+                        let weighted: f64 = present.iter().map(|&l| matrix[k * q + l] * counts[l]).sum();
+                        sum += counts[k] * (weighted - 1.0);
                     }
                     sum / (rf * (rf - 1.0))
                 };
