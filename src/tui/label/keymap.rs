@@ -1,11 +1,23 @@
 //! Keys to actions for the label screen. Option hotkeys come from the rubric; these are
-//! the screen's own keys, and the help bar is built from this table.
+//! the screen's own keys: defaults here, patched by the rater's `keys.toml`. The footer
+//! and the `?` overlay are built from the keymap in use.
+//!
+//! `keys.toml` names an action and its keys; an action listed there loses its default
+//! keys, the others keep theirs:
+//!
+//! ```toml
+//! [keys]
+//! confirm = ["Enter", "C-j"]
+//! focus_next = "Tab"
+//! ```
+
+use std::fmt;
+use std::path::Path;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// What the rater asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// An option hotkey, or a character typed into a text or number field.
     Char(char),
@@ -27,30 +39,48 @@ pub enum Action {
     Quit,
 }
 
-pub struct Binding {
-    pub key: KeyCode,
-    pub action: Action,
+impl Action {
+    /// Every action a key can be bound to, with its name in `keys.toml`.
+    pub const NAMED: [(Action, &'static str); 13] = [
+        (Action::Confirm, "confirm"),
+        (Action::Next, "next"),
+        (Action::Previous, "previous"),
+        (Action::FocusNext, "focus_next"),
+        (Action::FocusPrevious, "focus_previous"),
+        (Action::ScrollUp, "scroll_up"),
+        (Action::ScrollDown, "scroll_down"),
+        (Action::PageUp, "page_up"),
+        (Action::PageDown, "page_down"),
+        (Action::Clear, "clear"),
+        (Action::Cancel, "cancel"),
+        (Action::Help, "help"),
+        (Action::Quit, "quit"),
+    ];
+
+    fn from_name(name: &str) -> Option<Action> {
+        Action::NAMED.iter().find(|(_, known)| *known == name).map(|(action, _)| *action)
+    }
 }
 
-pub const BINDINGS: &[Binding] = &[
-    Binding { key: KeyCode::Enter, action: Action::Confirm },
-    Binding { key: KeyCode::Tab, action: Action::FocusNext },
-    Binding { key: KeyCode::BackTab, action: Action::FocusPrevious },
-    Binding { key: KeyCode::Left, action: Action::Previous },
-    Binding { key: KeyCode::Right, action: Action::Next },
-    Binding { key: KeyCode::Up, action: Action::ScrollUp },
-    Binding { key: KeyCode::Down, action: Action::ScrollDown },
-    Binding { key: KeyCode::PageUp, action: Action::PageUp },
-    Binding { key: KeyCode::PageDown, action: Action::PageDown },
-    Binding { key: KeyCode::Backspace, action: Action::Clear },
-    Binding { key: KeyCode::Delete, action: Action::Clear },
-    Binding { key: KeyCode::Esc, action: Action::Cancel },
-    Binding { key: KeyCode::Char('?'), action: Action::Help },
-    Binding { key: KeyCode::Char('q'), action: Action::Quit },
+/// The default keys of each action.
+const DEFAULTS: &[(Action, &[&str])] = &[
+    (Action::Confirm, &["Enter"]),
+    (Action::FocusNext, &["Tab"]),
+    (Action::FocusPrevious, &["BackTab"]),
+    (Action::Previous, &["Left"]),
+    (Action::Next, &["Right"]),
+    (Action::ScrollUp, &["Up"]),
+    (Action::ScrollDown, &["Down"]),
+    (Action::PageUp, &["PageUp"]),
+    (Action::PageDown, &["PageDown"]),
+    (Action::Clear, &["Backspace", "Delete"]),
+    (Action::Cancel, &["Esc"]),
+    (Action::Help, &["?"]),
+    (Action::Quit, &["q", "C-c"]),
 ];
 
-/// The help bar: groups of actions and what they do, shown with their keys.
-pub const HELP: &[(&[Action], &str)] = &[
+/// The footer: groups of actions and what they do, shown with their keys.
+const FOOTER: &[(&[Action], &str)] = &[
     (&[Action::Confirm], "confirm"),
     (&[Action::FocusNext], "field"),
     (&[Action::Previous, Action::Next], "item"),
@@ -60,55 +90,200 @@ pub const HELP: &[(&[Action], &str)] = &[
     (&[Action::Quit], "quit"),
 ];
 
-/// The action for a key press; `editing` when a text or number field has focus, where
-/// printable keys are text rather than commands.
-pub fn action(key: KeyEvent, editing: bool) -> Option<Action> {
-    if key.kind == KeyEventKind::Release {
-        return None;
-    }
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return (key.code == KeyCode::Char('c')).then_some(Action::Quit);
-    }
-    if key.modifiers.contains(KeyModifiers::ALT) {
-        return None;
-    }
-    if let (true, KeyCode::Char(ch)) = (editing, key.code) {
-        return Some(Action::Char(ch));
-    }
-    BINDINGS.iter().find(|binding| binding.key == key.code).map(|binding| binding.action).or(match key.code {
-        KeyCode::Char(ch) => Some(Action::Char(ch)),
-        _ => None,
-    })
+/// One key, with Control or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub control: bool,
 }
 
-/// The label of the first key bound to `action`.
-pub fn key_label(action: Action) -> String {
-    let Some(binding) = BINDINGS.iter().find(|binding| binding.action == action) else {
-        return String::new();
-    };
-    match binding.key {
-        KeyCode::Enter => "Enter".into(),
-        KeyCode::Tab => "Tab".into(),
-        KeyCode::BackTab => "S-Tab".into(),
-        KeyCode::Left => "←".into(),
-        KeyCode::Right => "→".into(),
-        KeyCode::Up => "↑".into(),
-        KeyCode::Down => "↓".into(),
-        KeyCode::PageUp => "PgUp".into(),
-        KeyCode::PageDown => "PgDn".into(),
-        KeyCode::Backspace => "⌫".into(),
-        KeyCode::Delete => "Del".into(),
-        KeyCode::Esc => "Esc".into(),
-        KeyCode::Char(ch) => ch.to_string(),
-        other => format!("{other}"),
+const NAMED_KEYS: &[(&str, KeyCode)] = &[
+    ("Enter", KeyCode::Enter),
+    ("Tab", KeyCode::Tab),
+    ("BackTab", KeyCode::BackTab),
+    ("Left", KeyCode::Left),
+    ("Right", KeyCode::Right),
+    ("Up", KeyCode::Up),
+    ("Down", KeyCode::Down),
+    ("PageUp", KeyCode::PageUp),
+    ("PageDown", KeyCode::PageDown),
+    ("Home", KeyCode::Home),
+    ("End", KeyCode::End),
+    ("Backspace", KeyCode::Backspace),
+    ("Delete", KeyCode::Delete),
+    ("Esc", KeyCode::Esc),
+    ("Space", KeyCode::Char(' ')),
+];
+
+impl Key {
+    /// `Enter`, `Left`, `x`, `C-x` (Control), `F5`, `Space`...
+    pub fn parse(text: &str) -> Option<Key> {
+        let (control, rest) = match text.strip_prefix("C-") {
+            Some(rest) if !rest.is_empty() => (true, rest),
+            _ => (false, text),
+        };
+        let code = if let Some((_, code)) = NAMED_KEYS.iter().find(|(name, _)| name.eq_ignore_ascii_case(rest)) {
+            *code
+        } else if let Some(number) = rest.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
+            if !(1..=12).contains(&number) {
+                return None;
+            }
+            KeyCode::F(number)
+        } else {
+            let mut chars = rest.chars();
+            match (chars.next(), chars.next()) {
+                (Some(ch), None) if !ch.is_control() => {
+                    KeyCode::Char(if control { ch.to_ascii_lowercase() } else { ch })
+                }
+                _ => return None,
+            }
+        };
+        Some(Key { code, control })
+    }
+
+    fn of(event: KeyEvent) -> Key {
+        Key { code: event.code, control: event.modifiers.contains(KeyModifiers::CONTROL) }
     }
 }
 
-/// (keys, description) pairs for the help bar.
-pub fn help_entries() -> Vec<(String, &'static str)> {
-    HELP.iter()
-        .map(|(actions, text)| (actions.iter().map(|a| key_label(*a)).collect::<Vec<_>>().join("/"), *text))
-        .collect()
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.control {
+            f.write_str("C-")?;
+        }
+        match self.code {
+            KeyCode::BackTab => f.write_str("S-Tab"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Backspace => f.write_str("⌫"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(ch) => write!(f, "{ch}"),
+            KeyCode::F(number) => write!(f, "F{number}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+/// The screen's keys: which key does what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    bindings: Vec<(Key, Action)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        let bindings = DEFAULTS
+            .iter()
+            .flat_map(|(action, keys)| keys.iter().filter_map(|key| Some((Key::parse(key)?, *action))))
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults patched by the file at `path`, if there is one, and what was wrong
+    /// in it (each problem keeps the defaults of the action it concerns).
+    pub fn load(path: &Path) -> (Keymap, Vec<String>) {
+        let mut keymap = Keymap::default();
+        let problems = match std::fs::read_to_string(path) {
+            Ok(text) => keymap.patch(&text, &path.display().to_string()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(err) => vec![format!("{}: {err}; default keys kept", path.display())],
+        };
+        (keymap, problems)
+    }
+
+    /// Applies a `keys.toml` text; returns its problems, each naming `origin` and the key.
+    pub fn patch(&mut self, text: &str, origin: &str) -> Vec<String> {
+        let table: toml::Table = match toml::from_str(text) {
+            Ok(table) => table,
+            Err(err) => return vec![format!("{origin}: {}; default keys kept", err.message())],
+        };
+        let mut problems = Vec::new();
+        let Some(keys) = table.get("keys") else {
+            return vec![format!("{origin}: no [keys] table; default keys kept")];
+        };
+        let Some(keys) = keys.as_table() else {
+            return vec![format!("{origin}: `keys` must be a table; default keys kept")];
+        };
+        for (name, value) in keys {
+            let Some(action) = Action::from_name(name) else {
+                let known: Vec<&str> = Action::NAMED.iter().map(|(_, name)| *name).collect();
+                problems.push(format!("{origin}: keys.{name}: no such action (known: {})", known.join(", ")));
+                continue;
+            };
+            let texts: Option<Vec<&str>> = match value {
+                toml::Value::String(text) => Some(vec![text.as_str()]),
+                toml::Value::Array(items) => items.iter().map(toml::Value::as_str).collect(),
+                _ => None,
+            };
+            let Some(texts) = texts else {
+                problems.push(format!("{origin}: keys.{name}: expected a key or a list of keys; default kept"));
+                continue;
+            };
+            let parsed: Result<Vec<Key>, &str> = texts.iter().map(|text| Key::parse(text).ok_or(*text)).collect();
+            match parsed {
+                Ok(new_keys) if !new_keys.is_empty() => {
+                    // The action's keys are replaced; a key it takes from another action
+                    // leaves that one.
+                    self.bindings.retain(|(key, bound)| *bound != action && !new_keys.contains(key));
+                    self.bindings.extend(new_keys.into_iter().map(|key| (key, action)));
+                }
+                Ok(_) => problems.push(format!("{origin}: keys.{name}: no keys given; default kept")),
+                Err(bad) => problems.push(format!(
+                    "{origin}: keys.{name}: `{bad}` is not a key (try Enter, Tab, Left, x, C-x, F5); default kept"
+                )),
+            }
+        }
+        problems
+    }
+
+    /// The action for a key press. `editing`: a text field has focus, so printable keys
+    /// are text. `is_option_key`: a plain character the rubric uses as an option key is
+    /// that option, whatever the keymap says.
+    pub fn action(&self, key: KeyEvent, editing: bool, is_option_key: impl Fn(char) -> bool) -> Option<Action> {
+        if key.kind == KeyEventKind::Release || key.modifiers.contains(KeyModifiers::ALT) {
+            return None;
+        }
+        let pressed = Key::of(key);
+        if let (false, KeyCode::Char(ch)) = (pressed.control, pressed.code)
+            && (editing || is_option_key(ch))
+        {
+            return Some(Action::Char(ch));
+        }
+        self.bindings.iter().find(|(bound, _)| *bound == pressed).map(|(_, action)| *action).or(match pressed.code {
+            KeyCode::Char(ch) if !pressed.control => Some(Action::Char(ch)),
+            _ => None,
+        })
+    }
+
+    /// The keys bound to `action`, as shown to the rater.
+    pub fn keys(&self, action: Action) -> Vec<String> {
+        self.bindings.iter().filter(|(_, bound)| *bound == action).map(|(key, _)| key.to_string()).collect()
+    }
+
+    /// (keys, description) for the footer: the first key of each action.
+    pub fn footer(&self) -> Vec<(String, &'static str)> {
+        FOOTER
+            .iter()
+            .map(|(actions, text)| {
+                let keys: Vec<String> =
+                    actions.iter().filter_map(|action| self.keys(*action).into_iter().next()).collect();
+                (keys.join("/"), *text)
+            })
+            .filter(|(keys, _)| !keys.is_empty())
+            .collect()
+    }
+
+    /// (keys, action name) for the `?` overlay: every action and all its keys.
+    pub fn reference(&self) -> Vec<(String, &'static str)> {
+        Action::NAMED.iter().map(|(action, name)| (self.keys(*action).join(" "), *name)).collect()
+    }
 }
 
 #[cfg(test)]
@@ -119,25 +294,76 @@ mod tests {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
 
+    fn no_options(_: char) -> bool {
+        false
+    }
+
     #[test]
     fn q_quits_unless_typing() {
-        assert_eq!(action(press(KeyCode::Char('q')), false), Some(Action::Quit));
-        assert_eq!(action(press(KeyCode::Char('q')), true), Some(Action::Char('q')));
-        assert_eq!(action(press(KeyCode::Enter), true), Some(Action::Confirm));
-        assert_eq!(action(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), true), Some(Action::Quit));
+        let keymap = Keymap::default();
+        assert_eq!(keymap.action(press(KeyCode::Char('q')), false, no_options), Some(Action::Quit));
+        assert_eq!(keymap.action(press(KeyCode::Char('q')), true, no_options), Some(Action::Char('q')));
+        assert_eq!(keymap.action(press(KeyCode::Enter), true, no_options), Some(Action::Confirm));
+        let control_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(keymap.action(control_c, true, no_options), Some(Action::Quit));
     }
 
     #[test]
     fn releases_are_ignored() {
         let mut key = press(KeyCode::Char('y'));
         key.kind = KeyEventKind::Release;
-        assert_eq!(action(key, false), None);
+        assert_eq!(Keymap::default().action(key, false, no_options), None);
     }
 
     #[test]
-    fn help_is_built_from_the_bindings() {
-        let entries = help_entries();
-        assert_eq!(entries[0], ("Enter".to_string(), "confirm"));
-        assert!(entries.contains(&("←/→".to_string(), "item")));
+    fn footer_and_reference_are_built_from_the_bindings() {
+        let keymap = Keymap::default();
+        let footer = keymap.footer();
+        assert_eq!(footer[0], ("Enter".to_string(), "confirm"));
+        assert!(footer.contains(&("←/→".to_string(), "item")));
+        assert!(keymap.reference().contains(&("q C-c".to_string(), "quit")));
+    }
+
+    #[test]
+    fn every_default_key_parses_and_every_action_has_a_name() {
+        let parsed: usize = DEFAULTS.iter().map(|(_, keys)| keys.len()).sum();
+        assert_eq!(Keymap::default().bindings.len(), parsed);
+        for (action, _) in DEFAULTS {
+            assert!(Action::NAMED.iter().any(|(named, _)| named == action));
+        }
+    }
+
+    #[test]
+    fn a_partial_file_patches_the_defaults() {
+        let mut keymap = Keymap::default();
+        let problems = keymap.patch("[keys]\nconfirm = [\"Enter\", \"C-j\"]\nnext = \"l\"\n", "keys.toml");
+        assert!(problems.is_empty(), "{problems:?}");
+        let control_j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL);
+        assert_eq!(keymap.action(control_j, false, no_options), Some(Action::Confirm));
+        assert_eq!(keymap.action(press(KeyCode::Char('l')), false, no_options), Some(Action::Next));
+        // Right no longer moves on; Left still goes back.
+        assert_eq!(keymap.action(press(KeyCode::Right), false, no_options), None);
+        assert_eq!(keymap.action(press(KeyCode::Left), false, no_options), Some(Action::Previous));
+    }
+
+    #[test]
+    fn problems_name_file_and_key_and_keep_the_defaults() {
+        let mut keymap = Keymap::default();
+        let problems = keymap.patch("[keys]\nconfrim = \"x\"\nquit = \"Ctrl+Q\"\nhelp = 3\n", "/home/a/keys.toml");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("/home/a/keys.toml: keys.confrim: no such action"), "{}", problems[0]);
+        assert!(problems.iter().any(|p| p.contains("keys.quit: `Ctrl+Q` is not a key")), "{problems:?}");
+        assert_eq!(keymap, Keymap::default());
+        let broken = Keymap::default().patch("[keys\n", "k.toml");
+        assert!(broken[0].starts_with("k.toml: "), "{broken:?}");
+    }
+
+    #[test]
+    fn option_keys_win_over_plain_screen_keys() {
+        let mut keymap = Keymap::default();
+        keymap.patch("[keys]\nfocus_next = [\"Tab\", \"j\"]\n", "k.toml");
+        let j = press(KeyCode::Char('j'));
+        assert_eq!(keymap.action(j, false, no_options), Some(Action::FocusNext));
+        assert_eq!(keymap.action(j, false, |ch| ch == 'j'), Some(Action::Char('j')));
     }
 }

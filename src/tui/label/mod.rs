@@ -7,7 +7,7 @@ mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use keymap::Action;
+pub use keymap::{Action, Keymap};
 pub use session::{Session, run};
 
 use crate::model::{Item, Kind, LabelValue, Rubric};
@@ -60,6 +60,7 @@ pub struct LabelScreen {
     confirmed_this_session: usize,
     minutes: f64,
     theme: Theme,
+    keymap: Keymap,
 }
 
 impl LabelScreen {
@@ -88,7 +89,23 @@ impl LabelScreen {
             confirmed_this_session: 0,
             minutes: 0.0,
             theme,
+            keymap: Keymap::default(),
         }
+    }
+
+    /// Uses `keymap`; `problems` (from the rater's keys.toml) are shown until the first key.
+    pub fn set_keymap(&mut self, keymap: Keymap, problems: &[String]) {
+        self.keymap = keymap;
+        if !problems.is_empty() {
+            self.message = Some((Tone::Error, problems.join("; ")));
+        }
+    }
+
+    /// A key press, through the keymap.
+    pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
+        let in_help = self.help.is_some();
+        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.hotkey(ch).is_some());
+        action.map(|action| self.update(action)).unwrap_or_default()
     }
 
     /// Resumes at the first item not yet done.

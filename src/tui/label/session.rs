@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ratatui::crossterm::event::{self, Event};
 
-use super::keymap::{self, Action};
+use super::keymap::{Action, Keymap};
 use super::{Effect, LabelScreen};
 use crate::model::LabelValue;
 use crate::store::{Batch, NewLabel, Store, StoredRubric};
@@ -31,8 +31,13 @@ impl<'s> Session<'s> {
     pub fn new(store: &'s mut Store, batch: &Batch, rater: &str, theme: Theme) -> anyhow::Result<Session<'s>> {
         let rubric = store.rubric_by_id(batch.rubric_id)?;
         let queue = store.queue(batch.id, rater)?;
-        let screen =
+        let mut screen =
             LabelScreen::new(rubric.rubric.clone(), rubric.guidelines.clone(), &batch.name, rater, queue, theme);
+        let (keymap, problems) = match keys_path() {
+            Some(path) => Keymap::load(&path),
+            None => (Keymap::default(), Vec::new()),
+        };
+        screen.set_keymap(keymap, &problems);
         let mut session = Session {
             store,
             screen,
@@ -59,6 +64,12 @@ impl<'s> Session<'s> {
     /// Feeds one action to the screen and performs what it asks.
     pub fn handle(&mut self, action: Action) -> anyhow::Result<()> {
         let effects = self.screen.update(action);
+        self.perform(effects)
+    }
+
+    /// Feeds one key press, through the rater's keymap.
+    pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> anyhow::Result<()> {
+        let effects = self.screen.key(key);
         self.perform(effects)
     }
 
@@ -126,6 +137,11 @@ impl<'s> Session<'s> {
     }
 }
 
+/// The rater's `keys.toml`, in the user config folder (`~/.config/tally` on Linux).
+pub fn keys_path() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("", "", "tally").map(|dirs| dirs.config_dir().join("keys.toml"))
+}
+
 /// Opens the label screen for `rater` on `batch` until they quit.
 pub fn run(store: &mut Store, batch: &Batch, rater: &str) -> anyhow::Result<()> {
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
@@ -136,10 +152,8 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str) -> anyhow::Result<()> 
             if !event::poll(Duration::from_millis(500)).context("cannot read the keyboard")? {
                 continue;
             }
-            if let Event::Key(key) = event::read().context("cannot read the keyboard")?
-                && let Some(action) = keymap::action(key, session.screen().editing())
-            {
-                session.handle(action)?;
+            if let Event::Key(key) = event::read().context("cannot read the keyboard")? {
+                session.key(key)?;
             }
         }
         Ok(())

@@ -218,3 +218,25 @@ fn guidelines_overlay_opens_and_closes() {
     run(&mut screen, &[Action::Cancel]);
     assert!(!render(&screen, 80, 24).contains("Be fair."));
 }
+
+#[test]
+fn keys_go_through_the_raters_keymap() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let mut screen = started(&[false, false]);
+    let mut keymap = Keymap::default();
+    let problems = keymap
+        .patch("[keys]\nnext = [\"Right\", \"y\", \"C-n\"]\nbogus = \"x\"\n", "/home/ana/.config/tally/keys.toml");
+    screen.set_keymap(keymap, &problems);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("/home/ana/.config/tally/keys.toml: keys.bogus: no such"), "{text}");
+    // `y` is the rubric's key for "pass": the option wins over the screen key.
+    let effects = screen.key(press(KeyCode::Char('y')));
+    assert_eq!(saved(&effects), vec![some("correct", "pass")]);
+    let effects = screen.key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+    assert_eq!(effects, vec![Effect::Load { item_id: 2 }]);
+    // The overlay lists the keymap in use.
+    screen.key(press(KeyCode::Char('?')));
+    let overlay = render(&screen, 100, 30);
+    assert!(overlay.contains("→ y C-n next"), "{overlay}");
+}

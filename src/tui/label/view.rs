@@ -5,7 +5,6 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
-use super::keymap::help_entries;
 use super::{LabelScreen, Tone};
 use crate::model::text::{sanitize, single_line};
 use crate::model::{Kind, LabelValue};
@@ -109,7 +108,7 @@ impl LabelScreen {
             ]),
             None => {
                 let mut spans = Vec::new();
-                for (keys, text) in help_entries() {
+                for (keys, text) in self.keymap.footer() {
                     spans.push(Span::styled(keys, self.theme.key()));
                     spans.push(Span::raw(format!(" {text}  ")));
                 }
@@ -242,8 +241,8 @@ impl LabelScreen {
             text.push_str("\n\n");
         }
         text.push_str("Keys: option hotkeys set values; ");
-        for (keys, what) in help_entries() {
-            text.push_str(&format!("{keys} {what}; "));
+        for (keys, what) in self.keymap.reference() {
+            text.push_str(&format!("{keys} {}; ", what.replace('_', " ")));
         }
         text.push_str("\n\n");
         text.push_str(if self.guidelines.trim().is_empty() {
