@@ -90,3 +90,57 @@ fn keys_label_two_items_and_every_decision_is_in_the_store() {
     let session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
     assert_eq!(session.screen().current_item_id(), Some(queue[2].item_id));
 }
+
+#[test]
+fn skip_flag_and_undo_are_events_in_the_store_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let type_text = |text: &str| text.chars().map(Action::Char).collect::<Vec<_>>();
+    {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        let mut actions = vec![Action::Skip];
+        actions.extend(type_text("off-topic"));
+        actions.push(Action::Confirm); // first item skipped
+        actions.push(Action::Flag);
+        actions.extend(type_text("check"));
+        actions.push(Action::Confirm); // second item flagged
+        actions.extend([Action::Char('y'), Action::Char('g'), Action::Char('4'), Action::Confirm]); // and confirmed
+        actions.extend([Action::Char('n'), Action::Char('u'), Action::Char('1'), Action::Confirm]); // third confirmed
+        actions.push(Action::Undo); // ... and reopened
+        for action in actions {
+            session.handle(action).unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    let queue = store.queue(batch.id, "ana").unwrap();
+    let states: Vec<(bool, bool, bool)> = queue.iter().map(|e| (e.done, e.skipped, e.flagged)).collect();
+    assert_eq!(states, [(false, true, false), (true, false, true), (false, false, false)]);
+    // Nothing was deleted: the undone confirm is still there, followed by its reopening.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let events: Vec<(String, Option<String>)> = conn
+        .prepare("SELECT action, note FROM item_events ORDER BY id")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let events: Vec<(&str, Option<&str>)> = events.iter().map(|(a, n)| (a.as_str(), n.as_deref())).collect();
+    assert_eq!(
+        events,
+        [
+            ("skip", Some("off-topic")),
+            ("flag", Some("check")),
+            ("confirm", None),
+            ("confirm", None),
+            ("unconfirm", None)
+        ]
+    );
+    // A new session starts at the reopened third item: skipped ones wait.
+    let mut store = store;
+    let session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    assert_eq!(session.screen().current_item_id(), Some(queue[2].item_id));
+    let summary = store.batch_summaries().unwrap();
+    assert_eq!(summary[0].raters, vec![("ana".to_string(), 3, 1)]);
+}

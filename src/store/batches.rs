@@ -45,7 +45,36 @@ pub struct NewBatch<'a> {
 pub struct QueueEntry {
     pub item_id: i64,
     pub external_id: String,
+    /// Confirmed (and not reopened since).
     pub done: bool,
+    /// Skipped (and not reopened since).
+    pub skipped: bool,
+    /// Flagged for review (and not unflagged since).
+    pub flagged: bool,
+}
+
+/// What a rater did with a whole item. The latest of confirm, skip and reopen is the
+/// item's state; the latest of flag and unflag whether it is flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemAction {
+    Confirm,
+    /// Undoes a confirm or a skip (stored as `unconfirm`).
+    Reopen,
+    Skip,
+    Flag,
+    Unflag,
+}
+
+impl ItemAction {
+    fn stored(self) -> &'static str {
+        match self {
+            ItemAction::Confirm => "confirm",
+            ItemAction::Reopen => "unconfirm",
+            ItemAction::Skip => "skip",
+            ItemAction::Flag => "flag",
+            ItemAction::Unflag => "unflag",
+        }
+    }
 }
 
 impl Tx<'_> {
@@ -76,6 +105,26 @@ impl Tx<'_> {
         Ok(batch_id)
     }
 
+    /// Records what `rater` did with `item` in `batch`, with a note (a skip's reason, a
+    /// flag's subject) and the time spent on the item.
+    pub fn item_event(
+        &self,
+        batch_id: i64,
+        item_id: i64,
+        rater: &str,
+        action: ItemAction,
+        note: Option<&str>,
+        duration_ms: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, note, duration_ms, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![batch_id, item_id, rater, action.stored(), note, duration_ms, now_ms()])?;
+        Ok(())
+    }
+
     /// Marks `item` done for `rater` in `batch`.
     pub fn confirm_item(
         &self,
@@ -84,13 +133,7 @@ impl Tx<'_> {
         rater: &str,
         duration_ms: Option<i64>,
     ) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO item_events (batch_id, item_id, rater, action, duration_ms, created_at)
-                 VALUES (?1, ?2, ?3, 'confirm', ?4, ?5)",
-            )?
-            .execute(params![batch_id, item_id, rater, duration_ms, now_ms()])?;
-        Ok(())
+        self.item_event(batch_id, item_id, rater, ItemAction::Confirm, None, duration_ms)
     }
 
     /// Marks `item` done for `rater` in every batch under rubric `rubric_name` that
@@ -106,8 +149,9 @@ impl Tx<'_> {
                  JOIN batches b ON b.id = a.batch_id
                  JOIN rubrics r ON r.id = b.rubric_id
                  WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3
-                   AND NOT EXISTS (SELECT 1 FROM item_events e WHERE e.batch_id = a.batch_id
-                                   AND e.item_id = a.item_id AND e.rater = a.rater AND e.action = 'confirm')",
+                   AND coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
+                     AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
+                     ORDER BY e.id DESC LIMIT 1), '') <> 'confirm'",
             )?
             .execute(params![item_id, rater, rubric_name, now_ms()])?)
     }
@@ -166,11 +210,10 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let mut per_rater = self.conn.prepare(
-            "SELECT a.rater, count(*),
-                    count(DISTINCT e.item_id)
+            "SELECT a.rater, count(*), sum(coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
+                     AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
+                     ORDER BY e.id DESC LIMIT 1), '') = 'confirm')
              FROM assignments a
-             LEFT JOIN item_events e ON e.batch_id = a.batch_id AND e.item_id = a.item_id
-                                    AND e.rater = a.rater AND e.action = 'confirm'
              WHERE a.batch_id = ?1 GROUP BY a.rater ORDER BY a.rater",
         )?;
         rows.into_iter()
@@ -186,15 +229,25 @@ impl Store {
     /// The items of `batch` assigned to `rater`, in their order, with whether each is done.
     pub fn queue(&self, batch_id: i64, rater: &str) -> Result<Vec<QueueEntry>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT a.item_id, i.external_id,
-                    EXISTS (SELECT 1 FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
-                            AND e.rater = a.rater AND e.action = 'confirm')
+            "SELECT a.item_id, i.external_id, coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
+                     AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
+                     ORDER BY e.id DESC LIMIT 1), ''),
+                    coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
+                              AND e.item_id = a.item_id AND e.rater = a.rater AND e.action IN ('flag', 'unflag')
+                              ORDER BY e.id DESC LIMIT 1), '') = 'flag'
              FROM assignments a JOIN items i ON i.id = a.item_id
              WHERE a.batch_id = ?1 AND a.rater = ?2 ORDER BY a.position",
         )?;
         let entries = statement
             .query_map(params![batch_id, rater], |row| {
-                Ok(QueueEntry { item_id: row.get(0)?, external_id: row.get(1)?, done: row.get(2)? })
+                let state: String = row.get(2)?;
+                Ok(QueueEntry {
+                    item_id: row.get(0)?,
+                    external_id: row.get(1)?,
+                    done: state == "confirm",
+                    skipped: state == "skip",
+                    flagged: row.get(3)?,
+                })
             })?
             .collect::<Result<_, _>>()?;
         Ok(entries)

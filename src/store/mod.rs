@@ -15,13 +15,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-pub use batches::{Batch, BatchSummary, NewBatch, QueueEntry};
+pub use batches::{Batch, BatchSummary, ItemAction, NewBatch, QueueEntry};
 pub use items::{OnConflict, Upsert};
 pub use labels::{CurrentLabel, LabelScope, NewLabel};
 pub use rubrics::{RubricSummary, StoredRubric};
 
 /// Numbered migrations; the schema version is how many have run (`PRAGMA user_version`).
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_item_event_notes.sql")];
 
 /// How long a writer waits for another (8 raters on one host) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

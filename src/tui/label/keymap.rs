@@ -37,11 +37,19 @@ pub enum Action {
     Cancel,
     Help,
     Quit,
+    /// Skip the item, giving a reason.
+    Skip,
+    /// Flag the item for review with a note, or take the flag away.
+    Flag,
+    /// Undo the last decision of this session.
+    Undo,
+    /// Go to an item by its number in the queue or its id.
+    Jump,
 }
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 13] = [
+    pub const NAMED: [(Action, &'static str); 17] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -55,6 +63,10 @@ impl Action {
         (Action::Cancel, "cancel"),
         (Action::Help, "help"),
         (Action::Quit, "quit"),
+        (Action::Skip, "skip"),
+        (Action::Flag, "flag"),
+        (Action::Undo, "undo"),
+        (Action::Jump, "jump"),
     ];
 
     fn from_name(name: &str) -> Option<Action> {
@@ -65,8 +77,8 @@ impl Action {
 /// The default keys of each action.
 const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Confirm, &["Enter"]),
-    (Action::FocusNext, &["Tab"]),
-    (Action::FocusPrevious, &["BackTab"]),
+    (Action::FocusNext, &["Tab", "j"]),
+    (Action::FocusPrevious, &["BackTab", "k"]),
     (Action::Previous, &["Left"]),
     (Action::Next, &["Right"]),
     (Action::ScrollUp, &["Up"]),
@@ -77,6 +89,10 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Cancel, &["Esc"]),
     (Action::Help, &["?"]),
     (Action::Quit, &["q", "C-c"]),
+    (Action::Skip, &["C-s"]),
+    (Action::Flag, &["C-f"]),
+    (Action::Undo, &["C-z", "C-u"]),
+    (Action::Jump, &["C-g"]),
 ];
 
 /// The footer: groups of actions and what they do, shown with their keys.
@@ -84,9 +100,10 @@ const FOOTER: &[(&[Action], &str)] = &[
     (&[Action::Confirm], "confirm"),
     (&[Action::FocusNext], "field"),
     (&[Action::Previous, Action::Next], "item"),
-    (&[Action::ScrollUp, Action::ScrollDown], "scroll"),
-    (&[Action::Clear], "clear"),
-    (&[Action::Help], "guide"),
+    (&[Action::Undo], "undo"),
+    (&[Action::Skip], "skip"),
+    (&[Action::Flag], "flag"),
+    (&[Action::Help], "help"),
     (&[Action::Quit], "quit"),
 ];
 

@@ -11,7 +11,7 @@ pub use keymap::{Action, Keymap};
 pub use session::{Session, run};
 
 use crate::model::{Item, Kind, LabelValue, Rubric};
-use crate::store::QueueEntry;
+use crate::store::{ItemAction, QueueEntry};
 use crate::tui::theme::Theme;
 
 /// What the screen needs done outside itself; the session performs these in order.
@@ -26,6 +26,12 @@ pub enum Effect {
     Confirm {
         item_id: i64,
     },
+    /// Skip, flag, unflag or reopen an item, with a note.
+    Mark {
+        item_id: i64,
+        action: ItemAction,
+        note: Option<String>,
+    },
     /// Fetch an item and the rater's values for it, then call [`LabelScreen::loaded`].
     Load {
         item_id: i64,
@@ -37,6 +43,51 @@ pub enum Effect {
 enum Tone {
     Info,
     Error,
+}
+
+/// A one-line question at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Prompt {
+    kind: PromptKind,
+    text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PromptKind {
+    SkipReason,
+    FlagNote,
+    Jump,
+}
+
+impl PromptKind {
+    fn question(self) -> &'static str {
+        match self {
+            PromptKind::SkipReason => "why skip this item?",
+            PromptKind::FlagNote => "flag for review; note:",
+            PromptKind::Jump => "go to item (number or id):",
+        }
+    }
+}
+
+/// One decision of this session, with what undoing it takes.
+#[derive(Debug, Clone, PartialEq)]
+enum Decision {
+    /// Values set or cleared on an item: the values before.
+    Values {
+        item_id: i64,
+        before: Vec<(String, Option<LabelValue>)>,
+    },
+    Confirmed {
+        item_id: i64,
+    },
+    Skipped {
+        item_id: i64,
+    },
+    /// The flag was set (`true`) or taken away.
+    Flagged {
+        item_id: i64,
+        flagged: bool,
+    },
 }
 
 pub struct LabelScreen {
@@ -57,6 +108,9 @@ pub struct LabelScreen {
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
     message: Option<(Tone, String)>,
+    prompt: Option<Prompt>,
+    /// This session's decisions, newest last, for undo.
+    history: Vec<Decision>,
     confirmed_this_session: usize,
     minutes: f64,
     theme: Theme,
@@ -86,6 +140,8 @@ impl LabelScreen {
             scroll: 0,
             help: None,
             message: None,
+            prompt: None,
+            history: Vec::new(),
             confirmed_this_session: 0,
             minutes: 0.0,
             theme,
@@ -108,9 +164,9 @@ impl LabelScreen {
         action.map(|action| self.update(action)).unwrap_or_default()
     }
 
-    /// Resumes at the first item not yet done.
+    /// Resumes at the first item neither done nor skipped.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.position = self.queue.iter().position(|entry| !entry.done).unwrap_or(self.queue.len());
+        self.position = self.queue.iter().position(|entry| !entry.done && !entry.skipped).unwrap_or(self.queue.len());
         self.load_current()
     }
 
@@ -139,9 +195,9 @@ impl LabelScreen {
         self.minutes = minutes;
     }
 
-    /// Whether printable keys are text (a text or number field has focus).
+    /// Whether printable keys are text (a text or number field, or a prompt, has focus).
     pub fn editing(&self) -> bool {
-        self.help.is_none() && self.editor.is_some()
+        self.help.is_none() && (self.editor.is_some() || self.prompt.is_some())
     }
 
     pub fn current_item_id(&self) -> Option<i64> {
@@ -151,6 +207,9 @@ impl LabelScreen {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if self.help.is_some() {
             return self.update_help(action);
+        }
+        if self.prompt.is_some() {
+            return self.update_prompt(action);
         }
         if !matches!(action, Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown) {
             self.message = None;
@@ -165,6 +224,8 @@ impl LabelScreen {
                 self.help = Some(0);
                 Vec::new()
             }
+            Action::Undo => self.undo(),
+            Action::Jump => self.open_prompt(PromptKind::Jump),
             Action::ScrollUp => self.scroll_by(-1),
             Action::ScrollDown => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
@@ -219,6 +280,17 @@ impl LabelScreen {
                 effects
             }
             Action::Confirm => self.confirm(),
+            Action::Skip => self.open_prompt(PromptKind::SkipReason),
+            Action::Flag => {
+                let Some(item_id) = self.current_item_id() else { return Vec::new() };
+                if self.queue[self.position].flagged {
+                    self.queue[self.position].flagged = false;
+                    self.history.push(Decision::Flagged { item_id, flagged: false });
+                    self.message = Some((Tone::Info, "flag taken away".into()));
+                    return vec![Effect::Mark { item_id, action: ItemAction::Unflag, note: None }];
+                }
+                self.open_prompt(PromptKind::FlagNote)
+            }
             Action::Next | Action::Previous => {
                 let Ok(mut effects) = self.commit_editor() else {
                     return Vec::new();
@@ -235,6 +307,142 @@ impl LabelScreen {
                 effects
             }
         }
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind) -> Vec<Effect> {
+        let Ok(effects) = self.commit_editor() else {
+            return Vec::new();
+        };
+        self.editor = None;
+        self.prompt = Some(Prompt { kind, text: String::new() });
+        effects
+    }
+
+    fn update_prompt(&mut self, action: Action) -> Vec<Effect> {
+        let Some(prompt) = &mut self.prompt else { return Vec::new() };
+        match action {
+            Action::Char(ch) => prompt.text.push(ch),
+            Action::Clear => {
+                prompt.text.pop();
+            }
+            Action::Cancel => {
+                self.prompt = None;
+                self.editor = self.editor_for(self.focus);
+            }
+            Action::Quit => return vec![Effect::Quit],
+            Action::Confirm => {
+                let Prompt { kind, text } = prompt.clone();
+                let text = text.trim().to_string();
+                return self.answer_prompt(kind, text);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn answer_prompt(&mut self, kind: PromptKind, text: String) -> Vec<Effect> {
+        match kind {
+            PromptKind::Jump => {
+                let by_number =
+                    text.parse::<usize>().ok().filter(|n| (1..=self.queue.len()).contains(n)).map(|n| n - 1);
+                let target = by_number.or_else(|| self.queue.iter().position(|entry| entry.external_id == text));
+                let Some(target) = target else {
+                    self.message = Some((
+                        Tone::Error,
+                        format!("no item `{text}` in your queue: a number from 1 to {}, or an id", self.queue.len()),
+                    ));
+                    return Vec::new();
+                };
+                self.prompt = None;
+                self.position = target;
+                self.load_current()
+            }
+            PromptKind::SkipReason if text.is_empty() => {
+                self.message = Some((Tone::Error, "say why you skip it (Esc to go back)".into()));
+                Vec::new()
+            }
+            PromptKind::SkipReason => {
+                self.prompt = None;
+                let Some(item_id) = self.current_item_id() else { return Vec::new() };
+                self.history.push(Decision::Skipped { item_id });
+                let skipped_id = self.queue[self.position].external_id.clone();
+                self.queue[self.position].skipped = true;
+                let mut effects = vec![Effect::Mark { item_id, action: ItemAction::Skip, note: Some(text) }];
+                self.message = Some((Tone::Info, format!("skipped {skipped_id}")));
+                effects.extend(self.move_to_next_open());
+                effects
+            }
+            PromptKind::FlagNote => {
+                self.prompt = None;
+                self.editor = self.editor_for(self.focus);
+                let Some(item_id) = self.current_item_id() else { return Vec::new() };
+                self.queue[self.position].flagged = true;
+                self.history.push(Decision::Flagged { item_id, flagged: true });
+                self.message = Some((Tone::Info, "flagged for review".into()));
+                let note = (!text.is_empty()).then_some(text);
+                vec![Effect::Mark { item_id, action: ItemAction::Flag, note }]
+            }
+        }
+    }
+
+    /// Undoes the newest decision of this session with new events (nothing is deleted),
+    /// and shows the item it concerned.
+    fn undo(&mut self) -> Vec<Effect> {
+        let Ok(mut effects) = self.commit_editor() else {
+            return Vec::new();
+        };
+        // Typing just committed is itself the newest decision.
+        let Some(decision) = self.history.pop() else {
+            self.message = Some((Tone::Info, "nothing to undo in this session".into()));
+            return effects;
+        };
+        let (item_id, undone, mark) = match decision {
+            Decision::Values { item_id, before } => {
+                let names: Vec<String> = before.iter().map(|(id, _)| id.clone()).collect();
+                effects.push(Effect::Save { item_id, changes: before.clone() });
+                if self.current_item_id() == Some(item_id) {
+                    for (id, value) in before {
+                        match value {
+                            Some(value) => self.values.insert(id, value),
+                            None => self.values.remove(&id),
+                        };
+                    }
+                    self.message = Some((Tone::Info, format!("undone: {}", names.join(", "))));
+                    return effects;
+                }
+                (item_id, format!("undone: {}", names.join(", ")), None)
+            }
+            Decision::Confirmed { item_id } => {
+                self.confirmed_this_session = self.confirmed_this_session.saturating_sub(1);
+                (item_id, "undone: confirm".to_string(), Some(ItemAction::Reopen))
+            }
+            Decision::Skipped { item_id } => (item_id, "undone: skip".to_string(), Some(ItemAction::Reopen)),
+            Decision::Flagged { item_id, flagged } => {
+                let action = if flagged { ItemAction::Unflag } else { ItemAction::Flag };
+                (item_id, format!("undone: {}", if flagged { "flag" } else { "unflag" }), Some(action))
+            }
+        };
+        if let Some(action) = mark {
+            effects.push(Effect::Mark { item_id, action, note: None });
+        }
+        if let Some(position) = self.queue.iter().position(|entry| entry.item_id == item_id) {
+            let entry = &mut self.queue[position];
+            match mark {
+                Some(ItemAction::Reopen) => {
+                    entry.done = false;
+                    entry.skipped = false;
+                }
+                Some(ItemAction::Flag) => entry.flagged = true,
+                Some(ItemAction::Unflag) => entry.flagged = false,
+                _ => {}
+            }
+            if position != self.position || self.item.is_none() {
+                self.position = position;
+                effects.extend(self.load_current());
+            }
+        }
+        self.message = Some((Tone::Info, undone));
+        effects
     }
 
     fn update_help(&mut self, action: Action) -> Vec<Effect> {
@@ -326,6 +534,7 @@ impl LabelScreen {
             return Vec::new();
         }
         let mut changes = vec![(id.to_string(), value.clone())];
+        let mut before = vec![(id.to_string(), self.values.get(id).cloned())];
         match value {
             Some(value) => self.values.insert(id.to_string(), value),
             None => self.values.remove(id),
@@ -334,10 +543,11 @@ impl LabelScreen {
         for index in 0..self.rubric.criteria.len() {
             let dependent = self.rubric.criteria[index].id.clone();
             if self.values.contains_key(&dependent) && !self.rubric.applies(index, &self.values) {
-                self.values.remove(&dependent);
+                before.push((dependent.clone(), self.values.remove(&dependent)));
                 changes.push((dependent, None));
             }
         }
+        self.history.push(Decision::Values { item_id, before });
         vec![Effect::Save { item_id, changes }]
     }
 
@@ -389,18 +599,24 @@ impl LabelScreen {
             effects.extend(self.set(&id, Some(LabelValue::Tags(BTreeSet::new()))));
         }
         effects.push(Effect::Confirm { item_id });
+        self.history.push(Decision::Confirmed { item_id });
         let done_id = self.queue[self.position].external_id.clone();
         self.queue[self.position].done = true;
         self.confirmed_this_session += 1;
-        let next = (self.position + 1..self.queue.len())
-            .chain(0..self.position)
-            .find(|&index| !self.queue[index].done)
-            .unwrap_or(self.queue.len());
-        self.position = next;
         let done = self.done_count();
         self.message = Some((Tone::Info, format!("saved {done_id} ({done} of {} done)", self.queue.len())));
-        effects.extend(self.load_current());
+        effects.extend(self.move_to_next_open());
         effects
+    }
+
+    /// Moves on to the next item neither done nor skipped (wrapping round), or to the end.
+    fn move_to_next_open(&mut self) -> Vec<Effect> {
+        let next = (self.position + 1..self.queue.len())
+            .chain(0..self.position)
+            .find(|&index| !self.queue[index].done && !self.queue[index].skipped)
+            .unwrap_or(self.queue.len());
+        self.position = next;
+        self.load_current()
     }
 
     fn done_count(&self) -> usize {

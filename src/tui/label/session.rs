@@ -77,7 +77,8 @@ impl<'s> Session<'s> {
         let mut failed_item = None;
         for effect in effects {
             match effect {
-                Effect::Save { item_id, .. } | Effect::Confirm { item_id } if failed_item == Some(item_id) => {}
+                Effect::Save { item_id, .. } | Effect::Confirm { item_id } | Effect::Mark { item_id, .. }
+                    if failed_item == Some(item_id) => {}
                 Effect::Save { item_id, changes } => {
                     if let Err(err) = self.save(item_id, &changes) {
                         self.screen.save_failed(item_id, &format!("{err:#}"));
@@ -88,6 +89,17 @@ impl<'s> Session<'s> {
                     let spent = self.shown_at.elapsed().as_millis() as i64;
                     let result =
                         self.store.write(|tx| tx.confirm_item(self.batch_id, item_id, &self.rater, Some(spent)));
+                    if let Err(err) = result {
+                        self.screen.save_failed(item_id, &format!("{err:#}"));
+                        failed_item = Some(item_id);
+                    }
+                }
+                Effect::Mark { item_id, action, note } => {
+                    let spent = self.shown_at.elapsed().as_millis() as i64;
+                    let (batch_id, rater) = (self.batch_id, self.rater.as_str());
+                    let result = self
+                        .store
+                        .write(|tx| tx.item_event(batch_id, item_id, rater, action, note.as_deref(), Some(spent)));
                     if let Err(err) = result {
                         self.screen.save_failed(item_id, &format!("{err:#}"));
                         failed_item = Some(item_id);

@@ -26,7 +26,13 @@ fn screen(done: &[bool]) -> LabelScreen {
     let queue = done
         .iter()
         .enumerate()
-        .map(|(index, &done)| QueueEntry { item_id: index as i64 + 1, external_id: format!("q-{}", index + 1), done })
+        .map(|(index, &done)| QueueEntry {
+            item_id: index as i64 + 1,
+            external_id: format!("q-{}", index + 1),
+            done,
+            skipped: false,
+            flagged: false,
+        })
         .collect();
     LabelScreen::new(rubric, "Be fair.".into(), "b1", "ana", queue, Theme::plain())
 }
@@ -239,4 +245,76 @@ fn keys_go_through_the_raters_keymap() {
     screen.key(press(KeyCode::Char('?')));
     let overlay = render(&screen, 100, 30);
     assert!(overlay.contains("→ y C-n next"), "{overlay}");
+}
+
+fn type_text(text: &str) -> Vec<Action> {
+    text.chars().map(Action::Char).collect()
+}
+
+#[test]
+fn skip_needs_a_reason_and_moves_on() {
+    let mut screen = started(&[false, false]);
+    run(&mut screen, &[Action::Skip, Action::Confirm]);
+    assert!(render(&screen, 80, 24).contains("say why you skip it"));
+    let mut actions = type_text("not english");
+    actions.push(Action::Confirm);
+    let effects = run(&mut screen, &actions);
+    assert!(effects.contains(&Effect::Mark { item_id: 1, action: ItemAction::Skip, note: Some("not english".into()) }));
+    assert_eq!(screen.current_item_id(), Some(2));
+    assert!(render(&screen, 80, 24).contains("0/2 done, 1 skipped"));
+}
+
+#[test]
+fn flag_with_a_note_then_take_it_away() {
+    let mut screen = started(&[false]);
+    let mut actions = vec![Action::Flag];
+    actions.extend(type_text("ask legal"));
+    actions.push(Action::Confirm);
+    let effects = run(&mut screen, &actions);
+    assert_eq!(effects, vec![Effect::Mark { item_id: 1, action: ItemAction::Flag, note: Some("ask legal".into()) }]);
+    assert!(render(&screen, 80, 24).contains("⚑ flagged"));
+    let effects = run(&mut screen, &[Action::Flag]);
+    assert_eq!(effects, vec![Effect::Mark { item_id: 1, action: ItemAction::Unflag, note: None }]);
+}
+
+#[test]
+fn undo_walks_back_values_then_a_confirm() {
+    let mut screen = started(&[false, false]);
+    // Changing an answer and undoing brings the old one back.
+    run(&mut screen, &keys("yn"));
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(saved(&effects), vec![some("correct", "pass")]);
+    run(&mut screen, &keys("g4"));
+    let effects = run(&mut screen, &[Action::Confirm]);
+    assert!(effects.contains(&Effect::Confirm { item_id: 1 }));
+    assert_eq!(screen.current_item_id(), Some(2));
+    // Undoing the confirm reopens item 1 and shows it again.
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(effects[0], Effect::Mark { item_id: 1, action: ItemAction::Reopen, note: None });
+    assert_eq!(screen.current_item_id(), Some(1));
+    // Then the values, newest first: helpfulness 4 goes back to nothing.
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(effects, vec![Effect::Save { item_id: 1, changes: vec![("helpfulness".into(), None)] }]);
+}
+
+#[test]
+fn jump_by_number_or_id() {
+    let mut screen = started(&[false, false, false]);
+    let mut actions = vec![Action::Jump];
+    actions.extend(type_text("3"));
+    actions.push(Action::Confirm);
+    run(&mut screen, &actions);
+    assert_eq!(screen.current_item_id(), Some(3));
+    let mut actions = vec![Action::Jump];
+    actions.extend(type_text("q-2"));
+    actions.push(Action::Confirm);
+    run(&mut screen, &actions);
+    assert_eq!(screen.current_item_id(), Some(2));
+    let mut actions = vec![Action::Jump];
+    actions.extend(type_text("9"));
+    actions.push(Action::Confirm);
+    run(&mut screen, &actions);
+    assert!(render(&screen, 80, 24).contains("no item `9`"));
+    run(&mut screen, &[Action::Cancel]);
+    assert_eq!(screen.current_item_id(), Some(2));
 }

@@ -62,12 +62,18 @@ impl LabelScreen {
     }
 
     fn render_title(&self, frame: &mut Frame, area: Rect) {
-        let position = if self.position < self.queue.len() {
+        let position = if let Some(entry) = self.queue.get(self.position) {
+            let state = match (entry.done, entry.skipped) {
+                (true, _) => " · done",
+                (_, true) => " · skipped",
+                _ => "",
+            };
+            let flag = if entry.flagged { " · ⚑ flagged" } else { "" };
             format!(
-                "item {} of {} · {}",
+                "item {} of {} · {}{state}{flag}",
                 self.position + 1,
                 self.queue.len(),
-                single_line(&self.queue[self.position].external_id)
+                single_line(&entry.external_id)
             )
         } else {
             format!("{} items", self.queue.len())
@@ -93,12 +99,27 @@ impl LabelScreen {
         let done = self.done_count();
         let gauge = LineGauge::default()
             .ratio(done as f64 / total as f64)
-            .label(format!("{done}/{} done", self.queue.len()))
+            .label(match self.queue.iter().filter(|entry| entry.skipped).count() {
+                0 => format!("{done}/{} done", self.queue.len()),
+                skipped => format!("{done}/{} done, {skipped} skipped", self.queue.len()),
+            })
             .filled_style(self.theme.ok());
         frame.render_widget(gauge, area);
     }
 
     fn render_footer(&self, frame: &mut Frame, area: Rect) {
+        if let Some(prompt) = &self.prompt {
+            let mut spans = vec![
+                Span::styled(prompt.kind.question(), self.theme.focus()),
+                Span::raw(format!(" {}▏", single_line(&prompt.text))),
+                Span::raw("  Enter ok · Esc back"),
+            ];
+            if let Some((Tone::Error, message)) = &self.message {
+                spans.push(Span::styled(format!("  {}", single_line(message)), self.theme.error()));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), area);
+            return;
+        }
         let line = match &self.message {
             Some((Tone::Error, message)) => Line::styled(single_line(message), self.theme.error()),
             Some((Tone::Info, message)) => Line::styled(single_line(message), self.theme.ok()),
