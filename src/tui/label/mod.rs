@@ -112,7 +112,9 @@ pub struct LabelScreen {
     /// This session's decisions, newest last, for undo.
     history: Vec<Decision>,
     confirmed_this_session: usize,
-    minutes: f64,
+    /// Time since the session began, and on the item on screen.
+    session_time: std::time::Duration,
+    item_time: std::time::Duration,
     theme: Theme,
     keymap: Keymap,
 }
@@ -143,7 +145,8 @@ impl LabelScreen {
             prompt: None,
             history: Vec::new(),
             confirmed_this_session: 0,
-            minutes: 0.0,
+            session_time: std::time::Duration::ZERO,
+            item_time: std::time::Duration::ZERO,
             theme,
             keymap: Keymap::default(),
         }
@@ -190,9 +193,17 @@ impl LabelScreen {
         self.message = Some((Tone::Error, format!("NOT SAVED: {error}")));
     }
 
-    /// Minutes since the session began, for the pace shown in the title.
-    pub fn set_minutes(&mut self, minutes: f64) {
-        self.minutes = minutes;
+    /// Time since the session began and on the current item, for the pace line.
+    pub fn set_clock(&mut self, session: std::time::Duration, on_item: std::time::Duration) {
+        self.session_time = session;
+        self.item_time = on_item;
+    }
+
+    /// Items confirmed per hour in this session, once there is something to measure.
+    fn pace(&self) -> Option<f64> {
+        let hours = self.session_time.as_secs_f64() / 3600.0;
+        (self.confirmed_this_session > 0 && self.session_time.as_secs() >= 30)
+            .then(|| self.confirmed_this_session as f64 / hours)
     }
 
     /// Whether printable keys are text (a text or number field, or a prompt, has focus).

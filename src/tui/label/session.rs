@@ -159,7 +159,7 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str) -> anyhow::Result<()> 
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
     with_terminal(|terminal| {
         while !session.quit_requested() {
-            session.screen.set_minutes(session.started.elapsed().as_secs_f64() / 60.0);
+            session.screen.set_clock(session.started.elapsed(), session.shown_at.elapsed());
             terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?;
             if !event::poll(Duration::from_millis(500)).context("cannot read the keyboard")? {
                 continue;

@@ -318,3 +318,15 @@ fn jump_by_number_or_id() {
     run(&mut screen, &[Action::Cancel]);
     assert_eq!(screen.current_item_id(), Some(2));
 }
+
+#[test]
+fn progress_line_shows_pace_time_on_item_and_time_left() {
+    use std::time::Duration;
+    let mut screen = started(&[true, false, false, false, false]);
+    run(&mut screen, &keys("yg4"));
+    run(&mut screen, &[Action::Confirm]);
+    // One confirmed in 2 minutes: 30 an hour; 3 left take 6 minutes.
+    screen.set_clock(Duration::from_secs(120), Duration::from_secs(7));
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("2/5 done · 30/h · ~6:00 left · this item 0:07"), "{text}");
+}

@@ -78,18 +78,9 @@ impl LabelScreen {
         } else {
             format!("{} items", self.queue.len())
         };
-        let pace = if self.minutes >= 0.5 && self.confirmed_this_session > 0 {
-            format!(" · {:.1}/min", self.confirmed_this_session as f64 / self.minutes)
-        } else {
-            String::new()
-        };
         let line = Line::from(vec![
             Span::styled(" tally ", self.theme.title()),
-            Span::raw(format!(
-                "batch {} · rater {} · {position}{pace}",
-                single_line(&self.batch),
-                single_line(&self.rater)
-            )),
+            Span::raw(format!("batch {} · rater {} · {position}", single_line(&self.batch), single_line(&self.rater))),
         ]);
         frame.render_widget(Paragraph::new(line), area);
     }
@@ -99,12 +90,27 @@ impl LabelScreen {
         let done = self.done_count();
         let gauge = LineGauge::default()
             .ratio(done as f64 / total as f64)
-            .label(match self.queue.iter().filter(|entry| entry.skipped).count() {
-                0 => format!("{done}/{} done", self.queue.len()),
-                skipped => format!("{done}/{} done, {skipped} skipped", self.queue.len()),
-            })
+            .label(self.progress_label(done))
             .filled_style(self.theme.ok());
         frame.render_widget(gauge, area);
+    }
+
+    /// Done of assigned, skipped, pace, time on this item and time left at this pace.
+    fn progress_label(&self, done: usize) -> String {
+        let skipped = self.queue.iter().filter(|entry| entry.skipped).count();
+        let mut label = format!("{done}/{} done", self.queue.len());
+        if skipped > 0 {
+            label.push_str(&format!(", {skipped} skipped"));
+        }
+        if let Some(pace) = self.pace() {
+            let open = self.queue.len() - done - skipped;
+            let left = open as f64 / pace * 3600.0;
+            label.push_str(&format!(" · {pace:.0}/h · ~{} left", clock(left)));
+        }
+        if self.item.is_some() {
+            label.push_str(&format!(" · this item {}", clock(self.item_time.as_secs_f64())));
+        }
+        label
     }
 
     fn render_footer(&self, frame: &mut Frame, area: Rect) {
@@ -281,6 +287,16 @@ impl LabelScreen {
             .wrap(Wrap { trim: false })
             .scroll((offset, 0));
         frame.render_widget(paragraph, popup);
+    }
+}
+
+/// `0:07`, `12:30`, `3h05m`.
+fn clock(seconds: f64) -> String {
+    let seconds = seconds.max(0.0).round() as u64;
+    if seconds >= 3600 {
+        format!("{}h{:02}m", seconds / 3600, seconds % 3600 / 60)
+    } else {
+        format!("{}:{:02}", seconds / 60, seconds % 60)
     }
 }
 
