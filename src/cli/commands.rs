@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
         Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
-        Command::Label { batch, rater } => label(db, batch.as_deref(), rater),
+        Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
         Command::Report(ReportCommand::Agreement { scope, options }) => {
             let store = open_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
@@ -370,7 +370,7 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
     ))
 }
 
-fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>) -> anyhow::Result<ExitCode> {
+fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_judge: bool) -> anyhow::Result<ExitCode> {
     let rater = rater.unwrap_or_else(login_name);
     let mut store = open_store(db)?;
     let batch = match batch {
@@ -386,7 +386,7 @@ fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>) -> anyho
             }
         }
     };
-    crate::tui::label::run(&mut store, &batch, &rater)?;
+    crate::tui::label::run(&mut store, &batch, &rater, show_judge)?;
     let summary = store.batch_summaries()?.into_iter().find(|b| b.name == batch.name);
     if let Some((_, assigned, done)) = summary.and_then(|b| b.raters.into_iter().find(|(r, _, _)| *r == rater)) {
         print(&format!("{rater}: {done} of {assigned} items done in batch `{}`; every label is saved.\n", batch.name))?;
@@ -497,7 +497,7 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
 
     if !no_label {
         let batch = store.batch("demo")?.context("demo batch missing")?;
-        crate::tui::label::run(&mut store, &batch, "demo")?;
+        crate::tui::label::run(&mut store, &batch, "demo", false)?;
     }
     let counts = store.counts()?;
     let db = path.display();

@@ -65,6 +65,10 @@ pub enum Command {
         /// Who is labeling (default: your login name).
         #[arg(long)]
         rater: Option<String>,
+        /// Show the LLM judge's scores with each item (for a lead's calibration session;
+        /// raters label blind).
+        #[arg(long)]
+        show_judge: bool,
     },
     /// Reports over the store.
     #[command(subcommand)]

@@ -117,6 +117,8 @@ pub struct LabelScreen {
     item_time: std::time::Duration,
     theme: Theme,
     keymap: Keymap,
+    /// Show the LLM judge's scores (a lead's calibration session; blind otherwise).
+    show_judge: bool,
 }
 
 impl LabelScreen {
@@ -149,7 +151,13 @@ impl LabelScreen {
             item_time: std::time::Duration::ZERO,
             theme,
             keymap: Keymap::default(),
+            show_judge: false,
         }
+    }
+
+    /// Shows the judge's scores with each item: for calibration sessions, not for raters.
+    pub fn set_show_judge(&mut self, show: bool) {
+        self.show_judge = show;
     }
 
     /// Uses `keymap`; `problems` (from the rater's keys.toml) are shown until the first key.

@@ -155,8 +155,9 @@ pub fn keys_path() -> Option<std::path::PathBuf> {
 }
 
 /// Opens the label screen for `rater` on `batch` until they quit.
-pub fn run(store: &mut Store, batch: &Batch, rater: &str) -> anyhow::Result<()> {
+pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> anyhow::Result<()> {
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
+    session.screen.set_show_judge(show_judge);
     with_terminal(|terminal| {
         while !session.quit_requested() {
             session.screen.set_clock(session.started.elapsed(), session.shown_at.elapsed());

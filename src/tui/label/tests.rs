@@ -330,3 +330,19 @@ fn progress_line_shows_pace_time_on_item_and_time_left() {
     let text = render(&screen, 80, 24);
     assert!(text.contains("2/5 done · 30/h · ~6:00 left · this item 0:07"), "{text}");
 }
+
+#[test]
+fn blind_unless_the_lead_asks_for_the_judge() {
+    let mut screen = screen(&[false]);
+    let effects = screen.start();
+    let mut judged = item("q-1");
+    judged.judge.insert("helpfulness".into(), serde_json::json!(4));
+    for effect in effects {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, judged.clone(), BTreeMap::new());
+        }
+    }
+    assert!(!render(&screen, 120, 40).contains("helpfulness: 4"));
+    screen.set_show_judge(true);
+    assert!(render(&screen, 120, 40).contains("helpfulness: 4"));
+}

@@ -163,6 +163,11 @@ impl LabelScreen {
         for (index, passage) in item.context.iter().enumerate() {
             section(&format!("CONTEXT [{}]", index + 1), passage);
         }
+        if self.show_judge {
+            let scores: Vec<String> = item.judge.iter().map(|(key, value)| format!("{key}: {value}")).collect();
+            let body = if scores.is_empty() { "(no judge scores)".to_string() } else { scores.join("\n") };
+            section("JUDGE (--show-judge)", &body);
+        }
         let block = Block::default().borders(Borders::ALL).title(format!(" {} ", single_line(&item.id)));
         let paragraph = Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((self.scroll, 0));
         frame.render_widget(paragraph, area);
