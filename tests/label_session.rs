@@ -144,3 +144,19 @@ fn skip_flag_and_undo_are_events_in_the_store_and_survive_a_restart() {
     let summary = store.batch_summaries().unwrap();
     assert_eq!(summary[0].raters, vec![("ana".to_string(), 3, 1)]);
 }
+
+#[test]
+fn the_finder_searches_the_queue_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let target = store.item_by_external_id("i3").unwrap().unwrap().0;
+    let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    session.handle(Action::Find).unwrap();
+    for ch in "question 3".chars() {
+        session.handle(Action::Char(ch)).unwrap();
+    }
+    session.handle(Action::Confirm).unwrap();
+    assert_eq!(session.screen().current_item_id(), Some(target));
+}

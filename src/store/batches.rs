@@ -252,4 +252,16 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(entries)
     }
+
+    /// The searchable text of each item in a rater's queue, in queue order: the id, then
+    /// input, output and metadata values.
+    pub fn queue_texts(&self, batch_id: i64, rater: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.item_id, i.external_id || ' ' || i.input || ' ' || i.output || ' ' || i.metadata
+             FROM assignments a JOIN items i ON i.id = a.item_id
+             WHERE a.batch_id = ?1 AND a.rater = ?2 ORDER BY a.position",
+        )?;
+        let rows = statement.query_map(params![batch_id, rater], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

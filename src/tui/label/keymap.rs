@@ -45,11 +45,13 @@ pub enum Action {
     Undo,
     /// Go to an item by its number in the queue or its id.
     Jump,
+    /// Fuzzy-find an item in the queue.
+    Find,
 }
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 17] = [
+    pub const NAMED: [(Action, &'static str); 18] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -67,6 +69,7 @@ impl Action {
         (Action::Flag, "flag"),
         (Action::Undo, "undo"),
         (Action::Jump, "jump"),
+        (Action::Find, "find"),
     ];
 
     fn from_name(name: &str) -> Option<Action> {
@@ -93,6 +96,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Flag, &["C-f"]),
     (Action::Undo, &["C-z", "C-u"]),
     (Action::Jump, &["C-g"]),
+    (Action::Find, &["/"]),
 ];
 
 /// The footer: groups of actions and what they do, shown with their keys.

@@ -1,6 +1,7 @@
 //! The label screen: one item at a time, the rubric as a form, every decision saved
 //! when its key is pressed.
 
+mod finder;
 pub mod keymap;
 mod session;
 mod view;
@@ -36,6 +37,8 @@ pub enum Effect {
     Load {
         item_id: i64,
     },
+    /// Fetch the searchable text of the queue, then call [`LabelScreen::finder_loaded`].
+    OpenFinder,
     Quit,
 }
 
@@ -109,6 +112,7 @@ pub struct LabelScreen {
     help: Option<u16>,
     message: Option<(Tone, String)>,
     prompt: Option<Prompt>,
+    finder: Option<finder::Finder>,
     /// This session's decisions, newest last, for undo.
     history: Vec<Decision>,
     confirmed_this_session: usize,
@@ -145,6 +149,7 @@ impl LabelScreen {
             help: None,
             message: None,
             prompt: None,
+            finder: None,
             history: Vec::new(),
             confirmed_this_session: 0,
             session_time: std::time::Duration::ZERO,
@@ -214,9 +219,18 @@ impl LabelScreen {
             .then(|| self.confirmed_this_session as f64 / hours)
     }
 
-    /// Whether printable keys are text (a text or number field, or a prompt, has focus).
+    /// Whether printable keys are text (a text or number field, a prompt or the finder
+    /// has focus).
     pub fn editing(&self) -> bool {
-        self.help.is_none() && (self.editor.is_some() || self.prompt.is_some())
+        self.help.is_none() && (self.editor.is_some() || self.prompt.is_some() || self.finder.is_some())
+    }
+
+    /// The queue's searchable text, by item id, for the finder.
+    pub fn finder_loaded(&mut self, texts: Vec<(i64, String)>) {
+        let positions: std::collections::HashMap<i64, usize> =
+            self.queue.iter().enumerate().map(|(position, entry)| (entry.item_id, position)).collect();
+        let texts = texts.into_iter().filter_map(|(id, text)| Some((*positions.get(&id)?, text))).collect();
+        self.finder = Some(finder::Finder::new(texts));
     }
 
     pub fn current_item_id(&self) -> Option<i64> {
@@ -229,6 +243,9 @@ impl LabelScreen {
         }
         if self.prompt.is_some() {
             return self.update_prompt(action);
+        }
+        if self.finder.is_some() {
+            return self.update_finder(action);
         }
         if !matches!(action, Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown) {
             self.message = None;
@@ -245,6 +262,13 @@ impl LabelScreen {
             }
             Action::Undo => self.undo(),
             Action::Jump => self.open_prompt(PromptKind::Jump),
+            Action::Find => {
+                let Ok(mut effects) = self.commit_editor() else {
+                    return Vec::new();
+                };
+                effects.push(Effect::OpenFinder);
+                effects
+            }
             Action::ScrollUp => self.scroll_by(-1),
             Action::ScrollDown => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
@@ -335,6 +359,31 @@ impl LabelScreen {
         self.editor = None;
         self.prompt = Some(Prompt { kind, text: String::new() });
         effects
+    }
+
+    fn update_finder(&mut self, action: Action) -> Vec<Effect> {
+        let Some(finder) = &mut self.finder else { return Vec::new() };
+        match action {
+            Action::Char(ch) => finder.push(ch),
+            Action::Clear => finder.pop(),
+            Action::ScrollUp | Action::FocusPrevious => finder.move_selection(-1),
+            Action::ScrollDown | Action::FocusNext => finder.move_selection(1),
+            Action::PageUp => finder.move_selection(-10),
+            Action::PageDown => finder.move_selection(10),
+            Action::Cancel => {
+                self.finder = None;
+                self.editor = self.editor_for(self.focus);
+            }
+            Action::Quit => return vec![Effect::Quit],
+            Action::Confirm => {
+                let Some(target) = finder.chosen() else { return Vec::new() };
+                self.finder = None;
+                self.position = target;
+                return self.load_current();
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 
     fn update_prompt(&mut self, action: Action) -> Vec<Effect> {

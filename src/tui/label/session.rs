@@ -120,6 +120,10 @@ impl<'s> Session<'s> {
                     self.screen.loaded(item_id, item, values);
                     self.shown_at = Instant::now();
                 }
+                Effect::OpenFinder => {
+                    let texts = self.store.queue_texts(self.batch_id, &self.rater)?;
+                    self.screen.finder_loaded(texts);
+                }
                 Effect::Quit => self.quit = true,
             }
         }

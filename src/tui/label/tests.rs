@@ -43,8 +43,13 @@ fn run(screen: &mut LabelScreen, actions: &[Action]) -> Vec<Effect> {
     for action in actions {
         let effects = screen.update(*action);
         for effect in &effects {
-            if let Effect::Load { item_id } = effect {
-                screen.loaded(*item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+            match effect {
+                Effect::Load { item_id } => screen.loaded(*item_id, item(&format!("q-{item_id}")), BTreeMap::new()),
+                Effect::OpenFinder => {
+                    let ids: Vec<i64> = screen.queue.iter().map(|entry| entry.item_id).collect();
+                    screen.finder_loaded(ids.iter().map(|id| (*id, format!("q-{id} topic{id} answer"))).collect());
+                }
+                _ => {}
             }
         }
         all.extend(effects);
@@ -345,4 +350,22 @@ fn blind_unless_the_lead_asks_for_the_judge() {
     assert!(!render(&screen, 120, 40).contains("helpfulness: 4"));
     screen.set_show_judge(true);
     assert!(render(&screen, 120, 40).contains("helpfulness: 4"));
+}
+
+#[test]
+fn finder_jumps_to_the_best_match() {
+    let mut screen = started(&[false, false, false]);
+    let effects = run(&mut screen, &[Action::Find]);
+    assert_eq!(effects, vec![Effect::OpenFinder]);
+    // Typing goes to the finder, not to option keys.
+    let effects = run(&mut screen, &type_text("topic3"));
+    assert!(saved(&effects).is_empty());
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("find: topic3") && text.contains("1 matches"), "{text}");
+    run(&mut screen, &[Action::Confirm]);
+    assert_eq!(screen.current_item_id(), Some(3));
+    // Esc closes without moving.
+    run(&mut screen, &[Action::Find, Action::Cancel]);
+    assert_eq!(screen.current_item_id(), Some(3));
+    assert!(!render(&screen, 80, 24).contains("find:"));
 }

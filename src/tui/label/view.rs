@@ -51,6 +51,40 @@ impl LabelScreen {
         if let Some(offset) = self.help {
             self.render_help(frame, area, offset);
         }
+        if let Some(finder) = &self.finder {
+            self.render_finder(frame, area, finder);
+        }
+    }
+
+    fn render_finder(&self, frame: &mut Frame, area: Rect, finder: &super::finder::Finder) {
+        let popup = area.inner(ratatui::layout::Margin { horizontal: 2, vertical: 1 });
+        frame.render_widget(Clear, popup);
+        let inner_width = usize::from(popup.width.saturating_sub(2));
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("find: ", self.theme.focus()),
+                Span::raw(format!("{}▏", single_line(&finder.query))),
+            ]),
+            Line::raw(""),
+        ];
+        for (index, found) in finder.matches.iter().enumerate() {
+            let selected = index == finder.selected;
+            let marker = if selected { "▶ " } else { "  " };
+            let mut spans = vec![Span::raw(format!("{marker}{:>4} ", found.position + 1))];
+            // Matched characters are underlined and bold: visible without colour.
+            for (at, ch) in found.text.chars().enumerate().take(inner_width.saturating_sub(7)) {
+                let style = if found.highlighted.contains(&at) { self.theme.matched() } else { Default::default() };
+                spans.push(Span::styled(ch.to_string(), style));
+            }
+            let line = Line::from(spans);
+            lines.push(if selected { line.style(self.theme.focus()) } else { line });
+        }
+        if finder.matches.is_empty() {
+            lines.push(Line::raw("  no item matches"));
+        }
+        let title = format!(" Find in your queue: {} matches (↑/↓ choose, Enter go, Esc close) ", finder.matches.len());
+        let paragraph = Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title));
+        frame.render_widget(paragraph, popup);
     }
 
     fn render_too_small(&self, frame: &mut Frame, area: Rect) {

@@ -1,0 +1,132 @@
+//! The `/` finder: fuzzy search over the rater's queue (id, question, answer, metadata),
+//! best matches first, with the matched characters marked.
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use crate::model::text::single_line;
+
+/// Matches shown at most.
+const SHOWN: usize = 50;
+/// Characters of each item's text searched: enough for id, question and the answer's start.
+const SEARCHED: usize = 2000;
+
+pub struct Finder {
+    /// (queue position, searchable text) per item.
+    texts: Vec<(usize, String)>,
+    pub query: String,
+    /// (queue position, score, text shown, matched char indices in it), best first.
+    pub matches: Vec<Match>,
+    pub selected: usize,
+    matcher: SkimMatcherV2,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub position: usize,
+    pub text: String,
+    pub highlighted: Vec<usize>,
+}
+
+impl Finder {
+    /// `texts`: each queue position's searchable text.
+    pub fn new(texts: Vec<(usize, String)>) -> Finder {
+        let texts = texts
+            .into_iter()
+            .map(|(position, text)| (position, single_line(&text.chars().take(SEARCHED).collect::<String>())))
+            .collect();
+        let mut finder =
+            Finder { texts, query: String::new(), matches: Vec::new(), selected: 0, matcher: SkimMatcherV2::default() };
+        finder.search();
+        finder
+    }
+
+    pub fn push(&mut self, ch: char) {
+        self.query.push(ch);
+        self.search();
+    }
+
+    pub fn pop(&mut self) {
+        self.query.pop();
+        self.search();
+    }
+
+    pub fn move_selection(&mut self, by: isize) {
+        let last = self.matches.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + by).clamp(0, last) as usize;
+    }
+
+    /// The queue position of the selected match.
+    pub fn chosen(&self) -> Option<usize> {
+        self.matches.get(self.selected).map(|found| found.position)
+    }
+
+    fn search(&mut self) {
+        self.selected = 0;
+        if self.query.is_empty() {
+            self.matches = self
+                .texts
+                .iter()
+                .take(SHOWN)
+                .map(|(position, text)| Match { position: *position, text: text.clone(), highlighted: Vec::new() })
+                .collect();
+            return;
+        }
+        let mut scored: Vec<(i64, usize, Vec<usize>)> = self
+            .texts
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (_, text))| {
+                let (score, indices) = self.matcher.fuzzy_indices(text, &self.query)?;
+                Some((score, index, indices))
+            })
+            .collect();
+        // Best score first; ties keep queue order.
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.matches = scored
+            .into_iter()
+            .take(SHOWN)
+            .map(|(_, index, highlighted)| {
+                let (position, text) = &self.texts[index];
+                Match { position: *position, text: text.clone(), highlighted }
+            })
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn best_match_first_with_its_characters() {
+        let mut finder = Finder::new(vec![
+            (0, "q-1 How do refunds work?".into()),
+            (1, "q-2 Rotate an API key".into()),
+            (2, "q-3 Export invoices as CSV".into()),
+        ]);
+        assert_eq!(finder.matches.len(), 3);
+        for ch in "apikey".chars() {
+            finder.push(ch);
+        }
+        assert_eq!(finder.chosen(), Some(1));
+        let best = &finder.matches[0];
+        let marked: String = best.highlighted.iter().map(|&i| best.text.chars().nth(i).unwrap()).collect();
+        assert_eq!(marked.to_lowercase(), "apikey");
+        finder.pop();
+        finder.pop();
+        finder.pop();
+        finder.pop();
+        finder.pop();
+        finder.pop();
+        assert_eq!(finder.matches.len(), 3);
+        finder.move_selection(5);
+        assert_eq!(finder.chosen(), Some(2));
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_list() {
+        let finder = Finder::new(vec![(0, "q-1 \u{1b}[2J wipe".into())]);
+        assert!(!finder.matches[0].text.contains('\u{1b}'));
+    }
+}
