@@ -1,0 +1,97 @@
+//! The real binary in a real terminal: tmux drives `tally label` by keys. Skipped, with a
+//! message, where tmux is not installed.
+
+mod common;
+
+use std::process::Command;
+use std::thread::sleep;
+use std::time::Duration;
+
+use common::{Sandbox, repo};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap()
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    /// Waits for `text` on screen. The bound only keeps a broken run from hanging CI; it
+    /// is not a speed requirement.
+    fn wait_for(&self, text: &str) -> String {
+        for _ in 0..300 {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        panic!("`{text}` never appeared; the screen:\n{}", self.screen());
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn label_five_items_by_keys_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["batch", "create", "e2e", "--rubric", "rag-answer-quality", "--raters", "tester"]);
+    let db = sandbox.path("tally.db");
+    let command = format!(
+        "env XDG_CONFIG_HOME={} NO_COLOR=1 {} --db {} label --batch e2e --rater tester",
+        sandbox.path("config").display(),
+        env!("CARGO_BIN_EXE_tally"),
+        db.display()
+    );
+    let tmux = Tmux { socket: format!("tally-e2e-{}", std::process::id()) };
+    let started = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux.wait_for("item 1 of 160");
+    for done in 1..=5 {
+        tmux.keys(&["y", "g", "4", "Enter"]);
+        tmux.wait_for(&format!("{done}/160 done"));
+    }
+    // A decision on the sixth item, never confirmed, is kept too.
+    tmux.keys(&["n"]);
+    tmux.wait_for("[n] fail");
+    let screen = tmux.screen();
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    tmux.keys(&["q"]);
+    for _ in 0..300 {
+        if !tmux.run(&["has-session", "-t", "e2e"]).status.success() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    let status = sandbox.ok(&["batch", "list", "--format", "json"]);
+    let batches: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(batches["batches"][0]["raters"][0], serde_json::json!(["tester", 160, 5]), "{batches}");
+    let labels = tally::store::Store::open(&db)
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
+        .unwrap();
+    assert_eq!(labels.iter().filter(|label| label.criterion == "helpfulness").count(), 5);
+    assert_eq!(labels.iter().filter(|label| label.criterion == "correct").count(), 6);
+}
