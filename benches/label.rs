@@ -1,0 +1,133 @@
+//! The label screen on a large store: `cargo bench --bench label [-- ITEMS]`.
+//!
+//! Builds (once, then reuses) a store of 1,000,000 generated items with a batch of 10,000
+//! assigned to one rater, then measures in this process:
+//! - startup: opening the store, the rater's queue, the first item, the first frame;
+//! - keypress -> committed -> rendered, for 1,000 confirmations (four keys each: three
+//!   options and Enter), rendered to an 80x24 TestBackend after every key;
+//! - the baseline: one durable SQLite commit of one row (synchronous=FULL) on the same
+//!   file system, the floor of any keypress that is saved before the next frame.
+
+use std::io::Write;
+use std::time::Instant;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tally::io::items::{ImportOptions, import_file};
+use tally::model::Rubric;
+use tally::store::{NewBatch, Store};
+use tally::tui::label::{Action, Session};
+use tally::tui::theme::Theme;
+
+const RUBRIC: &str = include_str!("../guidelines/rag-answer-quality.toml");
+const BATCH: usize = 10_000;
+
+fn main() {
+    let items: usize = std::env::args().skip(1).find_map(|arg| arg.parse().ok()).unwrap_or(1_000_000);
+    let dir = std::env::temp_dir().join("tally-bench-label");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("store-{items}.db"));
+    if !path.exists() {
+        build(&path, &dir, items);
+    }
+    // Each run labels with a new rater name, so the 10,000 are always unlabeled.
+    let rater = format!("r{}", std::process::id());
+    assign(&path, &rater);
+
+    let start = Instant::now();
+    let mut store = Store::open(&path).unwrap();
+    let batch = store.batch(&rater).unwrap().unwrap();
+    let mut session = Session::new(&mut store, &batch, &rater, Theme::plain()).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
+    let startup = start.elapsed().as_secs_f64();
+
+    let mut latencies = Vec::with_capacity(4000);
+    for _ in 0..1000 {
+        for action in [Action::Char('y'), Action::Char('g'), Action::Char('4'), Action::Confirm] {
+            let start = Instant::now();
+            session.handle(action).unwrap();
+            terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
+            latencies.push(start.elapsed().as_secs_f64());
+        }
+    }
+    drop(session);
+    latencies.sort_by(f64::total_cmp);
+    let quantile = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize] * 1000.0;
+
+    let commit = baseline(&dir);
+    println!("store: {items} items, batch of {BATCH} for one rater, {}", path.display());
+    println!("startup to first frame      {:>8.1} ms   (target < 150 ms)", startup * 1000.0);
+    println!(
+        "keypress -> saved -> drawn  median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   (targets < 2 ms, < 10 ms)",
+        quantile(0.5),
+        quantile(0.99),
+        quantile(1.0)
+    );
+    println!(
+        "baseline: one durable commit median {:>6.2} ms; keypress median / commit = {:.2}x",
+        commit,
+        quantile(0.5) / commit
+    );
+}
+
+fn build(path: &std::path::Path, dir: &std::path::Path, items: usize) {
+    eprintln!("building a store of {items} items (once) ...");
+    let file = dir.join("items.jsonl");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    for i in 0..items {
+        writeln!(
+            out,
+            "{{\"id\": \"gen-{i:07}\", \"input\": \"How do I export invoice {i} as a PDF?\", \"output\": \"Open the invoice, press Export and choose PDF; the file downloads at once.\", \"context\": [\"Invoices export as PDF or CSV from the invoice page.\"], \"metadata\": {{\"doc_id\": \"doc-{}\"}}}}",
+            i % 500
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+    let mut store = Store::open(path).unwrap();
+    import_file(&mut store, &file, &ImportOptions::default()).unwrap();
+    let rubric = Rubric::from_toml(RUBRIC, "rag-answer-quality.toml").unwrap();
+    store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "")).unwrap();
+    std::fs::remove_file(&file).ok();
+}
+
+/// A batch named after `rater` with 10,000 items spread over the store.
+fn assign(path: &std::path::Path, rater: &str) {
+    let mut store = Store::open(path).unwrap();
+    let rubric_id = store.rubric_latest("rag-answer-quality").unwrap().unwrap().id;
+    let ids = store.item_ids(None).unwrap();
+    let step = (ids.len() / BATCH).max(1);
+    let chosen: Vec<i64> = ids.iter().step_by(step).take(BATCH).copied().collect();
+    let raters = vec![vec![rater]; chosen.len()];
+    store
+        .write(|tx| {
+            tx.create_batch(&NewBatch {
+                name: rater,
+                rubric_id,
+                dataset: None,
+                overlap: 1,
+                seed: 1,
+                items: &chosen,
+                assignments: &raters,
+            })
+        })
+        .unwrap();
+}
+
+/// Median milliseconds of 200 single-row commits with synchronous=FULL.
+fn baseline(dir: &std::path::Path) -> f64 {
+    let path = dir.join("baseline.db");
+    std::fs::remove_file(&path).ok();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (v INTEGER);").unwrap();
+    let mut times: Vec<f64> = (0..200)
+        .map(|i| {
+            let start = Instant::now();
+            conn.execute_batch(&format!("BEGIN IMMEDIATE; INSERT INTO t VALUES ({i}); COMMIT;")).unwrap();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
