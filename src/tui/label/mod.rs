@@ -13,6 +13,7 @@ pub use session::{Session, run};
 
 use crate::model::{Item, Kind, LabelValue, Rubric};
 use crate::store::{ItemAction, QueueEntry};
+use crate::tui::editor::Editor;
 use crate::tui::theme::Theme;
 
 /// What the screen needs done outside itself; the session performs these in order.
@@ -106,7 +107,7 @@ pub struct LabelScreen {
     /// Index of the criterion with focus.
     focus: usize,
     /// The text being typed when a text or number criterion has focus.
-    editor: Option<String>,
+    editor: Option<Editor>,
     scroll: u16,
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
@@ -173,8 +174,33 @@ impl LabelScreen {
         }
     }
 
-    /// A key press, through the keymap.
+    /// A key press: editing keys to the focused field, the rest through the keymap.
     pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
+        use ratatui::crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        let plain =
+            key.kind != KeyEventKind::Release && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let multiline = self.rubric.criteria.get(self.focus).is_some_and(|c| c.kind == Kind::Text);
+        if plain
+            && self.help.is_none()
+            && self.prompt.is_none()
+            && self.finder.is_none()
+            && let Some(editor) = &mut self.editor
+        {
+            let handled = match key.code {
+                KeyCode::Left => Some(editor.left()),
+                KeyCode::Right => Some(editor.right()),
+                KeyCode::Home => Some(editor.home()),
+                KeyCode::End => Some(editor.end()),
+                KeyCode::Delete => Some(editor.delete()),
+                KeyCode::Up if multiline => Some(editor.vertical(-1)),
+                KeyCode::Down if multiline => Some(editor.vertical(1)),
+                KeyCode::Enter if multiline => Some(editor.insert('\n')),
+                _ => None,
+            };
+            if handled.is_some() {
+                return Vec::new();
+            }
+        }
         let in_help = self.help.is_some();
         let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.hotkey(ch).is_some());
         action.map(|action| self.update(action)).unwrap_or_default()
@@ -281,15 +307,15 @@ impl LabelScreen {
                 Vec::new()
             }
             Action::Char(ch) => match &mut self.editor {
-                Some(buffer) => {
-                    buffer.push(ch);
+                Some(editor) => {
+                    editor.insert(ch);
                     Vec::new()
                 }
                 None => self.hotkey(ch),
             },
             Action::Clear => match &mut self.editor {
-                Some(buffer) => {
-                    buffer.pop();
+                Some(editor) => {
+                    editor.backspace();
                     Vec::new()
                 }
                 None => {
@@ -547,10 +573,28 @@ impl LabelScreen {
         self.rubric.criteria.iter().position(|c| !matches!(c.kind, Kind::Text | Kind::Number)).unwrap_or(0)
     }
 
-    fn editor_for(&self, index: usize) -> Option<String> {
+    fn editor_for(&self, index: usize) -> Option<Editor> {
         match self.rubric.criteria.get(index)?.kind {
-            Kind::Text | Kind::Number => Some(self.stored_text(index)),
+            Kind::Text | Kind::Number => Some(Editor::new(&self.stored_text(index))),
             _ => None,
+        }
+    }
+
+    /// Pasted text (bracketed paste): into the field, prompt or finder with focus.
+    pub fn paste(&mut self, text: &str) {
+        if self.help.is_some() {
+            return;
+        }
+        if let Some(finder) = &mut self.finder {
+            text.chars().filter(|ch| !ch.is_control()).for_each(|ch| finder.push(ch));
+        } else if let Some(prompt) = &mut self.prompt {
+            prompt.text.extend(text.chars().filter(|ch| !ch.is_control()));
+        } else if let Some(editor) = &mut self.editor {
+            if self.rubric.criteria.get(self.focus).is_some_and(|c| c.kind == Kind::Text) {
+                editor.insert_str(text);
+            } else {
+                editor.insert_str(text.trim());
+            }
         }
     }
 
@@ -622,7 +666,7 @@ impl LabelScreen {
     /// Saves what is typed in the focused text or number field. Fails (and says why)
     /// when a number does not parse or is out of range.
     fn commit_editor(&mut self) -> Result<Vec<Effect>, ()> {
-        let Some(buffer) = self.editor.clone() else {
+        let Some(buffer) = self.editor.as_ref().map(|editor| editor.text().to_string()) else {
             return Ok(Vec::new());
         };
         let criterion = &self.rubric.criteria[self.focus];

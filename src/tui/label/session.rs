@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::event::{self, Event, MouseEventKind};
 
 use super::keymap::{Action, Keymap};
 use super::{Effect, LabelScreen};
@@ -162,15 +162,28 @@ pub fn keys_path() -> Option<std::path::PathBuf> {
 pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> anyhow::Result<()> {
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
     session.screen.set_show_judge(show_judge);
-    with_terminal(|terminal| {
-        while !session.quit_requested() {
+    with_terminal(|terminal, stop| {
+        while !session.quit_requested() && !stop.raised() {
             session.screen.set_clock(session.started.elapsed(), session.shown_at.elapsed());
             terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?;
-            if !event::poll(Duration::from_millis(500)).context("cannot read the keyboard")? {
+            let ready = match event::poll(Duration::from_millis(500)) {
+                Ok(ready) => ready,
+                // A signal interrupts the wait: the loop condition sees it.
+                Err(_) if stop.raised() => break,
+                Err(err) => return Err(err).context("cannot read the keyboard"),
+            };
+            if !ready {
                 continue;
             }
-            if let Event::Key(key) = event::read().context("cannot read the keyboard")? {
-                session.key(key)?;
+            match event::read().context("cannot read the keyboard")? {
+                Event::Key(key) => session.key(key)?,
+                Event::Paste(text) => session.screen.paste(&text),
+                Event::Mouse(mouse) => match mouse.kind {
+                    MouseEventKind::ScrollUp => session.handle(Action::ScrollUp)?,
+                    MouseEventKind::ScrollDown => session.handle(Action::ScrollDown)?,
+                    _ => {}
+                },
+                _ => {}
             }
         }
         Ok(())

@@ -369,3 +369,21 @@ fn finder_jumps_to_the_best_match() {
     assert_eq!(screen.current_item_id(), Some(3));
     assert!(!render(&screen, 80, 24).contains("find:"));
 }
+
+#[test]
+fn text_fields_edit_with_a_cursor_over_several_lines_and_take_paste() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let mut screen = started(&[false]);
+    screen.key(press(KeyCode::BackTab)); // wraps round to the note
+    assert!(screen.editing());
+    for key in [KeyCode::Char('a'), KeyCode::Char('b'), KeyCode::Left, KeyCode::Char('é'), KeyCode::End] {
+        screen.key(press(key));
+    }
+    screen.key(press(KeyCode::Enter)); // a new line, not a confirm
+    screen.paste("pasted\r\ntext");
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("aéb") && text.contains("pasted") && text.contains("text▏"), "{text}");
+    let effects = screen.key(press(KeyCode::Tab));
+    assert_eq!(saved(&effects), vec![some("note", "aéb\npasted\ntext")]);
+}

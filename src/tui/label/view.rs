@@ -163,10 +163,14 @@ impl LabelScreen {
         let line = match &self.message {
             Some((Tone::Error, message)) => Line::styled(single_line(message), self.theme.error()),
             Some((Tone::Info, message)) => Line::styled(single_line(message), self.theme.ok()),
-            None if self.editing() => Line::from(vec![
-                Span::styled("typing", self.theme.focus()),
-                Span::raw(" · Enter save & confirm · Tab save & next field · Esc discard"),
-            ]),
+            None if self.editing() => {
+                let multiline = self.rubric.criteria.get(self.focus).is_some_and(|c| c.kind == Kind::Text);
+                let enter = if multiline { "Enter new line" } else { "Enter save & confirm" };
+                Line::from(vec![
+                    Span::styled("typing", self.theme.focus()),
+                    Span::raw(format!(" · {enter} · Tab save & next field · Esc discard")),
+                ])
+            }
             None => {
                 let mut spans = Vec::new();
                 for (keys, text) in self.keymap.footer() {
@@ -235,9 +239,30 @@ impl LabelScreen {
             }
             let value = self.values.get(&criterion.id);
             match criterion.kind {
+                Kind::Text if focused && self.editor.is_some() => {
+                    // The text being typed, line by line, with the cursor.
+                    lines.push(Line::from(spans));
+                    if let Some(editor) = &self.editor {
+                        let (text_lines, cursor_line, cursor_column) = editor.lines();
+                        for (number, text) in text_lines.iter().enumerate() {
+                            let mut shown: String = text.chars().collect();
+                            if number == cursor_line {
+                                let at = shown.char_indices().nth(cursor_column).map_or(shown.len(), |(b, _)| b);
+                                shown.insert(at, '▏');
+                            }
+                            lines.push(Line::raw(format!("    {}", single_line(&shown))));
+                        }
+                    }
+                    continue;
+                }
                 Kind::Text | Kind::Number => {
                     let shown = match (&self.editor, focused) {
-                        (Some(buffer), true) => format!("{}▏", single_line(buffer)),
+                        (Some(editor), true) => {
+                            let mut shown = editor.text().to_string();
+                            let at = shown.char_indices().nth(editor.cursor()).map_or(shown.len(), |(b, _)| b);
+                            shown.insert(at, '▏');
+                            single_line(&shown)
+                        }
                         _ => value.map(|v| single_line(&v.display())).unwrap_or_else(|| "-".into()),
                     };
                     let range = match (criterion.min, criterion.max) {
