@@ -186,18 +186,19 @@ impl LabelScreen {
             && self.finder.is_none()
             && let Some(editor) = &mut self.editor
         {
-            let handled = match key.code {
-                KeyCode::Left => Some(editor.left()),
-                KeyCode::Right => Some(editor.right()),
-                KeyCode::Home => Some(editor.home()),
-                KeyCode::End => Some(editor.end()),
-                KeyCode::Delete => Some(editor.delete()),
-                KeyCode::Up if multiline => Some(editor.vertical(-1)),
-                KeyCode::Down if multiline => Some(editor.vertical(1)),
-                KeyCode::Enter if multiline => Some(editor.insert('\n')),
+            let edit: Option<fn(&mut Editor)> = match key.code {
+                KeyCode::Left => Some(Editor::left),
+                KeyCode::Right => Some(Editor::right),
+                KeyCode::Home => Some(Editor::home),
+                KeyCode::End => Some(Editor::end),
+                KeyCode::Delete => Some(Editor::delete),
+                KeyCode::Up if multiline => Some(|editor| editor.vertical(-1)),
+                KeyCode::Down if multiline => Some(|editor| editor.vertical(1)),
+                KeyCode::Enter if multiline => Some(|editor| editor.insert('\n')),
                 _ => None,
             };
-            if handled.is_some() {
+            if let Some(edit) = edit {
+                edit(editor);
                 return Vec::new();
             }
         }
