@@ -4,6 +4,7 @@
 
 pub mod editor;
 pub mod label;
+pub mod markdown;
 pub mod terminal;
 pub mod theme;
 

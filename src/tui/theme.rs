@@ -32,6 +32,11 @@ impl Theme {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 
+    /// Code in guidelines.
+    pub fn code(self) -> Style {
+        self.fg(Color::Magenta).add_modifier(Modifier::BOLD)
+    }
+
     /// Characters a search matched: underlined, so colour is not the only sign.
     pub fn matched(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)

@@ -248,8 +248,8 @@ fn keys_go_through_the_raters_keymap() {
     assert_eq!(effects, vec![Effect::Load { item_id: 2 }]);
     // The overlay lists the keymap in use.
     screen.key(press(KeyCode::Char('?')));
-    let overlay = render(&screen, 100, 30);
-    assert!(overlay.contains("→ y C-n next"), "{overlay}");
+    let overlay = render(&screen, 100, 40);
+    assert!(overlay.contains("→ y C-n       next"), "{overlay}");
 }
 
 fn type_text(text: &str) -> Vec<Action> {

@@ -326,27 +326,30 @@ impl LabelScreen {
     fn render_help(&self, frame: &mut Frame, area: Rect, offset: u16) {
         let popup = area.inner(ratatui::layout::Margin { horizontal: 2, vertical: 1 });
         frame.render_widget(Clear, popup);
-        let mut text = String::new();
+        let mut lines: Vec<Line<'static>> = Vec::new();
         if let Some(description) = &self.rubric.description {
-            text.push_str(description);
-            text.push_str("\n\n");
+            lines.push(Line::raw(single_line(description)));
+            lines.push(Line::raw(""));
         }
-        text.push_str("Keys: option hotkeys set values; ");
-        for (keys, what) in self.keymap.reference() {
-            text.push_str(&format!("{keys} {}; ", what.replace('_', " ")));
-        }
-        text.push_str("\n\n");
-        text.push_str(if self.guidelines.trim().is_empty() {
-            "(this rubric has no guidelines)"
+        if self.guidelines.trim().is_empty() {
+            lines.push(Line::raw("(this rubric has no guidelines)"));
         } else {
-            &self.guidelines
-        });
+            lines.extend(crate::tui::markdown::render(&self.guidelines, self.theme));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Keys (from your keymap; option keys set values)", self.theme.heading()));
+        for (keys, what) in self.keymap.reference() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<14}"), self.theme.key()),
+                Span::raw(what.replace('_', " ")),
+            ]));
+        }
         let title = format!(
             " Guidelines: {} v{} (Esc closes, ↑/↓ scroll) ",
             single_line(&self.rubric.name),
             self.rubric.version
         );
-        let paragraph = Paragraph::new(sanitize(&text).into_owned())
+        let paragraph = Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(title))
             .wrap(Wrap { trim: false })
             .scroll((offset, 0));
