@@ -75,7 +75,7 @@ fn label_five_items_by_keys_in_tmux() {
     }
     // A decision on the sixth item, never confirmed, is kept too.
     tmux.keys(&["n"]);
-    tmux.wait_for("[n] fail");
+    tmux.wait_for("[n] ✓fail");
     let screen = tmux.screen();
     assert!(!screen.contains('\u{1b}'), "{screen}");
     tmux.keys(&["q"]);

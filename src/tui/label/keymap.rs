@@ -47,11 +47,13 @@ pub enum Action {
     Jump,
     /// Fuzzy-find an item in the queue.
     Find,
+    /// Fold or unfold the retrieved passages.
+    TogglePassages,
 }
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 18] = [
+    pub const NAMED: [(Action, &'static str); 19] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -70,6 +72,7 @@ impl Action {
         (Action::Undo, "undo"),
         (Action::Jump, "jump"),
         (Action::Find, "find"),
+        (Action::TogglePassages, "toggle_passages"),
     ];
 
     fn from_name(name: &str) -> Option<Action> {
@@ -97,6 +100,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Undo, &["C-z", "C-u"]),
     (Action::Jump, &["C-g"]),
     (Action::Find, &["/"]),
+    (Action::TogglePassages, &["C-o"]),
 ];
 
 /// The footer: groups of actions and what they do, shown with their keys.

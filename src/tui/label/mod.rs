@@ -124,6 +124,10 @@ pub struct LabelScreen {
     keymap: Keymap,
     /// Show the LLM judge's scores (a lead's calibration session; blind otherwise).
     show_judge: bool,
+    /// The retrieved passages are folded away.
+    passages_folded: bool,
+    /// Required criteria the last confirm found unanswered, marked in the form.
+    missing: Vec<String>,
 }
 
 impl LabelScreen {
@@ -158,6 +162,8 @@ impl LabelScreen {
             theme,
             keymap: Keymap::default(),
             show_judge: false,
+            passages_folded: false,
+            missing: Vec::new(),
         }
     }
 
@@ -289,6 +295,10 @@ impl LabelScreen {
             }
             Action::Undo => self.undo(),
             Action::Jump => self.open_prompt(PromptKind::Jump),
+            Action::TogglePassages => {
+                self.passages_folded = !self.passages_folded;
+                Vec::new()
+            }
             Action::Find => {
                 let Ok(mut effects) = self.commit_editor() else {
                     return Vec::new();
@@ -561,6 +571,7 @@ impl LabelScreen {
 
     fn load_current(&mut self) -> Vec<Effect> {
         self.item = None;
+        self.missing.clear();
         self.values.clear();
         self.editor = None;
         match self.queue.get(self.position) {
@@ -660,6 +671,7 @@ impl LabelScreen {
                 changes.push((dependent, None));
             }
         }
+        self.missing.retain(|missing| missing != id);
         self.history.push(Decision::Values { item_id, before });
         vec![Effect::Save { item_id, changes }]
     }
@@ -693,8 +705,10 @@ impl LabelScreen {
             self.focus = self.rubric.criteria.iter().position(|c| &c.id == first).unwrap_or(0);
             self.editor = self.editor_for(self.focus);
             self.message = Some((Tone::Error, format!("required before moving on: {}", missing.join(", "))));
+            self.missing = missing;
             return effects;
         }
+        self.missing.clear();
         let Some(item_id) = self.current_item_id() else {
             return effects;
         };

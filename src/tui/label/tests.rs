@@ -387,3 +387,103 @@ fn text_fields_edit_with_a_cursor_over_several_lines_and_take_paste() {
     let effects = screen.key(press(KeyCode::Tab));
     assert_eq!(saved(&effects), vec![some("note", "aéb\npasted\ntext")]);
 }
+
+/// Every criterion kind in one rubric, for the screen snapshots.
+const ALL_KINDS: &str = r#"
+name = "all-kinds"
+version = 1
+[[criteria]]
+id = "correct"
+kind = "binary"
+required = true
+options = [ { value = "pass", key = "y" }, { value = "fail", key = "n" } ]
+[[criteria]]
+id = "helpfulness"
+kind = "ordinal"
+options = [ { value = "1", key = "1", label = "Useless" }, { value = "2", key = "2" }, { value = "3", key = "3", label = "Fully resolves" } ]
+[[criteria]]
+id = "topic"
+kind = "nominal"
+required = true
+options = [ { value = "billing", key = "b" }, { value = "security", key = "s" }, { value = "other", key = "o" } ]
+[[criteria]]
+id = "defects"
+kind = "tags"
+when = { correct = "fail" }
+options = [ { value = "hallucination", key = "h" }, { value = "citation_error", key = "c" } ]
+[[criteria]]
+id = "score"
+kind = "number"
+min = 0
+max = 10
+[[criteria]]
+id = "note"
+kind = "text"
+"#;
+
+fn all_kinds(queue_len: usize) -> LabelScreen {
+    let rubric = Rubric::from_toml(ALL_KINDS, "all.toml").unwrap();
+    let queue = (1..=queue_len)
+        .map(|i| QueueEntry {
+            item_id: i as i64,
+            external_id: format!("q-{i}"),
+            done: false,
+            skipped: false,
+            flagged: false,
+        })
+        .collect();
+    let guidelines = "# Guidelines\n\n- Judge **only** against the passages.\n- Use `fail` for any wrong claim.";
+    let mut screen = LabelScreen::new(rubric, guidelines.into(), "b1", "ana", queue, Theme::plain());
+    let effects = screen.start();
+    for effect in effects {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+        }
+    }
+    screen
+}
+
+/// The screen at 80x24 and at 160x48.
+fn snapshots(name: &str, screen: &LabelScreen) {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let text = render(screen, width, height);
+        assert!(!text.contains('\u{1b}'));
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), text);
+    }
+}
+
+#[test]
+fn snapshot_every_criterion_kind() {
+    let mut screen = all_kinds(3);
+    run(&mut screen, &keys("n2sh"));
+    // Type a score and leave it in the field, cursor shown.
+    run(&mut screen, &[Action::FocusNext]);
+    run(&mut screen, &keys("7"));
+    snapshots("kinds", &screen);
+}
+
+#[test]
+fn snapshot_validation_message() {
+    let mut screen = all_kinds(3);
+    run(&mut screen, &keys("y"));
+    run(&mut screen, &[Action::Confirm]);
+    snapshots("validation", &screen);
+    assert!(render(&screen, 80, 24).contains("topic* ← required"));
+}
+
+#[test]
+fn snapshot_overlay_finder_prompt_empty_and_small() {
+    let mut screen = all_kinds(3);
+    run(&mut screen, &[Action::Help]);
+    snapshots("overlay", &screen);
+    run(&mut screen, &[Action::Cancel, Action::Find]);
+    run(&mut screen, &type_text("q2"));
+    snapshots("finder", &screen);
+    run(&mut screen, &[Action::Cancel, Action::Skip]);
+    run(&mut screen, &type_text("duplicate of q-1"));
+    snapshots("skip_prompt", &screen);
+    run(&mut screen, &[Action::Cancel, Action::TogglePassages]);
+    snapshots("passages_folded", &screen);
+    snapshots("empty_queue", &all_kinds(0));
+    insta::assert_snapshot!("too_small_59x15", render(&all_kinds(1), 59, 15));
+}

@@ -163,6 +163,10 @@ impl LabelScreen {
         let line = match &self.message {
             Some((Tone::Error, message)) => Line::styled(single_line(message), self.theme.error()),
             Some((Tone::Info, message)) => Line::styled(single_line(message), self.theme.ok()),
+            None if self.finder.is_some() => Line::from(vec![
+                Span::styled("finding", self.theme.focus()),
+                Span::raw(" · type to narrow · ↑/↓ choose · Enter go there · Esc close"),
+            ]),
             None if self.editing() => {
                 let multiline = self.rubric.criteria.get(self.focus).is_some_and(|c| c.kind == Kind::Text);
                 let enter = if multiline { "Enter new line" } else { "Enter save & confirm" };
@@ -198,8 +202,13 @@ impl LabelScreen {
         if let Some(reference) = &item.reference {
             section("REFERENCE", reference);
         }
-        for (index, passage) in item.context.iter().enumerate() {
-            section(&format!("CONTEXT [{}]", index + 1), passage);
+        if self.passages_folded && !item.context.is_empty() {
+            let key = self.keymap.keys(super::Action::TogglePassages).into_iter().next().unwrap_or_default();
+            section(&format!("CONTEXT: {} passages folded ({key} unfolds)", item.context.len()), "");
+        } else {
+            for (index, passage) in item.context.iter().enumerate() {
+                section(&format!("CONTEXT [{}]", index + 1), passage);
+            }
         }
         if self.show_judge {
             let scores: Vec<String> = item.judge.iter().map(|(key, value)| format!("{key}: {value}")).collect();
@@ -227,6 +236,9 @@ impl LabelScreen {
                 ratatui::style::Style::new()
             };
             let mut spans = vec![Span::styled(marker, self.theme.focus()), Span::styled(name, name_style)];
+            if self.missing.contains(&criterion.id) {
+                spans.push(Span::styled("← required ", self.theme.error()));
+            }
             if !applies {
                 if let Some(when) = &criterion.when {
                     spans.push(Span::styled(
@@ -285,7 +297,12 @@ impl LabelScreen {
                         spans.push(Span::styled(format!("[{}]", choice.key), self.theme.key()));
                         spans.push(Span::raw(" "));
                         let text = single_line(&choice.value);
-                        spans.push(if chosen { Span::styled(text, self.theme.selected()) } else { Span::raw(text) });
+                        // A mark as well as the style: the choice shows without colour or reverse video.
+                        spans.push(if chosen {
+                            Span::styled(format!("✓{text}"), self.theme.selected())
+                        } else {
+                            Span::raw(text)
+                        });
                         spans.push(Span::raw("  "));
                     }
                     // The anchor text of a chosen option says what the choice means.
