@@ -222,6 +222,31 @@ fn escape_sequences_in_items_are_not_drawn() {
 }
 
 #[test]
+fn no_control_byte_from_any_field_reaches_the_terminal() {
+    let hostile = "a\u{1b}[2Jb\u{1b}]0;title\u{7}c\u{9b}31md\r\u{8}\u{0}e\u{7f}f\u{85}g";
+    let mut screen = screen(&[false]);
+    let effects = screen.start();
+    let mut item = item("q-1");
+    item.id = hostile.to_string();
+    item.input = hostile.to_string();
+    item.output = hostile.to_string();
+    item.reference = Some(hostile.to_string());
+    item.context = vec![hostile.to_string()];
+    item.judge.insert("correct".into(), serde_json::json!(hostile));
+    for effect in effects {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item.clone(), BTreeMap::new());
+        }
+    }
+    screen.set_show_judge(true);
+    for (width, height) in [(80, 24), (160, 48)] {
+        let text = render(&screen, width, height);
+        let bad: Vec<char> = text.chars().filter(|ch| ch.is_control() && *ch != '\n').collect();
+        assert!(bad.is_empty(), "control characters reached the backend: {bad:?}\n{text}");
+    }
+}
+
+#[test]
 fn guidelines_overlay_opens_and_closes() {
     let mut screen = started(&[false]);
     run(&mut screen, &[Action::Help]);
