@@ -1,4 +1,6 @@
-//! Styles, with colour only when NO_COLOR is unset (https://no-color.org).
+//! Styles, with colour only when NO_COLOR is unset (https://no-color.org). Colours are
+//! ones that read on dark and light backgrounds alike (no yellow, no dark grey), and each
+//! style also has a modifier, so no meaning rests on colour alone.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -21,15 +23,15 @@ impl Theme {
     }
 
     pub fn title(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
     }
 
     pub fn heading(self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        self.fg(Color::Blue).add_modifier(Modifier::BOLD)
     }
 
     pub fn key(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.fg(Color::Blue).add_modifier(Modifier::BOLD)
     }
 
     /// Code in guidelines.
@@ -39,7 +41,7 @@ impl Theme {
 
     /// Characters a search matched: underlined, so colour is not the only sign.
     pub fn matched(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        self.fg(Color::Blue).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
     /// A chosen option.
@@ -53,12 +55,12 @@ impl Theme {
 
     /// The criterion with focus.
     pub fn focus(self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        self.fg(Color::Magenta).add_modifier(Modifier::BOLD)
     }
 
     /// A criterion that does not apply to this item.
     pub fn muted(self) -> Style {
-        self.fg(Color::DarkGray).add_modifier(Modifier::DIM)
+        Style::new().add_modifier(Modifier::DIM)
     }
 
     pub fn error(self) -> Style {
