@@ -303,10 +303,17 @@ impl LabelScreen {
                         } else {
                             Span::raw(text)
                         });
+                        // Anchor labels say what each point of a scale means.
+                        if criterion.kind == Kind::Ordinal
+                            && let Some(label) = &choice.label
+                        {
+                            spans.push(Span::styled(format!(" {}", single_line(label)), self.theme.muted()));
+                        }
                         spans.push(Span::raw("  "));
                     }
-                    // The anchor text of a chosen option says what the choice means.
-                    if let Some(LabelValue::Choice(selected)) = value
+                    // Elsewhere the label of the chosen option says what the choice means.
+                    if criterion.kind != Kind::Ordinal
+                        && let Some(LabelValue::Choice(selected)) = value
                         && let Some(label) =
                             criterion.options.iter().find(|c| c.value == *selected).and_then(|c| c.label.as_ref())
                     {
