@@ -5,7 +5,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
-use super::{LabelScreen, Tone};
+use super::{Action, LabelScreen, Tone};
 use crate::model::text::{sanitize, single_line};
 use crate::model::{Kind, LabelValue};
 use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
@@ -82,7 +82,13 @@ impl LabelScreen {
         if finder.matches.is_empty() {
             lines.push(Line::raw("  no item matches"));
         }
-        let title = format!(" Find in your queue: {} matches (↑/↓ choose, Enter go, Esc close) ", finder.matches.len());
+        let title = format!(
+            " Find in your queue: {} matches ({} choose, {} go, {} close) ",
+            finder.matches.len(),
+            self.keys_of(&[Action::ScrollUp, Action::ScrollDown]),
+            self.keys_of(&[Action::Confirm]),
+            self.keys_of(&[Action::Cancel])
+        );
         let paragraph = Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title));
         frame.render_widget(paragraph, popup);
     }
@@ -129,6 +135,13 @@ impl LabelScreen {
         frame.render_widget(gauge, area);
     }
 
+    /// The first key of each action, as hints show them: `↑/↓`.
+    fn keys_of(&self, actions: &[Action]) -> String {
+        let keys: Vec<String> =
+            actions.iter().filter_map(|action| self.keymap.keys(*action).into_iter().next()).collect();
+        keys.join("/")
+    }
+
     /// Done of assigned, skipped, pace, time on this item and time left at this pace.
     fn progress_label(&self, done: usize) -> String {
         let skipped = self.queue.iter().filter(|entry| entry.skipped).count();
@@ -152,7 +165,11 @@ impl LabelScreen {
             let mut spans = vec![
                 Span::styled(prompt.kind.question(), self.theme.focus()),
                 Span::raw(format!(" {}▏", single_line(&prompt.text))),
-                Span::raw("  Enter ok · Esc back"),
+                Span::raw(format!(
+                    "  {} ok · {} back",
+                    self.keys_of(&[Action::Confirm]),
+                    self.keys_of(&[Action::Cancel])
+                )),
             ];
             if let Some((Tone::Error, message)) = &self.message {
                 spans.push(Span::styled(format!("  {}", single_line(message)), self.theme.error()));
@@ -165,14 +182,28 @@ impl LabelScreen {
             Some((Tone::Info, message)) => Line::styled(single_line(message), self.theme.ok()),
             None if self.finder.is_some() => Line::from(vec![
                 Span::styled("finding", self.theme.focus()),
-                Span::raw(" · type to narrow · ↑/↓ choose · Enter go there · Esc close"),
+                Span::raw(format!(
+                    " · type to narrow · {} choose · {} go there · {} close",
+                    self.keys_of(&[Action::ScrollUp, Action::ScrollDown]),
+                    self.keys_of(&[Action::Confirm]),
+                    self.keys_of(&[Action::Cancel])
+                )),
             ]),
             None if self.editing() => {
                 let multiline = self.rubric.criteria.get(self.focus).is_some_and(|c| c.kind == Kind::Text);
-                let enter = if multiline { "Enter new line" } else { "Enter save & confirm" };
+                // In a text field Enter is part of the text (see LabelScreen::key).
+                let enter = if multiline {
+                    "Enter new line".to_string()
+                } else {
+                    format!("{} save & confirm", self.keys_of(&[Action::Confirm]))
+                };
                 Line::from(vec![
                     Span::styled("typing", self.theme.focus()),
-                    Span::raw(format!(" · {enter} · Tab save & next field · Esc discard")),
+                    Span::raw(format!(
+                        " · {enter} · {} save & next field · {} discard",
+                        self.keys_of(&[Action::FocusNext]),
+                        self.keys_of(&[Action::Cancel])
+                    )),
                 ])
             }
             None => {
@@ -284,7 +315,8 @@ impl LabelScreen {
                     spans.push(Span::raw(shown));
                     spans.push(Span::styled(range, self.theme.muted()));
                     if !focused && value.is_none() {
-                        spans.push(Span::styled("  Tab to type", self.theme.muted()));
+                        let tab = self.keys_of(&[Action::FocusNext]);
+                        spans.push(Span::styled(format!("  {tab} to type"), self.theme.muted()));
                     }
                 }
                 _ => {
@@ -369,9 +401,11 @@ impl LabelScreen {
             ]));
         }
         let title = format!(
-            " Guidelines: {} v{} (Esc closes, ↑/↓ scroll) ",
+            " Guidelines: {} v{} ({} closes, {} scroll) ",
             single_line(&self.rubric.name),
-            self.rubric.version
+            self.rubric.version,
+            self.keys_of(&[Action::Cancel]),
+            self.keys_of(&[Action::ScrollUp, Action::ScrollDown])
         );
         let paragraph = Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(title))
