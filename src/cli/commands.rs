@@ -37,6 +37,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             import(db, &file, &options)
         }
+        Command::Sample { file, n, seed, stratify, per_stratum, proportional: _, filters, dataset, out, map } => {
+            let n = match (n, per_stratum) {
+                (Some(n), _) => n,
+                (None, Some(_)) => 0,
+                (None, None) => bail!("say how many to keep: --n N (or --stratify FIELD --per-stratum N)"),
+            };
+            let filters = filters
+                .iter()
+                .map(|filter| {
+                    filter.split_once('=').map(|(f, v)| (f.to_string(), v.to_string())).ok_or_else(|| {
+                        anyhow::anyhow!("--where `{filter}`: expected FIELD=VALUE, e.g. model=assistant-v2")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let options = crate::io::sample::SampleOptions {
+                n,
+                seed,
+                stratify,
+                per_stratum,
+                filters,
+                map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
+            };
+            sample(db, &file, &options, dataset, out.as_deref())
+        }
+        Command::Items { dataset, format } => items_list(db, dataset.as_deref(), format),
+        Command::Show { id, format } => show_item(db, &id, format),
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
         Command::Rubric(RubricCommand::Add { file }) => rubric_add(db, &file),
         Command::Rubric(RubricCommand::List { format }) => rubric_list(db, format),
@@ -562,4 +588,112 @@ fn gate(
     text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
     print(&text)?;
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn sample(
+    db: Option<&Path>,
+    file: &Path,
+    options: &crate::io::sample::SampleOptions,
+    dataset: Option<String>,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let (reader, format) = crate::io::open(file)?;
+    let origin = file.display().to_string();
+    let store_as = match (&dataset, out) {
+        (Some(name), _) => Some(name.clone()),
+        (None, Some(_)) => None,
+        (None, None) => Some(file.file_stem().map_or_else(|| "sample".into(), |s| s.to_string_lossy().into_owned())),
+    };
+    let (items, summary) =
+        crate::io::sample::sample(reader, format, &origin, store_as.as_deref().unwrap_or("sample"), options)?;
+    let mut text = format!(
+        "{origin}: read {} records; {} filtered out by --where; {} duplicates; kept {}\n",
+        summary.read, summary.filtered_out, summary.duplicates, summary.kept
+    );
+    if !summary.strata.is_empty() {
+        let mut table = Table::new(&["stratum", ">eligible", ">kept"]);
+        for (stratum, (eligible, kept)) in &summary.strata {
+            table.row(vec![stratum.clone(), eligible.to_string(), kept.to_string()]);
+        }
+        text.push_str(&table.render());
+    }
+    if let Some(out) = out {
+        let lines: String = items.iter().map(|item| crate::io::sample::jsonl_line(item) + "\n").collect();
+        write_atomically(out, lines.as_bytes())?;
+        text.push_str(&format!("wrote {} items to {}\n", items.len(), out.display()));
+    }
+    if let Some(dataset) = store_as {
+        let mut store = open_store(db)?;
+        let stored =
+            crate::io::items::import_items(&mut store, &items, &origin, &dataset, crate::store::OnConflict::Error)?;
+        text.push_str(&format!(
+            "stored in dataset `{dataset}`: {} new, {} unchanged\n",
+            stored.inserted, stored.unchanged
+        ));
+    }
+    print(&text)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename: readers never see half.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create the folder", parent.display()))?;
+    }
+    let temporary = path.with_extension("tmp-tally");
+    std::fs::write(&temporary, bytes).with_context(|| format!("{}: cannot write", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+fn items_list(db: Option<&Path>, dataset: Option<&str>, format: FormatArg) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let items: Vec<crate::model::Item> =
+        store.item_ids(dataset)?.into_iter().map(|id| store.item(id)).collect::<Result<_, _>>()?;
+    if format == FormatArg::Json {
+        return print_json(&items);
+    }
+    let mut table = Table::new(&["id", "dataset", "input"]);
+    for item in &items {
+        let input: String = item.input.chars().take(50).collect();
+        let input = if item.input.chars().count() > 50 { format!("{input}…") } else { input };
+        table.row(vec![item.id.clone(), item.dataset.clone(), input]);
+    }
+    print(&format!("{}{} items\n", table.render(), items.len()))
+}
+
+fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let Some((item_id, item)) = store.item_by_external_id(id)? else {
+        bail!("no item `{id}` in the store; `tally items` lists them");
+    };
+    let labels: Vec<crate::store::CurrentLabel> = store.labels_of_item(item_id)?;
+    if format == FormatArg::Json {
+        let labels: Vec<serde_json::Value> = labels
+            .iter()
+            .map(|l| serde_json::json!({"rater": l.rater, "criterion": l.criterion, "value": l.value}))
+            .collect();
+        return print_json(&serde_json::json!({"item": item, "labels": labels}));
+    }
+    let mut text =
+        format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
+    if let Some(reference) = &item.reference {
+        text.push_str(&format!("\nREFERENCE\n{reference}\n"));
+    }
+    for (index, passage) in item.context.iter().enumerate() {
+        text.push_str(&format!("\nCONTEXT [{}]\n{passage}\n", index + 1));
+    }
+    if !item.metadata.is_empty() {
+        text.push_str(&format!("\nMETADATA {}\n", serde_json::Value::Object(item.metadata.clone())));
+    }
+    if !item.judge.is_empty() {
+        text.push_str(&format!("JUDGE {}\n", serde_json::Value::Object(item.judge.clone())));
+    }
+    if !labels.is_empty() {
+        let mut table = Table::new(&["rater", "criterion", "value"]);
+        for label in &labels {
+            table.row(vec![label.rater.clone(), label.criterion.clone(), label.value.to_string()]);
+        }
+        text.push_str(&format!("\nLABELS\n{}", table.render()));
+    }
+    print(&crate::model::text::sanitize(&text))
 }

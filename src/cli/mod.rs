@@ -49,6 +49,51 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ConflictArg::Error)]
         on_conflict: ConflictArg,
     },
+    /// Draw a fair, reproducible sample from a file of items of any size, into the store
+    /// (as a dataset) or into a JSONL file.
+    Sample {
+        file: PathBuf,
+        /// How many items to keep (with --proportional, over all strata).
+        #[arg(long)]
+        n: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Sample each value of this field separately (a metadata key, `judge.KEY`, or
+        /// id/input/output/reference).
+        #[arg(long, value_name = "FIELD")]
+        stratify: Option<String>,
+        /// With --stratify: keep N of each stratum.
+        #[arg(long, value_name = "N", conflicts_with = "proportional", requires = "stratify")]
+        per_stratum: Option<usize>,
+        /// With --stratify: share --n out in proportion to each stratum's size (the default).
+        #[arg(long, requires = "stratify")]
+        proportional: bool,
+        /// Keep only records whose FIELD is VALUE (repeatable; all must hold).
+        #[arg(long = "where", value_name = "FIELD=VALUE")]
+        filters: Vec<String>,
+        /// Store the sample as this dataset (default: the file name), also with --out.
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Write the sample to this JSONL file (not into the store, unless --dataset).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Read item field FIELD from column COLUMN, as for import.
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+    },
+    /// List the items in the store.
+    Items {
+        #[arg(long)]
+        dataset: Option<String>,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// Print one item and its current labels.
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
     /// Check, add and list rubrics.
     #[command(subcommand)]
     Rubric(RubricCommand),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
 use crate::model::Item;
-use crate::store::{OnConflict, Store, Upsert};
+use crate::store::{OnConflict, Store, Tx, Upsert};
 
 /// Each item field and the other names it is recognised by, in order of preference.
 const FIELDS: [(&str, &[&str]); 7] = [
@@ -83,33 +83,62 @@ pub fn import(
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
             let item = item_from_fields(fields, &options.map, dataset)
                 .map_err(|message| Error::at(origin, Some(line), message))?;
-            summary.records += 1;
-            match tx.upsert_item(&item, origin, line, options.on_conflict)? {
-                Upsert::Inserted => summary.inserted += 1,
-                Upsert::Unchanged => summary.unchanged += 1,
-                Upsert::Updated => summary.updated += 1,
-                Upsert::Skipped => summary.skipped += 1,
-                Upsert::Conflict { source, .. } => {
-                    return Err(Error::at(
-                        origin,
-                        Some(line),
-                        format!(
-                            "field `id`: `{}` is already in the store with different content (from {source}); \
-                             use --on-conflict skip or --on-conflict update",
-                            item.id
-                        ),
-                    ));
-                }
-            }
-            Ok(())
+            upsert(tx, &item, origin, line, options.on_conflict, &mut summary)
         })
     })?;
     Ok(summary)
 }
 
+/// Stores items already read (a sample), in one transaction; `origin` is their provenance.
+pub fn import_items(
+    store: &mut Store,
+    items: &[Item],
+    origin: &str,
+    dataset: &str,
+    on_conflict: OnConflict,
+) -> Result<ImportSummary, Error> {
+    let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
+    store.write(|tx| {
+        for (index, item) in items.iter().enumerate() {
+            upsert(tx, item, origin, index as u64 + 1, on_conflict, &mut summary)?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    Ok(summary)
+}
+
+fn upsert(
+    tx: &Tx,
+    item: &Item,
+    origin: &str,
+    line: u64,
+    on_conflict: OnConflict,
+    summary: &mut ImportSummary,
+) -> Result<(), Error> {
+    summary.records += 1;
+    match tx.upsert_item(item, origin, line, on_conflict)? {
+        Upsert::Inserted => summary.inserted += 1,
+        Upsert::Unchanged => summary.unchanged += 1,
+        Upsert::Updated => summary.updated += 1,
+        Upsert::Skipped => summary.skipped += 1,
+        Upsert::Conflict { source, .. } => {
+            return Err(Error::at(
+                origin,
+                Some(line),
+                format!(
+                    "field `id`: `{}` is already in the store with different content (from {source}); \
+                     use --on-conflict skip or --on-conflict update",
+                    item.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A CSV cell as a field value: empty cells are absent; `judge_<criterion>` cells and
 /// numbers in them become JSON numbers; `context`, `metadata` and `judge` may hold JSON.
-fn csv_cell(header: &str, text: &str) -> Option<Value> {
+pub(super) fn csv_cell(header: &str, text: &str) -> Option<Value> {
     if text.is_empty() {
         return None;
     }

@@ -7,6 +7,7 @@ pub mod labels;
 mod lines;
 pub mod pairs;
 pub mod ratings;
+pub mod sample;
 pub mod sample_data;
 
 use std::path::Path;

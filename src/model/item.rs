@@ -35,6 +35,19 @@ impl Item {
     /// SHA-256 of the item's canonical JSON content (sorted keys, no whitespace), so the
     /// same content always hashes the same whatever file or format it came from.
     pub fn content_hash(&self) -> String {
+        super::sha256_hex(&self.content_json())
+    }
+
+    /// A 64-bit fingerprint of the same canonical content: for telling copies apart in a
+    /// stream, where SHA-256 would cost more than reading the line.
+    pub fn content_fingerprint(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut hasher = crate::stats::hash::FxHasher::default();
+        hasher.write(&self.content_json());
+        hasher.finish()
+    }
+
+    fn content_json(&self) -> Vec<u8> {
         let content = Content {
             input: &self.input,
             output: &self.output,
@@ -44,8 +57,7 @@ impl Item {
             judge: &self.judge,
         };
         // Serialising plain strings and maps cannot fail.
-        let json = serde_json::to_vec(&content).unwrap_or_default();
-        super::sha256_hex(&json)
+        serde_json::to_vec(&content).unwrap_or_default()
     }
 }
 

@@ -115,6 +115,29 @@ impl Store {
             .collect()
     }
 
+    /// Every current label of one item (any rubric), by criterion and rater.
+    pub fn labels_of_item(&self, item_id: i64) -> Result<Vec<CurrentLabel>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT item_id, external_id, rater, criterion, value FROM (
+                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, max(e.id)
+                 FROM label_events e
+                 JOIN rubrics r ON r.id = e.rubric_id
+                 JOIN items i ON i.id = e.item_id
+                 WHERE e.item_id = ?1
+                 GROUP BY r.name, e.rater, e.criterion)
+             WHERE value IS NOT NULL
+             ORDER BY criterion, rater",
+        )?;
+        let rows: Vec<(i64, String, String, String, String)> = statement
+            .query_map([item_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(item_id, item, rater, criterion, value)| {
+                Ok(CurrentLabel { item_id, item, rater, criterion, value: parse_json("label_events.value", &value)? })
+            })
+            .collect()
+    }
+
     /// One rater's current values for one item under rubric `rubric`, by criterion.
     pub fn rater_values(&self, item_id: i64, rater: &str, rubric: &str) -> Result<Vec<(String, Value)>, StoreError> {
         let mut statement = self.conn.prepare_cached(

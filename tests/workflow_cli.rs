@@ -1,0 +1,40 @@
+//! Team workflow through the built binary: sampling, listing and showing items.
+
+mod common;
+
+use common::{Sandbox, repo};
+use serde_json::Value;
+
+#[test]
+fn sample_is_reproducible_stratified_and_lands_in_the_store_or_a_file() {
+    let sandbox = Sandbox::new();
+    let items = repo("sample_data/rag_items.jsonl");
+    let args = ["sample", &items, "--n", "12", "--seed", "5", "--stratify", "model", "--out", "a.jsonl"];
+    let out = sandbox.ok(&args);
+    assert!(out.contains("read 160 records; 0 filtered out by --where; 0 duplicates; kept 12"), "{out}");
+    assert!(out.contains("assistant-v1        80     6"), "{out}");
+    let first = std::fs::read(sandbox.path("a.jsonl")).unwrap();
+    sandbox.ok(&args);
+    assert_eq!(first, std::fs::read(sandbox.path("a.jsonl")).unwrap(), "same seed, same sample");
+    // --out alone stores nothing; the file imports like any other.
+    assert!(!sandbox.path("tally.db").exists());
+    let imported = sandbox.ok(&["import", "a.jsonl"]);
+    assert!(imported.contains("12 new"), "{imported}");
+
+    let stored =
+        sandbox.ok(&["sample", &items, "--n", "5", "--where", "topic=security", "--dataset", "security-pilot"]);
+    assert!(stored.contains("stored in dataset `security-pilot`: 5 new"), "{stored}");
+    let listed: Value =
+        serde_json::from_str(&sandbox.ok(&["items", "--dataset", "security-pilot", "--format", "json"])).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 5);
+    assert!(listed.iter().all(|item| item["metadata"]["topic"] == "security"));
+    let id = listed[0]["id"].as_str().unwrap();
+    let shown: Value = serde_json::from_str(&sandbox.ok(&["show", id, "--format", "json"])).unwrap();
+    assert_eq!(shown["item"]["id"], id);
+    assert!(sandbox.ok(&["show", id]).contains("OUTPUT"));
+    let err = sandbox.fails(&["show", "nope"]);
+    assert!(err.contains("no item `nope`"), "{err}");
+    let err = sandbox.fails(&["sample", &items, "--n", "3", "--where", "topic"]);
+    assert!(err.contains("expected FIELD=VALUE"), "{err}");
+}
