@@ -38,3 +38,30 @@ fn sample_is_reproducible_stratified_and_lands_in_the_store_or_a_file() {
     let err = sandbox.fails(&["sample", &items, "--n", "3", "--where", "topic"]);
     assert!(err.contains("expected FIELD=VALUE"), "{err}");
 }
+
+#[test]
+fn redaction_on_the_way_in_never_stores_the_original() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write(
+        "pii.jsonl",
+        "{\"id\": \"p1\", \"input\": \"I am ana@example.com, call +1 415 555 0100\", \"output\": \"Card 4111 1111 1111 1111 noted; server 10.1.2.3 uses key sk_live_ABCDEF1234567890abcd\", \"customer\": \"bob@example.org\"}\n\
+         {\"id\": \"p2\", \"input\": \"Version 1.2.3 on 2024-03-15\", \"output\": \"nothing to hide\"}\n",
+    );
+    let out = sandbox.ok(&["import", file.to_str().unwrap(), "--redact"]);
+    assert!(out.contains("redacted: 2 email, 1 phone, 1 card, 1 ip, 1 key"), "{out}");
+    let shown: Value = serde_json::from_str(&sandbox.ok(&["show", "p1", "--format", "json"])).unwrap();
+    assert_eq!(shown["item"]["input"], "I am [EMAIL], call [PHONE]");
+    assert_eq!(shown["item"]["metadata"]["customer"], "[EMAIL]");
+    let untouched: Value = serde_json::from_str(&sandbox.ok(&["show", "p2", "--format", "json"])).unwrap();
+    assert_eq!(untouched["item"]["input"], "Version 1.2.3 on 2024-03-15");
+    // Not in the store file at all, not even in its write-ahead log.
+    for name in ["tally.db", "tally.db-wal"] {
+        if let Ok(bytes) = std::fs::read(sandbox.path(name)) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("ana@example.com") && !text.contains("4111 1111"), "{name} holds an original");
+        }
+    }
+    let sampled = sandbox.ok(&["sample", file.to_str().unwrap(), "--n", "2", "--redact", "--out", "s.jsonl"]);
+    assert!(sampled.contains("redacted: 2 email"), "{sampled}");
+    assert!(!std::fs::read_to_string(sandbox.path("s.jsonl")).unwrap().contains("ana@example.com"));
+}

@@ -29,15 +29,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { no_label } => demo(no_label),
         Command::Init => init(db),
-        Command::Import { file, dataset, map, on_conflict } => {
+        Command::Import { file, dataset, map, on_conflict, redact } => {
             let options = ImportOptions {
                 dataset,
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
                 on_conflict: on_conflict.into(),
+                redact,
             };
             import(db, &file, &options)
         }
-        Command::Sample { file, n, seed, stratify, per_stratum, proportional: _, filters, dataset, out, map } => {
+        Command::Sample {
+            file,
+            n,
+            seed,
+            stratify,
+            per_stratum,
+            proportional: _,
+            filters,
+            dataset,
+            out,
+            map,
+            redact,
+        } => {
             let n = match (n, per_stratum) {
                 (Some(n), _) => n,
                 (None, Some(_)) => 0,
@@ -58,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 per_stratum,
                 filters,
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
+                redact,
             };
             sample(db, &file, &options, dataset, out.as_deref())
         }
@@ -175,6 +189,9 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     }
     if summary.skipped > 0 {
         line.push_str(&format!(", {} skipped (id exists with other content)", summary.skipped));
+    }
+    if options.redact {
+        line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
     print(&format!("{line}\n"))
 }
@@ -610,6 +627,9 @@ fn sample(
         "{origin}: read {} records; {} filtered out by --where; {} duplicates; kept {}\n",
         summary.read, summary.filtered_out, summary.duplicates, summary.kept
     );
+    if options.redact {
+        text.push_str(&format!("redacted: {}\n", redaction_counts(&summary.redacted)));
+    }
     if !summary.strata.is_empty() {
         let mut table = Table::new(&["stratum", ">eligible", ">kept"]);
         for (stratum, (eligible, kept)) in &summary.strata {
@@ -696,4 +716,13 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
         text.push_str(&format!("\nLABELS\n{}", table.render()));
     }
     print(&crate::model::text::sanitize(&text))
+}
+
+/// `2 email, 1 phone`, or `nothing found`.
+fn redaction_counts(counts: &crate::model::redact::Counts) -> String {
+    if counts.is_empty() {
+        return "nothing found".to_string();
+    }
+    let parts: Vec<String> = counts.iter().map(|(kind, count)| format!("{count} {}", kind.name())).collect();
+    parts.join(", ")
 }

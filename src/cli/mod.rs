@@ -48,6 +48,10 @@ pub enum Command {
         /// When an id exists with different content.
         #[arg(long, value_enum, default_value_t = ConflictArg::Error)]
         on_conflict: ConflictArg,
+        /// Replace e-mail addresses, phone and card numbers, IP addresses and API keys
+        /// with placeholders; the originals are never stored.
+        #[arg(long)]
+        redact: bool,
     },
     /// Draw a fair, reproducible sample from a file of items of any size, into the store
     /// (as a dataset) or into a JSONL file.
@@ -80,6 +84,9 @@ pub enum Command {
         /// Read item field FIELD from column COLUMN, as for import.
         #[arg(long = "map", value_name = "FIELD=COLUMN")]
         map: Vec<String>,
+        /// Replace personal data and secrets with placeholders (as import --redact).
+        #[arg(long)]
+        redact: bool,
     },
     /// List the items in the store.
     Items {

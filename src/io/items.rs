@@ -28,6 +28,8 @@ pub struct ImportOptions {
     /// `(field, column)`: read item field `field` from column `column`.
     pub map: Vec<(String, String)>,
     pub on_conflict: OnConflict,
+    /// Replace personal data and secrets with placeholders before storing.
+    pub redact: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -39,6 +41,8 @@ pub struct ImportSummary {
     pub unchanged: u64,
     pub updated: u64,
     pub skipped: u64,
+    /// Placeholders put in, by kind (with `--redact`).
+    pub redacted: crate::model::redact::Counts,
 }
 
 impl ImportOptions {
@@ -81,8 +85,11 @@ pub fn import(
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     store.write(|tx| {
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
-            let item = item_from_fields(fields, &options.map, dataset)
+            let mut item = item_from_fields(fields, &options.map, dataset)
                 .map_err(|message| Error::at(origin, Some(line), message))?;
+            if options.redact {
+                crate::model::redact::redact_item(&mut item, &mut summary.redacted);
+            }
             upsert(tx, &item, origin, line, options.on_conflict, &mut summary)
         })
     })?;

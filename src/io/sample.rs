@@ -32,6 +32,8 @@ pub struct SampleOptions {
     pub filters: Vec<(String, String)>,
     /// `(field, column)`, as for import.
     pub map: Vec<(String, String)>,
+    /// Replace personal data and secrets with placeholders in what is kept.
+    pub redact: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -43,6 +45,8 @@ pub struct SampleSummary {
     /// Copies of a record already in the sample, passed over. Copies of records the
     /// sample never kept are not counted: that would take memory growing with the file.
     pub duplicates: u64,
+    /// Placeholders put in the kept items, by kind (with `--redact`).
+    pub redacted: crate::model::redact::Counts,
     /// Per stratum: (records eligible, kept); empty without `--stratify`.
     pub strata: BTreeMap<String, (u64, u64)>,
 }
@@ -199,6 +203,12 @@ pub fn sample(
     }
     chosen.sort_by_key(|(index, _)| *index);
     summary.kept = chosen.len() as u64;
+    if options.redact {
+        // Only what is kept needs it; the rest is never stored or written.
+        for (_, item) in &mut chosen {
+            crate::model::redact::redact_item(item, &mut summary.redacted);
+        }
+    }
     Ok((chosen.into_iter().map(|(_, item)| item).collect(), summary))
 }
 

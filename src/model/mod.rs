@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod item;
 pub mod label;
+pub mod redact;
 pub mod rubric;
 pub mod text;
 
