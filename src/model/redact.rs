@@ -224,7 +224,7 @@ fn digits(chars: &[char], start: usize) -> Option<(usize, Kind)> {
         } else if "+() -.".contains(ch) && end + 1 < chars.len() {
             let next = chars[end + 1];
             let continues = next.is_ascii_digit() || (ch == ')' && next == ' ') || (ch == '(' && next.is_ascii_digit());
-            if !continues && !(ch == '+' && end == start) {
+            if !(continues || (ch == '+' && end == start)) {
                 break;
             }
             if !groups.last()?.is_empty() {
