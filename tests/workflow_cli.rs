@@ -65,3 +65,33 @@ fn redaction_on_the_way_in_never_stores_the_original() {
     assert!(sampled.contains("redacted: 2 email"), "{sampled}");
     assert!(!std::fs::read_to_string(sandbox.path("s.jsonl")).unwrap().contains("ana@example.com"));
 }
+
+#[test]
+fn progress_per_batch_and_rater() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&[
+        "batch",
+        "create",
+        "pilot",
+        "--rubric",
+        "rag-answer-quality",
+        "--raters",
+        "ana,ben,zoe",
+        "--overlap",
+        "2",
+    ]);
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    let report: Value = serde_json::from_str(&sandbox.ok(&["report", "progress", "--format", "json"])).unwrap();
+    let rows = report["raters"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let zoe = rows.iter().find(|row| row["rater"] == "zoe").unwrap();
+    assert_eq!((zoe["done"].as_i64(), zoe["open"].as_i64()), (Some(0), zoe["assigned"].as_i64()));
+    let ana = rows.iter().find(|row| row["rater"] == "ana").unwrap();
+    assert!(ana["done"].as_i64().unwrap() > 0);
+    // Imported labels carry no time: no pace to extrapolate from.
+    assert_eq!(ana["items_per_hour"], Value::Null);
+    let table = sandbox.ok(&["report", "progress", "--batch", "pilot"]);
+    assert!(table.contains("pilot  zoe"), "{table}");
+}

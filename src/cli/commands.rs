@@ -93,6 +93,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bootstrap = options.bootstrap.bootstrap()?;
             emit(&agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?, options.format, "")
         }
+        Command::Report(ReportCommand::Progress { batch, format }) => {
+            let store = open_store(db)?;
+            if let Some(name) = &batch {
+                find_batch(&store, Some(name))?;
+            }
+            emit(&crate::report::progress::from_store(&store, batch.as_deref())?, format, "")
+        }
         Command::Report(ReportCommand::Judge { scope, human, group_by, bootstrap, format }) => {
             let store = open_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;

@@ -248,6 +248,13 @@ pub enum ReportCommand {
         #[command(flatten)]
         options: AgreementArgs,
     },
+    /// Per batch and rater: assigned, done, skipped, flagged, pace and time left.
+    Progress {
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
     /// The LLM judge against the human consensus: correlations, kappa, bias, calibration.
     Judge {
         #[command(flatten)]

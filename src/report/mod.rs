@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod gate;
 pub mod judge;
+pub mod progress;
 pub mod status;
 pub mod table;
 

@@ -264,4 +264,57 @@ impl Store {
         let rows = statement.query_map(params![batch_id, rater], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// Per batch and rater: assigned, done, skipped and flagged items, and the time spent
+    /// on the confirmed ones (the latest confirm of each).
+    pub fn progress(&self) -> Result<Vec<ProgressRow>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "WITH states AS (
+                 SELECT b.name AS batch, a.rater,
+                        coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
+                                  AND e.item_id = a.item_id AND e.rater = a.rater
+                                  AND e.action IN ('confirm', 'unconfirm', 'skip')
+                                  ORDER BY e.id DESC LIMIT 1), '') AS state,
+                        coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
+                                  AND e.item_id = a.item_id AND e.rater = a.rater
+                                  AND e.action IN ('flag', 'unflag')
+                                  ORDER BY e.id DESC LIMIT 1), '') AS flag,
+                        (SELECT e.duration_ms FROM item_events e WHERE e.batch_id = a.batch_id
+                         AND e.item_id = a.item_id AND e.rater = a.rater AND e.action = 'confirm'
+                         ORDER BY e.id DESC LIMIT 1) AS spent
+                 FROM assignments a JOIN batches b ON b.id = a.batch_id)
+             SELECT batch, rater, count(*), sum(state = 'confirm'), sum(state = 'skip'), sum(flag = 'flag'),
+                    coalesce(sum(CASE WHEN state = 'confirm' THEN spent END), 0),
+                    sum(state = 'confirm' AND spent IS NOT NULL)
+             FROM states GROUP BY batch, rater ORDER BY batch, rater",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(ProgressRow {
+                batch: row.get(0)?,
+                rater: row.get(1)?,
+                assigned: row.get(2)?,
+                done: row.get(3)?,
+                skipped: row.get(4)?,
+                flagged: row.get(5)?,
+                timed_ms: row.get(6)?,
+                timed_items: row.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// One rater's progress on one batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressRow {
+    pub batch: String,
+    pub rater: String,
+    pub assigned: i64,
+    pub done: i64,
+    pub skipped: i64,
+    pub flagged: i64,
+    /// Milliseconds spent on the confirmed items that have a time.
+    pub timed_ms: i64,
+    /// Confirmed items with a time (labels imported from elsewhere have none).
+    pub timed_items: i64,
 }

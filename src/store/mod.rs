@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-pub use batches::{Batch, BatchSummary, ItemAction, NewBatch, QueueEntry};
+pub use batches::{Batch, BatchSummary, ItemAction, NewBatch, ProgressRow, QueueEntry};
 pub use items::{OnConflict, Upsert};
 pub use labels::{CurrentLabel, LabelScope, NewLabel};
 pub use rubrics::{RubricSummary, StoredRubric};
