@@ -51,7 +51,7 @@ impl Tx<'_> {
                     "SELECT e.value, e.comment FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
                      WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
                        AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
-                     ORDER BY e.id DESC LIMIT 1",
+                     ORDER BY e.created_at DESC, e.id DESC LIMIT 1",
                 )?
                 .query_row(params![label.item_id, label.rater, label.criterion, label.rubric_id], |row| {
                     Ok((row.get(0)?, row.get(1)?))
@@ -93,14 +93,14 @@ impl Store {
     pub fn current_labels(&self, scope: LabelScope) -> Result<Vec<CurrentLabel>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT item_id, external_id, rater, criterion, value FROM (
-                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, max(e.id)
+                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value,
+                        row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
                  FROM label_events e
                  JOIN rubrics r ON r.id = e.rubric_id
                  JOIN items i ON i.id = e.item_id
                  WHERE r.name = ?1
-                   AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2))
-                 GROUP BY e.item_id, e.rater, e.criterion)
-             WHERE value IS NOT NULL
+                   AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
+             WHERE newest = 1 AND value IS NOT NULL
              ORDER BY external_id, criterion, rater",
         )?;
         let rows: Vec<(i64, String, String, String, String)> = statement
@@ -119,13 +119,13 @@ impl Store {
     pub fn labels_of_item(&self, item_id: i64) -> Result<Vec<CurrentLabel>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT item_id, external_id, rater, criterion, value FROM (
-                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, max(e.id)
+                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value,
+                        row_number() OVER (PARTITION BY r.name, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
                  FROM label_events e
                  JOIN rubrics r ON r.id = e.rubric_id
                  JOIN items i ON i.id = e.item_id
-                 WHERE e.item_id = ?1
-                 GROUP BY r.name, e.rater, e.criterion)
-             WHERE value IS NOT NULL
+                 WHERE e.item_id = ?1)
+             WHERE newest = 1 AND value IS NOT NULL
              ORDER BY criterion, rater",
         )?;
         let rows: Vec<(i64, String, String, String, String)> = statement
@@ -142,11 +142,11 @@ impl Store {
     pub fn rater_values(&self, item_id: i64, rater: &str, rubric: &str) -> Result<Vec<(String, Value)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT criterion, value FROM (
-                 SELECT e.criterion, e.value, max(e.id)
+                 SELECT e.criterion, e.value,
+                        row_number() OVER (PARTITION BY e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
                  FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
-                 WHERE e.item_id = ?1 AND e.rater = ?2 AND r.name = ?3
-                 GROUP BY e.criterion)
-             WHERE value IS NOT NULL ORDER BY criterion",
+                 WHERE e.item_id = ?1 AND e.rater = ?2 AND r.name = ?3)
+             WHERE newest = 1 AND value IS NOT NULL ORDER BY criterion",
         )?;
         let rows: Vec<(String, String)> = statement
             .query_map(params![item_id, rater, rubric], |row| Ok((row.get(0)?, row.get(1)?)))?

@@ -1,5 +1,8 @@
 //! The store: one SQLite file, and the only code in tally that speaks SQL.
 //!
+//! A label's current value is its newest event by `created_at` (then by id): events
+//! merged in from another store keep their own times.
+//!
 //! Writes go through [`Store::write`], one IMMEDIATE transaction per call, so an import
 //! file or a keypress is all-or-nothing and concurrent raters queue on the busy timeout
 //! instead of failing. Reads are methods on [`Store`]; the few reads a write needs are
@@ -147,9 +150,9 @@ impl Store {
             rubrics: count("SELECT count(*) FROM rubrics")?,
             batches: count("SELECT count(*) FROM batches")?,
             labels: count(
-                "SELECT count(*) FROM (SELECT e.value, max(e.id) FROM label_events e
-                 JOIN rubrics r ON r.id = e.rubric_id
-                 GROUP BY e.item_id, e.rater, e.criterion, r.name) WHERE value IS NOT NULL",
+                "SELECT count(*) FROM (SELECT e.value, row_number() OVER (PARTITION BY e.item_id, e.rater,
+                 e.criterion, r.name ORDER BY e.created_at DESC, e.id DESC) AS newest FROM label_events e
+                 JOIN rubrics r ON r.id = e.rubric_id) WHERE newest = 1 AND value IS NOT NULL",
             )?,
             label_events: count("SELECT count(*) FROM label_events")?,
             raters: count("SELECT count(*) FROM (SELECT rater FROM label_events UNION SELECT rater FROM assignments)")?,
