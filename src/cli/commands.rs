@@ -75,6 +75,40 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             sample(db, &file, &options, dataset, out.as_deref())
         }
+        Command::Merge { other, format } => {
+            let mut store = open_store(db)?;
+            if store.path().is_some_and(|here| same_file(here, &other)) {
+                bail!("{}: that is this store", other.display());
+            }
+            anyhow::ensure!(other.exists(), "{}: no such store", other.display());
+            let summary = store.merge_from(&other)?;
+            if format == FormatArg::Json {
+                return print_json(&summary);
+            }
+            let mut text = format!(
+                "merged {}: items {} added, {} already here; rubrics {} added, {} already here; \
+                 label events {} added, {} already here; adjudications {} added, {} already here\n",
+                other.display(),
+                summary.items_added,
+                summary.items_already_here,
+                summary.rubrics_added,
+                summary.rubrics_already_here,
+                summary.label_events_added,
+                summary.label_events_already_here,
+                summary.adjudications_added,
+                summary.adjudications_already_here
+            );
+            for conflict in &summary.conflicts {
+                text.push_str(&format!("conflict: {conflict}\n"));
+            }
+            if summary.events_left_out > 0 {
+                text.push_str(&format!(
+                    "{} events left out with their conflicting items or rubrics\n",
+                    summary.events_left_out
+                ));
+            }
+            print(&text)
+        }
         Command::Items { dataset, format } => items_list(db, dataset.as_deref(), format),
         Command::Show { id, format } => show_item(db, &id, format),
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
@@ -732,4 +766,11 @@ fn redaction_counts(counts: &crate::model::redact::Counts) -> String {
     }
     let parts: Vec<String> = counts.iter().map(|(kind, count)| format!("{count} {}", kind.name())).collect();
     parts.join(", ")
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

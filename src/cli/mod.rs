@@ -88,6 +88,13 @@ pub enum Command {
         #[arg(long)]
         redact: bool,
     },
+    /// Bring another store's items, rubrics, labels and adjudications into this one
+    /// (an offline rater's copy); merging twice changes nothing.
+    Merge {
+        other: PathBuf,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
     /// List the items in the store.
     Items {
         #[arg(long)]

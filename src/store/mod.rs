@@ -11,6 +11,7 @@
 mod batches;
 mod items;
 mod labels;
+mod merge;
 mod rubrics;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 pub use batches::{Batch, BatchSummary, ItemAction, NewBatch, ProgressRow, QueueEntry};
 pub use items::{OnConflict, Upsert};
 pub use labels::{CurrentLabel, LabelScope, NewLabel};
+pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
 
 /// Numbered migrations; the schema version is how many have run (`PRAGMA user_version`).

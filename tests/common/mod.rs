@@ -26,8 +26,13 @@ impl Sandbox {
 
     /// Runs tally in the sandbox folder, with the store at ./tally.db and a private home.
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_on("tally.db", args)
+    }
+
+    /// Runs tally on the store `db` (in the sandbox folder).
+    pub fn run_on(&self, db: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_tally"))
-            .args(["--db", "tally.db"])
+            .args(["--db", db])
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("TALLY_DB")
@@ -40,7 +45,12 @@ impl Sandbox {
 
     /// Runs tally and returns stdout, failing the test with stderr if it failed.
     pub fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
+        self.ok_on("tally.db", args)
+    }
+
+    /// [`Sandbox::ok`] on the store `db`.
+    pub fn ok_on(&self, db: &str, args: &[&str]) -> String {
+        let output = self.run_on(db, args);
         assert!(output.status.success(), "tally {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     }
