@@ -53,6 +53,17 @@ pub struct QueueEntry {
     pub flagged: bool,
 }
 
+/// An assignment's state, in SQL over `assignments a`: the latest of confirm, reopen
+/// (`unconfirm`) and skip, or `''`.
+const STATE: &str = "coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
+    AND e.item_id = a.item_id AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
+    ORDER BY e.id DESC LIMIT 1), '')";
+
+/// Whether an assignment is flagged, in SQL: the latest of flag and unflag, or `''`.
+const FLAG: &str = "coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
+    AND e.item_id = a.item_id AND e.rater = a.rater AND e.action IN ('flag', 'unflag')
+    ORDER BY e.id DESC LIMIT 1), '')";
+
 /// What a rater did with a whole item. The latest of confirm, skip and reopen is the
 /// item's state; the latest of flag and unflag whether it is flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,17 +153,15 @@ impl Tx<'_> {
     pub fn confirm_where_assigned(&self, item_id: i64, rater: &str, rubric_name: &str) -> Result<usize, StoreError> {
         Ok(self
             .tx
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
                  SELECT a.batch_id, a.item_id, a.rater, 'confirm', ?4
                  FROM assignments a
                  JOIN batches b ON b.id = a.batch_id
                  JOIN rubrics r ON r.id = b.rubric_id
                  WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3
-                   AND coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
-                     AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
-                     ORDER BY e.id DESC LIMIT 1), '') <> 'confirm'",
-            )?
+                   AND {STATE} <> 'confirm'"
+            ))?
             .execute(params![item_id, rater, rubric_name, now_ms()])?)
     }
 }
@@ -209,13 +218,11 @@ impl Store {
                 ))
             })?
             .collect::<Result<_, _>>()?;
-        let mut per_rater = self.conn.prepare(
-            "SELECT a.rater, count(*), sum(coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
-                     AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
-                     ORDER BY e.id DESC LIMIT 1), '') = 'confirm')
+        let mut per_rater = self.conn.prepare(&format!(
+            "SELECT a.rater, count(*), sum({STATE} = 'confirm')
              FROM assignments a
-             WHERE a.batch_id = ?1 GROUP BY a.rater ORDER BY a.rater",
-        )?;
+             WHERE a.batch_id = ?1 GROUP BY a.rater ORDER BY a.rater"
+        ))?;
         rows.into_iter()
             .map(|(id, mut summary)| {
                 summary.raters = per_rater
@@ -228,16 +235,11 @@ impl Store {
 
     /// The items of `batch` assigned to `rater`, in their order, with whether each is done.
     pub fn queue(&self, batch_id: i64, rater: &str) -> Result<Vec<QueueEntry>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT a.item_id, i.external_id, coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
-                     AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
-                     ORDER BY e.id DESC LIMIT 1), ''),
-                    coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
-                              AND e.item_id = a.item_id AND e.rater = a.rater AND e.action IN ('flag', 'unflag')
-                              ORDER BY e.id DESC LIMIT 1), '') = 'flag'
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT a.item_id, i.external_id, {STATE}, {FLAG} = 'flag'
              FROM assignments a JOIN items i ON i.id = a.item_id
-             WHERE a.batch_id = ?1 AND a.rater = ?2 ORDER BY a.position",
-        )?;
+             WHERE a.batch_id = ?1 AND a.rater = ?2 ORDER BY a.position"
+        ))?;
         let entries = statement
             .query_map(params![batch_id, rater], |row| {
                 let state: String = row.get(2)?;
@@ -268,17 +270,11 @@ impl Store {
     /// Per batch and rater: assigned, done, skipped and flagged items, and the time spent
     /// on the confirmed ones (the latest confirm of each).
     pub fn progress(&self) -> Result<Vec<ProgressRow>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
+        let mut statement = self.conn.prepare_cached(&format!(
             "WITH states AS (
                  SELECT b.name AS batch, a.rater,
-                        coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
-                                  AND e.item_id = a.item_id AND e.rater = a.rater
-                                  AND e.action IN ('confirm', 'unconfirm', 'skip')
-                                  ORDER BY e.id DESC LIMIT 1), '') AS state,
-                        coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
-                                  AND e.item_id = a.item_id AND e.rater = a.rater
-                                  AND e.action IN ('flag', 'unflag')
-                                  ORDER BY e.id DESC LIMIT 1), '') AS flag,
+                        {STATE} AS state,
+                        {FLAG} AS flag,
                         (SELECT e.duration_ms FROM item_events e WHERE e.batch_id = a.batch_id
                          AND e.item_id = a.item_id AND e.rater = a.rater AND e.action = 'confirm'
                          ORDER BY e.id DESC LIMIT 1) AS spent
@@ -286,8 +282,8 @@ impl Store {
              SELECT batch, rater, count(*), sum(state = 'confirm'), sum(state = 'skip'), sum(flag = 'flag'),
                     coalesce(sum(CASE WHEN state = 'confirm' THEN spent END), 0),
                     sum(state = 'confirm' AND spent IS NOT NULL)
-             FROM states GROUP BY batch, rater ORDER BY batch, rater",
-        )?;
+             FROM states GROUP BY batch, rater ORDER BY batch, rater"
+        ))?;
         let rows = statement.query_map([], |row| {
             Ok(ProgressRow {
                 batch: row.get(0)?,

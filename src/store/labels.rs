@@ -103,16 +103,7 @@ impl Store {
              WHERE newest = 1 AND value IS NOT NULL
              ORDER BY external_id, criterion, rater",
         )?;
-        let rows: Vec<(i64, String, String, String, String)> = statement
-            .query_map(params![scope.rubric, scope.batch_id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
-            })?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(item_id, item, rater, criterion, value)| {
-                Ok(CurrentLabel { item_id, item, rater, criterion, value: parse_json("label_events.value", &value)? })
-            })
-            .collect()
+        current_labels(&mut statement, params![scope.rubric, scope.batch_id])
     }
 
     /// Every current label of one item (any rubric), by criterion and rater.
@@ -128,14 +119,7 @@ impl Store {
              WHERE newest = 1 AND value IS NOT NULL
              ORDER BY criterion, rater",
         )?;
-        let rows: Vec<(i64, String, String, String, String)> = statement
-            .query_map([item_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(item_id, item, rater, criterion, value)| {
-                Ok(CurrentLabel { item_id, item, rater, criterion, value: parse_json("label_events.value", &value)? })
-            })
-            .collect()
+        current_labels(&mut statement, [item_id])
     }
 
     /// One rater's current values for one item under rubric `rubric`, by criterion.
@@ -183,4 +167,19 @@ impl Store {
             |row| row.get(0),
         )?)
     }
+}
+
+/// Rows of (item id, external id, rater, criterion, value JSON) as labels.
+fn current_labels(
+    statement: &mut rusqlite::CachedStatement,
+    params: impl rusqlite::Params,
+) -> Result<Vec<CurrentLabel>, StoreError> {
+    let rows: Vec<(i64, String, String, String, String)> = statement
+        .query_map(params, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(item_id, item, rater, criterion, value)| {
+            Ok(CurrentLabel { item_id, item, rater, criterion, value: parse_json("label_events.value", &value)? })
+        })
+        .collect()
 }
