@@ -99,7 +99,7 @@ fn assign(path: &std::path::Path, rater: &str) {
     let ids = store.item_ids(None).unwrap();
     let step = (ids.len() / BATCH).max(1);
     let chosen: Vec<i64> = ids.iter().step_by(step).take(BATCH).copied().collect();
-    let raters = vec![vec![rater]; chosen.len()];
+    let queues = vec![(rater, chosen.iter().map(|&id| (id, false)).collect())];
     store
         .write(|tx| {
             tx.create_batch(&NewBatch {
@@ -109,7 +109,7 @@ fn assign(path: &std::path::Path, rater: &str) {
                 overlap: 1,
                 seed: 1,
                 items: &chosen,
-                assignments: &raters,
+                queues: &queues,
             })
         })
         .unwrap();

@@ -18,7 +18,7 @@ fn store_with_batch(path: &std::path::Path) -> Store {
     let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
     let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "")).unwrap();
     let ids = store.item_ids(None).unwrap();
-    let raters = vec![vec!["ana"]; ids.len()];
+    let queues = vec![("ana", ids.iter().map(|&id| (id, false)).collect())];
     store
         .write(|tx| {
             tx.create_batch(&NewBatch {
@@ -28,7 +28,7 @@ fn store_with_batch(path: &std::path::Path) -> Store {
                 overlap: 1,
                 seed: 1,
                 items: &ids,
-                assignments: &raters,
+                queues: &queues,
             })
         })
         .unwrap();

@@ -95,3 +95,56 @@ fn progress_per_batch_and_rater() {
     let table = sandbox.ok(&["report", "progress", "--batch", "pilot"]);
     assert!(table.contains("pilot  zoe"), "{table}");
 }
+
+#[test]
+fn honeypots_are_mixed_in_blind_and_scored_per_rater() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    let pots: String = (1..=6)
+        .map(|i| {
+            format!(
+                "{{\"id\": \"hp-{i}\", \"input\": \"q{i}\", \"output\": \"known answer {i}\", \"gold\": {{\"correct\": \"{}\"}}}}\n",
+                if i % 2 == 0 { "pass" } else { "fail" }
+            )
+        })
+        .collect();
+    let file = sandbox.write("pots.jsonl", pots);
+    let out = sandbox.ok(&[
+        "batch",
+        "create",
+        "qa",
+        "--rubric",
+        "rag-answer-quality",
+        "--raters",
+        "ana,ben",
+        "--honeypots",
+        file.to_str().unwrap(),
+        "--honeypot-rate",
+        "0.05",
+    ]);
+    // 160 items, one rater each: 80 per rater, 80 * 0.05 / 0.95 = 4.2 -> 4 honeypots each.
+    assert!(out.contains("batch `qa`: 160 items") && out.contains("8 honeypots mixed in"), "{out}");
+    let hp: Value = serde_json::from_str(&sandbox.ok(&["show", "hp-1", "--format", "json"])).unwrap();
+    assert!(hp["item"]["metadata"].get("gold").is_none(), "the answer must not reach the rater: {hp}");
+    // Ana answers every honeypot right, ben every one wrong.
+    let mut labels = String::from("item,rater,criterion,value\n");
+    for i in 1..=6 {
+        let gold = if i % 2 == 0 { "pass" } else { "fail" };
+        let wrong = if i % 2 == 0 { "fail" } else { "pass" };
+        labels.push_str(&format!("hp-{i},ana,correct,{gold}\nhp-{i},ben,correct,{wrong}\n"));
+    }
+    let labels = sandbox.write("hp-labels.csv", labels);
+    sandbox.ok(&["labels", "import", labels.to_str().unwrap()]);
+    let report: Value = serde_json::from_str(&sandbox.ok(&["report", "raters", "--format", "json"])).unwrap();
+    let rater = |name: &str| report["raters"].as_array().unwrap().iter().find(|r| r["rater"] == name).unwrap().clone();
+    let (ana, ben) = (rater("ana"), rater("ben"));
+    // Only the honeypots each was given count: 4 each.
+    assert_eq!(
+        (ana["honeypot_accuracy"]["n"].as_u64(), ana["honeypot_accuracy"]["rate"].as_f64()),
+        (Some(4), Some(1.0))
+    );
+    assert_eq!(ben["honeypot_accuracy"]["rate"].as_f64(), Some(0.0));
+    assert!(ana["honeypot_accuracy"]["ci_low"].as_f64().unwrap() > 0.4);
+    assert!(sandbox.ok(&["report", "raters"]).contains("honeypots"));
+}

@@ -15,7 +15,7 @@ use crate::io::export::{ExportRequest, export};
 use crate::io::items::ImportOptions;
 use crate::io::{Format, sample_data};
 use crate::model::Rubric;
-use crate::model::batch::plan;
+use crate::model::batch::{Deal, Slot, plan};
 use crate::report::Rendered;
 use crate::report::agreement::{self, Bootstrap};
 use crate::report::gate::{Thresholds, evaluate};
@@ -114,8 +114,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
         Command::Rubric(RubricCommand::Add { file }) => rubric_add(db, &file),
         Command::Rubric(RubricCommand::List { format }) => rubric_list(db, format),
-        Command::Batch(BatchCommand::Create { name, rubric, dataset, raters, overlap, seed }) => {
-            batch_create(db, &name, &rubric, dataset.as_deref(), &raters, overlap, seed)
+        Command::Batch(BatchCommand::Create {
+            name,
+            rubric,
+            dataset,
+            raters,
+            overlap,
+            seed,
+            honeypots,
+            honeypot_rate,
+        }) => {
+            let honeypots = honeypots.zip(honeypot_rate);
+            batch_create(db, &name, &rubric, dataset.as_deref(), &raters, overlap, seed, honeypots)
         }
         Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
         Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
@@ -126,6 +136,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let level = options.level.map(Into::into);
             let bootstrap = options.bootstrap.bootstrap()?;
             emit(&agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?, options.format, "")
+        }
+        Command::Report(ReportCommand::Raters { rubric, format }) => {
+            let store = open_store(db)?;
+            let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
+            emit(&crate::report::raters::from_store(&store, &rubric)?, format, "")
         }
         Command::Report(ReportCommand::Progress { batch, format }) => {
             let store = open_store(db)?;
@@ -345,6 +360,7 @@ pub(super) fn find_batch(store: &Store, name: Option<&str>) -> anyhow::Result<Op
     Ok(batch)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn batch_create(
     db: Option<&Path>,
     name: &str,
@@ -353,6 +369,7 @@ fn batch_create(
     raters: &[String],
     overlap: usize,
     seed: u64,
+    honeypots: Option<(PathBuf, f64)>,
 ) -> anyhow::Result<ExitCode> {
     let raters: Vec<&str> = raters.iter().map(|r| r.trim()).collect();
     if raters.iter().any(|r| r.is_empty()) {
@@ -366,17 +383,30 @@ fn batch_create(
     }
     let mut store = open_store(db)?;
     let rubric = resolve_rubric(&store, Some(rubric_name), None)?;
-    let items = deal_batch(&mut store, name, rubric.id, dataset, &raters, overlap, seed)?;
-    print(&format!(
+    let honeypots = match &honeypots {
+        Some((file, rate)) => Some((crate::io::items::read_honeypots(file, &rubric.rubric)?, *rate, file.as_path())),
+        None => None,
+    };
+    let (items, mixed) = deal_batch(&mut store, name, rubric.id, dataset, &raters, overlap, seed, honeypots)?;
+    let mut text = format!(
         "batch `{name}`: {items} items under rubric {} v{}, {} raters, each item labeled by {overlap} (seed {seed})\n",
         rubric.rubric.name,
         rubric.rubric.version,
         raters.len()
-    ))
+    );
+    if mixed > 0 {
+        text.push_str(&format!("{mixed} honeypots mixed into the raters' queues\n"));
+    }
+    print(&text)
 }
 
-/// Creates batch `name` over the items of `dataset` (all items when `None`), dealt to
-/// `raters` with `overlap` and `seed`; returns how many items it holds.
+/// Honeypots read from a file: (item, answers) each, the rate, and the file.
+type Honeypots<'a> = (Vec<(crate::model::Item, Vec<(String, serde_json::Value)>)>, f64, &'a Path);
+
+/// Creates batch `name` over the items of `dataset` (all items when `None`, honeypots
+/// aside), dealt to `raters` with `overlap` and `seed`, honeypots mixed in; returns how
+/// many items it holds and how many honeypot places it dealt.
+#[allow(clippy::too_many_arguments)]
 fn deal_batch(
     store: &mut Store,
     name: &str,
@@ -385,19 +415,51 @@ fn deal_batch(
     raters: &[&str],
     overlap: usize,
     seed: u64,
-) -> anyhow::Result<usize> {
-    let items = store.item_ids(dataset)?;
+    honeypots: Option<Honeypots>,
+) -> anyhow::Result<(usize, usize)> {
+    let gold = store.gold_item_ids()?;
+    let items: Vec<i64> = store.item_ids(dataset)?.into_iter().filter(|id| !gold.contains(id)).collect();
     if items.is_empty() {
         match dataset {
             Some(dataset) => bail!("no items in dataset `{dataset}`; see `tally status`"),
             None => bail!("the store has no items; import some with `tally import FILE`"),
         }
     }
-    let plan = plan(items.len(), raters.len(), overlap, seed).map_err(anyhow::Error::msg)?;
+    let (pots, rate) = honeypots.as_ref().map_or((0, 0.0), |(pots, rate, _)| (pots.len(), *rate));
+    let deal =
+        Deal { n_items: items.len(), n_raters: raters.len(), overlap, seed, n_honeypots: pots, honeypot_rate: rate };
+    let plan = plan(&deal).map_err(anyhow::Error::msg)?;
     let ordered: Vec<i64> = plan.order.iter().map(|&index| items[index]).collect();
-    let assignments: Vec<Vec<&str>> =
-        plan.raters.iter().map(|indices| indices.iter().map(|&r| raters[r]).collect()).collect();
+    let mixed = plan.queues.iter().flatten().filter(|slot| matches!(slot, Slot::Honeypot(_))).count();
     store.write(|tx| {
+        // The honeypots become items (with their answers apart), then join the queues.
+        let mut honeypot_ids = Vec::new();
+        if let Some((pots, _, file)) = &honeypots {
+            let origin = file.display().to_string();
+            for (line, (item, answers)) in pots.iter().enumerate() {
+                tx.upsert_item(item, &origin, line as u64 + 1, crate::store::OnConflict::Error)?;
+                let id = tx.item_id(&item.id)?.context("a honeypot vanished")?;
+                for (criterion, value) in answers {
+                    tx.set_gold(id, criterion, value)?;
+                }
+                honeypot_ids.push(id);
+            }
+        }
+        let queues: Vec<(&str, Vec<(i64, bool)>)> = plan
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(rater, queue)| {
+                let slots = queue
+                    .iter()
+                    .map(|slot| match *slot {
+                        Slot::Item(position) => (ordered[position], false),
+                        Slot::Honeypot(index) => (honeypot_ids[index], true),
+                    })
+                    .collect();
+                (raters[rater], slots)
+            })
+            .collect();
         tx.create_batch(&NewBatch {
             name,
             rubric_id,
@@ -405,10 +467,11 @@ fn deal_batch(
             overlap: overlap as i64,
             seed: seed as i64,
             items: &ordered,
-            assignments: &assignments,
-        })
+            queues: &queues,
+        })?;
+        Ok::<_, anyhow::Error>(())
     })?;
-    Ok(ordered.len())
+    Ok((ordered.len(), mixed))
 }
 
 fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
@@ -577,7 +640,7 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
         sample_data::LABELS_ORIGIN,
         &stored,
     )?;
-    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1)?;
+    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
 
     if !no_label {
         let batch = store.batch("demo")?.context("demo batch missing")?;

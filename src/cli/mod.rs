@@ -227,6 +227,13 @@ pub enum BatchCommand {
         overlap: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Known-answer items (an items file whose records carry `gold`: criterion to
+        /// answer), mixed into every rater's queue to watch quality.
+        #[arg(long, value_name = "FILE", requires = "honeypot_rate")]
+        honeypots: Option<PathBuf>,
+        /// The share of each rater's queue that is honeypots, e.g. 0.05.
+        #[arg(long, value_name = "R", requires = "honeypots")]
+        honeypot_rate: Option<f64>,
     },
     /// List batches with each rater's progress.
     List {
@@ -254,6 +261,14 @@ pub enum ReportCommand {
         scope: ScopeArgs,
         #[command(flatten)]
         options: AgreementArgs,
+    },
+    /// Per rater: honeypot accuracy, agreement with the others' consensus and its drift,
+    /// median time per item.
+    Raters {
+        #[arg(long)]
+        rubric: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
     },
     /// Per batch and rater: assigned, done, skipped, flagged, pace and time left.
     Progress {

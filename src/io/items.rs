@@ -96,6 +96,40 @@ pub fn import(
     Ok(summary)
 }
 
+/// Known-answer items: an items file whose records also carry `gold`, an object of
+/// criterion id to the right answer. The answers are checked against `rubric` and kept
+/// out of the item (the rater must not see them).
+pub fn read_honeypots(path: &Path, rubric: &crate::model::Rubric) -> Result<Vec<(Item, Vec<(String, Value)>)>, Error> {
+    let (reader, format) = super::open(path)?;
+    let origin = path.display().to_string();
+    let mut honeypots = Vec::new();
+    for_each_record(reader, format, &origin, csv_cell, |Record { line, mut fields }| {
+        let at = |message: String| Error::at(&origin, Some(line), message);
+        let gold = match fields.remove("gold") {
+            Some(Value::Object(gold)) if !gold.is_empty() => gold,
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(gold)) if !gold.is_empty() => gold,
+                _ => return Err(at("field `gold`: expected a JSON object of criterion to answer".into())),
+            },
+            _ => return Err(at("field `gold`: a honeypot needs its answers, e.g. {\"correct\": \"pass\"}".into())),
+        };
+        let mut answers = Vec::new();
+        for (criterion_id, value) in gold {
+            let criterion = rubric.criterion(&criterion_id).ok_or_else(|| {
+                at(format!("field `gold.{criterion_id}`: rubric `{}` has no such criterion", rubric.name))
+            })?;
+            let parsed = criterion
+                .parse_json(&value)
+                .map_err(|message| at(format!("field `gold.{criterion_id}`: {message}")))?;
+            answers.push((criterion_id, parsed.to_json()));
+        }
+        let item = item_from_fields(fields, &[], "honeypots").map_err(at)?;
+        honeypots.push((item, answers));
+        Ok(())
+    })?;
+    Ok(honeypots)
+}
+
 /// Stores items already read (a sample), in one transaction; `origin` is their provenance.
 pub fn import_items(
     store: &mut Store,

@@ -1,39 +1,98 @@
-//! Dealing a batch's items to raters: seeded, reproducible, balanced.
+//! Dealing a batch's items to raters: seeded, reproducible, balanced, with known-answer
+//! items (honeypots) mixed into each rater's queue.
 
 use crate::stats::rng::Rng;
+
+/// What to deal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Deal {
+    pub n_items: usize,
+    pub n_raters: usize,
+    /// Raters per item.
+    pub overlap: usize,
+    pub seed: u64,
+    /// Known-answer items available to mix in.
+    pub n_honeypots: usize,
+    /// The share of each rater's queue that is honeypots, in [0, 1).
+    pub honeypot_rate: f64,
+}
+
+/// One place in a rater's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// An item of the batch, as its position in [`Plan::order`].
+    Item(usize),
+    /// A honeypot, as an index into the caller's honeypot list.
+    Honeypot(usize),
+}
 
 /// Who labels what, and in which order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Indices into the caller's item list, in the order raters will see them.
+    /// Indices into the caller's item list, in a seeded order: the batch's items.
     pub order: Vec<usize>,
-    /// For each position in `order`, the indices of the raters it goes to.
+    /// For each position in `order`, the raters it goes to.
     pub raters: Vec<Vec<usize>>,
+    /// Each rater's queue, shuffled for that rater, honeypots mixed in.
+    pub queues: Vec<Vec<Slot>>,
 }
 
-/// Shuffles `n_items` with `seed`, then deals each to `overlap` distinct raters in turn,
-/// so every rater's load differs from any other's by at most one item.
-pub fn plan(n_items: usize, n_raters: usize, overlap: usize, seed: u64) -> Result<Plan, String> {
+/// Shuffles the items with `seed`, deals each to `overlap` distinct raters in turn (so
+/// loads differ by at most one), then gives each rater their items in an order of their
+/// own, with honeypots mixed in at `honeypot_rate`.
+pub fn plan(deal: &Deal) -> Result<Plan, String> {
+    let Deal { n_items, n_raters, overlap, seed, n_honeypots, honeypot_rate } = *deal;
     if n_raters == 0 {
         return Err("a batch needs at least one rater".into());
     }
     if overlap == 0 || overlap > n_raters {
         return Err(format!("overlap must be between 1 and the number of raters ({n_raters}), not {overlap}"));
     }
+    if !(0.0..1.0).contains(&honeypot_rate) {
+        return Err(format!("the honeypot rate must be at least 0 and below 1, not {honeypot_rate}"));
+    }
+    if honeypot_rate > 0.0 && n_honeypots == 0 {
+        return Err("a honeypot rate needs honeypots (--honeypots FILE)".into());
+    }
+    let mut rng = Rng::new(seed);
     let mut order: Vec<usize> = (0..n_items).collect();
-    Rng::new(seed).shuffle(&mut order);
-    let raters =
+    rng.shuffle(&mut order);
+    let raters: Vec<Vec<usize>> =
         (0..n_items).map(|position| (0..overlap).map(|j| (position * overlap + j) % n_raters).collect()).collect();
-    Ok(Plan { order, raters })
+    let mut queues: Vec<Vec<Slot>> = vec![Vec::new(); n_raters];
+    for (position, item_raters) in raters.iter().enumerate() {
+        for &rater in item_raters {
+            queues[rater].push(Slot::Item(position));
+        }
+    }
+    // Honeypots are dealt from one shuffled cycle, so raters share them (their answers
+    // can be compared) but each sees a honeypot at most once while there are enough.
+    let mut honeypots: Vec<usize> = (0..n_honeypots).collect();
+    rng.shuffle(&mut honeypots);
+    let mut next_honeypot = 0;
+    for queue in &mut queues {
+        let wanted = (honeypot_rate * queue.len() as f64 / (1.0 - honeypot_rate)).round() as usize;
+        let count = wanted.min(n_honeypots);
+        for _ in 0..count {
+            queue.push(Slot::Honeypot(honeypots[next_honeypot % n_honeypots]));
+            next_honeypot += 1;
+        }
+        rng.shuffle(queue);
+    }
+    Ok(Plan { order, raters, queues })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn deal(n_items: usize, n_raters: usize, overlap: usize, seed: u64) -> Deal {
+        Deal { n_items, n_raters, overlap, seed, n_honeypots: 0, honeypot_rate: 0.0 }
+    }
+
     #[test]
     fn every_item_gets_overlap_distinct_raters_and_loads_balance() {
-        let plan = plan(10, 3, 2, 7).unwrap();
+        let plan = plan(&deal(10, 3, 2, 7)).unwrap();
         let mut loads = [0; 3];
         for raters in &plan.raters {
             assert_eq!(raters.len(), 2);
@@ -47,16 +106,19 @@ mod tests {
         let mut sorted = plan.order.clone();
         sorted.sort();
         assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+        assert_eq!(plan.queues.iter().map(Vec::len).collect::<Vec<_>>(), loads);
     }
 
     #[test]
     fn same_seed_same_plan_other_seed_other_order() {
-        assert_eq!(plan(50, 3, 2, 1), plan(50, 3, 2, 1));
-        assert_ne!(plan(50, 3, 2, 1).unwrap().order, plan(50, 3, 2, 2).unwrap().order);
+        assert_eq!(plan(&deal(50, 3, 2, 1)), plan(&deal(50, 3, 2, 1)));
+        assert_ne!(plan(&deal(50, 3, 2, 1)).unwrap().order, plan(&deal(50, 3, 2, 2)).unwrap().order);
     }
 
     #[test]
-    fn overlap_beyond_raters_is_refused() {
-        assert!(plan(5, 2, 3, 0).unwrap_err().contains("overlap"));
+    fn bad_requests_are_refused() {
+        assert!(plan(&deal(5, 2, 3, 0)).unwrap_err().contains("overlap"));
+        let no_pots = Deal { honeypot_rate: 0.1, ..deal(5, 2, 1, 0) };
+        assert!(plan(&no_pots).unwrap_err().contains("--honeypots"));
     }
 }

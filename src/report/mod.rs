@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod gate;
 pub mod judge;
 pub mod progress;
+pub mod raters;
 pub mod status;
 pub mod table;
 

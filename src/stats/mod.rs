@@ -7,6 +7,7 @@ pub mod categorical;
 pub mod consensus;
 pub mod correlation;
 pub mod hash;
+pub mod proportion;
 pub mod rng;
 
 pub use alpha::{Alpha, Level, Undefined, Units, krippendorff_alpha, masi_distance};

@@ -27,8 +27,7 @@ pub struct BatchSummary {
     pub raters: Vec<(String, i64, i64)>,
 }
 
-/// A batch to create. `items` are store ids in the order raters will see them;
-/// `assignments[p]` lists the raters of `items[p]`.
+/// A batch to create.
 #[derive(Debug, Clone, Copy)]
 pub struct NewBatch<'a> {
     pub name: &'a str,
@@ -36,8 +35,10 @@ pub struct NewBatch<'a> {
     pub dataset: Option<&'a str>,
     pub overlap: i64,
     pub seed: i64,
+    /// The batch's items (store ids), in the batch's order; honeypots are not among them.
     pub items: &'a [i64],
-    pub assignments: &'a [Vec<&'a str>],
+    /// Each rater's queue in order: (item id, whether it is a honeypot).
+    pub queues: &'a [(&'a str, Vec<(i64, bool)>)],
 }
 
 /// One item in a rater's queue.
@@ -91,7 +92,7 @@ impl ItemAction {
 impl Tx<'_> {
     /// Creates a batch; fails if the name is taken.
     pub fn create_batch(&self, batch: &NewBatch) -> Result<i64, StoreError> {
-        let NewBatch { name, rubric_id, dataset, overlap, seed, items, assignments } = *batch;
+        let NewBatch { name, rubric_id, dataset, overlap, seed, items, queues } = *batch;
         let exists: Option<i64> =
             optional(self.tx.query_row("SELECT id FROM batches WHERE name = ?1", [name], |row| row.get(0)))?;
         if exists.is_some() {
@@ -104,16 +105,26 @@ impl Tx<'_> {
         let batch_id = self.tx.last_insert_rowid();
         let mut add_item =
             self.tx.prepare_cached("INSERT INTO batch_items (batch_id, item_id, position) VALUES (?1, ?2, ?3)")?;
-        let mut assign = self
-            .tx
-            .prepare_cached("INSERT INTO assignments (batch_id, rater, position, item_id) VALUES (?1, ?2, ?3, ?4)")?;
-        for (position, (item_id, raters)) in items.iter().zip(assignments).enumerate() {
+        for (position, item_id) in items.iter().enumerate() {
             add_item.execute(params![batch_id, item_id, position as i64])?;
-            for rater in raters {
-                assign.execute(params![batch_id, rater, position as i64, item_id])?;
+        }
+        let mut assign = self.tx.prepare_cached(
+            "INSERT INTO assignments (batch_id, rater, position, item_id, honeypot) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (rater, queue) in queues {
+            for (position, (item_id, honeypot)) in queue.iter().enumerate() {
+                assign.execute(params![batch_id, rater, position as i64, item_id, honeypot])?;
             }
         }
         Ok(batch_id)
+    }
+
+    /// The known answer of a honeypot item for one criterion (JSON).
+    pub fn set_gold(&self, item_id: i64, criterion: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO gold (item_id, criterion, value) VALUES (?1, ?2, ?3)")?
+            .execute(params![item_id, criterion, value.to_string()])?;
+        Ok(())
     }
 
     /// Records what `rater` did with `item` in `batch`, with a note (a skip's reason, a
@@ -297,6 +308,40 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// For each honeypot a rater was given: (rater, criterion, gold JSON, the rater's
+    /// current value JSON if any).
+    pub fn honeypot_answers(&self) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.rater, g.criterion, g.value,
+                    (SELECT e.value FROM label_events e WHERE e.item_id = a.item_id AND e.rater = a.rater
+                       AND e.criterion = g.criterion ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+             FROM assignments a JOIN gold g ON g.item_id = a.item_id
+             WHERE a.honeypot = 1 ORDER BY a.rater, a.item_id, g.criterion",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Milliseconds each rater spent on each item they confirmed (the latest confirm).
+    pub fn confirm_times(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT rater, duration_ms FROM (
+                 SELECT e.rater, e.duration_ms, row_number() OVER (PARTITION BY e.batch_id, e.item_id, e.rater
+                        ORDER BY e.id DESC) AS newest
+                 FROM item_events e WHERE e.action = 'confirm')
+             WHERE newest = 1 AND duration_ms IS NOT NULL ORDER BY rater",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Items that have known answers (honeypots).
+    pub fn gold_item_ids(&self) -> Result<std::collections::BTreeSet<i64>, StoreError> {
+        let mut statement = self.conn.prepare_cached("SELECT DISTINCT item_id FROM gold")?;
+        let ids = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(ids)
     }
 }
 

@@ -37,6 +37,8 @@ pub struct CurrentLabel {
     pub rater: String,
     pub criterion: String,
     pub value: Value,
+    /// When the label was given (unix milliseconds).
+    pub at: i64,
 }
 
 impl Tx<'_> {
@@ -92,8 +94,8 @@ impl Store {
     /// Current labels in `scope`, ordered by item external id, criterion, rater.
     pub fn current_labels(&self, scope: LabelScope) -> Result<Vec<CurrentLabel>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT item_id, external_id, rater, criterion, value FROM (
-                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value,
+            "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
+                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
                         row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
                  FROM label_events e
                  JOIN rubrics r ON r.id = e.rubric_id
@@ -109,8 +111,8 @@ impl Store {
     /// Every current label of one item (any rubric), by criterion and rater.
     pub fn labels_of_item(&self, item_id: i64) -> Result<Vec<CurrentLabel>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT item_id, external_id, rater, criterion, value FROM (
-                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value,
+            "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
+                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
                         row_number() OVER (PARTITION BY r.name, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
                  FROM label_events e
                  JOIN rubrics r ON r.id = e.rubric_id
@@ -169,17 +171,19 @@ impl Store {
     }
 }
 
-/// Rows of (item id, external id, rater, criterion, value JSON) as labels.
+/// Rows of (item id, external id, rater, criterion, value JSON, time) as labels.
 fn current_labels(
     statement: &mut rusqlite::CachedStatement,
     params: impl rusqlite::Params,
 ) -> Result<Vec<CurrentLabel>, StoreError> {
-    let rows: Vec<(i64, String, String, String, String)> = statement
-        .query_map(params, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
+    type Row = (i64, String, String, String, String, i64);
+    let rows: Vec<Row> = statement
+        .query_map(params, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)))?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
-        .map(|(item_id, item, rater, criterion, value)| {
-            Ok(CurrentLabel { item_id, item, rater, criterion, value: parse_json("label_events.value", &value)? })
+        .map(|(item_id, item, rater, criterion, value, at)| {
+            let value = parse_json("label_events.value", &value)?;
+            Ok(CurrentLabel { item_id, item, rater, criterion, value, at })
         })
         .collect()
 }

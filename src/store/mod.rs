@@ -26,8 +26,11 @@ pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
 
 /// Numbered migrations; the schema version is how many have run (`PRAGMA user_version`).
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_item_event_notes.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_item_event_notes.sql"),
+    include_str!("migrations/0003_honeypots.sql"),
+];
 
 /// How long a writer waits for another (8 raters on one host) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
