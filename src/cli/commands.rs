@@ -401,7 +401,7 @@ fn batch_create(
 }
 
 /// Honeypots read from a file: (item, answers) each, the rate, and the file.
-type Honeypots<'a> = (Vec<(crate::model::Item, Vec<(String, serde_json::Value)>)>, f64, &'a Path);
+type Honeypots<'a> = (Vec<crate::io::items::Honeypot>, f64, &'a Path);
 
 /// Creates batch `name` over the items of `dataset` (all items when `None`, honeypots
 /// aside), dealt to `raters` with `overlap` and `seed`, honeypots mixed in; returns how

@@ -96,10 +96,13 @@ pub fn import(
     Ok(summary)
 }
 
+/// A known-answer item and its answers (criterion id, value as labels hold it).
+pub type Honeypot = (Item, Vec<(String, Value)>);
+
 /// Known-answer items: an items file whose records also carry `gold`, an object of
 /// criterion id to the right answer. The answers are checked against `rubric` and kept
 /// out of the item (the rater must not see them).
-pub fn read_honeypots(path: &Path, rubric: &crate::model::Rubric) -> Result<Vec<(Item, Vec<(String, Value)>)>, Error> {
+pub fn read_honeypots(path: &Path, rubric: &crate::model::Rubric) -> Result<Vec<Honeypot>, Error> {
     let (reader, format) = super::open(path)?;
     let origin = path.display().to_string();
     let mut honeypots = Vec::new();

@@ -61,7 +61,8 @@ pub struct RatersReport {
 pub fn from_store(store: &Store, rubric: &StoredRubric) -> Result<RatersReport, StoreError> {
     let labels = store.current_labels(LabelScope { rubric: &rubric.rubric.name, batch_id: None })?;
     // (item, criterion) -> [(rater, category code, time)] for categorical criteria.
-    let mut cells: BTreeMap<(i64, &str), Vec<(&str, usize, i64)>> = BTreeMap::new();
+    type Ratings<'a> = Vec<(&'a str, usize, i64)>;
+    let mut cells: BTreeMap<(i64, &str), Ratings> = BTreeMap::new();
     let mut ordered: BTreeMap<&str, bool> = BTreeMap::new();
     for label in &labels {
         let Some(criterion) = rubric.rubric.criterion(&label.criterion) else { continue };

@@ -310,9 +310,8 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// For each honeypot a rater was given: (rater, criterion, gold JSON, the rater's
-    /// current value JSON if any).
-    pub fn honeypot_answers(&self) -> Result<Vec<(String, String, String, Option<String>)>, StoreError> {
+    /// For each honeypot a rater was given, and each criterion with a known answer.
+    pub fn honeypot_answers(&self) -> Result<Vec<HoneypotAnswer>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT a.rater, g.criterion, g.value,
                     (SELECT e.value FROM label_events e WHERE e.item_id = a.item_id AND e.rater = a.rater
@@ -344,6 +343,9 @@ impl Store {
         Ok(ids)
     }
 }
+
+/// (rater, criterion, the known answer as JSON, the rater's current value as JSON if any).
+pub type HoneypotAnswer = (String, String, String, Option<String>);
 
 /// One rater's progress on one batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
