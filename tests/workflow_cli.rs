@@ -148,3 +148,34 @@ fn honeypots_are_mixed_in_blind_and_scored_per_rater() {
     assert!(ana["honeypot_accuracy"]["ci_low"].as_f64().unwrap() > 0.4);
     assert!(sandbox.ok(&["report", "raters"]).contains("honeypots"));
 }
+
+#[test]
+fn raters_join_and_leave_a_batch_without_moving_begun_work() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["batch", "create", "b", "--rubric", "rag-answer-quality", "--raters", "ana,ben", "--overlap", "2"]);
+    // Ana has begun everything (the sample labels); ben nothing.
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    let loads = |sandbox: &Sandbox| -> Vec<(String, i64, i64)> {
+        let list: Value = serde_json::from_str(&sandbox.ok(&["batch", "list", "--format", "json"])).unwrap();
+        serde_json::from_value(list["batches"][0]["raters"].clone()).unwrap()
+    };
+    let before = loads(&sandbox);
+    let out = sandbox.ok(&["batch", "add-rater", "b", "zoe"]);
+    assert!(out.contains("`zoe` joins batch `b`"), "{out}");
+    let after = loads(&sandbox);
+    // Every item keeps two raters: the total is unchanged.
+    let total = |rows: &[(String, i64, i64)]| rows.iter().map(|r| r.1).sum::<i64>();
+    assert_eq!(total(&after), total(&before));
+    let zoe = after.iter().find(|r| r.0 == "zoe").unwrap();
+    assert!(zoe.1 > 0, "{after:?}");
+    // What ana began stays hers.
+    let ana = |rows: &[(String, i64, i64)]| rows.iter().find(|r| r.0 == "ana").unwrap().2;
+    assert_eq!(ana(&after), ana(&before));
+    let out = sandbox.ok(&["batch", "remove-rater", "b", "zoe"]);
+    assert!(out.contains("`zoe` leaves batch `b`"), "{out}");
+    assert_eq!(total(&loads(&sandbox)), total(&before));
+    let err = sandbox.fails(&["batch", "add-rater", "b", "ana"]);
+    assert!(err.contains("already in batch"), "{err}");
+}

@@ -127,6 +127,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let honeypots = honeypots.zip(honeypot_rate);
             batch_create(db, &name, &rubric, dataset.as_deref(), &raters, overlap, seed, honeypots)
         }
+        Command::Batch(BatchCommand::AddRater { batch, rater }) => rebalance(db, &batch, &rater, true),
+        Command::Batch(BatchCommand::RemoveRater { batch, rater }) => rebalance(db, &batch, &rater, false),
         Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
         Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
         Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
@@ -836,4 +838,38 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
+}
+
+/// Adds `rater` to, or removes them from, `batch`, moving only work nobody has begun.
+fn rebalance(db: Option<&Path>, batch: &str, rater: &str, adding: bool) -> anyhow::Result<ExitCode> {
+    let rater = rater.trim();
+    anyhow::ensure!(!rater.is_empty(), "the rater's name is empty");
+    let mut store = open_store(db)?;
+    let batch = find_batch(&store, Some(batch))?.context("batch not found")?;
+    let work = store.open_work(batch.id)?;
+    let member = work.open.contains_key(rater);
+    let moves = if adding {
+        anyhow::ensure!(!member, "`{rater}` is already in batch `{}`", batch.name);
+        crate::model::batch::moves_to_new_rater(&work, rater)
+    } else {
+        anyhow::ensure!(member, "`{rater}` has no items in batch `{}`", batch.name);
+        crate::model::batch::moves_from_leaving_rater(&work, rater)
+    };
+    store.write(|tx| {
+        for (item, from, to) in &moves {
+            tx.move_assignment(batch.id, *item, from, to.as_deref())?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    let moved = moves.iter().filter(|(_, _, to)| to.is_some()).count();
+    let dropped = moves.len() - moved;
+    let mut text = if adding {
+        format!("`{rater}` joins batch `{}` with {moved} items nobody had begun\n", batch.name)
+    } else {
+        format!("`{rater}` leaves batch `{}`: {moved} items not begun went to the others\n", batch.name)
+    };
+    if dropped > 0 {
+        text.push_str(&format!("{dropped} items have one rater fewer: every other rater already has them\n"));
+    }
+    print(&text)
 }

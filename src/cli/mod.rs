@@ -235,6 +235,10 @@ pub enum BatchCommand {
         #[arg(long, value_name = "R", requires = "honeypots")]
         honeypot_rate: Option<f64>,
     },
+    /// Add a rater to a batch: they take an equal share of the items nobody has begun.
+    AddRater { batch: String, rater: String },
+    /// Take a rater off a batch: the items they have not begun go to the others.
+    RemoveRater { batch: String, rater: String },
     /// List batches with each rater's progress.
     List {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]

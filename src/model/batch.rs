@@ -122,3 +122,95 @@ mod tests {
         assert!(plan(&no_pots).unwrap_err().contains("--honeypots"));
     }
 }
+
+/// Open work of a batch: each rater's open items (not confirmed, skipped or begun) in
+/// queue order, and the raters on each item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenWork {
+    pub open: std::collections::BTreeMap<String, Vec<i64>>,
+    pub on_item: std::collections::HashMap<i64, std::collections::BTreeSet<String>>,
+}
+
+/// One assignment moved: (item, from rater, to rater); `to` is `None` when no other rater
+/// can take it (every one is on the item already).
+pub type Move = (i64, String, Option<String>);
+
+/// Moves that give `new` a fair share of the open work: one at a time from whoever has
+/// the most open (ties to the first name), until `new` has the floor of an equal share.
+pub fn moves_to_new_rater(work: &OpenWork, new: &str) -> Vec<Move> {
+    let mut open = work.open.clone();
+    let total: usize = open.values().map(Vec::len).sum();
+    let target = total / (open.len() + 1);
+    let mut moves = Vec::new();
+    for _ in 0..target {
+        let Some((from, items)) = open
+            .iter_mut()
+            .filter(|(_, items)| !items.is_empty())
+            .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(b.0.cmp(a.0)))
+        else {
+            break;
+        };
+        // The last open item of the busiest rater: the one they would reach last.
+        let Some(item) = items.pop() else { break };
+        moves.push((item, from.clone(), Some(new.to_string())));
+    }
+    moves
+}
+
+/// Moves that hand `leaving`'s open items to the others: each to the rater with the least
+/// open work who is not on the item yet (ties to the first name).
+pub fn moves_from_leaving_rater(work: &OpenWork, leaving: &str) -> Vec<Move> {
+    let mut open: std::collections::BTreeMap<&str, usize> = work
+        .open
+        .iter()
+        .filter(|(rater, _)| rater.as_str() != leaving)
+        .map(|(r, items)| (r.as_str(), items.len()))
+        .collect();
+    let mut moves = Vec::new();
+    for &item in work.open.get(leaving).map(Vec::as_slice).unwrap_or_default() {
+        let on = work.on_item.get(&item);
+        let taker = open
+            .iter()
+            .filter(|(rater, _)| on.is_none_or(|raters| !raters.contains(**rater)))
+            .min_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(b.0)))
+            .map(|(rater, _)| rater.to_string());
+        if let Some(taker) = &taker
+            && let Some(count) = open.get_mut(taker.as_str())
+        {
+            *count += 1;
+        }
+        moves.push((item, leaving.to_string(), taker));
+    }
+    moves
+}
+
+#[cfg(test)]
+mod rebalance_tests {
+    use super::*;
+
+    fn work(open: &[(&str, &[i64])], on_item: &[(i64, &[&str])]) -> OpenWork {
+        OpenWork {
+            open: open.iter().map(|(r, items)| (r.to_string(), items.to_vec())).collect(),
+            on_item: on_item
+                .iter()
+                .map(|(item, raters)| (*item, raters.iter().map(|r| r.to_string()).collect()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_new_rater_takes_an_equal_share_from_the_busiest() {
+        let work = work(&[("ana", &[1, 2, 3, 4, 5, 6]), ("ben", &[7, 8])], &[]);
+        let moves = moves_to_new_rater(&work, "zoe");
+        // 8 open over 3 raters: zoe takes 2, both from ana (6 -> 4 -> ... ben has 2).
+        assert_eq!(moves, vec![(6, "ana".into(), Some("zoe".into())), (5, "ana".into(), Some("zoe".into()))]);
+    }
+
+    #[test]
+    fn a_leaving_raters_items_go_to_whoever_is_free_and_not_on_them() {
+        let work =
+            work(&[("ana", &[1, 2]), ("ben", &[3]), ("cy", &[])], &[(1, &["ana", "cy"]), (2, &["ana", "ben", "cy"])]);
+        let moves = moves_from_leaving_rater(&work, "ana");
+        assert_eq!(moves, vec![(1, "ana".into(), Some("ben".into())), (2, "ana".into(), None)]);
+    }
+}

@@ -119,6 +119,24 @@ impl Tx<'_> {
         Ok(batch_id)
     }
 
+    /// Moves one assignment of `batch` from rater `from` to `to` (to the end of their
+    /// queue), or drops it when `to` is `None`.
+    pub fn move_assignment(&self, batch_id: i64, item_id: i64, from: &str, to: Option<&str>) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("DELETE FROM assignments WHERE batch_id = ?1 AND rater = ?2 AND item_id = ?3")?
+            .execute(params![batch_id, from, item_id])?;
+        if let Some(to) = to {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO assignments (batch_id, rater, position, item_id, honeypot)
+                     SELECT ?1, ?2, coalesce(max(position) + 1, 0), ?3, 0 FROM assignments
+                     WHERE batch_id = ?1 AND rater = ?2",
+                )?
+                .execute(params![batch_id, to, item_id])?;
+        }
+        Ok(())
+    }
+
     /// The known answer of a honeypot item for one criterion (JSON).
     pub fn set_gold(&self, item_id: i64, criterion: &str, value: &serde_json::Value) -> Result<(), StoreError> {
         self.tx
@@ -334,6 +352,28 @@ impl Store {
         )?;
         let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The open work of a batch: per rater, the items not confirmed, skipped or begun
+    /// (no label yet), in queue order; and the raters of every item. Honeypots aside.
+    pub fn open_work(&self, batch_id: i64) -> Result<crate::model::batch::OpenWork, StoreError> {
+        let mut work = crate::model::batch::OpenWork::default();
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT a.rater, a.item_id,
+                    {STATE} = '' AND NOT EXISTS (SELECT 1 FROM label_events l
+                        WHERE l.item_id = a.item_id AND l.rater = a.rater)
+             FROM assignments a WHERE a.batch_id = ?1 AND a.honeypot = 0 ORDER BY a.rater, a.position"
+        ))?;
+        let rows = statement.query_map([batch_id], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
+        for row in rows {
+            let (rater, item, open): (String, i64, bool) = row?;
+            work.on_item.entry(item).or_default().insert(rater.clone());
+            let queue = work.open.entry(rater).or_default();
+            if open {
+                queue.push(item);
+            }
+        }
+        Ok(work)
     }
 
     /// Items that have known answers (honeypots).
