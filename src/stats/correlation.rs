@@ -191,6 +191,11 @@ pub fn kendall_counts_by_table(x: &[f64], y: &[f64]) -> Option<KendallCounts> {
     if rows * columns > n.max(1 << 16) {
         return None;
     }
+    if rows == 0 || columns == 0 {
+        // No pairs: nothing to count (and no table to walk).
+        let none = TieSums::default();
+        return Some(KendallCounts { n, s: 0.0, discordant: 0.0, pairs: 0.0, x_ties: none, y_ties: none });
+    }
     let mut table = vec![0u64; rows * columns];
     for (&row, &column) in x_codes.iter().zip(&y_codes) {
         table[row as usize * columns + column as usize] += 1;
@@ -650,6 +655,17 @@ mod tests {
         assert!(close(kendall_exact_p(4, 1), 2.0 * 4.0 / 24.0, 1e-15));
         assert!(close(kendall_exact_p(4, 2), 2.0 * 9.0 / 24.0, 1e-15));
         assert_eq!(kendall_exact_p(4, 3), 1.0);
+    }
+
+    #[test]
+    fn no_pairs_and_one_pair_are_undefined_not_a_panic() {
+        for n in [0, 1] {
+            let x = vec![1.0; n];
+            for result in [pearson(&x, &x, 0.95), spearman(&x, &x, 0.95), kendall(&x, &x, 0.95)] {
+                assert_eq!((result.value, result.p, result.n), (None, None, n));
+            }
+            assert_eq!(kendall_counts_by_sorting(&x, &x).tau_b(), None);
+        }
     }
 
     #[test]
