@@ -17,6 +17,8 @@ pub struct Finder {
     pub query: String,
     /// (queue position, score, text shown, matched char indices in it), best first.
     pub matches: Vec<Match>,
+    /// All that matched; `matches` shows the best of them.
+    pub total: usize,
     pub selected: usize,
     matcher: SkimMatcherV2,
 }
@@ -35,8 +37,14 @@ impl Finder {
             .into_iter()
             .map(|(position, text)| (position, single_line(&text.chars().take(SEARCHED).collect::<String>())))
             .collect();
-        let mut finder =
-            Finder { texts, query: String::new(), matches: Vec::new(), selected: 0, matcher: SkimMatcherV2::default() };
+        let mut finder = Finder {
+            texts,
+            query: String::new(),
+            matches: Vec::new(),
+            total: 0,
+            selected: 0,
+            matcher: SkimMatcherV2::default(),
+        };
         finder.search();
         finder
     }
@@ -64,6 +72,7 @@ impl Finder {
     fn search(&mut self) {
         self.selected = 0;
         if self.query.is_empty() {
+            self.total = self.texts.len();
             self.matches = self
                 .texts
                 .iter()
@@ -83,6 +92,7 @@ impl Finder {
             .collect();
         // Best score first; ties keep queue order.
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.total = scored.len();
         self.matches = scored
             .into_iter()
             .take(SHOWN)

@@ -82,9 +82,13 @@ impl LabelScreen {
         if finder.matches.is_empty() {
             lines.push(Line::raw("  no item matches"));
         }
+        let shown = if finder.total > finder.matches.len() {
+            format!("{} matches, best {}", finder.total, finder.matches.len())
+        } else {
+            format!("{} matches", finder.total)
+        };
         let title = format!(
-            " Find in your queue: {} matches ({} choose, {} go, {} close) ",
-            finder.matches.len(),
+            " Find in your queue: {shown} ({} choose, {} go, {} close) ",
             self.keys_of(&[Action::ScrollUp, Action::ScrollDown]),
             self.keys_of(&[Action::Confirm]),
             self.keys_of(&[Action::Cancel])
