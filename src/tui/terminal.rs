@@ -42,8 +42,39 @@ pub fn with_terminal<T>(
         let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         previous(info);
     }));
+    let finished = Arc::new(AtomicBool::new(false));
+    watchdog(stop.clone(), Arc::clone(&finished));
     let result = body(&mut terminal, &stop);
+    finished.store(true, Ordering::Relaxed);
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result
+}
+
+/// When the terminal is gone (a closed SSH connection) the terminal library can spin on
+/// end-of-file inside its event wait and never return to the loop that checks for a stop.
+/// This thread ends the process then: every decision is already committed, so exiting
+/// loses nothing. A stop the loop does see ends it normally first.
+fn watchdog(stop: StopSignal, finished: Arc<AtomicBool>) {
+    use std::io::IsTerminal;
+    use std::time::Duration;
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(250));
+            if finished.load(Ordering::Relaxed) {
+                return;
+            }
+            let hung_up = !std::io::stdin().is_terminal();
+            if hung_up || stop.raised() {
+                std::thread::sleep(Duration::from_millis(1000));
+                if finished.load(Ordering::Relaxed) {
+                    return;
+                }
+                let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
+                ratatui::restore();
+                // 128 + the signal's number, as a shell reports a process it ended.
+                std::process::exit(if hung_up { 129 } else { 143 });
+            }
+        }
+    });
 }
