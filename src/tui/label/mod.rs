@@ -183,6 +183,14 @@ impl LabelScreen {
     /// A key press: editing keys to the focused field, the rest through the keymap.
     pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
         use ratatui::crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        // Esc then a key in quick succession arrives as Alt and the key: treat it so.
+        if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
+            let mut effects = self.update(Action::Cancel);
+            let mut plain = key;
+            plain.modifiers.remove(KeyModifiers::ALT);
+            effects.extend(self.key(plain));
+            return effects;
+        }
         let plain =
             key.kind != KeyEventKind::Release && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let multiline = self.rubric.criteria.get(self.focus).is_some_and(|c| c.kind == Kind::Text);

@@ -512,3 +512,13 @@ fn snapshot_overlay_finder_prompt_empty_and_small() {
     snapshots("empty_queue", &all_kinds(0));
     insta::assert_snapshot!("too_small_59x15", render(&all_kinds(1), 59, 15));
 }
+
+#[test]
+fn escape_then_a_key_quickly_is_both() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut screen = started(&[false]);
+    run(&mut screen, &[Action::Help]);
+    // Esc closes the overlay, then q quits.
+    let effects = screen.key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT));
+    assert_eq!(effects, vec![Effect::Quit]);
+}
