@@ -95,3 +95,45 @@ fn label_five_items_by_keys_in_tmux() {
     assert_eq!(labels.iter().filter(|label| label.criterion == "helpfulness").count(), 5);
     assert_eq!(labels.iter().filter(|label| label.criterion == "correct").count(), 6);
 }
+
+#[test]
+fn a_closed_terminal_ends_the_session() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["batch", "create", "e2e", "--rubric", "rag-answer-quality", "--raters", "tester"]);
+    let command = format!(
+        "env XDG_CONFIG_HOME={} {} --db {} label --batch e2e --rater tester",
+        sandbox.path("config").display(),
+        env!("CARGO_BIN_EXE_tally"),
+        sandbox.path("tally.db").display()
+    );
+    let tmux = Tmux { socket: format!("tally-hangup-{}", std::process::id()) };
+    assert!(tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &command]).status.success());
+    tmux.wait_for("item 1 of 160");
+    tmux.keys(&["y"]);
+    tmux.wait_for("[y] ✓pass");
+    let pid = String::from_utf8_lossy(&tmux.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    // Closing the terminal (as a dropped SSH connection does) must end tally, not leave
+    // it spinning; the decision made is in the store.
+    tmux.run(&["kill-server"]);
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    for _ in 0..100 {
+        if !alive() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    assert!(!alive(), "tally {pid} still runs after its terminal closed");
+    let labels = tally::store::Store::open(&sandbox.path("tally.db"))
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
+        .unwrap();
+    assert_eq!(labels.len(), 1);
+}
