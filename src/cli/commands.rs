@@ -571,7 +571,7 @@ fn export_golden(
     db: Option<&Path>,
     out: &Path,
     scope: &ScopeArgs,
-    consensus: crate::io::export::Consensus,
+    consensus: crate::model::consensus::Method,
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(db)?;
     let (batch, rubric) = resolve_scope(&store, scope)?;

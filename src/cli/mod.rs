@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::io::export::Consensus;
+use crate::model::consensus::Method as Consensus;
 use crate::report::agreement::Bootstrap;
 use crate::report::judge::Human;
 use crate::stats::Level;
@@ -419,6 +419,9 @@ impl From<ConflictArg> for OnConflict {
 pub enum ConsensusArg {
     Majority,
     Median,
+    Mean,
+    /// Only adjudicated values.
+    Adjudicated,
 }
 
 impl From<ConsensusArg> for Consensus {
@@ -426,6 +429,8 @@ impl From<ConsensusArg> for Consensus {
         match arg {
             ConsensusArg::Majority => Consensus::Majority,
             ConsensusArg::Median => Consensus::Median,
+            ConsensusArg::Mean => Consensus::Mean,
+            ConsensusArg::Adjudicated => Consensus::Adjudicated,
         }
     }
 }

@@ -10,35 +10,14 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::Error;
-use crate::model::label::number_json;
-use crate::model::{Criterion, Item, Kind, LabelValue};
-use crate::stats::consensus::{lower_median, majority, majority_tags, median};
+use crate::model::consensus::{Decision, Method, decide};
+use crate::model::{Item, Kind, LabelValue};
 use crate::store::{Batch, LabelScope, Store, StoredRubric};
-
-/// How raters' values become one value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Consensus {
-    /// The strictly most frequent value; a tie gives no value.
-    #[default]
-    Majority,
-    /// Ordinal criteria take the lower median (a point of the scale); other kinds as
-    /// with majority.
-    Median,
-}
-
-impl Consensus {
-    pub fn name(self) -> &'static str {
-        match self {
-            Consensus::Majority => "majority",
-            Consensus::Median => "median",
-        }
-    }
-}
 
 pub struct ExportRequest<'a> {
     pub rubric: &'a StoredRubric,
     pub batch: Option<&'a Batch>,
-    pub consensus: Consensus,
+    pub consensus: Method,
     pub out: &'a Path,
     /// The agreement summary to record in the manifest.
     pub agreement: Value,
@@ -51,17 +30,6 @@ pub struct ExportSummary {
     pub sha256: String,
     pub items: usize,
     pub ties: usize,
-}
-
-/// One criterion's consensus on one item: how it was reached.
-#[derive(Serialize)]
-struct Decision {
-    method: &'static str,
-    /// Raters who gave a value.
-    n: usize,
-    /// Share of those raters who gave the consensus value (majority only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    support: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -155,21 +123,17 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
                 .filter(|label| label.criterion == criterion.id)
                 .filter_map(|label| criterion.parse_json(&label.value).ok())
                 .collect();
-            if let Some(value) = adjudicated.get(&(item_id, criterion.id.clone())) {
-                line.labels.insert(&criterion.id, value.clone());
-                line.consensus
-                    .insert(&criterion.id, Decision { method: "adjudicated", n: values.len(), support: None });
+            let adjudication = adjudicated.get(&(item_id, criterion.id.clone()));
+            let Some(decision) = decide(criterion, &values, adjudication, request.consensus) else {
+                continue;
+            };
+            if decision.method == "adjudicated" {
                 counts.adjudicated += 1;
-                continue;
             }
-            if values.is_empty() {
-                continue;
-            }
-            let (value, decision) = decide(criterion, &values, request.consensus);
-            if value.is_null() {
+            if decision.is_tie() {
                 counts.ties += 1;
             }
-            line.labels.insert(&criterion.id, value);
+            line.labels.insert(&criterion.id, decision.value.clone());
             line.consensus.insert(&criterion.id, decision);
         }
         for label in item_labels {
@@ -232,56 +196,6 @@ impl<'a> GoldenItem<'a> {
             labels: BTreeMap::new(),
             consensus: BTreeMap::new(),
             raters: BTreeSet::new(),
-        }
-    }
-}
-
-/// The consensus of `values` (all valid for `criterion`) and how it was reached.
-fn decide(criterion: &Criterion, values: &[LabelValue], method: Consensus) -> (Value, Decision) {
-    let n = values.len();
-    match criterion.kind {
-        Kind::Tags => {
-            let sets: Vec<BTreeSet<String>> = values
-                .iter()
-                .filter_map(|value| match value {
-                    LabelValue::Tags(tags) => Some(tags.clone()),
-                    _ => None,
-                })
-                .collect();
-            let tags = majority_tags(&sets);
-            (LabelValue::Tags(tags).to_json(), Decision { method: "tag_majority", n, support: None })
-        }
-        Kind::Number => {
-            let numbers: Vec<f64> = values
-                .iter()
-                .filter_map(|value| match value {
-                    LabelValue::Number(number) => Some(*number),
-                    _ => None,
-                })
-                .collect();
-            let value = median(&numbers).map_or(Value::Null, number_json);
-            (value, Decision { method: "median", n, support: None })
-        }
-        _ => {
-            let choices: Vec<&str> = values
-                .iter()
-                .filter_map(|value| match value {
-                    LabelValue::Choice(choice) => Some(choice.as_str()),
-                    _ => None,
-                })
-                .collect();
-            if method == Consensus::Median && criterion.kind == Kind::Ordinal {
-                let ranks: Vec<usize> = choices.iter().filter_map(|choice| criterion.choice_index(choice)).collect();
-                let value = lower_median(&ranks)
-                    .map_or(Value::Null, |rank| Value::String(criterion.options[rank].value.clone()));
-                return (value, Decision { method: "median", n, support: None });
-            }
-            let vote = majority(&choices);
-            let support = Some(vote.votes as f64 / n as f64);
-            match vote.winner {
-                Some(winner) => (Value::String(winner.to_string()), Decision { method: "majority", n, support }),
-                None => (Value::Null, Decision { method: "tie", n, support }),
-            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Plain data, no I/O.
 
 pub mod batch;
+pub mod consensus;
 pub mod item;
 pub mod label;
 pub mod redact;

@@ -1,6 +1,6 @@
 //! Consensus of several raters' values for one item and criterion.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The most frequent value, if one value is strictly most frequent.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,13 +24,6 @@ pub fn majority<T: Ord + Clone>(values: &[T]) -> Majority<T> {
         _ => None,
     };
     Majority { winner, votes, n: values.len() }
-}
-
-/// The lower median, so an ordinal consensus is always a point of the scale.
-pub fn lower_median<T: Ord + Clone>(values: &[T]) -> Option<T> {
-    let mut sorted = values.to_vec();
-    sorted.sort();
-    sorted.get((sorted.len().max(1) - 1) / 2).cloned()
 }
 
 /// The median when it is one of the values: the middle value of an odd count, or of an
@@ -58,15 +51,6 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
-/// Tags chosen by more than half of the raters.
-pub fn majority_tags(sets: &[BTreeSet<String>]) -> BTreeSet<String> {
-    let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
-    for tag in sets.iter().flatten() {
-        *counts.entry(tag).or_default() += 1;
-    }
-    counts.into_iter().filter(|(_, count)| count * 2 > sets.len()).map(|(tag, _)| tag.clone()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,22 +65,11 @@ mod tests {
 
     #[test]
     fn medians() {
-        assert_eq!(lower_median(&[4, 1, 3, 2]), Some(2));
-        assert_eq!(lower_median(&[5]), Some(5));
-        assert_eq!(lower_median::<u8>(&[]), None);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median_category(&[4, 1, 3, 2]), None);
         assert_eq!(median_category(&[4, 2, 3, 2]), None);
         assert_eq!(median_category(&[4, 3, 3, 2]), Some(3));
         assert_eq!(median_category(&[5, 1, 2]), Some(2));
-    }
-
-    #[test]
-    fn tags_need_a_strict_majority() {
-        let set = |tags: &[&str]| tags.iter().map(|t| t.to_string()).collect::<BTreeSet<_>>();
-        let sets = [set(&["h", "c"]), set(&["h"]), set(&["c", "i"]), set(&[])];
-        assert_eq!(majority_tags(&sets), BTreeSet::new());
-        assert_eq!(majority_tags(&sets[..3]), set(&["c", "h"]));
     }
 }

@@ -1,0 +1,298 @@
+//! One item's final value per criterion, from its raters' labels and any adjudication:
+//! the rule behind golden sets, error analysis and the review screen.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::label::number_json;
+use super::{Criterion, Kind, LabelValue};
+use crate::stats::consensus::{majority, median, median_category};
+
+/// How raters' values become one value. An adjudicated value always wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// The strictly most frequent value; a tie gives no value.
+    #[default]
+    Majority,
+    /// Ordinal criteria take the median when it is a point of the scale (a tie when it
+    /// falls between two); numbers the median; unordered kinds as with majority.
+    Median,
+    /// Ordinal criteria and numbers take the mean (an ordinal mean is a number, not an
+    /// option); unordered kinds as with majority.
+    Mean,
+    /// Only adjudicated values; nothing else is decided.
+    Adjudicated,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Majority => "majority",
+            Method::Median => "median",
+            Method::Mean => "mean",
+            Method::Adjudicated => "adjudicated",
+        }
+    }
+}
+
+/// How one criterion's value of one item was reached.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// The value in its JSON form; `null` on a tie. Files carry it beside the decision.
+    #[serde(skip)]
+    pub value: Value,
+    /// `adjudicated`, `majority`, `median`, `mean`, `tag_majority`, or `tie`.
+    pub method: &'static str,
+    /// Raters who gave a value.
+    pub n: usize,
+    /// Share of those raters who gave the consensus value (choices only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support: Option<f64>,
+    /// The values tied for first place (or tags chosen by exactly half the raters): a tie
+    /// is reported, never broken silently.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tied: Vec<String>,
+}
+
+impl Decision {
+    pub fn is_tie(&self) -> bool {
+        !self.tied.is_empty()
+    }
+}
+
+/// The decision for `criterion` given its raters' `values` and the adjudicated value, if
+/// any; `None` when there is nothing to decide from (no values, a text criterion, or an
+/// unadjudicated criterion under [`Method::Adjudicated`]).
+pub fn decide(
+    criterion: &Criterion,
+    values: &[LabelValue],
+    adjudicated: Option<&Value>,
+    method: Method,
+) -> Option<Decision> {
+    let n = values.len();
+    if let Some(value) = adjudicated {
+        return Some(Decision { value: value.clone(), method: "adjudicated", n, support: None, tied: Vec::new() });
+    }
+    if values.is_empty() || criterion.kind == Kind::Text || method == Method::Adjudicated {
+        return None;
+    }
+    let decision = |value, method, support, tied| Decision { value, method, n, support, tied };
+    Some(match criterion.kind {
+        Kind::Tags => {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for value in values {
+                if let LabelValue::Tags(tags) = value {
+                    for tag in tags {
+                        *counts.entry(tag).or_default() += 1;
+                    }
+                }
+            }
+            let chosen: BTreeSet<String> =
+                counts.iter().filter(|(_, count)| *count * 2 > n).map(|(tag, _)| tag.to_string()).collect();
+            let tied = counts.iter().filter(|(_, count)| *count * 2 == n).map(|(tag, _)| tag.to_string()).collect();
+            decision(LabelValue::Tags(chosen).to_json(), "tag_majority", None, tied)
+        }
+        Kind::Number => {
+            let numbers = numbers_of(values);
+            match method {
+                Method::Mean => decision(number_json(mean(&numbers)), "mean", None, Vec::new()),
+                _ => decision(median(&numbers).map_or(Value::Null, number_json), "median", None, Vec::new()),
+            }
+        }
+        Kind::Ordinal if method == Method::Mean => {
+            let scores: Vec<f64> = choices_of(values).iter().filter_map(|c| ordinal_score(criterion, c)).collect();
+            decision(number_json(mean(&scores)), "mean", None, Vec::new())
+        }
+        Kind::Ordinal if method == Method::Median => {
+            let choices = choices_of(values);
+            let ranks: Vec<usize> = choices.iter().filter_map(|choice| criterion.choice_index(choice)).collect();
+            match median_category(&ranks) {
+                Some(rank) => {
+                    let value = &criterion.options[rank].value;
+                    let support = choices.iter().filter(|c| **c == value).count() as f64 / n as f64;
+                    decision(Value::String(value.clone()), "median", Some(support), Vec::new())
+                }
+                None => {
+                    // An even count whose middle values differ: both are reported.
+                    let mut sorted = ranks.clone();
+                    sorted.sort_unstable();
+                    let middle = [sorted[n / 2 - 1], sorted[n / 2]];
+                    let tied = middle.iter().map(|rank| criterion.options[*rank].value.clone()).collect();
+                    decision(Value::Null, "tie", None, tied)
+                }
+            }
+        }
+        _ => {
+            let choices = choices_of(values);
+            let vote = majority(&choices);
+            let support = Some(vote.votes as f64 / n as f64);
+            match vote.winner {
+                Some(winner) => decision(Value::String(winner.to_string()), "majority", support, Vec::new()),
+                None => {
+                    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+                    for choice in &choices {
+                        *counts.entry(choice).or_default() += 1;
+                    }
+                    let tied =
+                        counts.iter().filter(|(_, count)| **count == vote.votes).map(|(c, _)| c.to_string()).collect();
+                    decision(Value::Null, "tie", support, tied)
+                }
+            }
+        }
+    })
+}
+
+/// The share of rater pairs who gave the same value, over all of an item's criteria
+/// (text excepted); `None` with fewer than two raters on every criterion.
+pub fn item_agreement<'a>(per_criterion: impl IntoIterator<Item = &'a [LabelValue]>) -> Option<f64> {
+    let (mut agreeing, mut pairs) = (0usize, 0usize);
+    for values in per_criterion {
+        for (index, a) in values.iter().enumerate() {
+            for b in &values[index + 1..] {
+                if matches!(a, LabelValue::Text(_)) {
+                    continue;
+                }
+                pairs += 1;
+                agreeing += usize::from(a == b);
+            }
+        }
+    }
+    (pairs > 0).then(|| agreeing as f64 / pairs as f64)
+}
+
+fn choices_of(values: &[LabelValue]) -> Vec<&str> {
+    values
+        .iter()
+        .filter_map(|value| match value {
+            LabelValue::Choice(choice) => Some(choice.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn numbers_of(values: &[LabelValue]) -> Vec<f64> {
+    values
+        .iter()
+        .filter_map(|value| match value {
+            LabelValue::Number(number) => Some(*number),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An ordinal option as a number: its value when every option is numeric (a 1-5 scale),
+/// else its position counted from 1.
+fn ordinal_score(criterion: &Criterion, choice: &str) -> Option<f64> {
+    let numeric: Option<Vec<f64>> = criterion.options.iter().map(|option| option.value.parse::<f64>().ok()).collect();
+    let index = criterion.choice_index(choice)?;
+    Some(match numeric {
+        Some(values) => values[index],
+        None => (index + 1) as f64,
+    })
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Rubric;
+    use serde_json::json;
+
+    fn rubric() -> Rubric {
+        Rubric::from_toml(
+            r#"
+name = "r"
+version = 1
+[[criteria]]
+id = "correct"
+kind = "binary"
+options = [ { value = "pass", key = "y" }, { value = "fail", key = "n" } ]
+[[criteria]]
+id = "helpfulness"
+kind = "ordinal"
+options = [ { value = "1", key = "1" }, { value = "2", key = "2" }, { value = "3", key = "3" } ]
+[[criteria]]
+id = "defects"
+kind = "tags"
+options = [ { value = "h", key = "h" }, { value = "c", key = "c" } ]
+[[criteria]]
+id = "score"
+kind = "number"
+"#,
+            "test",
+        )
+        .unwrap()
+    }
+
+    fn choices(values: &[&str]) -> Vec<LabelValue> {
+        values.iter().map(|value| LabelValue::Choice(value.to_string())).collect()
+    }
+
+    #[test]
+    fn a_tie_is_reported_with_the_tied_values() {
+        let rubric = rubric();
+        let correct = &rubric.criteria[0];
+        let tie = decide(correct, &choices(&["pass", "fail"]), None, Method::Majority).unwrap();
+        assert_eq!((tie.value.clone(), tie.method, tie.n), (Value::Null, "tie", 2));
+        assert_eq!(tie.tied, ["fail", "pass"]);
+        let won = decide(correct, &choices(&["pass", "fail", "pass"]), None, Method::Majority).unwrap();
+        assert_eq!((won.value, won.support.map(|s| (s * 3.0).round())), (json!("pass"), Some(2.0)));
+        assert!(!won.tied.iter().any(|_| true));
+    }
+
+    #[test]
+    fn adjudication_overrides_any_vote_and_any_method() {
+        let rubric = rubric();
+        let correct = &rubric.criteria[0];
+        for method in [Method::Majority, Method::Median, Method::Mean, Method::Adjudicated] {
+            let decided = decide(correct, &choices(&["pass", "pass", "pass"]), Some(&json!("fail")), method).unwrap();
+            assert_eq!((decided.value, decided.method, decided.n), (json!("fail"), "adjudicated", 3));
+        }
+        assert_eq!(decide(correct, &choices(&["pass"]), None, Method::Adjudicated), None);
+    }
+
+    #[test]
+    fn ordinal_median_and_mean() {
+        let rubric = rubric();
+        let helpfulness = &rubric.criteria[1];
+        let median = decide(helpfulness, &choices(&["1", "3", "3"]), None, Method::Median).unwrap();
+        assert_eq!(median.value, json!("3"));
+        let between = decide(helpfulness, &choices(&["1", "2"]), None, Method::Median).unwrap();
+        assert_eq!((between.value, between.tied), (Value::Null, vec!["1".to_string(), "2".to_string()]));
+        let mean = decide(helpfulness, &choices(&["1", "2"]), None, Method::Mean).unwrap();
+        assert_eq!(mean.value, json!(1.5));
+        // Mean of an unordered kind is its majority.
+        let binary = decide(&rubric.criteria[0], &choices(&["fail", "fail", "pass"]), None, Method::Mean).unwrap();
+        assert_eq!(binary.value, json!("fail"));
+    }
+
+    #[test]
+    fn tags_and_numbers() {
+        let rubric = rubric();
+        let tags = |list: &[&str]| LabelValue::Tags(list.iter().map(|t| t.to_string()).collect());
+        let decided = decide(
+            &rubric.criteria[2],
+            &[tags(&["h", "c"]), tags(&["h"]), tags(&["c"]), tags(&["h"])],
+            None,
+            Method::Majority,
+        )
+        .unwrap();
+        assert_eq!((decided.value, decided.tied), (json!(["h"]), vec!["c".to_string()]));
+        let numbers = [LabelValue::Number(1.0), LabelValue::Number(4.0)];
+        assert_eq!(decide(&rubric.criteria[3], &numbers, None, Method::Majority).unwrap().value, json!(2.5));
+        assert_eq!(decide(&rubric.criteria[3], &[], None, Method::Majority), None);
+    }
+
+    #[test]
+    fn item_agreement_pools_pairs_over_criteria() {
+        let a = choices(&["pass", "pass", "fail"]); // 1 of 3 pairs agree
+        let b = choices(&["2", "2"]); // 1 of 1
+        assert_eq!(item_agreement([a.as_slice(), b.as_slice()]), Some(0.5));
+        assert_eq!(item_agreement([choices(&["pass"]).as_slice()]), None);
+    }
+}
