@@ -158,3 +158,45 @@ fn eight_raters_writing_at_once_lose_nothing() {
     let counts = store.counts().unwrap();
     assert_eq!((counts.label_events, counts.labels, counts.raters), (200, 8, 8));
 }
+
+#[test]
+fn adjudications_keep_who_when_why_and_the_newest_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, rubric_id) = seeded(&dir.path().join("t.db"));
+    let item = store.item_by_external_id("a").unwrap().unwrap().0;
+    let fail = serde_json::json!("fail");
+    let pass = serde_json::json!("pass");
+    let decide = |store: &mut Store, value: Option<&serde_json::Value>, why: &str| {
+        store
+            .write(|tx| {
+                tx.record_adjudication(&tally::store::NewAdjudication {
+                    item_id: item,
+                    criterion: "correct",
+                    value,
+                    rationale: why,
+                    adjudicator: "lead",
+                    rubric_id,
+                })
+            })
+            .unwrap()
+    };
+    assert!(!decide(&mut store, None, "nothing to withdraw"));
+    assert!(decide(&mut store, Some(&fail), "made-up fee"));
+    assert!(!decide(&mut store, Some(&fail), "made-up fee"), "the same decision is not recorded twice");
+    assert!(decide(&mut store, Some(&pass), "the fee is in passage 2"));
+    let standing = store.adjudications_of_item(item, "rag-answer-quality").unwrap();
+    assert_eq!(standing.len(), 1);
+    assert_eq!(
+        (&standing[0].value, standing[0].rationale.as_deref(), standing[0].adjudicator.as_str()),
+        (&pass, Some("the fee is in passage 2"), "lead")
+    );
+    assert!(standing[0].at > 0);
+    let scope = LabelScope { rubric: "rag-answer-quality", batch_id: None };
+    assert_eq!(store.adjudications(scope).unwrap(), standing);
+    assert!(decide(&mut store, None, "withdrawn"));
+    assert!(store.adjudications(scope).unwrap().is_empty());
+    // Every change is kept: three events, the audit trail.
+    let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let events: i64 = conn.query_row("SELECT count(*) FROM adjudications", [], |row| row.get(0)).unwrap();
+    assert_eq!(events, 3);
+}

@@ -8,10 +8,10 @@ use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
 use super::{
-    AgreementArgs, BatchCommand, Cli, Command, FormatArg, LabelsCommand, ReportCommand, ReportFormat, RubricCommand,
-    ScopeArgs,
+    AgreementArgs, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand, LabelsCommand,
+    ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
 };
-use crate::io::export::{ExportRequest, export};
+use crate::io::export::{Destination, ExportRequest, FileFormat, Filters, export};
 use crate::io::items::ImportOptions;
 use crate::io::{Format, sample_data};
 use crate::model::Rubric;
@@ -22,7 +22,7 @@ use crate::report::gate::{Thresholds, evaluate};
 use crate::report::judge::{self, Human, PairedReport};
 use crate::report::status::status;
 use crate::report::table::Table;
-use crate::store::{Batch, NewBatch, Store, StoredRubric};
+use crate::store::{Batch, NewAdjudication, NewBatch, Store, StoredRubric};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
@@ -131,6 +131,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batch(BatchCommand::RemoveRater { batch, rater }) => rebalance(db, &batch, &rater, false),
         Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
         Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
+        Command::Adjudicate { item, criterion, value, why, clear: _, rubric, adjudicator } => {
+            adjudicate(db, &item, &criterion, value.as_deref(), &why, rubric.as_deref(), adjudicator)
+        }
         Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
         Command::Report(ReportCommand::Agreement { scope, options }) => {
             let store = open_store(db)?;
@@ -194,7 +197,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
             gate(db, &scope, &criteria, thresholds, human.into(), &bootstrap)
         }
-        Command::Export { out, scope, consensus } => export_golden(db, &out, &scope, consensus.into()),
+        Command::Export(args) => export_golden(db, &args),
+        Command::Golden(GoldenCommand::Diff { name, from, to, dir, format }) => {
+            let old = crate::io::golden::read(&crate::io::golden::version_path(&dir, &name, &from)?)?;
+            let new = crate::io::golden::read(&crate::io::golden::version_path(&dir, &name, &to)?)?;
+            let differences = crate::io::golden::differences(&old, &new);
+            let label = |version: &str| format!("v{}", version.trim_start_matches('v'));
+            emit(&crate::report::golden::GoldenDiff::new(&name, &label(&from), &label(&to), differences), format, "")
+        }
+        Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
         Command::Status { format } => status_command(db, format),
     }
 }
@@ -567,36 +578,142 @@ fn agreement_file(file: &Path, options: &AgreementArgs) -> anyhow::Result<ExitCo
     emit(&result, options.format, &preamble)
 }
 
-fn export_golden(
-    db: Option<&Path>,
-    out: &Path,
-    scope: &ScopeArgs,
-    consensus: crate::model::consensus::Method,
-) -> anyhow::Result<ExitCode> {
+fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(minimum) = args.min_agreement {
+        anyhow::ensure!((0.0..=1.0).contains(&minimum), "--min-agreement must be between 0 and 1, not {minimum}");
+    }
+    let format = match (args.format, &args.out) {
+        (Some(ExportFormatArg::Csv), _) => FileFormat::Csv,
+        (Some(ExportFormatArg::Jsonl), _) => FileFormat::Jsonl,
+        (None, Some(out)) if out.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv")) => FileFormat::Csv,
+        (None, _) => FileFormat::Jsonl,
+    };
+    let destination = match (&args.out, &args.name) {
+        (Some(out), _) => Destination::File(out),
+        (None, Some(name)) => Destination::Versioned { dir: &args.dir, name },
+        (None, None) => bail!("give --out FILE or --name NAME"),
+    };
     let store = open_store(db)?;
-    let (batch, rubric) = resolve_scope(&store, scope)?;
+    let (batch, rubric) = resolve_scope(&store, &args.scope)?;
     let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
     let summary = export(
         &store,
         &ExportRequest {
             rubric: &rubric,
             batch: batch.as_ref(),
-            consensus,
-            out,
+            consensus: args.consensus.into(),
+            destination,
+            format,
+            filters: Filters {
+                min_raters: args.min_raters,
+                min_agreement: args.min_agreement,
+                exclude_flagged: args.exclude_flagged,
+            },
+            with_raters: args.with_raters,
+            reveal_raters: args.reveal_raters,
             agreement: serde_json::to_value(&report.criteria)?,
         },
     )?;
     if summary.items == 0 {
-        eprintln!("tally: warning: no labels under rubric `{}` yet, so the golden set is empty", rubric.rubric.name);
+        eprintln!(
+            "tally: warning: no labeled items under rubric `{}` pass, so the golden set is empty",
+            rubric.rubric.name
+        );
+    }
+    let excluded = &summary.excluded;
+    let left_out = excluded.flagged + excluded.min_raters + excluded.min_agreement;
+    let left_out = match left_out {
+        0 => String::new(),
+        _ => format!(
+            "left out {left_out} items: {} flagged, {} below --min-raters, {} below --min-agreement\n",
+            excluded.flagged, excluded.min_raters, excluded.min_agreement
+        ),
+    };
+    if let Some(previous) = &summary.unchanged_since {
+        return print(&format!(
+            "unchanged: the golden set equals {} ({} items), so no new version was written\n{left_out}sha256 {}\n",
+            previous.display(),
+            summary.items,
+            summary.sha256
+        ));
     }
     print(&format!(
-        "wrote {} ({} items, {} ties without consensus)\nwrote {}\nsha256 {}\n",
+        "wrote {} ({} items, {} ties without consensus)\nwrote {}\n{left_out}sha256 {}\n",
         summary.file.display(),
         summary.items,
         summary.ties,
         summary.manifest.display(),
         summary.sha256
     ))
+}
+
+fn golden_import(
+    db: Option<&Path>,
+    file: &Path,
+    dataset: Option<String>,
+    rater: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(db)?;
+    let stem = file.file_stem().map_or_else(|| "golden".to_string(), |stem| stem.to_string_lossy().into_owned());
+    let dataset = dataset.unwrap_or_else(|| stem.clone());
+    let rater = rater.unwrap_or_else(|| format!("golden:{stem}"));
+    let (summary, _) = crate::io::golden::import(&mut store, file, &dataset, &rater)?;
+    print(&format!(
+        "{}: {} items into dataset `{}` ({} new), {} labels as rater `{}` under rubric `{}`; {} values skipped (ties, or not a value of the rubric)\n",
+        summary.file,
+        summary.items,
+        summary.dataset,
+        summary.items_inserted,
+        summary.labels_recorded,
+        summary.rater,
+        summary.rubric,
+        summary.values_skipped
+    ))
+}
+
+fn adjudicate(
+    db: Option<&Path>,
+    item: &str,
+    criterion_id: &str,
+    value: Option<&str>,
+    why: &str,
+    rubric: Option<&str>,
+    adjudicator: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let mut store = open_store(db)?;
+    let rubric = resolve_rubric(&store, rubric, None)?;
+    let (item_id, _) =
+        store.item_by_external_id(item)?.ok_or_else(|| anyhow::anyhow!("no item `{item}` in the store"))?;
+    let criterion = rubric.rubric.criterion(criterion_id).ok_or_else(|| {
+        let known: Vec<&str> = rubric.rubric.criteria.iter().map(|c| c.id.as_str()).collect();
+        anyhow::anyhow!(
+            "rubric `{}` has no criterion `{criterion_id}` (it has {})",
+            rubric.rubric.name,
+            known.join(", ")
+        )
+    })?;
+    anyhow::ensure!(!why.trim().is_empty(), "--why needs a reason: it is kept with the decision");
+    let parsed = value
+        .map(|raw| criterion.parse_text(raw).map_err(|message| anyhow::anyhow!("{criterion_id}: {message}")))
+        .transpose()?
+        .map(|value| value.to_json());
+    let adjudicator = adjudicator.unwrap_or_else(login_name);
+    let written = store.write(|tx| {
+        tx.record_adjudication(&NewAdjudication {
+            item_id,
+            criterion: criterion_id,
+            value: parsed.as_ref(),
+            rationale: why.trim(),
+            adjudicator: &adjudicator,
+            rubric_id: rubric.id,
+        })
+    })?;
+    let what = match (&parsed, written) {
+        (_, false) => "unchanged: that decision already stands".to_string(),
+        (Some(value), true) => format!("adjudicated {item} {criterion_id} = {value} (by {adjudicator})"),
+        (None, true) => format!("withdrew the adjudication of {item} {criterion_id} (by {adjudicator})"),
+    };
+    print(&format!("{what}\n"))
 }
 
 fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {

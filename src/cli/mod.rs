@@ -117,6 +117,28 @@ pub enum Command {
     /// Import labels made elsewhere.
     #[command(subcommand)]
     Labels(LabelsCommand),
+    /// Set the final value of one item's criterion, with the reason; it wins over the
+    /// raters' consensus everywhere after (export, reports, review).
+    Adjudicate {
+        /// The item's id.
+        item: String,
+        criterion: String,
+        /// The value as a rater would give it (an option's value, tags as `a;b`, a number).
+        #[arg(required_unless_present = "clear")]
+        value: Option<String>,
+        /// Why: kept with the decision.
+        #[arg(long, required = true)]
+        why: String,
+        /// Withdraw the standing adjudication instead: the raters' consensus applies again.
+        #[arg(long, conflicts_with = "value")]
+        clear: bool,
+        /// The rubric (default: the only rubric in the store).
+        #[arg(long)]
+        rubric: Option<String>,
+        /// Who decides (default: your login name).
+        #[arg(long = "as", value_name = "NAME")]
+        adjudicator: Option<String>,
+    },
     /// Label items (the label screen).
     Label {
         #[arg(long)]
@@ -181,19 +203,87 @@ pub enum Command {
         bootstrap: BootstrapArgs,
     },
     /// Export the golden set (JSONL) and its manifest.
-    Export {
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[command(flatten)]
-        scope: ScopeArgs,
-        #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
-        consensus: ConsensusArg,
-    },
+    Export(ExportArgs),
+    /// Versioned golden sets: compare versions, import one back.
+    #[command(subcommand)]
+    Golden(GoldenCommand),
     /// What the store holds.
     Status {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+}
+
+/// What `tally export` writes, and where.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write (its manifest goes beside it).
+    #[arg(long, value_name = "FILE", required_unless_present = "name", conflicts_with = "name")]
+    pub out: Option<PathBuf>,
+    /// A versioned golden set instead: writes NAME-vN.jsonl (N one more than the newest)
+    /// and its manifest into --dir; nothing new when the content equals the newest.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where versioned golden sets live.
+    #[arg(long, value_name = "DIR", default_value = "golden", requires = "name")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// How the raters' values become one (adjudicated values always win).
+    #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
+    pub consensus: ConsensusArg,
+    /// jsonl or csv (default: from the --out extension, else jsonl).
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormatArg>,
+    /// Leave out items labeled by fewer raters.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub min_raters: usize,
+    /// Leave out items whose rater pairs agree less often (0 to 1); items with one
+    /// rater have no agreement and are left out too.
+    #[arg(long, value_name = "X")]
+    pub min_agreement: Option<f64>,
+    /// Leave out items a rater flagged for review.
+    #[arg(long)]
+    pub exclude_flagged: bool,
+    /// Add each rater's own values per item.
+    #[arg(long)]
+    pub with_raters: bool,
+    /// Write rater names as they are (default: salted hashes, stable for this store).
+    #[arg(long)]
+    pub reveal_raters: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GoldenCommand {
+    /// Items added, removed and changed (old and new labels) between two versions.
+    Diff {
+        name: String,
+        /// The older version, e.g. v1.
+        from: String,
+        /// The newer version, e.g. v2.
+        to: String,
+        #[arg(long, value_name = "DIR", default_value = "golden")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Import a golden set back: its items as a dataset, its labels as the labels of one
+    /// rater (checked against the manifest's sha256 and rubric).
+    Import {
+        file: PathBuf,
+        /// Dataset name (default: the file name without extension).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// The rater the labels are recorded as (default: golden:FILE-STEM).
+        #[arg(long)]
+        rater: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,20 +5,65 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::Error;
-use crate::model::consensus::{Decision, Method, decide};
-use crate::model::{Item, Kind, LabelValue};
+use crate::model::consensus::{Decision, Method, decide, item_agreement};
+use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Batch, LabelScope, Store, StoredRubric};
+
+/// The file a golden set is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileFormat {
+    #[default]
+    Jsonl,
+    /// One row per item; JSON-valued fields (context, metadata, judge) as JSON text.
+    Csv,
+}
+
+impl FileFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Jsonl => "jsonl",
+            FileFormat::Csv => "csv",
+        }
+    }
+}
+
+/// Which items make it into the golden set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Filters {
+    /// Items labeled by fewer raters are left out.
+    pub min_raters: usize,
+    /// Items whose rater pairs agree less often are left out (and items with one rater,
+    /// whose agreement is undefined).
+    pub min_agreement: Option<f64>,
+    /// Items a rater has flagged for review are left out.
+    pub exclude_flagged: bool,
+}
+
+/// Where the golden set goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    /// This file, its manifest beside it as `STEM.manifest.json`.
+    File(&'a Path),
+    /// `DIR/NAME-vN.EXT`, N one more than the newest version in DIR.
+    Versioned { dir: &'a Path, name: &'a str },
+}
 
 pub struct ExportRequest<'a> {
     pub rubric: &'a StoredRubric,
     pub batch: Option<&'a Batch>,
     pub consensus: Method,
-    pub out: &'a Path,
+    pub destination: Destination<'a>,
+    pub format: FileFormat,
+    pub filters: Filters,
+    /// Each rater's own values per item, beside the consensus.
+    pub with_raters: bool,
+    /// Rater names as they are, rather than as this store's salted hashes.
+    pub reveal_raters: bool,
     /// The agreement summary to record in the manifest.
     pub agreement: Value,
 }
@@ -30,8 +75,23 @@ pub struct ExportSummary {
     pub sha256: String,
     pub items: usize,
     pub ties: usize,
+    pub excluded: Excluded,
+    /// The version written, for a versioned golden set.
+    pub version: Option<u32>,
+    /// A versioned export whose content equals the newest version writes nothing new;
+    /// this is that version's file.
+    pub unchanged_since: Option<PathBuf>,
 }
 
+/// Items left out, by the first filter they failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Excluded {
+    pub flagged: usize,
+    pub min_raters: usize,
+    pub min_agreement: usize,
+}
+
+/// One exported item: its fields, the consensus per criterion and how it was reached.
 #[derive(Serialize)]
 struct GoldenItem<'a> {
     id: &'a str,
@@ -45,7 +105,13 @@ struct GoldenItem<'a> {
     /// Consensus value per criterion; `null` where raters tied.
     labels: BTreeMap<&'a str, Value>,
     consensus: BTreeMap<&'a str, Decision>,
-    raters: BTreeSet<&'a str>,
+    /// Share of agreeing rater pairs over the item's criteria; `null` with one rater.
+    agreement: Option<f64>,
+    /// The raters who labeled the item (salted hashes unless revealed).
+    raters: BTreeSet<String>,
+    /// Each rater's own values, with `--with-raters`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rater_labels: Option<BTreeMap<String, BTreeMap<&'a str, Value>>>,
 }
 
 #[derive(Serialize)]
@@ -53,15 +119,32 @@ struct Manifest<'a> {
     format: &'static str,
     name: String,
     file: String,
+    file_format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
+    /// The version this one follows, for a versioned golden set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous: Option<Previous>,
     sha256: String,
     bytes: u64,
     tally_version: &'static str,
     rubric: RubricRef<'a>,
     batch: Option<&'a str>,
     consensus: &'static str,
+    filters: &'a Filters,
+    /// `hashed` (salted, stable for one store) or `revealed`.
+    rater_names: &'static str,
+    with_raters: bool,
     counts: Counts,
+    excluded: Excluded,
     agreement: Value,
     provenance: Provenance,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Previous {
+    file: String,
+    sha256: String,
 }
 
 #[derive(Serialize)]
@@ -76,7 +159,7 @@ struct Counts {
     items: usize,
     labels: usize,
     raters: usize,
-    /// (item, criterion) pairs with no consensus value because raters tied.
+    /// (item, criterion) pairs whose consensus is a tie (no value, or tied tags).
     ties: usize,
     adjudicated: usize,
 }
@@ -90,79 +173,150 @@ struct Provenance {
     store_schema_version: i64,
 }
 
-/// Writes the golden set and its manifest (`NAME.manifest.json` beside `NAME.jsonl`).
-/// Files are written under a temporary name and renamed, so a reader never sees half.
+/// Writes the golden set and its manifest. Files are written under a temporary name and
+/// renamed, so a reader never sees half of one.
 pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
     let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
     let labels = store.current_labels(scope)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
-        store.adjudications(scope)?.into_iter().map(|(item, criterion, value)| ((item, criterion), value)).collect();
+        store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
+    let flagged: BTreeSet<i64> = if request.filters.exclude_flagged {
+        store.item_marks(scope.batch_id)?.into_iter().filter(|mark| mark.flagged).map(|mark| mark.item_id).collect()
+    } else {
+        BTreeSet::new()
+    };
+    let salt = store.rater_salt()?;
+    let rater_id = |name: &str| match request.reveal_raters {
+        true => name.to_string(),
+        false => format!("r-{}", &crate::model::sha256_hex(format!("{salt}\0{name}").as_bytes())[..12]),
+    };
 
-    let out = request.out;
+    let (out, version, previous) = target(request.destination, request.format)?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|err| Error::file(parent, err))?;
     }
+    let origin = out.display().to_string();
     let stem = out.file_stem().map_or_else(|| "golden".to_string(), |s| s.to_string_lossy().into_owned());
     let manifest_path = out.with_file_name(format!("{stem}.manifest.json"));
-    let temporary = out.with_file_name(format!(".{stem}.jsonl.partial"));
+    let temporary = out.with_file_name(format!(".{stem}.{}.partial", request.format.extension()));
     let file = std::fs::File::create(&temporary).map_err(|err| Error::file(&temporary, err))?;
     let mut writer = HashingWriter { inner: std::io::BufWriter::new(file), hasher: Sha256::new(), bytes: 0 };
+    let csv_columns = match request.format {
+        FileFormat::Csv => {
+            let header = csv_header(rubric, request.with_raters);
+            writer.write_all(&csv_line(&header, &origin)?).map_err(|err| Error::file(&temporary, err))?;
+            Some(header.len())
+        }
+        FileFormat::Jsonl => None,
+    };
 
     let mut counts = Counts::default();
+    let mut excluded = Excluded::default();
     let mut all_raters: BTreeSet<&str> = BTreeSet::new();
     let mut datasets: BTreeMap<String, usize> = BTreeMap::new();
     // Labels come sorted by item external id, so each item's labels are contiguous.
     for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
         let item_id = item_labels[0].item_id;
-        let item = store.item(item_id)?;
-        let mut line = GoldenItem::new(&item);
-        for criterion in rubric.criteria.iter().filter(|c| c.kind != Kind::Text) {
-            let values: Vec<LabelValue> = item_labels
+        let raters: BTreeSet<&str> = item_labels.iter().map(|label| label.rater.as_str()).collect();
+        let values_of = |criterion: &Criterion| -> Vec<LabelValue> {
+            item_labels
                 .iter()
                 .filter(|label| label.criterion == criterion.id)
                 .filter_map(|label| criterion.parse_json(&label.value).ok())
-                .collect();
+                .collect()
+        };
+        let values: Vec<Vec<LabelValue>> = rubric.criteria.iter().map(values_of).collect();
+        let agreement = item_agreement(values.iter().map(Vec::as_slice));
+        if flagged.contains(&item_id) {
+            excluded.flagged += 1;
+            continue;
+        }
+        if raters.len() < request.filters.min_raters {
+            excluded.min_raters += 1;
+            continue;
+        }
+        if let Some(minimum) = request.filters.min_agreement
+            && agreement.is_none_or(|agreement| agreement < minimum)
+        {
+            excluded.min_agreement += 1;
+            continue;
+        }
+
+        let item = store.item(item_id)?;
+        let mut line = GoldenItem::new(&item);
+        line.agreement = agreement;
+        for (criterion, values) in rubric.criteria.iter().zip(&values) {
             let adjudication = adjudicated.get(&(item_id, criterion.id.clone()));
-            let Some(decision) = decide(criterion, &values, adjudication, request.consensus) else {
+            let Some(decision) = decide(criterion, values, adjudication, request.consensus) else {
                 continue;
             };
-            if decision.method == "adjudicated" {
-                counts.adjudicated += 1;
-            }
-            if decision.is_tie() {
-                counts.ties += 1;
-            }
+            counts.adjudicated += usize::from(decision.method == "adjudicated");
+            counts.ties += usize::from(decision.is_tie());
             line.labels.insert(&criterion.id, decision.value.clone());
             line.consensus.insert(&criterion.id, decision);
         }
-        for label in item_labels {
-            line.raters.insert(&label.rater);
-            all_raters.insert(&label.rater);
+        line.raters = raters.iter().map(|name| rater_id(name)).collect();
+        if request.with_raters {
+            let mut by_rater: BTreeMap<String, BTreeMap<&str, Value>> = BTreeMap::new();
+            for label in item_labels {
+                by_rater.entry(rater_id(&label.rater)).or_default().insert(&label.criterion, label.value.clone());
+            }
+            line.rater_labels = Some(by_rater);
         }
+        all_raters.extend(raters);
         counts.items += 1;
         counts.labels += item_labels.len();
         *datasets.entry(item.dataset.clone()).or_default() += 1;
-        let json =
-            serde_json::to_string(&line).map_err(|err| Error::at(&out.display().to_string(), None, err.to_string()))?;
-        writeln!(writer, "{json}").map_err(|err| Error::file(&temporary, err))?;
+        let bytes = match csv_columns {
+            Some(columns) => csv_line(&csv_record(&line, rubric, columns), &origin)?,
+            None => {
+                let mut json = serde_json::to_vec(&line).map_err(|err| Error::at(&origin, None, err.to_string()))?;
+                json.push(b'\n');
+                json
+            }
+        };
+        writer.write_all(&bytes).map_err(|err| Error::file(&temporary, err))?;
     }
     writer.inner.flush().map_err(|err| Error::file(&temporary, err))?;
     writer.inner.get_ref().sync_all().map_err(|err| Error::file(&temporary, err))?;
     counts.raters = all_raters.len();
     let sha256 = crate::model::hex(&writer.hasher.finalize());
 
+    if let Some(previous) = previous.as_ref().filter(|previous| previous.sha256 == sha256) {
+        std::fs::remove_file(&temporary).map_err(|err| Error::file(&temporary, err))?;
+        let file = out.with_file_name(&previous.file);
+        let manifest = file.with_file_name(format!("{}.manifest.json", stem_of(&previous.file)));
+        return Ok(ExportSummary {
+            file: file.clone(),
+            manifest,
+            sha256,
+            items: counts.items,
+            ties: counts.ties,
+            excluded,
+            version: version.map(|v| v - 1),
+            unchanged_since: Some(file),
+        });
+    }
+
     let manifest = Manifest {
         format: "tally-golden-set/1",
         name: stem.clone(),
         file: out.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        file_format: request.format.extension(),
+        version,
+        previous,
         sha256: sha256.clone(),
         bytes: writer.bytes,
         tally_version: env!("CARGO_PKG_VERSION"),
         rubric: RubricRef { name: &rubric.name, version: rubric.version, hash: &request.rubric.hash },
         batch: request.batch.map(|b| b.name.as_str()),
         consensus: request.consensus.name(),
+        filters: &request.filters,
+        rater_names: if request.reveal_raters { "revealed" } else { "hashed" },
+        with_raters: request.with_raters,
         counts,
+        excluded: excluded.clone(),
         agreement: request.agreement.clone(),
         provenance: Provenance {
             datasets,
@@ -177,9 +331,132 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     manifest_json.push('\n');
     let manifest_temporary = out.with_file_name(format!(".{stem}.manifest.json.partial"));
     std::fs::write(&manifest_temporary, manifest_json).map_err(|err| Error::file(&manifest_temporary, err))?;
-    std::fs::rename(&temporary, out).map_err(|err| Error::file(out, err))?;
+    std::fs::rename(&temporary, &out).map_err(|err| Error::file(&out, err))?;
     std::fs::rename(&manifest_temporary, &manifest_path).map_err(|err| Error::file(&manifest_path, err))?;
-    Ok(ExportSummary { file: out.to_path_buf(), manifest: manifest_path, sha256, items, ties })
+    Ok(ExportSummary {
+        file: out,
+        manifest: manifest_path,
+        sha256,
+        items,
+        ties,
+        excluded,
+        version,
+        unchanged_since: None,
+    })
+}
+
+/// The file to write, its version and the version before it.
+fn target(destination: Destination, format: FileFormat) -> Result<(PathBuf, Option<u32>, Option<Previous>), Error> {
+    match destination {
+        Destination::File(path) => Ok((path.to_path_buf(), None, None)),
+        Destination::Versioned { dir, name } => {
+            if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+                return Err(Error::at(
+                    name,
+                    None,
+                    "a golden set's name is a plain file name, without `/` or a leading `.`",
+                ));
+            }
+            let newest = versions(dir, name)?.into_iter().next_back();
+            let previous = match newest {
+                Some(version) => {
+                    let path = dir.join(format!("{name}-v{version}.manifest.json"));
+                    let text = std::fs::read_to_string(&path).map_err(|err| Error::file(&path, err))?;
+                    let previous: Previous = serde_json::from_str(&text).map_err(|err| {
+                        Error::at(&path.display().to_string(), Some(err.line() as u64), err.to_string())
+                    })?;
+                    Some(previous)
+                }
+                None => None,
+            };
+            let version = newest.map_or(1, |v| v + 1);
+            Ok((dir.join(format!("{name}-v{version}.{}", format.extension())), Some(version), previous))
+        }
+    }
+}
+
+/// The versions of golden set `name` in `dir` (from their manifests), oldest first.
+pub fn versions(dir: &Path, name: &str) -> Result<Vec<u32>, Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(Error::file(dir, err)),
+    };
+    let prefix = format!("{name}-v");
+    let mut versions = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| Error::file(dir, err))?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(number) = file_name.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(".manifest.json"))
+            && let Ok(number) = number.parse::<u32>()
+        {
+            versions.push(number);
+        }
+    }
+    versions.sort_unstable();
+    Ok(versions)
+}
+
+fn stem_of(file: &str) -> &str {
+    file.rsplit_once('.').map_or(file, |(stem, _)| stem)
+}
+
+/// CSV columns: the item's fields, then per criterion its value (`label_ID`) and how it
+/// was reached (`consensus_ID`), then agreement and raters.
+fn csv_header(rubric: &Rubric, with_raters: bool) -> Vec<String> {
+    let mut header: Vec<String> =
+        ["id", "dataset", "input", "output", "reference", "context", "metadata", "judge"].map(String::from).into();
+    for criterion in rubric.criteria.iter().filter(|c| c.kind != Kind::Text) {
+        header.push(format!("label_{}", criterion.id));
+        header.push(format!("consensus_{}", criterion.id));
+    }
+    header.push("agreement".into());
+    header.push("raters".into());
+    if with_raters {
+        header.push("rater_labels".into());
+    }
+    header
+}
+
+fn csv_line(record: &[String], origin: &str) -> Result<Vec<u8>, Error> {
+    let mut row = csv::Writer::from_writer(Vec::new());
+    row.write_record(record).map_err(|err| Error::at(origin, None, err.to_string()))?;
+    row.into_inner().map_err(|err| Error::at(origin, None, err.to_string()))
+}
+
+fn csv_record(line: &GoldenItem, rubric: &Rubric, columns: usize) -> Vec<String> {
+    let mut record = vec![
+        line.id.to_string(),
+        line.dataset.to_string(),
+        line.input.to_string(),
+        line.output.to_string(),
+        line.reference.unwrap_or_default().to_string(),
+        json_text(&line.context),
+        json_text(line.metadata),
+        json_text(line.judge),
+    ];
+    for criterion in rubric.criteria.iter().filter(|c| c.kind != Kind::Text) {
+        let value = line.labels.get(criterion.id.as_str());
+        record.push(match value {
+            Some(Value::String(text)) => text.clone(),
+            Some(Value::Array(tags)) => tags.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";"),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        });
+        record.push(line.consensus.get(criterion.id.as_str()).map_or_else(String::new, |d| d.method.to_string()));
+    }
+    record.push(line.agreement.map_or_else(String::new, |a| a.to_string()));
+    record.push(line.raters.iter().cloned().collect::<Vec<_>>().join(";"));
+    if let Some(rater_labels) = &line.rater_labels {
+        record.push(json_text(rater_labels));
+    }
+    debug_assert_eq!(record.len(), columns);
+    record
+}
+
+/// A value built from JSON as compact JSON text (such values always serialise).
+fn json_text(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 impl<'a> GoldenItem<'a> {
@@ -195,7 +472,9 @@ impl<'a> GoldenItem<'a> {
             judge: &item.judge,
             labels: BTreeMap::new(),
             consensus: BTreeMap::new(),
+            agreement: None,
             raters: BTreeSet::new(),
+            rater_labels: None,
         }
     }
 }

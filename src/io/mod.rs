@@ -2,6 +2,7 @@
 //! can act on names the file, the line and the field.
 
 pub mod export;
+pub mod golden;
 pub mod items;
 pub mod labels;
 mod lines;

@@ -2,6 +2,7 @@
 
 pub mod agreement;
 pub mod gate;
+pub mod golden;
 pub mod judge;
 pub mod progress;
 pub mod raters;

@@ -195,6 +195,17 @@ impl Tx<'_> {
     }
 }
 
+/// A rater's flag or skip on an item: what the review screen and `--exclude-flagged` see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemMark {
+    pub item_id: i64,
+    pub rater: String,
+    pub flagged: bool,
+    pub skipped: bool,
+    /// The rater's newest note on the item (a skip reason or a flag comment).
+    pub note: Option<String>,
+}
+
 impl Store {
     pub fn batch(&self, name: &str) -> Result<Option<Batch>, StoreError> {
         optional(self.conn.query_row(
@@ -400,4 +411,32 @@ pub struct ProgressRow {
     pub timed_ms: i64,
     /// Confirmed items with a time (labels imported from elsewhere have none).
     pub timed_items: i64,
+}
+
+impl Store {
+    /// Standing flags and skips on items, of one batch or of every batch, by item and rater.
+    pub fn item_marks(&self, batch_id: Option<i64>) -> Result<Vec<ItemMark>, StoreError> {
+        let sql = format!(
+            "SELECT item_id, rater, state, flag, note FROM (
+                 SELECT a.item_id, a.rater, {STATE} AS state, {FLAG} AS flag,
+                        (SELECT e.note FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
+                           AND e.rater = a.rater AND e.note IS NOT NULL ORDER BY e.id DESC LIMIT 1) AS note
+                 FROM assignments a WHERE ?1 IS NULL OR a.batch_id = ?1)
+             WHERE state = 'skip' OR flag = 'flag'
+             ORDER BY item_id, rater"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map([batch_id], |row| {
+            let state: String = row.get(2)?;
+            let flag: String = row.get(3)?;
+            Ok(ItemMark {
+                item_id: row.get(0)?,
+                rater: row.get(1)?,
+                flagged: flag == "flag",
+                skipped: state == "skip",
+                note: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

@@ -41,7 +41,73 @@ pub struct CurrentLabel {
     pub at: i64,
 }
 
+/// A lead's final value for one item and criterion, to record.
+#[derive(Debug, Clone)]
+pub struct NewAdjudication<'a> {
+    pub item_id: i64,
+    pub criterion: &'a str,
+    /// `None` withdraws the adjudication: the raters' consensus applies again.
+    pub value: Option<&'a Value>,
+    pub rationale: &'a str,
+    pub adjudicator: &'a str,
+    pub rubric_id: i64,
+}
+
+/// The standing adjudication of one item and criterion: who decided what, when and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adjudication {
+    pub item_id: i64,
+    pub criterion: String,
+    pub value: Value,
+    pub rationale: Option<String>,
+    pub adjudicator: String,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
 impl Tx<'_> {
+    /// Appends an adjudication event unless it would change nothing (the same value and
+    /// rationale stand, or withdrawing where none stands). Returns whether one was written.
+    pub fn record_adjudication(&self, adjudication: &NewAdjudication) -> Result<bool, StoreError> {
+        let value = adjudication.value.map(Value::to_string);
+        let current: Option<(Option<String>, Option<String>)> = optional(
+            self.tx
+                .prepare_cached(
+                    "SELECT a.value, a.rationale FROM adjudications a JOIN rubrics r ON r.id = a.rubric_id
+                     WHERE a.item_id = ?1 AND a.criterion = ?2
+                       AND r.name = (SELECT name FROM rubrics WHERE id = ?3)
+                     ORDER BY a.created_at DESC, a.id DESC LIMIT 1",
+                )?
+                .query_row(params![adjudication.item_id, adjudication.criterion, adjudication.rubric_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                }),
+        )?;
+        let unchanged = match current {
+            Some((current_value, rationale)) => {
+                current_value == value && (value.is_none() || rationale.as_deref() == Some(adjudication.rationale))
+            }
+            None => value.is_none(),
+        };
+        if unchanged {
+            return Ok(false);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO adjudications (item_id, criterion, value, rationale, adjudicator, rubric_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                adjudication.item_id,
+                adjudication.criterion,
+                value,
+                adjudication.rationale,
+                adjudication.adjudicator,
+                adjudication.rubric_id,
+                now_ms()
+            ])?;
+        Ok(true)
+    }
+
     /// Appends a label event unless it would change nothing (same value and comment as
     /// the rater's current label, or retracting a label that does not exist). Returns
     /// whether an event was written.
@@ -140,23 +206,32 @@ impl Store {
         rows.into_iter().map(|(criterion, value)| Ok((criterion, parse_json("label_events.value", &value)?))).collect()
     }
 
-    /// Latest adjudicated values in `scope`, as (item id, criterion, value).
-    pub fn adjudications(&self, scope: LabelScope) -> Result<Vec<(i64, String, Value)>, StoreError> {
+    /// The standing adjudications in `scope` (the newest event of each item and
+    /// criterion, unless it withdrew), by item id and criterion.
+    pub fn adjudications(&self, scope: LabelScope) -> Result<Vec<Adjudication>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT item_id, criterion, value FROM (
-                 SELECT a.item_id, a.criterion, a.value, max(a.id)
+            "SELECT item_id, criterion, value, rationale, adjudicator, created_at FROM (
+                 SELECT a.item_id, a.criterion, a.value, a.rationale, a.adjudicator, a.created_at,
+                        row_number() OVER (PARTITION BY a.item_id, a.criterion ORDER BY a.created_at DESC, a.id DESC) AS newest
                  FROM adjudications a JOIN rubrics r ON r.id = a.rubric_id
                  WHERE r.name = ?1
-                   AND (?2 IS NULL OR a.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2))
-                 GROUP BY a.item_id, a.criterion)
-             WHERE value IS NOT NULL ORDER BY item_id, criterion",
+                   AND (?2 IS NULL OR a.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
+             WHERE newest = 1 AND value IS NOT NULL ORDER BY item_id, criterion",
         )?;
-        let rows: Vec<(i64, String, String)> = statement
-            .query_map(params![scope.rubric, scope.batch_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(item_id, criterion, value)| Ok((item_id, criterion, parse_json("adjudications.value", &value)?)))
-            .collect()
+        adjudication_rows(&mut statement, params![scope.rubric, scope.batch_id])
+    }
+
+    /// The standing adjudications of one item under rubric `rubric`, by criterion.
+    pub fn adjudications_of_item(&self, item_id: i64, rubric: &str) -> Result<Vec<Adjudication>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT item_id, criterion, value, rationale, adjudicator, created_at FROM (
+                 SELECT a.item_id, a.criterion, a.value, a.rationale, a.adjudicator, a.created_at,
+                        row_number() OVER (PARTITION BY a.criterion ORDER BY a.created_at DESC, a.id DESC) AS newest
+                 FROM adjudications a JOIN rubrics r ON r.id = a.rubric_id
+                 WHERE a.item_id = ?1 AND r.name = ?2)
+             WHERE newest = 1 AND value IS NOT NULL ORDER BY criterion",
+        )?;
+        adjudication_rows(&mut statement, params![item_id, rubric])
     }
 
     /// The id of the newest label event in `scope`: where an export's data ends.
@@ -184,6 +259,23 @@ fn current_labels(
         .map(|(item_id, item, rater, criterion, value, at)| {
             let value = parse_json("label_events.value", &value)?;
             Ok(CurrentLabel { item_id, item, rater, criterion, value, at })
+        })
+        .collect()
+}
+
+/// Rows of (item id, criterion, value JSON, rationale, adjudicator, time) as adjudications.
+fn adjudication_rows(
+    statement: &mut rusqlite::CachedStatement,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Adjudication>, StoreError> {
+    type Row = (i64, String, String, Option<String>, String, i64);
+    let rows: Vec<Row> = statement
+        .query_map(params, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(item_id, criterion, value, rationale, adjudicator, at)| {
+            let value = parse_json("adjudications.value", &value)?;
+            Ok(Adjudication { item_id, criterion, value, rationale, adjudicator, at })
         })
         .collect()
 }

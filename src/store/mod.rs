@@ -19,9 +19,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-pub use batches::{Batch, BatchSummary, ItemAction, NewBatch, ProgressRow, QueueEntry};
+pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use items::{OnConflict, Upsert};
-pub use labels::{CurrentLabel, LabelScope, NewLabel};
+pub use labels::{Adjudication, CurrentLabel, LabelScope, NewAdjudication, NewLabel};
 pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
 
@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_item_event_notes.sql"),
     include_str!("migrations/0003_honeypots.sql"),
+    include_str!("migrations/0004_settings.sql"),
 ];
 
 /// How long a writer waits for another (8 raters on one host) before giving up.
@@ -135,6 +136,11 @@ impl Store {
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// This store's secret for hashing rater names in exports (see migration 0004).
+    pub fn rater_salt(&self) -> Result<String, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = 'rater_salt'", [], |row| row.get(0))?)
     }
 
     /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back

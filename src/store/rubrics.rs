@@ -70,6 +70,13 @@ impl Store {
         row.map(|(id, source, hash, guidelines)| load(id, &source, hash, guidelines)).transpose()
     }
 
+    /// The rubric version with this content hash (as a label or a manifest names it).
+    pub fn rubric_by_hash(&self, hash: &str) -> Result<Option<StoredRubric>, StoreError> {
+        let id: Option<i64> =
+            optional(self.conn.query_row("SELECT id FROM rubrics WHERE hash = ?1", [hash], |row| row.get(0)))?;
+        id.map(|id| self.rubric_by_id(id)).transpose()
+    }
+
     pub fn rubric_by_id(&self, id: i64) -> Result<StoredRubric, StoreError> {
         let (source, hash, guidelines): (String, String, String) =
             self.conn.query_row("SELECT source, hash, guidelines FROM rubrics WHERE id = ?1", [id], |row| {
