@@ -1,7 +1,9 @@
 //! Reports: statistics over store data, as tables for people and JSON for scripts.
 
 pub mod agreement;
+pub mod chart;
 pub mod gate;
+mod html;
 pub mod judge;
 pub mod progress;
 pub mod raters;
