@@ -97,11 +97,12 @@ impl Chart {
         let mut out = format!("{}\n", self.title);
         for (row, label) in self.rows.iter().zip(&labels) {
             let mut cells = vec![' '; TEXT_WIDTH];
-            for reference in &self.references {
-                cells[cell(*reference)] = '┆';
-            }
             if let Some((low, high)) = row.interval {
                 cells[cell(low)..=cell(high)].fill('─');
+            }
+            // Over the interval, so a reader sees whether it crosses a threshold.
+            for reference in &self.references {
+                cells[cell(*reference)] = '┆';
             }
             let zero = cell(self.baseline());
             if let Some(value) = row.value {
