@@ -152,11 +152,14 @@ impl Chart {
                 escape(&tick_label(tick))
             ));
         }
-        for reference in &self.references {
+        for (index, reference) in self.references.iter().enumerate() {
             let at = x(*reference);
+            // Labels alternate left and right of their lines, so close lines (0.667, 0.8)
+            // keep readable labels.
+            let (label_x, anchor) = if index % 2 == 0 { (at - 3.0, "end") } else { (at + 3.0, "start") };
             svg.push_str(&format!(
                 "<line class=\"reference\" x1=\"{at:.1}\" y1=\"{:.1}\" x2=\"{at:.1}\" y2=\"{plot_bottom}\"/>\n\
-                 <text class=\"tick\" x=\"{at:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+                 <text class=\"tick\" x=\"{label_x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>\n",
                 TOP - 4.0,
                 TOP - 8.0,
                 escape(&tick_label(*reference))
