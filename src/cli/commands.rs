@@ -8,8 +8,8 @@ use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
 use super::{
-    AgreementArgs, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand, LabelsCommand,
-    ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
+    AgreementArgs, AllFormat, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand,
+    LabelsCommand, ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
 };
 use crate::io::export::{Destination, ExportRequest, FileFormat, Filters, export};
 use crate::io::items::ImportOptions;
@@ -167,6 +167,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             emit(&report, format, "")
         }
+        Command::Report(ReportCommand::All { scope, bootstrap, format, out }) => {
+            let format = AllFormat::resolve(format, out.as_deref());
+            report_all(db, &scope, bootstrap.bootstrap()?, format, out.as_deref())
+        }
         Command::Agreement { file, options } => agreement_file(&file, &options),
         Command::Correlate { file, x, y, group, bootstrap, format } => {
             let bootstrap = bootstrap.bootstrap()?;
@@ -235,6 +239,32 @@ fn emit(report: &impl Rendered, format: ReportFormat, preamble: &str) -> anyhow:
         ReportFormat::Csv => print(&report.csv()),
         ReportFormat::Table => print(&format!("{preamble}{}", report.document().render())),
         ReportFormat::Md => print(&format!("{preamble}{}", report.document().render_markdown())),
+    }
+}
+
+/// Every report in one document, printed or written to `out` (atomically: a reader of the
+/// file never sees half a report).
+fn report_all(
+    db: Option<&Path>,
+    scope: &ScopeArgs,
+    bootstrap: Bootstrap,
+    format: AllFormat,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(db)?;
+    let (batch, rubric) = resolve_scope(&store, scope)?;
+    let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap)?;
+    let text = match format {
+        AllFormat::Table => report.document.render(),
+        AllFormat::Md => report.document.render_markdown(),
+        AllFormat::Html => report.document.render_html(&report.title),
+    };
+    match out {
+        Some(path) => {
+            write_atomically(path, text.as_bytes())?;
+            print(&format!("wrote {}\n", path.display()))
+        }
+        None => print(&text),
     }
 }
 

@@ -386,6 +386,20 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+    /// Agreement, judge, raters and progress in one document to share: an HTML page (no
+    /// network needed), Markdown for a pull request, or text.
+    All {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
+        /// Default: from the --out file's extension (.html, .md), else table.
+        #[arg(long, value_enum)]
+        format: Option<AllFormat>,
+        /// Write the report to this file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Which labels a report reads.
@@ -450,6 +464,29 @@ pub enum ReportFormat {
     Csv,
     /// Markdown tables.
     Md,
+}
+
+/// Output of `report all`: documents for people; scripts read each report's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AllFormat {
+    /// Aligned text.
+    Table,
+    /// Markdown, for pull requests.
+    Md,
+    /// One self-contained HTML page with charts.
+    Html,
+}
+
+impl AllFormat {
+    /// The explicit format, else the one `out`'s extension names, else text.
+    fn resolve(format: Option<AllFormat>, out: Option<&std::path::Path>) -> AllFormat {
+        let extension = out.and_then(|path| path.extension()).map(|ext| ext.to_string_lossy().to_ascii_lowercase());
+        format.unwrap_or(match extension.as_deref() {
+            Some("html" | "htm") => AllFormat::Html,
+            Some("md" | "markdown") => AllFormat::Md,
+            _ => AllFormat::Table,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

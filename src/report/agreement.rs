@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::io::ratings::RatingsTable;
@@ -687,7 +688,7 @@ impl Rendered for AgreementReport {
         let mut document = Document::default();
         document.heading(format!("Agreement: rubric {} v{}, {scope}", self.rubric, self.rubric_version));
         document.paragraph(format!("{} items, {} raters: {}", self.items, self.raters.len(), self.raters.join(", ")));
-        criteria_document(&mut document, &self.criteria);
+        criteria_document(&mut document, &self.criteria, true);
         document
     }
 
@@ -699,7 +700,8 @@ impl Rendered for AgreementReport {
 impl Rendered for CriterionAgreement {
     fn document(&self) -> Document {
         let mut document = Document::default();
-        criteria_document(&mut document, std::slice::from_ref(self));
+        // One criterion: its single bar would add nothing to the row above it.
+        criteria_document(&mut document, std::slice::from_ref(self), false);
         document
     }
 
@@ -804,7 +806,29 @@ struct CsvFigure {
 
 const CSV_HEADER: &[&str] = &["criterion", "statistic", "subject", "value", "ci_low", "ci_high", "se", "n", "note"];
 
-fn criteria_document(document: &mut Document, criteria: &[CriterionAgreement]) {
+/// Alpha of every criterion and tag with its interval, on [0, 1] unless a figure is
+/// negative, with Krippendorff's (2004) thresholds for tentative (0.667) and reliable (0.8)
+/// conclusions.
+fn alpha_chart(criteria: &[CriterionAgreement], confidence: f64) -> Chart {
+    let mut rows: Vec<(String, &AlphaFigures)> = Vec::new();
+    for criterion in criteria {
+        rows.push((criterion.criterion.clone(), &criterion.figures));
+        for tag in &criterion.per_tag {
+            rows.push((format!("{}: {}", criterion.criterion, tag.tag), &tag.figures));
+        }
+    }
+    let negative = rows.iter().any(|(_, figures)| figures.alpha.into_iter().chain(figures.ci_low).any(|v| v < 0.0));
+    let low = if negative { -1.0 } else { 0.0 };
+    let title =
+        format!("Krippendorff's alpha, {:.0}% CI; lines at 0.667 (tentative) and 0.8 (reliable)", confidence * 100.0);
+    let mut chart = Chart::new(title, low, 1.0).reference(0.667).reference(0.8);
+    for (label, figures) in rows {
+        chart.row(&label, figures.alpha, figures.ci_low.zip(figures.ci_high));
+    }
+    chart
+}
+
+fn criteria_document(document: &mut Document, criteria: &[CriterionAgreement], with_chart: bool) {
     let confidence = criteria.first().map_or(0.95, |c| c.confidence);
     let replicates = criteria.first().map_or(0, |c| c.bootstrap_replicates);
     let ci_header = format!(">{:.0}% CI", confidence * 100.0);
@@ -847,6 +871,9 @@ fn criteria_document(document: &mut Document, criteria: &[CriterionAgreement]) {
         legend.push_str(&note);
     }
     document.paragraph(legend);
+    if with_chart && !criteria.is_empty() {
+        document.chart(alpha_chart(criteria, confidence));
+    }
     for criterion in criteria.iter().filter(|criterion| criterion.per_tag.is_empty()) {
         criterion_details(document, criterion, &ci_header);
     }
@@ -980,6 +1007,22 @@ mod tests {
         assert!(json["undefined"]["fleiss_kappa"].as_str().unwrap().contains("no variation"));
         assert_eq!(json["pairwise"][0]["cohen_kappa"], serde_json::Value::Null);
         assert!(result.document().render().contains("undef."));
+    }
+
+    #[test]
+    fn alpha_chart_has_a_row_per_criterion_and_a_negative_axis_only_when_needed() {
+        let quiet = Bootstrap { replicates: 0, ..Bootstrap::default() };
+        let agree = crate::io::ratings::read("unit,a,b\n1,1,1\n2,2,2\n3,1,2\n4,2,2\n".as_bytes(), "a.csv").unwrap();
+        let disagree = crate::io::ratings::read("unit,a,b\n1,1,2\n2,2,1\n3,1,2\n".as_bytes(), "d.csv").unwrap();
+        let first = from_ratings(&agree, "agree", None, quiet).unwrap();
+        let chart = alpha_chart(std::slice::from_ref(&first), 0.95);
+        assert!(chart.render_text().lines().last().is_some_and(|axis| axis.trim_start().starts_with('0')));
+        let second = from_ratings(&disagree, "disagree", None, quiet).unwrap();
+        assert!(second.figures.alpha.is_some_and(|alpha| alpha < 0.0));
+        let text = alpha_chart(&[first, second], 0.95).render_text();
+        assert!(text.lines().last().is_some_and(|axis| axis.trim_start().starts_with("-1")), "{text}");
+        assert!(text.lines().nth(1).is_some_and(|line| line.starts_with("agree ")), "{text}");
+        assert!(text.contains("0.667 (tentative)") && text.contains('┆'), "{text}");
     }
 
     #[test]

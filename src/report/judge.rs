@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::agreement::Bootstrap;
+use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::model::{Criterion, Item, Kind};
@@ -611,6 +612,9 @@ impl Rendered for JudgeReport {
         if self.criteria.is_empty() {
             document.paragraph("No criterion has both judge scores and human labels.");
         }
+        if self.criteria.iter().any(|criterion| criterion.correlated) {
+            document.chart(self.rank_chart());
+        }
         for criterion in &self.criteria {
             criterion.add_to(&mut document, self.confidence);
         }
@@ -631,6 +635,22 @@ impl Rendered for JudgeReport {
             rows.extend(criterion.csv_records());
         }
         csv_rows(CORRELATION_CSV_HEADER, rows)
+    }
+}
+
+impl JudgeReport {
+    /// Spearman and Kendall of every criterion that has correlations, with bootstrap
+    /// intervals: how well the judge ranks items as the humans do, at a glance.
+    fn rank_chart(&self) -> Chart {
+        let title = format!("Judge vs human rank correlation, {:.0}% bootstrap CI", self.confidence * 100.0);
+        let mut chart = Chart::new(title, -1.0, 1.0);
+        for criterion in self.criteria.iter().filter(|criterion| criterion.correlated) {
+            let (spearman, kendall) = (&criterion.correlations.spearman, &criterion.correlations.kendall);
+            let interval = |test: &TestFigures| test.bootstrap_ci_low.zip(test.bootstrap_ci_high);
+            chart.row(&format!("{} Spearman", criterion.criterion), spearman.rho, interval(&spearman.test));
+            chart.row(&format!("{} Kendall", criterion.criterion), kendall.tau_b, interval(&kendall.test));
+        }
+        chart
     }
 }
 
@@ -864,6 +884,43 @@ options = [ { value = "a", key = "a" }, { value = "b", key = "b" }, { value = "c
         assert_eq!(report.kappa_n, 6);
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["bias"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn chart_shows_rank_correlations_of_ordered_criteria_only() {
+        let rubric = rubric();
+        let (pass, fail) = (json!("pass"), json!("fail"));
+        let binary: Vec<Scored> = [(&pass, &pass), (&fail, &fail), (&pass, &fail), (&fail, &pass), (&pass, &pass)]
+            .into_iter()
+            .map(|(human, judge)| Scored { humans: vec![human], judge: Some(judge), probability: None, group: None })
+            .collect();
+        let values = [json!("a"), json!("b"), json!("c")];
+        let nominal: Vec<Scored> = (0..6)
+            .map(|i| Scored {
+                humans: vec![&values[i % 3]],
+                judge: Some(&values[(i + 1) % 3]),
+                probability: None,
+                group: None,
+            })
+            .collect();
+        let bootstrap = Bootstrap { replicates: 50, ..Bootstrap::default() };
+        let report = JudgeReport {
+            rubric: "t".into(),
+            rubric_version: 1,
+            batch: None,
+            group_by: None,
+            confidence: 0.95,
+            bootstrap_replicates: 50,
+            criteria: vec![
+                criterion_judge(&rubric.criteria[0], &binary, Human::Mean, bootstrap).unwrap(),
+                criterion_judge(&rubric.criteria[1], &nominal, Human::Majority, bootstrap).unwrap(),
+            ],
+        };
+        let html = report.document().render_html("judge");
+        // Spearman and Kendall of the binary criterion; the unordered one has no correlation.
+        assert_eq!(html.matches("<rect class=\"bar\"").count(), 2, "{html}");
+        assert!(html.contains("Spearman") && html.contains("bootstrap CI"));
+        assert!(!report.document().render().contains("bootstrap CI"), "no chart in plain text");
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Reports: statistics over store data, as tables for people and JSON for scripts.
 
 pub mod agreement;
+pub mod all;
+pub mod chart;
 pub mod gate;
 pub mod golden;
+mod html;
 pub mod judge;
 pub mod progress;
 pub mod raters;

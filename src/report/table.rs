@@ -1,5 +1,6 @@
 //! Aligned plain-text tables. Every cell is sanitised: ids and names come from files.
 
+use super::chart::Chart;
 use crate::model::text::single_line;
 
 pub struct Table {
@@ -55,6 +56,11 @@ impl Table {
         }
         out
     }
+    /// Headers, which columns align right, and rows: for other renderers.
+    pub(super) fn parts(&self) -> (&[String], &[bool], &[Vec<String>]) {
+        (&self.headers, &self.right, &self.rows)
+    }
+
     /// The same table in GitHub Markdown; `|` in cells is escaped.
     pub fn render_markdown(&self) -> String {
         let line = |cells: &[String]| {
@@ -72,21 +78,34 @@ impl Table {
     }
 }
 
-/// A report laid out once and rendered as plain text or Markdown.
+/// A report laid out once and rendered as plain text, Markdown or HTML.
 #[derive(Default)]
 pub struct Document {
-    blocks: Vec<Block>,
+    pub(super) blocks: Vec<Block>,
 }
 
-enum Block {
-    Heading(String),
+pub(super) enum Block {
+    /// Level 1 is a document's title, 2 a section of a composed report, 3 a report's own
+    /// headings.
+    Heading(usize, String),
     Paragraph(String),
     Table(Table),
+    Chart(Chart),
 }
 
 impl Document {
+    /// The title of a whole document (`report all`).
+    pub fn title(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Heading(1, single_line(&text.into())));
+    }
+
+    /// A top-level section holding another report.
+    pub fn section(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Heading(2, single_line(&text.into())));
+    }
+
     pub fn heading(&mut self, text: impl Into<String>) {
-        self.blocks.push(Block::Heading(single_line(&text.into())));
+        self.blocks.push(Block::Heading(3, single_line(&text.into())));
     }
 
     /// Lines of prose (notes, legends); each line sanitised.
@@ -100,30 +119,55 @@ impl Document {
         self.blocks.push(Block::Table(table));
     }
 
+    /// A chart of figures that a table in the document also gives.
+    pub fn chart(&mut self, chart: Chart) {
+        self.blocks.push(Block::Chart(chart));
+    }
+
+    /// Appends every block of `other`.
+    pub fn append(&mut self, other: Document) {
+        self.blocks.extend(other.blocks);
+    }
+
+    /// Plain text. Charts are left out: each one repeats figures of the table beside it, and
+    /// in a terminal (80 columns, often piped to grep) the table alone reads better.
     pub fn render(&self) -> String {
         let parts: Vec<String> = self
             .blocks
             .iter()
-            .map(|block| match block {
-                Block::Heading(text) | Block::Paragraph(text) => format!("{text}\n"),
-                Block::Table(table) => table.render(),
+            .filter_map(|block| match block {
+                Block::Heading(1, text) => Some(format!("{text}\n{}\n", "=".repeat(text.chars().count()))),
+                Block::Heading(2, text) => Some(format!("{text}\n{}\n", "-".repeat(text.chars().count()))),
+                Block::Heading(_, text) | Block::Paragraph(text) => Some(format!("{text}\n")),
+                Block::Table(table) => Some(table.render()),
+                Block::Chart(_) => None,
             })
             .collect();
         parts.join("\n")
     }
 
+    /// GitHub Markdown. Charts become text bars in a code block: a pull request shows no
+    /// inline SVG, and the bars give reviewers the at-a-glance view the table does not.
     pub fn render_markdown(&self) -> String {
         let parts: Vec<String> = self
             .blocks
             .iter()
             .map(|block| match block {
-                Block::Heading(text) => format!("### {text}\n"),
+                Block::Heading(level, text) => format!("{} {text}\n", "#".repeat(*level)),
                 Block::Paragraph(text) => format!("{}\n", text.replace('\n', "  \n")),
                 Block::Table(table) => table.render_markdown(),
+                Block::Chart(chart) => code_block(&chart.render_text()),
             })
             .collect();
         parts.join("\n")
     }
+}
+
+/// `text` fenced so that no run of backticks in it (labels come from files) can close it.
+fn code_block(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{text}{fence}\n")
 }
 
 #[cfg(test)]
@@ -136,5 +180,30 @@ mod tests {
         table.row(vec!["a\u{1b}[31m".into(), "5".into()]);
         table.row(vec!["long name".into(), "100".into()]);
         assert_eq!(table.render(), "name         n\na\u{FFFD}[31m       5\nlong name  100\n");
+    }
+
+    fn with_chart() -> Document {
+        let mut document = Document::default();
+        document.title("All");
+        document.section("Agreement");
+        document.heading("Details");
+        let mut chart = Chart::new("alpha", 0.0, 1.0);
+        chart.row("a```b", Some(0.5), None);
+        document.chart(chart);
+        document.paragraph("end");
+        document
+    }
+
+    #[test]
+    fn plain_text_leaves_charts_out_and_underlines_titles() {
+        assert_eq!(with_chart().render(), "All\n===\n\nAgreement\n---------\n\nDetails\n\nend\n");
+    }
+
+    #[test]
+    fn markdown_fences_charts_beyond_any_backticks_in_labels() {
+        let markdown = with_chart().render_markdown();
+        assert!(markdown.starts_with("# All\n\n## Agreement\n\n### Details\n\n````text\nalpha\n"), "{markdown}");
+        assert!(markdown.contains("a```b"));
+        assert!(markdown.ends_with("````\n\nend\n"), "{markdown}");
     }
 }
