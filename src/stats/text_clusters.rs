@@ -269,13 +269,15 @@ mod tests {
         prop::collection::vec(words, 0..4).prop_map(|words| words.join(" "))
     }
 
+    type Pairs = Vec<(String, String)>;
+
     /// (id, comment) pairs, and the same pairs in another order.
-    fn shuffled_comments() -> impl Strategy<Value = (Vec<(String, String)>, Vec<(String, String)>)> {
+    fn shuffled_comments() -> impl Strategy<Value = (Pairs, Pairs)> {
         prop::collection::vec(comment(), 0..12)
             .prop_map(|comments| {
                 comments.into_iter().enumerate().map(|(i, text)| (format!("item-{i}"), text)).collect()
             })
-            .prop_flat_map(|pairs: Vec<(String, String)>| (Just(pairs.clone()), Just(pairs).prop_shuffle()))
+            .prop_flat_map(|pairs: Pairs| (Just(pairs.clone()), Just(pairs).prop_shuffle()))
     }
 
     proptest! {
