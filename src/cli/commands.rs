@@ -164,6 +164,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             emit(&report, format, "")
         }
+        Command::Report(ReportCommand::Errors { scope, by, compare, format }) => {
+            let store = open_store(db)?;
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            match crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by.as_deref(), compare.as_ref()) {
+                // Naming a slice that is not there is a usage error, as clap's are.
+                Err(crate::report::errors::ErrorsError::EmptySlice(message)) => {
+                    eprintln!("tally: {}", crate::model::text::sanitize(&message));
+                    Ok(ExitCode::from(2))
+                }
+                report => emit(&report?, format, ""),
+            }
+        }
         Command::Agreement { file, options } => agreement_file(&file, &options),
         Command::Correlate { file, x, y, group, bootstrap, format } => {
             let bootstrap = bootstrap.bootstrap()?;

@@ -1,6 +1,7 @@
 //! Reports: statistics over store data, as tables for people and JSON for scripts.
 
 pub mod agreement;
+pub mod errors;
 pub mod gate;
 pub mod judge;
 pub mod progress;
