@@ -535,15 +535,21 @@ impl Rendered for ErrorsReport {
         let mut document = Document::default();
         document.heading(format!("Errors: rubric {} v{}, {scope}{by}", self.rubric, self.rubric_version));
         document.paragraph(format!(
-            "{} labeled items, {} failed: a binary criterion failed or a defect tag was given\n\
-             (each item's consensus: the raters' majority, or the adjudicated value)",
+            "{} labeled items, {} failed (a failed binary criterion or a defect tag).\n\
+             Values are each item's consensus: the raters' majority, or an adjudication.",
             self.items, self.failed_items
         ));
+
+        let mut table = Table::new(&["slice", ">items", ">failed"]);
+        for slice in &self.slices {
+            table.row(vec![slice.slice.clone(), slice.items.to_string(), slice.failed_items.to_string()]);
+        }
+        document.table(table);
 
         let mut table = Table::new(&["slice", "failure", ">rate", ">95% CI", ">k/n"]);
         for slice in &self.slices {
             for (index, rate) in slice.rates.iter().enumerate() {
-                let name = if index == 0 { format!("{} ({} items)", slice.slice, slice.items) } else { String::new() };
+                let name = if index == 0 { slice.slice.clone() } else { String::new() };
                 table.row(vec![
                     name,
                     rate_name(&rate.criterion, &rate.value),
@@ -555,8 +561,8 @@ impl Rendered for ErrorsReport {
         }
         document.table(table);
         document.paragraph(
-            "rate: items failing the criterion (n: items with a consensus on it) or with the tag\n\
-             (n: labeled items). CI: Wilson 95%.",
+            "rate: share of items failing the criterion (n: items with a consensus on it)\n\
+             or having the tag (n: labeled items). CI: Wilson 95%.",
         );
 
         if let Some(comparison) = &self.comparison {
