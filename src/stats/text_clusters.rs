@@ -58,7 +58,22 @@ pub fn cluster_texts(texts: &[(&str, &str)], threshold: f64) -> Vec<TextCluster>
     order.sort_by(|a, b| (texts[*a].1, texts[*a].0).cmp(&(texts[*b].1, texts[*b].0)));
     // From here on a text is known by its position in `order`.
     let words: Vec<BTreeSet<String>> = order.iter().map(|index| tokens(texts[*index].1)).collect();
-    let mut clusters = Agglomeration::new(&words);
+    // Texts with the same words start as one cluster: they are fully alike, and alike to
+    // every other text in the same way, so average link would merge them first anyway;
+    // a thousand "close call"s then cost one node, not half a million pairs.
+    let mut nodes: Vec<Vec<usize>> = Vec::new();
+    let mut node_of: BTreeMap<&BTreeSet<String>, usize> = BTreeMap::new();
+    for (position, set) in words.iter().enumerate() {
+        match node_of.get(set) {
+            // Texts without words are alike to nothing, not even to each other.
+            Some(node) if !set.is_empty() => nodes[*node].push(position),
+            _ => {
+                node_of.insert(set, nodes.len());
+                nodes.push(vec![position]);
+            }
+        }
+    }
+    let mut clusters = Agglomeration::new(&words, nodes);
     clusters.run(threshold);
     let mut result: Vec<(Vec<usize>, TextCluster)> = clusters
         .members
@@ -81,7 +96,8 @@ pub fn cluster_texts(texts: &[(&str, &str)], threshold: f64) -> Vec<TextCluster>
 /// Average-link merging over a sparse similarity graph: texts that share no word are
 /// never compared again, so thousands of short comments stay cheap.
 struct Agglomeration {
-    /// Per cluster (known by its first position), its positions in order; empty once merged away.
+    /// Per cluster (known by the index of the node it began as), its positions in order;
+    /// empty once merged away.
     members: Vec<Vec<usize>>,
     /// Per cluster, the sum of the similarities of its texts to each neighbouring cluster's.
     links: Vec<BTreeMap<usize, f64>>,
@@ -113,28 +129,27 @@ impl PartialOrd for Candidate {
 }
 
 impl Agglomeration {
-    fn new(words: &[BTreeSet<String>]) -> Agglomeration {
+    /// `nodes`: positions with the same words, in order of their first position.
+    fn new(words: &[BTreeSet<String>], nodes: Vec<Vec<usize>>) -> Agglomeration {
+        let node_words: Vec<&BTreeSet<String>> = nodes.iter().map(|positions| &words[positions[0]]).collect();
         let mut postings: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (position, set) in words.iter().enumerate() {
-            for word in set {
-                postings.entry(word).or_default().push(position);
+        for (node, set) in node_words.iter().enumerate() {
+            for word in *set {
+                postings.entry(word).or_default().push(node);
             }
         }
-        let mut links: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); words.len()];
-        for (a, set) in words.iter().enumerate() {
+        let mut links: Vec<BTreeMap<usize, f64>> = vec![BTreeMap::new(); nodes.len()];
+        for (a, set) in node_words.iter().enumerate() {
             let later: BTreeSet<usize> =
                 set.iter().flat_map(|word| postings[word.as_str()].iter().copied().filter(|b| *b > a)).collect();
             for b in later {
-                let similarity = jaccard(set, &words[b]);
-                links[a].insert(b, similarity);
-                links[b].insert(a, similarity);
+                // Every text of one node against every text of the other.
+                let sum = jaccard(set, node_words[b]) * (nodes[a].len() * nodes[b].len()) as f64;
+                links[a].insert(b, sum);
+                links[b].insert(a, sum);
             }
         }
-        Agglomeration {
-            members: (0..words.len()).map(|position| vec![position]).collect(),
-            links,
-            version: vec![0; words.len()],
-        }
+        Agglomeration { version: vec![0; nodes.len()], members: nodes, links }
     }
 
     fn average(&self, a: usize, b: usize) -> f64 {
@@ -188,11 +203,24 @@ impl Agglomeration {
     }
 }
 
+/// The members, highest summed similarity to the other members first. Texts with the same
+/// words are scored once, so a cluster of many repeats stays cheap.
 fn by_centrality(members: &[usize], words: &[BTreeSet<String>]) -> Vec<usize> {
-    let mut scored: Vec<(f64, usize)> = members
-        .iter()
-        .map(|a| (members.iter().filter(|b| *b != a).map(|b| jaccard(&words[*a], &words[*b])).sum::<f64>(), *a))
-        .collect();
+    let mut groups: BTreeMap<&BTreeSet<String>, Vec<usize>> = BTreeMap::new();
+    for position in members {
+        groups.entry(&words[*position]).or_default().push(*position);
+    }
+    let mut scored: Vec<(f64, usize)> = Vec::new();
+    for (set, positions) in &groups {
+        let score: f64 = groups
+            .iter()
+            .map(|(other, others)| {
+                let copies = if other == set { others.len() - 1 } else { others.len() };
+                jaccard(set, other) * copies as f64
+            })
+            .sum();
+        scored.extend(positions.iter().map(|position| (score, *position)));
+    }
     scored.sort_by(|(x, a), (y, b)| y.total_cmp(x).then(a.cmp(b)));
     scored.into_iter().map(|(_, position)| position).collect()
 }
@@ -262,6 +290,21 @@ mod tests {
         let clusters = cluster_texts(&texts, 0.3);
         assert_eq!(clusters.len(), 1);
         assert_eq!(clusters[0].members[0], 0);
+    }
+
+    #[test]
+    fn repeats_are_cheap_and_texts_without_words_stay_alone() {
+        let ids: Vec<String> = (0..20_000).map(|i| format!("item-{i}")).collect();
+        let texts: Vec<(&str, &str)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), ["close call", "between 3 and 4", "ok", "a close call"][i % 4]))
+            .collect();
+        let clusters = cluster_texts(&texts, 0.3);
+        let sizes: Vec<usize> = clusters.iter().map(|c| c.members.len()).collect();
+        assert_eq!(sizes[..2], [10_000, 5_000]);
+        assert_eq!(sizes.len(), 2 + 5_000);
+        assert_eq!(clusters[0].top_terms, ["call", "close"]);
     }
 
     fn comment() -> impl Strategy<Value = String> {
