@@ -7,7 +7,7 @@ mod common;
 use common::{Sandbox, repo};
 use quick_xml::events::Event;
 
-const SECTIONS: [&str; 4] = ["Agreement", "Judge", "Raters", "Progress"];
+const SECTIONS: [&str; 5] = ["Agreement", "Judge", "Errors", "Raters", "Progress"];
 
 /// The sample store, a batch (for progress), and one label from a rater named like markup.
 fn sample_store() -> Sandbox {
@@ -92,13 +92,19 @@ fn html_report_is_one_valid_offline_page_with_every_table() {
 
     assert_eq!(page.texts_of("h2"), SECTIONS);
     let headings = page.texts_of("h3");
-    for heading in
-        ["Agreement: rubric rag-answer-quality v1", "Judge vs humans", "Raters: rubric", "Progress per batch"]
-    {
+    for heading in [
+        "Agreement: rubric rag-answer-quality v1",
+        "Judge vs humans",
+        "Errors: rubric",
+        "Raters: rubric",
+        "Progress per batch",
+    ] {
         assert!(headings.iter().any(|h| h.starts_with(heading)), "no heading {heading}: {headings:?}");
     }
     let headers = page.texts_of("th");
-    for header in ["alpha", "Cohen's kappa", "coefficient", "human \\ judge", "honeypots", "assigned"] {
+    for header in
+        ["alpha", "Cohen's kappa", "coefficient", "human \\ judge", "failure", "tags", "honeypots", "assigned"]
+    {
         assert!(headers.contains(&header), "no table with a `{header}` column: {headers:?}");
     }
     let cells = page.texts_of("td");

@@ -167,9 +167,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             emit(&report, format, "")
         }
-        Command::Report(ReportCommand::All { scope, bootstrap, format, out }) => {
+        Command::Report(ReportCommand::All { scope, bootstrap, format, out, by }) => {
             let format = AllFormat::resolve(format, out.as_deref());
-            report_all(db, &scope, bootstrap.bootstrap()?, format, out.as_deref())
+            report_all(db, &scope, bootstrap.bootstrap()?, format, out.as_deref(), by.as_deref())
+        }
+        Command::Report(ReportCommand::Errors { scope, by, compare, format }) => {
+            let store = open_store(db)?;
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            match crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by.as_deref(), compare.as_ref()) {
+                // Naming a slice that is not there is a usage error, as clap's are.
+                Err(crate::report::errors::ErrorsError::EmptySlice(message)) => {
+                    eprintln!("tally: {}", crate::model::text::sanitize(&message));
+                    Ok(ExitCode::from(2))
+                }
+                report => emit(&report?, format, ""),
+            }
         }
         Command::Agreement { file, options } => agreement_file(&file, &options),
         Command::Correlate { file, x, y, group, bootstrap, format } => {
@@ -250,10 +262,11 @@ fn report_all(
     bootstrap: Bootstrap,
     format: AllFormat,
     out: Option<&Path>,
+    errors_by: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let store = open_store(db)?;
     let (batch, rubric) = resolve_scope(&store, scope)?;
-    let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap)?;
+    let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by)?;
     let text = match format {
         AllFormat::Table => report.document.render(),
         AllFormat::Md => report.document.render_markdown(),

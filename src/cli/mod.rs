@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::consensus::Method as Consensus;
 use crate::report::agreement::Bootstrap;
+use crate::report::errors::Compare;
 use crate::report::judge::Human;
 use crate::stats::Level;
 use crate::store::OnConflict;
@@ -399,6 +400,23 @@ pub enum ReportCommand {
         /// Write the report to this file instead of printing it.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Slice the errors section by this metadata field (or `dataset`).
+        #[arg(long, value_name = "FIELD")]
+        by: Option<String>,
+    },
+    /// Where the model fails: failure and defect-tag rates per slice with Wilson intervals,
+    /// two slices compared, frequent tag combinations, clusters of raters' comments.
+    Errors {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Slice the items by this metadata field (or `dataset`).
+        #[arg(long, value_name = "FIELD")]
+        by: Option<String>,
+        /// Compare slice A of FIELD with slice B (difference, interval, z-test).
+        #[arg(long, value_name = "FIELD=A,B")]
+        compare: Option<Compare>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
     },
 }
 

@@ -4,7 +4,7 @@
 use super::agreement::{self, Bootstrap};
 use super::judge::{self, Human};
 use super::table::Document;
-use super::{Rendered, progress, raters};
+use super::{Rendered, errors, progress, raters};
 use crate::store::{Batch, Store, StoreError, StoredRubric};
 
 /// One top-level section: a title over a report's document.
@@ -40,11 +40,13 @@ pub fn from_store(
     rubric: &StoredRubric,
     batch: Option<&Batch>,
     bootstrap: Bootstrap,
+    errors_by: Option<&str>,
 ) -> Result<AllReport, StoreError> {
     // In report order; a further report is one more line here.
     let sections = vec![
         Section::of("Agreement", &agreement::from_store(store, rubric, batch, None, bootstrap)?),
         judge_section(store, rubric, batch, bootstrap)?,
+        Section::of("Errors", &errors::from_store(store, rubric, batch, errors_by, None).map_err(errors_store_error)?),
         Section::of("Raters", &raters::from_store(store, rubric)?),
         Section::of("Progress", &progress::from_store(store, batch.map(|batch| batch.name.as_str()))?),
     ];
@@ -57,6 +59,14 @@ pub fn from_store(
         document.append(section.document);
     }
     Ok(AllReport { title, document })
+}
+
+/// Without `--compare` the errors report fails only in the store.
+fn errors_store_error(error: errors::ErrorsError) -> StoreError {
+    match error {
+        errors::ErrorsError::Store(error) => error,
+        other => StoreError::Invalid(other.to_string()),
+    }
 }
 
 /// The judge report when some criterion has judge scores and human labels; otherwise a

@@ -301,7 +301,7 @@ pub fn from_store(
 
 /// An item's group: a metadata field (`doc_id` or `metadata.doc_id`), or `dataset`.
 /// Items without the field form the group `(none)`.
-fn group_of(item: &Item, field: &str) -> String {
+pub(super) fn group_of(item: &Item, field: &str) -> String {
     let key = field.strip_prefix("metadata.").unwrap_or(field);
     if field == "dataset" {
         return item.dataset.clone();
@@ -501,14 +501,14 @@ pub fn criterion_judge(
     Some(report)
 }
 
-fn bounds_cell(low: Option<f64>, high: Option<f64>) -> String {
+pub(super) fn bounds_cell(low: Option<f64>, high: Option<f64>) -> String {
     match (low, high) {
         (Some(low), Some(high)) => format!("{low:.3} to {high:.3}"),
         _ => "-".to_string(),
     }
 }
 
-fn p_cell(p: Option<f64>) -> String {
+pub(super) fn p_cell(p: Option<f64>) -> String {
     match p {
         None => "-".to_string(),
         Some(p) if p < 0.001 => "<0.001".to_string(),

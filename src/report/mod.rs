@@ -3,6 +3,7 @@
 pub mod agreement;
 pub mod all;
 pub mod chart;
+pub mod errors;
 pub mod gate;
 pub mod golden;
 mod html;

@@ -477,7 +477,8 @@ fn standard_normal() -> Normal {
     Normal::standard()
 }
 
-fn two_sided_normal(z: f64) -> f64 {
+/// The two-sided p-value of a standard normal statistic.
+pub(crate) fn two_sided_normal(z: f64) -> f64 {
     (2.0 * standard_normal().sf(z.abs())).min(1.0)
 }
 

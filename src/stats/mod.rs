@@ -9,5 +9,6 @@ pub mod correlation;
 pub mod hash;
 pub mod proportion;
 pub mod rng;
+pub mod text_clusters;
 
 pub use alpha::{Alpha, Level, Undefined, Units, krippendorff_alpha, masi_distance};

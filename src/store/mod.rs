@@ -9,6 +9,7 @@
 //! methods on [`Tx`].
 
 mod batches;
+mod comments;
 mod items;
 mod labels;
 mod merge;
@@ -20,6 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
+pub use comments::LabelComment;
 pub use items::{OnConflict, Upsert};
 pub use labels::{Adjudication, CurrentLabel, LabelScope, NewAdjudication, NewLabel};
 pub use merge::MergeSummary;
