@@ -2,6 +2,7 @@
 //! and a read-only `render`; the event loop performs effects against the store, so
 //! screens are tested by feeding actions, with no terminal and no database.
 
+pub mod dashboard;
 pub mod editor;
 pub mod label;
 pub mod markdown;
