@@ -134,6 +134,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Adjudicate { item, criterion, value, why, clear: _, rubric, adjudicator } => {
             adjudicate(db, &item, &criterion, value.as_deref(), &why, rubric.as_deref(), adjudicator)
         }
+        Command::Review { scope, reviewer } => {
+            let mut store = open_store(db)?;
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            let reviewer = reviewer.unwrap_or_else(login_name);
+            crate::tui::review::run(&mut store, rubric, batch.as_ref(), &reviewer)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
         Command::Report(ReportCommand::Agreement { scope, options }) => {
             let store = open_store(db)?;

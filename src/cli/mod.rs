@@ -152,6 +152,16 @@ pub enum Command {
         #[arg(long)]
         show_judge: bool,
     },
+    /// Review labeled items (the review screen): filter by disagreement, judge gap, flags,
+    /// skips, tags, slices and text; see every rater's values side by side; adjudicate;
+    /// the dashboard tab.
+    Review {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Who adjudicates (default: your login name).
+        #[arg(long = "as", value_name = "NAME")]
+        reviewer: Option<String>,
+    },
     /// Reports over the store.
     #[command(subcommand)]
     Report(ReportCommand),

@@ -184,7 +184,7 @@ fn numbers_of(values: &[LabelValue]) -> Vec<f64> {
 
 /// An ordinal option as a number: its value when every option is numeric (a 1-5 scale),
 /// else its position counted from 1.
-fn ordinal_score(criterion: &Criterion, choice: &str) -> Option<f64> {
+pub fn ordinal_score(criterion: &Criterion, choice: &str) -> Option<f64> {
     let numeric: Option<Vec<f64>> = criterion.options.iter().map(|option| option.value.parse::<f64>().ok()).collect();
     let index = criterion.choice_index(choice)?;
     Some(match numeric {

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod editor;
 pub mod label;
 pub mod markdown;
+pub mod review;
 pub mod terminal;
 pub mod theme;
 

@@ -1,0 +1,598 @@
+//! The review screen: a filterable, sortable list of labeled items; one item with every
+//! rater's values side by side (and the judge's); adjudication with the rubric's own
+//! hotkeys and a rationale.
+
+pub mod data;
+mod session;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use serde_json::Value;
+
+pub use data::{Comment, ReviewItem};
+pub use session::{Session, dashboard_for, load_items, run};
+
+use crate::model::{Kind, LabelValue, Rubric};
+use crate::store::Adjudication;
+use crate::tui::theme::Theme;
+
+/// What the screen needs done outside itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Record these final values with one rationale, then call
+    /// [`ReviewScreen::adjudicated`] with the item's standing adjudications.
+    Adjudicate {
+        item_id: i64,
+        changes: Vec<(String, Value)>,
+        rationale: String,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    List,
+    Item,
+    Dashboard,
+}
+
+/// The order of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Id,
+    /// Most disagreement first.
+    Disagreement,
+    /// Largest judge-human gap first.
+    JudgeGap,
+    /// Flagged, then skipped, then the rest.
+    Marked,
+}
+
+impl Sort {
+    fn next(self) -> Sort {
+        match self {
+            Sort::Id => Sort::Disagreement,
+            Sort::Disagreement => Sort::JudgeGap,
+            Sort::JudgeGap => Sort::Marked,
+            Sort::Marked => Sort::Id,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Id => "id",
+            Sort::Disagreement => "disagreement",
+            Sort::JudgeGap => "judge gap",
+            Sort::Marked => "flagged first",
+        }
+    }
+}
+
+/// Thresholds the disagreement and judge-gap filters step through.
+const DISAGREEMENT_STEPS: [f64; 3] = [0.0, 0.34, 0.5];
+const JUDGE_GAP_STEPS: [f64; 2] = [0.25, 0.5];
+
+/// Filters that combine: an item is listed when it passes every one that is set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// Disagreement above the threshold, on one criterion (by index) or on any.
+    pub disagreement: Option<(Option<usize>, f64)>,
+    /// Judge-human gap at least this, on any criterion.
+    pub judge_gap: Option<f64>,
+    pub flagged: bool,
+    pub skipped: bool,
+    /// Any rater (or the adjudicator) gave this tag.
+    pub tag: Option<String>,
+    /// Metadata field and value, e.g. `model` and `assistant-v2`.
+    pub slice: Option<(String, String)>,
+    /// Fuzzy search over id, input and output.
+    pub text: String,
+}
+
+impl Filters {
+    fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PromptKind {
+    Search,
+    Slice,
+    Rationale,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Prompt {
+    kind: PromptKind,
+    text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tone {
+    Info,
+    Error,
+}
+
+pub struct ReviewScreen {
+    rubric: Rubric,
+    scope: String,
+    reviewer: String,
+    items: Vec<ReviewItem>,
+    /// Indexes into `items` of the listed items, in list order.
+    visible: Vec<usize>,
+    /// Position in `visible`.
+    selected: usize,
+    /// First row shown of the list.
+    list_offset: usize,
+    filters: Filters,
+    sort: Sort,
+    tab: Tab,
+    /// The tab to go back to from the dashboard.
+    previous_tab: Tab,
+    /// Final values being set on the open item, by criterion index, before they are saved.
+    draft: BTreeMap<usize, LabelValue>,
+    scroll: u16,
+    prompt: Option<Prompt>,
+    message: Option<(Tone, String)>,
+    theme: Theme,
+    /// Rows the list had at the last render, for paging.
+    page: usize,
+    dashboard: Option<crate::tui::dashboard::Dashboard>,
+}
+
+impl ReviewScreen {
+    pub fn new(
+        rubric: Rubric,
+        scope: &str,
+        reviewer: &str,
+        items: Vec<ReviewItem>,
+        dashboard: Option<crate::tui::dashboard::Dashboard>,
+        theme: Theme,
+    ) -> ReviewScreen {
+        let mut screen = ReviewScreen {
+            rubric,
+            scope: scope.to_string(),
+            reviewer: reviewer.to_string(),
+            items,
+            visible: Vec::new(),
+            selected: 0,
+            list_offset: 0,
+            filters: Filters::default(),
+            sort: Sort::default(),
+            tab: Tab::List,
+            previous_tab: Tab::List,
+            draft: BTreeMap::new(),
+            scroll: 0,
+            prompt: None,
+            message: None,
+            theme,
+            page: 10,
+            dashboard,
+        };
+        screen.refresh();
+        screen
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    pub fn filters(&self) -> &Filters {
+        &self.filters
+    }
+
+    /// External ids of the listed items, in list order.
+    pub fn listed(&self) -> Vec<&str> {
+        self.visible.iter().map(|&index| self.items[index].item.id.as_str()).collect()
+    }
+
+    /// The item under the cursor.
+    pub fn current(&self) -> Option<&ReviewItem> {
+        self.visible.get(self.selected).map(|&index| &self.items[index])
+    }
+
+    /// The store recorded an adjudication: the item's standing adjudications now.
+    pub fn adjudicated(&mut self, item_id: i64, standing: &[Adjudication]) {
+        if let Some(item) = self.items.iter_mut().find(|item| item.item_id == item_id) {
+            item.adjudications = self
+                .rubric
+                .criteria
+                .iter()
+                .map(|criterion| standing.iter().find(|a| a.criterion == criterion.id).cloned())
+                .collect();
+            item.decide(&self.rubric);
+        }
+        self.draft.clear();
+        self.message = Some((Tone::Info, "adjudicated: saved".into()));
+    }
+
+    /// The adjudication could not be saved: the draft stays, to retry.
+    pub fn adjudication_failed(&mut self, error: &str) {
+        self.message = Some((Tone::Error, format!("NOT SAVED: {error}")));
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return vec![Effect::Quit];
+        }
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
+        self.message = None;
+        if key.code == KeyCode::Tab {
+            self.toggle_dashboard();
+            return Vec::new();
+        }
+        match self.tab {
+            Tab::List => self.list_key(key),
+            Tab::Item => self.item_key(key),
+            Tab::Dashboard => self.dashboard_key(key),
+        }
+    }
+
+    fn toggle_dashboard(&mut self) {
+        if self.tab == Tab::Dashboard {
+            self.tab = self.previous_tab;
+        } else if self.draft.is_empty() {
+            self.previous_tab = self.tab;
+            self.tab = Tab::Dashboard;
+        } else {
+            self.message = Some((Tone::Error, "Enter to adjudicate, or Esc to drop the change, first".into()));
+        }
+    }
+
+    fn dashboard_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Char('q') => vec![Effect::Quit],
+            KeyCode::Esc => {
+                self.tab = self.previous_tab;
+                Vec::new()
+            }
+            _ => {
+                if let Some(dashboard) = &mut self.dashboard {
+                    dashboard.handle(key);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn list_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let rows = self.visible.len();
+        match key.code {
+            KeyCode::Char('q') => return vec![Effect::Quit],
+            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(rows.saturating_sub(1)),
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::PageDown => self.selected = (self.selected + self.page).min(rows.saturating_sub(1)),
+            KeyCode::PageUp => self.selected = self.selected.saturating_sub(self.page),
+            KeyCode::Home => self.selected = 0,
+            KeyCode::End => self.selected = rows.saturating_sub(1),
+            KeyCode::Enter if rows > 0 => {
+                self.tab = Tab::Item;
+                self.scroll = 0;
+            }
+            KeyCode::Char('/') => {
+                self.prompt = Some(Prompt { kind: PromptKind::Search, text: self.filters.text.clone() })
+            }
+            KeyCode::Char('m') => {
+                let text = self.filters.slice.as_ref().map_or_else(String::new, |(f, v)| format!("{f}={v}"));
+                self.prompt = Some(Prompt { kind: PromptKind::Slice, text });
+            }
+            KeyCode::Char('d') => self.step_disagreement(),
+            KeyCode::Char('D') => self.step_disagreement_threshold(),
+            KeyCode::Char('g') => {
+                self.filters.judge_gap = match self.filters.judge_gap {
+                    None => Some(JUDGE_GAP_STEPS[0]),
+                    Some(gap) => JUDGE_GAP_STEPS.iter().copied().find(|step| *step > gap),
+                };
+                self.refresh();
+            }
+            KeyCode::Char('f') => {
+                self.filters.flagged = !self.filters.flagged;
+                self.refresh();
+            }
+            KeyCode::Char('s') => {
+                self.filters.skipped = !self.filters.skipped;
+                self.refresh();
+            }
+            KeyCode::Char('t') => self.step_tag(),
+            KeyCode::Char('o') => {
+                self.sort = self.sort.next();
+                self.refresh();
+            }
+            KeyCode::Char('x') => {
+                self.filters = Filters::default();
+                self.refresh();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Off, then any criterion, then each criterion that can disagree, then off.
+    fn step_disagreement(&mut self) {
+        let threshold = self.filters.disagreement.map_or(DISAGREEMENT_STEPS[0], |(_, t)| t);
+        let choices: Vec<usize> = self
+            .rubric
+            .criteria
+            .iter()
+            .enumerate()
+            .filter(|(_, criterion)| criterion.kind != Kind::Text)
+            .map(|(index, _)| index)
+            .collect();
+        self.filters.disagreement = match self.filters.disagreement {
+            None => Some((None, threshold)),
+            Some((None, _)) => choices.first().map(|&index| (Some(index), threshold)),
+            Some((Some(current), _)) => {
+                choices.iter().copied().find(|&index| index > current).map(|index| (Some(index), threshold))
+            }
+        };
+        self.refresh();
+    }
+
+    fn step_disagreement_threshold(&mut self) {
+        let (criterion, threshold) = self.filters.disagreement.unwrap_or((None, DISAGREEMENT_STEPS[0]));
+        let next = DISAGREEMENT_STEPS.iter().copied().find(|step| *step > threshold).unwrap_or(DISAGREEMENT_STEPS[0]);
+        self.filters.disagreement = Some((criterion, next));
+        self.refresh();
+    }
+
+    /// Off, then each tag of the rubric's tags criteria in rubric order, then off.
+    fn step_tag(&mut self) {
+        let mut tags: Vec<String> = Vec::new();
+        for criterion in self.rubric.criteria.iter().filter(|criterion| criterion.kind == Kind::Tags) {
+            for option in &criterion.options {
+                if !tags.contains(&option.value) {
+                    tags.push(option.value.clone());
+                }
+            }
+        }
+        self.filters.tag = match &self.filters.tag {
+            None => tags.first().cloned(),
+            Some(current) => tags.iter().skip_while(|tag| *tag != current).nth(1).cloned(),
+        };
+        self.refresh();
+    }
+
+    fn item_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc if !self.draft.is_empty() => {
+                self.draft.clear();
+                self.message = Some((Tone::Info, "change dropped".into()));
+            }
+            KeyCode::Esc => self.tab = Tab::List,
+            KeyCode::Enter if !self.draft.is_empty() => {
+                self.prompt = Some(Prompt { kind: PromptKind::Rationale, text: String::new() });
+            }
+            KeyCode::Enter => {
+                self.message = Some((Tone::Info, "press an option's key to set the final value first".into()));
+            }
+            KeyCode::Right | KeyCode::Left => self.step_item(key.code == KeyCode::Right),
+            KeyCode::Char('n') | KeyCode::Char('p') if control => self.step_item(key.code == KeyCode::Char('n')),
+            KeyCode::Down => self.scroll = self.scroll.saturating_add(1),
+            KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
+            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10),
+            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            KeyCode::Char(ch) if !control => match self.rubric.hotkey(ch) {
+                Some((criterion, option)) => self.set_draft(criterion, option),
+                None if ch == 'q' => return vec![Effect::Quit],
+                None => self.message = Some((Tone::Error, format!("`{ch}` is no option's key"))),
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn step_item(&mut self, forward: bool) {
+        if !self.draft.is_empty() {
+            self.message = Some((Tone::Error, "Enter to adjudicate, or Esc to drop the change, first".into()));
+            return;
+        }
+        let last = self.visible.len().saturating_sub(1);
+        self.selected = if forward { (self.selected + 1).min(last) } else { self.selected.saturating_sub(1) };
+        self.scroll = 0;
+    }
+
+    /// An option's key: the final value of its criterion, as when labeling (a tag key
+    /// toggles the tag).
+    fn set_draft(&mut self, criterion_index: usize, option: usize) {
+        let Some(item) = self.current() else { return };
+        let criterion = &self.rubric.criteria[criterion_index];
+        let value = criterion.options[option].value.clone();
+        let standing = item.decisions[criterion_index].as_ref().and_then(|d| criterion.parse_json(&d.value).ok());
+        let new = match criterion.kind {
+            Kind::Tags => {
+                let mut tags = match self.draft.get(&criterion_index).or(standing.as_ref()) {
+                    Some(LabelValue::Tags(tags)) => tags.clone(),
+                    _ => BTreeSet::new(),
+                };
+                if !tags.remove(&value) {
+                    tags.insert(value);
+                }
+                LabelValue::Tags(tags)
+            }
+            _ => LabelValue::Choice(value),
+        };
+        if standing.as_ref() == Some(&new) && item.adjudications[criterion_index].is_some() {
+            self.draft.remove(&criterion_index);
+        } else {
+            self.draft.insert(criterion_index, new);
+        }
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(prompt) = &mut self.prompt else { return Vec::new() };
+        match key.code {
+            KeyCode::Esc => {
+                self.prompt = None;
+            }
+            KeyCode::Backspace => {
+                prompt.text.pop();
+            }
+            KeyCode::Char(ch) if !key.modifiers.contains(KeyModifiers::CONTROL) => prompt.text.push(ch),
+            KeyCode::Enter => {
+                let Some(Prompt { kind, text }) = self.prompt.take() else { return Vec::new() };
+                return self.submit(kind, text.trim().to_string());
+            }
+            _ => {}
+        }
+        // Search narrows the list as the user types.
+        if let Some(Prompt { kind: PromptKind::Search, text }) = &self.prompt {
+            self.filters.text = text.clone();
+            self.refresh();
+        }
+        Vec::new()
+    }
+
+    fn submit(&mut self, kind: PromptKind, text: String) -> Vec<Effect> {
+        match kind {
+            PromptKind::Search => {
+                self.filters.text = text;
+                self.refresh();
+            }
+            PromptKind::Slice if text.is_empty() => {
+                self.filters.slice = None;
+                self.refresh();
+            }
+            PromptKind::Slice => match text.split_once('=') {
+                Some((field, value)) if !field.trim().is_empty() => {
+                    self.filters.slice = Some((field.trim().to_string(), value.trim().to_string()));
+                    self.refresh();
+                }
+                _ => self.message = Some((Tone::Error, "a slice is FIELD=VALUE, e.g. model=assistant-v2".into())),
+            },
+            PromptKind::Rationale if text.is_empty() => {
+                self.message = Some((Tone::Error, "an adjudication needs a reason: Enter again to give one".into()));
+            }
+            PromptKind::Rationale => {
+                let Some(item) = self.current() else { return Vec::new() };
+                let changes = self
+                    .draft
+                    .iter()
+                    .map(|(&index, value)| (self.rubric.criteria[index].id.clone(), value.to_json()))
+                    .collect();
+                return vec![Effect::Adjudicate { item_id: item.item_id, changes, rationale: text }];
+            }
+        }
+        Vec::new()
+    }
+
+    /// Recomputes the listed items from the filters and the sort, keeping the cursor on
+    /// the same item where it is still listed.
+    fn refresh(&mut self) {
+        let keep = self.current().map(|item| item.item_id);
+        let matcher = SkimMatcherV2::default();
+        let filters = &self.filters;
+        let mut scored: Vec<(usize, i64)> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| passes(item, filters))
+            .filter_map(|(index, item)| {
+                if filters.text.is_empty() {
+                    return Some((index, 0));
+                }
+                let haystack = format!("{} {} {}", item.item.id, item.item.input, item.item.output);
+                matcher.fuzzy_match(&haystack, &filters.text).map(|score| (index, score))
+            })
+            .collect();
+        let items = &self.items;
+        let criterion = filters.disagreement.and_then(|(criterion, _)| criterion);
+        let descending = |value: Option<f64>| std::cmp::Reverse(value.map(|v| (v * 1e6) as i64));
+        match self.sort {
+            // A search ranks by match first; ties keep id order.
+            Sort::Id if !filters.text.is_empty() => {
+                scored.sort_by_key(|&(index, score)| (std::cmp::Reverse(score), index))
+            }
+            Sort::Id => {}
+            Sort::Disagreement => {
+                scored.sort_by_key(|&(index, _)| (descending(items[index].disagreement_of(criterion)), index))
+            }
+            Sort::JudgeGap => scored.sort_by_key(|&(index, _)| (descending(items[index].judge_gap_max()), index)),
+            Sort::Marked => scored.sort_by_key(|&(index, _)| {
+                let item = &items[index];
+                (item.flagged_by.is_empty(), item.skipped_by.is_empty(), index)
+            }),
+        }
+        self.visible = scored.into_iter().map(|(index, _)| index).collect();
+        self.selected = keep
+            .and_then(|id| self.visible.iter().position(|&index| self.items[index].item_id == id))
+            .unwrap_or(0)
+            .min(self.visible.len().saturating_sub(1));
+    }
+
+    /// One line saying which filters are on.
+    fn filter_summary(&self) -> String {
+        let filters = &self.filters;
+        if filters.is_empty() {
+            return "no filter".into();
+        }
+        let mut parts = Vec::new();
+        if let Some((criterion, threshold)) = filters.disagreement {
+            let on = criterion.map_or("any", |index| self.rubric.criteria[index].id.as_str());
+            parts.push(format!("disagree on {on} > {threshold:.2}"));
+        }
+        if let Some(gap) = filters.judge_gap {
+            parts.push(format!("judge gap ≥ {gap:.2}"));
+        }
+        if filters.flagged {
+            parts.push("flagged".into());
+        }
+        if filters.skipped {
+            parts.push("skipped".into());
+        }
+        if let Some(tag) = &filters.tag {
+            parts.push(format!("tag {tag}"));
+        }
+        if let Some((field, value)) = &filters.slice {
+            parts.push(format!("{field}={value}"));
+        }
+        if !filters.text.is_empty() {
+            parts.push(format!("/{}", filters.text));
+        }
+        parts.join(" · ")
+    }
+}
+
+fn passes(item: &ReviewItem, filters: &Filters) -> bool {
+    if let Some((criterion, threshold)) = filters.disagreement
+        && !item.disagreement_of(criterion).is_some_and(|d| d > threshold)
+    {
+        return false;
+    }
+    if let Some(gap) = filters.judge_gap
+        && !item.judge_gap_max().is_some_and(|g| g >= gap)
+    {
+        return false;
+    }
+    if filters.flagged && item.flagged_by.is_empty() {
+        return false;
+    }
+    if filters.skipped && item.skipped_by.is_empty() {
+        return false;
+    }
+    if let Some(tag) = &filters.tag
+        && !item.has_tag(tag)
+    {
+        return false;
+    }
+    if let Some((field, value)) = &filters.slice
+        && item.field(field).as_deref() != Some(value.as_str())
+    {
+        return false;
+    }
+    true
+}

@@ -1,0 +1,241 @@
+//! The review screen against a real store: loading what it shows, recording
+//! adjudications, and the terminal event loop around it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use anyhow::Context;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+
+use super::{Comment, Effect, ReviewItem, ReviewScreen};
+use crate::model::Kind;
+use crate::report;
+use crate::report::agreement::Bootstrap;
+use crate::report::judge::Human;
+use crate::store::{Batch, LabelScope, NewAdjudication, Store, StoredRubric};
+use crate::tui::dashboard::{Dashboard, Rate, ScoreCounts, TagRateRow, TagRates};
+use crate::tui::terminal::with_terminal;
+use crate::tui::theme::Theme;
+
+/// Every item in scope with a label, a flag or a skip, by id.
+pub fn load_items(store: &Store, rubric: &StoredRubric, batch: Option<&Batch>) -> anyhow::Result<Vec<ReviewItem>> {
+    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
+    let mut labels: BTreeMap<i64, Vec<crate::store::CurrentLabel>> = BTreeMap::new();
+    for label in store.current_labels(scope)? {
+        labels.entry(label.item_id).or_default().push(label);
+    }
+    let mut adjudications: BTreeMap<i64, Vec<crate::store::Adjudication>> = BTreeMap::new();
+    for adjudication in store.adjudications(scope)? {
+        adjudications.entry(adjudication.item_id).or_default().push(adjudication);
+    }
+    let mut marks: BTreeMap<i64, Vec<crate::store::ItemMark>> = BTreeMap::new();
+    for mark in store.item_marks(scope.batch_id)? {
+        marks.entry(mark.item_id).or_default().push(mark);
+    }
+    let mut comments: BTreeMap<i64, Vec<Comment>> = BTreeMap::new();
+    for comment in store.label_comments(scope)? {
+        comments.entry(comment.item_id).or_default().push(Comment {
+            rater: comment.rater,
+            about: comment.criterion,
+            text: comment.comment,
+        });
+    }
+    let ids: BTreeSet<i64> = labels.keys().chain(marks.keys()).copied().collect();
+    let mut items = Vec::with_capacity(ids.len());
+    for item_id in ids {
+        let item = store.item(item_id)?;
+        items.push(ReviewItem::build(
+            &rubric.rubric,
+            item_id,
+            item,
+            labels.get(&item_id).map_or(&[], Vec::as_slice),
+            comments.remove(&item_id).unwrap_or_default(),
+            adjudications.get(&item_id).map_or(&[], Vec::as_slice),
+            marks.get(&item_id).map_or(&[], Vec::as_slice),
+        ));
+    }
+    items.sort_by(|a, b| a.item.id.cmp(&b.item.id));
+    Ok(items)
+}
+
+/// The dashboard tab from the reports over the same scope: progress, agreement, judge,
+/// the final values' histograms, and defect-tag rates sliced by the metadata field that
+/// best splits the items (`model` when present).
+pub fn dashboard_for(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    items: &[ReviewItem],
+) -> anyhow::Result<Dashboard> {
+    let progress = report::progress::from_store(store, batch.map(|b| b.name.as_str()))?;
+    let agreement = report::agreement::from_store(store, rubric, batch, None, Bootstrap::default())?;
+    let judge = report::judge::from_store(store, rubric, batch, Human::Mean, None, Bootstrap::default())?;
+    let judge = (!judge.criteria.is_empty()).then_some(judge);
+    let score_counts = rubric
+        .rubric
+        .criteria
+        .iter()
+        .enumerate()
+        .filter(|(_, criterion)| criterion.kind == Kind::Ordinal)
+        .map(|(index, criterion)| ScoreCounts {
+            criterion: criterion.id.clone(),
+            counts: criterion
+                .options
+                .iter()
+                .map(|option| {
+                    let count = items
+                        .iter()
+                        .filter(|item| {
+                            item.decisions[index].as_ref().is_some_and(|d| d.value.as_str() == Some(&option.value))
+                        })
+                        .count();
+                    (option.value.clone(), count as u64)
+                })
+                .collect(),
+        })
+        .collect();
+    let tag_rates = match slice_field(items) {
+        Some(field) => {
+            let errors = report::errors::from_store(store, rubric, batch, Some(&field), None)
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            let slices: Vec<String> = errors.slices.iter().map(|slice| slice.slice.clone()).collect();
+            let tags: BTreeSet<(String, String)> = errors
+                .slices
+                .iter()
+                .flat_map(|slice| slice.rates.iter().map(|rate| (rate.criterion.clone(), rate.value.clone())))
+                .collect();
+            let rows = tags
+                .into_iter()
+                .map(|(criterion, value)| TagRateRow {
+                    tag: if value == "fail" { format!("{criterion}: fail") } else { value.clone() },
+                    cells: errors
+                        .slices
+                        .iter()
+                        .map(|slice| {
+                            let rate = slice.rates.iter().find(|r| r.criterion == criterion && r.value == value)?;
+                            Some(Rate { rate: rate.rate?, low: rate.ci_low?, high: rate.ci_high?, n: rate.n })
+                        })
+                        .collect(),
+                })
+                .collect();
+            Some(TagRates { field, slices, rows })
+        }
+        None => None,
+    };
+    Ok(Dashboard::from_reports(&progress, &agreement, judge.as_ref(), score_counts, tag_rates))
+}
+
+/// `model` when items carry it, else the first metadata field with 2 to 8 values.
+fn slice_field(items: &[ReviewItem]) -> Option<String> {
+    let mut values: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for item in items {
+        for (key, value) in &item.item.metadata {
+            if let serde_json::Value::String(value) = value {
+                values.entry(key).or_default().insert(value.clone());
+            }
+        }
+    }
+    let splits = |key: &str| values.get(key).is_some_and(|v| (2..=8).contains(&v.len()));
+    if splits("model") {
+        return Some("model".into());
+    }
+    values.keys().find(|key| splits(key)).map(|key| key.to_string())
+}
+
+/// One reviewer on one rubric (and batch).
+pub struct Session<'s> {
+    store: &'s mut Store,
+    pub screen: ReviewScreen,
+    rubric: StoredRubric,
+    reviewer: String,
+    quit: bool,
+}
+
+impl<'s> Session<'s> {
+    pub fn new(
+        store: &'s mut Store,
+        rubric: StoredRubric,
+        batch: Option<&Batch>,
+        reviewer: &str,
+        theme: Theme,
+    ) -> anyhow::Result<Session<'s>> {
+        let items = load_items(store, &rubric, batch)?;
+        let scope = match batch {
+            Some(batch) => format!("{} v{} · batch {}", rubric.rubric.name, rubric.rubric.version, batch.name),
+            None => format!("{} v{}", rubric.rubric.name, rubric.rubric.version),
+        };
+        let dashboard = Some(dashboard_for(store, &rubric, batch, &items)?);
+        let screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, dashboard, theme);
+        Ok(Session { store, screen, rubric, reviewer: reviewer.to_string(), quit: false })
+    }
+
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> anyhow::Result<()> {
+        let effects = self.screen.key(key);
+        self.perform(effects)
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>) -> anyhow::Result<()> {
+        for effect in effects {
+            match effect {
+                Effect::Quit => self.quit = true,
+                Effect::Adjudicate { item_id, changes, rationale } => {
+                    let (rubric_id, reviewer) = (self.rubric.id, self.reviewer.as_str());
+                    let result = self.store.write(|tx| {
+                        for (criterion, value) in &changes {
+                            tx.record_adjudication(&NewAdjudication {
+                                item_id,
+                                criterion,
+                                value: Some(value),
+                                rationale: &rationale,
+                                adjudicator: reviewer,
+                                rubric_id,
+                            })?;
+                        }
+                        Ok::<_, crate::store::StoreError>(())
+                    });
+                    match result {
+                        Ok(()) => {
+                            let standing = self.store.adjudications_of_item(item_id, &self.rubric.rubric.name)?;
+                            self.screen.adjudicated(item_id, &standing);
+                        }
+                        Err(err) => self.screen.adjudication_failed(&format!("{err:#}")),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens the review screen until the reviewer quits.
+pub fn run(store: &mut Store, rubric: StoredRubric, batch: Option<&Batch>, reviewer: &str) -> anyhow::Result<()> {
+    let mut session = Session::new(store, rubric, batch, reviewer, Theme::from_env())?;
+    with_terminal(|terminal, stop| {
+        while !session.quit_requested() && !stop.raised() {
+            terminal.draw(|frame| session.screen.render(frame, frame.area())).context("cannot draw")?;
+            let ready = match event::poll(Duration::from_millis(500)) {
+                Ok(ready) => ready,
+                Err(_) if stop.raised() => break,
+                Err(err) => return Err(err).context("cannot read the keyboard"),
+            };
+            if !ready {
+                continue;
+            }
+            let scroll = |code| KeyEvent::new(code, KeyModifiers::NONE);
+            match event::read().context("cannot read the keyboard")? {
+                Event::Key(key) => session.key(key)?,
+                Event::Mouse(mouse) => match mouse.kind {
+                    MouseEventKind::ScrollUp => session.key(scroll(KeyCode::Up))?,
+                    MouseEventKind::ScrollDown => session.key(scroll(KeyCode::Down))?,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,303 @@
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::{Map, Value, json};
+
+use super::*;
+use crate::model::Item;
+use crate::store::{CurrentLabel, ItemMark};
+
+const RUBRIC: &str = include_str!("../../../guidelines/rag-answer-quality.toml");
+
+fn rubric() -> Rubric {
+    Rubric::from_toml(RUBRIC, "r.toml").unwrap()
+}
+
+fn item(id: &str, model: &str, output: &str, judge: Value) -> Item {
+    let mut metadata = Map::new();
+    metadata.insert("model".into(), json!(model));
+    Item {
+        id: id.to_string(),
+        dataset: "d".into(),
+        input: format!("Question {id}?"),
+        output: output.to_string(),
+        reference: Some("The reference answer.".into()),
+        context: vec!["[Refunds] Fees are not returned.".into()],
+        metadata,
+        judge: judge.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+fn labels(item_id: i64, rows: &[(&str, &str, Value)]) -> Vec<CurrentLabel> {
+    rows.iter()
+        .map(|(rater, criterion, value)| CurrentLabel {
+            item_id,
+            item: String::new(),
+            rater: rater.to_string(),
+            criterion: criterion.to_string(),
+            value: value.clone(),
+            at: 0,
+        })
+        .collect()
+}
+
+/// Four items: agreed (a), split with a flag and a judge far off (b), failed with tags
+/// and a comment (c), skipped (d).
+fn items() -> Vec<ReviewItem> {
+    let rubric = rubric();
+    let a = ReviewItem::build(
+        &rubric,
+        1,
+        item("q-a", "v1", "Fees are not returned.", json!({"correct": "pass", "helpfulness": 5})),
+        &labels(
+            1,
+            &[
+                ("ana", "correct", json!("pass")),
+                ("ben", "correct", json!("pass")),
+                ("ana", "helpfulness", json!("5")),
+                ("ben", "helpfulness", json!("5")),
+            ],
+        ),
+        Vec::new(),
+        &[],
+        &[],
+    );
+    let b = ReviewItem::build(
+        &rubric,
+        2,
+        item("q-b", "v2", "Yes, you get the fee back.\u{1b}[2J", json!({"correct": "pass", "helpfulness": 5})),
+        &labels(
+            2,
+            &[
+                ("ana", "correct", json!("pass")),
+                ("ben", "correct", json!("fail")),
+                ("ana", "helpfulness", json!("4")),
+                ("ben", "helpfulness", json!("1")),
+                ("ben", "defects", json!(["hallucination"])),
+            ],
+        ),
+        Vec::new(),
+        &[],
+        &[ItemMark {
+            item_id: 2,
+            rater: "ben".into(),
+            flagged: true,
+            skipped: false,
+            note: Some("the reference contradicts passage 1".into()),
+        }],
+    );
+    let c = ReviewItem::build(
+        &rubric,
+        3,
+        item("q-c", "v2", "Refunds take 90 days.", json!({"correct": "fail"})),
+        &labels(
+            3,
+            &[
+                ("ana", "correct", json!("fail")),
+                ("ben", "correct", json!("fail")),
+                ("ana", "defects", json!(["outdated", "hallucination"])),
+                ("ben", "defects", json!(["outdated"])),
+                ("ana", "note", json!("90 days is the old policy")),
+            ],
+        ),
+        vec![Comment { rater: "ben".into(), about: "correct".into(), text: "superseded passage".into() }],
+        &[],
+        &[],
+    );
+    let d = ReviewItem::build(
+        &rubric,
+        4,
+        item("q-d", "v1", "I cannot help with that.", json!({})),
+        &[],
+        Vec::new(),
+        &[],
+        &[ItemMark { item_id: 4, rater: "ana".into(), flagged: false, skipped: true, note: Some("unreadable".into()) }],
+    );
+    vec![a, b, c, d]
+}
+
+fn screen() -> ReviewScreen {
+    ReviewScreen::new(rubric(), "rag-answer-quality v1", "lead", items(), None, Theme::plain())
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn type_keys(screen: &mut ReviewScreen, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|ch| screen.key(key(KeyCode::Char(ch)))).collect()
+}
+
+fn render(screen: &mut ReviewScreen, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn list_at_80x24() {
+    let mut screen = screen();
+    insta::assert_snapshot!(render(&mut screen, 80, 24));
+}
+
+#[test]
+fn filters_combine_and_clear() {
+    let mut screen = screen();
+    assert_eq!(screen.listed(), ["q-a", "q-b", "q-c", "q-d"]);
+    type_keys(&mut screen, "d");
+    assert_eq!(screen.listed(), ["q-b", "q-c"], "any disagreement above 0");
+    type_keys(&mut screen, "d");
+    assert_eq!(screen.filters().disagreement, Some((Some(0), 0.0)), "then the first criterion, correct");
+    assert_eq!(screen.listed(), ["q-b"]);
+    type_keys(&mut screen, "x");
+    type_keys(&mut screen, "g");
+    assert_eq!(screen.listed(), ["q-b"], "the judge says pass and 5 against a tie and a 2.5");
+    type_keys(&mut screen, "x");
+    type_keys(&mut screen, "f");
+    assert_eq!(screen.listed(), ["q-b"]);
+    type_keys(&mut screen, "fs");
+    assert_eq!(screen.listed(), ["q-d"]);
+    type_keys(&mut screen, "s");
+    type_keys(&mut screen, "t");
+    assert_eq!(screen.filters().tag.as_deref(), Some("hallucination"), "tags in rubric order");
+    assert_eq!(screen.listed(), ["q-b", "q-c"]);
+    type_keys(&mut screen, "t");
+    assert_eq!(screen.filters().tag.as_deref(), Some("misread_context"));
+    assert!(screen.listed().is_empty());
+    type_keys(&mut screen, "x");
+    type_keys(&mut screen, "t");
+    // A slice on top of the tag.
+    type_keys(&mut screen, "m");
+    type_keys(&mut screen, "model=v2");
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.listed(), ["q-b", "q-c"]);
+    type_keys(&mut screen, "x");
+    type_keys(&mut screen, "m");
+    type_keys(&mut screen, "model=v1");
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.listed(), ["q-a", "q-d"]);
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("filters: model=v1"), "{text}");
+    type_keys(&mut screen, "x");
+    assert_eq!(screen.listed().len(), 4);
+}
+
+#[test]
+fn fuzzy_search_narrows_as_you_type_and_sorts_by_match() {
+    let mut screen = screen();
+    type_keys(&mut screen, "/");
+    type_keys(&mut screen, "90 days");
+    assert_eq!(screen.listed(), ["q-c"]);
+    screen.key(key(KeyCode::Backspace));
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.filters().text, "90 day");
+    screen.key(key(KeyCode::Char('/')));
+    screen.key(key(KeyCode::Esc));
+    assert_eq!(screen.filters().text, "90 day", "Esc leaves the search as it was");
+}
+
+#[test]
+fn sorts_by_disagreement_judge_gap_and_marks() {
+    let mut screen = screen();
+    type_keys(&mut screen, "o");
+    assert_eq!(screen.listed()[0], "q-b", "most disagreement first");
+    type_keys(&mut screen, "o");
+    assert_eq!(screen.listed()[0], "q-b", "largest judge gap first");
+    type_keys(&mut screen, "o");
+    assert_eq!(screen.listed(), ["q-b", "q-d", "q-a", "q-c"], "flagged, then skipped");
+    type_keys(&mut screen, "o");
+    assert_eq!(screen.listed(), ["q-a", "q-b", "q-c", "q-d"]);
+}
+
+#[test]
+fn item_view_shows_raters_side_by_side_with_comments_and_flags() {
+    let mut screen = screen();
+    screen.key(key(KeyCode::Down));
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.tab(), Tab::Item);
+    assert_eq!(screen.current().unwrap().item.id, "q-b");
+    let text = render(&mut screen, 80, 24);
+    insta::assert_snapshot!(text);
+    assert!(!text.contains('\u{1b}'), "the escape sequence in the output is neutralised");
+    screen.key(key(KeyCode::Right));
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("superseded passage") && text.contains("90 days is the old policy"), "{text}");
+}
+
+#[test]
+fn adjudication_uses_the_option_keys_and_needs_a_reason() {
+    let mut screen = screen();
+    screen.key(key(KeyCode::Down));
+    screen.key(key(KeyCode::Enter));
+    // The rubric's own keys: n = fail, 2 = helpfulness 2, h toggles hallucination off.
+    assert!(type_keys(&mut screen, "n2h").is_empty());
+    insta::assert_snapshot!("adjudication_draft", render(&mut screen, 80, 24));
+    assert!(screen.key(key(KeyCode::Right)).is_empty());
+    assert_eq!(screen.current().unwrap().item.id, "q-b", "a pending change keeps the item open");
+    screen.key(key(KeyCode::Enter));
+    screen.key(key(KeyCode::Enter));
+    assert!(render(&mut screen, 80, 24).contains("an adjudication needs a reason"));
+    screen.key(key(KeyCode::Enter));
+    type_keys(&mut screen, "passage 1 says fees stay");
+    insta::assert_snapshot!("adjudication_reason", render(&mut screen, 80, 24));
+    let effects = screen.key(key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        [Effect::Adjudicate {
+            item_id: 2,
+            changes: vec![
+                ("correct".into(), json!("fail")),
+                ("helpfulness".into(), json!("2")),
+                ("defects".into(), json!([])),
+            ],
+            rationale: "passage 1 says fees stay".into(),
+        }]
+    );
+    // The session records it and hands back what stands.
+    let standing: Vec<Adjudication> = [("correct", json!("fail")), ("helpfulness", json!("2")), ("defects", json!([]))]
+        .into_iter()
+        .map(|(criterion, value)| Adjudication {
+            item_id: 2,
+            criterion: criterion.into(),
+            value,
+            rationale: Some("passage 1 says fees stay".into()),
+            adjudicator: "lead".into(),
+            at: 1,
+        })
+        .collect();
+    screen.adjudicated(2, &standing);
+    let text = render(&mut screen, 80, 24);
+    insta::assert_snapshot!("adjudication_saved", text);
+    let current = screen.current().unwrap();
+    assert_eq!(current.decisions[0].as_ref().unwrap().method, "adjudicated");
+    // Shown as adjudicated in the list too.
+    screen.key(key(KeyCode::Esc));
+    assert!(render(&mut screen, 80, 24).contains("fail* · "));
+}
+
+#[test]
+fn esc_drops_a_pending_change_then_goes_back() {
+    let mut screen = screen();
+    screen.key(key(KeyCode::Enter));
+    type_keys(&mut screen, "n");
+    screen.key(key(KeyCode::Esc));
+    assert_eq!(screen.tab(), Tab::Item);
+    assert!(render(&mut screen, 80, 24).contains("change dropped"));
+    screen.key(key(KeyCode::Esc));
+    assert_eq!(screen.tab(), Tab::List);
+    assert_eq!(type_keys(&mut screen, "q"), [Effect::Quit]);
+}
+
+#[test]
+fn too_small_says_so() {
+    let mut screen = screen();
+    assert!(render(&mut screen, 59, 15).contains("needs a terminal of at least 60x16"));
+}
