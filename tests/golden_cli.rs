@@ -93,6 +93,10 @@ fn consensus_reports_ties_and_adjudication_wins() {
     assert_eq!(line(&golden, "a")["labels"]["correct"], "fail");
     let manifest = json(&std::fs::read_to_string(sandbox.path("g.manifest.json")).unwrap());
     assert_eq!(manifest["counts"]["adjudicated"], 2);
+    let shown = json(&sandbox.ok(&["show", "b", "--format", "json"]));
+    assert_eq!(shown["adjudications"][0]["adjudicator"], "lead");
+    assert_eq!(shown["adjudications"][0]["rationale"], "the answer omits the fee");
+    assert!(sandbox.ok(&["show", "a"]).contains("ADJUDICATED"));
     // Only adjudicated values under --consensus adjudicated.
     sandbox.ok(&["export", "--out", "adj.jsonl", "--consensus", "adjudicated"]);
     let adjudicated = lines(&sandbox, "adj.jsonl");

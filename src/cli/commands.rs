@@ -960,12 +960,23 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
         bail!("no item `{id}` in the store; `tally items` lists them");
     };
     let labels: Vec<crate::store::CurrentLabel> = store.labels_of_item(item_id)?;
+    let mut adjudications = Vec::new();
+    for rubric in store.rubric_names()? {
+        adjudications.extend(store.adjudications_of_item(item_id, &rubric)?);
+    }
     if format == FormatArg::Json {
         let labels: Vec<serde_json::Value> = labels
             .iter()
             .map(|l| serde_json::json!({"rater": l.rater, "criterion": l.criterion, "value": l.value}))
             .collect();
-        return print_json(&serde_json::json!({"item": item, "labels": labels}));
+        let adjudications: Vec<serde_json::Value> = adjudications
+            .iter()
+            .map(|a| {
+                serde_json::json!({"criterion": a.criterion, "value": a.value, "adjudicator": a.adjudicator,
+                                   "rationale": a.rationale, "at": a.at})
+            })
+            .collect();
+        return print_json(&serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications}));
     }
     let mut text =
         format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
@@ -987,6 +998,18 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
             table.row(vec![label.rater.clone(), label.criterion.clone(), label.value.to_string()]);
         }
         text.push_str(&format!("\nLABELS\n{}", table.render()));
+    }
+    if !adjudications.is_empty() {
+        let mut table = Table::new(&["criterion", "final value", "by", "why"]);
+        for adjudication in &adjudications {
+            table.row(vec![
+                adjudication.criterion.clone(),
+                adjudication.value.to_string(),
+                adjudication.adjudicator.clone(),
+                adjudication.rationale.clone().unwrap_or_default(),
+            ]);
+        }
+        text.push_str(&format!("\nADJUDICATED (wins over the labels)\n{}", table.render()));
     }
     print(&crate::model::text::sanitize(&text))
 }
