@@ -292,3 +292,31 @@ fn the_sample_data_exports_with_every_option() {
     sandbox.ok(&args);
     assert_eq!(first, std::fs::read(sandbox.path("sets/rag-v1.jsonl")).unwrap(), "byte-reproducible");
 }
+
+#[test]
+fn the_judge_is_compared_with_the_adjudicated_value() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "items.jsonl",
+        "{\"id\": \"a\", \"input\": \"q\", \"output\": \"o\", \"judge\": {\"stars\": 3}}\n\
+         {\"id\": \"b\", \"input\": \"q\", \"output\": \"o\", \"judge\": {\"stars\": 1}}\n\
+         {\"id\": \"c\", \"input\": \"q\", \"output\": \"o\", \"judge\": {\"stars\": 2}}\n",
+    );
+    sandbox.write(
+        "r.toml",
+        "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"stars\"\nkind = \"ordinal\"\n\
+         options = [ { value = \"1\", key = \"1\" }, { value = \"2\", key = \"2\" }, { value = \"3\", key = \"3\" } ]\n",
+    );
+    sandbox.write("labels.csv", "item,rater,criterion,value\na,ann,stars,1\nb,ann,stars,3\nc,ann,stars,2\n");
+    sandbox.ok(&["import", "items.jsonl"]);
+    sandbox.ok(&["rubric", "add", "r.toml"]);
+    sandbox.ok(&["labels", "import", "labels.csv"]);
+    let bias = |sandbox: &Sandbox| {
+        let report = json(&sandbox.ok(&["report", "judge", "--format", "json", "--replicates", "0"]));
+        report["criteria"][0]["bias"].as_f64().unwrap()
+    };
+    assert_eq!(bias(&sandbox), 0.0, "judge 3, 1, 2 against ann's 1, 3, 2");
+    sandbox.ok(&["adjudicate", "a", "stars", "3", "--why", "ann misread it"]);
+    // Now 3, 3, 2 against the judge's 3, 1, 2: bias (0 - 2 + 0) / 3.
+    assert!((bias(&sandbox) + 2.0 / 3.0).abs() < 1e-12);
+}

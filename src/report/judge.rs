@@ -257,6 +257,7 @@ pub fn from_store(
 ) -> Result<JudgeReport, StoreError> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
     let labels = store.current_labels(scope)?;
+    let adjudications = store.adjudications(scope)?;
     let mut items: BTreeMap<i64, Item> = BTreeMap::new();
     for label in &labels {
         if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(label.item_id) {
@@ -282,6 +283,12 @@ pub fn from_store(
                 })
                 .humans
                 .push(&label.value);
+        }
+        // A lead's adjudicated value stands for the humans on that item.
+        for adjudication in adjudications.iter().filter(|a| a.criterion == criterion.id) {
+            if let Some(entry) = scored.get_mut(&adjudication.item_id) {
+                entry.humans = vec![&adjudication.value];
+            }
         }
         let scored: Vec<Scored> = scored.into_values().collect();
         if let Some(judged) = criterion_judge(criterion, &scored, human, bootstrap) {
