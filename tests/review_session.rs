@@ -35,14 +35,7 @@ fn render(session: &mut Session, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| session.screen.render(frame, frame.area())).unwrap();
     let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    tally::tui::buffer_text(buffer)
 }
 
 fn press(session: &mut Session, keys: &str) {

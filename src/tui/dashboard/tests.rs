@@ -191,14 +191,7 @@ fn buffer(dashboard: &Dashboard, width: u16, height: u16) -> Buffer {
 
 fn render(dashboard: &Dashboard, width: u16, height: u16) -> String {
     let buffer = buffer(dashboard, width, height);
-    let mut text = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    crate::tui::buffer_text(&buffer)
 }
 
 fn press(code: KeyCode) -> KeyEvent {

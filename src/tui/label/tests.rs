@@ -182,14 +182,7 @@ fn render(screen: &LabelScreen, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
     let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    crate::tui::buffer_text(buffer)
 }
 
 #[test]
