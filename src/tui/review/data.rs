@@ -126,7 +126,7 @@ impl ReviewItem {
             .map(|(index, criterion)| {
                 let judge = self.item.judge.get(&criterion.id)?;
                 let adjudicated = self.adjudications[index].as_ref().map(|a| &a.value);
-                judge_gap(criterion, judge, &self.values[index], adjudicated)
+                judge_gap(criterion, judge, &self.values[index], adjudicated, self.decisions[index].as_ref())
             })
             .collect();
     }
@@ -171,12 +171,14 @@ impl ReviewItem {
 
 /// How far the judge's value is from the humans': for ordered kinds the distance from
 /// the adjudicated value, else from the raters' mean, as a share of the scale; for
-/// unordered kinds 0 when the judge gives the final value and 1 otherwise.
+/// unordered kinds 0 when the judge gives the final value and 1 otherwise (nothing on a
+/// tie).
 fn judge_gap(
     criterion: &Criterion,
     judge: &Value,
     values: &BTreeMap<String, LabelValue>,
     adjudicated: Option<&Value>,
+    decision: Option<&Decision>,
 ) -> Option<f64> {
     let judge_text = match judge {
         Value::String(text) => text.clone(),
@@ -218,20 +220,9 @@ fn judge_gap(
             Some(((judge - human).abs() / if range > 0.0 { range } else { 1.0 }).min(1.0))
         }
         Kind::Binary | Kind::Nominal => {
-            let human: Option<String> = match adjudicated {
-                Some(value) => value.as_str().map(String::from),
-                None => {
-                    let choices: Vec<&str> = values
-                        .values()
-                        .filter_map(|value| match value {
-                            LabelValue::Choice(choice) => Some(choice.as_str()),
-                            _ => None,
-                        })
-                        .collect();
-                    crate::stats::consensus::majority(&choices).winner.map(String::from)
-                }
-            };
-            human.map(|human| if human == judge_text { 0.0 } else { 1.0 })
+            // A tie has no value to compare with.
+            let human = decision?.value.as_str()?;
+            Some(if human == judge_text { 0.0 } else { 1.0 })
         }
         Kind::Tags | Kind::Text => None,
     }
