@@ -1,4 +1,4 @@
-//! The real binary in a real terminal: tmux drives `tally label` by keys. Skipped, with a
+//! The real binary in a real terminal: tmux drives `tally label` and `tally review` by keys. Skipped, with a
 //! message, where tmux is not installed.
 
 mod common;
@@ -136,4 +136,47 @@ fn a_closed_terminal_ends_the_session() {
         .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
         .unwrap();
     assert_eq!(labels.len(), 1);
+}
+
+#[test]
+fn review_filters_and_adjudicates_by_keys_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    let db = sandbox.path("tally.db");
+    let command = format!("env NO_COLOR=1 {} --db {} review --as lead", env!("CARGO_BIN_EXE_tally"), db.display());
+    let tmux = Tmux { socket: format!("tally-review-{}", std::process::id()) };
+    assert!(tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &command]).status.success());
+    tmux.wait_for("160/160 items");
+    // Split on `correct`, then find the item and settle it.
+    tmux.keys(&["d", "d"]);
+    tmux.wait_for("disagree on correct");
+    tmux.keys(&["/", "q-0015-v1", "Enter"]);
+    tmux.wait_for("/q-0015-v1");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("1 of ");
+    tmux.keys(&["n", "Enter"]);
+    tmux.wait_for("why?");
+    tmux.keys(&["-l", "ACH debits are not retried"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("adjudicated: saved");
+    assert!(screen.contains("* correct = fail by lead: ACH debits are not retried"), "{screen}");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("1 Progress");
+    tmux.keys(&["q"]);
+    for _ in 0..300 {
+        if !tmux.run(&["has-session", "-t", "e2e"]).status.success() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    let shown: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["show", "q-0015-v1", "--format", "json"])).unwrap();
+    assert_eq!(shown["adjudications"][0]["value"], "fail");
+    assert_eq!(shown["adjudications"][0]["adjudicator"], "lead");
 }
