@@ -36,7 +36,7 @@ fn main() {
         assert_eq!(parsed, n);
 
         let db = dir.join(format!("bench-{n}.db"));
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Store::create(&db).unwrap();
         let start = Instant::now();
         let summary = import_file(&mut store, &file, &ImportOptions::default()).unwrap();
         let imported = start.elapsed().as_secs_f64();

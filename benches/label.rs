@@ -85,7 +85,7 @@ fn build(path: &std::path::Path, dir: &std::path::Path, items: usize) {
     }
     out.flush().unwrap();
     drop(out);
-    let mut store = Store::open(path).unwrap();
+    let mut store = Store::create(path).unwrap();
     import_file(&mut store, &file, &ImportOptions::default()).unwrap();
     let rubric = Rubric::from_toml(RUBRIC, "rag-answer-quality.toml").unwrap();
     store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "")).unwrap();

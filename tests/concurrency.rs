@@ -23,7 +23,7 @@ fn committed(line: &str) -> Option<String> {
 
 /// A store with 50 items and the rubric.
 fn prepare(path: &Path) {
-    let mut store = Store::open(path).unwrap();
+    let mut store = Store::create(path).unwrap();
     let items: String = (0..ITEMS).map(|i| format!("{{\"id\": \"i{i}\", \"output\": \"answer {i}\"}}\n")).collect();
     import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
     let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();

@@ -10,7 +10,7 @@ use tally::tui::theme::Theme;
 const RUBRIC: &str = include_str!("../guidelines/rag-answer-quality.toml");
 
 fn store_with_batch(path: &std::path::Path) -> Store {
-    let mut store = Store::open(path).unwrap();
+    let mut store = Store::create(path).unwrap();
     let items: String = (1..=3)
         .map(|i| format!("{{\"id\": \"i{i}\", \"input\": \"question {i}\", \"output\": \"answer {i}\"}}\n"))
         .collect();

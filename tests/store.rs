@@ -12,7 +12,7 @@ const ITEMS: &str = "{\"id\": \"a\", \"input\": \"q1\", \"output\": \"o1\", \"co
                      {\"id\": \"b\", \"input\": \"q2\", \"output\": \"o2\", \"reference\": \"r\"}\n";
 
 fn seeded(path: &std::path::Path) -> (Store, i64) {
-    let mut store = Store::open(path).unwrap();
+    let mut store = Store::create(path).unwrap();
     import(&mut store, ITEMS.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
     let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
     let (rubric_id, added) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();

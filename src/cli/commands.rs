@@ -291,7 +291,7 @@ fn report_all(
 fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
     let path = init_path(db);
     let existed = path.exists();
-    let store = Store::open(&path)?;
+    let store = Store::create(&path)?;
     let verb = if existed { "store already exists" } else { "created store" };
     print(&format!("{verb}: {} (schema {})\n", path.display(), store.schema_version()?))
 }
@@ -789,7 +789,7 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
         }
     }
-    let mut store = Store::open(&path)?;
+    let mut store = Store::create(&path)?;
     let rubric = Rubric::from_toml(sample_data::RUBRIC_TOML, sample_data::RUBRIC_ORIGIN)?;
     let (rubric_id, _) =
         store.write(|tx| tx.add_rubric(&rubric, sample_data::RUBRIC_TOML, sample_data::RUBRIC_GUIDELINES))?;

@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn current_comments_only_on_a_real_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("tally.db")).unwrap();
+        let mut store = Store::create(&dir.path().join("tally.db")).unwrap();
         let items = "{\"id\": \"b\", \"output\": \"o2\"}\n{\"id\": \"a\", \"output\": \"o1\"}\n";
         import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
         let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();

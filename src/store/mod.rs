@@ -76,6 +76,11 @@ pub struct Counts {
 }
 
 impl Store {
+    /// Creates a new store at `path` (or opens the tally store already there).
+    pub fn create(path: &Path) -> Result<Store, StoreError> {
+        Store::open(path)
+    }
+
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let shown = path.display().to_string();
@@ -194,7 +199,7 @@ mod tests {
     fn a_new_file_is_migrated_to_the_latest_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/tally.db");
-        let store = Store::open(&path).unwrap();
+        let store = Store::create(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         assert_eq!(store.counts().unwrap(), Counts::default());
         drop(store);
@@ -210,7 +215,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("empty.db");
         std::fs::write(&path, b"").unwrap();
-        let store = Store::open(&path).unwrap();
+        let store = Store::create(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         assert_eq!(store.counts().unwrap().items, 0);
     }
@@ -219,7 +224,7 @@ mod tests {
     fn a_store_from_a_newer_tally_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        drop(Store::open(&path).unwrap());
+        drop(Store::create(&path).unwrap());
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         drop(conn);
