@@ -11,7 +11,7 @@ fn json(text: &str) -> Value {
 
 #[test]
 fn import_rubric_labels_report_export_twice() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let items = repo("sample_data/rag_items.jsonl");
     let out = sandbox.ok(&["import", &items]);
     assert!(out.contains("160 records into dataset `rag_items`: 160 new"), "{out}");
@@ -68,7 +68,7 @@ fn import_rubric_labels_report_export_twice() {
 
 #[test]
 fn batch_create_then_labels_count_as_done() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl"), "--dataset", "rag"]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     let out = sandbox.ok(&[
@@ -118,7 +118,7 @@ fn batch_create_then_labels_count_as_done() {
 
 #[test]
 fn import_errors_name_file_line_and_field_and_change_nothing() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let good = sandbox.write("good.jsonl", "{\"id\": \"a\", \"input\": \"q\", \"output\": \"x\"}\n");
     sandbox.ok(&["import", good.to_str().unwrap()]);
     let before = sandbox.ok(&["status", "--format", "json"]);
@@ -164,7 +164,7 @@ fn import_errors_name_file_line_and_field_and_change_nothing() {
 
 #[test]
 fn csv_import_with_map_and_judge_columns() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let csv = sandbox.write(
         "items.csv",
         "qid,question,completion,ground_truth,contexts,model,judge_helpfulness\n\
@@ -179,7 +179,7 @@ fn csv_import_with_map_and_judge_columns() {
 
 #[test]
 fn rubric_errors_name_the_file_and_criterion() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let bad = sandbox.write(
         "bad.toml",
         "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n\
@@ -204,7 +204,7 @@ fn rubric_errors_name_the_file_and_criterion() {
 
 #[test]
 fn label_import_errors_name_file_line_and_field() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     let before = sandbox.ok(&["status", "--format", "json"]);
@@ -240,7 +240,7 @@ fn label_import_errors_name_file_line_and_field() {
 
 #[test]
 fn agreement_calculator_reproduces_krippendorff_2011() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let file = repo("tests/data/krippendorff_2011.csv");
     for (level, expected) in [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)] {
         let result =
@@ -260,7 +260,7 @@ fn agreement_calculator_reproduces_krippendorff_2011() {
 
 #[test]
 fn store_resolution_and_helpful_errors() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let err = sandbox.fails(&["report", "agreement"]);
     assert!(err.contains("no rubric yet"), "{err}");
     let err = sandbox.fails(&["label"]);
@@ -271,12 +271,24 @@ fn store_resolution_and_helpful_errors() {
         .env("TALLY_DB", sandbox.path("from-env.db"))
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("from-env.db"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no store at") && stderr.contains("from-env.db"), "{stderr}");
+    assert!(!sandbox.path("from-env.db").exists());
+    let tally = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+            .args(args)
+            .current_dir(sandbox.dir.path())
+            .env("TALLY_DB", sandbox.path("from-env.db"))
+            .output()
+            .unwrap()
+    };
+    assert!(tally(&["init"]).status.success());
+    assert!(String::from_utf8_lossy(&tally(&["status"]).stdout).contains("from-env.db"));
 }
 
 #[test]
 fn demo_builds_its_store_without_a_terminal() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
         .args(["demo", "--no-label"])
         .env("TMPDIR", sandbox.dir.path())

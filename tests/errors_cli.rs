@@ -71,7 +71,7 @@ c1,ana,correct,pass,invented refund fee
 ";
 
 fn small_store() -> Sandbox {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &sandbox.write("items.jsonl", ITEMS).display().to_string()]);
     sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
     sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", LABELS).display().to_string()]);
@@ -207,7 +207,7 @@ fn a_compared_slice_without_items_is_a_usage_error() {
 
 #[test]
 fn the_sample_data_compared_by_model() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);

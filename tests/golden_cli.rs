@@ -25,7 +25,7 @@ fn line<'a>(lines: &'a [Value], id: &str) -> &'a Value {
 /// - c: fail, fail, pass (majority fail; 1 of 3 pairs agree)
 /// - d: one rater only
 fn store() -> Sandbox {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let items: String = ["a", "b", "c", "d"]
         .iter()
         .map(|id| format!("{{\"id\": \"{id}\", \"input\": \"q {id}\", \"output\": \"o {id}\", \"metadata\": {{\"model\": \"m\"}}}}\n"))
@@ -279,7 +279,7 @@ fn versions_diff_and_import_round_trip() {
 
 #[test]
 fn the_sample_data_exports_with_every_option() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
@@ -295,7 +295,7 @@ fn the_sample_data_exports_with_every_option() {
 
 #[test]
 fn the_judge_is_compared_with_the_adjudicated_value() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.write(
         "items.jsonl",
         "{\"id\": \"a\", \"input\": \"q\", \"output\": \"o\", \"judge\": {\"stars\": 3}}\n\

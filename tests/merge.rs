@@ -19,12 +19,13 @@ fn labels(sandbox: &Sandbox, db: &str) -> Vec<(String, String, String, String)> 
 
 #[test]
 fn stores_labeled_apart_merge_the_same_either_way_and_twice_is_once() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let all: Vec<String> =
         std::fs::read_to_string(repo("sample_data/rag_labels.csv")).unwrap().lines().map(str::to_string).collect();
     // Ana's labels go to one store, ben's to another, as if each worked offline.
     for (db, rater) in [("a.db", "ana"), ("b.db", "ben")] {
         let run = |args: &[&str]| sandbox.ok_on(db, args);
+        run(&["init"]);
         run(&["import", &repo("sample_data/rag_items.jsonl")]);
         run(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
         let mine: Vec<&String> = all.iter().filter(|line| line.contains(&format!(",{rater},"))).collect();

@@ -11,7 +11,7 @@ const SECTIONS: [&str; 5] = ["Agreement", "Judge", "Errors", "Raters", "Progress
 
 /// The sample store, a batch (for progress), and one label from a rater named like markup.
 fn sample_store() -> Sandbox {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["batch", "create", "pilot", "--rubric", "rag-answer-quality", "--raters", "ana,ben,chloe"]);
@@ -153,7 +153,7 @@ fn markdown_and_text_have_the_same_sections() {
 
 #[test]
 fn without_judge_scores_the_judge_section_says_so() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let items = sandbox.write(
         "items.jsonl",
         "{\"id\": \"a\", \"input\": \"q\", \"output\": \"x\"}\n{\"id\": \"b\", \"input\": \"q\", \"output\": \"y\"}\n",

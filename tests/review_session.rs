@@ -13,7 +13,7 @@ use tally::tui::review::{Session, Tab};
 use tally::tui::theme::Theme;
 
 fn sample_store() -> Sandbox {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&[

@@ -11,7 +11,7 @@ fn json(text: &str) -> Value {
 }
 
 fn sample_store() -> Sandbox {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
@@ -97,7 +97,7 @@ fn judge_report_correlates_judge_and_humans() {
 
 #[test]
 fn correlate_reads_two_columns_and_groups() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     // R ?cor.test tuna data (Hollander & Wolfe 1973): tau 0.4444444, exact.
     let mut csv = String::from("id,x,y,g\n");
     let x = [44.4, 45.9, 41.9, 53.3, 44.7, 44.1, 50.7, 45.2, 60.1];

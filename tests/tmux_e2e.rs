@@ -54,7 +54,7 @@ fn label_five_items_by_keys_in_tmux() {
         eprintln!("skipped: tmux is not installed");
         return;
     }
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["batch", "create", "e2e", "--rubric", "rag-answer-quality", "--raters", "tester"]);
@@ -102,7 +102,7 @@ fn a_closed_terminal_ends_the_session() {
         eprintln!("skipped: tmux is not installed");
         return;
     }
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["batch", "create", "e2e", "--rubric", "rag-answer-quality", "--raters", "tester"]);
@@ -144,7 +144,7 @@ fn review_filters_and_adjudicates_by_keys_in_tmux() {
         eprintln!("skipped: tmux is not installed");
         return;
     }
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);

@@ -18,6 +18,7 @@ fn sample_is_reproducible_stratified_and_lands_in_the_store_or_a_file() {
     assert_eq!(first, std::fs::read(sandbox.path("a.jsonl")).unwrap(), "same seed, same sample");
     // --out alone stores nothing; the file imports like any other.
     assert!(!sandbox.path("tally.db").exists());
+    sandbox.ok(&["init"]);
     let imported = sandbox.ok(&["import", "a.jsonl"]);
     assert!(imported.contains("12 new"), "{imported}");
 
@@ -41,7 +42,7 @@ fn sample_is_reproducible_stratified_and_lands_in_the_store_or_a_file() {
 
 #[test]
 fn redaction_on_the_way_in_never_stores_the_original() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     let file = sandbox.write(
         "pii.jsonl",
         "{\"id\": \"p1\", \"input\": \"I am ana@example.com, call +1 415 555 0100\", \"output\": \"Card 4111 1111 1111 1111 noted; server 10.1.2.3 uses key sk_live_ABCDEF1234567890abcd\", \"customer\": \"bob@example.org\"}\n\
@@ -68,7 +69,7 @@ fn redaction_on_the_way_in_never_stores_the_original() {
 
 #[test]
 fn progress_per_batch_and_rater() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&[
@@ -98,7 +99,7 @@ fn progress_per_batch_and_rater() {
 
 #[test]
 fn honeypots_are_mixed_in_blind_and_scored_per_rater() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     let pots: String = (1..=6)
@@ -151,7 +152,7 @@ fn honeypots_are_mixed_in_blind_and_scored_per_rater() {
 
 #[test]
 fn raters_join_and_leave_a_batch_without_moving_begun_work() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::with_store();
     sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
     sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
     sandbox.ok(&["batch", "create", "b", "--rubric", "rag-answer-quality", "--raters", "ana,ben", "--overlap", "2"]);

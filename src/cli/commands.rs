@@ -22,12 +22,27 @@ use crate::report::gate::{Thresholds, evaluate};
 use crate::report::judge::{self, Human, PairedReport};
 use crate::report::status::status;
 use crate::report::table::Table;
-use crate::store::{Batch, NewAdjudication, NewBatch, Store, StoredRubric};
+use crate::store::{Batch, NewAdjudication, NewBatch, Store, StoreError, StoredRubric};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let flag = cli.db.clone();
+    dispatch(cli).map_err(|err| name_the_store(err, flag.as_deref()))
+}
+
+/// SQLite's own errors do not say which file they are about: say it, once.
+fn name_the_store(err: anyhow::Error, db: Option<&Path>) -> anyhow::Error {
+    let from_store =
+        err.chain().any(|cause| cause.downcast_ref::<StoreError>().is_some_and(StoreError::needs_store_name));
+    match store_path(db) {
+        Ok(path) if from_store => err.context(path.display().to_string()),
+        _ => err,
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Demo { no_label } => demo(no_label),
+        Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
         Command::Init => init(db),
         Command::Import { file, dataset, map, on_conflict, redact } => {
             let options = ImportOptions {
@@ -143,26 +158,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
         Command::Report(ReportCommand::Agreement { scope, options }) => {
-            let store = open_store(db)?;
+            let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let level = options.level.map(Into::into);
             let bootstrap = options.bootstrap.bootstrap()?;
             emit(&agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?, options.format, "")
         }
         Command::Report(ReportCommand::Raters { rubric, format }) => {
-            let store = open_store(db)?;
+            let store = read_store(db)?;
             let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
             emit(&crate::report::raters::from_store(&store, &rubric)?, format, "")
         }
         Command::Report(ReportCommand::Progress { batch, format }) => {
-            let store = open_store(db)?;
+            let store = read_store(db)?;
             if let Some(name) = &batch {
                 find_batch(&store, Some(name))?;
             }
             emit(&crate::report::progress::from_store(&store, batch.as_deref())?, format, "")
         }
         Command::Report(ReportCommand::Judge { scope, human, group_by, bootstrap, format }) => {
-            let store = open_store(db)?;
+            let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let report = judge::from_store(
                 &store,
@@ -179,7 +194,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report_all(db, &scope, bootstrap.bootstrap()?, format, out.as_deref(), by.as_deref())
         }
         Command::Report(ReportCommand::Errors { scope, by, compare, format }) => {
-            let store = open_store(db)?;
+            let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             match crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by.as_deref(), compare.as_ref()) {
                 // Naming a slice that is not there is a usage error, as clap's are.
@@ -233,9 +248,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The store, to change it: it must exist (only `init` and `demo` create one).
 pub(super) fn open_store(db: Option<&Path>) -> anyhow::Result<Store> {
     let path = store_path(db)?;
     Ok(Store::open(&path)?)
+}
+
+/// The store, to read it: SQLite refuses any write, so a report never waits for (or
+/// blocks) a writer, and a store in a read-only folder can be read.
+pub(super) fn read_store(db: Option<&Path>) -> anyhow::Result<Store> {
+    let path = store_path(db)?;
+    Ok(Store::open_read_only(&path)?)
 }
 
 fn print(text: &str) -> anyhow::Result<ExitCode> {
@@ -271,7 +294,7 @@ fn report_all(
     out: Option<&Path>,
     errors_by: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, scope)?;
     let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by)?;
     let text = match format {
@@ -371,7 +394,7 @@ fn rubric_add(db: Option<&Path>, file: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn rubric_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let rubrics = store.rubrics()?;
     if format == FormatArg::Json {
         return print_json(&serde_json::json!({ "rubrics": rubrics }));
@@ -538,7 +561,7 @@ fn deal_batch(
 }
 
 fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let batches = store.batch_summaries()?;
     if format == FormatArg::Json {
         return print_json(&serde_json::json!({ "batches": batches }));
@@ -643,7 +666,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         (None, Some(name)) => Destination::Versioned { dir: &args.dir, name },
         (None, None) => bail!("give --out FILE or --name NAME"),
     };
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
     let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
     let summary = export(
@@ -767,7 +790,7 @@ fn adjudicate(
 }
 
 fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let status = status(&store)?;
     match format {
         FormatArg::Json => print_json(&status),
@@ -775,21 +798,75 @@ fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCo
     }
 }
 
-/// The demo store lives in the temp folder and is rebuilt on every run.
-fn demo_path() -> PathBuf {
-    std::env::temp_dir().join("tally-demo.db")
+/// The demo store lives in the temp folder unless `--db` names another file; it is kept
+/// between runs, so a rater's demo labels survive running `tally demo` again.
+fn demo_path(db: Option<&Path>) -> PathBuf {
+    db.map_or_else(|| std::env::temp_dir().join("tally-demo.db"), Path::to_path_buf)
 }
 
-fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
-    let path = demo_path();
-    for suffix in ["", "-wal", "-shm"] {
-        let file = PathBuf::from(format!("{}{suffix}", path.display()));
-        if file.exists() {
-            std::fs::remove_file(&file)
-                .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
-        }
+/// Marks a store as built by `tally demo`: only such a store is ever thrown away.
+const DEMO_SETTING: &str = "demo";
+
+fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCode> {
+    let path = demo_path(db);
+    let existing = if path.exists() { Some(Store::open(&path)?) } else { None };
+    let is_demo = match &existing {
+        // Demo stores of earlier versions carry no mark; at the default path, their batch tells.
+        Some(store) => store.setting(DEMO_SETTING)?.is_some() || (db.is_none() && store.batch("demo")?.is_some()),
+        None => false,
+    };
+    if existing.is_some() && !is_demo {
+        bail!(
+            "{}: a tally store that `tally demo` did not build; demo leaves it alone (name a new file with --db, or leave --db out)",
+            path.display()
+        );
     }
-    let mut store = Store::create(&path)?;
+    let complete = match &existing {
+        // A build cut short (the batch is dealt last) is built again.
+        Some(store) => store.batch("demo")?.is_some(),
+        None => false,
+    };
+    let mut store = match existing {
+        Some(store) if !fresh && complete => {
+            eprintln!("Reopening the demo store, with your labels (`tally demo --fresh` starts over).");
+            store
+        }
+        previous => {
+            drop(previous);
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                if file.exists() {
+                    std::fs::remove_file(&file)
+                        .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
+                }
+            }
+            build_demo(&path)?
+        }
+    };
+    if !no_label {
+        let batch = store.batch("demo")?.context("demo batch missing")?;
+        crate::tui::label::run(&mut store, &batch, "demo", false)?;
+    }
+    let counts = store.counts()?;
+    let db = path.display();
+    // Name this very program, so the hints work whether or not tally is on the PATH.
+    let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
+    print(&format!(
+        "Demo store: {db}\n\
+         {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
+         Next, try:\n  \
+         {tally} --db {db} report agreement\n  \
+         {tally} --db {db} export --out golden/demo.jsonl\n  \
+         {tally} --db {db} label --batch demo --rater demo\n",
+        counts.items, counts.labels
+    ))
+}
+
+/// Builds the demo store at `path` (which must not exist): the sample items, rubric and
+/// labels, and a batch for rater `demo`.
+fn build_demo(path: &Path) -> anyhow::Result<Store> {
+    let mut store = Store::create(path)?;
+    store.write(|tx| tx.set_setting(DEMO_SETTING, "sample_data"))?;
     let rubric = Rubric::from_toml(sample_data::RUBRIC_TOML, sample_data::RUBRIC_ORIGIN)?;
     let (rubric_id, _) =
         store.write(|tx| tx.add_rubric(&rubric, sample_data::RUBRIC_TOML, sample_data::RUBRIC_GUIDELINES))?;
@@ -810,24 +887,7 @@ fn demo(no_label: bool) -> anyhow::Result<ExitCode> {
         &stored,
     )?;
     deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
-
-    if !no_label {
-        let batch = store.batch("demo")?.context("demo batch missing")?;
-        crate::tui::label::run(&mut store, &batch, "demo", false)?;
-    }
-    let counts = store.counts()?;
-    let db = path.display();
-    // Name this very program, so the hints work whether or not tally is on the PATH.
-    let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
-    print(&format!(
-        "Demo store: {db}\n\
-         {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
-         Next, try:\n  \
-         {tally} --db {db} report agreement\n  \
-         {tally} --db {db} export --out golden/demo.jsonl\n  \
-         {tally} --db {db} label --batch demo --rater demo\n",
-        counts.items, counts.labels
-    ))
+    Ok(store)
 }
 
 /// Exit 0 when every check passes, 1 when one fails, 2 when the gate cannot run.
@@ -849,7 +909,7 @@ fn gate(
         if !thresholds.use_ci_low {
             bootstrap.replicates = 0;
         }
-        let store = open_store(db)?;
+        let store = read_store(db)?;
         let (batch, rubric) = resolve_scope(&store, scope)?;
         for name in criteria {
             anyhow::ensure!(
@@ -939,7 +999,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn items_list(db: Option<&Path>, dataset: Option<&str>, format: FormatArg) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let items: Vec<crate::model::Item> =
         store.item_ids(dataset)?.into_iter().map(|id| store.item(id)).collect::<Result<_, _>>()?;
     if format == FormatArg::Json {
@@ -955,7 +1015,7 @@ fn items_list(db: Option<&Path>, dataset: Option<&str>, format: FormatArg) -> an
 }
 
 fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<ExitCode> {
-    let store = open_store(db)?;
+    let store = read_store(db)?;
     let Some((item_id, item)) = store.item_by_external_id(id)? else {
         bail!("no item `{id}` in the store; `tally items` lists them");
     };

@@ -29,11 +29,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Try tally on the bundled sample data: a throwaway store, straight into labeling.
+    /// Try tally on the bundled sample data: a demo store (kept between runs, with your
+    /// labels), straight into labeling.
     Demo {
         /// Build the demo store and print where it is, without opening the label screen.
         #[arg(long)]
         no_label: bool,
+        /// Throw the demo store away (your demo labels with it) and build it anew.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
     Init,

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::params;
 
-use super::{MIGRATIONS, OnConflict, Store, StoreError, Upsert, optional};
+use super::{OnConflict, Store, StoreError, Upsert, optional};
 use crate::model::{Item, Rubric};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -33,19 +33,7 @@ impl Store {
     /// Merges the store at `other` into this one, in one transaction.
     pub fn merge_from(&mut self, other: &Path) -> Result<MergeSummary, StoreError> {
         let shown = other.display().to_string();
-        let source = Connection::open_with_flags(other, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        let version: i64 = source.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew { path: shown, found: version, known });
-        }
-        if version < known {
-            return Err(StoreError::Invalid(format!(
-                "{shown}: an older store (schema {version}); open it once with this tally \
-                 (`tally --db {shown} status`) to bring it up to date, then merge"
-            )));
-        }
+        let source = Store::open_source(other)?;
         let origin = format!("merge:{shown}");
         self.write(|tx| {
             let mut summary = MergeSummary::default();

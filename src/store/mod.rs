@@ -18,7 +18,7 @@ mod rubrics;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
@@ -38,18 +38,188 @@ const MIGRATIONS: &[&str] = &[
 /// How long a writer waits for another (8 raters on one host) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Written into the header of every store tally creates (`PRAGMA application_id`), so a
+/// store is told from any other SQLite file by its first 100 bytes, without opening it.
+const APPLICATION_ID: u32 = u32::from_be_bytes(*b"taly");
+
+/// The tables every tally store has had since its first schema; how a store made before
+/// [`APPLICATION_ID`] existed is recognised.
+const CORE_TABLES: [&str; 4] = ["items", "rubrics", "label_events", "batches"];
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: cannot open the store: {source}")]
-    Open { path: String, source: rusqlite::Error },
+    #[error("no store at {path} (create one with `tally init`)")]
+    Missing { path: String },
+    #[error("{path}: not a tally store ({why}); tally leaves it as it is")]
+    Foreign { path: String, why: String },
+    #[error("{path}: cannot open the store: {}", describe(cause))]
+    Open { path: String, cause: rusqlite::Error },
     #[error("{path}: the store has schema version {found}, newer than this tally knows ({known}); upgrade tally")]
     TooNew { path: String, found: i64, known: i64 },
-    #[error("store: {0}")]
-    Sql(#[from] rusqlite::Error),
-    #[error("store: corrupt JSON in column {column}: {source}")]
-    Json { column: &'static str, source: serde_json::Error },
+    #[error("{}", describe(.0))]
+    Sql(rusqlite::Error),
+    #[error("corrupt JSON in column {column}: {cause}")]
+    Json { column: &'static str, cause: serde_json::Error },
     #[error("{0}")]
     Invalid(String),
+}
+
+// By hand rather than `#[from]`, which would also make the rusqlite error the source and
+// so print its text a second time in the error chain.
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> StoreError {
+        StoreError::Sql(err)
+    }
+}
+
+impl StoreError {
+    /// Whether the error came from SQLite working on the store, so that the caller should
+    /// say which store (the other variants name their file themselves).
+    pub fn needs_store_name(&self) -> bool {
+        matches!(self, StoreError::Sql(_) | StoreError::Json { .. })
+    }
+
+    /// Another process holds the write lock and did not let go in time: trying again
+    /// later can succeed.
+    pub fn is_busy(&self) -> bool {
+        let sql = match self {
+            StoreError::Sql(err) | StoreError::Open { cause: err, .. } => err,
+            _ => return false,
+        };
+        matches!(sql.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+    }
+}
+
+/// A SQLite error in words, once: rusqlite's own text repeats the message and adds the
+/// numeric code ("Error code 1544") that says nothing to a user.
+fn describe(err: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    let rusqlite::Error::SqliteFailure(failure, message) = err else {
+        return err.to_string();
+    };
+    let plain = match failure.code {
+        ErrorCode::ReadOnly => "cannot write: the store, or its folder, is read-only",
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+            "another process is writing to the store and did not finish in time; try again"
+        }
+        ErrorCode::NotADatabase => "not a SQLite file",
+        ErrorCode::DatabaseCorrupt => "the file is damaged (SQLite reports it corrupt)",
+        ErrorCode::DiskFull => "the disk is full",
+        ErrorCode::CannotOpen => "cannot open the file (is its folder readable and writable?)",
+        ErrorCode::PermissionDenied => "permission denied",
+        ErrorCode::SystemIoFailure => "an input/output error",
+        _ => return message.clone().unwrap_or_else(|| failure.to_string()),
+    };
+    plain.to_string()
+}
+
+/// What is at a path, judged from the file alone and without changing it.
+enum Found {
+    Missing,
+    Empty,
+    Tally,
+    Foreign(String),
+}
+
+/// Looks at `path` without writing to it: the SQLite header first, then, for a SQLite
+/// file that does not carry tally's application id, its tables through an immutable
+/// connection (no locks, no `-wal` or `-shm` files created).
+fn inspect(path: &Path) -> Result<Found, StoreError> {
+    let shown = path.display().to_string();
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
+        Err(err) => return Err(StoreError::Invalid(format!("{shown}: cannot read: {err}"))),
+    };
+    if metadata.is_dir() {
+        return Ok(Found::Foreign("it is a folder".into()));
+    }
+    if metadata.len() == 0 {
+        return Ok(Found::Empty);
+    }
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut header))
+        .map_err(|err| StoreError::Invalid(format!("{shown}: cannot read: {err}")))?;
+    if read < header.len() || !header.starts_with(b"SQLite format 3\0") {
+        return Ok(Found::Foreign("not a SQLite file".into()));
+    }
+    let application_id = u32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if application_id == APPLICATION_ID {
+        return Ok(Found::Tally);
+    }
+    if application_id != 0 {
+        return Ok(Found::Foreign(format!("a SQLite file of another application (id {application_id:#x})")));
+    }
+    // A store made before the application id, or someone else's database.
+    let wal_has_content = std::fs::metadata(sidecar(path, "-wal")).is_ok_and(|wal| wal.len() > 0);
+    let query = if wal_has_content { "mode=ro" } else { "immutable=1" };
+    let conn = Connection::open_with_flags(uri(path, query), read_only_flags())
+        .map_err(|cause| StoreError::Open { path: shown.clone(), cause })?;
+    let looked = conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0)).and_then(|version| {
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?1, ?2, ?3, ?4)",
+            CORE_TABLES,
+            |row| row.get(0),
+        )?;
+        Ok((version, tables))
+    });
+    match looked {
+        Ok((version, tables)) if version >= 1 && tables == CORE_TABLES.len() as i64 => Ok(Found::Tally),
+        Ok(_) => Ok(Found::Foreign("a SQLite file without tally's tables".into())),
+        Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Ok(Found::Foreign("not a SQLite file".into()))
+        }
+        Err(cause) => Err(StoreError::Open { path: shown, cause }),
+    }
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn read_only_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX
+}
+
+/// A read-only connection to the tally store at `path` and its schema version. In a
+/// read-only folder without the store's `-shm` file nobody can be writing, so the main
+/// file is the whole store and is read as immutable.
+fn connect_read_only(path: &Path) -> Result<(Connection, i64), StoreError> {
+    let shown = path.display().to_string();
+    let connect = |query: &str| -> rusqlite::Result<(Connection, i64)> {
+        let conn = Connection::open_with_flags(uri(path, query), read_only_flags())?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        Ok((conn, version))
+    };
+    match connect("mode=ro") {
+        Ok(found) => Ok(found),
+        Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+            if std::fs::metadata(sidecar(path, "-wal")).is_ok_and(|wal| wal.len() > 0) {
+                return Err(StoreError::Open { path: shown, cause: err });
+            }
+            connect("immutable=1").map_err(|cause| StoreError::Open { path: shown, cause })
+        }
+        Err(cause) => Err(StoreError::Open { path: shown, cause }),
+    }
+}
+
+/// A SQLite URI for `path` with `query`; bytes that URIs reserve are percent-encoded.
+fn uri(path: &Path, query: &str) -> String {
+    let mut text = String::from("file:");
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/._-~".contains(&byte) {
+            text.push(byte as char);
+        } else {
+            text.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    text.push('?');
+    text.push_str(query);
+    text
 }
 
 pub struct Store {
@@ -76,46 +246,142 @@ pub struct Counts {
 }
 
 impl Store {
-    /// Creates a new store at `path` (or opens the tally store already there).
+    /// Creates a new store at `path`, or opens the tally store already there; the only
+    /// way a store comes to be (`tally init`, `tally demo`). A missing folder is made; a
+    /// file that is not a tally store is refused untouched.
     pub fn create(path: &Path) -> Result<Store, StoreError> {
-        Store::open(path)
-    }
-
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
         let shown = path.display().to_string();
+        match inspect(path)? {
+            Found::Tally => return Store::open(path),
+            Found::Foreign(why) => return Err(StoreError::Foreign { path: shown, why }),
+            Found::Missing | Found::Empty => {}
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| {
                 StoreError::Invalid(format!("{}: cannot create the store's folder: {err}", parent.display()))
             })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: shown.clone(), source })?;
-        Store::setup(conn, Some(path.to_path_buf())).map_err(|err| match err {
-            StoreError::Sql(source) => StoreError::Open { path: shown, source },
-            other => other,
-        })
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(path)?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // The id goes into the header before WAL is on, so that it is in the main
+            // file at once and `inspect` can read it there.
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+            // WAL lets raters read while another writes; the mode stays with the file.
+            conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0))?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|cause| StoreError::Open { path: shown.clone(), cause })?;
+        Store::setup(conn, path)
+    }
+
+    /// Opens the tally store at `path` to read and write. Nothing is written on opening,
+    /// unless the store's schema is older than this tally's (then it is brought up to
+    /// date). A missing path is not created and a file that is not a tally store is
+    /// refused untouched.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        Store::check(path)?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .and_then(|conn| conn.busy_timeout(BUSY_TIMEOUT).map(|()| conn))
+                .map_err(|cause| StoreError::Open { path: shown, cause })?;
+        Store::setup(conn, path)
+    }
+
+    /// Opens the tally store at `path` for reading only: SQLite itself refuses any write.
+    /// Reads go on while another process writes (WAL), and work in a read-only folder.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        Store::check(path)?;
+        let (conn, version) = connect_read_only(path)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: shown, found: version, known });
+        }
+        if version < known {
+            // An older store: bring it up to date once (a write), then read.
+            drop(conn);
+            drop(Store::open(path)?);
+            return Store::open_read_only(path);
+        }
+        Ok(Store { conn, path: Some(path.to_path_buf()) })
+    }
+
+    /// Another tally store, to read from (`tally merge`): refused untouched if it is not
+    /// a current tally store, and checked whole first, so that damage in it is blamed on
+    /// it rather than on the store it is merged into.
+    fn open_source(path: &Path) -> Result<Connection, StoreError> {
+        let shown = path.display().to_string();
+        Store::check(path)?;
+        let (conn, version) = connect_read_only(path)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: shown, found: version, known });
+        }
+        if version < known {
+            return Err(StoreError::Invalid(format!(
+                "{shown}: a store of an older tally (schema {version}, this tally's is {known}); \
+                 open it once with this tally to bring it up to date, then merge"
+            )));
+        }
+        let damaged = |detail: String| StoreError::Invalid(format!("{shown}: the store to merge is damaged: {detail}"));
+        let verdict: String =
+            conn.query_row("PRAGMA quick_check(1)", [], |row| row.get(0)).map_err(|err| damaged(describe(&err)))?;
+        if verdict != "ok" {
+            return Err(damaged(verdict));
+        }
+        Ok(conn)
+    }
+
+    /// Refuses a missing path or a file that is not a tally store, without touching it.
+    fn check(path: &Path) -> Result<(), StoreError> {
+        let shown = path.display().to_string();
+        match inspect(path)? {
+            Found::Tally => Ok(()),
+            Found::Missing => Err(StoreError::Missing { path: shown }),
+            Found::Empty => Err(StoreError::Foreign { path: shown, why: "an empty file".into() }),
+            Found::Foreign(why) => Err(StoreError::Foreign { path: shown, why }),
+        }
     }
 
     /// A private store in memory, for tests and throwaway work.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::setup(Connection::open_in_memory()?, None)
-    }
-
-    fn setup(conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL lets raters read while another writes; FULL sync makes a committed label
-        // survive power loss, not only a crash of tally.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get::<_, String>(0))?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn, path };
+        let mut store = Store { conn, path: None };
         store.migrate()?;
         Ok(store)
     }
 
+    fn setup(conn: Connection, path: &Path) -> Result<Store, StoreError> {
+        let shown = path.display().to_string();
+        let pragmas = || -> rusqlite::Result<()> {
+            // FULL sync makes a committed label survive power loss, not only a crash.
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")
+        };
+        pragmas().map_err(|cause| StoreError::Open { path: shown.clone(), cause })?;
+        let mut store = Store { conn, path: Some(path.to_path_buf()) };
+        store.migrate().map_err(|err| match err {
+            StoreError::Sql(cause) => StoreError::Open { path: shown, cause },
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// Brings the schema up to date. A current store is only read: a write lock here
+    /// would make every report wait for (and fail behind) a long import.
     fn migrate(&mut self) -> Result<(), StoreError> {
         let known = MIGRATIONS.len() as i64;
         let shown = self.path_display();
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version > known {
+            return Err(StoreError::TooNew { path: shown, found: version, known });
+        }
+        if version == known {
+            return Ok(());
+        }
         // Each migration checks the version inside its own write transaction, so two
         // processes opening a new store at once cannot both apply it.
         loop {
@@ -150,6 +416,11 @@ impl Store {
         Ok(self.conn.query_row("SELECT value FROM settings WHERE key = 'rater_salt'", [], |row| row.get(0))?)
     }
 
+    /// A store-wide setting (see migration 0004), if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        optional(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)))
+    }
+
     /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back
     /// (the store exactly as before) if it returns `Err` or panics.
     pub fn write<T, E: From<StoreError>>(&mut self, work: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
@@ -179,12 +450,22 @@ impl Store {
     }
 }
 
+impl Tx<'_> {
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(column: &'static str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Json { column, source })
+    serde_json::from_str(text).map_err(|cause| StoreError::Json { column, cause })
 }
 
 fn optional<T>(result: rusqlite::Result<T>) -> Result<Option<T>, StoreError> {
@@ -208,6 +489,77 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let mode: String = store.conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_new_store_carries_the_application_id_in_its_main_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let _open = Store::create(&path).unwrap();
+        // Read while the store is still open, before any checkpoint: the header says so.
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(&bytes[68..72], b"taly");
+        assert!(matches!(inspect(&path).unwrap(), Found::Tally));
+    }
+
+    #[test]
+    fn open_creates_nothing_and_refuses_what_is_not_a_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nested/t.db");
+        let err = Store::open(&missing).err().unwrap();
+        assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+        assert!(Store::open_read_only(&missing).is_err());
+        assert!(!dir.path().join("nested").exists());
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        let err = Store::open(&empty).err().unwrap().to_string();
+        assert!(err.contains("not a tally store (an empty file)"), "{err}");
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_store_made_before_the_application_id_is_still_recognised() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        drop(Store::create(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "application_id", 0).unwrap();
+        drop(conn);
+        assert_eq!(&std::fs::read(&path).unwrap()[68..72], &[0, 0, 0, 0]);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        drop(Store::open_read_only(&path).unwrap());
+    }
+
+    #[test]
+    fn opening_a_current_store_takes_no_write_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(Store::create(&path).unwrap());
+        let writer = Connection::open(&path).unwrap();
+        writer.execute_batch("BEGIN IMMEDIATE; INSERT INTO settings VALUES ('k', 'v');").unwrap();
+        // With the lock held elsewhere, both ways of opening still read at once.
+        let mut store = Store::open(&path).unwrap();
+        store.conn.busy_timeout(Duration::ZERO).unwrap();
+        assert_eq!(store.counts().unwrap().items, 0);
+        let reader = Store::open_read_only(&path).unwrap();
+        assert_eq!(reader.setting("k").unwrap(), None);
+        let err = reader.conn.execute("INSERT INTO settings VALUES ('x', 'y')", []).unwrap_err();
+        assert!(err.to_string().contains("readonly"), "{err}");
+        assert!(store.write(|tx| tx.set_setting("a", "b")).unwrap_err().is_busy());
+        writer.execute_batch("COMMIT").unwrap();
+        store.write(|tx| tx.set_setting("a", "b")).unwrap();
+        assert_eq!(reader.setting("a").unwrap().as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn sqlite_errors_are_said_once_in_words() {
+        let err = StoreError::from(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(1544),
+            Some("attempt to write a readonly database".into()),
+        ));
+        assert_eq!(err.to_string(), "cannot write: the store, or its folder, is read-only");
+        assert!(std::error::Error::source(&err).is_none());
     }
 
     #[test]

@@ -14,6 +14,13 @@ impl Sandbox {
         Sandbox { dir: tempfile::tempdir().unwrap() }
     }
 
+    /// A sandbox with an empty store at ./tally.db (only `init` creates stores).
+    pub fn with_store() -> Sandbox {
+        let sandbox = Sandbox::new();
+        sandbox.ok(&["init"]);
+        sandbox
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
