@@ -224,12 +224,17 @@ fn a_store_in_a_read_only_folder_can_be_read_and_says_why_it_cannot_be_written()
     let report = sandbox.ok_on("shelf/tally.db", &["report", "agreement", "--replicates", "20"]);
     assert!(report.contains("correct"), "{report}");
 
-    let output = sandbox.run_on("shelf/tally.db", &["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.matches("shelf/tally.db").count(), 1, "{stderr}");
-    assert!(!stderr.contains("Error code"), "{stderr}");
-    assert!(stderr.contains("read"), "{stderr}");
+    let new_item = sandbox.write("new.jsonl", "{\"id\": \"new-1\", \"input\": \"q\", \"output\": \"o\"}\n");
+    let rubric = repo("guidelines/rag-answer-quality.toml");
+    let writes = [vec!["import", new_item.to_str().unwrap()], vec!["rubric", "add", &rubric]];
+    for args in writes {
+        let output = sandbox.run_on("shelf/tally.db", &args);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.matches("shelf/tally.db").count(), 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("Error code"), "{stderr}");
+        assert!(stderr.contains("read-only"), "{stderr}");
+    }
 }
 
 #[test]

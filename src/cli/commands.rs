@@ -31,11 +31,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// SQLite's own errors do not say which file they are about: say it, once.
 fn name_the_store(err: anyhow::Error, db: Option<&Path>) -> anyhow::Error {
-    let from_store =
-        err.chain().any(|cause| cause.downcast_ref::<StoreError>().is_some_and(StoreError::needs_store_name));
+    let from_store = err.chain().any(|cause| store_error(cause).is_some_and(StoreError::needs_store_name));
     match store_path(db) {
         Ok(path) if from_store => err.context(path.display().to_string()),
         _ => err,
+    }
+}
+
+/// The store error in `cause`, also behind the wrappers that are `#[error(transparent)]`
+/// (which hide it from the error chain).
+fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e StoreError> {
+    if let Some(err) = cause.downcast_ref::<StoreError>() {
+        return Some(err);
+    }
+    match (cause.downcast_ref::<crate::io::Error>(), cause.downcast_ref::<crate::report::errors::ErrorsError>()) {
+        (Some(crate::io::Error::Store(err)), _) | (_, Some(crate::report::errors::ErrorsError::Store(err))) => {
+            Some(err)
+        }
+        _ => None,
     }
 }
 

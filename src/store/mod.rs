@@ -52,6 +52,8 @@ pub enum StoreError {
     Missing { path: String },
     #[error("{path}: not a tally store ({why}); tally leaves it as it is")]
     Foreign { path: String, why: String },
+    #[error("{path}: the store can be read but not written: it, or its folder, is read-only")]
+    ReadOnly { path: String },
     #[error("{path}: cannot open the store: {}", describe(cause))]
     Open { path: String, cause: rusqlite::Error },
     #[error("{path}: the store has schema version {found}, newer than this tally knows ({known}); upgrade tally")]
@@ -282,11 +284,24 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let shown = path.display().to_string();
         Store::check(path)?;
-        let conn =
+        let opened =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .and_then(|conn| conn.busy_timeout(BUSY_TIMEOUT).map(|()| conn))
-                .map_err(|cause| StoreError::Open { path: shown, cause })?;
-        Store::setup(conn, path)
+                .map_err(|cause| StoreError::Open { path: shown.clone(), cause })
+                .and_then(|conn| Store::setup(conn, path));
+        match opened {
+            // WAL must create its `-shm` file beside the store: a store that opens only
+            // for reading is in a read-only folder, or is read-only itself.
+            Err(StoreError::Open { cause, .. })
+                if matches!(
+                    cause.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) && connect_read_only(path).is_ok() =>
+            {
+                Err(StoreError::ReadOnly { path: shown })
+            }
+            other => other,
+        }
     }
 
     /// Opens the tally store at `path` for reading only: SQLite itself refuses any write.
