@@ -288,3 +288,19 @@ fn demo_leaves_a_store_it_did_not_build_alone() {
         assert_eq!(std::fs::read(sandbox.path("tally.db")).unwrap(), before);
     }
 }
+
+#[test]
+fn the_review_screen_loads_while_another_process_holds_the_write_lock() {
+    let sandbox = sample_store();
+    let (stop, holder) = hold_write_lock(&sandbox.path("tally.db"));
+    let mut store = tally::store::Store::open(&sandbox.path("tally.db")).unwrap();
+    let rubric = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    let batch = store.batch("pilot").unwrap();
+    let session =
+        tally::tui::review::Session::new(&mut store, rubric, batch.as_ref(), "lead", tally::tui::theme::Theme::plain())
+            .unwrap();
+    assert_eq!(session.screen.listed().len(), 160);
+    drop(session);
+    stop.send(()).unwrap();
+    holder.join().unwrap();
+}
