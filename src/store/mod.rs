@@ -179,6 +179,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How long a write waits for the write lock before failing as busy. The label
+    /// screen's writer waits briefly and retries, so it can stop when asked.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        Ok(self.conn.busy_timeout(timeout)?)
+    }
+}
+
+impl StoreError {
+    /// Whether another connection held the lock: worth retrying, unlike other errors.
+    pub fn is_busy(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(error) = cause {
+            if let Some(rusqlite::Error::SqliteFailure(failure, _)) = error.downcast_ref::<rusqlite::Error>() {
+                return matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked);
+            }
+            cause = error.source();
+        }
+        false
+    }
+}
+
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
