@@ -346,3 +346,27 @@ fn a_write_the_store_refuses_is_not_confirmed_and_the_screen_shows_what_is_store
     assert!(screen.contains("✓pass") && !screen.contains("✓4") && !screen.contains('…'), "{screen}");
     assert!(!screen.contains("· done"), "{screen}");
 }
+
+#[test]
+fn an_undo_while_the_store_is_locked_lands_after_the_value_it_undoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    session.handle(Action::Char('y')).unwrap();
+    session.handle(Action::Undo).unwrap();
+    assert_eq!(session.unsaved(), 2);
+    other.execute_batch("ROLLBACK").unwrap();
+    assert!(session.settle(std::time::Duration::from_secs(60)).unwrap());
+    let events: Vec<Option<String>> = other
+        .prepare("SELECT value FROM label_events ORDER BY id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(events, [Some("\"pass\"".to_string()), None], "set, then retracted");
+}
