@@ -557,6 +557,10 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> a
     // that, the recovery file.
     let left = closing_since.map_or(wait, |since| wait.saturating_sub(since.elapsed()));
     let outcome = session.finish(left)?;
-    result?;
+    if let Err(err) = result {
+        // The error ends the command; what the store did not take must still be said.
+        eprint!("{}", outcome.message());
+        return Err(err);
+    }
     Ok(outcome)
 }
