@@ -47,6 +47,9 @@ fn main() {
         for action in [Action::Char('y'), Action::Char('g'), Action::Char('4'), Action::Confirm] {
             let start = Instant::now();
             session.handle(action).unwrap();
+            // The writer commits in the background: wait for it, so this is still
+            // keypress -> committed -> drawn.
+            assert!(session.settle(std::time::Duration::from_secs(30)).unwrap());
             terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
             latencies.push(start.elapsed().as_secs_f64());
         }

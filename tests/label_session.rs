@@ -141,6 +141,7 @@ fn skip_flag_and_undo_are_events_in_the_store_and_survive_a_restart() {
     let mut store = store;
     let session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
     assert_eq!(session.screen().current_item_id(), Some(queue[2].item_id));
+    drop(session);
     let summary = store.batch_summaries().unwrap();
     assert_eq!(summary[0].raters, vec![("ana".to_string(), 3, 1)]);
 }
@@ -159,4 +160,213 @@ fn the_finder_searches_the_queue_in_the_store() {
     }
     session.handle(Action::Confirm).unwrap();
     assert_eq!(session.screen().current_item_id(), Some(target));
+}
+
+/// What the session's screen shows at 80x24, as text.
+fn shown(session: &Session) -> String {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
+    tally::tui::buffer_text(terminal.backend().buffer())
+}
+
+/// Rows in `table`, through a connection that may hold the write lock (it sees what is
+/// committed).
+fn rows(conn: &rusqlite::Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+}
+
+#[test]
+fn while_another_process_holds_the_write_lock_values_show_as_unsaved_and_nothing_is_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    // Another process (a long `labels import`) holds the write lock.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for action in [Action::Char('y'), Action::Char('g'), Action::Char('4')] {
+        session.handle(action).unwrap();
+    }
+    let screen = shown(&session);
+    assert!(screen.contains("✓pass…") && screen.contains("✓4…"), "the values are not marked unsaved:\n{screen}");
+    assert!(screen.contains("3 unsaved"), "no unsaved count:\n{screen}");
+    // The writer finds the store busy and says so (the bound only keeps a broken run
+    // from hanging).
+    for _ in 0..600 {
+        if shown(&session).contains("3 unsaved, store busy, retrying") {
+            break;
+        }
+        session.settle(std::time::Duration::from_millis(100)).unwrap();
+    }
+    assert!(shown(&session).contains("3 unsaved, store busy, retrying"), "{}", shown(&session));
+    session.handle(Action::Confirm).unwrap();
+    let screen = shown(&session);
+    assert!(screen.contains("0/3 done") && screen.contains("confirming"), "a confirm said done unsaved:\n{screen}");
+    // The keys returned while the lock is held: the writer waits, not the screen.
+    assert_eq!((rows(&other, "label_events"), rows(&other, "item_events")), (0, 0));
+    assert_eq!(session.unsaved(), 4, "three values and a confirm wait");
+    // Another key works meanwhile, on the next item; back on the first, its values
+    // still show as unsaved, and so does its confirm.
+    session.handle(Action::Char('n')).unwrap();
+    assert!(shown(&session).contains("✓fail…"));
+    session.handle(Action::Previous).unwrap();
+    let screen = shown(&session);
+    assert!(screen.contains("✓pass…") && screen.contains("done (unsaved…)"), "{screen}");
+    session.handle(Action::Next).unwrap();
+
+    // The other process commits nothing and lets go: everything lands, in order.
+    other.execute_batch("ROLLBACK").unwrap();
+    assert!(session.settle(std::time::Duration::from_secs(60)).unwrap(), "the writer never caught up");
+    let screen = shown(&session);
+    assert!(!screen.contains('…') && !screen.contains("unsaved"), "still marked unsaved:\n{screen}");
+    assert!(screen.contains("1/3 done"), "{screen}");
+    let queue = store_queue(&path, batch.id);
+    assert_eq!(queue.iter().map(|entry| entry.done).collect::<Vec<_>>(), [true, false, false]);
+    let labels = Store::open(&path)
+        .unwrap()
+        .current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: Some(batch.id) })
+        .unwrap();
+    let rows: Vec<(&str, &str)> = labels.iter().map(|l| (l.item.as_str(), l.criterion.as_str())).collect();
+    let (first, second) = (queue[0].external_id.as_str(), queue[1].external_id.as_str());
+    assert_eq!(
+        rows,
+        [(first, "correct"), (first, "grounded"), (first, "helpfulness"), (second, "correct")],
+        "{labels:?}"
+    );
+}
+
+fn store_queue(path: &std::path::Path, batch_id: i64) -> Vec<tally::store::QueueEntry> {
+    Store::open(path).unwrap().queue(batch_id, "ana").unwrap()
+}
+
+#[test]
+fn quitting_while_the_store_stays_locked_writes_a_recovery_file_that_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let queue = store.queue(batch.id, "ana").unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let outcome = {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        for action in [Action::Char('y'), Action::Char('g'), Action::Char('4'), Action::Confirm, Action::Char('n')] {
+            session.handle(action).unwrap();
+        }
+        session.handle(Action::Flag).unwrap();
+        session.handle(Action::Confirm).unwrap(); // a flag without a note
+        session.handle(Action::Quit).unwrap();
+        assert!(session.quit_requested());
+        session.finish(std::time::Duration::from_millis(300)).unwrap()
+    };
+    assert!(!outcome.saved());
+    assert_eq!(outcome.exit_code(), std::process::ExitCode::FAILURE);
+    assert_eq!((rows(&other, "label_events"), rows(&other, "item_events")), (0, 0));
+    let file = outcome.recovery_file().expect("a recovery file").to_path_buf();
+    assert_eq!(file.parent(), Some(dir.path()), "beside the store");
+    let message = outcome.message();
+    assert!(!message.contains("every label is saved"), "{message}");
+    assert!(message.contains(&file.display().to_string()), "{message}");
+    let (first, second) = (&queue[0].external_id, &queue[1].external_id);
+    assert!(message.contains(&format!("{first}: confirm")), "{message}");
+    assert!(message.contains(&format!("{second}: flag")), "{message}");
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        csv,
+        format!(
+            "item,rater,criterion,value,comment\n{first},ana,correct,pass,\n{first},ana,grounded,grounded,\n\
+             {first},ana,helpfulness,4,\n{second},ana,correct,fail,\n"
+        )
+    );
+
+    // Once the lock is gone, the file goes in with the documented command.
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    drop(store);
+    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["--db", &path.display().to_string(), "labels", "import", &file.display().to_string()])
+        .args(["--rubric", "rag-answer-quality"])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let labels = Store::open(&path)
+        .unwrap()
+        .current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: Some(batch.id) })
+        .unwrap();
+    let rows: Vec<(&str, &str, String)> =
+        labels.iter().map(|l| (l.item.as_str(), l.criterion.as_str(), l.value.to_string())).collect();
+    assert_eq!(
+        rows,
+        [
+            (first.as_str(), "correct", "\"pass\"".to_string()),
+            (first.as_str(), "grounded", "\"grounded\"".to_string()),
+            (first.as_str(), "helpfulness", "\"4\"".to_string()),
+            (second.as_str(), "correct", "\"fail\"".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn a_write_the_store_refuses_is_not_confirmed_and_the_screen_shows_what_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let first = store.queue(batch.id, "ana").unwrap()[0].external_id.clone();
+    // A refusal that is not a lock (as a full disk or a constraint would be).
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON label_events WHEN NEW.criterion = 'helpfulness'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    for action in [Action::Char('y'), Action::Char('g'), Action::Char('4'), Action::Confirm] {
+        session.handle(action).unwrap();
+    }
+    assert!(session.settle(std::time::Duration::from_secs(60)).unwrap());
+    let screen = shown(&session);
+    assert!(screen.contains(&format!("NOT SAVED on {first}")) && screen.contains("refused by the test"), "{screen}");
+    assert!(screen.contains("0/3 done"), "{screen}");
+    // The values before the refused one are stored; the refused one and the confirm are not.
+    let stored: Vec<String> = other
+        .prepare("SELECT criterion FROM label_events ORDER BY id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored, ["correct", "grounded"]);
+    assert_eq!(rows(&other, "item_events"), 0, "confirmed with a value missing");
+    // Back on the item, the screen shows what the store holds, nothing unsaved.
+    session.handle(Action::Previous).unwrap();
+    let screen = shown(&session);
+    assert!(screen.contains("✓pass") && !screen.contains("✓4") && !screen.contains('…'), "{screen}");
+    assert!(!screen.contains("· done"), "{screen}");
+}
+
+#[test]
+fn an_undo_while_the_store_is_locked_lands_after_the_value_it_undoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    session.handle(Action::Char('y')).unwrap();
+    session.handle(Action::Undo).unwrap();
+    assert_eq!(session.unsaved(), 2);
+    other.execute_batch("ROLLBACK").unwrap();
+    assert!(session.settle(std::time::Duration::from_secs(60)).unwrap());
+    let events: Vec<Option<String>> = other
+        .prepare("SELECT value FROM label_events ORDER BY id")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(events, [Some("\"pass\"".to_string()), None], "set, then retracted");
 }

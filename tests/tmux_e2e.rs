@@ -180,3 +180,85 @@ fn review_filters_and_adjudicates_by_keys_in_tmux() {
     assert_eq!(shown["adjudications"][0]["value"], "fail");
     assert_eq!(shown["adjudications"][0]["adjudicator"], "lead");
 }
+
+/// The repro: another process holds the write lock while the rater works. The
+/// screen keeps answering keys, shows what waits as unsaved, lands it once the lock is
+/// gone, and a quit while the lock is still held ends in a recovery file and a failure
+/// exit instead of "every label is saved".
+#[test]
+fn a_held_write_lock_neither_freezes_the_screen_nor_loses_a_label() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["init"]);
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["batch", "create", "e2e", "--rubric", "rag-answer-quality", "--raters", "tester"]);
+    let db = sandbox.path("tally.db");
+    let (status, stderr) = (sandbox.path("status.txt"), sandbox.path("stderr.txt"));
+    let command = format!(
+        "env XDG_CONFIG_HOME={} NO_COLOR=1 TALLY_QUIT_WAIT_SECS=1 {} --db {} label --batch e2e --rater tester 2>{}; echo $? >{}",
+        sandbox.path("config").display(),
+        env!("CARGO_BIN_EXE_tally"),
+        db.display(),
+        stderr.display(),
+        status.display()
+    );
+    let tmux = Tmux { socket: format!("tally-locked-{}", std::process::id()) };
+    let started = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "sh", "-c", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux.wait_for("item 1 of 160");
+
+    // Another process (a long import, say) takes the write lock.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    tmux.keys(&["y"]);
+    tmux.wait_for("✓pass…");
+    tmux.keys(&["g", "5", "Enter"]);
+    let screen = tmux.wait_for("confirming");
+    assert!(screen.contains("0/160 done") && screen.contains("4 unsaved"), "{screen}");
+    assert_eq!(count(&other, "label_events") + count(&other, "item_events"), 0);
+    // It lets go: everything lands, and only then is the item done.
+    other.execute_batch("ROLLBACK").unwrap();
+    let screen = tmux.wait_for("1/160 done");
+    assert!(!screen.contains("unsaved"), "{screen}");
+
+    // Locked again, and the rater quits: the wait is short here (TALLY_QUIT_WAIT_SECS).
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    tmux.keys(&["n"]);
+    tmux.wait_for("✓fail…");
+    tmux.keys(&["q"]);
+    for _ in 0..300 {
+        if status.exists() && !std::fs::read_to_string(&status).unwrap().trim().is_empty() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "1", "tally must fail when a label is not saved");
+    let message = std::fs::read_to_string(&stderr).unwrap();
+    assert!(!message.contains("every label is saved"), "{message}");
+    let recovery: Vec<_> = std::fs::read_dir(sandbox.dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap().to_string_lossy().starts_with("tally-unsaved-tester-"))
+        .collect();
+    assert_eq!(recovery.len(), 1, "{message}");
+    assert!(message.contains(&recovery[0].display().to_string()), "{message}");
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    sandbox.ok(&["labels", "import", &recovery[0].display().to_string(), "--rubric", "rag-answer-quality"]);
+    let labels = tally::store::Store::open(&db)
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
+        .unwrap();
+    let correct: Vec<String> =
+        labels.iter().filter(|label| label.criterion == "correct").map(|label| label.value.to_string()).collect();
+    assert_eq!(correct.len(), 2, "{labels:?}");
+    assert!(correct.contains(&"\"fail\"".to_string()), "{labels:?}");
+}
+
+fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+}

@@ -632,7 +632,12 @@ fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_jud
             }
         }
     };
-    crate::tui::label::run(&mut store, &batch, &rater, show_judge)?;
+    let outcome = crate::tui::label::run(&mut store, &batch, &rater, show_judge)?;
+    if !outcome.saved() {
+        // Never a false "saved": say what the store refused and where it went instead.
+        eprint!("{}", outcome.message());
+        return Ok(outcome.exit_code());
+    }
     let summary = store.batch_summaries()?.into_iter().find(|b| b.name == batch.name);
     if let Some((_, assigned, done)) = summary.and_then(|b| b.raters.into_iter().find(|(r, _, _)| *r == rater)) {
         print(&format!("{rater}: {done} of {assigned} items done in batch `{}`; every label is saved.\n", batch.name))?;
@@ -858,7 +863,11 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
     };
     if !no_label {
         let batch = store.batch("demo")?.context("demo batch missing")?;
-        crate::tui::label::run(&mut store, &batch, "demo", false)?;
+        let outcome = crate::tui::label::run(&mut store, &batch, "demo", false)?;
+        if !outcome.saved() {
+            eprint!("{}", outcome.message());
+            return Ok(outcome.exit_code());
+        }
     }
     let counts = store.counts()?;
     let db = path.display();

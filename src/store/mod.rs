@@ -475,6 +475,14 @@ impl Tx<'_> {
     }
 }
 
+impl Store {
+    /// How long a write waits for the write lock before failing as busy. The label
+    /// screen's writer waits briefly and retries, so it can stop when asked.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        Ok(self.conn.busy_timeout(timeout)?)
+    }
+}
+
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

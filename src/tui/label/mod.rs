@@ -5,11 +5,12 @@ mod finder;
 pub mod keymap;
 mod session;
 mod view;
+mod writer;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use keymap::{Action, Keymap};
-pub use session::{Session, run};
+pub use session::{Outcome, Session, quit_wait, run};
 
 use crate::model::{Item, Kind, LabelValue, Rubric};
 use crate::store::{ItemAction, QueueEntry};
@@ -41,6 +42,17 @@ pub enum Effect {
     /// Fetch the searchable text of the queue, then call [`LabelScreen::finder_loaded`].
     OpenFinder,
     Quit,
+}
+
+/// What of one item the store has not committed yet; the session keeps the screen told.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unsaved {
+    /// Criteria whose value on screen is not stored yet (set or cleared).
+    pub criteria: BTreeSet<String>,
+    /// The confirm is not stored yet.
+    pub confirm: bool,
+    /// Skips, flags and reopenings not stored yet.
+    pub marks: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +140,13 @@ pub struct LabelScreen {
     passages_folded: bool,
     /// Required criteria the last confirm found unanswered, marked in the form.
     missing: Vec<String>,
+    /// Decisions the store has not committed yet, by item: shown as pending, never as saved.
+    unsaved: BTreeMap<i64, Unsaved>,
+    /// Writes waiting for the store, and whether it is busy (another process writes).
+    unsaved_writes: usize,
+    retrying: bool,
+    /// Quitting waits for unsaved writes: what the screen says meanwhile.
+    closing: Option<String>,
 }
 
 impl LabelScreen {
@@ -164,6 +183,10 @@ impl LabelScreen {
             show_judge: false,
             passages_folded: false,
             missing: Vec::new(),
+            unsaved: BTreeMap::new(),
+            unsaved_writes: 0,
+            retrying: false,
+            closing: None,
         }
     }
 
@@ -239,12 +262,62 @@ impl LabelScreen {
         self.editor = self.editor_for(self.focus);
     }
 
-    /// A save or confirm failed: say so, and keep the item open to retry.
-    pub fn save_failed(&mut self, item_id: i64, error: &str) {
-        if let Some(entry) = self.queue.iter_mut().find(|entry| entry.item_id == item_id) {
-            entry.done = false;
+    /// What the store has not committed yet (`writes` queued, `retrying` while another
+    /// process holds the lock). Shown as pending until the session says otherwise.
+    pub fn set_unsaved(&mut self, unsaved: BTreeMap<i64, Unsaved>, writes: usize, retrying: bool) {
+        self.unsaved = unsaved;
+        self.unsaved_writes = writes;
+        self.retrying = retrying && writes > 0;
+    }
+
+    /// Writes not committed yet.
+    pub fn unsaved_writes(&self) -> usize {
+        self.unsaved_writes
+    }
+
+    /// The store has the confirm of `item_id`: only now does the screen say it is saved.
+    pub fn confirm_saved(&mut self, item_id: i64) {
+        let Some(entry) = self.queue.iter().find(|entry| entry.item_id == item_id) else { return };
+        if self.message.as_ref().is_some_and(|(_, text)| *text == confirming(&entry.external_id)) {
+            let id = entry.external_id.clone();
+            let done = self.done_count();
+            self.message = Some((Tone::Info, format!("saved {id} ({done} of {} done)", self.queue.len())));
         }
-        self.message = Some((Tone::Error, format!("NOT SAVED: {error}")));
+    }
+
+    /// The store refused a write of `item_id` (not a busy lock: that is retried) and the
+    /// writes of the item queued after it were dropped. The screen shows what the store
+    /// holds instead: its `stored` values and its `state` (done, skipped, flagged) of the
+    /// item; undo forgets the item's decisions, which the store never took.
+    pub fn write_failed(
+        &mut self,
+        item_id: i64,
+        error: &str,
+        stored: BTreeMap<String, LabelValue>,
+        state: Option<(bool, bool, bool)>,
+    ) {
+        if let Some(entry) = self.queue.iter_mut().find(|entry| entry.item_id == item_id) {
+            let (done, skipped, flagged) = state.unwrap_or((false, false, false));
+            (entry.done, entry.skipped, entry.flagged) = (done, skipped, flagged);
+        }
+        let before = self.history.len();
+        self.history.retain(|decision| decision.item_id() != item_id);
+        if self.history.len() < before {
+            self.confirmed_this_session =
+                self.history.iter().filter(|decision| matches!(decision, Decision::Confirmed { .. })).count();
+        }
+        let id = self.queue.iter().find(|entry| entry.item_id == item_id).map(|entry| entry.external_id.clone());
+        if self.current_item_id() == Some(item_id) {
+            self.values = stored;
+            self.editor = self.editor_for(self.focus);
+        }
+        let id = id.unwrap_or_else(|| item_id.to_string());
+        self.message = Some((Tone::Error, format!("NOT SAVED on {id}: {error}; showing what the store holds for it")));
+    }
+
+    /// Quitting waits for unsaved writes: `note` says so (`None` when it stops waiting).
+    pub fn set_closing(&mut self, note: Option<String>) {
+        self.closing = note;
     }
 
     /// Time since the session began and on the current item, for the pace line.
@@ -738,8 +811,8 @@ impl LabelScreen {
         let done_id = self.queue[self.position].external_id.clone();
         self.queue[self.position].done = true;
         self.confirmed_this_session += 1;
-        let done = self.done_count();
-        self.message = Some((Tone::Info, format!("saved {done_id} ({done} of {} done)", self.queue.len())));
+        // Said to be saved only once the store has it (see confirm_saved).
+        self.message = Some((Tone::Info, confirming(&done_id)));
         effects.extend(self.move_to_next_open());
         effects
     }
@@ -754,8 +827,28 @@ impl LabelScreen {
         self.load_current()
     }
 
+    /// Items the store has as done (a confirm still waiting for the store does not count).
     fn done_count(&self) -> usize {
-        self.queue.iter().filter(|entry| entry.done).count()
+        self.queue
+            .iter()
+            .filter(|entry| entry.done && !self.unsaved.get(&entry.item_id).is_some_and(|unsaved| unsaved.confirm))
+            .count()
+    }
+}
+
+/// What the screen says while a confirm waits for the store.
+fn confirming(id: &str) -> String {
+    format!("confirming {id}…")
+}
+
+impl Decision {
+    fn item_id(&self) -> i64 {
+        match self {
+            Decision::Values { item_id, .. }
+            | Decision::Confirmed { item_id }
+            | Decision::Skipped { item_id }
+            | Decision::Flagged { item_id, .. } => *item_id,
+        }
     }
 }
 

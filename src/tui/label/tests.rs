@@ -515,3 +515,66 @@ fn escape_then_a_key_quickly_is_both() {
     let effects = screen.key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT));
     assert_eq!(effects, vec![Effect::Quit]);
 }
+
+/// What the session tells the screen while `criteria` of item 1 and maybe its confirm
+/// wait for the store.
+fn unsaved_on_first(criteria: &[&str], confirm: bool) -> BTreeMap<i64, Unsaved> {
+    let unsaved = Unsaved { criteria: criteria.iter().map(|c| c.to_string()).collect(), confirm, marks: 0 };
+    BTreeMap::from([(1, unsaved)])
+}
+
+#[test]
+fn an_unsaved_value_is_marked_and_counted_until_the_store_has_it() {
+    let mut screen = started(&[false, false]);
+    run(&mut screen, &keys("y"));
+    screen.set_unsaved(unsaved_on_first(&["correct"], false), 1, true);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("✓pass…") && text.contains("1 unsaved, store busy, retrying"), "{text}");
+    screen.set_unsaved(BTreeMap::new(), 0, false);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("✓pass ") && !text.contains('…') && !text.contains("unsaved"), "{text}");
+}
+
+#[test]
+fn a_confirm_is_done_only_once_the_store_has_it() {
+    let mut screen = started(&[false, false]);
+    run(&mut screen, &keys("yg4"));
+    run(&mut screen, &[Action::Confirm]);
+    screen.set_unsaved(unsaved_on_first(&[], true), 1, false);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("0/2 done") && text.contains("confirming q-1…"), "{text}");
+    assert!(!text.contains("saved q-1"), "{text}");
+    screen.set_unsaved(BTreeMap::new(), 0, false);
+    screen.confirm_saved(1);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("1/2 done") && text.contains("saved q-1 (1 of 2 done)"), "{text}");
+}
+
+#[test]
+fn a_refused_write_puts_back_what_the_store_holds_and_forgets_its_undo() {
+    let mut screen = started(&[false, false]);
+    run(&mut screen, &keys("yg4"));
+    run(&mut screen, &[Action::Confirm, Action::Previous]);
+    assert_eq!(screen.current_item_id(), Some(1));
+    // The store took `correct` only, and no confirm.
+    let stored = BTreeMap::from([("correct".to_string(), LabelValue::Choice("pass".into()))]);
+    screen.write_failed(1, "disk full", stored, Some((false, false, false)));
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("✓pass") && !text.contains("✓grounded") && !text.contains("✓4"), "{text}");
+    assert!(text.contains("NOT SAVED on q-1: disk full") && !text.contains("· done"), "{text}");
+    // Undo has nothing of the refused item left to walk back.
+    run(&mut screen, &[Action::Undo]);
+    assert!(screen.message.as_ref().unwrap().1.contains("nothing to undo"));
+}
+
+#[test]
+fn the_end_and_the_small_screen_claim_saved_only_when_nothing_waits() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &keys("yg4"));
+    run(&mut screen, &[Action::Confirm]);
+    screen.set_unsaved(unsaved_on_first(&[], true), 1, true);
+    let end = render(&screen, 80, 24);
+    assert!(!end.contains("Every label is saved") && end.contains("1 writes wait for the store"), "{end}");
+    let small = render(&screen, 59, 15);
+    assert!(!small.contains("your labels are saved") && small.contains("1 unsaved"), "{small}");
+}

@@ -98,8 +98,12 @@ impl LabelScreen {
     }
 
     fn render_too_small(&self, frame: &mut Frame, area: Rect) {
+        let saved = match self.unsaved_writes {
+            0 => "your labels are saved".to_string(),
+            writes => format!("{writes} unsaved, waiting for the store"),
+        };
         let text = format!(
-            "tally needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.\nPlease enlarge it (q quits; your labels are saved).",
+            "tally needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.\nPlease enlarge it (q quits; {saved}).",
             area.width, area.height
         );
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).alignment(Alignment::Center), area);
@@ -113,8 +117,10 @@ impl LabelScreen {
                 _ => "",
             };
             let flag = if entry.flagged { " · ⚑ flagged" } else { "" };
+            let unsaved = self.unsaved.get(&entry.item_id).is_some_and(|unsaved| unsaved.confirm || unsaved.marks > 0);
+            let unsaved = if unsaved { " (unsaved…)" } else { "" };
             format!(
-                "item {} of {} · {}{state}{flag}",
+                "item {} of {} · {}{state}{flag}{unsaved}",
                 self.position + 1,
                 self.queue.len(),
                 single_line(&entry.external_id)
@@ -161,6 +167,10 @@ impl LabelScreen {
         if self.item.is_some() {
             label.push_str(&format!(" · this item {}", clock(self.item_time.as_secs_f64())));
         }
+        if self.unsaved_writes > 0 {
+            let retrying = if self.retrying { ", store busy, retrying" } else { "" };
+            label.push_str(&format!(" · {} unsaved{retrying}", self.unsaved_writes));
+        }
         label
     }
 
@@ -179,6 +189,10 @@ impl LabelScreen {
                 spans.push(Span::styled(format!("  {}", single_line(message)), self.theme.error()));
             }
             frame.render_widget(Paragraph::new(Line::from(spans)), area);
+            return;
+        }
+        if let Some(closing) = &self.closing {
+            frame.render_widget(Paragraph::new(Line::styled(single_line(closing), self.theme.error())), area);
             return;
         }
         let line = match &self.message {
@@ -258,7 +272,11 @@ impl LabelScreen {
     /// One line per criterion (options wrap when they must).
     fn form_lines(&self) -> Vec<Line<'static>> {
         let mut lines = Vec::new();
+        let unsaved = self.current_item_id().and_then(|id| self.unsaved.get(&id));
         for (index, criterion) in self.rubric.criteria.iter().enumerate() {
+            // A value the store does not hold yet is marked with `…` (it never looks saved).
+            let pending = unsaved.is_some_and(|unsaved| unsaved.criteria.contains(&criterion.id));
+            let mark = if pending { "…" } else { "" };
             let focused = index == self.focus;
             let applies = self.rubric.applies(index, &self.values);
             let marker = if focused { "▶ " } else { "  " };
@@ -310,7 +328,9 @@ impl LabelScreen {
                             shown.insert(at, '▏');
                             single_line(&shown)
                         }
-                        _ => value.map(|v| single_line(&v.display())).unwrap_or_else(|| "-".into()),
+                        _ => {
+                            value.map(|v| format!("{}{mark}", single_line(&v.display()))).unwrap_or_else(|| "-".into())
+                        }
                     };
                     let range = match (criterion.min, criterion.max) {
                         (Some(min), Some(max)) => format!("  ({min} to {max})"),
@@ -335,7 +355,7 @@ impl LabelScreen {
                         let text = single_line(&choice.value);
                         // A mark as well as the style: the choice shows without colour or reverse video.
                         spans.push(if chosen {
-                            Span::styled(format!("✓{text}"), self.theme.selected())
+                            Span::styled(format!("✓{text}{mark}"), self.theme.selected())
                         } else {
                             Span::raw(text)
                         });
@@ -355,6 +375,9 @@ impl LabelScreen {
                     {
                         spans.push(Span::styled(format!("= {}", single_line(label)), self.theme.muted()));
                     }
+                    if pending && value.is_none() {
+                        spans.push(Span::styled("(clearing…)", self.theme.muted()));
+                    }
                 }
             }
             lines.push(Line::from(spans));
@@ -371,6 +394,13 @@ impl LabelScreen {
     fn render_finished(&self, frame: &mut Frame, area: Rect) {
         let text = if self.queue.is_empty() {
             format!("Batch {} assigns no items to {}.", single_line(&self.batch), single_line(&self.rater))
+        } else if self.unsaved_writes > 0 {
+            format!(
+                "All {} items of batch {} are decided; {} writes wait for the store.\n\n← to look back · q to quit",
+                self.queue.len(),
+                single_line(&self.batch),
+                self.unsaved_writes
+            )
         } else {
             format!(
                 "All {} items of batch {} are done. Every label is saved.\n\n← to look back · q to quit",
