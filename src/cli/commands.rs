@@ -87,7 +87,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut text = format!(
                 "merged {}: items {} added, {} already here; rubrics {} added, {} already here; \
-                 label events {} added, {} already here; adjudications {} added, {} already here\n",
+                 label events {} added, {} already here; adjudications {} added, {} already here; \
+                 batches {} added, {} already here; item events {} added, {} already here\n",
                 other.display(),
                 summary.items_added,
                 summary.items_already_here,
@@ -96,7 +97,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.label_events_added,
                 summary.label_events_already_here,
                 summary.adjudications_added,
-                summary.adjudications_already_here
+                summary.adjudications_already_here,
+                summary.batches_added,
+                summary.batches_already_here,
+                summary.item_events_added,
+                summary.item_events_already_here
             );
             for conflict in &summary.conflicts {
                 text.push_str(&format!("conflict: {conflict}\n"));
