@@ -57,3 +57,60 @@ fn a_repeated_csv_column_is_refused_naming_both() {
     let err = refused(&sandbox, &["labels", "import", labels.to_str().unwrap()]);
     assert!(err.contains("labels.csv:1: columns 2 and 5 are both named `rater`"), "{err}");
 }
+
+#[test]
+fn two_values_for_one_label_in_one_file_are_refused_naming_both_lines() {
+    let sandbox = store_with_items();
+    let labels = sandbox.write(
+        "labels.csv",
+        "item,rater,criterion,value\nq-0001-v1,ana,correct,pass\nq-0001-v1,ana,helpfulness,4\n\
+         q-0001-v1,ana,correct,pass\nq-0001-v1,ana,correct,fail\n",
+    );
+    let err = refused(&sandbox, &["labels", "import", labels.to_str().unwrap()]);
+    assert!(err.contains("labels.csv:5: field `value`"), "{err}");
+    assert!(err.contains("on line 2"), "{err}");
+    // The same row twice is harmless.
+    let labels = sandbox
+        .write("same.csv", "item,rater,criterion,value\nq-0001-v1,ana,correct,pass\nq-0001-v1,ana,correct,pass\n");
+    let out = sandbox.ok(&["labels", "import", labels.to_str().unwrap()]);
+    assert!(out.contains("1 recorded, 1 unchanged"), "{out}");
+}
+
+#[test]
+fn a_value_for_a_criterion_whose_when_does_not_hold_is_refused() {
+    let sandbox = store_with_items();
+    // In the same file, on an earlier or a later line.
+    for rows in [
+        "q-0001-v1,ana,correct,pass\nq-0001-v1,ana,defects,hallucination\n",
+        "q-0001-v1,ana,defects,hallucination\nq-0001-v1,ana,correct,pass\n",
+    ] {
+        let labels = sandbox.write("labels.csv", format!("item,rater,criterion,value\n{rows}"));
+        let err = refused(&sandbox, &["labels", "import", labels.to_str().unwrap()]);
+        let line = if rows.starts_with("q-0001-v1,ana,correct") { 3 } else { 2 };
+        assert!(
+            err.contains(&format!(
+                "labels.csv:{line}: field `criterion`: `defects` applies only when `correct` is `fail`"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("rater `ana` has `pass` for `correct`"), "{err}");
+    }
+    // Already in the store.
+    let first = sandbox.write("first.csv", "item,rater,criterion,value\nq-0001-v1,ana,correct,pass\n");
+    sandbox.ok(&["labels", "import", first.to_str().unwrap()]);
+    let then = sandbox.write("then.csv", "item,rater,criterion,value\nq-0001-v1,ana,defects,incomplete\n");
+    let err = refused(&sandbox, &["labels", "import", then.to_str().unwrap()]);
+    assert!(err.contains("then.csv:2: field `criterion`: `defects` applies only when"), "{err}");
+    // A fail in the file makes the tags apply; another rater's fail does not.
+    let fine = sandbox.write(
+        "fine.csv",
+        "item,rater,criterion,value\nq-0001-v1,ana,defects,incomplete\nq-0001-v1,ana,correct,fail\n",
+    );
+    sandbox.ok(&["labels", "import", fine.to_str().unwrap()]);
+    let other = sandbox.write(
+        "other.csv",
+        "item,rater,criterion,value\nq-0002-v1,ben,correct,fail\nq-0002-v1,chloe,correct,pass\nq-0002-v1,chloe,defects,incomplete\n",
+    );
+    let err = refused(&sandbox, &["labels", "import", other.to_str().unwrap()]);
+    assert!(err.contains("other.csv:4:"), "{err}");
+}
