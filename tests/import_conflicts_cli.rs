@@ -114,3 +114,102 @@ fn a_value_for_a_criterion_whose_when_does_not_hold_is_refused() {
     let err = refused(&sandbox, &["labels", "import", other.to_str().unwrap()]);
     assert!(err.contains("other.csv:4:"), "{err}");
 }
+
+/// The sample items rewritten: every line's output changed, for the first `n` items.
+fn changed_items(sandbox: &Sandbox, n: usize) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(repo("sample_data/rag_items.jsonl")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .take(n)
+        .map(|line| {
+            let mut item: serde_json::Value = serde_json::from_str(line).unwrap();
+            item["output"] = serde_json::Value::String(format!("{} (edited)", item["output"].as_str().unwrap()));
+            item.to_string()
+        })
+        .collect();
+    sandbox.write("edited.jsonl", lines.join("\n") + "\n")
+}
+
+/// A store with the sample items, rubric, a batch and the sample labels.
+fn labeled_store() -> Sandbox {
+    let sandbox = store_with_items();
+    sandbox.ok(&[
+        "batch",
+        "create",
+        "pilot",
+        "--rubric",
+        "rag-answer-quality",
+        "--raters",
+        "ana,ben,chloe",
+        "--overlap",
+        "3",
+    ]);
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    sandbox
+}
+
+fn labels_on(sandbox: &Sandbox, id: &str) -> Vec<serde_json::Value> {
+    let shown: serde_json::Value = serde_json::from_str(&sandbox.ok(&["show", id, "--format", "json"])).unwrap();
+    shown["labels"].as_array().unwrap().clone()
+}
+
+fn done_of(sandbox: &Sandbox, rater: &str) -> i64 {
+    let report: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["report", "progress", "--format", "json"])).unwrap();
+    report["raters"].as_array().unwrap().iter().find(|row| row["rater"] == rater).unwrap()["done"].as_i64().unwrap()
+}
+
+#[test]
+fn updating_labeled_items_is_refused_naming_them() {
+    let sandbox = labeled_store();
+    let edited = changed_items(&sandbox, 8);
+    let err = refused(&sandbox, &["import", edited.to_str().unwrap(), "--on-conflict", "update"]);
+    assert!(err.contains("edited.jsonl:1: field `id`: 8 labeled item(s) would get new content"), "{err}");
+    assert!(err.contains("`q-0001-v1` (line 1)"), "{err}");
+    assert!(err.contains("and 3 more"), "{err}");
+    assert!(err.contains("--labeled stale"), "{err}");
+    let err = sandbox.fails(&["import", edited.to_str().unwrap(), "--labeled", "keep"]);
+    assert!(err.contains("--labeled applies with --on-conflict update"), "{err}");
+    // An unlabeled item still updates as before.
+    let other = sandbox.write("other.jsonl", "{\"id\": \"fresh\", \"output\": \"a\"}\n");
+    sandbox.ok(&["import", other.to_str().unwrap()]);
+    let other = sandbox.write("other.jsonl", "{\"id\": \"fresh\", \"output\": \"b\"}\n");
+    let out = sandbox.ok(&["import", other.to_str().unwrap(), "--on-conflict", "update"]);
+    assert!(out.contains("1 updated"), "{out}");
+}
+
+#[test]
+fn labeled_stale_withdraws_the_labels_keeping_them_tied_to_the_old_content() {
+    let sandbox = labeled_store();
+    let before = labels_on(&sandbox, "q-0001-v1");
+    assert!(!before.is_empty());
+    let done = done_of(&sandbox, "ana");
+    let edited = changed_items(&sandbox, 1);
+    let out = sandbox.ok(&["import", edited.to_str().unwrap(), "--on-conflict", "update", "--labeled", "stale"]);
+    assert!(out.contains(&format!("1 updated; {} labels on updated items withdrawn as stale", before.len())), "{out}");
+    assert_eq!(labels_on(&sandbox, "q-0001-v1"), Vec::<serde_json::Value>::new());
+    assert_eq!(done_of(&sandbox, "ana"), done - 1);
+    // The history keeps the old values, and the withdrawals name the content they were on.
+    let db = rusqlite::Connection::open(sandbox.path("tally.db")).unwrap();
+    let (kept, withdrawn): (i64, i64) = db
+        .query_row(
+            "SELECT sum(value IS NOT NULL), sum(value IS NULL AND comment LIKE 'stale: the item''s content changed (labeled as content %')
+             FROM label_events WHERE item_id = (SELECT id FROM items WHERE external_id = 'q-0001-v1')",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((kept, withdrawn), (before.len() as i64, before.len() as i64));
+}
+
+#[test]
+fn labeled_keep_updates_and_the_labels_stand() {
+    let sandbox = labeled_store();
+    let before = labels_on(&sandbox, "q-0001-v1");
+    let edited = changed_items(&sandbox, 1);
+    let out = sandbox.ok(&["import", edited.to_str().unwrap(), "--on-conflict", "update", "--labeled", "keep"]);
+    assert!(out.contains("labels on updated items kept for the new content"), "{out}");
+    assert_eq!(labels_on(&sandbox, "q-0001-v1"), before);
+    let shown = sandbox.ok(&["show", "q-0001-v1"]);
+    assert!(shown.contains("(edited)"), "{shown}");
+}

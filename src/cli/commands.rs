@@ -29,11 +29,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { no_label } => demo(no_label),
         Command::Init => init(db),
-        Command::Import { file, dataset, map, on_conflict, redact } => {
+        Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
+            let on_conflict = match (on_conflict, labeled) {
+                (super::ConflictArg::Update, Some(super::LabeledArg::Stale)) => {
+                    crate::store::OnConflict::UpdateStaleLabels
+                }
+                (super::ConflictArg::Update, Some(super::LabeledArg::Keep)) => {
+                    crate::store::OnConflict::UpdateKeepLabels
+                }
+                (_, Some(_)) => bail!("--labeled applies with --on-conflict update"),
+                (conflict, None) => conflict.into(),
+            };
             let options = ImportOptions {
                 dataset,
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
-                on_conflict: on_conflict.into(),
+                on_conflict,
                 redact,
             };
             import(db, &file, &options)
@@ -313,6 +323,12 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     }
     if summary.skipped > 0 {
         line.push_str(&format!(", {} skipped (id exists with other content)", summary.skipped));
+    }
+    if summary.labels_stale > 0 {
+        line.push_str(&format!("; {} labels on updated items withdrawn as stale", summary.labels_stale));
+    }
+    if summary.labels_kept > 0 {
+        line.push_str(&format!("; {} labels on updated items kept for the new content", summary.labels_kept));
     }
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));

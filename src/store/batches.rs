@@ -177,6 +177,19 @@ impl Tx<'_> {
         self.item_event(batch_id, item_id, rater, ItemAction::Confirm, None, duration_ms)
     }
 
+    /// Reopens every confirm of `item` (any batch and rater) with `note`: its content
+    /// changed, so the raters see it again.
+    pub fn reopen_confirmed(&self, item_id: i64, note: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, note, created_at)
+                 SELECT a.batch_id, a.item_id, a.rater, 'unconfirm', ?2, ?3 FROM assignments a
+                 WHERE a.item_id = ?1 AND {STATE} = 'confirm'"
+            ))?
+            .execute(params![item_id, note, now_ms()])?)
+    }
+
     /// Marks `item` done for `rater` in every batch under rubric `rubric_name` that
     /// assigns it to them and has not seen it confirmed: labels made elsewhere count as
     /// that rater's work. Returns how many batches were updated.

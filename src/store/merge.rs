@@ -126,7 +126,11 @@ impl Store {
                 };
                 match tx.upsert_item(&item, &origin, 0, OnConflict::Error)? {
                     Upsert::Inserted => summary.items_added += 1,
-                    Upsert::Unchanged | Upsert::Updated | Upsert::Skipped => summary.items_already_here += 1,
+                    Upsert::Unchanged
+                    | Upsert::Updated
+                    | Upsert::UpdatedLabeled { .. }
+                    | Upsert::Labeled { .. }
+                    | Upsert::Skipped => summary.items_already_here += 1,
                     Upsert::Conflict { .. } => {
                             summary.conflicts.push(format!(
                             "item `{external_id}`: different content here and in {shown}; its labels and item events were not merged"
