@@ -232,10 +232,11 @@ fn label_import_errors_name_file_line_and_field() {
     let jsonl = sandbox.write(
         "labels.jsonl",
         "{\"item\": \"q-0001-v1\", \"rater\": \"ana\", \"criterion\": \"defects\", \"value\": [\"hallucination\"]}\n\
-         {\"item\": \"q-0001-v1\", \"rater\": \"ana\", \"criterion\": \"helpfulness\", \"value\": 4}\n",
+         {\"item\": \"q-0001-v1\", \"rater\": \"ana\", \"criterion\": \"helpfulness\", \"value\": 4}\n\
+         {\"item\": \"q-0001-v1\", \"rater\": \"ana\", \"criterion\": \"correct\", \"value\": \"fail\"}\n",
     );
     let out = sandbox.ok(&["labels", "import", jsonl.to_str().unwrap()]);
-    assert!(out.contains("2 recorded"), "{out}");
+    assert!(out.contains("3 recorded"), "{out}");
 }
 
 #[test]

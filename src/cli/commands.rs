@@ -57,11 +57,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
         Command::Init => init(db),
-        Command::Import { file, dataset, map, on_conflict, redact } => {
+        Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
+            let on_conflict = match (on_conflict, labeled) {
+                (super::ConflictArg::Update, Some(super::LabeledArg::Stale)) => {
+                    crate::store::OnConflict::UpdateStaleLabels
+                }
+                (super::ConflictArg::Update, Some(super::LabeledArg::Keep)) => {
+                    crate::store::OnConflict::UpdateKeepLabels
+                }
+                (_, Some(_)) => bail!("--labeled applies with --on-conflict update"),
+                (conflict, None) => conflict.into(),
+            };
             let options = ImportOptions {
                 dataset,
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
-                on_conflict: on_conflict.into(),
+                on_conflict,
                 redact,
             };
             import(db, &file, &options)
@@ -115,7 +125,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut text = format!(
                 "merged {}: items {} added, {} already here; rubrics {} added, {} already here; \
-                 label events {} added, {} already here; adjudications {} added, {} already here\n",
+                 label events {} added, {} already here; adjudications {} added, {} already here; \
+                 batches {} added, {} already here; item events {} added, {} already here\n",
                 other.display(),
                 summary.items_added,
                 summary.items_already_here,
@@ -124,7 +135,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.label_events_added,
                 summary.label_events_already_here,
                 summary.adjudications_added,
-                summary.adjudications_already_here
+                summary.adjudications_already_here,
+                summary.batches_added,
+                summary.batches_already_here,
+                summary.item_events_added,
+                summary.item_events_already_here
             );
             for conflict in &summary.conflicts {
                 text.push_str(&format!("conflict: {conflict}\n"));
@@ -344,6 +359,12 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     }
     if summary.skipped > 0 {
         line.push_str(&format!(", {} skipped (id exists with other content)", summary.skipped));
+    }
+    if summary.labels_stale > 0 {
+        line.push_str(&format!("; {} labels on updated items withdrawn as stale", summary.labels_stale));
+    }
+    if summary.labels_kept > 0 {
+        line.push_str(&format!("; {} labels on updated items kept for the new content", summary.labels_kept));
     }
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));

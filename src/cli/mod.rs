@@ -53,6 +53,11 @@ pub enum Command {
         /// When an id exists with different content.
         #[arg(long, value_enum, default_value_t = ConflictArg::Error)]
         on_conflict: ConflictArg,
+        /// With --on-conflict update, what becomes of the labels of items whose content
+        /// changes: withdrawn as stale (the items go back to their raters) or kept for the
+        /// new content. Without it, updating a labeled item is refused.
+        #[arg(long, value_enum, value_name = "stale|keep")]
+        labeled: Option<LabeledArg>,
         /// Replace e-mail addresses, phone and card numbers, IP addresses and API keys
         /// with placeholders; the originals are never stored.
         #[arg(long)]
@@ -562,6 +567,12 @@ pub enum ConflictArg {
     Error,
     Skip,
     Update,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabeledArg {
+    Stale,
+    Keep,
 }
 
 impl From<ConflictArg> for OnConflict {

@@ -41,6 +41,10 @@ pub struct ImportSummary {
     pub unchanged: u64,
     pub updated: u64,
     pub skipped: u64,
+    /// Current labels and adjudications on updated items that stand for the new content
+    /// (`--labeled keep`), and those withdrawn as stale (`--labeled stale`).
+    pub labels_kept: u64,
+    pub labels_stale: u64,
     /// Placeholders put in, by kind (with `--redact`).
     pub redacted: crate::model::redact::Counts,
 }
@@ -83,6 +87,7 @@ pub fn import(
     options: &ImportOptions,
 ) -> Result<ImportSummary, Error> {
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
+    let mut labeled = Vec::new();
     store.write(|tx| {
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
             let mut item = item_from_fields(fields, &options.map, dataset)
@@ -90,8 +95,9 @@ pub fn import(
             if options.redact {
                 crate::model::redact::redact_item(&mut item, &mut summary.redacted);
             }
-            upsert(tx, &item, origin, line, options.on_conflict, &mut summary)
-        })
+            upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)
+        })?;
+        refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)
 }
@@ -142,11 +148,12 @@ pub fn import_items(
     on_conflict: OnConflict,
 ) -> Result<ImportSummary, Error> {
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
+    let mut labeled = Vec::new();
     store.write(|tx| {
         for (index, item) in items.iter().enumerate() {
-            upsert(tx, item, origin, index as u64 + 1, on_conflict, &mut summary)?;
+            upsert(tx, item, origin, index as u64 + 1, on_conflict, &mut summary, &mut labeled)?;
         }
-        Ok::<_, Error>(())
+        refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)
 }
@@ -158,12 +165,18 @@ fn upsert(
     line: u64,
     on_conflict: OnConflict,
     summary: &mut ImportSummary,
+    labeled: &mut Vec<Labeled>,
 ) -> Result<(), Error> {
     summary.records += 1;
     match tx.upsert_item(item, origin, line, on_conflict)? {
         Upsert::Inserted => summary.inserted += 1,
         Upsert::Unchanged => summary.unchanged += 1,
         Upsert::Updated => summary.updated += 1,
+        Upsert::UpdatedLabeled { labels, stale } => {
+            summary.updated += 1;
+            *(if stale { &mut summary.labels_stale } else { &mut summary.labels_kept }) += labels;
+        }
+        Upsert::Labeled { labels } => labeled.push(Labeled { id: item.id.clone(), line, labels }),
         Upsert::Skipped => summary.skipped += 1,
         Upsert::Conflict { source, .. } => {
             return Err(Error::at(
@@ -178,6 +191,39 @@ fn upsert(
         }
     }
     Ok(())
+}
+
+/// An item `--on-conflict update` would give new content although it has labels.
+struct Labeled {
+    id: String,
+    line: u64,
+    labels: u64,
+}
+
+/// Refuses the import (rolling it back) when it would change the content of labeled
+/// items without being told what becomes of their labels.
+fn refuse_labeled(origin: &str, labeled: &[Labeled]) -> Result<(), Error> {
+    let Some(first) = labeled.first() else {
+        return Ok(());
+    };
+    const SHOWN: usize = 5;
+    let mut ids: Vec<String> = labeled.iter().take(SHOWN).map(|l| format!("`{}` (line {})", l.id, l.line)).collect();
+    if labeled.len() > SHOWN {
+        ids.push(format!("and {} more", labeled.len() - SHOWN));
+    }
+    let labels: u64 = labeled.iter().map(|l| l.labels).sum();
+    Err(Error::at(
+        origin,
+        Some(first.line),
+        format!(
+            "field `id`: {} labeled item(s) would get new content under their raters' {labels} label(s): {}; \
+             say what becomes of those labels: --labeled stale (withdraw them, kept in the history with the \
+             old content's hash, and send the items back to their raters) or --labeled keep (they stand for \
+             the new content)",
+            labeled.len(),
+            ids.join(", ")
+        ),
+    ))
 }
 
 /// A CSV cell as a field value: empty cells are absent; `judge_<criterion>` cells and

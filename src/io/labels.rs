@@ -1,7 +1,7 @@
 //! Importing labels made elsewhere: `item, rater, criterion, value[, comment]`, checked
 //! against a rubric, in one transaction.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
 use crate::model::Kind;
-use crate::store::{NewLabel, Store, StoredRubric};
+use crate::store::{NewLabel, Store, StoredRubric, Tx};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LabelImportSummary {
@@ -24,6 +24,10 @@ pub struct LabelImportSummary {
     pub raters: usize,
     pub items: usize,
 }
+
+/// One label of a file: item (store id), rater and criterion (indices into the names
+/// seen), step.
+type LabelKey = (i64, usize, usize, Option<String>);
 
 pub fn import_file(store: &mut Store, path: &Path, rubric: &StoredRubric) -> Result<LabelImportSummary, Error> {
     let (reader, format) = super::open(path)?;
@@ -41,6 +45,13 @@ pub fn import(
         LabelImportSummary { file: origin.to_string(), rubric: rubric.rubric.name.clone(), ..Default::default() };
     let mut raters = BTreeSet::new();
     let mut items = BTreeSet::new();
+    // Each label the file gives: (item, rater, criterion, step) -> (line, value), to refuse
+    // two different values for one label. Raters and criteria are few: keep their indices.
+    let mut names: Vec<String> = Vec::new();
+    let mut given: HashMap<LabelKey, (u64, Value)> = HashMap::new();
+    // Values of criteria that apply only `when` another has a value: checked once the whole
+    // file is in, since the value they depend on may come on a later line.
+    let mut conditional: Vec<(u64, i64, String, String)> = Vec::new();
     // Keep empty cells: an empty tags value means "none of the tags".
     let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
     store.write(|tx| {
@@ -60,6 +71,11 @@ pub fn import(
                 _ => None,
             };
             let raw_value = fields.remove("value").ok_or_else(|| fail("field `value` is missing".into()))?;
+            let step = match fields.remove("step") {
+                Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_string()),
+                Some(Value::Number(number)) => Some(number.to_string()),
+                _ => None,
+            };
 
             let criterion = rubric.rubric.criterion(&criterion_id).ok_or_else(|| {
                 let ids: Vec<_> = rubric.rubric.criteria.iter().map(|c| c.id.as_str()).collect();
@@ -83,6 +99,31 @@ pub fn import(
 
             summary.records += 1;
             let json = value.to_json();
+            let mut index_of = |name: &str| match names.iter().position(|known| known == name) {
+                Some(index) => index,
+                None => {
+                    names.push(name.to_string());
+                    names.len() - 1
+                }
+            };
+            let key = (item_id, index_of(&rater), index_of(&criterion.id), step);
+            match given.get(&key) {
+                Some((first, earlier)) if *earlier != json => {
+                    let step = key.3.as_ref().map(|step| format!(", step {step}")).unwrap_or_default();
+                    return Err(fail(format!(
+                        "field `value`: {json} for item `{item}`, rater `{rater}`, criterion `{}`{step} \
+                         differs from {earlier} on line {first}; give one value per label",
+                        criterion.id
+                    )));
+                }
+                Some(_) => {} // The same row twice says nothing new.
+                None => {
+                    given.insert(key, (line, json.clone()));
+                }
+            }
+            if criterion.when.is_some() && !matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty()) {
+                conditional.push((line, item_id, rater.clone(), criterion.id.clone()));
+            }
             let source = format!("import:{origin}:{line}");
             let recorded = tx.record_label(&NewLabel {
                 item_id,
@@ -104,9 +145,50 @@ pub fn import(
             raters.insert(rater);
             items.insert(item_id);
             Ok(())
-        })
+        })?;
+        for (line, item_id, rater, criterion_id) in conditional {
+            if let Some(message) = check_when(tx, rubric, item_id, &rater, &criterion_id)? {
+                return Err(Error::at(origin, Some(line), message));
+            }
+        }
+        Ok::<_, Error>(())
     })?;
     summary.raters = raters.len();
     summary.items = items.len();
     Ok(summary)
+}
+
+/// Whether criterion `criterion_id` applies to `rater`'s labels of the item, as they stand
+/// with the file in (the file's values are the newest); if not, why.
+fn check_when(
+    tx: &Tx,
+    rubric: &StoredRubric,
+    item_id: i64,
+    rater: &str,
+    criterion_id: &str,
+) -> Result<Option<String>, Error> {
+    let criteria = &rubric.rubric.criteria;
+    let Some(index) = criteria.iter().position(|c| c.id == criterion_id) else {
+        return Ok(None);
+    };
+    let mut values = BTreeMap::new();
+    for (criterion, json) in tx.current_values(item_id, rater, rubric.id)? {
+        if let Some(value) = rubric.rubric.criterion(&criterion).and_then(|c| c.parse_json(&json).ok()) {
+            values.insert(criterion, value);
+        }
+    }
+    let condition = match &criteria[index].when {
+        Some(condition) if !rubric.rubric.applies(index, &values) => condition,
+        _ => return Ok(None),
+    };
+    let has = values
+        .get(&condition.criterion)
+        .map_or_else(|| "no value".to_string(), |value| format!("`{}`", value.display()));
+    Ok(Some(format!(
+        "field `criterion`: `{criterion_id}` applies only when `{}` is {}, and rater `{rater}` has {has} for `{}` \
+         on this item",
+        condition.criterion,
+        condition.any_of.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or "),
+        condition.criterion
+    )))
 }

@@ -55,8 +55,7 @@ fn jsonl(
         if text.is_empty() {
             continue;
         }
-        let value: Value =
-            serde_json::from_str(text).map_err(|err| Error::at(origin, Some(line), format!("invalid JSON: {err}")))?;
+        let value = strict_json(text).map_err(|message| Error::at(origin, Some(line), message))?;
         let Value::Object(fields) = value else {
             let hint = if text.starts_with('[') { "; write one object per line (JSONL), not a JSON array" } else { "" };
             return Err(Error::at(origin, Some(line), format!("expected a JSON object{hint}")));
@@ -84,6 +83,15 @@ fn csv(
                 .map_err(|_| Error::at(origin, Some(1), format!("header column {} is not valid UTF-8", index + 1)))
         })
         .collect::<Result<_, _>>()?;
+    for (index, header) in headers.iter().enumerate() {
+        if let Some(first) = headers[..index].iter().position(|earlier| earlier == header) {
+            return Err(Error::at(
+                origin,
+                Some(1),
+                format!("columns {} and {} are both named `{header}`; name each column once", first + 1, index + 1),
+            ));
+        }
+    }
     let mut record = csv::ByteRecord::new();
     loop {
         let more = csv.read_byte_record(&mut record).map_err(|err| {
@@ -109,5 +117,148 @@ fn csv(
             }
         }
         each(Record { line, fields })?;
+    }
+}
+
+/// Parses one JSON value, refusing an object that names a key twice (at any depth):
+/// serde_json would silently keep the last, so a rater could see one output and the
+/// store hold another.
+fn strict_json(text: &str) -> Result<Value, String> {
+    let duplicate = std::cell::RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = serde::de::DeserializeSeed::deserialize(Strict { path: "", duplicate: &duplicate }, &mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value));
+    parsed.map_err(|err| match duplicate.into_inner() {
+        Some(key) => format!("field `{key}` appears twice (column {}); name each field once", err.column()),
+        None => format!("invalid JSON: {err}"),
+    })
+}
+
+/// Deserializes a JSON value like `serde_json::Value` does, noting the dotted path of the
+/// first key an object repeats.
+#[derive(Clone, Copy)]
+struct Strict<'a> {
+    path: &'a str,
+    duplicate: &'a std::cell::RefCell<Option<String>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_string()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = seq.next_element_seed(self)? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+            if object.contains_key(&key) {
+                *self.duplicate.borrow_mut() = Some(path);
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            let value = map.next_value_seed(Strict { path: &path, duplicate: self.duplicate })?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str, format: Format) -> Result<Vec<Map<String, Value>>, String> {
+        let mut out = Vec::new();
+        let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
+        for_each_record(text.as_bytes(), format, "f.jsonl", cell, |record| {
+            out.push(record.fields);
+            Ok(())
+        })
+        .map_err(|err| err.to_string())?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_repeated_json_key_is_an_error_naming_line_and_key() {
+        let err = records(
+            "{\"id\": \"a\", \"output\": \"x\"}\n{\"id\": \"b\", \"output\": \"x\", \"output\": \"y\"}\n",
+            Format::Jsonl,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("f.jsonl:2: field `output` appears twice"), "{err}");
+        let err = records("{\"metadata\": {\"model\": \"a\", \"model\": \"b\"}}\n", Format::Jsonl).unwrap_err();
+        assert!(err.starts_with("f.jsonl:1: field `metadata.model` appears twice"), "{err}");
+        // The same key in two objects of a list is fine; so is a nested value like any other.
+        let ok = records(
+            "{\"c\": [{\"t\": 1}, {\"t\": 2.5}], \"n\": null, \"b\": true, \"u\": 18446744073709551615}\n",
+            Format::Jsonl,
+        )
+        .unwrap();
+        let expected: Value = serde_json::from_str(
+            "{\"c\": [{\"t\": 1}, {\"t\": 2.5}], \"n\": null, \"b\": true, \"u\": 18446744073709551615}",
+        )
+        .unwrap();
+        assert_eq!(Value::Object(ok[0].clone()), expected);
+        let err = records("{\"a\": 1} trailing\n", Format::Jsonl).unwrap_err();
+        assert!(err.contains("invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_repeated_csv_header_is_an_error_naming_both_columns() {
+        let err = records("id,output,input,output\na,x,q,y\n", Format::Csv).unwrap_err();
+        assert_eq!(err, "f.jsonl:1: columns 2 and 4 are both named `output`; name each column once");
     }
 }

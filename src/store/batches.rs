@@ -55,15 +55,16 @@ pub struct QueueEntry {
 }
 
 /// An assignment's state, in SQL over `assignments a`: the latest of confirm, reopen
-/// (`unconfirm`) and skip, or `''`.
+/// (`unconfirm`) and skip, or `''`. Latest by time, then id: events merged in from an
+/// offline copy keep their own times (as label events do).
 const STATE: &str = "coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
     AND e.item_id = a.item_id AND e.rater = a.rater AND e.action IN ('confirm', 'unconfirm', 'skip')
-    ORDER BY e.id DESC LIMIT 1), '')";
+    ORDER BY e.created_at DESC, e.id DESC LIMIT 1), '')";
 
 /// Whether an assignment is flagged, in SQL: the latest of flag and unflag, or `''`.
 const FLAG: &str = "coalesce((SELECT e.action FROM item_events e WHERE e.batch_id = a.batch_id
     AND e.item_id = a.item_id AND e.rater = a.rater AND e.action IN ('flag', 'unflag')
-    ORDER BY e.id DESC LIMIT 1), '')";
+    ORDER BY e.created_at DESC, e.id DESC LIMIT 1), '')";
 
 /// What a rater did with a whole item. The latest of confirm, skip and reopen is the
 /// item's state; the latest of flag and unflag whether it is flagged.
@@ -174,6 +175,19 @@ impl Tx<'_> {
         duration_ms: Option<i64>,
     ) -> Result<(), StoreError> {
         self.item_event(batch_id, item_id, rater, ItemAction::Confirm, None, duration_ms)
+    }
+
+    /// Reopens every confirm of `item` (any batch and rater) with `note`: its content
+    /// changed, so the raters see it again.
+    pub fn reopen_confirmed(&self, item_id: i64, note: &str) -> Result<usize, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, note, created_at)
+                 SELECT a.batch_id, a.item_id, a.rater, 'unconfirm', ?2, ?3 FROM assignments a
+                 WHERE a.item_id = ?1 AND {STATE} = 'confirm'"
+            ))?
+            .execute(params![item_id, note, now_ms()])?)
     }
 
     /// Marks `item` done for `rater` in every batch under rubric `rubric_name` that
@@ -317,7 +331,7 @@ impl Store {
                         {FLAG} AS flag,
                         (SELECT e.duration_ms FROM item_events e WHERE e.batch_id = a.batch_id
                          AND e.item_id = a.item_id AND e.rater = a.rater AND e.action = 'confirm'
-                         ORDER BY e.id DESC LIMIT 1) AS spent
+                         ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS spent
                  FROM assignments a JOIN batches b ON b.id = a.batch_id)
              SELECT batch, rater, count(*), sum(state = 'confirm'), sum(state = 'skip'), sum(flag = 'flag'),
                     coalesce(sum(CASE WHEN state = 'confirm' THEN spent END), 0),
@@ -357,7 +371,7 @@ impl Store {
         let mut statement = self.conn.prepare_cached(
             "SELECT rater, duration_ms FROM (
                  SELECT e.rater, e.duration_ms, row_number() OVER (PARTITION BY e.batch_id, e.item_id, e.rater
-                        ORDER BY e.id DESC) AS newest
+                        ORDER BY e.created_at DESC, e.id DESC) AS newest
                  FROM item_events e WHERE e.action = 'confirm')
              WHERE newest = 1 AND duration_ms IS NOT NULL ORDER BY rater",
         )?;
@@ -420,7 +434,7 @@ impl Store {
             "SELECT item_id, rater, state, flag, note FROM (
                  SELECT a.item_id, a.rater, {STATE} AS state, {FLAG} AS flag,
                         (SELECT e.note FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
-                           AND e.rater = a.rater AND e.note IS NOT NULL ORDER BY e.id DESC LIMIT 1) AS note
+                           AND e.rater = a.rater AND e.note IS NOT NULL ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS note
                  FROM assignments a WHERE ?1 IS NULL OR a.batch_id = ?1)
              WHERE state = 'skip' OR flag = 'flag'
              ORDER BY item_id, rater"

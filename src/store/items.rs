@@ -12,7 +12,16 @@ pub enum OnConflict {
     #[default]
     Error,
     Skip,
+    /// Replace the content of items nobody has labeled; a labeled item is left as it is
+    /// ([`Upsert::Labeled`]): raters judged what they saw, not the new content.
     Update,
+    /// Replace the content of labeled items too; their labels stand for the new content.
+    UpdateKeepLabels,
+    /// Replace the content of labeled items too; their labels and adjudications are
+    /// withdrawn as stale (kept in the history, with the old content's hash in the
+    /// withdrawal's comment) and their confirms reopened, so reports leave them out and
+    /// the items go back to their raters.
+    UpdateStaleLabels,
 }
 
 /// What became of one imported item.
@@ -22,6 +31,17 @@ pub enum Upsert {
     /// Same id, same content: nothing to do.
     Unchanged,
     Updated,
+    /// Updated an item that had `labels` current labels and adjudications: kept, or
+    /// withdrawn as stale.
+    UpdatedLabeled {
+        labels: u64,
+        stale: bool,
+    },
+    /// Same id, different content, `OnConflict::Update`, and the item has `labels`
+    /// current labels and adjudications: nothing changed.
+    Labeled {
+        labels: u64,
+    },
     Skipped,
     /// Same id, different content, and `OnConflict::Error`.
     Conflict {
@@ -29,6 +49,22 @@ pub enum Upsert {
         source: String,
     },
 }
+
+/// The current labels of the item with external id `?1`: (rater, criterion, rubric id).
+const STANDING_LABELS: &str = "SELECT rater, criterion, rubric_id FROM (
+        SELECT e.rater, e.criterion, e.rubric_id, e.value, row_number() OVER (PARTITION BY e.rater, e.criterion, r.name
+               ORDER BY e.created_at DESC, e.id DESC) AS newest
+        FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+        WHERE e.item_id = (SELECT id FROM items WHERE external_id = ?1))
+    WHERE newest = 1 AND value IS NOT NULL";
+
+/// The standing adjudications of the item with external id `?1`: (criterion, rubric id).
+const STANDING_ADJUDICATIONS: &str = "SELECT criterion, rubric_id FROM (
+        SELECT a.criterion, a.rubric_id, a.value, row_number() OVER (PARTITION BY a.criterion, r.name
+               ORDER BY a.created_at DESC, a.id DESC) AS newest
+        FROM adjudications a JOIN rubrics r ON r.id = a.rubric_id
+        WHERE a.item_id = (SELECT id FROM items WHERE external_id = ?1))
+    WHERE newest = 1 AND value IS NOT NULL";
 
 const ITEM_COLUMNS: &str = "id, external_id, dataset, input, output, reference, context, metadata, judge";
 
@@ -110,10 +146,17 @@ impl Tx<'_> {
                 Ok(Upsert::Inserted)
             }
             Some((existing_hash, _, _)) if existing_hash == hash => Ok(Upsert::Unchanged),
-            Some((_, dataset, origin)) => match on_conflict {
+            Some((old_hash, dataset, origin)) => match on_conflict {
                 OnConflict::Error => Ok(Upsert::Conflict { dataset, source: origin }),
                 OnConflict::Skip => Ok(Upsert::Skipped),
-                OnConflict::Update => {
+                OnConflict::Update | OnConflict::UpdateKeepLabels | OnConflict::UpdateStaleLabels => {
+                    let labels = self.standing_labels(&item.id)?;
+                    if labels > 0 && on_conflict == OnConflict::Update {
+                        return Ok(Upsert::Labeled { labels });
+                    }
+                    if labels > 0 && on_conflict == OnConflict::UpdateStaleLabels {
+                        self.withdraw_as_stale(&item.id, &old_hash, &format!("import:{source}:{line}"))?;
+                    }
                     self.tx
                         .prepare_cached(
                             "UPDATE items SET input = ?2, output = ?3, reference = ?4, context = ?5, metadata = ?6,
@@ -132,10 +175,76 @@ impl Tx<'_> {
                             source,
                             line as i64
                         ])?;
+                    if labels > 0 {
+                        return Ok(Upsert::UpdatedLabeled {
+                            labels,
+                            stale: on_conflict == OnConflict::UpdateStaleLabels,
+                        });
+                    }
                     Ok(Upsert::Updated)
                 }
             },
         }
+    }
+
+    /// How many current labels (any rater, criterion and rubric) and standing
+    /// adjudications the item has.
+    fn standing_labels(&self, external_id: &str) -> Result<u64, StoreError> {
+        let labels: i64 = self
+            .tx
+            .prepare_cached(&format!("SELECT count(*) FROM ({STANDING_LABELS})"))?
+            .query_row([external_id], |row| row.get(0))?;
+        let adjudications: i64 = self
+            .tx
+            .prepare_cached(&format!("SELECT count(*) FROM ({STANDING_ADJUDICATIONS})"))?
+            .query_row([external_id], |row| row.get(0))?;
+        Ok((labels + adjudications) as u64)
+    }
+
+    /// Withdraws the item's current labels and adjudications (new events with no value,
+    /// naming the content they were made on) and reopens its confirms: its content is
+    /// about to change. `source` is where the change comes from.
+    fn withdraw_as_stale(&self, external_id: &str, old_hash: &str, source: &str) -> Result<(), StoreError> {
+        let Some(item_id) = self.item_id(external_id)? else {
+            return Ok(());
+        };
+        let why =
+            format!("stale: the item's content changed (labeled as content {})", &old_hash[..old_hash.len().min(16)]);
+        let labels: Vec<(String, String, i64)> = self
+            .tx
+            .prepare_cached(&format!("SELECT rater, criterion, rubric_id FROM ({STANDING_LABELS})"))?
+            .query_map([external_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for (rater, criterion, rubric_id) in labels {
+            self.record_label(&super::NewLabel {
+                item_id,
+                rater: &rater,
+                criterion: &criterion,
+                value: None,
+                comment: Some(&why),
+                rubric_id,
+                batch_id: None,
+                duration_ms: None,
+                source,
+            })?;
+        }
+        let adjudications: Vec<(String, i64)> = self
+            .tx
+            .prepare_cached(&format!("SELECT criterion, rubric_id FROM ({STANDING_ADJUDICATIONS})"))?
+            .query_map([external_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (criterion, rubric_id) in adjudications {
+            self.record_adjudication(&super::NewAdjudication {
+                item_id,
+                criterion: &criterion,
+                value: None,
+                rationale: &why,
+                adjudicator: source,
+                rubric_id,
+            })?;
+        }
+        self.reopen_confirmed(item_id, &why)?;
+        Ok(())
     }
 
     pub fn item_id(&self, external_id: &str) -> Result<Option<i64>, StoreError> {

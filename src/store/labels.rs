@@ -279,3 +279,27 @@ fn adjudication_rows(
         })
         .collect()
 }
+
+impl Tx<'_> {
+    /// A rater's current values on an item under the rubric of `rubric_id` (any version),
+    /// as (criterion, value): what a criterion's `when` is checked against.
+    pub fn current_values(
+        &self,
+        item_id: i64,
+        rater: &str,
+        rubric_id: i64,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let mut statement = self.tx.prepare_cached(
+            "SELECT criterion, value FROM (
+                 SELECT e.criterion, e.value, row_number() OVER (PARTITION BY e.criterion
+                        ORDER BY e.created_at DESC, e.id DESC) AS newest
+                 FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+                 WHERE e.item_id = ?1 AND e.rater = ?2 AND r.name = (SELECT name FROM rubrics WHERE id = ?3))
+             WHERE newest = 1 AND value IS NOT NULL",
+        )?;
+        let rows: Vec<(String, String)> = statement
+            .query_map(params![item_id, rater, rubric_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter().map(|(criterion, value)| Ok((criterion, parse_json("label_events.value", &value)?))).collect()
+    }
+}
