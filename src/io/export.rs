@@ -317,7 +317,13 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         with_raters: request.with_raters,
         counts,
         excluded: excluded.clone(),
-        agreement: request.agreement.clone(),
+        agreement: match request.reveal_raters {
+            true => request.agreement.clone(),
+            false => {
+                let names: BTreeSet<&str> = labels.iter().map(|label| label.rater.as_str()).collect();
+                hash_raters(&request.agreement, false, &names, &rater_id)
+            }
+        },
         provenance: Provenance {
             datasets,
             last_label_event: store.last_label_event(scope)?,
@@ -452,6 +458,33 @@ fn csv_record(line: &GoldenItem, rubric: &Rubric, columns: usize) -> Vec<String>
     }
     debug_assert_eq!(record.len(), columns);
     record
+}
+
+/// `value` with every rater name (in `rater`, `raters` and `adjudicator` fields, and keys
+/// of per-rater maps among `names`) passed through `rater_id`: the manifest says names
+/// are hashed, so no section of it may hold one in the clear.
+fn hash_raters(
+    value: &Value,
+    under_rater_key: bool,
+    names: &BTreeSet<&str>,
+    rater_id: &impl Fn(&str) -> String,
+) -> Value {
+    match value {
+        Value::String(name) if under_rater_key => Value::String(rater_id(name)),
+        Value::Array(values) => {
+            Value::Array(values.iter().map(|value| hash_raters(value, under_rater_key, names, rater_id)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let names_raters = matches!(key.as_str(), "rater" | "raters" | "adjudicator");
+                    let key = if names.contains(key.as_str()) { rater_id(key) } else { key.clone() };
+                    (key, hash_raters(value, names_raters, names, rater_id))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// A value built from JSON as compact JSON text (such values always serialise).
