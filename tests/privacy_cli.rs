@@ -121,8 +121,10 @@ fn redact_covers_ids_and_judge_values() {
         assert!(!text.contains(secret), "{secret} survived: {text}");
     }
     let ids: Vec<&str> = items.as_array().unwrap().iter().map(|item| item["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"[EMAIL]") && ids.contains(&"ticket-7"), "{ids:?}");
-    let first = items.as_array().unwrap().iter().find(|item| item["id"] == "[EMAIL]").unwrap();
+    // A redacted id keeps its shape and stays unique (two e-mail ids must not collide).
+    assert!(ids.iter().any(|id| id.starts_with("[EMAIL]-")) && ids.contains(&"ticket-7"), "{ids:?}");
+    let first = items.as_array().unwrap().iter().find(|item| item["output"] == "a").unwrap();
+    assert!(first["id"].as_str().unwrap().starts_with("[EMAIL]-"), "{first}");
     assert_eq!(first["judge"]["note"], "ask [EMAIL]");
     assert_eq!(first["judge"]["correct"], "pass");
 }
