@@ -420,9 +420,11 @@ fn csv_header(rubric: &Rubric, with_raters: bool) -> Vec<String> {
     header
 }
 
+/// One CSV line; no cell starts as a spreadsheet formula would (item text is untrusted).
 fn csv_line(record: &[String], origin: &str) -> Result<Vec<u8>, Error> {
     let mut row = csv::Writer::from_writer(Vec::new());
-    row.write_record(record).map_err(|err| Error::at(origin, None, err.to_string()))?;
+    let cells = record.iter().map(|cell| crate::model::text::spreadsheet_safe(cell).into_owned());
+    row.write_record(cells).map_err(|err| Error::at(origin, None, err.to_string()))?;
     row.into_inner().map_err(|err| Error::at(origin, None, err.to_string()))
 }
 
