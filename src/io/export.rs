@@ -352,11 +352,20 @@ fn target(destination: Destination, format: FileFormat) -> Result<(PathBuf, Opti
     match destination {
         Destination::File(path) => Ok((path.to_path_buf(), None, None)),
         Destination::Versioned { dir, name } => {
+            // The name becomes file names and is echoed to terminals: no control characters.
+            let shown = format!("--name \"{}\"", name.escape_debug());
+            if let Some(control) = name.chars().find(|c| c.is_control()) {
+                return Err(Error::at(
+                    &shown,
+                    None,
+                    format!("a golden set's name cannot hold a control character (U+{:04X})", u32::from(control)),
+                ));
+            }
             if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
                 return Err(Error::at(
-                    name,
+                    &shown,
                     None,
-                    "a golden set's name is a plain file name, without `/` or a leading `.`",
+                    "a golden set's name is a plain file name, without `/`, `\\` or a leading `.`",
                 ));
             }
             let newest = versions(dir, name)?.into_iter().next_back();
