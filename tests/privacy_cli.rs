@@ -146,4 +146,9 @@ fn a_derived_id_comes_from_the_redacted_content() {
     // Importing the same file again is still a no-op.
     let again = sandbox.ok_on("a.db", &["import", "secret.jsonl", "--redact", "--dataset", "d"]);
     assert!(again.contains("0 new, 1 unchanged"), "{again}");
+    // `sample --redact` derives it the same way.
+    sandbox.ok_on("a.db", &["sample", "secret.jsonl", "--n", "1", "--redact", "--out", "sample.jsonl"]);
+    let sampled: Value = serde_json::from_str(&std::fs::read_to_string(sandbox.path("sample.jsonl")).unwrap()).unwrap();
+    assert_eq!(sampled["id"], plain[0]["id"]);
+    assert_eq!(sampled["output"], "write to [EMAIL]");
 }
