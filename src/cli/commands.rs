@@ -1030,15 +1030,10 @@ fn sample(
     print(&text)
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename: readers never see half.
+/// Writes `bytes` to `path` through a temporary file and a rename: readers never see half,
+/// and a failed write leaves nothing behind.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot create the folder", parent.display()))?;
-    }
-    let temporary = path.with_extension("tmp-tally");
-    std::fs::write(&temporary, bytes).with_context(|| format!("{}: cannot write", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
+    Ok(crate::io::atomic::write(path, bytes)?)
 }
 
 fn items_list(db: Option<&Path>, dataset: Option<&str>, format: FormatArg) -> anyhow::Result<ExitCode> {

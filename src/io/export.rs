@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::Error;
+use super::atomic::AtomicFile;
 use crate::model::consensus::{Decision, Method, decide, item_agreement};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Batch, LabelScope, Store, StoredRubric};
@@ -193,19 +194,15 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     };
 
     let (out, version, previous) = target(request.destination, request.format)?;
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|err| Error::file(parent, err))?;
-    }
     let origin = out.display().to_string();
     let stem = out.file_stem().map_or_else(|| "golden".to_string(), |s| s.to_string_lossy().into_owned());
     let manifest_path = out.with_file_name(format!("{stem}.manifest.json"));
-    let temporary = out.with_file_name(format!(".{stem}.{}.partial", request.format.extension()));
-    let file = std::fs::File::create(&temporary).map_err(|err| Error::file(&temporary, err))?;
-    let mut writer = HashingWriter { inner: std::io::BufWriter::new(file), hasher: Sha256::new(), bytes: 0 };
+    // On any error below, dropping the unfinished file removes it: no debris.
+    let mut writer = HashingWriter { inner: AtomicFile::create(&out)?, hasher: Sha256::new(), bytes: 0 };
     let csv_columns = match request.format {
         FileFormat::Csv => {
             let header = csv_header(rubric, request.with_raters);
-            writer.write_all(&csv_line(&header, &origin)?).map_err(|err| Error::file(&temporary, err))?;
+            writer.write_all(&csv_line(&header, &origin)?).map_err(|err| writer.inner.error(err))?;
             Some(header.len())
         }
         FileFormat::Jsonl => None,
@@ -276,15 +273,13 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
                 json
             }
         };
-        writer.write_all(&bytes).map_err(|err| Error::file(&temporary, err))?;
+        writer.write_all(&bytes).map_err(|err| writer.inner.error(err))?;
     }
-    writer.inner.flush().map_err(|err| Error::file(&temporary, err))?;
-    writer.inner.get_ref().sync_all().map_err(|err| Error::file(&temporary, err))?;
     counts.raters = all_raters.len();
     let sha256 = crate::model::hex(&writer.hasher.finalize());
 
     if let Some(previous) = previous.as_ref().filter(|previous| previous.sha256 == sha256) {
-        std::fs::remove_file(&temporary).map_err(|err| Error::file(&temporary, err))?;
+        drop(writer.inner); // nothing new to write: the unfinished file goes
         let file = out.with_file_name(&previous.file);
         let manifest = file.with_file_name(format!("{}.manifest.json", stem_of(&previous.file)));
         return Ok(ExportSummary {
@@ -317,7 +312,13 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         with_raters: request.with_raters,
         counts,
         excluded: excluded.clone(),
-        agreement: request.agreement.clone(),
+        agreement: match request.reveal_raters {
+            true => request.agreement.clone(),
+            false => {
+                let names: BTreeSet<&str> = labels.iter().map(|label| label.rater.as_str()).collect();
+                hash_raters(&request.agreement, false, &names, &rater_id)
+            }
+        },
         provenance: Provenance {
             datasets,
             last_label_event: store.last_label_event(scope)?,
@@ -329,10 +330,11 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     let mut manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|err| Error::at(&manifest_path.display().to_string(), None, err.to_string()))?;
     manifest_json.push('\n');
-    let manifest_temporary = out.with_file_name(format!(".{stem}.manifest.json.partial"));
-    std::fs::write(&manifest_temporary, manifest_json).map_err(|err| Error::file(&manifest_temporary, err))?;
-    std::fs::rename(&temporary, &out).map_err(|err| Error::file(&out, err))?;
-    std::fs::rename(&manifest_temporary, &manifest_path).map_err(|err| Error::file(&manifest_path, err))?;
+    let mut manifest_file = AtomicFile::create(&manifest_path)?;
+    manifest_file.write_all(manifest_json.as_bytes()).map_err(|err| manifest_file.error(err))?;
+    // Both are complete before either is put in place.
+    writer.inner.commit()?;
+    manifest_file.commit()?;
     Ok(ExportSummary {
         file: out,
         manifest: manifest_path,
@@ -350,11 +352,20 @@ fn target(destination: Destination, format: FileFormat) -> Result<(PathBuf, Opti
     match destination {
         Destination::File(path) => Ok((path.to_path_buf(), None, None)),
         Destination::Versioned { dir, name } => {
+            // The name becomes file names and is echoed to terminals: no control characters.
+            let shown = format!("--name \"{}\"", name.escape_debug());
+            if let Some(control) = name.chars().find(|c| c.is_control()) {
+                return Err(Error::at(
+                    &shown,
+                    None,
+                    format!("a golden set's name cannot hold a control character (U+{:04X})", u32::from(control)),
+                ));
+            }
             if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
                 return Err(Error::at(
-                    name,
+                    &shown,
                     None,
-                    "a golden set's name is a plain file name, without `/` or a leading `.`",
+                    "a golden set's name is a plain file name, without `/`, `\\` or a leading `.`",
                 ));
             }
             let newest = versions(dir, name)?.into_iter().next_back();
@@ -418,9 +429,11 @@ fn csv_header(rubric: &Rubric, with_raters: bool) -> Vec<String> {
     header
 }
 
+/// One CSV line; no cell starts as a spreadsheet formula would (item text is untrusted).
 fn csv_line(record: &[String], origin: &str) -> Result<Vec<u8>, Error> {
     let mut row = csv::Writer::from_writer(Vec::new());
-    row.write_record(record).map_err(|err| Error::at(origin, None, err.to_string()))?;
+    let cells = record.iter().map(|cell| crate::model::text::spreadsheet_safe(cell).into_owned());
+    row.write_record(cells).map_err(|err| Error::at(origin, None, err.to_string()))?;
     row.into_inner().map_err(|err| Error::at(origin, None, err.to_string()))
 }
 
@@ -452,6 +465,33 @@ fn csv_record(line: &GoldenItem, rubric: &Rubric, columns: usize) -> Vec<String>
     }
     debug_assert_eq!(record.len(), columns);
     record
+}
+
+/// `value` with every rater name (in `rater`, `raters` and `adjudicator` fields, and keys
+/// of per-rater maps among `names`) passed through `rater_id`: the manifest says names
+/// are hashed, so no section of it may hold one in the clear.
+fn hash_raters(
+    value: &Value,
+    under_rater_key: bool,
+    names: &BTreeSet<&str>,
+    rater_id: &impl Fn(&str) -> String,
+) -> Value {
+    match value {
+        Value::String(name) if under_rater_key => Value::String(rater_id(name)),
+        Value::Array(values) => {
+            Value::Array(values.iter().map(|value| hash_raters(value, under_rater_key, names, rater_id)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let names_raters = matches!(key.as_str(), "rater" | "raters" | "adjudicator");
+                    let key = if names.contains(key.as_str()) { rater_id(key) } else { key.clone() };
+                    (key, hash_raters(value, names_raters, names, rater_id))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// A value built from JSON as compact JSON text (such values always serialise).

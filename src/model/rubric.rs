@@ -373,6 +373,13 @@ impl Validator<'_> {
         if kind != Kind::Number && (raw.min.is_some() || raw.max.is_some()) {
             return Err(self.error(at, "only number criteria take min and max"));
         }
+        // TOML allows nan and inf; a bound that is not a number checks nothing (every
+        // comparison with NaN is false), and an infinite one is no bound.
+        for (field, bound) in [("min", raw.min), ("max", raw.max)] {
+            if let Some(bound) = bound.filter(|bound| !bound.is_finite()) {
+                return Err(self.error(at, format!("`{field}` must be a finite number, not {bound}")));
+            }
+        }
         if let (Some(min), Some(max)) = (raw.min, raw.max)
             && min >= max
         {
@@ -558,6 +565,16 @@ kind = "text"
         assert_eq!(rubric.missing_required(&values), ["grounded", "helpfulness"]);
         values.insert("correct".to_string(), LabelValue::Choice("pass".into()));
         assert!(!rubric.applies(defects, &values));
+    }
+
+    #[test]
+    fn bounds_must_be_finite() {
+        for (bound, value) in [("min", "nan"), ("max", "inf"), ("min", "-inf")] {
+            let err = error_of(&format!(
+                "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"s\"\nkind = \"number\"\n{bound} = {value}\n"
+            ));
+            assert!(err.starts_with(&format!("r.toml: criterion `s`: `{bound}` must be a finite number")), "{err}");
+        }
     }
 
     #[test]

@@ -26,6 +26,15 @@ pub fn single_line(text: &str) -> String {
     sanitize(text).replace('\n', " ")
 }
 
+/// A CSV cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading `'` (OWASP's advice on CSV injection).
+/// Numbers such as `-0.5` or `+3` are data and stay as they are, and so does a lone `-`
+/// (a report's "no value"): one character is no formula.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    let risky = cell.len() > 1 && cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.trim().parse::<f64>().is_err() { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+}
+
 fn needs_replacing(ch: char) -> bool {
     match ch {
         '\n' => false,
@@ -40,6 +49,26 @@ fn needs_replacing(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_numbers_kept() {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-0.5", "-0.5"),
+            ("+3", "+3"),
+            ("-1e-3", "-1e-3"),
+            ("plain", "plain"),
+            ("-", "-"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
+    }
 
     #[test]
     fn escape_sequences_cannot_reach_the_terminal() {

@@ -18,13 +18,15 @@ pub fn figure(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |value| format!("{value:.3}"))
 }
 
-/// CSV text: a header, then one line per record. Cells are quoted as needed.
+/// CSV text: a header, then one line per record. Cells are quoted as needed, and never
+/// start as a spreadsheet formula would (ids and names come from files).
 pub fn csv_rows(header: &[&str], records: impl IntoIterator<Item = Vec<String>>) -> String {
+    use crate::model::text::{single_line, spreadsheet_safe};
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail; a failed record would only lose that line.
     let _ = writer.write_record(header);
     for record in records {
-        let _ = writer.write_record(record.iter().map(|cell| crate::model::text::single_line(cell)));
+        let _ = writer.write_record(record.iter().map(|cell| spreadsheet_safe(&single_line(cell)).into_owned()));
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }

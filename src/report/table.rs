@@ -61,10 +61,10 @@ impl Table {
         (&self.headers, &self.right, &self.rows)
     }
 
-    /// The same table in GitHub Markdown; `|` in cells is escaped.
+    /// The same table in GitHub Markdown; `|` and HTML in cells are escaped.
     pub fn render_markdown(&self) -> String {
         let line = |cells: &[String]| {
-            let cells: Vec<String> = cells.iter().map(|cell| cell.replace('|', "\\|")).collect();
+            let cells: Vec<String> = cells.iter().map(|cell| markdown_text(cell).replace('|', "\\|")).collect();
             format!("| {} |\n", cells.join(" | "))
         };
         let mut out = line(&self.headers);
@@ -153,14 +153,29 @@ impl Document {
             .blocks
             .iter()
             .map(|block| match block {
-                Block::Heading(level, text) => format!("{} {text}\n", "#".repeat(*level)),
-                Block::Paragraph(text) => format!("{}\n", text.replace('\n', "  \n")),
+                Block::Heading(level, text) => format!("{} {}\n", "#".repeat(*level), markdown_text(text)),
+                Block::Paragraph(text) => format!("{}\n", markdown_text(text).replace('\n', "  \n")),
                 Block::Table(table) => table.render_markdown(),
                 Block::Chart(chart) => code_block(&chart.render_text()),
             })
             .collect();
         parts.join("\n")
     }
+}
+
+/// Text for Markdown with its HTML made inert: a Markdown viewer renders raw HTML, and
+/// names and ids come from files (`<script>` becomes `&lt;script&gt;`, shown as written).
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` fenced so that no run of backticks in it (labels come from files) can close it.
@@ -173,6 +188,21 @@ fn code_block(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_escapes_html_and_pipes() {
+        let mut document = Document::default();
+        document.heading("rater <b>x</b>");
+        document.paragraph("a & <img src=x onerror=alert(1)>");
+        let mut table = Table::new(&["name"]);
+        table.row(vec!["<script>alert(1)</script>|x".into()]);
+        document.table(table);
+        let markdown = document.render_markdown();
+        assert!(!markdown.contains('<') && !markdown.contains('>'), "{markdown}");
+        assert!(markdown.contains("### rater &lt;b&gt;x&lt;/b&gt;"), "{markdown}");
+        assert!(markdown.contains("a &amp; &lt;img src=x onerror=alert(1)&gt;"), "{markdown}");
+        assert!(markdown.contains("| &lt;script&gt;alert(1)&lt;/script&gt;\\|x |"), "{markdown}");
+    }
 
     #[test]
     fn aligns_and_sanitises() {
