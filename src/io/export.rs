@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::Error;
-use crate::model::consensus::{Decision, Method, decide, item_agreement};
+use crate::model::consensus::{Decision, Method, decide_item, item_agreement};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Batch, LabelScope, Store, StoredRubric};
 
@@ -246,11 +246,17 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         let item = store.item(item_id)?;
         let mut line = GoldenItem::new(&item);
         line.agreement = agreement;
-        for (criterion, values) in rubric.criteria.iter().zip(&values) {
-            let adjudication = adjudicated.get(&(item_id, criterion.id.clone()));
-            let Some(decision) = decide(criterion, values, adjudication, request.consensus) else {
-                continue;
-            };
+        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
+        for (criterion, label) in item_labels.iter().filter_map(|l| Some((rubric.criterion(&l.criterion)?, l))) {
+            if let Ok(value) = criterion.parse_json(&label.value) {
+                by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
+            }
+        }
+        let adjudications: Vec<Option<&Value>> =
+            rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
+        let decisions = decide_item(rubric, &by_rater.values().collect::<Vec<_>>(), &adjudications, request.consensus);
+        for (criterion, decision) in rubric.criteria.iter().zip(decisions) {
+            let Some(decision) = decision else { continue };
             counts.adjudicated += usize::from(decision.method == "adjudicated");
             counts.ties += usize::from(decision.is_tie());
             line.labels.insert(&criterion.id, decision.value.clone());

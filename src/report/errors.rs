@@ -4,8 +4,8 @@
 //! difference and the two-proportion z-test); the most frequent tag combinations; and
 //! clusters of the comments raters left on failed items.
 //!
-//! Every value is an item's consensus ([`crate::model::consensus::decide`], majority,
-//! adjudication wins): a binary criterion fails when its consensus is its second option,
+//! Every value is an item's consensus ([`crate::model::consensus::decide_item`], majority,
+//! adjudication wins, `when` honoured): a binary criterion fails when its consensus is its second option,
 //! a tag counts when it is in the consensus tag set and the tags criterion applies (its
 //! `when` holds for the consensus values).
 
@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::judge::{bounds_cell, group_of, p_cell};
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::consensus::{Method, decide};
+use crate::model::consensus::{Method, decide_item};
 use crate::model::{Kind, LabelValue};
 use crate::stats::proportion::{newcombe_difference, two_proportion_z_test, wilson};
 use crate::stats::text_clusters::cluster_texts;
@@ -258,25 +258,25 @@ pub fn from_store(
     for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
         let item_id = item_labels[0].item_id;
         let item = store.item(item_id)?;
-        let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
+        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
         let mut texts = Vec::new();
-        for criterion in &definition.criteria {
-            let values: Vec<LabelValue> = item_labels
-                .iter()
-                .filter(|label| label.criterion == criterion.id)
-                .filter_map(|label| criterion.parse_json(&label.value).ok())
-                .collect();
-            if criterion.kind == Kind::Text {
-                texts.extend(values.into_iter().filter_map(|value| match value {
-                    LabelValue::Text(text) if !text.trim().is_empty() => Some(text),
-                    _ => None,
-                }));
-                continue;
+        for (criterion, label) in item_labels.iter().filter_map(|l| Some((definition.criterion(&l.criterion)?, l))) {
+            match criterion.parse_json(&label.value) {
+                Ok(LabelValue::Text(text)) if !text.trim().is_empty() => texts.push(text),
+                Ok(value) => {
+                    by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
+                }
+                Err(_) => {}
             }
-            let adjudication = adjudicated.get(&(item_id, criterion.id.clone()));
-            let Some(decision) = decide(criterion, &values, adjudication, Method::Majority) else { continue };
+        }
+        let adjudications: Vec<Option<&Value>> =
+            definition.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
+        let decisions =
+            decide_item(definition, &by_rater.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
+        let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
+        for (criterion, decision) in definition.criteria.iter().zip(decisions) {
             // A tie has no value (`null`), so it is no consensus.
-            if let Ok(value) = criterion.parse_json(&decision.value) {
+            if let Some(value) = decision.and_then(|decision| criterion.parse_json(&decision.value).ok()) {
                 consensus.insert(criterion.id.clone(), value);
             }
         }
