@@ -67,3 +67,27 @@ fn the_golden_set_keeps_no_defects_where_the_consensus_passed_and_errors_agree()
     assert!(!reported.is_empty());
     assert_eq!(reported, exported);
 }
+#[test]
+fn a_csv_and_a_jsonl_of_one_stem_keep_their_own_manifests() {
+    let sandbox = sample_store();
+    let out = sandbox.ok(&["export", "--out", "golden/x.jsonl"]);
+    assert!(out.contains("golden/x.manifest.json"), "{out}");
+    let out = sandbox.ok(&["export", "--out", "golden/x.csv"]);
+    assert!(out.contains("golden/x.csv.manifest.json"), "{out}");
+    let jsonl = json(&std::fs::read_to_string(sandbox.path("golden/x.manifest.json")).unwrap());
+    let csv = json(&std::fs::read_to_string(sandbox.path("golden/x.csv.manifest.json")).unwrap());
+    assert_eq!((&jsonl["file"], &jsonl["file_format"]), (&Value::from("x.jsonl"), &Value::from("jsonl")));
+    assert_eq!((&csv["file"], &csv["file_format"]), (&Value::from("x.csv"), &Value::from("csv")));
+    // The JSONL's manifest still matches its file, so it imports.
+    let out = sandbox.ok(&["golden", "import", "golden/x.jsonl"]);
+    assert!(out.contains("160 items"), "{out}");
+
+    // Versioned sets: a CSV version's manifest is found as a version too.
+    sandbox.ok(&["export", "--name", "rag", "--dir", "sets", "--format", "csv"]);
+    assert!(sandbox.path("sets/rag-v1.csv.manifest.json").exists());
+    sandbox.ok(&["adjudicate", "q-0015-v1", "correct", "fail", "--why", "the reference says so"]);
+    let out = sandbox.ok(&["export", "--name", "rag", "--dir", "sets"]);
+    assert!(out.contains("sets/rag-v2.jsonl"), "{out}");
+    let v2 = json(&std::fs::read_to_string(sandbox.path("sets/rag-v2.manifest.json")).unwrap());
+    assert_eq!(v2["previous"]["file"], "rag-v1.csv");
+}

@@ -47,7 +47,7 @@ pub struct Filters {
 /// Where the golden set goes.
 #[derive(Debug, Clone, Copy)]
 pub enum Destination<'a> {
-    /// This file, its manifest beside it as `STEM.manifest.json`.
+    /// This file, its manifest beside it ([`manifest_path`]).
     File(&'a Path),
     /// `DIR/NAME-vN.EXT`, N one more than the newest version in DIR.
     Versioned { dir: &'a Path, name: &'a str },
@@ -198,7 +198,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     }
     let origin = out.display().to_string();
     let stem = out.file_stem().map_or_else(|| "golden".to_string(), |s| s.to_string_lossy().into_owned());
-    let manifest_path = out.with_file_name(format!("{stem}.manifest.json"));
+    let manifest_path = self::manifest_path(&out);
     let temporary = out.with_file_name(format!(".{stem}.{}.partial", request.format.extension()));
     let file = std::fs::File::create(&temporary).map_err(|err| Error::file(&temporary, err))?;
     let mut writer = HashingWriter { inner: std::io::BufWriter::new(file), hasher: Sha256::new(), bytes: 0 };
@@ -292,7 +292,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     if let Some(previous) = previous.as_ref().filter(|previous| previous.sha256 == sha256) {
         std::fs::remove_file(&temporary).map_err(|err| Error::file(&temporary, err))?;
         let file = out.with_file_name(&previous.file);
-        let manifest = file.with_file_name(format!("{}.manifest.json", stem_of(&previous.file)));
+        let manifest = self::manifest_path(&file);
         return Ok(ExportSummary {
             file: file.clone(),
             manifest,
@@ -335,7 +335,8 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     let mut manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|err| Error::at(&manifest_path.display().to_string(), None, err.to_string()))?;
     manifest_json.push('\n');
-    let manifest_temporary = out.with_file_name(format!(".{stem}.manifest.json.partial"));
+    let manifest_name = manifest_path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let manifest_temporary = out.with_file_name(format!(".{manifest_name}.partial"));
     std::fs::write(&manifest_temporary, manifest_json).map_err(|err| Error::file(&manifest_temporary, err))?;
     std::fs::rename(&temporary, &out).map_err(|err| Error::file(&out, err))?;
     std::fs::rename(&manifest_temporary, &manifest_path).map_err(|err| Error::file(&manifest_path, err))?;
@@ -366,7 +367,9 @@ fn target(destination: Destination, format: FileFormat) -> Result<(PathBuf, Opti
             let newest = versions(dir, name)?.into_iter().next_back();
             let previous = match newest {
                 Some(version) => {
-                    let path = dir.join(format!("{name}-v{version}.manifest.json"));
+                    let jsonl = dir.join(format!("{name}-v{version}.manifest.json"));
+                    let csv = dir.join(format!("{name}-v{version}.csv.manifest.json"));
+                    let path = if jsonl.exists() || !csv.exists() { jsonl } else { csv };
                     let text = std::fs::read_to_string(&path).map_err(|err| Error::file(&path, err))?;
                     let previous: Previous = serde_json::from_str(&text).map_err(|err| {
                         Error::at(&path.display().to_string(), Some(err.line() as u64), err.to_string())
@@ -394,17 +397,26 @@ pub fn versions(dir: &Path, name: &str) -> Result<Vec<u32>, Error> {
         let entry = entry.map_err(|err| Error::file(dir, err))?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if let Some(number) = file_name.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(".manifest.json"))
-            && let Ok(number) = number.parse::<u32>()
+            && let Ok(number) = number.strip_suffix(".csv").unwrap_or(number).parse::<u32>()
         {
             versions.push(number);
         }
     }
     versions.sort_unstable();
+    versions.dedup();
     Ok(versions)
 }
 
-fn stem_of(file: &str) -> &str {
-    file.rsplit_once('.').map_or(file, |(stem, _)| stem)
+/// The manifest beside a golden set: `STEM.manifest.json` for JSONL (as documented), and
+/// `STEM.csv.manifest.json` for CSV, so a CSV and a JSONL of one stem keep their own.
+pub fn manifest_path(file: &Path) -> PathBuf {
+    let csv = file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+    let name = match csv {
+        true => file.file_name(),
+        false => file.file_stem(),
+    };
+    let name = name.map_or_else(|| "golden".to_string(), |n| n.to_string_lossy().into_owned());
+    file.with_file_name(format!("{name}.manifest.json"))
 }
 
 /// CSV columns: the item's fields, then per criterion its value (`label_ID`) and how it

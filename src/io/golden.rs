@@ -78,10 +78,10 @@ fn read_lines(reader: impl BufRead, origin: &str) -> Result<Vec<GoldenLine>, Err
     Ok(lines)
 }
 
-/// The manifest beside `file` (`STEM.manifest.json`), with the file's sha256 checked.
+/// The manifest beside `file` ([`super::export::manifest_path`]), with the file's sha256
+/// checked.
 pub fn checked_manifest(file: &Path) -> Result<ManifestRef, Error> {
-    let stem = file.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let path = file.with_file_name(format!("{stem}.manifest.json"));
+    let path = super::export::manifest_path(file);
     let text = std::fs::read_to_string(&path).map_err(|err| Error::file(&path, err))?;
     let origin = path.display().to_string();
     let manifest: ManifestRef =
