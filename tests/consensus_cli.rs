@@ -91,3 +91,73 @@ fn a_csv_and_a_jsonl_of_one_stem_keep_their_own_manifests() {
     let v2 = json(&std::fs::read_to_string(sandbox.path("sets/rag-v2.manifest.json")).unwrap());
     assert_eq!(v2["previous"]["file"], "rag-v1.csv");
 }
+
+fn alpha_of(report: &Value, criterion: &str) -> f64 {
+    let criteria = report["criteria"].as_array().unwrap();
+    criteria.iter().find(|c| c["criterion"] == criterion).unwrap()["alpha"].as_f64().unwrap()
+}
+
+#[test]
+fn a_golden_set_imported_back_is_not_a_rater() {
+    let sandbox = sample_store();
+    let gate = ["gate", "--min-alpha", "0.8", "--criterion", "correct"];
+    let failing = sandbox.run(&gate);
+    assert_eq!(failing.status.code(), Some(1), "alpha of correct is 0.765 on the sample data");
+    let before = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
+    assert_eq!(before["golden_labels_left_out"], 0);
+
+    sandbox.ok(&["export", "--out", "golden/rag.jsonl"]);
+    let out = sandbox.ok(&["golden", "import", "golden/rag.jsonl"]);
+    assert!(out.contains("as rater `golden:rag`"), "{out}");
+
+    // The gate still fails, and says what it left out.
+    let output = sandbox.run(&gate);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("490 golden-set labels left out"), "{stdout}");
+    let after = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
+    assert_eq!(after["golden_labels_left_out"], 490);
+    assert_eq!(after["raters"], before["raters"]);
+    assert_eq!(alpha_of(&after, "correct"), alpha_of(&before, "correct"));
+    let table = sandbox.ok(&["report", "agreement", "--replicates", "0"]);
+    assert!(table.contains("490 golden-set labels left out"), "{table}");
+
+    // Asked for, the golden set counts as a rater: agreement rises and the gate passes.
+    let included =
+        json(&sandbox.ok(&["report", "agreement", "--include-golden", "--replicates", "0", "--format", "json"]));
+    assert_eq!(included["golden_labels_left_out"], 0);
+    assert!(alpha_of(&included, "correct") > 0.8, "{included}");
+    assert_eq!(sandbox.run(&[&gate[..], &["--include-golden"]].concat()).status.code(), Some(0));
+
+    // The other reports leave it out too.
+    let raters = json(&sandbox.ok(&["report", "raters", "--format", "json"]));
+    let names: Vec<&str> = raters["raters"].as_array().unwrap().iter().map(|r| r["rater"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ana", "ben", "chloe"]);
+    assert_eq!(raters["golden_labels_left_out"], 490);
+    let errors = json(&sandbox.ok(&["report", "errors", "--format", "json"]));
+    assert_eq!(errors["golden_labels_left_out"], 490);
+    let judge = json(&sandbox.ok(&["report", "judge", "--replicates", "0", "--format", "json"]));
+    assert_eq!(judge["golden_labels_left_out"], 490);
+    let all = sandbox.ok(&["report", "all", "--replicates", "0"]);
+    assert!(all.contains("490 golden-set labels left out"), "{all}");
+    // A re-export is unchanged: the golden set does not vote on its own consensus.
+    sandbox.ok(&["export", "--out", "golden/again.jsonl"]);
+    assert_eq!(
+        std::fs::read(sandbox.path("golden/rag.jsonl")).unwrap(),
+        std::fs::read(sandbox.path("golden/again.jsonl")).unwrap()
+    );
+}
+
+#[test]
+fn golden_labels_are_known_by_their_source_or_by_the_golden_prefix() {
+    let sandbox = sample_store();
+    sandbox.ok(&["export", "--out", "golden/rag.jsonl"]);
+    // Under a name of the user's choosing, the label events' source marks them.
+    sandbox.ok(&["golden", "import", "golden/rag.jsonl", "--rater", "reference"]);
+    // A store written before the source was marked: the default name `golden:...`.
+    sandbox.write("old.csv", "item,rater,criterion,value\nq-0001-v1,golden:old,correct,fail\n");
+    sandbox.ok(&["labels", "import", "old.csv"]);
+    let report = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
+    assert_eq!(report["raters"], serde_json::json!(["ana", "ben", "chloe"]));
+    assert_eq!(report["golden_labels_left_out"], 491);
+}

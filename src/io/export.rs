@@ -178,7 +178,8 @@ struct Provenance {
 pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
     let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    // Golden sets imported back are the consensus, not raters.
+    let (labels, _) = store.rater_labels(scope, false)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let flagged: BTreeSet<i64> = if request.filters.exclude_flagged {

@@ -223,7 +223,8 @@ pub fn import(
             }
             let item_id =
                 tx.item_id(&item.id)?.ok_or_else(|| at(format!("field `id`: `{}` was not stored", item.id)))?;
-            let source = format!("import:{origin}:{}", line.line);
+            // Marked as a golden set's, so reports tell it from human raters.
+            let source = format!("golden:{origin}:{}", line.line);
             for (criterion_id, value) in &line.labels {
                 let criterion = rubric.rubric.criterion(criterion_id).ok_or_else(|| {
                     at(format!("field `labels.{criterion_id}`: rubric `{}` has no such criterion", rubric.rubric.name))

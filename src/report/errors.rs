@@ -90,6 +90,8 @@ pub struct ErrorsReport {
     pub similarity_threshold: f64,
     /// Clusters of two comments or more, largest first.
     pub comment_clusters: Vec<CommentCluster>,
+    /// Golden-set labels not counted (golden sets are not raters; `--include-golden`).
+    pub golden_labels_left_out: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -245,10 +247,11 @@ pub fn from_store(
     batch: Option<&Batch>,
     by: Option<&str>,
     compare: Option<&Compare>,
+    include_golden: bool,
 ) -> Result<ErrorsReport, ErrorsError> {
     let definition = &rubric.rubric;
     let scope = LabelScope { rubric: &definition.name, batch_id: batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let tags_criteria = definition.criteria.iter().filter(|c| c.kind == Kind::Tags).count();
@@ -364,6 +367,7 @@ pub fn from_store(
         comments,
         similarity_threshold: SIMILARITY_THRESHOLD,
         comment_clusters,
+        golden_labels_left_out,
     })
 }
 
@@ -539,6 +543,9 @@ impl Rendered for ErrorsReport {
              Values are each item's consensus: the raters' majority, or an adjudication.",
             self.items, self.failed_items
         ));
+        if let Some(note) = super::golden_note(self.golden_labels_left_out) {
+            document.paragraph(note);
+        }
 
         let mut table = Table::new(&["slice", ">items", ">failed"]);
         for slice in &self.slices {

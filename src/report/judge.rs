@@ -237,6 +237,8 @@ pub struct JudgeReport {
     pub confidence: f64,
     pub bootstrap_replicates: usize,
     pub criteria: Vec<CriterionJudge>,
+    /// Golden-set labels not counted (golden sets are not raters; `--include-golden`).
+    pub golden_labels_left_out: usize,
 }
 
 /// One item's humans' labels and judge score for one criterion.
@@ -254,9 +256,10 @@ pub fn from_store(
     human: Human,
     group_by: Option<&str>,
     bootstrap: Bootstrap,
+    include_golden: bool,
 ) -> Result<JudgeReport, StoreError> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     let adjudications = store.adjudications(scope)?;
     let mut items: BTreeMap<i64, Item> = BTreeMap::new();
     for label in &labels {
@@ -303,6 +306,7 @@ pub fn from_store(
         confidence: bootstrap.confidence,
         bootstrap_replicates: bootstrap.replicates,
         criteria,
+        golden_labels_left_out,
     })
 }
 
@@ -616,6 +620,9 @@ impl Rendered for JudgeReport {
         };
         let mut document = Document::default();
         document.heading(format!("Judge vs humans: rubric {} v{}, {scope}", self.rubric, self.rubric_version));
+        if let Some(note) = super::golden_note(self.golden_labels_left_out) {
+            document.paragraph(note);
+        }
         if self.criteria.is_empty() {
             document.paragraph("No criterion has both judge scores and human labels.");
         }
@@ -918,6 +925,7 @@ options = [ { value = "a", key = "a" }, { value = "b", key = "b" }, { value = "c
             group_by: None,
             confidence: 0.95,
             bootstrap_replicates: 50,
+            golden_labels_left_out: 0,
             criteria: vec![
                 criterion_judge(&rubric.criteria[0], &binary, Human::Mean, bootstrap).unwrap(),
                 criterion_judge(&rubric.criteria[1], &nominal, Human::Majority, bootstrap).unwrap(),
