@@ -140,6 +140,8 @@ fn a_golden_set_imported_back_is_not_a_rater() {
     assert_eq!(judge["golden_labels_left_out"], 490);
     let all = sandbox.ok(&["report", "all", "--replicates", "0"]);
     assert!(all.contains("490 golden-set labels left out"), "{all}");
+    let status = json(&sandbox.ok(&["status", "--format", "json"]));
+    assert_eq!((status["raters"].as_i64(), status["golden_raters"].as_i64()), (Some(3), Some(1)), "{status}");
     // A re-export is unchanged: the golden set does not vote on its own consensus.
     sandbox.ok(&["export", "--out", "golden/again.jsonl"]);
     assert_eq!(
@@ -160,4 +162,60 @@ fn golden_labels_are_known_by_their_source_or_by_the_golden_prefix() {
     let report = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
     assert_eq!(report["raters"], serde_json::json!(["ana", "ben", "chloe"]));
     assert_eq!(report["golden_labels_left_out"], 491);
+}
+
+#[test]
+fn the_judge_report_compares_a_when_criterion_only_where_the_consensus_asks_it() {
+    let sandbox = Sandbox::new();
+    sandbox.ok(&["init"]);
+    sandbox.write(
+        "items.jsonl",
+        [
+            r#"{"id": "a", "input": "q", "output": "x", "judge": {"correct": "fail", "severity": "3"}}"#,
+            r#"{"id": "b", "input": "q", "output": "y", "judge": {"correct": "pass", "severity": "3"}}"#,
+            r#"{"id": "c", "input": "q", "output": "z", "judge": {"correct": "fail", "severity": "1"}}"#,
+        ]
+        .join("\n"),
+    );
+    sandbox.write(
+        "r.toml",
+        r#"name = "r"
+version = 1
+[[criteria]]
+id = "correct"
+kind = "binary"
+options = [ { value = "pass", key = "y" }, { value = "fail", key = "n" } ]
+[[criteria]]
+id = "severity"
+kind = "ordinal"
+when = { correct = "fail" }
+options = [ { value = "1", key = "1" }, { value = "2", key = "2" }, { value = "3", key = "3" } ]
+"#,
+    );
+    // b passes by consensus: its one severity (from the rater who failed it) is not a
+    // human verdict on severity.
+    let rows = [
+        "a,r1,correct,fail",
+        "a,r1,severity,3",
+        "a,r2,correct,fail",
+        "a,r2,severity,3",
+        "a,r3,correct,pass",
+        "b,r1,correct,pass",
+        "b,r2,correct,pass",
+        "b,r3,correct,fail",
+        "b,r3,severity,1",
+        "c,r1,correct,fail",
+        "c,r1,severity,1",
+        "c,r2,correct,fail",
+        "c,r2,severity,1",
+    ];
+    sandbox.write("labels.csv", format!("item,rater,criterion,value\n{}\n", rows.join("\n")));
+    sandbox.ok(&["import", "items.jsonl"]);
+    sandbox.ok(&["rubric", "add", "r.toml"]);
+    sandbox.ok(&["labels", "import", "labels.csv"]);
+    let report = json(&sandbox.ok(&["report", "judge", "--replicates", "0", "--format", "json"]));
+    let severity = report["criteria"].as_array().unwrap().iter().find(|c| c["criterion"] == "severity").unwrap();
+    // Items a and c: the judge agrees with the humans on both.
+    assert_eq!(severity["bias_n"], 2, "{severity}");
+    assert_eq!(severity["bias"], 0.0, "{severity}");
 }

@@ -17,13 +17,14 @@ use super::agreement::Bootstrap;
 use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::{Criterion, Item, Kind};
+use crate::model::consensus::{Decision, Method, decide_item};
+use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::stats::bootstrap::percentile_intervals;
 use crate::stats::calibration::{Calibration, calibration};
 use crate::stats::categorical::{Contingency, Weighting, weights};
 use crate::stats::consensus::{majority, median, median_category};
 use crate::stats::correlation::{Correlation, kendall, mean_difference, pearson, pearson_r, spearman, spearman_rho};
-use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Adjudication, Batch, CurrentLabel, LabelScope, Store, StoreError, StoredRubric};
 
 /// How the humans' labels of one item become one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -267,14 +268,18 @@ pub fn from_store(
             slot.insert(store.item(label.item_id)?);
         }
     }
+    let asked = Asked::new(&rubric.rubric, &labels, &adjudications);
     let mut criteria = Vec::new();
-    for criterion in &rubric.rubric.criteria {
+    for (index, criterion) in rubric.rubric.criteria.iter().enumerate() {
         if !items.values().any(|item| item.judge.contains_key(&criterion.id)) {
             continue;
         }
         let probability_key = format!("{}_prob", criterion.id);
         let mut scored: BTreeMap<i64, Scored> = BTreeMap::new();
         for label in labels.iter().filter(|label| label.criterion == criterion.id) {
+            if !asked.counts(index, label) {
+                continue;
+            }
             let item = &items[&label.item_id];
             scored
                 .entry(label.item_id)
@@ -308,6 +313,56 @@ pub fn from_store(
         criteria,
         golden_labels_left_out,
     })
+}
+
+/// Where a criterion with `when` applies, by the one consensus of every report
+/// ([`decide_item`]): on items whose consensus satisfies `when`, and there only for the
+/// raters for whom it held (the others were not asked).
+struct Asked<'a> {
+    rubric: &'a Rubric,
+    /// Per item: each rater's values, and the item's decisions in rubric order.
+    items: BTreeMap<i64, (ByRater<'a>, Vec<Option<Decision>>)>,
+}
+
+/// Each rater's values on one item, by criterion id.
+type ByRater<'a> = BTreeMap<&'a str, BTreeMap<String, LabelValue>>;
+
+impl<'a> Asked<'a> {
+    fn new(rubric: &'a Rubric, labels: &'a [CurrentLabel], adjudications: &[Adjudication]) -> Asked<'a> {
+        let mut items = BTreeMap::new();
+        if !rubric.criteria.iter().any(|criterion| criterion.when.is_some()) {
+            return Asked { rubric, items };
+        }
+        let mut values: BTreeMap<i64, ByRater> = BTreeMap::new();
+        for label in labels {
+            let Some(criterion) = rubric.criterion(&label.criterion) else { continue };
+            if let Ok(value) = criterion.parse_json(&label.value) {
+                let item = values.entry(label.item_id).or_default();
+                item.entry(label.rater.as_str()).or_default().insert(criterion.id.clone(), value);
+            }
+        }
+        for (item_id, raters) in values {
+            let adjudicated: Vec<Option<&Value>> = rubric
+                .criteria
+                .iter()
+                .map(|c| adjudications.iter().find(|a| a.item_id == item_id && a.criterion == c.id).map(|a| &a.value))
+                .collect();
+            let decisions = decide_item(rubric, &raters.values().collect::<Vec<_>>(), &adjudicated, Method::Majority);
+            items.insert(item_id, (raters, decisions));
+        }
+        Asked { rubric, items }
+    }
+
+    /// Whether `label`, of criterion `index`, counts.
+    fn counts(&self, index: usize, label: &CurrentLabel) -> bool {
+        if self.rubric.criteria[index].when.is_none() {
+            return true;
+        }
+        self.items.get(&label.item_id).is_some_and(|(raters, decisions)| {
+            decisions[index].is_some()
+                && raters.get(label.rater.as_str()).is_some_and(|values| self.rubric.applies(index, values))
+        })
+    }
 }
 
 /// An item's group: a metadata field (`doc_id` or `metadata.doc_id`), or `dataset`.
