@@ -652,7 +652,8 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     };
     let store = open_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
-    let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default(), false)?;
+    let include_golden = args.golden.include_golden;
+    let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default(), include_golden)?;
     let summary = export(
         &store,
         &ExportRequest {
@@ -669,6 +670,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             with_raters: args.with_raters,
             reveal_raters: args.reveal_raters,
             agreement: serde_json::to_value(&report.criteria)?,
+            include_golden,
         },
     )?;
     if summary.items == 0 {
@@ -679,13 +681,16 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     }
     let excluded = &summary.excluded;
     let left_out = excluded.flagged + excluded.min_raters + excluded.min_agreement;
-    let left_out = match left_out {
+    let mut left_out = match left_out {
         0 => String::new(),
         _ => format!(
             "left out {left_out} items: {} flagged, {} below --min-raters, {} below --min-agreement\n",
             excluded.flagged, excluded.min_raters, excluded.min_agreement
         ),
     };
+    if let Some(note) = crate::report::golden_note(summary.golden_labels_left_out) {
+        left_out.push_str(&format!("{note}\n"));
+    }
     if let Some(previous) = &summary.unchanged_since {
         return print(&format!(
             "unchanged: the golden set equals {} ({} items), so no new version was written\n{left_out}sha256 {}\n",

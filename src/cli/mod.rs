@@ -242,6 +242,8 @@ pub struct ExportArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub golden: GoldenArgs,
     /// How the raters' values become one (adjudicated values always win).
     #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
     pub consensus: ConsensusArg,

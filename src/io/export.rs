@@ -66,6 +66,9 @@ pub struct ExportRequest<'a> {
     pub reveal_raters: bool,
     /// The agreement summary to record in the manifest.
     pub agreement: Value,
+    /// Count golden sets imported back (`golden import`) as raters; by default they are
+    /// the consensus, not raters, and are left out.
+    pub include_golden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,6 +79,7 @@ pub struct ExportSummary {
     pub items: usize,
     pub ties: usize,
     pub excluded: Excluded,
+    pub golden_labels_left_out: usize,
     /// The version written, for a versioned golden set.
     pub version: Option<u32>,
     /// A versioned export whose content equals the newest version writes nothing new;
@@ -162,6 +166,8 @@ struct Counts {
     /// (item, criterion) pairs whose consensus is a tie (no value, or tied tags).
     ties: usize,
     adjudicated: usize,
+    /// Labels of golden sets imported back, not counted as a rater's.
+    golden_labels_left_out: usize,
 }
 
 #[derive(Serialize)]
@@ -178,8 +184,7 @@ struct Provenance {
 pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
     let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
-    // Golden sets imported back are the consensus, not raters.
-    let (labels, _) = store.rater_labels(scope, false)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, request.include_golden)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let flagged: BTreeSet<i64> = if request.filters.exclude_flagged {
@@ -212,7 +217,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         FileFormat::Jsonl => None,
     };
 
-    let mut counts = Counts::default();
+    let mut counts = Counts { golden_labels_left_out, ..Counts::default() };
     let mut excluded = Excluded::default();
     let mut all_raters: BTreeSet<&str> = BTreeSet::new();
     let mut datasets: BTreeMap<String, usize> = BTreeMap::new();
@@ -301,6 +306,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             items: counts.items,
             ties: counts.ties,
             excluded,
+            golden_labels_left_out,
             version: version.map(|v| v - 1),
             unchanged_since: Some(file),
         });
@@ -348,6 +354,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         items,
         ties,
         excluded,
+        golden_labels_left_out,
         version,
         unchanged_since: None,
     })
