@@ -45,7 +45,8 @@ pub struct Decision {
     pub value: Value,
     /// `adjudicated`, `majority`, `median`, `mean`, `tag_majority`, or `tie`.
     pub method: &'static str,
-    /// Raters who gave a value.
+    /// Raters who voted: who gave a value (through [`decide_item`], for a tags criterion,
+    /// every rater it applied to).
     pub n: usize,
     /// Share of those raters who gave the consensus value (choices only).
     #[serde(skip_serializing_if = "Option::is_none")]
