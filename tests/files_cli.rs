@@ -77,29 +77,29 @@ fn a_write_that_fails_on_a_full_disk_leaves_no_debris() {
     }
     assert_eq!(
         files_in(&sandbox.path("out")),
-        ["golden.csv", "golden.jsonl", "golden.manifest.json", "report.html", "sample.jsonl",]
+        [
+            "golden.csv",
+            "golden.csv.manifest.json",
+            "golden.jsonl",
+            "golden.manifest.json",
+            "report.html",
+            "sample.jsonl",
+        ]
     );
 }
 
 #[test]
 fn a_write_into_a_read_only_folder_fails_cleanly() {
-    use std::os::unix::fs::PermissionsExt;
     let sandbox = sample_store();
     let out = sandbox.path("locked");
     std::fs::create_dir(&out).unwrap();
-    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).unwrap();
-    // Root ignores directory permissions: the full-disk test covers that case.
-    if std::fs::write(out.join("probe"), "x").is_ok() {
-        std::fs::remove_file(out.join("probe")).unwrap();
-        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
-        return;
-    }
+    let _read_only = common::ReadOnlyFolder::new(&out);
+    assert!(std::fs::write(out.join("probe"), "x").is_err(), "the folder is still writable");
     for args in [&["export", "--out", "locked/golden.jsonl"][..], &["report", "all", "--out", "locked/report.md"][..]] {
         let stderr = sandbox.fails(args);
         assert!(stderr.contains("locked/"), "{args:?}: {stderr}");
         assert_eq!(files_in(&out), Vec::<String>::new(), "{args:?} left debris");
     }
-    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// A store whose item, rater and values are hostile to spreadsheets.

@@ -244,7 +244,10 @@ fn versions_diff_and_import_round_trip() {
     let out = sandbox.ok_on("fresh.db", &["golden", "import", "golden/qa-v2.jsonl"]);
     assert!(out.contains("4 items into dataset `qa-v2` (4 new)"), "{out}");
     assert!(out.contains("as rater `golden:qa-v2`"), "{out}");
-    sandbox.ok_on("fresh.db", &["export", "--out", "back.jsonl"]);
+    // The golden set is no rater unless asked: alone in this store, it exports nothing.
+    let out = sandbox.ok_on("fresh.db", &["export", "--out", "empty.jsonl"]);
+    assert!(out.contains("golden-set labels left out"), "{out}");
+    sandbox.ok_on("fresh.db", &["export", "--out", "back.jsonl", "--include-golden"]);
     let original = lines(&sandbox, "golden/qa-v2.jsonl");
     let back = lines(&sandbox, "back.jsonl");
     for item in &original {

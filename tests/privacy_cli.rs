@@ -71,7 +71,7 @@ fn exports_hash_rater_names_everywhere_unless_revealed() {
     let sandbox = sample_store();
     sandbox.ok(&["export", "--out", "hashed.jsonl", "--with-raters"]);
     sandbox.ok(&["export", "--out", "hashed_csv.csv", "--with-raters"]);
-    for file in ["hashed.jsonl", "hashed.manifest.json", "hashed_csv.manifest.json"] {
+    for file in ["hashed.jsonl", "hashed.manifest.json", "hashed_csv.csv.manifest.json"] {
         assert_eq!(names_in_json_file(&sandbox, file), Vec::<String>::new(), "{file} names raters");
     }
     assert_eq!(names_in_csv_file(&sandbox, "hashed_csv.csv"), Vec::<String>::new());

@@ -185,17 +185,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
-        Command::Report(ReportCommand::Agreement { scope, options }) => {
+        Command::Report(ReportCommand::Agreement { scope, golden, options }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let level = options.level.map(Into::into);
             let bootstrap = options.bootstrap.bootstrap()?;
-            emit(&agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap)?, options.format, "")
+            let report =
+                agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap, golden.include_golden)?;
+            emit(&report, options.format, "")
         }
-        Command::Report(ReportCommand::Raters { rubric, format }) => {
+        Command::Report(ReportCommand::Raters { rubric, golden, format }) => {
             let store = read_store(db)?;
             let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
-            emit(&crate::report::raters::from_store(&store, &rubric)?, format, "")
+            emit(&crate::report::raters::from_store(&store, &rubric, golden.include_golden)?, format, "")
         }
         Command::Report(ReportCommand::Progress { batch, format }) => {
             let store = read_store(db)?;
@@ -204,7 +206,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             emit(&crate::report::progress::from_store(&store, batch.as_deref())?, format, "")
         }
-        Command::Report(ReportCommand::Judge { scope, human, group_by, bootstrap, format }) => {
+        Command::Report(ReportCommand::Judge { scope, golden, human, group_by, bootstrap, format }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let report = judge::from_store(
@@ -214,17 +216,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 human.into(),
                 group_by.as_deref(),
                 bootstrap.bootstrap()?,
+                golden.include_golden,
             )?;
             emit(&report, format, "")
         }
-        Command::Report(ReportCommand::All { scope, bootstrap, format, out, by }) => {
+        Command::Report(ReportCommand::All { scope, golden, bootstrap, format, out, by }) => {
             let format = AllFormat::resolve(format, out.as_deref());
-            report_all(db, &scope, bootstrap.bootstrap()?, format, out.as_deref(), by.as_deref())
+            let bootstrap = bootstrap.bootstrap()?;
+            report_all(db, &scope, golden.include_golden, bootstrap, format, out.as_deref(), by.as_deref())
         }
-        Command::Report(ReportCommand::Errors { scope, by, compare, format }) => {
+        Command::Report(ReportCommand::Errors { scope, golden, by, compare, format }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
-            match crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by.as_deref(), compare.as_ref()) {
+            let (by, compare, include_golden) = (by.as_deref(), compare.as_ref(), golden.include_golden);
+            match crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by, compare, include_golden) {
                 // Naming a slice that is not there is a usage error, as clap's are.
                 Err(crate::report::errors::ErrorsError::EmptySlice(message)) => {
                     eprintln!("tally: {}", crate::model::text::sanitize(&message));
@@ -257,11 +262,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             criteria,
             use_ci_low,
             scope,
+            golden,
             human,
             bootstrap,
         } => {
             let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
-            gate(db, &scope, &criteria, thresholds, human.into(), &bootstrap)
+            gate(db, &scope, golden.include_golden, &criteria, thresholds, human.into(), &bootstrap)
         }
         Command::Export(args) => export_golden(db, &args),
         Command::Golden(GoldenCommand::Diff { name, from, to, dir, format }) => {
@@ -317,6 +323,7 @@ fn emit(report: &impl Rendered, format: ReportFormat, preamble: &str) -> anyhow:
 fn report_all(
     db: Option<&Path>,
     scope: &ScopeArgs,
+    include_golden: bool,
     bootstrap: Bootstrap,
     format: AllFormat,
     out: Option<&Path>,
@@ -324,7 +331,7 @@ fn report_all(
 ) -> anyhow::Result<ExitCode> {
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, scope)?;
-    let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by)?;
+    let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by, include_golden)?;
     let text = match format {
         AllFormat::Table => report.document.render(),
         AllFormat::Md => report.document.render_markdown(),
@@ -707,7 +714,8 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     };
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
-    let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default())?;
+    let include_golden = args.golden.include_golden;
+    let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default(), include_golden)?;
     let summary = export(
         &store,
         &ExportRequest {
@@ -724,6 +732,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             with_raters: args.with_raters,
             reveal_raters: args.reveal_raters,
             agreement: serde_json::to_value(&report.criteria)?,
+            include_golden,
         },
     )?;
     if summary.items == 0 {
@@ -734,13 +743,16 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     }
     let excluded = &summary.excluded;
     let left_out = excluded.flagged + excluded.min_raters + excluded.min_agreement;
-    let left_out = match left_out {
+    let mut left_out = match left_out {
         0 => String::new(),
         _ => format!(
             "left out {left_out} items: {} flagged, {} below --min-raters, {} below --min-agreement\n",
             excluded.flagged, excluded.min_raters, excluded.min_agreement
         ),
     };
+    if let Some(note) = crate::report::golden_note(summary.golden_labels_left_out) {
+        left_out.push_str(&format!("{note}\n"));
+    }
     if let Some(previous) = &summary.unchanged_since {
         return print(&format!(
             "unchanged: the golden set equals {} ({} items), so no new version was written\n{left_out}sha256 {}\n",
@@ -937,6 +949,7 @@ fn build_demo(path: &Path) -> anyhow::Result<Store> {
 fn gate(
     db: Option<&Path>,
     scope: &ScopeArgs,
+    include_golden: bool,
     criteria: &[String],
     thresholds: Thresholds,
     human: Human,
@@ -961,15 +974,16 @@ fn gate(
                 rubric.rubric.name
             );
         }
-        let agreement = agreement::from_store(&store, &rubric, batch.as_ref(), None, bootstrap)?;
+        let agreement = agreement::from_store(&store, &rubric, batch.as_ref(), None, bootstrap, include_golden)?;
         let judge = if thresholds.needs_judge() {
-            Some(judge::from_store(&store, &rubric, batch.as_ref(), human, None, bootstrap)?)
+            Some(judge::from_store(&store, &rubric, batch.as_ref(), human, None, bootstrap, include_golden)?)
         } else {
             None
         };
-        Ok(evaluate(thresholds, criteria, &agreement, judge.as_ref()))
+        let left_out = agreement.golden_labels_left_out;
+        Ok((evaluate(thresholds, criteria, &agreement, judge.as_ref()), left_out))
     })();
-    let checks = match checks {
+    let (checks, golden_left_out) = match checks {
         Ok(checks) => checks,
         Err(err) => {
             eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
@@ -978,6 +992,9 @@ fn gate(
     };
     let failed = checks.iter().filter(|check| !check.passed).count();
     let mut text: String = checks.iter().map(|check| check.line() + "\n").collect();
+    if let Some(note) = crate::report::golden_note(golden_left_out) {
+        text.push_str(&format!("gate: {note}\n"));
+    }
     text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
     print(&text)?;
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })

@@ -217,6 +217,8 @@ pub enum Command {
         use_ci_low: bool,
         #[command(flatten)]
         scope: ScopeArgs,
+        #[command(flatten)]
+        golden: GoldenArgs,
         #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
         human: HumanArg,
         #[command(flatten)]
@@ -249,6 +251,8 @@ pub struct ExportArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub golden: GoldenArgs,
     /// How the raters' values become one (adjudicated values always win).
     #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
     pub consensus: ConsensusArg,
@@ -374,6 +378,8 @@ pub enum ReportCommand {
         #[command(flatten)]
         scope: ScopeArgs,
         #[command(flatten)]
+        golden: GoldenArgs,
+        #[command(flatten)]
         options: AgreementArgs,
     },
     /// Per rater: honeypot accuracy, agreement with the others' consensus and its drift,
@@ -381,6 +387,8 @@ pub enum ReportCommand {
     Raters {
         #[arg(long)]
         rubric: Option<String>,
+        #[command(flatten)]
+        golden: GoldenArgs,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -395,6 +403,8 @@ pub enum ReportCommand {
     Judge {
         #[command(flatten)]
         scope: ScopeArgs,
+        #[command(flatten)]
+        golden: GoldenArgs,
         /// How the raters' labels of an item become one value.
         #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
         human: HumanArg,
@@ -412,6 +422,8 @@ pub enum ReportCommand {
         #[command(flatten)]
         scope: ScopeArgs,
         #[command(flatten)]
+        golden: GoldenArgs,
+        #[command(flatten)]
         bootstrap: BootstrapArgs,
         /// Default: from the --out file's extension (.html, .md), else table.
         #[arg(long, value_enum)]
@@ -428,6 +440,8 @@ pub enum ReportCommand {
     Errors {
         #[command(flatten)]
         scope: ScopeArgs,
+        #[command(flatten)]
+        golden: GoldenArgs,
         /// Slice the items by this metadata field (or `dataset`).
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
@@ -437,6 +451,15 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+}
+
+/// Whether a report counts golden sets imported back (`golden import`) as raters.
+#[derive(Debug, Args)]
+pub struct GoldenArgs {
+    /// Count golden-set labels as a rater's (default: human raters only, saying how many
+    /// golden labels were left out).
+    #[arg(long)]
+    pub include_golden: bool,
 }
 
 /// Which labels a report reads.

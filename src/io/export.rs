@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::Error;
 use super::atomic::AtomicFile;
-use crate::model::consensus::{Decision, Method, decide, item_agreement};
+use crate::model::consensus::{Decision, Method, decide_item, item_agreement};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Batch, LabelScope, Store, StoredRubric};
 
@@ -48,7 +48,7 @@ pub struct Filters {
 /// Where the golden set goes.
 #[derive(Debug, Clone, Copy)]
 pub enum Destination<'a> {
-    /// This file, its manifest beside it as `STEM.manifest.json`.
+    /// This file, its manifest beside it ([`manifest_path`]).
     File(&'a Path),
     /// `DIR/NAME-vN.EXT`, N one more than the newest version in DIR.
     Versioned { dir: &'a Path, name: &'a str },
@@ -67,6 +67,9 @@ pub struct ExportRequest<'a> {
     pub reveal_raters: bool,
     /// The agreement summary to record in the manifest.
     pub agreement: Value,
+    /// Count golden sets imported back (`golden import`) as raters; by default they are
+    /// the consensus, not raters, and are left out.
+    pub include_golden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -77,6 +80,7 @@ pub struct ExportSummary {
     pub items: usize,
     pub ties: usize,
     pub excluded: Excluded,
+    pub golden_labels_left_out: usize,
     /// The version written, for a versioned golden set.
     pub version: Option<u32>,
     /// A versioned export whose content equals the newest version writes nothing new;
@@ -163,6 +167,8 @@ struct Counts {
     /// (item, criterion) pairs whose consensus is a tie (no value, or tied tags).
     ties: usize,
     adjudicated: usize,
+    /// Labels of golden sets imported back, not counted as a rater's.
+    golden_labels_left_out: usize,
 }
 
 #[derive(Serialize)]
@@ -179,7 +185,7 @@ struct Provenance {
 pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
     let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, request.include_golden)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let flagged: BTreeSet<i64> = if request.filters.exclude_flagged {
@@ -196,7 +202,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     let (out, version, previous) = target(request.destination, request.format)?;
     let origin = out.display().to_string();
     let stem = out.file_stem().map_or_else(|| "golden".to_string(), |s| s.to_string_lossy().into_owned());
-    let manifest_path = out.with_file_name(format!("{stem}.manifest.json"));
+    let manifest_path = self::manifest_path(&out);
     // On any error below, dropping the unfinished file removes it: no debris.
     let mut writer = HashingWriter { inner: AtomicFile::create(&out)?, hasher: Sha256::new(), bytes: 0 };
     let csv_columns = match request.format {
@@ -208,7 +214,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         FileFormat::Jsonl => None,
     };
 
-    let mut counts = Counts::default();
+    let mut counts = Counts { golden_labels_left_out, ..Counts::default() };
     let mut excluded = Excluded::default();
     let mut all_raters: BTreeSet<&str> = BTreeSet::new();
     let mut datasets: BTreeMap<String, usize> = BTreeMap::new();
@@ -243,11 +249,17 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         let item = store.item(item_id)?;
         let mut line = GoldenItem::new(&item);
         line.agreement = agreement;
-        for (criterion, values) in rubric.criteria.iter().zip(&values) {
-            let adjudication = adjudicated.get(&(item_id, criterion.id.clone()));
-            let Some(decision) = decide(criterion, values, adjudication, request.consensus) else {
-                continue;
-            };
+        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
+        for (criterion, label) in item_labels.iter().filter_map(|l| Some((rubric.criterion(&l.criterion)?, l))) {
+            if let Ok(value) = criterion.parse_json(&label.value) {
+                by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
+            }
+        }
+        let adjudications: Vec<Option<&Value>> =
+            rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
+        let decisions = decide_item(rubric, &by_rater.values().collect::<Vec<_>>(), &adjudications, request.consensus);
+        for (criterion, decision) in rubric.criteria.iter().zip(decisions) {
+            let Some(decision) = decision else { continue };
             counts.adjudicated += usize::from(decision.method == "adjudicated");
             counts.ties += usize::from(decision.is_tie());
             line.labels.insert(&criterion.id, decision.value.clone());
@@ -281,7 +293,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     if let Some(previous) = previous.as_ref().filter(|previous| previous.sha256 == sha256) {
         drop(writer.inner); // nothing new to write: the unfinished file goes
         let file = out.with_file_name(&previous.file);
-        let manifest = file.with_file_name(format!("{}.manifest.json", stem_of(&previous.file)));
+        let manifest = self::manifest_path(&file);
         return Ok(ExportSummary {
             file: file.clone(),
             manifest,
@@ -289,6 +301,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             items: counts.items,
             ties: counts.ties,
             excluded,
+            golden_labels_left_out,
             version: version.map(|v| v - 1),
             unchanged_since: Some(file),
         });
@@ -342,6 +355,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         items,
         ties,
         excluded,
+        golden_labels_left_out,
         version,
         unchanged_since: None,
     })
@@ -371,7 +385,9 @@ fn target(destination: Destination, format: FileFormat) -> Result<(PathBuf, Opti
             let newest = versions(dir, name)?.into_iter().next_back();
             let previous = match newest {
                 Some(version) => {
-                    let path = dir.join(format!("{name}-v{version}.manifest.json"));
+                    let jsonl = dir.join(format!("{name}-v{version}.manifest.json"));
+                    let csv = dir.join(format!("{name}-v{version}.csv.manifest.json"));
+                    let path = if jsonl.exists() || !csv.exists() { jsonl } else { csv };
                     let text = std::fs::read_to_string(&path).map_err(|err| Error::file(&path, err))?;
                     let previous: Previous = serde_json::from_str(&text).map_err(|err| {
                         Error::at(&path.display().to_string(), Some(err.line() as u64), err.to_string())
@@ -399,17 +415,26 @@ pub fn versions(dir: &Path, name: &str) -> Result<Vec<u32>, Error> {
         let entry = entry.map_err(|err| Error::file(dir, err))?;
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if let Some(number) = file_name.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(".manifest.json"))
-            && let Ok(number) = number.parse::<u32>()
+            && let Ok(number) = number.strip_suffix(".csv").unwrap_or(number).parse::<u32>()
         {
             versions.push(number);
         }
     }
     versions.sort_unstable();
+    versions.dedup();
     Ok(versions)
 }
 
-fn stem_of(file: &str) -> &str {
-    file.rsplit_once('.').map_or(file, |(stem, _)| stem)
+/// The manifest beside a golden set: `STEM.manifest.json` for JSONL (as documented), and
+/// `STEM.csv.manifest.json` for CSV, so a CSV and a JSONL of one stem keep their own.
+pub fn manifest_path(file: &Path) -> PathBuf {
+    let csv = file.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv"));
+    let name = match csv {
+        true => file.file_name(),
+        false => file.file_stem(),
+    };
+    let name = name.map_or_else(|| "golden".to_string(), |n| n.to_string_lossy().into_owned());
+    file.with_file_name(format!("{name}.manifest.json"))
 }
 
 /// CSV columns: the item's fields, then per criterion its value (`label_ID`) and how it

@@ -78,10 +78,10 @@ fn read_lines(reader: impl BufRead, origin: &str) -> Result<Vec<GoldenLine>, Err
     Ok(lines)
 }
 
-/// The manifest beside `file` (`STEM.manifest.json`), with the file's sha256 checked.
+/// The manifest beside `file` ([`super::export::manifest_path`]), with the file's sha256
+/// checked.
 pub fn checked_manifest(file: &Path) -> Result<ManifestRef, Error> {
-    let stem = file.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let path = file.with_file_name(format!("{stem}.manifest.json"));
+    let path = super::export::manifest_path(file);
     let text = std::fs::read_to_string(&path).map_err(|err| Error::file(&path, err))?;
     let origin = path.display().to_string();
     let manifest: ManifestRef =
@@ -223,7 +223,8 @@ pub fn import(
             }
             let item_id =
                 tx.item_id(&item.id)?.ok_or_else(|| at(format!("field `id`: `{}` was not stored", item.id)))?;
-            let source = format!("import:{origin}:{}", line.line);
+            // Marked as a golden set's, so reports tell it from human raters.
+            let source = format!("golden:{origin}:{}", line.line);
             for (criterion_id, value) in &line.labels {
                 let criterion = rubric.rubric.criterion(criterion_id).ok_or_else(|| {
                     at(format!("field `labels.{criterion_id}`: rubric `{}` has no such criterion", rubric.rubric.name))

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::label::number_json;
-use super::{Criterion, Kind, LabelValue};
+use super::{Criterion, Kind, LabelValue, Rubric};
 use crate::stats::consensus::{majority, median, median_category};
 
 /// How raters' values become one value. An adjudicated value always wins.
@@ -45,7 +45,8 @@ pub struct Decision {
     pub value: Value,
     /// `adjudicated`, `majority`, `median`, `mean`, `tag_majority`, or `tie`.
     pub method: &'static str,
-    /// Raters who gave a value.
+    /// Raters who voted: who gave a value (through [`decide_item`], for a tags criterion,
+    /// every rater it applied to).
     pub n: usize,
     /// Share of those raters who gave the consensus value (choices only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +143,48 @@ pub fn decide(
             }
         }
     })
+}
+
+/// One item's decisions, per criterion in rubric order: the one consensus that golden
+/// sets, the review screen and the reports share.
+///
+/// `raters` holds each rater's values on the item by criterion id; `adjudicated` the
+/// standing adjudication per criterion (rubric order). A criterion with `when` is decided
+/// only when the item's consensus of the criterion it names satisfies `when` (else it does
+/// not apply: no value, adjudicated or not, as the rater would not have been asked), and
+/// only the raters for whom `when` held vote: a rater who passed never saw the defects
+/// question, so their silence is no vote. For a tags criterion every rater it applied to
+/// votes, and one who chose no tag votes for none: a tag is chosen when more than half of
+/// those raters gave it.
+pub fn decide_item(
+    rubric: &Rubric,
+    raters: &[&BTreeMap<String, LabelValue>],
+    adjudicated: &[Option<&Value>],
+    method: Method,
+) -> Vec<Option<Decision>> {
+    let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
+    let mut decisions = Vec::with_capacity(rubric.criteria.len());
+    for (index, criterion) in rubric.criteria.iter().enumerate() {
+        if criterion.when.is_some() && !rubric.applies(index, &consensus) {
+            decisions.push(None);
+            continue;
+        }
+        let voters = raters.iter().filter(|values| rubric.applies(index, values));
+        let values: Vec<LabelValue> = match criterion.kind {
+            Kind::Tags => voters
+                .map(|values| values.get(&criterion.id).cloned().unwrap_or_else(|| LabelValue::Tags(BTreeSet::new())))
+                .collect(),
+            _ => voters.filter_map(|values| values.get(&criterion.id).cloned()).collect(),
+        };
+        let adjudication = adjudicated.get(index).copied().flatten();
+        let decision = decide(criterion, &values, adjudication, method);
+        // A tie (`null`) is no value, so nothing that depends on it applies.
+        if let Some(value) = decision.as_ref().and_then(|d| criterion.parse_json(&d.value).ok()) {
+            consensus.insert(criterion.id.clone(), value);
+        }
+        decisions.push(decision);
+    }
+    decisions
 }
 
 /// The share of rater pairs who gave the same value, over all of an item's criteria
@@ -286,6 +329,71 @@ kind = "number"
         let numbers = [LabelValue::Number(1.0), LabelValue::Number(4.0)];
         assert_eq!(decide(&rubric.criteria[3], &numbers, None, Method::Majority).unwrap().value, json!(2.5));
         assert_eq!(decide(&rubric.criteria[3], &[], None, Method::Majority), None);
+    }
+
+    fn rater(values: &[(&str, LabelValue)]) -> BTreeMap<String, LabelValue> {
+        values.iter().map(|(id, value)| (id.to_string(), value.clone())).collect()
+    }
+
+    fn when_rubric() -> Rubric {
+        Rubric::from_toml(
+            r#"
+name = "r"
+version = 1
+[[criteria]]
+id = "correct"
+kind = "binary"
+options = [ { value = "pass", key = "y" }, { value = "fail", key = "n" } ]
+[[criteria]]
+id = "defects"
+kind = "tags"
+when = { correct = "fail" }
+options = [ { value = "h", key = "h" }, { value = "i", key = "i" } ]
+"#,
+            "test",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_criterion_whose_when_fails_on_the_consensus_has_no_value() {
+        // q-0003-v1 of the sample data: two pass, one fails and tags `i`.
+        let rubric = when_rubric();
+        let choice = |c: &str| LabelValue::Choice(c.to_string());
+        let tags = |list: &[&str]| LabelValue::Tags(list.iter().map(|t| t.to_string()).collect());
+        let (ana, ben) = (rater(&[("correct", choice("pass"))]), rater(&[("correct", choice("pass"))]));
+        let chloe = rater(&[("correct", choice("fail")), ("defects", tags(&["i"]))]);
+        let decided = decide_item(&rubric, &[&ana, &ben, &chloe], &[], Method::Majority);
+        assert_eq!(decided[0].as_ref().unwrap().value, json!("pass"));
+        assert_eq!(decided[1], None);
+        // Adjudicated tags do not apply either while the consensus passes.
+        let tagged = json!(["h"]);
+        assert_eq!(decide_item(&rubric, &[&ana, &ben, &chloe], &[None, Some(&tagged)], Method::Majority)[1], None);
+        // A tie on `correct` is no value: defects do not apply.
+        let decided = decide_item(&rubric, &[&ana, &chloe], &[], Method::Majority);
+        assert_eq!((decided[0].as_ref().unwrap().method, &decided[1]), ("tie", &None));
+    }
+
+    #[test]
+    fn only_raters_the_criterion_applied_to_vote_and_no_tag_is_a_vote_for_none() {
+        let rubric = when_rubric();
+        let choice = |c: &str| LabelValue::Choice(c.to_string());
+        let tags = |list: &[&str]| LabelValue::Tags(list.iter().map(|t| t.to_string()).collect());
+        let ana = rater(&[("correct", choice("fail")), ("defects", tags(&["h", "i"]))]);
+        let ben = rater(&[("correct", choice("fail")), ("defects", tags(&["h"]))]);
+        // Dan failed it and chose no tag (nothing stored): a vote against both tags.
+        let dan = rater(&[("correct", choice("fail"))]);
+        // Eve passed it: she was not asked, her stray tag does not count.
+        let eve = rater(&[("correct", choice("pass")), ("defects", tags(&["i"]))]);
+        let decided = decide_item(&rubric, &[&ana, &ben, &dan, &eve], &[], Method::Majority);
+        assert_eq!(decided[0].as_ref().unwrap().value, json!("fail"));
+        let defects = decided[1].as_ref().unwrap();
+        // h: 2 of 3 applicable raters; i: 1 of 3.
+        assert_eq!((defects.value.clone(), defects.n, defects.tied.len()), (json!(["h"]), 3, 0));
+        // An adjudicated `correct` decides what applies.
+        let fail = json!("fail");
+        let decided = decide_item(&rubric, &[&dan, &eve], &[Some(&fail)], Method::Majority);
+        assert_eq!(decided[1].as_ref().map(|d| (d.value.clone(), d.n)), Some((json!([]), 1)));
     }
 
     #[test]

@@ -138,6 +138,8 @@ pub struct AgreementReport {
     pub items: usize,
     pub raters: Vec<String>,
     pub criteria: Vec<CriterionAgreement>,
+    /// Golden-set labels not counted (golden sets are not raters; `--include-golden`).
+    pub golden_labels_left_out: usize,
 }
 
 /// Ratings as category codes with the categories' names, or why there are no categories.
@@ -162,9 +164,10 @@ pub fn from_store(
     batch: Option<&Batch>,
     level: Option<Level>,
     bootstrap: Bootstrap,
+    include_golden: bool,
 ) -> Result<AgreementReport, StoreError> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     let mut units: BTreeMap<i64, usize> = BTreeMap::new();
     let mut raters: BTreeMap<&str, usize> = BTreeMap::new();
     for label in &labels {
@@ -198,6 +201,7 @@ pub fn from_store(
         items: units.len(),
         raters: rater_names,
         criteria,
+        golden_labels_left_out,
     })
 }
 
@@ -688,6 +692,9 @@ impl Rendered for AgreementReport {
         let mut document = Document::default();
         document.heading(format!("Agreement: rubric {} v{}, {scope}", self.rubric, self.rubric_version));
         document.paragraph(format!("{} items, {} raters: {}", self.items, self.raters.len(), self.raters.join(", ")));
+        if let Some(note) = super::golden_note(self.golden_labels_left_out) {
+            document.paragraph(note);
+        }
         criteria_document(&mut document, &self.criteria, true);
         document
     }

@@ -41,13 +41,17 @@ pub fn from_store(
     batch: Option<&Batch>,
     bootstrap: Bootstrap,
     errors_by: Option<&str>,
+    include_golden: bool,
 ) -> Result<AllReport, StoreError> {
     // In report order; a further report is one more line here.
     let sections = vec![
-        Section::of("Agreement", &agreement::from_store(store, rubric, batch, None, bootstrap)?),
-        judge_section(store, rubric, batch, bootstrap)?,
-        Section::of("Errors", &errors::from_store(store, rubric, batch, errors_by, None).map_err(errors_store_error)?),
-        Section::of("Raters", &raters::from_store(store, rubric)?),
+        Section::of("Agreement", &agreement::from_store(store, rubric, batch, None, bootstrap, include_golden)?),
+        judge_section(store, rubric, batch, bootstrap, include_golden)?,
+        Section::of(
+            "Errors",
+            &errors::from_store(store, rubric, batch, errors_by, None, include_golden).map_err(errors_store_error)?,
+        ),
+        Section::of("Raters", &raters::from_store(store, rubric, include_golden)?),
         Section::of("Progress", &progress::from_store(store, batch.map(|batch| batch.name.as_str()))?),
     ];
     let title = format!("tally report: {} v{}", rubric.rubric.name, rubric.rubric.version);
@@ -76,8 +80,9 @@ fn judge_section(
     rubric: &StoredRubric,
     batch: Option<&Batch>,
     bootstrap: Bootstrap,
+    include_golden: bool,
 ) -> Result<Section, StoreError> {
-    let report = judge::from_store(store, rubric, batch, Human::Mean, None, bootstrap)?;
+    let report = judge::from_store(store, rubric, batch, Human::Mean, None, bootstrap, include_golden)?;
     Ok(if report.criteria.is_empty() {
         Section::note("Judge", "No judge scores: no item in scope carries an LLM judge score next to human labels.")
     } else {

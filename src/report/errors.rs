@@ -4,8 +4,8 @@
 //! difference and the two-proportion z-test); the most frequent tag combinations; and
 //! clusters of the comments raters left on failed items.
 //!
-//! Every value is an item's consensus ([`crate::model::consensus::decide`], majority,
-//! adjudication wins): a binary criterion fails when its consensus is its second option,
+//! Every value is an item's consensus ([`crate::model::consensus::decide_item`], majority,
+//! adjudication wins, `when` honoured): a binary criterion fails when its consensus is its second option,
 //! a tag counts when it is in the consensus tag set and the tags criterion applies (its
 //! `when` holds for the consensus values).
 
@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::judge::{bounds_cell, group_of, p_cell};
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::consensus::{Method, decide};
+use crate::model::consensus::{Method, decide_item};
 use crate::model::{Kind, LabelValue};
 use crate::stats::proportion::{newcombe_difference, two_proportion_z_test, wilson};
 use crate::stats::text_clusters::cluster_texts;
@@ -90,6 +90,8 @@ pub struct ErrorsReport {
     pub similarity_threshold: f64,
     /// Clusters of two comments or more, largest first.
     pub comment_clusters: Vec<CommentCluster>,
+    /// Golden-set labels not counted (golden sets are not raters; `--include-golden`).
+    pub golden_labels_left_out: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -245,10 +247,11 @@ pub fn from_store(
     batch: Option<&Batch>,
     by: Option<&str>,
     compare: Option<&Compare>,
+    include_golden: bool,
 ) -> Result<ErrorsReport, ErrorsError> {
     let definition = &rubric.rubric;
     let scope = LabelScope { rubric: &definition.name, batch_id: batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let tags_criteria = definition.criteria.iter().filter(|c| c.kind == Kind::Tags).count();
@@ -258,25 +261,25 @@ pub fn from_store(
     for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
         let item_id = item_labels[0].item_id;
         let item = store.item(item_id)?;
-        let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
+        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
         let mut texts = Vec::new();
-        for criterion in &definition.criteria {
-            let values: Vec<LabelValue> = item_labels
-                .iter()
-                .filter(|label| label.criterion == criterion.id)
-                .filter_map(|label| criterion.parse_json(&label.value).ok())
-                .collect();
-            if criterion.kind == Kind::Text {
-                texts.extend(values.into_iter().filter_map(|value| match value {
-                    LabelValue::Text(text) if !text.trim().is_empty() => Some(text),
-                    _ => None,
-                }));
-                continue;
+        for (criterion, label) in item_labels.iter().filter_map(|l| Some((definition.criterion(&l.criterion)?, l))) {
+            match criterion.parse_json(&label.value) {
+                Ok(LabelValue::Text(text)) if !text.trim().is_empty() => texts.push(text),
+                Ok(value) => {
+                    by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
+                }
+                Err(_) => {}
             }
-            let adjudication = adjudicated.get(&(item_id, criterion.id.clone()));
-            let Some(decision) = decide(criterion, &values, adjudication, Method::Majority) else { continue };
+        }
+        let adjudications: Vec<Option<&Value>> =
+            definition.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
+        let decisions =
+            decide_item(definition, &by_rater.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
+        let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
+        for (criterion, decision) in definition.criteria.iter().zip(decisions) {
             // A tie has no value (`null`), so it is no consensus.
-            if let Ok(value) = criterion.parse_json(&decision.value) {
+            if let Some(value) = decision.and_then(|decision| criterion.parse_json(&decision.value).ok()) {
                 consensus.insert(criterion.id.clone(), value);
             }
         }
@@ -364,6 +367,7 @@ pub fn from_store(
         comments,
         similarity_threshold: SIMILARITY_THRESHOLD,
         comment_clusters,
+        golden_labels_left_out,
     })
 }
 
@@ -539,6 +543,9 @@ impl Rendered for ErrorsReport {
              Values are each item's consensus: the raters' majority, or an adjudication.",
             self.items, self.failed_items
         ));
+        if let Some(note) = super::golden_note(self.golden_labels_left_out) {
+            document.paragraph(note);
+        }
 
         let mut table = Table::new(&["slice", ">items", ">failed"]);
         for slice in &self.slices {

@@ -17,13 +17,14 @@ use super::agreement::Bootstrap;
 use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::{Criterion, Item, Kind};
+use crate::model::consensus::{Decision, Method, decide_item};
+use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::stats::bootstrap::percentile_intervals;
 use crate::stats::calibration::{Calibration, calibration};
 use crate::stats::categorical::{Contingency, Weighting, weights};
 use crate::stats::consensus::{majority, median, median_category};
 use crate::stats::correlation::{Correlation, kendall, mean_difference, pearson, pearson_r, spearman, spearman_rho};
-use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Adjudication, Batch, CurrentLabel, LabelScope, Store, StoreError, StoredRubric};
 
 /// How the humans' labels of one item become one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -237,6 +238,8 @@ pub struct JudgeReport {
     pub confidence: f64,
     pub bootstrap_replicates: usize,
     pub criteria: Vec<CriterionJudge>,
+    /// Golden-set labels not counted (golden sets are not raters; `--include-golden`).
+    pub golden_labels_left_out: usize,
 }
 
 /// One item's humans' labels and judge score for one criterion.
@@ -254,9 +257,10 @@ pub fn from_store(
     human: Human,
     group_by: Option<&str>,
     bootstrap: Bootstrap,
+    include_golden: bool,
 ) -> Result<JudgeReport, StoreError> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
-    let labels = store.current_labels(scope)?;
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     let adjudications = store.adjudications(scope)?;
     let mut items: BTreeMap<i64, Item> = BTreeMap::new();
     for label in &labels {
@@ -264,14 +268,18 @@ pub fn from_store(
             slot.insert(store.item(label.item_id)?);
         }
     }
+    let asked = Asked::new(&rubric.rubric, &labels, &adjudications);
     let mut criteria = Vec::new();
-    for criterion in &rubric.rubric.criteria {
+    for (index, criterion) in rubric.rubric.criteria.iter().enumerate() {
         if !items.values().any(|item| item.judge.contains_key(&criterion.id)) {
             continue;
         }
         let probability_key = format!("{}_prob", criterion.id);
         let mut scored: BTreeMap<i64, Scored> = BTreeMap::new();
         for label in labels.iter().filter(|label| label.criterion == criterion.id) {
+            if !asked.counts(index, label) {
+                continue;
+            }
             let item = &items[&label.item_id];
             scored
                 .entry(label.item_id)
@@ -303,7 +311,58 @@ pub fn from_store(
         confidence: bootstrap.confidence,
         bootstrap_replicates: bootstrap.replicates,
         criteria,
+        golden_labels_left_out,
     })
+}
+
+/// Where a criterion with `when` applies, by the one consensus of every report
+/// ([`decide_item`]): on items whose consensus satisfies `when`, and there only for the
+/// raters for whom it held (the others were not asked).
+struct Asked<'a> {
+    rubric: &'a Rubric,
+    /// Per item: each rater's values, and the item's decisions in rubric order.
+    items: BTreeMap<i64, (ByRater<'a>, Vec<Option<Decision>>)>,
+}
+
+/// Each rater's values on one item, by criterion id.
+type ByRater<'a> = BTreeMap<&'a str, BTreeMap<String, LabelValue>>;
+
+impl<'a> Asked<'a> {
+    fn new(rubric: &'a Rubric, labels: &'a [CurrentLabel], adjudications: &[Adjudication]) -> Asked<'a> {
+        let mut items = BTreeMap::new();
+        if !rubric.criteria.iter().any(|criterion| criterion.when.is_some()) {
+            return Asked { rubric, items };
+        }
+        let mut values: BTreeMap<i64, ByRater> = BTreeMap::new();
+        for label in labels {
+            let Some(criterion) = rubric.criterion(&label.criterion) else { continue };
+            if let Ok(value) = criterion.parse_json(&label.value) {
+                let item = values.entry(label.item_id).or_default();
+                item.entry(label.rater.as_str()).or_default().insert(criterion.id.clone(), value);
+            }
+        }
+        for (item_id, raters) in values {
+            let adjudicated: Vec<Option<&Value>> = rubric
+                .criteria
+                .iter()
+                .map(|c| adjudications.iter().find(|a| a.item_id == item_id && a.criterion == c.id).map(|a| &a.value))
+                .collect();
+            let decisions = decide_item(rubric, &raters.values().collect::<Vec<_>>(), &adjudicated, Method::Majority);
+            items.insert(item_id, (raters, decisions));
+        }
+        Asked { rubric, items }
+    }
+
+    /// Whether `label`, of criterion `index`, counts.
+    fn counts(&self, index: usize, label: &CurrentLabel) -> bool {
+        if self.rubric.criteria[index].when.is_none() {
+            return true;
+        }
+        self.items.get(&label.item_id).is_some_and(|(raters, decisions)| {
+            decisions[index].is_some()
+                && raters.get(label.rater.as_str()).is_some_and(|values| self.rubric.applies(index, values))
+        })
+    }
 }
 
 /// An item's group: a metadata field (`doc_id` or `metadata.doc_id`), or `dataset`.
@@ -616,6 +675,9 @@ impl Rendered for JudgeReport {
         };
         let mut document = Document::default();
         document.heading(format!("Judge vs humans: rubric {} v{}, {scope}", self.rubric, self.rubric_version));
+        if let Some(note) = super::golden_note(self.golden_labels_left_out) {
+            document.paragraph(note);
+        }
         if self.criteria.is_empty() {
             document.paragraph("No criterion has both judge scores and human labels.");
         }
@@ -918,6 +980,7 @@ options = [ { value = "a", key = "a" }, { value = "b", key = "b" }, { value = "c
             group_by: None,
             confidence: 0.95,
             bootstrap_replicates: 50,
+            golden_labels_left_out: 0,
             criteria: vec![
                 criterion_judge(&rubric.criteria[0], &binary, Human::Mean, bootstrap).unwrap(),
                 criterion_judge(&rubric.criteria[1], &nominal, Human::Majority, bootstrap).unwrap(),

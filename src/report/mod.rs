@@ -13,6 +13,13 @@ pub mod raters;
 pub mod status;
 pub mod table;
 
+/// The line a report prints when it left golden labels out; `None` when it left none.
+pub fn golden_note(left_out: usize) -> Option<String> {
+    (left_out > 0).then(|| {
+        format!("{left_out} golden-set labels left out: golden sets are not raters (--include-golden counts them)")
+    })
+}
+
 /// A figure with three decimals, or a dash when there is none.
 pub fn figure(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |value| format!("{value:.3}"))

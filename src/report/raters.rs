@@ -56,10 +56,13 @@ pub struct RaterQuality {
 pub struct RatersReport {
     pub rubric: String,
     pub raters: Vec<RaterQuality>,
+    /// Golden-set labels not counted (golden sets are not raters; `--include-golden`).
+    pub golden_labels_left_out: usize,
 }
 
-pub fn from_store(store: &Store, rubric: &StoredRubric) -> Result<RatersReport, StoreError> {
-    let labels = store.current_labels(LabelScope { rubric: &rubric.rubric.name, batch_id: None })?;
+pub fn from_store(store: &Store, rubric: &StoredRubric, include_golden: bool) -> Result<RatersReport, StoreError> {
+    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: None };
+    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     // (item, criterion) -> [(rater, category code, time)] for categorical criteria.
     type Ratings<'a> = Vec<(&'a str, usize, i64)>;
     let mut cells: BTreeMap<(i64, &str), Ratings> = BTreeMap::new();
@@ -132,7 +135,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric) -> Result<RatersReport, 
             }
         })
         .collect();
-    Ok(RatersReport { rubric: rubric.rubric.name.clone(), raters })
+    Ok(RatersReport { rubric: rubric.rubric.name.clone(), raters, golden_labels_left_out })
 }
 
 fn rate_cells(rate: &Rate) -> [String; 3] {
@@ -147,6 +150,9 @@ impl Rendered for RatersReport {
     fn document(&self) -> Document {
         let mut document = Document::default();
         document.heading(format!("Raters: rubric {}", self.rubric));
+        if let Some(note) = super::golden_note(self.golden_labels_left_out) {
+            document.paragraph(note);
+        }
         let mut table =
             Table::new(&["rater", ">honeypots", ">95% CI", ">n", ">agree", ">95% CI", ">n", ">drift", ">s/item"]);
         for rater in &self.raters {

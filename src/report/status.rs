@@ -11,13 +11,20 @@ pub struct Status {
     pub schema_version: i64,
     #[serde(flatten)]
     pub counts: Counts,
+    /// Golden sets imported back (`golden import`): not counted in `raters`.
+    pub golden_raters: i64,
 }
 
 pub fn status(store: &Store) -> Result<Status, StoreError> {
+    let mut counts = store.counts()?;
+    // A golden set is the consensus, not a rater.
+    let golden_raters = store.golden_raters()?.len() as i64;
+    counts.raters = (counts.raters - golden_raters).max(0);
     Ok(Status {
         store: store.path().map_or_else(|| ":memory:".to_string(), |p| p.display().to_string()),
         schema_version: store.schema_version()?,
-        counts: store.counts()?,
+        counts,
+        golden_raters,
     })
 }
 
@@ -33,6 +40,7 @@ impl Status {
             ("labels", c.labels),
             ("label events", c.label_events),
             ("raters", c.raters),
+            ("golden sets (not raters)", self.golden_raters),
             ("adjudications", c.adjudications),
         ] {
             table.row(vec![name.to_string(), count.to_string()]);

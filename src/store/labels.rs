@@ -174,6 +174,37 @@ impl Store {
         current_labels(&mut statement, params![scope.rubric, scope.batch_id])
     }
 
+    /// The current labels in `scope` that reports count, and how many golden-set labels
+    /// were left out: a golden set imported back (`golden import`) is the consensus, not
+    /// a rater, so it counts only with `include_golden`.
+    pub fn rater_labels(
+        &self,
+        scope: LabelScope,
+        include_golden: bool,
+    ) -> Result<(Vec<CurrentLabel>, usize), StoreError> {
+        let mut labels = self.current_labels(scope)?;
+        if include_golden {
+            return Ok((labels, 0));
+        }
+        let golden = self.golden_raters()?;
+        let before = labels.len();
+        labels.retain(|label| !golden.contains(&label.rater));
+        let left_out = before - labels.len();
+        Ok((labels, left_out))
+    }
+
+    /// Raters whose labels came from a golden set: imported by `golden import` (their
+    /// events' source starts with `golden:`), or named `golden:...` as `golden import`
+    /// names them by default (stores written before the source was marked).
+    pub fn golden_raters(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT DISTINCT rater FROM label_events
+             WHERE substr(rater, 1, 7) = 'golden:' OR substr(source, 1, 7) = 'golden:'",
+        )?;
+        let raters = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        Ok(raters)
+    }
+
     /// Every current label of one item (any rubric), by criterion and rater.
     pub fn labels_of_item(&self, item_id: i64) -> Result<Vec<CurrentLabel>, StoreError> {
         let mut statement = self.conn.prepare_cached(

@@ -73,3 +73,30 @@ impl Sandbox {
 pub fn repo(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
 }
+
+/// Makes a folder read-only for as long as it lives, even for root (who ignores modes):
+/// `chattr +i` where it works, else the mode bits.
+pub struct ReadOnlyFolder<'p>(&'p Path, bool);
+
+impl<'p> ReadOnlyFolder<'p> {
+    pub fn new(path: &'p Path) -> ReadOnlyFolder<'p> {
+        let immutable =
+            std::process::Command::new("chattr").arg("+i").arg(path).status().is_ok_and(|status| status.success());
+        if !immutable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        ReadOnlyFolder(path, immutable)
+    }
+}
+
+impl Drop for ReadOnlyFolder<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(self.0).status();
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(self.0, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+}

@@ -94,6 +94,7 @@ fn agreement(negative: bool) -> AgreementReport {
         items: 40,
         raters: vec![],
         criteria,
+        golden_labels_left_out: 0,
     }
 }
 
@@ -140,6 +141,7 @@ fn judge() -> JudgeReport {
         group_by: None,
         confidence: 0.95,
         bootstrap_replicates: 1000,
+        golden_labels_left_out: 0,
         criteria: vec![
             judged("correct", "binary", true, &["pass", "fail"], vec![vec![24, 3], vec![5, 6]]),
             judged(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::model::consensus::{Decision, Method, decide, item_agreement, ordinal_score};
+use crate::model::consensus::{Decision, Method, decide_item, item_agreement, ordinal_score};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Adjudication, CurrentLabel, ItemMark};
 
@@ -29,7 +29,8 @@ pub struct ReviewItem {
     pub values: Vec<BTreeMap<String, LabelValue>>,
     /// Per criterion: the standing adjudication, if any.
     pub adjudications: Vec<Option<Adjudication>>,
-    /// Per criterion: the final value (adjudicated, else the raters' majority).
+    /// Per criterion: the final value (adjudicated, else the raters' majority; none where
+    /// the criterion's `when` does not hold for the item's consensus).
     pub decisions: Vec<Option<Decision>>,
     /// Per criterion: the share of rater pairs who disagree; `None` with under two raters.
     pub disagreement: Vec<Option<f64>>,
@@ -109,16 +110,15 @@ impl ReviewItem {
     /// Recomputes the final values and the judge's distance from them (after an
     /// adjudication changes).
     pub fn decide(&mut self, rubric: &Rubric) {
-        self.decisions = rubric
-            .criteria
-            .iter()
-            .enumerate()
-            .map(|(index, criterion)| {
-                let values: Vec<LabelValue> = self.values[index].values().cloned().collect();
-                let adjudicated = self.adjudications[index].as_ref().map(|a| &a.value);
-                decide(criterion, &values, adjudicated, Method::Majority)
-            })
-            .collect();
+        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
+        for (criterion, values) in rubric.criteria.iter().zip(&self.values) {
+            for (rater, value) in values {
+                by_rater.entry(rater).or_default().insert(criterion.id.clone(), value.clone());
+            }
+        }
+        let adjudicated: Vec<Option<&Value>> =
+            self.adjudications.iter().map(|a| a.as_ref().map(|a| &a.value)).collect();
+        self.decisions = decide_item(rubric, &by_rater.values().collect::<Vec<_>>(), &adjudicated, Method::Majority);
         self.judge_gap = rubric
             .criteria
             .iter()

@@ -21,7 +21,8 @@ use crate::tui::theme::Theme;
 pub fn load_items(store: &Store, rubric: &StoredRubric, batch: Option<&Batch>) -> anyhow::Result<Vec<ReviewItem>> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
     let mut labels: BTreeMap<i64, Vec<crate::store::CurrentLabel>> = BTreeMap::new();
-    for label in store.current_labels(scope)? {
+    // Golden sets imported back are the consensus, not raters.
+    for label in store.rater_labels(scope, false)?.0 {
         labels.entry(label.item_id).or_default().push(label);
     }
     let mut adjudications: BTreeMap<i64, Vec<crate::store::Adjudication>> = BTreeMap::new();
@@ -68,8 +69,8 @@ pub fn dashboard_for(
     items: &[ReviewItem],
 ) -> anyhow::Result<Dashboard> {
     let progress = report::progress::from_store(store, batch.map(|b| b.name.as_str()))?;
-    let agreement = report::agreement::from_store(store, rubric, batch, None, Bootstrap::default())?;
-    let judge = report::judge::from_store(store, rubric, batch, Human::Mean, None, Bootstrap::default())?;
+    let agreement = report::agreement::from_store(store, rubric, batch, None, Bootstrap::default(), false)?;
+    let judge = report::judge::from_store(store, rubric, batch, Human::Mean, None, Bootstrap::default(), false)?;
     let judge = (!judge.criteria.is_empty()).then_some(judge);
     let score_counts = rubric
         .rubric
@@ -96,7 +97,7 @@ pub fn dashboard_for(
         .collect();
     let tag_rates = match slice_field(items) {
         Some(field) => {
-            let errors = report::errors::from_store(store, rubric, batch, Some(&field), None)
+            let errors = report::errors::from_store(store, rubric, batch, Some(&field), None, false)
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             let slices: Vec<String> = errors.slices.iter().map(|slice| slice.slice.clone()).collect();
             let tags: BTreeSet<(String, String)> = errors

@@ -230,8 +230,9 @@ fn adjudication_uses_the_option_keys_and_needs_a_reason() {
     let mut screen = screen();
     screen.key(key(KeyCode::Down));
     screen.key(key(KeyCode::Enter));
-    // The rubric's own keys: n = fail, 2 = helpfulness 2, h toggles hallucination off.
-    assert!(type_keys(&mut screen, "n2h").is_empty());
+    // The rubric's own keys: n = fail, 2 = helpfulness 2, h toggles hallucination on
+    // and off again (`correct` is tied, so the final defects start empty: no tags).
+    assert!(type_keys(&mut screen, "n2hh").is_empty());
     insta::assert_snapshot!("adjudication_draft", render(&mut screen, 80, 24));
     assert!(screen.key(key(KeyCode::Right)).is_empty());
     assert_eq!(screen.current().unwrap().item.id, "q-b", "a pending change keeps the item open");
@@ -293,4 +294,26 @@ fn esc_drops_a_pending_change_then_goes_back() {
 fn too_small_says_so() {
     let mut screen = screen();
     assert!(render(&mut screen, 59, 15).contains("needs a terminal of at least 60x16"));
+}
+
+#[test]
+fn final_column_keeps_no_defects_on_an_item_whose_consensus_passed() {
+    // q-0003-v1 of the sample data: ana and ben pass, chloe fails and tags `incomplete`.
+    let rubric = rubric();
+    let rows = [
+        ("ana", "correct", json!("pass")),
+        ("ben", "correct", json!("pass")),
+        ("chloe", "correct", json!("fail")),
+        ("chloe", "defects", json!(["incomplete"])),
+    ];
+    let q3 =
+        ReviewItem::build(&rubric, 3, item("q-0003-v1", "v1", "o", json!({})), &labels(3, &rows), Vec::new(), &[], &[]);
+    let mut screen = ReviewScreen::new(rubric, "rag-answer-quality v1", "lead", vec![q3], None, Theme::plain());
+    screen.key(key(KeyCode::Enter));
+    let text = render(&mut screen, 80, 24);
+    let defects = text.lines().find(|line| line.starts_with("defects")).unwrap();
+    // Columns: ana, ben, chloe, judge, final; only chloe's own value carries the tag.
+    assert_eq!(defects.split_whitespace().collect::<Vec<_>>(), ["defects", "·", "·", "incomplete", "-", "·"], "{text}");
+    let correct = text.lines().find(|line| line.starts_with("correct")).unwrap();
+    assert!(correct.trim_end().ends_with("pass"), "{text}");
 }
