@@ -422,6 +422,27 @@ fn rubric_check(file: &Path) -> anyhow::Result<ExitCode> {
     if rubric.guidelines.is_some() {
         text.push_str(&format!("guidelines: {} lines\n", guidelines.lines().count()));
     }
+    // Valid, but keys that will surprise a rater: said, not refused.
+    for ambiguous in rubric.ambiguous_keys() {
+        text.push_str(&format!("warning: {ambiguous}\n"));
+    }
+    let (keymap, problems) = match crate::tui::label::keys_path() {
+        Some(path) => {
+            let (keymap, problems) = crate::tui::label::Keymap::load(&path);
+            (keymap, problems.into_iter().map(|problem| format!("warning: {problem}")).collect())
+        }
+        None => (crate::tui::label::Keymap::default(), Vec::new()),
+    };
+    for problem in problems {
+        text.push_str(&format!("{problem}\n"));
+    }
+    for (key, action) in keymap.shadowed(|ch| rubric.is_option_key(ch)) {
+        let owners: Vec<&str> = rubric.key_owners(key).iter().map(|&ci| rubric.criteria[ci].id.as_str()).collect();
+        text.push_str(&format!(
+            "warning: key `{key}` is an option of {}, so on the label screen it does not do `{action}` (change the key in the rubric or in keys.toml)\n",
+            owners.join(", ")
+        ));
+    }
     print(&text)
 }
 

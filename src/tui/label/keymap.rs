@@ -75,6 +75,11 @@ impl Action {
         (Action::TogglePassages, "toggle_passages"),
     ];
 
+    /// The action's name in `keys.toml`.
+    pub fn name(self) -> &'static str {
+        Action::NAMED.iter().find(|(action, _)| *action == self).map_or("", |(_, name)| name)
+    }
+
     fn from_name(name: &str) -> Option<Action> {
         Action::NAMED.iter().find(|(_, known)| *known == name).map(|(action, _)| *action)
     }
@@ -303,6 +308,26 @@ impl Keymap {
             })
             .filter(|(keys, _)| !keys.is_empty())
             .collect()
+    }
+
+    /// Plain keys bound to an action that `is_option_key` takes for the rubric instead,
+    /// with the action's name: the keymap entries a rubric silently disables.
+    pub fn shadowed(&self, is_option_key: impl Fn(char) -> bool) -> Vec<(char, &'static str)> {
+        self.bindings
+            .iter()
+            .filter_map(|(key, action)| match key.code {
+                KeyCode::Char(ch) if !key.control && is_option_key(ch) => Some((ch, action.name())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Drops the bindings `is_option_key` takes for the rubric (they never fire), so the
+    /// footer and the overlay show only keys that do what they say; returns them.
+    pub fn drop_shadowed(&mut self, is_option_key: impl Fn(char) -> bool) -> Vec<(char, &'static str)> {
+        let shadowed = self.shadowed(&is_option_key);
+        self.bindings.retain(|(key, _)| !matches!(key.code, KeyCode::Char(ch) if !key.control && is_option_key(ch)));
+        shadowed
     }
 
     /// (keys, action name) for the `?` overlay: every action and all its keys.

@@ -10,9 +10,9 @@ mod writer;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use keymap::{Action, Keymap};
-pub use session::{Outcome, Session, quit_wait, run};
+pub use session::{Outcome, Session, keys_path, quit_wait, run};
 
-use crate::model::{Item, Kind, LabelValue, Rubric};
+use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::{ItemAction, QueueEntry};
 use crate::tui::editor::Editor;
 use crate::tui::theme::Theme;
@@ -134,6 +134,8 @@ pub struct LabelScreen {
     item_time: std::time::Duration,
     theme: Theme,
     keymap: Keymap,
+    /// keys.toml problems and keymap keys the rubric takes over, for the `?` overlay.
+    key_notes: Vec<String>,
     /// Show the LLM judge's scores (a lead's calibration session; blind otherwise).
     show_judge: bool,
     /// The retrieved passages are folded away.
@@ -158,7 +160,7 @@ impl LabelScreen {
         queue: Vec<QueueEntry>,
         theme: Theme,
     ) -> LabelScreen {
-        LabelScreen {
+        let mut screen = LabelScreen {
             rubric,
             guidelines,
             batch: batch.to_string(),
@@ -180,6 +182,7 @@ impl LabelScreen {
             item_time: std::time::Duration::ZERO,
             theme,
             keymap: Keymap::default(),
+            key_notes: Vec::new(),
             show_judge: false,
             passages_folded: false,
             missing: Vec::new(),
@@ -187,7 +190,9 @@ impl LabelScreen {
             unsaved_writes: 0,
             retrying: false,
             closing: None,
-        }
+        };
+        screen.set_keymap(Keymap::default(), &[]);
+        screen
     }
 
     /// Shows the judge's scores with each item: for calibration sessions, not for raters.
@@ -195,9 +200,18 @@ impl LabelScreen {
         self.show_judge = show;
     }
 
-    /// Uses `keymap`; `problems` (from the rater's keys.toml) are shown until the first key.
-    pub fn set_keymap(&mut self, keymap: Keymap, problems: &[String]) {
+    /// Uses `keymap`; `problems` (from the rater's keys.toml) are shown until the first
+    /// key, and listed whole in the `?` overlay. A plain key the rubric uses as an option
+    /// key is that option: the overlay says which bindings that takes away.
+    pub fn set_keymap(&mut self, mut keymap: Keymap, problems: &[String]) {
+        let rubric = &self.rubric;
+        let shadowed = keymap.drop_shadowed(|ch| rubric.is_option_key(ch));
         self.keymap = keymap;
+        self.key_notes = problems.to_vec();
+        for (key, action) in shadowed {
+            let owners: Vec<&str> = rubric.key_owners(key).iter().map(|&ci| rubric.criteria[ci].id.as_str()).collect();
+            self.key_notes.push(format!("`{key}` is an option of {}, so it does not do `{action}`", owners.join(", ")));
+        }
         if !problems.is_empty() {
             self.message = Some((Tone::Error, problems.join("; ")));
         }
@@ -240,7 +254,7 @@ impl LabelScreen {
             }
         }
         let in_help = self.help.is_some();
-        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.hotkey(ch).is_some());
+        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.is_option_key(ch));
         action.map(|action| self.update(action)).unwrap_or_default()
     }
 
@@ -696,12 +710,24 @@ impl LabelScreen {
     }
 
     fn hotkey(&mut self, key: char) -> Vec<Effect> {
-        let Some((index, option)) = self.rubric.hotkey(key) else {
-            self.message = Some((
-                Tone::Error,
-                format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default()),
-            ));
-            return Vec::new();
+        let (index, option) = match self.rubric.key_target(key, self.focus) {
+            KeyTarget::Option(index, option) => (index, option),
+            KeyTarget::Ambiguous(owners) => {
+                let names: Vec<&str> = owners.iter().map(|&ci| self.rubric.criteria[ci].id.as_str()).collect();
+                let tab = self.keymap.keys(Action::FocusNext).into_iter().next().unwrap_or_default();
+                self.message = Some((
+                    Tone::Error,
+                    format!("`{key}` is an option of {}: {tab} to the one you mean first", names.join(", ")),
+                ));
+                return Vec::new();
+            }
+            KeyTarget::None => {
+                self.message = Some((
+                    Tone::Error,
+                    format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default()),
+                ));
+                return Vec::new();
+            }
         };
         let criterion = &self.rubric.criteria[index];
         if !self.rubric.applies(index, &self.values) {
@@ -726,8 +752,27 @@ impl LabelScreen {
             }
             _ => LabelValue::Choice(chosen),
         };
+        let single = criterion.kind.is_choice();
         self.focus = index;
-        self.set(&id, Some(value))
+        let effects = self.set(&id, Some(value));
+        // One value per choice criterion: on to the next one still open, so a
+        // four-scale item is `4 5 3 4 Enter`. Tags take several keys, so focus stays.
+        if single && let Some(next) = self.next_open(index) {
+            self.focus = next;
+        }
+        effects
+    }
+
+    /// The next criterion after `index` (wrapping round) that is asked, answered with
+    /// option keys and has no value yet.
+    fn next_open(&self, index: usize) -> Option<usize> {
+        let count = self.rubric.criteria.len();
+        (1..count).map(|step| (index + step) % count).find(|&next| {
+            let criterion = &self.rubric.criteria[next];
+            !criterion.options.is_empty()
+                && !self.values.contains_key(&criterion.id)
+                && self.rubric.applies(next, &self.values)
+        })
     }
 
     /// Sets or clears one value, and clears the values of criteria that stop applying.

@@ -495,8 +495,12 @@ pub fn quit_wait() -> Duration {
         .map_or(QUIT_WAIT, Duration::from_secs_f64)
 }
 
-/// The rater's `keys.toml`, in the user config folder (`~/.config/tally` on Linux).
+/// The rater's `keys.toml`: in `TALLY_CONFIG_DIR` when set, else in the user config
+/// folder (`~/.config/tally` on Linux).
 pub fn keys_path() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("TALLY_CONFIG_DIR").filter(|dir| !dir.is_empty()) {
+        return Some(PathBuf::from(dir).join("keys.toml"));
+    }
     directories::ProjectDirs::from("", "", "tally").map(|dirs| dirs.config_dir().join("keys.toml"))
 }
 

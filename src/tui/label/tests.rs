@@ -264,10 +264,13 @@ fn keys_go_through_the_raters_keymap() {
     assert_eq!(saved(&effects), vec![some("correct", "pass")]);
     let effects = screen.key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
     assert_eq!(effects, vec![Effect::Load { item_id: 2 }]);
-    // The overlay lists the keymap in use.
+    // The overlay lists the keys that work, says what the rubric took away, and lists
+    // the file's problems whole.
     screen.key(press(KeyCode::Char('?')));
     let overlay = render(&screen, 100, 40);
-    assert!(overlay.contains("→ y C-n       next"), "{overlay}");
+    assert!(overlay.contains("→ C-n         next"), "{overlay}");
+    assert!(overlay.contains("`y` is an option of correct, so it does not do `next`"), "{overlay}");
+    assert!(overlay.contains("keys.bogus: no such action (known: confirm"), "{overlay}");
 }
 
 fn type_text(text: &str) -> Vec<Action> {
@@ -577,4 +580,58 @@ fn the_end_and_the_small_screen_claim_saved_only_when_nothing_waits() {
     assert!(!end.contains("Every label is saved") && end.contains("1 writes wait for the store"), "{end}");
     let small = render(&screen, 59, 15);
     assert!(!small.contains("your labels are saved") && small.contains("1 unsaved"), "{small}");
+}
+
+fn summeval_screen() -> LabelScreen {
+    let rubric = Rubric::from_toml(include_str!("../../../tests/data/summeval.toml"), "summeval.toml").unwrap();
+    let queue = (1..=2)
+        .map(|id| QueueEntry {
+            item_id: id,
+            external_id: format!("q-{id}"),
+            done: false,
+            skipped: false,
+            flagged: false,
+        })
+        .collect();
+    let mut screen = LabelScreen::new(rubric, String::new(), "b1", "ana", queue, Theme::plain());
+    let effects = screen.start();
+    for effect in effects {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+        }
+    }
+    screen
+}
+
+#[test]
+fn a_four_scale_likert_item_is_four_keys_and_enter() {
+    // SummEval's four 1-5 scales, no keys written: each takes 1-5 while focused, and a
+    // value moves focus to the next scale still open.
+    let mut screen = summeval_screen();
+    let mut actions = keys("4534");
+    actions.push(Action::Confirm);
+    let effects = run(&mut screen, &actions);
+    assert_eq!(
+        saved(&effects),
+        [some("coherence", "4"), some("consistency", "5"), some("fluency", "3"), some("relevance", "4")]
+    );
+    assert!(effects.contains(&Effect::Confirm { item_id: 1 }));
+    assert_eq!(screen.current_item_id(), Some(2));
+}
+
+#[test]
+fn a_shared_key_goes_to_the_focused_criterion_and_focus_skips_answered_ones() {
+    let mut screen = summeval_screen();
+    run(&mut screen, &[Action::FocusNext, Action::FocusNext]);
+    let effects = run(&mut screen, &keys("2"));
+    assert_eq!(saved(&effects), [some("fluency", "2")]);
+    // On to relevance, then round to coherence (the first still open).
+    assert_eq!(screen.focus, 3);
+    run(&mut screen, &keys("5"));
+    assert_eq!(screen.focus, 0);
+    // Going back to change an answer sets it and moves on to what is still open.
+    run(&mut screen, &[Action::FocusPrevious]);
+    let effects = run(&mut screen, &keys("1"));
+    assert_eq!(saved(&effects), [some("relevance", "1")]);
+    assert_eq!(screen.focus, 0);
 }

@@ -428,11 +428,21 @@ impl LabelScreen {
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled("Keys (from your keymap; option keys set values)", self.theme.heading()));
+        if let Some(criterion) = self.rubric.criteria.get(self.focus).filter(|c| !c.options.is_empty()) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", criterion.key_hint()), self.theme.key()),
+                Span::raw(format!("set {} (the focused criterion)", single_line(&criterion.id))),
+            ]));
+        }
         for (keys, what) in self.keymap.reference() {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<14}"), self.theme.key()),
                 Span::raw(what.replace('_', " ")),
             ]));
+        }
+        // Listed whole (the overlay wraps): a problem cut at the screen's edge helps no one.
+        for note in &self.key_notes {
+            lines.push(Line::styled(format!("  {}", single_line(note)), self.theme.error()));
         }
         let title = format!(
             " Guidelines: {} v{} ({} closes, {} scroll) ",

@@ -19,7 +19,7 @@ use serde_json::Value;
 pub use data::{Comment, ReviewItem};
 pub use session::{Session, dashboard_for, load_items, run};
 
-use crate::model::{Kind, LabelValue, Rubric};
+use crate::model::{KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::Adjudication;
 use crate::tui::theme::Theme;
 
@@ -140,6 +140,8 @@ pub struct ReviewScreen {
     previous_tab: Tab,
     /// Final values being set on the open item, by criterion index, before they are saved.
     draft: BTreeMap<usize, LabelValue>,
+    /// The criterion option keys go to first (keys may repeat across criteria).
+    focus: usize,
     scroll: u16,
     prompt: Option<Prompt>,
     message: Option<(Tone, String)>,
@@ -171,6 +173,7 @@ impl ReviewScreen {
             tab: Tab::List,
             previous_tab: Tab::List,
             draft: BTreeMap::new(),
+            focus: 0,
             scroll: 0,
             prompt: None,
             message: None,
@@ -282,6 +285,7 @@ impl ReviewScreen {
             KeyCode::Enter if rows > 0 => {
                 self.tab = Tab::Item;
                 self.scroll = 0;
+                self.focus = self.first_option_criterion();
             }
             KeyCode::Char('/') => {
                 self.prompt = Some(Prompt { kind: PromptKind::Search, text: self.filters.text.clone() })
@@ -386,10 +390,25 @@ impl ReviewScreen {
             KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
             KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10),
             KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            KeyCode::Char(ch) if !control => match self.rubric.hotkey(ch) {
-                Some((criterion, option)) => self.set_draft(criterion, option),
-                None if ch == 'q' => return vec![Effect::Quit],
-                None => self.message = Some((Tone::Error, format!("`{ch}` is no option's key"))),
+            KeyCode::Char(ch) if !control => match self.rubric.key_target(ch, self.focus) {
+                KeyTarget::Option(criterion, option) => {
+                    self.set_draft(criterion, option);
+                    self.focus = criterion;
+                    // As when labeling: a single choice moves on to the next criterion.
+                    if self.rubric.criteria[criterion].kind.is_choice() {
+                        self.move_focus(true);
+                    }
+                }
+                KeyTarget::Ambiguous(owners) => {
+                    let names: Vec<&str> = owners.iter().map(|&ci| self.rubric.criteria[ci].id.as_str()).collect();
+                    self.message = Some((
+                        Tone::Error,
+                        format!("`{ch}` is an option of {}: j/k to the one you mean", names.join(", ")),
+                    ));
+                }
+                KeyTarget::None if ch == 'q' => return vec![Effect::Quit],
+                KeyTarget::None if ch == 'j' || ch == 'k' => self.move_focus(ch == 'j'),
+                KeyTarget::None => self.message = Some((Tone::Error, format!("`{ch}` is no option's key"))),
             },
             _ => {}
         }
@@ -404,6 +423,30 @@ impl ReviewScreen {
         let last = self.visible.len().saturating_sub(1);
         self.selected = if forward { (self.selected + 1).min(last) } else { self.selected.saturating_sub(1) };
         self.scroll = 0;
+        self.focus = self.first_option_criterion();
+    }
+
+    fn first_option_criterion(&self) -> usize {
+        self.rubric.criteria.iter().position(|criterion| !criterion.options.is_empty()).unwrap_or(0)
+    }
+
+    /// Focus to the next (or previous) criterion adjudicated with option keys.
+    fn move_focus(&mut self, forward: bool) {
+        let count = self.rubric.criteria.len();
+        let step = if forward { 1 } else { count.saturating_sub(1) };
+        let mut next = self.focus;
+        for _ in 0..count {
+            next = (next + step) % count.max(1);
+            if !self.rubric.criteria[next].options.is_empty() {
+                self.focus = next;
+                return;
+            }
+        }
+    }
+
+    /// The criterion option keys go to first, by index.
+    pub fn focus(&self) -> usize {
+        self.focus
     }
 
     /// An option's key: the final value of its criterion, as when labeling (a tag key

@@ -311,9 +311,9 @@ fn final_column_keeps_no_defects_on_an_item_whose_consensus_passed() {
     let mut screen = ReviewScreen::new(rubric, "rag-answer-quality v1", "lead", vec![q3], None, Theme::plain());
     screen.key(key(KeyCode::Enter));
     let text = render(&mut screen, 80, 24);
-    let defects = text.lines().find(|line| line.starts_with("defects")).unwrap();
+    let defects = text.lines().find(|line| line.starts_with(" defects")).unwrap();
     // Columns: ana, ben, chloe, judge, final; only chloe's own value carries the tag.
     assert_eq!(defects.split_whitespace().collect::<Vec<_>>(), ["defects", "·", "·", "incomplete", "-", "·"], "{text}");
-    let correct = text.lines().find(|line| line.starts_with("correct")).unwrap();
+    let correct = text.lines().find(|line| line.starts_with("▶correct")).unwrap();
     assert!(correct.trim_end().ends_with("pass"), "{text}");
 }

@@ -257,7 +257,7 @@ impl ReviewScreen {
     fn render_side_by_side(&self, frame: &mut Frame, area: Rect, item: &ReviewItem, criteria: &[usize]) {
         let theme = &self.theme;
         let criterion_width =
-            criteria.iter().map(|&i| self.rubric.criteria[i].id.chars().count()).max().unwrap_or(9).clamp(9, 16);
+            criteria.iter().map(|&i| self.rubric.criteria[i].id.chars().count()).max().unwrap_or(9).clamp(9, 16) + 1;
         let value_width = |values: &mut dyn Iterator<Item = String>, title: &str| {
             values.map(|v| v.chars().count()).chain([title.chars().count()]).max().unwrap_or(1).min(VALUE_WIDTH)
         };
@@ -289,7 +289,9 @@ impl ReviewScreen {
             .iter()
             .map(|&index| {
                 let criterion = &self.rubric.criteria[index];
-                let mut cells = vec![truncate(&single_line(&criterion.id), criterion_width)];
+                // The focused criterion takes option keys that several criteria share.
+                let marker = if index == self.focus { "▶" } else { " " };
+                let mut cells = vec![format!("{marker}{}", truncate(&single_line(&criterion.id), criterion_width - 1))];
                 for (rater, width) in &raters {
                     let value =
                         item.values[index].get(*rater).map_or_else(|| "·".to_string(), |v| single_line(&v.display()));

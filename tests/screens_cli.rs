@@ -1,0 +1,61 @@
+//! The label and review screens' side of the command line: `rubric check` on keys.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Sandbox, repo};
+
+/// `tally rubric check FILE` with `TALLY_CONFIG_DIR` at `config` (a folder in the sandbox).
+fn check(sandbox: &Sandbox, file: &str, config: &str) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["rubric", "check", file])
+        .current_dir(sandbox.dir.path())
+        .env("HOME", sandbox.dir.path())
+        .env("TALLY_CONFIG_DIR", sandbox.path(config))
+        .output()
+        .unwrap();
+    (output.status.success(), String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+}
+
+#[test]
+fn a_rubric_without_keys_gets_1_to_5_on_every_scale() {
+    let sandbox = Sandbox::new();
+    let (ok, out, err) = check(&sandbox, &repo("tests/data/summeval.toml"), "config");
+    assert!(ok, "{err}");
+    assert!(out.contains("[1] 1") && out.contains("[5] 5"), "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}
+
+#[test]
+fn rubric_check_names_keys_no_rule_resolves() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.write(
+        "r.toml",
+        "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n\
+         [[criteria]]\nid = \"topic\"\nkind = \"nominal\"\noptions = [{ value = \"a\", key = \"a\" }, { value = \"b\", key = \"b\" }]\n\
+         [[criteria]]\nid = \"safe\"\nkind = \"binary\"\n",
+    );
+    let (ok, out, err) = check(&sandbox, &file.display().to_string(), "config");
+    assert!(ok, "a warning is not a failure: {err}");
+    assert!(out.contains("warning: key `y` is an option of ok, safe: with focus on topic it does nothing"), "{out}");
+}
+
+#[test]
+fn rubric_check_says_which_keymap_keys_the_rubric_shadows() {
+    // The README's own keys.toml example binds `h` to previous; the bundled rubric uses
+    // `h` for the hallucination tag, so `h` never goes back.
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path("config")).unwrap();
+    sandbox.write("config/keys.toml", "[keys]\nnext = [\"Right\", \"l\"]\nprevious = [\"Left\", \"h\"]\n");
+    let rubric = repo("guidelines/rag-answer-quality.toml");
+    let (ok, out, err) = check(&sandbox, &rubric, "config");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("warning: key `h` is an option of defects, so on the label screen it does not do `previous`"),
+        "{out}"
+    );
+    // Without that file (TALLY_CONFIG_DIR decides where it is read), no warning.
+    let (_, out, _) = check(&sandbox, &rubric, "elsewhere");
+    assert!(!out.contains("warning"), "{out}");
+}
