@@ -149,6 +149,8 @@ pub struct LabelScreen {
     retrying: bool,
     /// Quitting waits for unsaved writes: what the screen says meanwhile.
     closing: Option<String>,
+    /// The terminal is below the minimum size: the screen is not shown, so only quit acts.
+    too_small: bool,
 }
 
 impl LabelScreen {
@@ -190,6 +192,7 @@ impl LabelScreen {
             unsaved_writes: 0,
             retrying: false,
             closing: None,
+            too_small: false,
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -217,9 +220,21 @@ impl LabelScreen {
         }
     }
 
+    /// The terminal's size, as drawn: below the minimum only quit acts.
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.too_small = !crate::tui::fits(width, height);
+    }
+
     /// A key press: editing keys to the focused field, the rest through the keymap.
     pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
         use ratatui::crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        if self.too_small {
+            // Not even typing: the rater sees a notice, not the form.
+            return match self.keymap.action(key, false, |_| false) {
+                Some(Action::Quit) => self.update(Action::Quit),
+                _ => Vec::new(),
+            };
+        }
         // Esc then a key in quick succession arrives as Alt and the key: treat it so.
         if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
             let mut effects = self.update(Action::Cancel);
@@ -689,7 +704,7 @@ impl LabelScreen {
 
     /// Pasted text (bracketed paste): into the field, prompt or finder with focus.
     pub fn paste(&mut self, text: &str) {
-        if self.help.is_some() {
+        if self.help.is_some() || self.too_small {
             return;
         }
         if let Some(finder) = &mut self.finder {

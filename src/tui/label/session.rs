@@ -110,6 +110,11 @@ impl<'s> Session<'s> {
         self.perform(effects)
     }
 
+    /// The terminal's size as last drawn: below the minimum only quit acts.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.screen.set_size(width, height);
+    }
+
     /// Feeds one key press, through the rater's keymap.
     pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> anyhow::Result<()> {
         let effects = self.screen.key(key);
@@ -528,7 +533,9 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> a
                 )));
             }
             session.screen.set_clock(session.started.elapsed(), session.shown_at.elapsed());
-            terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?;
+            let drawn =
+                terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?.area;
+            session.resize(drawn.width, drawn.height);
             // Wake often while writes are pending, to show them land.
             let tick = if session.outstanding.is_empty() { 500 } else { 100 };
             let ready = match event::poll(Duration::from_millis(tick)) {

@@ -149,6 +149,8 @@ pub struct ReviewScreen {
     /// Rows the list had at the last render, for paging.
     page: usize,
     dashboard: Option<crate::tui::dashboard::Dashboard>,
+    /// The terminal is below the minimum size: nothing is shown, so only quit acts.
+    too_small: bool,
 }
 
 impl ReviewScreen {
@@ -180,6 +182,7 @@ impl ReviewScreen {
             theme,
             page: 10,
             dashboard,
+            too_small: false,
         };
         screen.refresh();
         screen
@@ -223,12 +226,22 @@ impl ReviewScreen {
         self.message = Some((Tone::Error, format!("NOT SAVED: {error}")));
     }
 
+    /// The terminal's size, as drawn: below the minimum only quit acts.
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.too_small = !crate::tui::fits(width, height);
+    }
+
     pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return vec![Effect::Quit];
+        }
+        if self.too_small {
+            // An adjudication made unseen is no adjudication: only quit works.
+            let quit = key.code == KeyCode::Char('q') && self.prompt.is_none();
+            return if quit { vec![Effect::Quit] } else { Vec::new() };
         }
         if self.prompt.is_some() {
             return self.prompt_key(key);

@@ -317,3 +317,35 @@ fn final_column_keeps_no_defects_on_an_item_whose_consensus_passed() {
     let correct = text.lines().find(|line| line.starts_with("▶correct")).unwrap();
     assert!(correct.trim_end().ends_with("pass"), "{text}");
 }
+
+#[test]
+fn below_the_minimum_size_only_quit_acts() {
+    let mut screen = screen();
+    screen.set_size(50, 12);
+    screen.key(key(KeyCode::Down));
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.tab(), Tab::List, "Enter opened nothing unseen");
+    assert!(type_keys(&mut screen, "n2").is_empty());
+    assert_eq!(type_keys(&mut screen, "q"), [Effect::Quit]);
+    screen.set_size(80, 24);
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.tab(), Tab::Item);
+}
+
+#[test]
+fn shared_option_keys_go_to_the_focused_criterion() {
+    let rubric = Rubric::from_toml(include_str!("../../../tests/data/summeval.toml"), "s.toml").unwrap();
+    let rows = [("ana", "coherence", json!("1")), ("ben", "coherence", json!("5"))];
+    let one = ReviewItem::build(&rubric, 1, item("s-1", "v1", "o", json!({})), &labels(1, &rows), Vec::new(), &[], &[]);
+    let mut screen = ReviewScreen::new(rubric, "summeval v1", "lead", vec![one], None, Theme::plain());
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.focus(), 0);
+    type_keys(&mut screen, "34");
+    assert_eq!(screen.focus(), 2, "each value moves focus on");
+    type_keys(&mut screen, "k");
+    assert_eq!(screen.focus(), 1);
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("▶consistency") && text.contains("→ 4"), "{text}");
+    let coherence = text.lines().find(|line| line.contains("coherence")).unwrap();
+    assert!(coherence.contains("→ 3"), "{text}");
+}
