@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod review;
 pub mod terminal;
 pub mod theme;
+pub mod wrap;
 
 /// Smallest terminal the screens lay out in; below it they say so instead.
 pub const MIN_WIDTH: u16 = 60;

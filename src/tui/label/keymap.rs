@@ -31,6 +31,9 @@ pub enum Action {
     ScrollDown,
     PageUp,
     PageDown,
+    /// To the top or the end of the item (or the overlay, or the finder's list).
+    Top,
+    Bottom,
     /// Clear the focused criterion; in a field, delete the last character.
     Clear,
     /// Leave a field without saving it, or close the guidelines.
@@ -53,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 19] = [
+    pub const NAMED: [(Action, &'static str); 21] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -63,6 +66,8 @@ impl Action {
         (Action::ScrollDown, "scroll_down"),
         (Action::PageUp, "page_up"),
         (Action::PageDown, "page_down"),
+        (Action::Top, "top"),
+        (Action::Bottom, "bottom"),
         (Action::Clear, "clear"),
         (Action::Cancel, "cancel"),
         (Action::Help, "help"),
@@ -96,6 +101,8 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::ScrollDown, &["Down"]),
     (Action::PageUp, &["PageUp"]),
     (Action::PageDown, &["PageDown"]),
+    (Action::Top, &["Home"]),
+    (Action::Bottom, &["End"]),
     (Action::Clear, &["Backspace", "Delete"]),
     (Action::Cancel, &["Esc"]),
     (Action::Help, &["?"]),

@@ -121,6 +121,10 @@ pub struct LabelScreen {
     /// The text being typed when a text or number criterion has focus.
     editor: Option<Editor>,
     scroll: u16,
+    /// The last scroll offsets that still fill the item pane and the overlay, as last
+    /// drawn (`u16::MAX` until then), so scrolling stops at the end of the text.
+    scroll_end: std::cell::Cell<u16>,
+    help_end: std::cell::Cell<u16>,
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
     message: Option<(Tone, String)>,
@@ -174,6 +178,8 @@ impl LabelScreen {
             focus: 0,
             editor: None,
             scroll: 0,
+            scroll_end: std::cell::Cell::new(u16::MAX),
+            help_end: std::cell::Cell::new(u16::MAX),
             help: None,
             message: None,
             prompt: None,
@@ -390,7 +396,10 @@ impl LabelScreen {
         if self.finder.is_some() {
             return self.update_finder(action);
         }
-        if !matches!(action, Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown) {
+        if !matches!(
+            action,
+            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+        ) {
             self.message = None;
         }
         match action {
@@ -420,6 +429,8 @@ impl LabelScreen {
             Action::ScrollDown => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
             Action::PageDown => self.scroll_by(10),
+            Action::Top => self.scroll_by(-i32::from(u16::MAX)),
+            Action::Bottom => self.scroll_by(i32::from(u16::MAX)),
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -517,6 +528,8 @@ impl LabelScreen {
             Action::ScrollDown | Action::FocusNext => finder.move_selection(1),
             Action::PageUp => finder.move_selection(-10),
             Action::PageDown => finder.move_selection(10),
+            Action::Top => finder.move_selection(isize::MIN / 2),
+            Action::Bottom => finder.move_selection(isize::MAX / 2),
             Action::Cancel => {
                 self.finder = None;
                 self.editor = self.editor_for(self.focus);
@@ -665,17 +678,21 @@ impl LabelScreen {
         match action {
             Action::Help | Action::Cancel => self.help = None,
             Action::Quit => return vec![Effect::Quit],
+            // Scrolling stops at the end of the text, as drawn last.
             Action::ScrollUp => self.help = Some(offset.saturating_sub(1)),
-            Action::ScrollDown => self.help = Some(offset.saturating_add(1)),
+            Action::ScrollDown => self.help = Some(offset.saturating_add(1).min(self.help_end.get())),
             Action::PageUp => self.help = Some(offset.saturating_sub(10)),
-            Action::PageDown => self.help = Some(offset.saturating_add(10)),
+            Action::PageDown => self.help = Some(offset.saturating_add(10).min(self.help_end.get())),
+            Action::Top => self.help = Some(0),
+            Action::Bottom => self.help = Some(self.help_end.get().min(u16::MAX / 2)),
             _ => {}
         }
         Vec::new()
     }
 
+    /// Scrolls the item, stopping at the end of its text as last drawn.
     fn scroll_by(&mut self, lines: i32) -> Vec<Effect> {
-        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(u16::MAX)) as u16;
+        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(self.scroll_end.get())) as u16;
         Vec::new()
     }
 

@@ -635,3 +635,82 @@ fn a_shared_key_goes_to_the_focused_criterion_and_focus_skips_answered_ones() {
     assert_eq!(saved(&effects), [some("relevance", "1")]);
     assert_eq!(screen.focus, 0);
 }
+
+fn twelve_criteria() -> LabelScreen {
+    let rubric = Rubric::from_toml(include_str!("../../../tests/data/twelve.toml"), "twelve.toml").unwrap();
+    let queue = vec![QueueEntry { item_id: 1, external_id: "q-1".into(), done: false, skipped: false, flagged: false }];
+    let mut screen = LabelScreen::new(rubric, String::new(), "b1", "ana", queue, Theme::plain());
+    for effect in screen.start() {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+        }
+    }
+    screen
+}
+
+#[test]
+fn twelve_criteria_keep_the_focused_one_and_the_item_in_view_at_every_size() {
+    let mut screen = twelve_criteria();
+    // Eleven answers: focus moves on after each, and ends on the last criterion.
+    run(&mut screen, &keys("435y231n423"));
+    assert_eq!(screen.focus, 11);
+    for (width, height) in [(60, 16), (80, 24), (160, 48)] {
+        let text = render(&screen, width, height);
+        insta::assert_snapshot!(format!("twelve_criteria_{width}x{height}"), text);
+        // The focused criterion is on screen with its options, none cut in two.
+        assert!(text.contains("▶ flag_12"), "{text}");
+        assert!(text.contains("[y] pass") && text.contains("[n] fail"), "{text}");
+        // The item keeps a readable share: its question and answer are in view.
+        assert!(text.contains("How do I rotate an API key?") && text.contains("ANSWER"), "{text}");
+    }
+}
+
+#[test]
+fn an_option_never_wraps_inside_and_labels_stand_apart() {
+    let screen = started(&[false]);
+    for width in [60, 72, 80] {
+        let text = render(&screen, width, 30);
+        // Form rows start with a marker column; item text starts at the border.
+        for line in text.lines().filter(|line| line.starts_with("│ ") || line.starts_with("│▶")) {
+            let body = line.trim_end_matches(['│', ' ']);
+            assert!(
+                !body.ends_with(']') && !body.ends_with('['),
+                "an option key ends a row at {width}: {line}\n{text}"
+            );
+        }
+        assert!(text.contains("[1] 1 (Useless or harmful)"), "{text}");
+    }
+}
+
+#[test]
+fn item_scrolling_stops_at_the_end_and_home_end_jump() {
+    let mut screen = started(&[false]);
+    let top = render(&screen, 80, 24);
+    run(&mut screen, &[Action::Bottom]);
+    let bottom = render(&screen, 80, 24);
+    assert!(bottom.contains("Keys rotate from Settings."), "{bottom}");
+    // More presses past the end change nothing, and one up moves at once.
+    run(&mut screen, &[Action::PageDown, Action::PageDown, Action::ScrollDown]);
+    assert_eq!(render(&screen, 80, 24), bottom);
+    run(&mut screen, &[Action::ScrollUp]);
+    assert_ne!(render(&screen, 80, 24), bottom);
+    run(&mut screen, &[Action::Top]);
+    assert_eq!(render(&screen, 80, 24), top);
+    // The pane says where it is.
+    let position = top.lines().nth(2).unwrap();
+    assert!(position.contains(" 1-"), "{top}");
+}
+
+#[test]
+fn the_overlay_scrolls_to_its_end_and_back() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &[Action::Help]);
+    let top = render(&screen, 80, 24);
+    run(&mut screen, &[Action::Bottom]);
+    let end = render(&screen, 80, 24);
+    assert!(end.contains("toggle passages"), "{end}");
+    run(&mut screen, &[Action::ScrollDown, Action::PageDown]);
+    assert_eq!(render(&screen, 80, 24), end);
+    run(&mut screen, &[Action::Top]);
+    assert_eq!(render(&screen, 80, 24), top);
+}
