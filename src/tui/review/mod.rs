@@ -143,6 +143,8 @@ pub struct ReviewScreen {
     /// The criterion option keys go to first (keys may repeat across criteria).
     focus: usize,
     scroll: u16,
+    /// The last scroll offset that still fills the item's text, as last drawn.
+    scroll_end: std::cell::Cell<u16>,
     prompt: Option<Prompt>,
     message: Option<(Tone, String)>,
     theme: Theme,
@@ -177,6 +179,7 @@ impl ReviewScreen {
             draft: BTreeMap::new(),
             focus: 0,
             scroll: 0,
+            scroll_end: std::cell::Cell::new(u16::MAX),
             prompt: None,
             message: None,
             theme,
@@ -399,10 +402,13 @@ impl ReviewScreen {
             }
             KeyCode::Right | KeyCode::Left => self.step_item(key.code == KeyCode::Right),
             KeyCode::Char('n') | KeyCode::Char('p') if control => self.step_item(key.code == KeyCode::Char('n')),
-            KeyCode::Down => self.scroll = self.scroll.saturating_add(1),
+            // Scrolling stops at the end of the text.
+            KeyCode::Down => self.scroll = self.scroll.saturating_add(1).min(self.scroll_end.get()),
             KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10),
+            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10).min(self.scroll_end.get()),
             KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            KeyCode::Home => self.scroll = 0,
+            KeyCode::End => self.scroll = self.scroll_end.get().min(u16::MAX / 2),
             KeyCode::Char(ch) if !control => match self.rubric.key_target(ch, self.focus) {
                 KeyTarget::Option(criterion, option) => {
                     self.set_draft(criterion, option);
