@@ -59,3 +59,43 @@ fn rubric_check_says_which_keymap_keys_the_rubric_shadows() {
     let (_, out, _) = check(&sandbox, &rubric, "elsewhere");
     assert!(!out.contains("warning"), "{out}");
 }
+
+#[test]
+fn show_lists_flag_and_skip_notes() {
+    use tally::store::Store;
+    use tally::tui::label::{Action, Session};
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["batch", "create", "pilot", "--rubric", "rag-answer-quality", "--raters", "ana"]);
+    // ana flags her first item with a note, then skips it with a reason, in the label screen.
+    let (flagged_id, flagged_text) = {
+        let mut store = Store::open(&sandbox.path("tally.db")).unwrap();
+        let batch = store.batch("pilot").unwrap().unwrap();
+        let mut session = Session::new(&mut store, &batch, "ana", tally::tui::theme::Theme::plain()).unwrap();
+        let first = session.screen().current_item_id().unwrap();
+        session.handle(Action::Flag).unwrap();
+        for ch in "passage 2 contradicts the answer".chars() {
+            session.handle(Action::Char(ch)).unwrap();
+        }
+        session.handle(Action::Confirm).unwrap();
+        session.handle(Action::Skip).unwrap();
+        for ch in "not my domain".chars() {
+            session.handle(Action::Char(ch)).unwrap();
+        }
+        session.handle(Action::Confirm).unwrap();
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+        drop(session);
+        let item = store.item(first).unwrap();
+        (item.id, "not my domain")
+    };
+    let shown = sandbox.ok(&["show", &flagged_id]);
+    assert!(shown.contains("FLAGS AND SKIPS"), "{shown}");
+    let row = shown.lines().find(|line| line.starts_with("ana")).unwrap();
+    assert!(row.contains("flagged, skipped") && row.contains(flagged_text), "{shown}");
+    let json: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["show", &flagged_id, "--format", "json"])).unwrap();
+    assert_eq!(json["marks"][0]["rater"], "ana");
+    assert_eq!(json["marks"][0]["flagged"], true);
+    assert_eq!(json["marks"][0]["note"], "not my domain");
+}

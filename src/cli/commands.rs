@@ -1100,6 +1100,7 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
     for rubric in store.rubric_names()? {
         adjudications.extend(store.adjudications_of_item(item_id, &rubric)?);
     }
+    let marks = store.marks_of_item(item_id)?;
     if format == FormatArg::Json {
         let labels: Vec<serde_json::Value> = labels
             .iter()
@@ -1112,7 +1113,13 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
                                    "rationale": a.rationale, "at": a.at})
             })
             .collect();
-        return print_json(&serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications}));
+        let marks: Vec<serde_json::Value> = marks
+            .iter()
+            .map(|m| serde_json::json!({"rater": m.rater, "flagged": m.flagged, "skipped": m.skipped, "note": m.note}))
+            .collect();
+        return print_json(
+            &serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications, "marks": marks}),
+        );
     }
     let mut text =
         format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
@@ -1146,6 +1153,18 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
             ]);
         }
         text.push_str(&format!("\nADJUDICATED (wins over the labels)\n{}", table.render()));
+    }
+    if !marks.is_empty() {
+        let mut table = Table::new(&["rater", "mark", "note"]);
+        for mark in &marks {
+            let what = match (mark.flagged, mark.skipped) {
+                (true, true) => "flagged, skipped",
+                (true, false) => "flagged",
+                _ => "skipped",
+            };
+            table.row(vec![mark.rater.clone(), what.to_string(), mark.note.clone().unwrap_or_default()]);
+        }
+        text.push_str(&format!("\nFLAGS AND SKIPS\n{}", table.render()));
     }
     print(&crate::model::text::sanitize(&text))
 }

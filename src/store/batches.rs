@@ -430,17 +430,26 @@ pub struct ProgressRow {
 impl Store {
     /// Standing flags and skips on items, of one batch or of every batch, by item and rater.
     pub fn item_marks(&self, batch_id: Option<i64>) -> Result<Vec<ItemMark>, StoreError> {
+        self.marks_where(batch_id, None)
+    }
+
+    /// Standing flags and skips on one item, over every batch, by rater.
+    pub fn marks_of_item(&self, item_id: i64) -> Result<Vec<ItemMark>, StoreError> {
+        self.marks_where(None, Some(item_id))
+    }
+
+    fn marks_where(&self, batch_id: Option<i64>, item_id: Option<i64>) -> Result<Vec<ItemMark>, StoreError> {
         let sql = format!(
             "SELECT item_id, rater, state, flag, note FROM (
                  SELECT a.item_id, a.rater, {STATE} AS state, {FLAG} AS flag,
                         (SELECT e.note FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
                            AND e.rater = a.rater AND e.note IS NOT NULL ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS note
-                 FROM assignments a WHERE ?1 IS NULL OR a.batch_id = ?1)
+                 FROM assignments a WHERE (?1 IS NULL OR a.batch_id = ?1) AND (?2 IS NULL OR a.item_id = ?2))
              WHERE state = 'skip' OR flag = 'flag'
              ORDER BY item_id, rater"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map([batch_id], |row| {
+        let rows = statement.query_map(rusqlite::params![batch_id, item_id], |row| {
             let state: String = row.get(2)?;
             let flag: String = row.get(3)?;
             Ok(ItemMark {
