@@ -387,6 +387,10 @@ fn below_the_minimum_size_keys_change_nothing_in_the_store() {
             session.key(press(code)).unwrap();
         }
         assert!(session.settle(std::time::Duration::from_secs(5)).unwrap());
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(50, 12)).unwrap();
+        terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
+        let notice = tally::tui::buffer_text(terminal.backend().buffer());
+        assert!(notice.contains("4 keys ignored"), "{notice}");
         // Quit still works.
         session.key(press(KeyCode::Char('q'))).unwrap();
         assert!(session.quit_requested());

@@ -155,6 +155,8 @@ pub struct LabelScreen {
     closing: Option<String>,
     /// The terminal is below the minimum size: the screen is not shown, so only quit acts.
     too_small: bool,
+    /// Keys pressed while too small, none of which acted: the notice counts them.
+    ignored_keys: usize,
 }
 
 impl LabelScreen {
@@ -199,6 +201,7 @@ impl LabelScreen {
             retrying: false,
             closing: None,
             too_small: false,
+            ignored_keys: 0,
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -229,6 +232,9 @@ impl LabelScreen {
     /// The terminal's size, as drawn: below the minimum only quit acts.
     pub fn set_size(&mut self, width: u16, height: u16) {
         self.too_small = !crate::tui::fits(width, height);
+        if !self.too_small {
+            self.ignored_keys = 0;
+        }
     }
 
     /// A key press: editing keys to the focused field, the rest through the keymap.
@@ -238,7 +244,11 @@ impl LabelScreen {
             // Not even typing: the rater sees a notice, not the form.
             return match self.keymap.action(key, false, |_| false) {
                 Some(Action::Quit) => self.update(Action::Quit),
-                _ => Vec::new(),
+                None if key.kind == KeyEventKind::Release => Vec::new(),
+                _ => {
+                    self.ignored_keys += 1;
+                    Vec::new()
+                }
             };
         }
         // Esc then a key in quick succession arrives as Alt and the key: treat it so.

@@ -107,10 +107,14 @@ impl LabelScreen {
             0 => "your labels are saved".to_string(),
             writes => format!("{writes} unsaved, waiting for the store"),
         };
-        let text = format!(
+        let mut text = format!(
             "tally needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.\nPlease enlarge it (q quits; {saved}).",
             area.width, area.height
         );
+        // Said, so a rater typing blind knows nothing was decided.
+        if self.ignored_keys > 0 {
+            text.push_str(&format!("\n{} keys ignored: none acts until it is larger.", self.ignored_keys));
+        }
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).alignment(Alignment::Center), area);
     }
 
