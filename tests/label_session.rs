@@ -416,3 +416,25 @@ fn once_the_terminal_is_large_enough_keys_act_again() {
     session.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)).unwrap();
     assert!(shown(&session).contains("✓pass"), "{}", shown(&session));
 }
+
+#[test]
+fn one_undo_reopens_a_confirmed_item_and_takes_back_what_the_confirm_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        for action in [Action::Char('n'), Action::Char('u'), Action::Char('1'), Action::Confirm, Action::Undo] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+    }
+    let store = Store::open(&path).unwrap();
+    let queue = store.queue(batch.id, "ana").unwrap();
+    assert!(!queue[0].done, "one undo reopened the item");
+    let labels = store.current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: Some(batch.id) }).unwrap();
+    let mut criteria: Vec<&str> = labels.iter().map(|label| label.criterion.as_str()).collect();
+    criteria.sort();
+    assert_eq!(criteria, ["correct", "grounded", "helpfulness"], "the defects = none the confirm set is gone");
+}

@@ -93,8 +93,11 @@ enum Decision {
         item_id: i64,
         before: Vec<(String, Option<LabelValue>)>,
     },
+    /// The item was confirmed; `before`: values the confirm itself set (an unanswered
+    /// tags criterion becomes "none"), so one undo takes the whole confirm back.
     Confirmed {
         item_id: i64,
+        before: Vec<(String, Option<LabelValue>)>,
     },
     Skipped {
         item_id: i64,
@@ -157,6 +160,8 @@ pub struct LabelScreen {
     too_small: bool,
     /// Keys pressed while too small, none of which acted: the notice counts them.
     ignored_keys: usize,
+    /// The focus move under way skips text and number fields (it came from a letter).
+    options_only: bool,
 }
 
 impl LabelScreen {
@@ -202,6 +207,7 @@ impl LabelScreen {
             closing: None,
             too_small: false,
             ignored_keys: 0,
+            options_only: false,
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -286,6 +292,18 @@ impl LabelScreen {
         }
         let in_help = self.help.is_some();
         let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.is_option_key(ch));
+        // A letter that moves focus (j/k) passes over text and number fields: landing in
+        // one would type the next press of that letter. Tab reaches them.
+        if let (Some(action @ (Action::FocusNext | Action::FocusPrevious)), KeyCode::Char(_)) = (action, key.code)
+            && self.help.is_none()
+            && self.prompt.is_none()
+            && self.finder.is_none()
+        {
+            self.options_only = true;
+            let effects = self.update(action);
+            self.options_only = false;
+            return effects;
+        }
         action.map(|action| self.update(action)).unwrap_or_default()
     }
 
@@ -482,7 +500,8 @@ impl LabelScreen {
                 let mut next = self.focus;
                 for _ in 0..count {
                     next = (next + step) % count;
-                    if self.rubric.applies(next, &self.values) {
+                    let typed = self.rubric.criteria[next].options.is_empty();
+                    if self.rubric.applies(next, &self.values) && !(typed && self.options_only) {
                         break;
                     }
                 }
@@ -634,6 +653,7 @@ impl LabelScreen {
             self.message = Some((Tone::Info, "nothing to undo in this session".into()));
             return effects;
         };
+        let mut confirm_values = None;
         let (item_id, undone, mark) = match decision {
             Decision::Values { item_id, before } => {
                 let names: Vec<String> = before.iter().map(|(id, _)| id.clone()).collect();
@@ -650,8 +670,21 @@ impl LabelScreen {
                 }
                 (item_id, format!("undone: {}", names.join(", ")), None)
             }
-            Decision::Confirmed { item_id } => {
+            Decision::Confirmed { item_id, before } => {
                 self.confirmed_this_session = self.confirmed_this_session.saturating_sub(1);
+                if !before.is_empty() {
+                    // Saved after the reopening and before the item is shown again, so
+                    // it loads without them.
+                    confirm_values = Some(Effect::Save { item_id, changes: before.clone() });
+                    if self.current_item_id() == Some(item_id) {
+                        for (id, value) in before {
+                            match value {
+                                Some(value) => self.values.insert(id, value),
+                                None => self.values.remove(&id),
+                            };
+                        }
+                    }
+                }
                 (item_id, "undone: confirm".to_string(), Some(ItemAction::Reopen))
             }
             Decision::Skipped { item_id } => (item_id, "undone: skip".to_string(), Some(ItemAction::Reopen)),
@@ -663,6 +696,7 @@ impl LabelScreen {
         if let Some(action) = mark {
             effects.push(Effect::Mark { item_id, action, note: None });
         }
+        effects.extend(confirm_values);
         if let Some(position) = self.queue.iter().position(|entry| entry.item_id == item_id) {
             let entry = &mut self.queue[position];
             match mark {
@@ -890,11 +924,21 @@ impl LabelScreen {
             })
             .map(|index| self.rubric.criteria[index].id.clone())
             .collect();
+        let decided = self.history.len();
         for id in unanswered_tags {
             effects.extend(self.set(&id, Some(LabelValue::Tags(BTreeSet::new()))));
         }
+        // Those values are part of the confirm, not decisions of their own.
+        let before: Vec<(String, Option<LabelValue>)> = self
+            .history
+            .drain(decided..)
+            .flat_map(|decision| match decision {
+                Decision::Values { before, .. } => before,
+                _ => Vec::new(),
+            })
+            .collect();
         effects.push(Effect::Confirm { item_id });
-        self.history.push(Decision::Confirmed { item_id });
+        self.history.push(Decision::Confirmed { item_id, before });
         let done_id = self.queue[self.position].external_id.clone();
         self.queue[self.position].done = true;
         self.confirmed_this_session += 1;
@@ -932,7 +976,7 @@ impl Decision {
     fn item_id(&self) -> i64 {
         match self {
             Decision::Values { item_id, .. }
-            | Decision::Confirmed { item_id }
+            | Decision::Confirmed { item_id, .. }
             | Decision::Skipped { item_id }
             | Decision::Flagged { item_id, .. } => *item_id,
         }

@@ -714,3 +714,42 @@ fn the_overlay_scrolls_to_its_end_and_back() {
     run(&mut screen, &[Action::Top]);
     assert_eq!(render(&screen, 80, 24), top);
 }
+
+#[test]
+fn one_undo_takes_back_a_whole_confirm() {
+    let mut screen = started(&[false, false]);
+    // A failed answer with no defect ticked: the confirm records defects = none.
+    run(&mut screen, &keys("nu1"));
+    let effects = run(&mut screen, &[Action::Confirm]);
+    assert!(saved(&effects).contains(&some("defects", "(none)")));
+    assert_eq!(screen.current_item_id(), Some(2));
+    // One undo: the item is reopened and the "none" the confirm set is taken back.
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(effects[0], Effect::Mark { item_id: 1, action: ItemAction::Reopen, note: None });
+    assert_eq!(saved(&effects), vec![("defects".to_string(), None)]);
+    assert_eq!(screen.current_item_id(), Some(1));
+    // The next undo is the rater's own last value, helpfulness.
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(saved(&effects), vec![("helpfulness".to_string(), None)]);
+}
+
+#[test]
+fn j_and_k_pass_over_text_fields_and_tab_reaches_them() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let mut screen = started(&[false]);
+    // From helpfulness, j would land on the note (defects is not asked): it wraps round
+    // to `correct` instead, so the next j is not typed.
+    run(&mut screen, &keys("yg5"));
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "helpfulness", "nothing open is left to move on to");
+    screen.key(press(KeyCode::Char('j')));
+    assert!(!screen.editing());
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "correct");
+    screen.key(press(KeyCode::Char('k')));
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "helpfulness");
+    assert!(!screen.editing());
+    // Tab still opens the note for typing.
+    screen.key(press(KeyCode::Tab));
+    assert!(screen.editing());
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "note");
+}
