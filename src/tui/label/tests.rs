@@ -753,3 +753,12 @@ fn j_and_k_pass_over_text_fields_and_tab_reaches_them() {
     assert!(screen.editing());
     assert_eq!(screen.rubric.criteria[screen.focus].id, "note");
 }
+
+#[test]
+fn the_finder_marks_done_items() {
+    let mut screen = started(&[true, false, false]);
+    run(&mut screen, &[Action::Find]);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("   1✓ q-1 topic1"), "{text}");
+    assert!(text.contains("   2  q-2 topic2"), "{text}");
+}

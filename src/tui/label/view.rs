@@ -75,9 +75,15 @@ impl LabelScreen {
         for (index, found) in finder.matches.iter().enumerate() {
             let selected = index == finder.selected;
             let marker = if selected { "▶ " } else { "  " };
-            let mut spans = vec![Span::raw(format!("{marker}{:>4} ", found.position + 1))];
+            // Done and skipped items are marked, so the rater sees what is left.
+            let state = match self.queue.get(found.position) {
+                Some(entry) if entry.done => "✓",
+                Some(entry) if entry.skipped => "↷",
+                _ => " ",
+            };
+            let mut spans = vec![Span::raw(format!("{marker}{:>4}{state} ", found.position + 1))];
             // Matched characters are underlined and bold: visible without colour.
-            for (at, ch) in found.text.chars().enumerate().take(inner_width.saturating_sub(7)) {
+            for (at, ch) in found.text.chars().enumerate().take(inner_width.saturating_sub(8)) {
                 let style = if found.highlighted.contains(&at) { self.theme.matched() } else { Default::default() };
                 spans.push(Span::styled(ch.to_string(), style));
             }
