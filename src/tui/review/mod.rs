@@ -463,6 +463,15 @@ impl ReviewScreen {
         }
     }
 
+    /// The fields a slice can name: `dataset` and every metadata key of the items.
+    fn fields(&self) -> Vec<String> {
+        let mut fields: BTreeSet<&str> = BTreeSet::from(["dataset"]);
+        for item in &self.items {
+            fields.extend(item.item.metadata.keys().map(String::as_str));
+        }
+        fields.into_iter().map(str::to_string).collect()
+    }
+
     /// The criterion option keys go to first, by index.
     pub fn focus(&self) -> usize {
         self.focus
@@ -531,7 +540,17 @@ impl ReviewScreen {
             }
             PromptKind::Slice => match text.split_once('=') {
                 Some((field, value)) if !field.trim().is_empty() => {
-                    self.filters.slice = Some((field.trim().to_string(), value.trim().to_string()));
+                    let field = field.trim();
+                    // A misspelt field would list nothing, as if no item were in the slice.
+                    let known = self.fields();
+                    if !known.iter().any(|name| name == field) {
+                        self.message = Some((
+                            Tone::Error,
+                            format!("no item has a field `{field}`; the fields are {}", known.join(", ")),
+                        ));
+                        return Vec::new();
+                    }
+                    self.filters.slice = Some((field.to_string(), value.trim().to_string()));
                     self.refresh();
                 }
                 _ => self.message = Some((Tone::Error, "a slice is FIELD=VALUE, e.g. model=assistant-v2".into())),

@@ -432,3 +432,15 @@ fn the_item_text_scrolls_to_its_end_and_no_further() {
     assert_eq!(render(&mut screen, 80, 16), top);
     assert!(top.contains("lines 1-"), "{top}");
 }
+
+#[test]
+fn a_misspelt_slice_field_is_an_error_listing_the_fields() {
+    let mut screen = screen();
+    type_keys(&mut screen, "m");
+    type_keys(&mut screen, "modle=v2");
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.filters().slice, None, "the filter is not set");
+    assert_eq!(screen.listed().len(), 4);
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("no item has a field `modle`; the fields are dataset, model"), "{text}");
+}
