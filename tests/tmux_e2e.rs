@@ -358,3 +358,36 @@ fn keys_in_a_too_small_terminal_decide_nothing_in_tmux() {
         .unwrap();
     assert!(labels.is_empty(), "{labels:?}");
 }
+
+#[test]
+fn a_note_being_typed_is_saved_on_sigterm() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::with_store();
+    let tmux = label_in_tmux(&sandbox, &repo("guidelines/rag-answer-quality.toml"), 80, 24, "sigterm");
+    tmux.wait_for("item 1 of 3");
+    tmux.keys(&["y", "g", "4", "Tab"]);
+    tmux.wait_for("typing");
+    tmux.keys(&["-l", "see passage 2"]);
+    tmux.wait_for("see passage 2");
+    let pid = String::from_utf8_lossy(&tmux.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    for _ in 0..100 {
+        if !alive() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    assert!(!alive(), "tally {pid} still runs after SIGTERM");
+    let labels = tally::store::Store::open(&sandbox.path("tally.db"))
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
+        .unwrap();
+    let note = labels.iter().find(|label| label.criterion == "note").map(|label| label.value.clone());
+    assert_eq!(note, Some(serde_json::json!("see passage 2")), "{labels:?}");
+}

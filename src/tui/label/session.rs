@@ -519,6 +519,11 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> a
     let result = with_terminal(|terminal, stop| {
         loop {
             session.pump()?;
+            // SIGTERM or SIGHUP: quit as `q` does, so a note being typed is saved too
+            // (or, if it does not parse, said to be lost) rather than dropped unsaid.
+            if stop.raised() && !session.quit_requested() {
+                session.handle(Action::Quit)?;
+            }
             if session.quit_requested() || stop.raised() {
                 let since = *closing_since.get_or_insert_with(Instant::now);
                 let left = wait.saturating_sub(since.elapsed());

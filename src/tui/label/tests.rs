@@ -762,3 +762,18 @@ fn the_finder_marks_done_items() {
     assert!(text.contains("   1✓ q-1 topic1"), "{text}");
     assert!(text.contains("   2  q-2 topic2"), "{text}");
 }
+
+#[test]
+fn at_60x16_the_focused_criterion_is_on_screen_with_its_options() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &keys("nu"));
+    // Focus moved on to helpfulness; Tab to defects.
+    run(&mut screen, &[Action::FocusNext]);
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "defects");
+    let text = render(&screen, 60, 16);
+    assert!(text.contains("▶ defects"), "{text}");
+    for option in ["[h] hallucination", "[o] outdated", "[r] refusal_error"] {
+        assert!(text.contains(option), "{option} is off screen:\n{text}");
+    }
+    assert!(text.contains("QUESTION"), "{text}");
+}
