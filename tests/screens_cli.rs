@@ -99,3 +99,18 @@ fn show_lists_flag_and_skip_notes() {
     assert_eq!(json["marks"][0]["flagged"], true);
     assert_eq!(json["marks"][0]["note"], "not my domain");
 }
+
+#[test]
+fn sample_refuses_a_field_no_record_has() {
+    let sandbox = Sandbox::new();
+    let items = repo("sample_data/rag_items.jsonl");
+    for flag in [["--stratify", "modle"], ["--where", "modle=assistant-v2"]] {
+        let mut args = vec!["sample", items.as_str(), "--n", "5", "--seed", "1"];
+        args.extend(flag);
+        args.extend(["--out", "s.jsonl"]);
+        let err = sandbox.fails(&args);
+        assert!(err.contains("rag_items.jsonl: no record has a field `modle`; the fields are id, input"), "{err}");
+        assert!(err.contains("model"), "{err}");
+        assert!(!sandbox.path("s.jsonl").exists(), "nothing is written");
+    }
+}
