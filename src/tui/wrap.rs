@@ -14,7 +14,7 @@ pub fn wrap(lines: &[Line], width: u16) -> Vec<Line<'static>> {
         let cells: Vec<(char, Style, usize)> = line
             .spans
             .iter()
-            .flat_map(|span| span.content.chars().map(move |ch| (ch, span.style, Span::raw(ch.to_string()).width())))
+            .flat_map(|span| span.content.chars().map(move |ch| (ch, span.style, char_width(ch))))
             .collect();
         let mut start = 0;
         while start < cells.len() || (start == 0 && cells.is_empty()) {
@@ -47,6 +47,15 @@ pub fn wrap(lines: &[Line], width: u16) -> Vec<Line<'static>> {
         }
     }
     rows
+}
+
+/// Columns a character takes (ratatui's measure; ASCII without asking).
+fn char_width(ch: char) -> usize {
+    if ch.is_ascii() {
+        return usize::from(!ch.is_ascii_control());
+    }
+    let mut buffer = [0u8; 4];
+    Span::raw(&*ch.encode_utf8(&mut buffer)).width()
 }
 
 fn row(cells: &[(char, Style, usize)], style: Style) -> Line<'static> {
