@@ -117,6 +117,16 @@ impl ReviewScreen {
                 Span::raw(self.filter_summary()),
                 Span::styled(format!("  sort: {}", self.sort.name()), theme.muted()),
             ]),
+            // What the option keys do now: the focused criterion's final value.
+            None if self.tab == Tab::Item => match self.rubric.criteria.get(self.focus) {
+                Some(criterion) if !criterion.options.is_empty() => Line::from(vec![
+                    Span::styled(criterion.key_hint(), theme.key()),
+                    Span::raw(format!(" final {}  ", single_line(&criterion.id))),
+                    Span::styled("j k", theme.key()),
+                    Span::raw(" criterion"),
+                ]),
+                _ => Line::raw(""),
+            },
             None => Line::raw(""),
         };
         let lines = vec![first, Line::from(spans)];
