@@ -376,7 +376,16 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
-    print(&format!("{line}\n"))
+    line.push('\n');
+    if !summary.to_metadata.is_empty() {
+        // Raters see metadata only as key/values: say which fields no item field took.
+        let fields: Vec<String> = summary.to_metadata.iter().map(|(field, n)| format!("`{field}` ({n})")).collect();
+        line.push_str(&format!(
+            "went to metadata (no item field takes them; --map FIELD=COLUMN to change that): {}\n",
+            fields.join(", ")
+        ));
+    }
+    print(&line)
 }
 
 /// Reads and validates a rubric file and its guidelines.

@@ -47,7 +47,9 @@ pub enum Command {
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
         dataset: Option<String>,
-        /// Read item field FIELD from column COLUMN, e.g. --map output=completion.
+        /// Read item field FIELD from column COLUMN, e.g. --map output=completion; COLUMN
+        /// may be a path into nested JSON: choices.0.message.content or
+        /// /choices/0/message/content.
         #[arg(long = "map", value_name = "FIELD=COLUMN")]
         map: Vec<String>,
         /// When an id exists with different content.
