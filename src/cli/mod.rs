@@ -364,8 +364,10 @@ pub enum BatchCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LabelsCommand {
-    /// Import labels from CSV or JSONL with fields item, rater, criterion, value[, comment].
+    /// Import labels from CSV or JSONL: long (item, rater, criterion, value[, comment]) or
+    /// wide (item, rater, then a column per criterion).
     Import {
+        /// The labels file (.csv, or .jsonl with one object a line).
         file: PathBuf,
         /// The rubric the labels follow (default: the only rubric in the store).
         #[arg(long)]
