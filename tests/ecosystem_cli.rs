@@ -128,3 +128,172 @@ fn a_wide_column_that_names_no_criterion_is_refused_with_its_line() {
     let status = sandbox.ok(&["status", "--format", "json"]);
     assert!(status.contains("\"labels\": 0") || status.contains("\"label_events\": 0"), "{status}");
 }
+
+/// A sandbox with the sample data: items, rubric, the three raters' labels.
+fn sample_store() -> Sandbox {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    sandbox
+}
+
+/// Whether `actual` has the shape of `fixture`: the same keys with values of the same
+/// JSON types; an empty fixture object is any object; a fixture list's first element is
+/// the shape of each element.
+fn assert_shape(fixture: &serde_json::Value, actual: &serde_json::Value, at: &str) {
+    use serde_json::Value;
+    match (fixture, actual) {
+        (Value::Object(expected), Value::Object(_)) if expected.is_empty() => {}
+        (Value::Object(expected), Value::Object(got)) => {
+            let mut expected_keys: Vec<_> = expected.keys().collect();
+            let mut got_keys: Vec<_> = got.keys().collect();
+            expected_keys.sort();
+            got_keys.sort();
+            assert_eq!(got_keys, expected_keys, "keys at {at}");
+            for (key, value) in expected {
+                assert_shape(value, &got[key], &format!("{at}.{key}"));
+            }
+        }
+        (Value::Array(expected), Value::Array(got)) => {
+            assert!(!got.is_empty(), "empty list at {at}");
+            for (index, element) in got.iter().enumerate() {
+                assert_shape(&expected[0], element, &format!("{at}[{index}]"));
+            }
+        }
+        (Value::String(_), Value::String(_))
+        | (Value::Number(_), Value::Number(_))
+        | (Value::Bool(_), Value::Bool(_)) => {}
+        _ => panic!("at {at}: expected the shape of {fixture}, found {actual}"),
+    }
+}
+
+fn lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+#[test]
+fn harness_exports_have_the_documented_shapes_and_manifests() {
+    let sandbox = sample_store();
+    for (format, fixture) in [
+        ("inspect", "inspect_sample.json"),
+        ("openai-evals", "openai_evals_sample.json"),
+        ("promptfoo", "promptfoo_test.json"),
+    ] {
+        let out = sandbox.ok(&["export", "--format", format, "--out", &format!("{format}.jsonl")]);
+        // Three items tie on `correct` (the default target): they have no target.
+        assert!(out.contains("(157 items") && out.contains("left out 3 items without a target"), "{out}");
+        let fixture: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(repo(&format!("tests/data/harness/{fixture}"))).unwrap())
+                .unwrap();
+        let text = std::fs::read_to_string(sandbox.path(&format!("{format}.jsonl"))).unwrap();
+        let records = lines(&text);
+        assert_eq!(records.len(), 157);
+        for (index, record) in records.iter().enumerate() {
+            assert_shape(&fixture, record, &format!("{format} line {}", index + 1));
+        }
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(sandbox.path(&format!("{format}.manifest.json"))).unwrap())
+                .unwrap();
+        assert_eq!(manifest["file_format"], format);
+        assert_eq!(manifest["counts"]["items"], 157);
+        assert_eq!(manifest["excluded"]["no_target"], 3);
+        // Same store, same arguments: the same bytes.
+        sandbox.ok(&["export", "--format", format, "--out", "again.jsonl"]);
+        assert_eq!(std::fs::read_to_string(sandbox.path("again.jsonl")).unwrap(), text, "{format}");
+    }
+
+    // What the default target (the first binary criterion, `correct`) gives.
+    let inspect = lines(&std::fs::read_to_string(sandbox.path("inspect.jsonl")).unwrap());
+    let first = &inspect[0];
+    assert_eq!(first["id"], "q-0001-v1");
+    assert_eq!(first["target"], "pass");
+    let input = first["input"].as_str().unwrap();
+    assert!(
+        input.starts_with("Question:\nCan the reminder emails go out in Spanish") && input.contains("\n\nAnswer:\n")
+    );
+    assert_eq!(first["metadata"]["criterion"], "correct");
+    assert_eq!(first["metadata"]["item_metadata"]["model"], "assistant-v1");
+    let evals = lines(&std::fs::read_to_string(sandbox.path("openai-evals.jsonl")).unwrap());
+    assert_eq!(evals[0]["ideal"], "pass");
+    assert_eq!(evals[0]["input"][0]["role"], "system");
+    assert!(evals[0]["input"][0]["content"].as_str().unwrap().contains("one of: pass, fail"));
+    assert_eq!(evals[0]["input"][1]["content"], first["input"]);
+    let promptfoo = lines(&std::fs::read_to_string(sandbox.path("promptfoo.jsonl")).unwrap());
+    assert_eq!(promptfoo[0]["assert"][0], serde_json::json!({"type": "equals", "value": "pass"}));
+    assert_eq!(promptfoo[0]["vars"]["prompt"], first["input"]);
+}
+
+#[test]
+fn the_target_is_a_criterion_or_the_reference() {
+    let sandbox = sample_store();
+    sandbox.ok(&["export", "--format", "inspect", "--target", "helpfulness", "--out", "h.jsonl"]);
+    let first = &lines(&std::fs::read_to_string(sandbox.path("h.jsonl")).unwrap())[0];
+    assert_eq!((first["target"].as_str(), first["metadata"]["criterion"].as_str()), (Some("4"), Some("helpfulness")));
+
+    // A reference set tests a model: the input is the question, the target the reference.
+    let out = sandbox.ok(&["export", "--format", "promptfoo", "--target", "reference", "--out", "r.jsonl"]);
+    assert!(out.contains("(160 items") && !out.contains("without a target"), "{out}");
+    let first = &lines(&std::fs::read_to_string(sandbox.path("r.jsonl")).unwrap())[0];
+    assert_eq!(first["vars"]["prompt"], "Can the reminder emails go out in Spanish for my customers in Mexico?");
+    assert_eq!(first["assert"][0]["type"], "factuality");
+    assert!(first["assert"][0]["value"].as_str().unwrap().starts_with("The passages don't cover"));
+
+    let error = sandbox.fails(&["export", "--format", "inspect", "--target", "defects", "--out", "x.jsonl"]);
+    assert!(error.contains("--target defects") && error.contains("tags criterion"), "{error}");
+    let error = sandbox.fails(&["export", "--format", "inspect", "--target", "nope", "--out", "x.jsonl"]);
+    assert!(
+        error.contains("no such criterion") && error.contains("correct, grounded, helpfulness, reference"),
+        "{error}"
+    );
+    let error = sandbox.fails(&["export", "--target", "correct", "--out", "x.jsonl"]);
+    assert!(error.contains("--target is for"), "{error}");
+    assert!(!sandbox.path("x.jsonl").exists());
+}
+
+#[test]
+fn hf_writes_a_dataset_folder_whose_card_describes_its_rows() {
+    let sandbox = sample_store();
+    let out = sandbox.ok(&["export", "--format", "hf", "--out", "rag-golden", "--license", "cc-by-4.0"]);
+    assert!(out.contains("rag-golden/README.md"), "{out}");
+    let card = std::fs::read_to_string(sandbox.path("rag-golden/README.md")).unwrap();
+    // The YAML header (https://huggingface.co/docs/hub/datasets-cards): between `---` lines.
+    let header = card.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")).unwrap().0;
+    assert!(header.contains("license: \"cc-by-4.0\"\n"), "{header}");
+    assert!(header.contains("pretty_name: \"rag-golden\"\n"), "{header}");
+    assert!(header.contains("  - split: train\n    path: train.jsonl\n"), "{header}");
+    assert!(header.ends_with("\n    num_examples: 160"), "{header}");
+    // Every row has exactly the declared features, with values of the declared types.
+    let mut features: Vec<(String, String)> = Vec::new();
+    let mut lines_of_header = header.lines();
+    while let Some(line) = lines_of_header.next() {
+        if let Some(name) = line.strip_prefix("  - name: ").filter(|_| !line.contains("train")) {
+            features.push((name.to_string(), lines_of_header.next().unwrap().trim().to_string()));
+        }
+    }
+    assert_eq!(features.len(), 14, "{features:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path("rag-golden/train.manifest.json")).unwrap())
+            .unwrap();
+    assert!(card.contains(manifest["sha256"].as_str().unwrap()), "the card names the data's sha256");
+    assert_eq!(manifest["file_format"], "hf");
+    let rows = lines(&std::fs::read_to_string(sandbox.path("rag-golden/train.jsonl")).unwrap());
+    assert_eq!(rows.len(), 160);
+    for row in &rows {
+        let object = row.as_object().unwrap();
+        assert_eq!(object.len(), features.len());
+        for (name, kind) in &features {
+            let value = &object[name];
+            let fits = match kind.as_str() {
+                "dtype: string" => value.is_string() || value.is_null(),
+                "sequence: string" => {
+                    value.as_array().is_some_and(|a| a.iter().all(|v| v.is_string())) || value.is_null()
+                }
+                "dtype: float64" => value.is_number() || value.is_null(),
+                "dtype: int64" => value.is_u64(),
+                other => panic!("unexpected feature type {other}"),
+            };
+            assert!(fits, "{name} ({kind}) = {value}");
+        }
+    }
+}

@@ -710,19 +710,53 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     if let Some(minimum) = args.min_agreement {
         anyhow::ensure!((0.0..=1.0).contains(&minimum), "--min-agreement must be between 0 and 1, not {minimum}");
     }
-    let format = match (args.format, &args.out) {
-        (Some(ExportFormatArg::Csv), _) => FileFormat::Csv,
-        (Some(ExportFormatArg::Jsonl), _) => FileFormat::Jsonl,
-        (None, Some(out)) if out.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv")) => FileFormat::Csv,
-        (None, _) => FileFormat::Jsonl,
+    use crate::io::harness::{Harness, Target, Tool};
+    let tool = match args.format {
+        Some(ExportFormatArg::Inspect) => Some(Tool::Inspect),
+        Some(ExportFormatArg::OpenaiEvals) => Some(Tool::OpenaiEvals),
+        Some(ExportFormatArg::Promptfoo) => Some(Tool::Promptfoo),
+        Some(ExportFormatArg::Hf) => Some(Tool::Hf),
+        _ => None,
     };
-    let destination = match (&args.out, &args.name) {
-        (Some(out), _) => Destination::File(out),
-        (None, Some(name)) => Destination::Versioned { dir: &args.dir, name },
-        (None, None) => bail!("give --out FILE or --name NAME"),
-    };
+    if let Some(tool) = tool {
+        anyhow::ensure!(
+            args.name.is_none(),
+            "--format {}: give --out (versioned --name sets are jsonl or csv)",
+            tool.name()
+        );
+    } else {
+        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals or promptfoo");
+    }
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
+    let format = match (args.format, tool, &args.out) {
+        (_, Some(tool), _) => {
+            let target = match tool {
+                // A dataset folder keeps every label; it has no one target.
+                Tool::Hf => Target::Reference,
+                _ => Target::parse(args.target.as_deref(), &rubric.rubric).map_err(anyhow::Error::msg)?,
+            };
+            FileFormat::Harness(Harness { tool, target })
+        }
+        (Some(ExportFormatArg::Csv), ..) => FileFormat::Csv,
+        (None, _, Some(out)) if out.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv")) => FileFormat::Csv,
+        _ => FileFormat::Jsonl,
+    };
+    // A dataset folder: --out names the folder, the data goes inside.
+    let hf_dir = args.out.as_ref().filter(|_| tool == Some(Tool::Hf));
+    let hf_data = match hf_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+            Some(crate::io::export_hf::data_path(dir))
+        }
+        None => None,
+    };
+    let destination = match (&hf_data, &args.out, &args.name) {
+        (Some(data), ..) => Destination::File(data),
+        (None, Some(out), _) => Destination::File(out),
+        (None, None, Some(name)) => Destination::Versioned { dir: &args.dir, name },
+        (None, None, None) => bail!("give --out FILE or --name NAME"),
+    };
     let include_golden = args.golden.include_golden;
     let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default(), include_golden)?;
     let summary = export(
@@ -759,6 +793,16 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             excluded.flagged, excluded.min_raters, excluded.min_agreement
         ),
     };
+    if excluded.no_target > 0 {
+        left_out.push_str(&format!(
+            "left out {} items without a target (a tie on the target criterion, or no reference)\n",
+            excluded.no_target
+        ));
+    }
+    if let Some(dir) = hf_dir {
+        let card = crate::io::export_hf::write_card(dir, &summary.manifest, &rubric.rubric, &args.license)?;
+        left_out.push_str(&format!("wrote {}\n", card.display()));
+    }
     if let Some(note) = crate::report::golden_note(summary.golden_labels_left_out) {
         left_out.push_str(&format!("{note}\n"));
     }

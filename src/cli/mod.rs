@@ -258,9 +258,19 @@ pub struct ExportArgs {
     /// How the raters' values become one (adjudicated values always win).
     #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
     pub consensus: ConsensusArg,
-    /// jsonl or csv (default: from the --out extension, else jsonl).
+    /// What to write (default: from the --out extension, else jsonl): tally's golden
+    /// set, or a file for a harness (inspect, openai-evals, promptfoo: JSONL; hf: a
+    /// dataset folder at --out).
     #[arg(long, value_enum)]
     pub format: Option<ExportFormatArg>,
+    /// For inspect, openai-evals and promptfoo: what each sample's target is: a
+    /// criterion's consensus (the set grades a judge) or `reference` (the set tests a
+    /// model). Default: the rubric's first binary criterion.
+    #[arg(long, value_name = "CRITERION|reference")]
+    pub target: Option<String>,
+    /// For hf: the licence in the dataset card (a Hugging Face licence id).
+    #[arg(long, value_name = "ID", default_value = "unknown")]
+    pub license: String,
     /// Leave out items labeled by fewer raters.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub min_raters: usize,
@@ -308,8 +318,18 @@ pub enum GoldenCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormatArg {
+    /// tally's golden set, one item a line.
     Jsonl,
+    /// tally's golden set, one item a row.
     Csv,
+    /// Inspect AI samples (JSONL: input, target, id, metadata).
+    Inspect,
+    /// OpenAI evals samples (JSONL: input messages, ideal).
+    OpenaiEvals,
+    /// A promptfoo tests file (JSONL: vars, assert, metadata).
+    Promptfoo,
+    /// A Hugging Face dataset folder: train.jsonl, its manifest, a README.md card.
+    Hf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,12 @@
 
 pub mod atomic;
 pub mod export;
+pub mod export_hf;
+mod export_inspect;
+mod export_openai_evals;
+mod export_promptfoo;
 pub mod golden;
+pub mod harness;
 pub mod items;
 pub mod labels;
 mod lines;
