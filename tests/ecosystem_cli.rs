@@ -297,3 +297,26 @@ fn hf_writes_a_dataset_folder_whose_card_describes_its_rows() {
         }
     }
 }
+
+#[test]
+fn completions_for_each_shell_and_a_man_page() {
+    let sandbox = Sandbox::new();
+    for (shell, marker) in [
+        ("bash", "complete -F _tally"),
+        ("zsh", "#compdef tally"),
+        ("fish", "complete -c tally"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let script = sandbox.ok(&["completions", shell]);
+        assert!(script.contains(marker), "{shell}: {script}");
+        // Subcommands and their flags are offered.
+        assert!(script.contains("labels") && script.contains("min-alpha"), "{shell}");
+    }
+    let error = sandbox.fails(&["completions", "tcsh"]);
+    assert!(error.contains("possible values: bash"), "{error}");
+    let page = sandbox.ok(&["man"]);
+    assert!(page.starts_with(".ie") || page.contains(".TH tally 1"), "{}", &page[..200.min(page.len())]);
+    assert!(page.contains(".TH tally 1") && page.contains("completions"), "the man page lists the commands");
+    // Neither needs a store, nor makes one.
+    assert!(!sandbox.path("tally.db").exists());
+}

@@ -279,6 +279,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
         Command::Status { format } => status_command(db, format),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tally", &mut script);
+            print(&String::from_utf8_lossy(&script))
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            print(&String::from_utf8_lossy(&page))
+        }
     }
 }
 

@@ -43,6 +43,7 @@ pub enum Command {
     Init,
     /// Import items from a JSONL or CSV file.
     Import {
+        /// The items file (.jsonl, one object a line, or .csv with a header).
         file: PathBuf,
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
@@ -68,10 +69,12 @@ pub enum Command {
     /// Draw a fair, reproducible sample from a file of items of any size, into the store
     /// (as a dataset) or into a JSONL file.
     Sample {
+        /// The items file to draw from (.jsonl or .csv), read once whatever its size.
         file: PathBuf,
         /// How many items to keep (with --proportional, over all strata).
         #[arg(long)]
         n: Option<usize>,
+        /// Seed of the draw: the same file, seed and arguments give the same sample.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Sample each value of this field separately (a metadata key, `judge.KEY`, or
@@ -103,20 +106,26 @@ pub enum Command {
     /// Bring another store's items, rubrics, labels and adjudications into this one
     /// (an offline rater's copy); merging twice changes nothing.
     Merge {
+        /// The other store (a tally SQLite file); it is only read.
         other: PathBuf,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
     /// List the items in the store.
     Items {
+        /// Only the items of this dataset.
         #[arg(long)]
         dataset: Option<String>,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
     /// Print one item and its current labels.
     Show {
+        /// The item's id.
         id: String,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -134,6 +143,7 @@ pub enum Command {
     Adjudicate {
         /// The item's id.
         item: String,
+        /// The criterion's id.
         criterion: String,
         /// The value as a rater would give it (an option's value, tags as `a;b`, a number).
         #[arg(required_unless_present = "clear")]
@@ -153,6 +163,7 @@ pub enum Command {
     },
     /// Label items (the label screen).
     Label {
+        /// The batch to label (its name).
         #[arg(long)]
         batch: Option<String>,
         /// Who is labeling (default: your login name).
@@ -179,12 +190,14 @@ pub enum Command {
     /// Agreement of a ratings CSV, without a store: wide (unit column, then one column
     /// per rater) or long (header unit,rater,value).
     Agreement {
+        /// The ratings CSV.
         file: PathBuf,
         #[command(flatten)]
         options: AgreementArgs,
     },
     /// Pearson, Spearman and Kendall of two columns of a CSV, without a store.
     Correlate {
+        /// The CSV holding both columns.
         file: PathBuf,
         /// The first column (e.g. the human score).
         #[arg(long)]
@@ -197,6 +210,7 @@ pub enum Command {
         group: Option<String>,
         #[command(flatten)]
         bootstrap: BootstrapArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -221,6 +235,7 @@ pub enum Command {
         scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
+        /// How the raters' labels of an item become one value to compare the judge with.
         #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
         human: HumanArg,
         #[command(flatten)]
@@ -233,9 +248,19 @@ pub enum Command {
     Golden(GoldenCommand),
     /// What the store holds.
     Status {
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// Print a completion script for your shell, e.g. `tally completions bash >
+    /// ~/.local/share/bash-completion/completions/tally`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print tally's man page (roff), e.g. `tally man > ~/.local/share/man/man1/tally.1`.
+    Man,
 }
 
 /// What `tally export` writes, and where.
@@ -293,19 +318,23 @@ pub struct ExportArgs {
 pub enum GoldenCommand {
     /// Items added, removed and changed (old and new labels) between two versions.
     Diff {
+        /// The golden set's name (files NAME-vN.jsonl in --dir).
         name: String,
         /// The older version, e.g. v1.
         from: String,
         /// The newer version, e.g. v2.
         to: String,
+        /// Where the versioned golden sets live.
         #[arg(long, value_name = "DIR", default_value = "golden")]
         dir: PathBuf,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
     /// Import a golden set back: its items as a dataset, its labels as the labels of one
     /// rater (checked against the manifest's sha256 and rubric).
     Import {
+        /// The golden set file (its manifest beside it).
         file: PathBuf,
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
@@ -335,11 +364,18 @@ pub enum ExportFormatArg {
 #[derive(Debug, Subcommand)]
 pub enum RubricCommand {
     /// Validate a rubric file.
-    Check { file: PathBuf },
+    Check {
+        /// The rubric file (TOML), its guidelines page beside it.
+        file: PathBuf,
+    },
     /// Validate and store a rubric (a new version when its content changed).
-    Add { file: PathBuf },
+    Add {
+        /// The rubric file (TOML), its guidelines page beside it.
+        file: PathBuf,
+    },
     /// List stored rubric versions.
     List {
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -349,7 +385,9 @@ pub enum RubricCommand {
 pub enum BatchCommand {
     /// Deal items to raters, each item to --overlap of them, in a seeded order.
     Create {
+        /// The batch's name.
         name: String,
+        /// The rubric the items are labeled under (its name).
         #[arg(long)]
         rubric: String,
         /// Only items of this dataset (default: all items).
@@ -361,6 +399,7 @@ pub enum BatchCommand {
         /// How many raters label each item.
         #[arg(long, default_value_t = 1)]
         overlap: usize,
+        /// Seed of the deal: the same seed gives the same queues.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Known-answer items (an items file whose records carry `gold`: criterion to
@@ -372,11 +411,22 @@ pub enum BatchCommand {
         honeypot_rate: Option<f64>,
     },
     /// Add a rater to a batch: they take an equal share of the items nobody has begun.
-    AddRater { batch: String, rater: String },
+    AddRater {
+        /// The batch's name.
+        batch: String,
+        /// The rater who joins.
+        rater: String,
+    },
     /// Take a rater off a batch: the items they have not begun go to the others.
-    RemoveRater { batch: String, rater: String },
+    RemoveRater {
+        /// The batch's name.
+        batch: String,
+        /// The rater who leaves.
+        rater: String,
+    },
     /// List batches with each rater's progress.
     List {
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -409,17 +459,21 @@ pub enum ReportCommand {
     /// Per rater: honeypot accuracy, agreement with the others' consensus and its drift,
     /// median time per item.
     Raters {
+        /// The rubric (default: the only rubric in the store).
         #[arg(long)]
         rubric: Option<String>,
         #[command(flatten)]
         golden: GoldenArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
     /// Per batch and rater: assigned, done, skipped, flagged, pace and time left.
     Progress {
+        /// Only this batch (default: every batch).
         #[arg(long)]
         batch: Option<String>,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -437,6 +491,7 @@ pub enum ReportCommand {
         group_by: Option<String>,
         #[command(flatten)]
         bootstrap: BootstrapArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -472,6 +527,7 @@ pub enum ReportCommand {
         /// Compare slice A of FIELD with slice B (difference, interval, z-test).
         #[arg(long, value_name = "FIELD=A,B")]
         compare: Option<Compare>,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -506,6 +562,7 @@ pub struct AgreementArgs {
     pub level: Option<LevelArg>,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -671,4 +728,29 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is for (`--help`, completions and
+    /// the man page show it).
+    #[test]
+    fn every_argument_has_help() {
+        fn missing(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    out.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                missing(sub, &format!("{path} {}", sub.get_name()), out);
+            }
+        }
+        let mut out = Vec::new();
+        missing(&super::Cli::command(), "tally", &mut out);
+        assert!(out.is_empty(), "arguments without help:\n{}", out.join("\n"));
+    }
 }
