@@ -320,3 +320,46 @@ fn completions_for_each_shell_and_a_man_page() {
     // Neither needs a store, nor makes one.
     assert!(!sandbox.path("tally.db").exists());
 }
+
+#[test]
+fn report_raters_reads_one_batch() {
+    let sandbox = sample_store();
+    sandbox.write(
+        "extra.jsonl",
+        concat!(
+            r#"{"id": "x1", "input": "Q1", "output": "A1"}"#,
+            "\n",
+            r#"{"id": "x2", "input": "Q2", "output": "A2"}"#,
+            "\n"
+        ),
+    );
+    sandbox.ok(&["import", "extra.jsonl"]);
+    sandbox.ok(&[
+        "batch",
+        "create",
+        "extra",
+        "--rubric",
+        "rag-answer-quality",
+        "--dataset",
+        "extra",
+        "--raters",
+        "ana,zed",
+        "--overlap",
+        "2",
+    ]);
+    sandbox.write("extra-labels.csv", "item,rater,correct\nx1,ana,pass\nx1,zed,pass\nx2,ana,fail\nx2,zed,pass\n");
+    sandbox.ok(&["labels", "import", "extra-labels.csv"]);
+    let raters = |args: &[&str]| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(&sandbox.ok(args)).unwrap();
+        report["raters"].as_array().unwrap().iter().map(|r| r["rater"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(raters(&["report", "raters", "--format", "json"]), ["ana", "ben", "chloe", "zed"]);
+    assert_eq!(raters(&["report", "raters", "--batch", "extra", "--format", "json"]), ["ana", "zed"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["report", "raters", "--batch", "extra", "--format", "json"])).unwrap();
+    // Within the batch, ana matches zed on one of two items.
+    assert_eq!(report["raters"][0]["agreement_with_others"]["n"], 2);
+    assert_eq!(report["raters"][0]["agreement_with_others"]["hits"], 1);
+    let error = sandbox.fails(&["report", "raters", "--batch", "nope"]);
+    assert!(error.contains("nope"), "{error}");
+}

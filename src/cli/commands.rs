@@ -194,10 +194,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap, golden.include_golden)?;
             emit(&report, options.format, "")
         }
-        Command::Report(ReportCommand::Raters { rubric, golden, format }) => {
+        Command::Report(ReportCommand::Raters { scope, golden, format }) => {
             let store = read_store(db)?;
-            let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
-            emit(&crate::report::raters::from_store(&store, &rubric, golden.include_golden)?, format, "")
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            let batch_id = batch.map(|b| b.id);
+            emit(&crate::report::raters::from_store(&store, &rubric, batch_id, golden.include_golden)?, format, "")
         }
         Command::Report(ReportCommand::Progress { batch, format }) => {
             let store = read_store(db)?;

@@ -459,9 +459,8 @@ pub enum ReportCommand {
     /// Per rater: honeypot accuracy, agreement with the others' consensus and its drift,
     /// median time per item.
     Raters {
-        /// The rubric (default: the only rubric in the store).
-        #[arg(long)]
-        rubric: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
         /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
