@@ -363,3 +363,78 @@ fn report_raters_reads_one_batch() {
     let error = sandbox.fails(&["report", "raters", "--batch", "nope"]);
     assert!(error.contains("nope"), "{error}");
 }
+
+/// A JUnit test case: classname, name, and the failure message when it failed.
+type JunitCase = (String, String, Option<String>);
+
+/// The test cases of a JUnit report, read with an XML parser: (classname, name, failure
+/// message), and the `tests`/`failures` counts of the root.
+fn junit_cases(xml: &str) -> (Vec<JunitCase>, (String, String)) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let attribute = |element: &quick_xml::events::BytesStart, key: &str| -> String {
+        let attribute = element.try_get_attribute(key).unwrap().unwrap();
+        quick_xml::escape::unescape(&attribute.value).unwrap().into_owned()
+    };
+    let mut cases = Vec::new();
+    let mut counts = (String::new(), String::new());
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(element) | Event::Empty(element) => match element.name().as_ref() {
+                "testsuites" => counts = (attribute(&element, "tests"), attribute(&element, "failures")),
+                "testcase" => cases.push((attribute(&element, "classname"), attribute(&element, "name"), None)),
+                "failure" => cases.last_mut().unwrap().2 = Some(attribute(&element, "message")),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    (cases, counts)
+}
+
+#[test]
+fn gate_speaks_junit_and_json_with_per_criterion_thresholds() {
+    let sandbox = sample_store();
+    // alpha: correct 0.765, grounded 0.625, helpfulness 0.698, defects (MASI) 0.564.
+    let args = ["gate", "--min-alpha", "0.6", "--min-alpha", "defects=0.5", "--min-alpha", "helpfulness=0.7"];
+    let output = sandbox.run(&[&args[..], &["--format", "junit"]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let xml = String::from_utf8(output.stdout).unwrap();
+    let (cases, counts) = junit_cases(&xml);
+    assert_eq!(counts, ("4".to_string(), "1".to_string()), "{xml}");
+    let failing: Vec<_> = cases.iter().filter(|case| case.2.is_some()).collect();
+    assert_eq!(failing.len(), 1, "{cases:?}");
+    assert_eq!(failing[0].0, "tally.gate.helpfulness");
+    assert_eq!(failing[0].1, "alpha >= 0.7");
+    assert_eq!(failing[0].2.as_deref(), Some("FAIL helpfulness: alpha 0.698 < 0.7 (by 0.002)"));
+    assert!(cases.iter().any(|case| case.0 == "tally.gate.defects" && case.1 == "alpha >= 0.5" && case.2.is_none()));
+    // The reason is on stderr too.
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr, "tally gate: FAIL helpfulness: alpha 0.698 < 0.7 (by 0.002)\n");
+
+    let output = sandbox.run(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let verdict: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((verdict["passed"].as_bool(), verdict["failed"].as_u64()), (Some(false), Some(1)));
+    let helpfulness = verdict["checks"].as_array().unwrap().iter().find(|c| c["criterion"] == "helpfulness").unwrap();
+    assert_eq!(helpfulness["threshold"], 0.7);
+    assert_eq!(helpfulness["bound"], "min");
+    assert_eq!(helpfulness["passed"], false);
+
+    // Only per-criterion thresholds: only those criteria are checked.
+    let output = sandbox.run(&["gate", "--min-alpha", "correct=0.7", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(verdict["checks"].as_array().unwrap().len(), 1);
+    assert!(output.stderr.is_empty());
+
+    // Usage errors: exit 2, named.
+    let unknown = sandbox.run(&["gate", "--min-alpha", "helpfulnes=0.7"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8(unknown.stderr).unwrap().contains("no criterion `helpfulnes`"));
+    let bad = sandbox.run(&["gate", "--min-alpha", "high"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8(bad.stderr).unwrap().contains("--min-alpha `high`: expected a number"));
+}

@@ -18,7 +18,7 @@ use crate::model::Rubric;
 use crate::model::batch::{Deal, Slot, plan};
 use crate::report::Rendered;
 use crate::report::agreement::{self, Bootstrap};
-use crate::report::gate::{Thresholds, evaluate};
+use crate::report::gate::{Limit, Thresholds, evaluate};
 use crate::report::judge::{self, Human, PairedReport};
 use crate::report::status::status;
 use crate::report::table::Table;
@@ -266,9 +266,32 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             golden,
             human,
             bootstrap,
+            format,
         } => {
-            let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
-            gate(db, &scope, golden.include_golden, &criteria, thresholds, human.into(), &bootstrap)
+            let limits = (|| -> Result<Thresholds, String> {
+                Ok(Thresholds {
+                    min_alpha: Limit::parse("--min-alpha", &min_alpha)?,
+                    min_judge_spearman: Limit::parse("--min-judge-spearman", &min_judge_spearman)?,
+                    max_judge_bias: Limit::parse("--max-judge-bias", &max_judge_bias)?,
+                    use_ci_low,
+                })
+            })();
+            let thresholds = match limits {
+                Ok(thresholds) => thresholds,
+                Err(message) => {
+                    // A usage error is neither pass nor fail.
+                    eprintln!("tally: {}", crate::model::text::sanitize(&message));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            match gate_checks(db, &scope, golden.include_golden, &criteria, &thresholds, human.into(), &bootstrap) {
+                Ok((checks, golden_left_out)) => gate_report(&checks, golden_left_out, format),
+                // The gate cannot run: neither pass nor fail.
+                Err(err) => {
+                    eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
         Command::Export(args) => export_golden(db, &args),
         Command::Golden(GoldenCommand::Diff { name, from, to, dir, format }) => {
@@ -1011,17 +1034,17 @@ fn build_demo(path: &Path) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Exit 0 when every check passes, 1 when one fails, 2 when the gate cannot run.
-fn gate(
+/// The gate's checks and the golden labels left out; an error means the gate cannot run.
+fn gate_checks(
     db: Option<&Path>,
     scope: &ScopeArgs,
     include_golden: bool,
     criteria: &[String],
-    thresholds: Thresholds,
+    thresholds: &Thresholds,
     human: Human,
     bootstrap: &super::BootstrapArgs,
-) -> anyhow::Result<ExitCode> {
-    let checks = (|| -> anyhow::Result<_> {
+) -> anyhow::Result<(Vec<crate::report::gate::Check>, usize)> {
+    {
         anyhow::ensure!(
             thresholds.any(),
             "give at least one threshold: --min-alpha, --min-judge-spearman or --max-judge-bias"
@@ -1033,7 +1056,7 @@ fn gate(
         }
         let store = read_store(db)?;
         let (batch, rubric) = resolve_scope(&store, scope)?;
-        for name in criteria {
+        for name in criteria.iter().chain(thresholds.criteria()) {
             anyhow::ensure!(
                 rubric.rubric.criteria.iter().any(|c| &c.id == name),
                 "rubric `{}` has no criterion `{name}`",
@@ -1048,21 +1071,37 @@ fn gate(
         };
         let left_out = agreement.golden_labels_left_out;
         Ok((evaluate(thresholds, criteria, &agreement, judge.as_ref()), left_out))
-    })();
-    let (checks, golden_left_out) = match checks {
-        Ok(checks) => checks,
-        Err(err) => {
-            eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let failed = checks.iter().filter(|check| !check.passed).count();
-    let mut text: String = checks.iter().map(|check| check.line() + "\n").collect();
-    if let Some(note) = crate::report::golden_note(golden_left_out) {
-        text.push_str(&format!("gate: {note}\n"));
     }
-    text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
-    print(&text)?;
+}
+
+/// Prints the checks; exit 0 when every check passes, 1 when one fails.
+fn gate_report(
+    checks: &[crate::report::gate::Check],
+    golden_left_out: usize,
+    format: super::GateFormat,
+) -> anyhow::Result<ExitCode> {
+    let failed = checks.iter().filter(|check| !check.passed).count();
+    // The reasons of failures on stderr, whatever stdout holds, so CI logs show them.
+    for check in checks.iter().filter(|check| !check.passed) {
+        eprintln!("tally gate: {}", crate::model::text::sanitize(&check.line()));
+    }
+    match format {
+        super::GateFormat::Table => {
+            let mut text: String = checks.iter().map(|check| check.line() + "\n").collect();
+            if let Some(note) = crate::report::golden_note(golden_left_out) {
+                text.push_str(&format!("gate: {note}\n"));
+            }
+            text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
+            print(&text)?;
+        }
+        super::GateFormat::Json => {
+            let verdict = crate::report::gate::verdict(checks, golden_left_out);
+            print(&format!("{}\n", serde_json::to_string_pretty(&verdict)?))?;
+        }
+        super::GateFormat::Junit => {
+            print(&crate::report::gate::junit(checks))?;
+        }
+    }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 

@@ -216,15 +216,18 @@ pub enum Command {
     },
     /// Exit 0 when agreement and judge alignment meet the thresholds, 1 when not.
     Gate {
-        /// Lowest acceptable Krippendorff's alpha.
-        #[arg(long, value_name = "X")]
-        min_alpha: Option<f64>,
-        /// Lowest acceptable Spearman rho of judge against human consensus.
-        #[arg(long, value_name = "X")]
-        min_judge_spearman: Option<f64>,
-        /// Largest acceptable absolute judge bias (mean judge minus human).
-        #[arg(long, value_name = "X")]
-        max_judge_bias: Option<f64>,
+        /// Lowest acceptable Krippendorff's alpha: for every criterion (0.6), or for one
+        /// (helpfulness=0.5, repeatable; it wins over the value for all).
+        #[arg(long, value_name = "X|CRITERION=X")]
+        min_alpha: Vec<String>,
+        /// Lowest acceptable Spearman rho of judge against human consensus (X or
+        /// CRITERION=X, as --min-alpha).
+        #[arg(long, value_name = "X|CRITERION=X")]
+        min_judge_spearman: Vec<String>,
+        /// Largest acceptable absolute judge bias, mean judge minus human (X or
+        /// CRITERION=X, as --min-alpha).
+        #[arg(long, value_name = "X|CRITERION=X")]
+        max_judge_bias: Vec<String>,
         /// Check only these criteria (default: all).
         #[arg(long = "criterion", value_name = "C")]
         criteria: Vec<String>,
@@ -240,6 +243,10 @@ pub enum Command {
         human: HumanArg,
         #[command(flatten)]
         bootstrap: BootstrapArgs,
+        /// table (a line per check), json, or junit (JUnit XML for CI); the reason of
+        /// each failure also goes to stderr.
+        #[arg(long, value_enum, default_value_t = GateFormat::Table)]
+        format: GateFormat,
     },
     /// Export the golden set (JSONL) and its manifest.
     Export(ExportArgs),
@@ -604,6 +611,16 @@ pub enum ReportFormat {
     Csv,
     /// Markdown tables.
     Md,
+}
+
+/// Output of `gate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateFormat {
+    /// A line per check.
+    Table,
+    Json,
+    /// JUnit XML: a test case per check.
+    Junit,
 }
 
 /// Output of `report all`: documents for people; scripts read each report's JSON.
