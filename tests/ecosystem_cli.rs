@@ -438,3 +438,84 @@ fn gate_speaks_junit_and_json_with_per_criterion_thresholds() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8(bad.stderr).unwrap().contains("--min-alpha `high`: expected a number"));
 }
+
+#[test]
+fn labels_go_back_to_their_traces_as_langfuse_scores_and_otel_events() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.write(
+        "traced.jsonl",
+        concat!(
+            r#"{"id": "t1", "input": "hi", "output": "hello", "metadata": {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "observationId": "00f067aa0ba902b7"}}"#,
+            "\n",
+            r#"{"id": "t2", "input": "q", "output": "a", "trace_id": "5bf92f3577b34da6a3ce929d0e0e4737", "span_id": "10f067aa0ba902b7"}"#,
+            "\n",
+            r#"{"id": "t3", "input": "q3", "output": "a3"}"#,
+            "\n"
+        ),
+    );
+    sandbox.ok(&["import", "traced.jsonl"]);
+    sandbox.write(
+        "labels.csv",
+        "item,rater,correct,helpfulness\nt1,ana,pass,4\nt1,ben,pass,4\nt2,ana,fail,2\nt3,ana,pass,5\n",
+    );
+    sandbox.ok(&["labels", "import", "labels.csv"]);
+
+    // Langfuse score bodies (https://api.reference.langfuse.com/#tag/score/POST/api/public/scores).
+    let out = sandbox.ok(&["export", "--format", "langfuse-scores", "--out", "scores.jsonl"]);
+    assert!(out.contains("(2 items") && out.contains("left out 1 items without trace ids"), "{out}");
+    let scores = lines(&std::fs::read_to_string(sandbox.path("scores.jsonl")).unwrap());
+    assert_eq!(scores.len(), 4, "two criteria on each of two traced items");
+    let first = &scores[0];
+    assert_eq!(first["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(first["observationId"], "00f067aa0ba902b7");
+    assert_eq!(
+        (first["name"].as_str(), first["value"].as_str(), first["dataType"].as_str()),
+        (Some("correct"), Some("pass"), Some("CATEGORICAL"))
+    );
+    assert!(first["comment"].as_str().unwrap().contains("majority, 2 raters"));
+    assert_eq!(
+        (scores[1]["name"].as_str(), scores[1]["value"].as_f64(), scores[1]["dataType"].as_str()),
+        (Some("helpfulness"), Some(4.0), Some("NUMERIC"))
+    );
+    // A stable id: sending the file again updates the scores.
+    assert!(first["id"].as_str().unwrap().starts_with("tally-"));
+    assert_ne!(first["id"], scores[1]["id"]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path("scores.manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        (manifest["file_format"].as_str(), manifest["excluded"]["no_target"].as_u64()),
+        (Some("langfuse-scores"), Some(1))
+    );
+
+    // OTLP/JSON logs with GenAI evaluation events
+    // (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-events/).
+    sandbox.ok(&["export", "--format", "otel", "--out", "otel.jsonl"]);
+    let requests = lines(&std::fs::read_to_string(sandbox.path("otel.jsonl")).unwrap());
+    assert_eq!(requests.len(), 2);
+    let records = requests[1]["resourceLogs"][0]["scopeLogs"][0]["logRecords"].as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["eventName"], "gen_ai.evaluation.result");
+    assert_eq!(
+        (records[0]["traceId"].as_str(), records[0]["spanId"].as_str()),
+        (Some("5bf92f3577b34da6a3ce929d0e0e4737"), Some("10f067aa0ba902b7"))
+    );
+    let attribute = |record: &serde_json::Value, key: &str| -> serde_json::Value {
+        record["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["key"] == key)
+            .map(|a| a["value"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(attribute(&records[0], "gen_ai.evaluation.name")["stringValue"], "correct");
+    assert_eq!(attribute(&records[0], "gen_ai.evaluation.score.label")["stringValue"], "fail");
+    assert_eq!(attribute(&records[1], "gen_ai.evaluation.score.value")["doubleValue"], 2.0);
+    assert!(
+        attribute(&records[1], "gen_ai.evaluation.explanation")["stringValue"]
+            .as_str()
+            .unwrap()
+            .starts_with("tally: human consensus")
+    );
+}

@@ -752,6 +752,8 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         Some(ExportFormatArg::OpenaiEvals) => Some(Tool::OpenaiEvals),
         Some(ExportFormatArg::Promptfoo) => Some(Tool::Promptfoo),
         Some(ExportFormatArg::Hf) => Some(Tool::Hf),
+        Some(ExportFormatArg::LangfuseScores) => Some(Tool::LangfuseScores),
+        Some(ExportFormatArg::Otel) => Some(Tool::Otel),
         _ => None,
     };
     if let Some(tool) = tool {
@@ -768,8 +770,14 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     let format = match (args.format, tool, &args.out) {
         (_, Some(tool), _) => {
             let target = match tool {
-                // A dataset folder keeps every label; it has no one target.
-                Tool::Hf => Target::Reference,
+                // A dataset folder and scores sent back keep every label; no one target.
+                Tool::Hf | Tool::LangfuseScores | Tool::Otel => {
+                    anyhow::ensure!(
+                        args.target.is_none(),
+                        "--target is for --format inspect, openai-evals or promptfoo"
+                    );
+                    Target::Reference
+                }
                 _ => Target::parse(args.target.as_deref(), &rubric.rubric).map_err(anyhow::Error::msg)?,
             };
             FileFormat::Harness(Harness { tool, target })
@@ -830,10 +838,13 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         ),
     };
     if excluded.no_target > 0 {
-        left_out.push_str(&format!(
-            "left out {} items without a target (a tie on the target criterion, or no reference)\n",
-            excluded.no_target
-        ));
+        let why = match tool {
+            Some(Tool::LangfuseScores | Tool::Otel) => {
+                "without trace ids (metadata traceId/observationId or trace_id/span_id), or without a score"
+            }
+            _ => "without a target (a tie on the target criterion, or no reference)",
+        };
+        left_out.push_str(&format!("left out {} items {why}\n", excluded.no_target));
     }
     if let Some(dir) = hf_dir {
         let card = crate::io::export_hf::write_card(dir, &summary.manifest, &rubric.rubric, &args.license)?;

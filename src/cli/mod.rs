@@ -366,6 +366,11 @@ pub enum ExportFormatArg {
     Promptfoo,
     /// A Hugging Face dataset folder: train.jsonl, its manifest, a README.md card.
     Hf,
+    /// Langfuse score objects (JSONL), for items imported from traces.
+    LangfuseScores,
+    /// OpenTelemetry gen_ai.evaluation.result events (OTLP/JSON lines), for items
+    /// imported from traces.
+    Otel,
 }
 
 #[derive(Debug, Subcommand)]

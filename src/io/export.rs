@@ -126,7 +126,7 @@ pub(crate) struct GoldenItem<'a> {
     pub(crate) judge: &'a Map<String, Value>,
     /// Consensus value per criterion; `null` where raters tied.
     pub(crate) labels: BTreeMap<&'a str, Value>,
-    consensus: BTreeMap<&'a str, Decision>,
+    pub(crate) consensus: BTreeMap<&'a str, Decision>,
     /// Share of agreeing rater pairs over the item's criteria; `null` with one rater.
     pub(crate) agreement: Option<f64>,
     /// The raters who labeled the item (salted hashes unless revealed).
@@ -275,10 +275,12 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         let adjudications: Vec<Option<&Value>> =
             rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
         let decisions = decide_item(rubric, &by_rater.values().collect::<Vec<_>>(), &adjudications, request.consensus);
+        // Counted once the item is known to be written (a harness may leave it out).
+        let (mut adjudicated_here, mut ties_here) = (0, 0);
         for (criterion, decision) in rubric.criteria.iter().zip(decisions) {
             let Some(decision) = decision else { continue };
-            counts.adjudicated += usize::from(decision.method == "adjudicated");
-            counts.ties += usize::from(decision.is_tie());
+            adjudicated_here += usize::from(decision.method == "adjudicated");
+            ties_here += usize::from(decision.is_tie());
             line.labels.insert(&criterion.id, decision.value.clone());
             line.consensus.insert(&criterion.id, decision);
         }
@@ -300,6 +302,8 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             },
             _ => None,
         };
+        counts.adjudicated += adjudicated_here;
+        counts.ties += ties_here;
         all_raters.extend(raters);
         counts.items += 1;
         counts.labels += item_labels.len();
@@ -308,6 +312,12 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             Some(columns) => csv_line(&csv_record(&line, rubric, columns), &origin)?,
             None => {
                 let json = match &harness_line {
+                    // Some tools take several lines per item (a score per criterion).
+                    Some(Value::Array(lines)) => lines
+                        .iter()
+                        .map(serde_json::to_vec)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|lines| lines.join(&b'\n')),
                     Some(value) => serde_json::to_vec(value),
                     None => serde_json::to_vec(&line),
                 };

@@ -15,6 +15,8 @@ pub enum Tool {
     OpenaiEvals,
     Promptfoo,
     Hf,
+    LangfuseScores,
+    Otel,
 }
 
 impl Tool {
@@ -25,6 +27,8 @@ impl Tool {
             Tool::OpenaiEvals => "openai-evals",
             Tool::Promptfoo => "promptfoo",
             Tool::Hf => "hf",
+            Tool::LangfuseScores => "langfuse-scores",
+            Tool::Otel => "otel",
         }
     }
 }
@@ -92,6 +96,47 @@ impl Target {
     }
 }
 
+/// Where an item came from in a tracing tool: (trace id, span or observation id), from
+/// its metadata as the trace importers keep it or as given (`traceId`/`observationId`,
+/// `trace_id`/`span_id`).
+pub(super) fn trace_ids(line: &GoldenItem) -> Option<(String, Option<String>)> {
+    let text =
+        |keys: &[&str]| keys.iter().find_map(|key| line.metadata.get(*key).and_then(Value::as_str)).map(str::to_string);
+    let trace = text(&["traceId", "trace_id"])?;
+    Some((trace, text(&["observationId", "observation_id", "spanId", "span_id"])))
+}
+
+/// Each criterion's consensus as a score a tracing tool takes: (criterion, numeric value
+/// or label, explanation). Ties, tags and notes are left out: one value per score.
+pub(super) fn scores<'a>(
+    line: &'a GoldenItem,
+    rubric: &'a Rubric,
+) -> impl Iterator<Item = (&'a crate::model::Criterion, Score, String)> + 'a {
+    rubric.criteria.iter().filter(|c| Target::fits(c.kind)).filter_map(move |criterion| {
+        let decision = line.consensus.get(criterion.id.as_str())?;
+        let value = match line.labels.get(criterion.id.as_str())? {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => return None,
+        };
+        let score = match criterion.kind {
+            Kind::Number => Score::Number(value.parse().ok()?),
+            // Ordinal options named by numbers (a 1-5 scale) are numbers to a dashboard.
+            Kind::Ordinal => value.parse().map_or(Score::Label(value.clone()), Score::Number),
+            _ => Score::Label(value),
+        };
+        let support = decision.support.map(|s| format!(", support {s:.2}")).unwrap_or_default();
+        let why = format!("tally: human consensus ({}, {} raters{support})", decision.method, decision.n);
+        Some((criterion, score, why))
+    })
+}
+
+/// A score's value: a number or a category.
+pub(super) enum Score {
+    Number(f64),
+    Label(String),
+}
+
 /// A golden set's target file: the tool and what its target is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Harness {
@@ -103,15 +148,19 @@ impl Harness {
     /// One item as a line of the tool's file, or `None` when it has no target (a
     /// dataset folder keeps every item: its rows carry all the labels, no target).
     pub(super) fn line(self, line: &GoldenItem, rubric: &Rubric) -> Option<Value> {
-        if self.tool == Tool::Hf {
-            return Some(super::export_hf::row(line, rubric));
+        match self.tool {
+            Tool::Hf => return Some(super::export_hf::row(line, rubric)),
+            // Labels sent back to the traces they came from: items without ids have none.
+            Tool::LangfuseScores => return super::export_langfuse::scores(line, rubric),
+            Tool::Otel => return super::export_otel::events(line, rubric),
+            _ => {}
         }
         let value = self.target.value(line, rubric)?;
         let sample = Sample { line, rubric, target: self.target, value };
         Some(match self.tool {
             Tool::Inspect => super::export_inspect::sample(&sample),
             Tool::OpenaiEvals => super::export_openai_evals::sample(&sample),
-            Tool::Promptfoo | Tool::Hf => super::export_promptfoo::test_case(&sample),
+            _ => super::export_promptfoo::test_case(&sample),
         })
     }
 }
