@@ -22,7 +22,8 @@ pub enum FileFormat {
     Jsonl,
     /// One row per item; JSON-valued fields (context, metadata, judge) as JSON text.
     Csv,
-    /// For a harness (Inspect AI, OpenAI evals, promptfoo, a Hugging Face dataset).
+    /// For another tool: a harness (Inspect AI, OpenAI evals, promptfoo, a Hugging Face
+    /// dataset) or a tracing tool (Langfuse scores, OpenTelemetry events).
     Harness(super::harness::Harness),
 }
 
@@ -104,7 +105,7 @@ pub struct Excluded {
     pub flagged: usize,
     pub min_raters: usize,
     pub min_agreement: usize,
-    /// Items without a value for a harness's target (a tie, no reference).
+    /// Items another tool cannot take: no target (a tie, no reference), or no trace ids.
     #[serde(skip_serializing_if = "is_zero")]
     pub no_target: usize,
 }

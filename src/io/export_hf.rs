@@ -111,7 +111,9 @@ fn card(name: &str, manifest: &Value, rubric: &Rubric, license: &str) -> String 
     for (name, kind) in &features {
         out.push_str(&format!("  - name: {name}\n    {kind}\n"));
     }
-    out.push_str(&format!("  splits:\n  - name: train\n    num_examples: {items}\n"));
+    // `datasets` wants both sizes to take the split as declared.
+    let bytes = manifest["bytes"].as_u64().unwrap_or(0);
+    out.push_str(&format!("  splits:\n  - name: train\n    num_bytes: {bytes}\n    num_examples: {items}\n"));
     out.push_str("---\n\n");
 
     out.push_str(&format!("# {}\n\n", markdown_cell(name)));
