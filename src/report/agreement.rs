@@ -11,10 +11,11 @@ use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::io::ratings::RatingsTable;
 use crate::model::{Criterion, Kind, LabelValue};
-use crate::stats::alpha::alpha_by_distance;
-use crate::stats::bootstrap::{percentile_interval, percentile_intervals};
+use crate::stats::alpha::{AlphaPatterns, alpha_by_distance};
+use crate::stats::bootstrap::{Patterns, pattern_intervals, percentile_interval};
 use crate::stats::categorical::{
-    Categorical, Kappa, MultiRater, Weighting, consensus_table, consensus_without, pair_table, weights,
+    Categorical, Kappa, MultiRater, Weighting, consensus_table, consensus_table_weighted, consensus_without,
+    pair_table, pair_table_weighted, weights,
 };
 use crate::stats::{Alpha, Level, Units, krippendorff_alpha, masi_distance};
 use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
@@ -223,7 +224,9 @@ pub fn criterion_agreement(
         let masi = |units: &Units<_>| alpha_by_distance(units, Ord::cmp, masi_distance);
         let mut agreement =
             empty_agreement(&criterion.id, "masi", ratings_count(ratings), distinct_raters(ratings), bootstrap);
-        agreement.figures = alpha_figures(&sets, bootstrap, masi);
+        agreement.figures = alpha_figures(&sets, bootstrap, masi, Ord::cmp, |representatives| {
+            AlphaPatterns::with_distance(&sets, representatives, Ord::cmp, masi_distance)
+        });
         for name in MULTI_NAMES {
             agreement.undefined.insert(name, "tag sets: see the per-tag alpha".into());
         }
@@ -237,7 +240,13 @@ pub fn criterion_agreement(
                 });
                 TagAgreement {
                     tag: tag.value.clone(),
-                    figures: alpha_figures(&presence, bootstrap, |units| krippendorff_alpha(units, Level::Nominal)),
+                    figures: alpha_figures(
+                        &presence,
+                        bootstrap,
+                        |units| krippendorff_alpha(units, Level::Nominal),
+                        f64::total_cmp,
+                        |representatives| AlphaPatterns::new(&presence, representatives, Level::Nominal),
+                    ),
                 }
             })
             .collect();
@@ -462,7 +471,13 @@ fn build(
     let (grid, labels) = match categories {
         Ok(categories) => categories,
         Err(reason) => {
-            agreement.figures = alpha_figures(values, bootstrap, |units| krippendorff_alpha(units, level));
+            agreement.figures = alpha_figures(
+                values,
+                bootstrap,
+                |units| krippendorff_alpha(units, level),
+                f64::total_cmp,
+                |representatives| AlphaPatterns::new(values, representatives, level),
+            );
             for name in MULTI_NAMES {
                 agreement.undefined.insert(name, reason.clone());
             }
@@ -518,31 +533,32 @@ fn build(
     let pair_defined: Vec<bool> = agreement.pairwise.iter().map(|pair| pair.kappas.cohen_kappa.is_some()).collect();
     let rater_defined: Vec<bool> =
         agreement.leave_one_out.iter().map(|rater| rater.kappas.cohen_kappa.is_some()).collect();
-    // One bootstrap over the rated units serves every coefficient.
+    // One bootstrap over the rated units serves every coefficient. Units with the same
+    // ratings from the same raters are interchangeable for all of them, so a replicate is
+    // drawn as counts of those patterns.
     let rated_units: Vec<usize> = (0..values.len()).filter(|&unit| !values.unit(unit).is_empty()).collect();
+    let patterns = unit_patterns(values, &rated_units, |unit, key| {
+        key.extend(grid.row(unit).iter().map(|&code| u64::from(code)));
+    });
+    let representatives: Vec<usize> = patterns.representatives().iter().map(|&index| rated_units[index]).collect();
     let defined_subjects = pair_defined.iter().chain(&rater_defined).filter(|defined| **defined).count();
     let k = 1 + MULTI_NAMES.len() + 3 * defined_subjects;
-    let point_defined = alpha.value.is_some();
-    let mut picked = Vec::with_capacity(rated_units.len());
-    let intervals = percentile_intervals(
-        rated_units.len(),
-        bootstrap.replicates,
-        bootstrap.seed,
-        bootstrap.confidence,
-        k,
-        |draw, out| {
-            picked.clear();
-            picked.extend(draw.iter().map(|&index| rated_units[index]));
-            if point_defined {
-                out[0] = krippendorff_alpha(&values.select(&picked), level).value;
+    let alpha_patterns = if alpha.value.is_some() { AlphaPatterns::new(values, &representatives, level) } else { None };
+    let mut drawn: Vec<(usize, f64)> = Vec::with_capacity(representatives.len());
+    let intervals =
+        pattern_intervals(&patterns, bootstrap.replicates, bootstrap.seed, bootstrap.confidence, k, |weights, out| {
+            drawn.clear();
+            drawn.extend(representatives.iter().zip(weights).filter(|(_, w)| **w > 0.0).map(|(&unit, &w)| (unit, w)));
+            if let Some(alpha_patterns) = &alpha_patterns {
+                out[0] = alpha_patterns.alpha(weights);
             }
-            let sample = multi.coefficients_of(picked.iter().copied());
+            let sample = multi.coefficients_weighted(drawn.iter().copied());
             for (slot, value) in out[1..6].iter_mut().zip(sample.as_array()) {
                 *slot = value.ok();
             }
             let mut next = 6;
             for (&(a, b), _) in pairs.iter().zip(&pair_defined).filter(|(_, defined)| **defined) {
-                let table = pair_table(&grid, a, b, picked.iter().copied());
+                let table = pair_table_weighted(&grid, a, b, drawn.iter().copied());
                 for w in &weight_sets {
                     out[next] = table.kappa(w).value.ok();
                     next += 1;
@@ -551,14 +567,13 @@ fn build(
             for ((&rater, others), _) in
                 rated.iter().zip(&consensus).zip(&rater_defined).filter(|(_, defined)| **defined)
             {
-                let table = consensus_table(&grid, rater, others, picked.iter().copied());
+                let table = consensus_table_weighted(&grid, rater, others, drawn.iter().copied());
                 for w in &weight_sets {
                     out[next] = table.kappa(w).value.ok();
                     next += 1;
                 }
             }
-        },
-    );
+        });
     let bounds = |index: usize| intervals[index].map(|interval| [interval.low, interval.high]);
     agreement.figures = AlphaFigures {
         alpha: alpha.value,
@@ -647,18 +662,36 @@ fn group<T>(n_units: usize, ratings: &[Rating], extract: impl Fn(&LabelValue) ->
 }
 
 /// Alpha and its percentile bootstrap interval over the units that have ratings.
+/// `patterns_of` reduces the units to what alpha needs per pattern of values (`None`
+/// when it cannot: then each replicate copies its units).
 fn alpha_figures<T: Clone>(
     units: &Units<T>,
     bootstrap: Bootstrap,
     compute: impl Fn(&Units<T>) -> Alpha,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+    patterns_of: impl FnOnce(&[usize]) -> Option<AlphaPatterns>,
 ) -> AlphaFigures {
     let point = compute(units);
     let rated: Vec<usize> = (0..units.len()).filter(|&index| !units.unit(index).is_empty()).collect();
     let interval = point.value.and_then(|_| {
-        percentile_interval(rated.len(), bootstrap.replicates, bootstrap.seed, bootstrap.confidence, |draw| {
-            let picked: Vec<usize> = draw.iter().map(|&index| rated[index]).collect();
-            compute(&units.select(&picked)).value
-        })
+        let patterns = unit_patterns_by(units, &rated, &cmp, |_, _| {});
+        let representatives: Vec<usize> = patterns.representatives().iter().map(|&index| rated[index]).collect();
+        match patterns_of(&representatives) {
+            Some(alpha_patterns) => pattern_intervals(
+                &patterns,
+                bootstrap.replicates,
+                bootstrap.seed,
+                bootstrap.confidence,
+                1,
+                |weights, out| out[0] = alpha_patterns.alpha(weights),
+            )[0],
+            None => {
+                percentile_interval(rated.len(), bootstrap.replicates, bootstrap.seed, bootstrap.confidence, |draw| {
+                    let picked: Vec<usize> = draw.iter().map(|&index| rated[index]).collect();
+                    compute(&units.select(&picked)).value
+                })
+            }
+        }
     });
     AlphaFigures {
         alpha: point.value,
@@ -668,6 +701,39 @@ fn alpha_figures<T: Clone>(
         n_pairable: point.n_pairable,
         undefined_reason: point.undefined.map(|why| why.reason()),
     }
+}
+
+/// The units `rated` grouped by their multiset of numeric values plus whatever `extra`
+/// writes into the key for a unit (its raters' codes, for the kappas).
+fn unit_patterns(values: &Units<f64>, rated: &[usize], extra: impl FnMut(usize, &mut Vec<u64>)) -> Patterns {
+    unit_patterns_by(values, rated, &f64::total_cmp, extra)
+}
+
+/// [`unit_patterns`] for values of any type ordered by `cmp`: values are keyed by their
+/// rank among the distinct values, so the key is a sorted list of ranks.
+fn unit_patterns_by<T>(
+    units: &Units<T>,
+    rated: &[usize],
+    cmp: &impl Fn(&T, &T) -> std::cmp::Ordering,
+    mut extra: impl FnMut(usize, &mut Vec<u64>),
+) -> Patterns {
+    let mut distinct: Vec<&T> = rated.iter().flat_map(|&unit| units.unit(unit)).collect();
+    distinct.sort_by(|a, b| cmp(a, b));
+    distinct.dedup_by(|a, b| cmp(a, b) == std::cmp::Ordering::Equal);
+    Patterns::group(rated.len(), |index, key| {
+        let unit = rated[index];
+        extra(unit, key);
+        // Then the unit's values, as a multiset.
+        key.push(u64::MAX);
+        let start = key.len();
+        key.extend(
+            units
+                .unit(unit)
+                .iter()
+                .map(|value| distinct.binary_search_by(|probe| cmp(probe, value)).unwrap_or(0) as u64),
+        );
+        key[start..].sort_unstable();
+    })
 }
 
 /// `0.765` for a value, `undef.` when the reason map has one, `-` otherwise.
