@@ -96,6 +96,24 @@ impl Patterns {
         patterns
     }
 
+    /// Groups units `0..n_units` by a small key: `key(unit)` is below `n_keys`.
+    pub fn dense(n_units: usize, n_keys: usize, mut key: impl FnMut(usize) -> usize) -> Patterns {
+        let mut index = vec![u32::MAX; n_keys];
+        let mut patterns =
+            Patterns { of_unit: Vec::with_capacity(n_units), counts: Vec::new(), representatives: Vec::new() };
+        for unit in 0..n_units {
+            let slot = &mut index[key(unit)];
+            if *slot == u32::MAX {
+                *slot = patterns.counts.len() as u32;
+                patterns.counts.push(0);
+                patterns.representatives.push(unit);
+            }
+            patterns.counts[*slot as usize] += 1;
+            patterns.of_unit.push(*slot);
+        }
+        patterns
+    }
+
     /// Every unit its own pattern (nothing to share: continuous values).
     pub fn distinct(n_units: usize) -> Patterns {
         Patterns {

@@ -349,20 +349,10 @@ impl Contingency {
 /// The contingency table of raters `a` and `b` over the units they both rated, among
 /// `units` (repeats count again: a bootstrap resample).
 pub fn pair_table(ratings: &Categorical, a: usize, b: usize, units: impl Iterator<Item = usize>) -> Contingency {
-    pair_table_weighted(ratings, a, b, units.map(|unit| (unit, 1.0)))
-}
-
-/// [`pair_table`] over units each counted `weight` times.
-pub fn pair_table_weighted(
-    ratings: &Categorical,
-    a: usize,
-    b: usize,
-    units: impl Iterator<Item = (usize, f64)>,
-) -> Contingency {
     let mut table = Contingency::new(ratings.n_categories());
-    for (unit, weight) in units {
+    for unit in units {
         if let (Some(x), Some(y)) = (ratings.get(unit, a), ratings.get(unit, b)) {
-            table.add_weighted(x, y, weight);
+            table.add(x, y);
         }
     }
     table
@@ -421,20 +411,10 @@ pub fn consensus_table(
     consensus: &[Option<u32>],
     units: impl Iterator<Item = usize>,
 ) -> Contingency {
-    consensus_table_weighted(ratings, rater, consensus, units.map(|unit| (unit, 1.0)))
-}
-
-/// [`consensus_table`] over units each counted `weight` times.
-pub fn consensus_table_weighted(
-    ratings: &Categorical,
-    rater: usize,
-    consensus: &[Option<u32>],
-    units: impl Iterator<Item = (usize, f64)>,
-) -> Contingency {
     let mut table = Contingency::new(ratings.n_categories());
-    for (unit, weight) in units {
+    for unit in units {
         if let (Some(own), Some(others)) = (ratings.get(unit, rater), consensus[unit]) {
-            table.add_weighted(own, others, weight);
+            table.add(own, others);
         }
     }
     table
