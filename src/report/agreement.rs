@@ -565,13 +565,12 @@ fn build(
             *slot = value.ok();
         }
     }));
-    // A code, or one past the last code for none.
-    let slots = grid.n_categories() + 1;
-    let slot = |code: Option<u32>| code.map_or(slots - 1, |code| code as usize);
+    // A cell of the table, or one past the last cell for a unit the table leaves out.
+    let q = grid.n_categories();
     let mut kappa_intervals = |key: &dyn Fn(usize) -> (Option<u32>, Option<u32>)| {
-        let patterns = Patterns::dense(rated_units.len(), slots * slots, |index| {
-            let (row, column) = key(rated_units[index]);
-            slot(row) * slots + slot(column)
+        let patterns = Patterns::dense(rated_units.len(), q * q + 1, |index| match key(rated_units[index]) {
+            (Some(row), Some(column)) => row as usize * q + column as usize,
+            _ => q * q,
         });
         let representatives = representatives_of(&patterns);
         intervals.extend(intervals_of(&patterns, KAPPA_NAMES.len(), &mut |weights, out| {
