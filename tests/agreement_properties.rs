@@ -155,3 +155,44 @@ proptest! {
         prop_assert_eq!(ranks, expected);
     }
 }
+
+mod pair_patterns {
+    use proptest::prelude::*;
+    use tally::stats::bootstrap::Patterns;
+    use tally::stats::correlation::{PairPatterns, kendall_counts, pearson_r, spearman_rho};
+
+    fn close(a: Option<f64>, b: Option<f64>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_pattern_replicate_equals_the_correlations_of_the_resampled_pairs(
+            pairs in prop::collection::vec((1u8..=5, 0u8..=10), 1..60),
+            counts in prop::collection::vec(0u8..4, 60),
+        ) {
+            // Judge scores 1-5 against human scores 0-1 in tenths: many repeated pairs.
+            let x: Vec<f64> = pairs.iter().map(|p| f64::from(p.0)).collect();
+            let y: Vec<f64> = pairs.iter().map(|p| f64::from(p.1) / 10.0).collect();
+            let patterns = Patterns::group(x.len(), |i, key| key.extend([x[i].to_bits(), y[i].to_bits()]));
+            let reduced = PairPatterns::new(&x, &y, patterns.representatives()).unwrap();
+            let weights: Vec<f64> = (0..patterns.len()).map(|p| f64::from(counts[p])).collect();
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for (&i, &w) in patterns.representatives().iter().zip(&weights) {
+                for _ in 0..w as usize {
+                    xs.push(x[i]);
+                    ys.push(y[i]);
+                }
+            }
+            let [pearson, spearman, kendall] = reduced.correlations(&weights);
+            prop_assert!(close(pearson, pearson_r(&xs, &ys)), "{pearson:?} {:?}", pearson_r(&xs, &ys));
+            prop_assert!(close(spearman, spearman_rho(&xs, &ys)), "{spearman:?} {:?}", spearman_rho(&xs, &ys));
+            let tau = kendall_counts(&xs, &ys).tau_b();
+            prop_assert!(close(kendall, tau), "{kendall:?} {tau:?}");
+        }
+    }
+}

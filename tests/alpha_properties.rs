@@ -1,7 +1,8 @@
 //! Invariants of Krippendorff's alpha, on random reliability data.
 
 use proptest::prelude::*;
-use tally::stats::alpha::alpha_by_distance;
+use tally::stats::alpha::{AlphaPatterns, alpha_by_distance};
+use tally::stats::bootstrap::Patterns;
 use tally::stats::{Level, Units, krippendorff_alpha};
 
 /// Units of 0 to 5 ratings, each a category 1..=5.
@@ -97,6 +98,67 @@ proptest! {
                 krippendorff_alpha(&units(&data), level).value,
                 krippendorff_alpha(&units(&more), level).value
             ));
+        }
+    }
+}
+
+/// The units of `data` grouped by their multiset of values, as the bootstrap groups them.
+fn value_patterns(units: &Units<f64>) -> Patterns {
+    Patterns::group(units.len(), |unit, key| {
+        key.extend(units.unit(unit).iter().map(|value| value.to_bits()));
+        key.sort_unstable();
+    })
+}
+
+/// The sample holding `weights[p]` copies of pattern p's representative: what a
+/// bootstrap replicate with those multinomial counts resamples.
+fn expand(units: &Units<f64>, patterns: &Patterns, weights: &[f64]) -> Units<f64> {
+    let mut picked = Vec::new();
+    for (&unit, &weight) in patterns.representatives().iter().zip(weights) {
+        picked.extend(std::iter::repeat_n(unit, weight as usize));
+    }
+    units.select(&picked)
+}
+
+proptest! {
+    #[test]
+    fn a_pattern_replicate_equals_alpha_of_the_resampled_units(
+        data in reliability_data(),
+        counts in prop::collection::vec(0u8..4, 40),
+    ) {
+        let units = units(&data);
+        let patterns = value_patterns(&units);
+        let weights: Vec<f64> = (0..patterns.len()).map(|p| f64::from(counts[p])).collect();
+        let resampled = expand(&units, &patterns, &weights);
+        for level in Level::ALL {
+            let reduced = AlphaPatterns::new(&units, patterns.representatives(), level).unwrap();
+            let direct = krippendorff_alpha(&resampled, level).value;
+            prop_assert!(close(reduced.alpha(&weights), direct), "{level}: {:?} vs {direct:?}", reduced.alpha(&weights));
+        }
+        let generic = AlphaPatterns::with_distance(&units, patterns.representatives(), f64::total_cmp, |a, b| (a - b).abs()).unwrap();
+        let direct = alpha_by_distance(&resampled, f64::total_cmp, |a, b| (a - b).abs()).value;
+        prop_assert!(close(generic.alpha(&weights), direct));
+    }
+
+    #[test]
+    fn interval_sums_equal_alpha_of_the_resampled_units(
+        data in prop::collection::vec(prop::collection::vec(-1e3f64..1e3, 0..=4), 1..30),
+        counts in prop::collection::vec(0u8..4, 30),
+    ) {
+        // Continuous values: more distinct values than coincidences allow, so the
+        // per-unit sums carry the replicate.
+        let mut units = Units::new();
+        for unit in &data {
+            units.push_unit(unit.iter().copied());
+        }
+        let patterns = Patterns::distinct(units.len());
+        let weights: Vec<f64> = (0..patterns.len()).map(|p| f64::from(counts[p])).collect();
+        let resampled = expand(&units, &patterns, &weights);
+        let reduced = AlphaPatterns::interval_sums(&units, patterns.representatives());
+        let direct = krippendorff_alpha(&resampled, Level::Interval).value;
+        match (reduced.alpha(&weights), direct) {
+            (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-6, "{a} vs {b}"),
+            (a, b) => prop_assert_eq!(a, b),
         }
     }
 }

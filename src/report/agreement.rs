@@ -11,10 +11,11 @@ use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::io::ratings::RatingsTable;
 use crate::model::{Criterion, Kind, LabelValue};
-use crate::stats::alpha::alpha_by_distance;
-use crate::stats::bootstrap::{percentile_interval, percentile_intervals};
+use crate::stats::alpha::{AlphaPatterns, alpha_by_distance};
+use crate::stats::bootstrap::{Patterns, pattern_intervals, percentile_interval};
 use crate::stats::categorical::{
-    Categorical, Kappa, MultiRater, Weighting, consensus_table, consensus_without, pair_table, weights,
+    Categorical, Contingency, Kappa, MISSING, MultiRater, Weighting, consensus_table, consensus_without, pair_table,
+    weights,
 };
 use crate::stats::{Alpha, Level, Units, krippendorff_alpha, masi_distance};
 use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
@@ -223,7 +224,9 @@ pub fn criterion_agreement(
         let masi = |units: &Units<_>| alpha_by_distance(units, Ord::cmp, masi_distance);
         let mut agreement =
             empty_agreement(&criterion.id, "masi", ratings_count(ratings), distinct_raters(ratings), bootstrap);
-        agreement.figures = alpha_figures(&sets, bootstrap, masi);
+        agreement.figures = alpha_figures(&sets, bootstrap, masi, Ord::cmp, |representatives| {
+            AlphaPatterns::with_distance(&sets, representatives, Ord::cmp, masi_distance)
+        });
         for name in MULTI_NAMES {
             agreement.undefined.insert(name, "tag sets: see the per-tag alpha".into());
         }
@@ -237,7 +240,13 @@ pub fn criterion_agreement(
                 });
                 TagAgreement {
                     tag: tag.value.clone(),
-                    figures: alpha_figures(&presence, bootstrap, |units| krippendorff_alpha(units, Level::Nominal)),
+                    figures: alpha_figures(
+                        &presence,
+                        bootstrap,
+                        |units| krippendorff_alpha(units, Level::Nominal),
+                        f64::total_cmp,
+                        |representatives| AlphaPatterns::new(&presence, representatives, Level::Nominal),
+                    ),
                 }
             })
             .collect();
@@ -444,6 +453,9 @@ fn empty_agreement(
     }
 }
 
+/// Fills a replicate's statistics from its pattern weights.
+type Replicate<'a> = dyn FnMut(&[f64], &mut [Option<f64>]) + 'a;
+
 /// Everything for one non-tag criterion: alpha over `values` at `level`, and the kappa
 /// family over `categories` (or the reason there is none), with one bootstrap for all.
 #[allow(clippy::too_many_arguments)]
@@ -462,7 +474,13 @@ fn build(
     let (grid, labels) = match categories {
         Ok(categories) => categories,
         Err(reason) => {
-            agreement.figures = alpha_figures(values, bootstrap, |units| krippendorff_alpha(units, level));
+            agreement.figures = alpha_figures(
+                values,
+                bootstrap,
+                |units| krippendorff_alpha(units, level),
+                f64::total_cmp,
+                |representatives| AlphaPatterns::new(values, representatives, level),
+            );
             for name in MULTI_NAMES {
                 agreement.undefined.insert(name, reason.clone());
             }
@@ -518,47 +536,61 @@ fn build(
     let pair_defined: Vec<bool> = agreement.pairwise.iter().map(|pair| pair.kappas.cohen_kappa.is_some()).collect();
     let rater_defined: Vec<bool> =
         agreement.leave_one_out.iter().map(|rater| rater.kappas.cohen_kappa.is_some()).collect();
-    // One bootstrap over the rated units serves every coefficient.
+    // A bootstrap over the rated units. Units that look the same to a statistic are
+    // interchangeable for it, so each family of statistics resamples its own patterns:
+    // alpha and the multi-rater coefficients see a unit's multiset of ratings, a pair's
+    // kappas its two raters' ratings, a rater's kappas its rating and the others'
+    // consensus. Each interval is that of resampling units; with few units all draw the
+    // same units from the same seed, as one bootstrap did before.
     let rated_units: Vec<usize> = (0..values.len()).filter(|&unit| !values.unit(unit).is_empty()).collect();
-    let defined_subjects = pair_defined.iter().chain(&rater_defined).filter(|defined| **defined).count();
-    let k = 1 + MULTI_NAMES.len() + 3 * defined_subjects;
-    let point_defined = alpha.value.is_some();
-    let mut picked = Vec::with_capacity(rated_units.len());
-    let intervals = percentile_intervals(
-        rated_units.len(),
-        bootstrap.replicates,
-        bootstrap.seed,
-        bootstrap.confidence,
-        k,
-        |draw, out| {
-            picked.clear();
-            picked.extend(draw.iter().map(|&index| rated_units[index]));
-            if point_defined {
-                out[0] = krippendorff_alpha(&values.select(&picked), level).value;
-            }
-            let sample = multi.coefficients_of(picked.iter().copied());
-            for (slot, value) in out[1..6].iter_mut().zip(sample.as_array()) {
-                *slot = value.ok();
-            }
-            let mut next = 6;
-            for (&(a, b), _) in pairs.iter().zip(&pair_defined).filter(|(_, defined)| **defined) {
-                let table = pair_table(&grid, a, b, picked.iter().copied());
-                for w in &weight_sets {
-                    out[next] = table.kappa(w).value.ok();
-                    next += 1;
+    let representatives_of = |patterns: &Patterns| -> Vec<usize> {
+        patterns.representatives().iter().map(|&index| rated_units[index]).collect()
+    };
+    let intervals_of = |patterns: &Patterns, k: usize, statistics: &mut Replicate| {
+        pattern_intervals(patterns, bootstrap.replicates, bootstrap.seed, bootstrap.confidence, k, statistics)
+    };
+    let mut intervals = Vec::new();
+    let patterns = unit_patterns(values, &rated_units, |unit, key| {
+        key.extend(grid.row(unit).iter().filter(|&&code| code != MISSING).map(|&code| u64::from(code)));
+        key.sort_unstable();
+    });
+    let representatives = representatives_of(&patterns);
+    let alpha_patterns = if alpha.value.is_some() { AlphaPatterns::new(values, &representatives, level) } else { None };
+    intervals.extend(intervals_of(&patterns, 1 + MULTI_NAMES.len(), &mut |weights, out| {
+        if let Some(alpha_patterns) = &alpha_patterns {
+            out[0] = alpha_patterns.alpha(weights);
+        }
+        let drawn = representatives.iter().copied().zip(weights.iter().copied());
+        for (slot, value) in out[1..6].iter_mut().zip(multi.coefficients_weighted(drawn).as_array()) {
+            *slot = value.ok();
+        }
+    }));
+    // A cell of the table, or one past the last cell for a unit the table leaves out.
+    let q = grid.n_categories();
+    let mut kappa_intervals = |key: &dyn Fn(usize) -> (Option<u32>, Option<u32>)| {
+        let patterns = Patterns::dense(rated_units.len(), q * q + 1, |index| match key(rated_units[index]) {
+            (Some(row), Some(column)) => row as usize * q + column as usize,
+            _ => q * q,
+        });
+        let representatives = representatives_of(&patterns);
+        intervals.extend(intervals_of(&patterns, KAPPA_NAMES.len(), &mut |weights, out| {
+            let mut table = Contingency::new(grid.n_categories());
+            for (&unit, &weight) in representatives.iter().zip(weights) {
+                if let (Some(row), Some(column)) = key(unit) {
+                    table.add_weighted(row, column, weight);
                 }
             }
-            for ((&rater, others), _) in
-                rated.iter().zip(&consensus).zip(&rater_defined).filter(|(_, defined)| **defined)
-            {
-                let table = consensus_table(&grid, rater, others, picked.iter().copied());
-                for w in &weight_sets {
-                    out[next] = table.kappa(w).value.ok();
-                    next += 1;
-                }
+            for (slot, w) in out.iter_mut().zip(&weight_sets) {
+                *slot = table.kappa(w).value.ok();
             }
-        },
-    );
+        }));
+    };
+    for (&(a, b), _) in pairs.iter().zip(&pair_defined).filter(|(_, defined)| **defined) {
+        kappa_intervals(&|unit| (grid.get(unit, a), grid.get(unit, b)));
+    }
+    for ((&rater, others), _) in rated.iter().zip(&consensus).zip(&rater_defined).filter(|(_, defined)| **defined) {
+        kappa_intervals(&|unit| (grid.get(unit, rater), others[unit]));
+    }
     let bounds = |index: usize| intervals[index].map(|interval| [interval.low, interval.high]);
     agreement.figures = AlphaFigures {
         alpha: alpha.value,
@@ -647,18 +679,36 @@ fn group<T>(n_units: usize, ratings: &[Rating], extract: impl Fn(&LabelValue) ->
 }
 
 /// Alpha and its percentile bootstrap interval over the units that have ratings.
+/// `patterns_of` reduces the units to what alpha needs per pattern of values (`None`
+/// when it cannot: then each replicate copies its units).
 fn alpha_figures<T: Clone>(
     units: &Units<T>,
     bootstrap: Bootstrap,
     compute: impl Fn(&Units<T>) -> Alpha,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+    patterns_of: impl FnOnce(&[usize]) -> Option<AlphaPatterns>,
 ) -> AlphaFigures {
     let point = compute(units);
     let rated: Vec<usize> = (0..units.len()).filter(|&index| !units.unit(index).is_empty()).collect();
     let interval = point.value.and_then(|_| {
-        percentile_interval(rated.len(), bootstrap.replicates, bootstrap.seed, bootstrap.confidence, |draw| {
-            let picked: Vec<usize> = draw.iter().map(|&index| rated[index]).collect();
-            compute(&units.select(&picked)).value
-        })
+        let patterns = unit_patterns_by(units, &rated, &cmp);
+        let representatives: Vec<usize> = patterns.representatives().iter().map(|&index| rated[index]).collect();
+        match patterns_of(&representatives) {
+            Some(alpha_patterns) => pattern_intervals(
+                &patterns,
+                bootstrap.replicates,
+                bootstrap.seed,
+                bootstrap.confidence,
+                1,
+                |weights, out| out[0] = alpha_patterns.alpha(weights),
+            )[0],
+            None => {
+                percentile_interval(rated.len(), bootstrap.replicates, bootstrap.seed, bootstrap.confidence, |draw| {
+                    let picked: Vec<usize> = draw.iter().map(|&index| rated[index]).collect();
+                    compute(&units.select(&picked)).value
+                })
+            }
+        }
     });
     AlphaFigures {
         alpha: point.value,
@@ -668,6 +718,36 @@ fn alpha_figures<T: Clone>(
         n_pairable: point.n_pairable,
         undefined_reason: point.undefined.map(|why| why.reason()),
     }
+}
+
+/// The units `rated` grouped by their multiset of numeric values plus whatever `extra`
+/// writes into the key for a unit (its raters' codes, for the kappas).
+fn unit_patterns(values: &Units<f64>, rated: &[usize], mut extra: impl FnMut(usize, &mut Vec<u64>)) -> Patterns {
+    Patterns::group(rated.len(), |index, key| {
+        let unit = rated[index];
+        extra(unit, key);
+        key.push(u64::MAX);
+        let start = key.len();
+        key.extend(values.unit(unit).iter().map(|value| value.to_bits()));
+        key[start..].sort_unstable();
+    })
+}
+
+/// The units `rated` grouped by their multiset of values of any type ordered by `cmp`:
+/// values are keyed by their rank among the distinct values.
+fn unit_patterns_by<T>(units: &Units<T>, rated: &[usize], cmp: &impl Fn(&T, &T) -> std::cmp::Ordering) -> Patterns {
+    let mut distinct: Vec<&T> = rated.iter().flat_map(|&unit| units.unit(unit)).collect();
+    distinct.sort_by(|a, b| cmp(a, b));
+    distinct.dedup_by(|a, b| cmp(a, b) == std::cmp::Ordering::Equal);
+    Patterns::group(rated.len(), |index, key| {
+        key.extend(
+            units
+                .unit(rated[index])
+                .iter()
+                .map(|value| distinct.binary_search_by(|probe| cmp(probe, value)).unwrap_or(0) as u64),
+        );
+        key.sort_unstable();
+    })
 }
 
 /// `0.765` for a value, `undef.` when the reason map has one, `-` otherwise.
@@ -988,6 +1068,53 @@ mod tests {
             assert!(low <= result.figures.alpha.unwrap() && result.figures.alpha.unwrap() <= high);
             assert_eq!(result.pairwise.len(), 6);
             assert_eq!(result.leave_one_out.len(), 4);
+        }
+    }
+
+    #[test]
+    fn small_samples_keep_the_unit_copy_intervals_of_their_seed() {
+        // Few units per pattern: every family draws units one by one from the seed, so
+        // the intervals are those of copying the drawn units, as before patterns.
+        use crate::stats::bootstrap::percentile_intervals;
+        let table = krippendorff_2011_csv();
+        let bootstrap = Bootstrap { replicates: 300, seed: 4, confidence: 0.9 };
+        for level in Level::ALL {
+            let result = from_ratings(&table, "k", Some(level), bootstrap).unwrap();
+            let values = {
+                let mut units = Units::new();
+                for unit in 0..table.units.len() {
+                    let mut unit_values: Vec<f64> = Vec::new();
+                    for rating in table.ratings.iter().filter(|rating| rating.unit as usize == unit) {
+                        unit_values.push(table.values[rating.value as usize].parse().unwrap());
+                    }
+                    units.push_unit(unit_values);
+                }
+                units
+            };
+            let grid = {
+                let mut grid = Categorical::new(12, 4, vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+                for rating in &table.ratings {
+                    let value: u32 = table.values[rating.value as usize].parse().unwrap();
+                    grid.set(rating.unit as usize, rating.rater as usize, value - 1);
+                }
+                grid
+            };
+            let multi = MultiRater::new(&grid);
+            let identity = weights(grid.values(), Weighting::Identity);
+            let copies = percentile_intervals(12, 300, 4, 0.9, 3, |draw, out| {
+                out[0] = krippendorff_alpha(&values.select(draw), level).value;
+                out[1] = multi.coefficients_of(draw.iter().copied()).fleiss_kappa.ok();
+                out[2] = pair_table(&grid, 0, 1, draw.iter().copied()).kappa(&identity).value.ok();
+            });
+            let close = |a: Option<[f64; 2]>, b: Option<crate::stats::bootstrap::Interval>| {
+                let (a, b) = (a.unwrap(), b.unwrap());
+                (a[0] - b.low).abs() < 1e-12 && (a[1] - b.high).abs() < 1e-12
+            };
+            let alpha = result.figures.ci_low.zip(result.figures.ci_high).map(|(low, high)| [low, high]);
+            assert!(close(alpha, copies[0]), "{level}: {alpha:?} vs {:?}", copies[0]);
+            assert!(close(result.intervals["fleiss_kappa"], copies[1]), "{level}");
+            assert_eq!(result.pairwise[0].raters, ["A", "B"]);
+            assert!(close(result.pairwise[0].kappas.intervals["cohen_kappa"], copies[2]), "{level}");
         }
     }
 

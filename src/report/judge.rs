@@ -19,10 +19,11 @@ use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::model::consensus::{Decision, Method, decide_item};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
-use crate::stats::bootstrap::percentile_intervals;
+use crate::stats::bootstrap::{Patterns, pattern_intervals, percentile_intervals};
 use crate::stats::calibration::{Calibration, calibration};
 use crate::stats::categorical::{Contingency, Weighting, weights};
 use crate::stats::consensus::{majority, median, median_category};
+use crate::stats::correlation::PairPatterns;
 use crate::stats::correlation::{Correlation, kendall, mean_difference, pearson, pearson_r, spearman, spearman_rho};
 use crate::store::{Adjudication, Batch, CurrentLabel, LabelScope, Store, StoreError, StoredRubric};
 
@@ -115,7 +116,19 @@ pub fn correlations(x: &[f64], y: &[f64], groups: Option<&[String]>, bootstrap: 
     let mut xs = Vec::with_capacity(x.len());
     let mut ys = Vec::with_capacity(y.len());
     let any_defined = tests.iter().any(|test| test.value.is_some());
-    let intervals = if any_defined {
+    // Scores on a scale repeat: a replicate is then drawn as counts of distinct pairs.
+    let patterns = any_defined.then(|| {
+        let patterns = Patterns::group(x.len(), |i, key| key.extend([(x[i] + 0.0).to_bits(), (y[i] + 0.0).to_bits()]));
+        let pairs = PairPatterns::new(x, y, patterns.representatives());
+        (patterns, pairs)
+    });
+    let intervals = if let Some((patterns, Some(pairs))) = &patterns {
+        pattern_intervals(patterns, bootstrap.replicates, bootstrap.seed, confidence, 3, |weights, out| {
+            for (slot, value) in out.iter_mut().zip(pairs.correlations(weights)) {
+                *slot = value;
+            }
+        })
+    } else if any_defined {
         percentile_intervals(x.len(), bootstrap.replicates, bootstrap.seed, confidence, 3, |draw, out| {
             xs.clear();
             ys.clear();
@@ -543,13 +556,23 @@ pub fn criterion_judge(
             Ok(value) => {
                 report.kappa = Some(value);
                 report.kappa_se = kappa.se;
-                let interval = percentile_intervals(
-                    human_codes.len(),
+                // A replicate is drawn as counts of the q x q (human, judge) cells.
+                let patterns = Patterns::dense(human_codes.len(), q * q, |index| {
+                    human_codes[index] as usize * q + judge_codes[index] as usize
+                });
+                let interval = pattern_intervals(
+                    &patterns,
                     bootstrap.replicates,
                     bootstrap.seed,
                     bootstrap.confidence,
                     1,
-                    |draw, out| out[0] = table_of(&mut draw.iter().copied()).kappa(&matrix).value.ok(),
+                    |weights, out| {
+                        let mut table = Contingency::new(q);
+                        for (&index, &weight) in patterns.representatives().iter().zip(weights) {
+                            table.add_weighted(human_codes[index], judge_codes[index], weight);
+                        }
+                        out[0] = table.kappa(&matrix).value.ok();
+                    },
                 )[0];
                 report.kappa_ci_low = interval.map(|ci| ci.low);
                 report.kappa_ci_high = interval.map(|ci| ci.high);

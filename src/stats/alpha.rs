@@ -313,6 +313,251 @@ fn interval(units: &Units<f64>, transform: impl Fn(f64) -> f64) -> Alpha {
     finish(units, n, observed_sum, expected_sum)
 }
 
+/// At most this many distinct values for the coincidence form of [`AlphaPatterns`]: its
+/// expected disagreement costs the square of it per replicate.
+pub const MAX_COINCIDENCE_VALUES: usize = 128;
+
+/// What alpha needs of each pattern of units (units with the same multiset of values),
+/// so that a bootstrap replicate, given how many times each pattern was drawn, costs the
+/// number of patterns and not of units. The result equals [`krippendorff_alpha`] (or
+/// [`alpha_by_distance`]) of the resampled units, up to rounding.
+#[derive(Debug, Clone)]
+pub struct AlphaPatterns {
+    form: Form,
+    /// Per pattern its number of values m (0 or 1: not pairable, ignored).
+    m: Vec<f64>,
+}
+
+#[derive(Debug, Clone)]
+enum Form {
+    /// Coincidences: per pattern (value index, count) pairs over V distinct values.
+    Coincidence {
+        v: usize,
+        entries: Vec<(u32, f64)>,
+        ends: Vec<usize>,
+        /// The V x V distances, or `None` for ordinal (distances follow the resample).
+        delta: Option<Vec<f64>>,
+        /// Per pattern its observed term, sum of within-unit distances / (m - 1), when
+        /// the distances are fixed.
+        observed: Vec<f64>,
+    },
+    /// Interval data with many values: per pattern the sum and sum of squares of its
+    /// values (centred on the full sample's mean, against cancellation) and its
+    /// observed term.
+    Sums { sums: Vec<f64>, squares: Vec<f64>, observed: Vec<f64> },
+}
+
+impl AlphaPatterns {
+    /// Patterns of numeric values at `level`, one per unit in `representatives` (each
+    /// standing for its pattern). `None` for ordinal or ratio data with more than
+    /// [`MAX_COINCIDENCE_VALUES`] distinct values.
+    pub fn new(units: &Units<f64>, representatives: &[usize], level: Level) -> Option<AlphaPatterns> {
+        match level {
+            Level::Nominal => {
+                Self::coincidence(units, representatives, f64::total_cmp, |a, b| f64::from(a != b), false)
+            }
+            Level::Ordinal => Self::coincidence(units, representatives, f64::total_cmp, |_, _| 0.0, true),
+            Level::Interval => Self::coincidence(units, representatives, f64::total_cmp, |a, b| (a - b).powi(2), false)
+                .or_else(|| Some(Self::interval_sums(units, representatives))),
+            Level::Ratio => Self::coincidence(
+                units,
+                representatives,
+                f64::total_cmp,
+                |a, b| {
+                    let sum = a + b;
+                    if sum == 0.0 { 0.0 } else { ((a - b) / sum).powi(2) }
+                },
+                false,
+            ),
+        }
+    }
+
+    /// Patterns for any difference function, as [`alpha_by_distance`]; `None` beyond
+    /// [`MAX_COINCIDENCE_VALUES`] distinct values.
+    pub fn with_distance<T>(
+        units: &Units<T>,
+        representatives: &[usize],
+        cmp: impl Fn(&T, &T) -> Ordering,
+        distance: impl Fn(&T, &T) -> f64,
+    ) -> Option<AlphaPatterns> {
+        Self::coincidence(units, representatives, cmp, distance, false)
+    }
+
+    fn coincidence<T>(
+        units: &Units<T>,
+        representatives: &[usize],
+        cmp: impl Fn(&T, &T) -> Ordering,
+        distance: impl Fn(&T, &T) -> f64,
+        ordinal: bool,
+    ) -> Option<AlphaPatterns> {
+        let pairable_units = || representatives.iter().map(|&unit| units.unit(unit)).filter(|unit| unit.len() >= 2);
+        let mut distinct: Vec<&T> = pairable_units().flatten().collect();
+        distinct.sort_by(|a, b| cmp(a, b));
+        distinct.dedup_by(|a, b| cmp(a, b) == Ordering::Equal);
+        if distinct.len() > MAX_COINCIDENCE_VALUES {
+            return None;
+        }
+        let v = distinct.len();
+        let delta: Vec<f64> = (0..v * v).map(|index| distance(distinct[index / v], distinct[index % v])).collect();
+        let mut entries = Vec::new();
+        let mut ends = Vec::with_capacity(representatives.len());
+        let mut observed = Vec::with_capacity(representatives.len());
+        let mut m = Vec::with_capacity(representatives.len());
+        let mut codes: Vec<u32> = Vec::new();
+        for &unit in representatives {
+            let values = units.unit(unit);
+            let start = entries.len();
+            if values.len() >= 2 {
+                codes.clear();
+                // Every pairable value is among the distinct ones.
+                codes.extend(
+                    values.iter().map(|value| distinct.binary_search_by(|probe| cmp(probe, value)).unwrap_or(0) as u32),
+                );
+                codes.sort_unstable();
+                for (i, &code) in codes.iter().enumerate() {
+                    if i > 0 && codes[i - 1] == code {
+                        if let Some((_, count)) = entries.last_mut() {
+                            *count += 1.0;
+                        }
+                    } else {
+                        entries.push((code, 1.0));
+                    }
+                }
+            }
+            let pattern = &entries[start..];
+            let mut within = 0.0;
+            for &(c, count_c) in pattern {
+                for &(k, count_k) in pattern {
+                    within += count_c * count_k * delta[c as usize * v + k as usize];
+                }
+            }
+            let mf = values.len() as f64;
+            observed.push(if values.len() >= 2 { within / (mf - 1.0) } else { 0.0 });
+            m.push(mf);
+            ends.push(entries.len());
+        }
+        let delta = (!ordinal).then_some(delta);
+        Some(AlphaPatterns { form: Form::Coincidence { v, entries, ends, delta, observed }, m })
+    }
+
+    /// Interval alpha from per-pattern sums, whatever the number of distinct values.
+    pub fn interval_sums(units: &Units<f64>, representatives: &[usize]) -> AlphaPatterns {
+        let pairable = || representatives.iter().map(|&unit| units.unit(unit)).filter(|unit| unit.len() >= 2);
+        let n: usize = pairable().map(<[f64]>::len).sum();
+        let centre = if n == 0 { 0.0 } else { pairable().flatten().sum::<f64>() / n as f64 };
+        let mut sums = Vec::with_capacity(representatives.len());
+        let mut squares = Vec::with_capacity(representatives.len());
+        let mut observed = Vec::with_capacity(representatives.len());
+        let mut m = Vec::with_capacity(representatives.len());
+        for &unit in representatives {
+            let values = units.unit(unit);
+            let mf = values.len() as f64;
+            let sum: f64 = values.iter().map(|x| x - centre).sum();
+            let square: f64 = values.iter().map(|x| (x - centre).powi(2)).sum();
+            let mean = values.iter().sum::<f64>() / mf;
+            let spread: f64 = values.iter().map(|x| (x - mean).powi(2)).sum();
+            sums.push(sum);
+            squares.push(square);
+            observed.push(if values.len() >= 2 { 2.0 * mf * spread / (mf - 1.0) } else { 0.0 });
+            m.push(mf);
+        }
+        AlphaPatterns { form: Form::Sums { sums, squares, observed }, m }
+    }
+
+    /// Number of patterns.
+    pub fn len(&self) -> usize {
+        self.m.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.m.is_empty()
+    }
+
+    /// Alpha of the sample holding `weights[p]` units of each pattern p: its value, or
+    /// `None` when undefined.
+    pub fn alpha(&self, weights: &[f64]) -> Option<f64> {
+        let mut n = 0.0;
+        for (&w, &m) in weights.iter().zip(&self.m) {
+            if w > 0.0 && m >= 2.0 {
+                n += w * m;
+            }
+        }
+        let (observed_sum, expected_sum) = match &self.form {
+            Form::Sums { sums, squares, observed } => {
+                let (mut total, mut total_squares, mut observed_sum) = (0.0, 0.0, 0.0);
+                for (p, &w) in weights.iter().enumerate() {
+                    if w > 0.0 && self.m[p] >= 2.0 {
+                        total += w * sums[p];
+                        total_squares += w * squares[p];
+                        observed_sum += w * observed[p];
+                    }
+                }
+                let expected_sum = 2.0 * (n * total_squares - total * total);
+                // Below the rounding error of its terms, the spread is none.
+                (observed_sum, if expected_sum <= 1e-12 * 2.0 * n * total_squares { 0.0 } else { expected_sum })
+            }
+            Form::Coincidence { v, entries, ends, delta, observed } => {
+                let v = *v;
+                let mut counts = vec![0.0; v];
+                let mut observed_sum = 0.0;
+                let pattern = |p: usize| &entries[if p == 0 { 0 } else { ends[p - 1] }..ends[p]];
+                for (p, &w) in weights.iter().enumerate() {
+                    if w > 0.0 && self.m[p] >= 2.0 {
+                        for &(c, count) in pattern(p) {
+                            counts[c as usize] += w * count;
+                        }
+                        observed_sum += w * observed[p];
+                    }
+                }
+                match delta {
+                    Some(delta) => {
+                        let mut expected_sum = 0.0;
+                        for (c, count_c) in counts.iter().enumerate().filter(|(_, count)| **count > 0.0) {
+                            for (k, count_k) in counts.iter().enumerate() {
+                                expected_sum += count_c * count_k * delta[c * v + k];
+                            }
+                        }
+                        (observed_sum, expected_sum)
+                    }
+                    None => {
+                        // Ordinal: interval alpha on the resample's mid-ranks (see `ordinal`).
+                        let mut ranks = vec![0.0; v];
+                        let mut below = 0.0;
+                        for (rank, count) in ranks.iter_mut().zip(&counts) {
+                            *rank = below + count / 2.0;
+                            below += count;
+                        }
+                        let mut observed_sum = 0.0;
+                        for (p, &w) in weights.iter().enumerate() {
+                            let m = self.m[p];
+                            if w > 0.0 && m >= 2.0 {
+                                // Centred sums: differences of large squares would not cancel.
+                                let mean =
+                                    pattern(p).iter().map(|&(c, count)| count * ranks[c as usize]).sum::<f64>() / m;
+                                let spread: f64 = pattern(p)
+                                    .iter()
+                                    .map(|&(c, count)| count * (ranks[c as usize] - mean).powi(2))
+                                    .sum();
+                                observed_sum += w * 2.0 * m * spread / (m - 1.0);
+                            }
+                        }
+                        let mean = counts.iter().zip(&ranks).map(|(count, rank)| count * rank).sum::<f64>() / n;
+                        let spread: f64 =
+                            counts.iter().zip(&ranks).map(|(count, rank)| count * (rank - mean).powi(2)).sum();
+                        (observed_sum, 2.0 * n * spread)
+                    }
+                }
+            }
+        };
+        if n < 2.0 {
+            return None;
+        }
+        let expected = expected_sum / (n * (n - 1.0));
+        let observed = observed_sum / n;
+        (expected > 0.0).then(|| 1.0 - observed / expected)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,7 +61,8 @@ impl Categorical {
         &self.values
     }
 
-    fn row(&self, unit: usize) -> &[u32] {
+    /// The codes of every rater on `unit` ([`MISSING`] where none).
+    pub fn row(&self, unit: usize) -> &[u32] {
         &self.codes[unit * self.n_raters..(unit + 1) * self.n_raters]
     }
 }
@@ -199,31 +200,37 @@ impl MultiRater {
     /// The coefficients over a sample of units (repeats allowed: a bootstrap resample).
     /// Units nobody rated count for nothing.
     pub fn coefficients_of(&self, units: impl Iterator<Item = usize>) -> MultiRaterCoefficients {
+        self.coefficients_weighted(units.map(|unit| (unit, 1.0)))
+    }
+
+    /// The coefficients over units each counted `weight` times (a bootstrap replicate
+    /// drawn as counts of unit patterns).
+    pub fn coefficients_weighted(&self, units: impl Iterator<Item = (usize, f64)>) -> MultiRaterCoefficients {
         let q = self.q;
-        let mut n_units = 0usize;
-        let mut n_pairable = 0usize;
+        let mut n_units = 0.0;
+        let mut n_pairable = 0.0;
         let mut agreement = [0.0; 3];
         let mut pi = vec![0.0; q];
-        for unit in units {
-            if self.rated[unit] == 0 {
+        for (unit, weight) in units {
+            if self.rated[unit] == 0 || weight == 0.0 {
                 continue;
             }
-            n_units += 1;
+            n_units += weight;
             if self.rated[unit] >= 2 {
-                n_pairable += 1;
+                n_pairable += weight;
                 for (sum, terms) in agreement.iter_mut().zip(&self.agreement) {
-                    *sum += terms[unit];
+                    *sum += weight * terms[unit];
                 }
             }
             for (total, share) in pi.iter_mut().zip(&self.shares[unit * q..(unit + 1) * q]) {
-                *total += share;
+                *total += weight * share;
             }
         }
         for share in &mut pi {
-            *share /= n_units.max(1) as f64;
+            *share /= f64::max(n_units, 1.0);
         }
-        let no_pairs = n_pairable == 0;
-        let pa = agreement.map(|sum| if no_pairs { f64::NAN } else { sum / n_pairable as f64 });
+        let no_pairs = n_pairable == 0.0;
+        let pa = agreement.map(|sum| if no_pairs { f64::NAN } else { sum / n_pairable });
         let chance_corrected = |pa: f64, pe: f64| -> Coefficient {
             if no_pairs {
                 Err(Undefined::NoPairableUnits)
@@ -253,8 +260,8 @@ impl MultiRater {
             gwet_ac1: gwet(0),
             gwet_ac2_linear: gwet(1),
             gwet_ac2_quadratic: gwet(2),
-            n_units,
-            n_pairable_units: n_pairable,
+            n_units: n_units as usize,
+            n_pairable_units: n_pairable as usize,
         }
     }
 }
@@ -282,7 +289,12 @@ impl Contingency {
     }
 
     pub fn add(&mut self, row: u32, column: u32) {
-        self.counts[row as usize * self.q + column as usize] += 1.0;
+        self.add_weighted(row, column, 1.0);
+    }
+
+    /// Adds `weight` observations of one cell (a unit pattern drawn `weight` times).
+    pub fn add_weighted(&mut self, row: u32, column: u32, weight: f64) {
+        self.counts[row as usize * self.q + column as usize] += weight;
     }
 
     pub fn total(&self) -> f64 {

@@ -241,6 +241,111 @@ pub fn kendall_counts_by_table(x: &[f64], y: &[f64]) -> Option<KendallCounts> {
     Some(KendallCounts { n, s, discordant, pairs: total, x_ties, y_ties })
 }
 
+/// Most cells (distinct x values times distinct y values) for [`PairPatterns`]: a
+/// replicate walks the whole table.
+pub const PATTERN_TABLE_MAX_CELLS: usize = 1 << 14;
+
+/// Paired scores reduced to their distinct (x, y) pairs on a table of the distinct
+/// values, so that a bootstrap replicate, given how many times each pair was drawn,
+/// costs the table and not the sample: judge and human scores on a scale.
+#[derive(Debug, Clone)]
+pub struct PairPatterns {
+    /// Per pattern its row (x code) and column (y code).
+    cells: Vec<(u32, u32)>,
+    x_values: Vec<f64>,
+    y_values: Vec<f64>,
+}
+
+impl PairPatterns {
+    /// The pairs `(x[i], y[i])` for `i` in `representatives` (one per distinct pair);
+    /// `None` when the table would exceed [`PATTERN_TABLE_MAX_CELLS`].
+    pub fn new(x: &[f64], y: &[f64], representatives: &[usize]) -> Option<PairPatterns> {
+        let xs: Vec<f64> = representatives.iter().map(|&i| x[i]).collect();
+        let ys: Vec<f64> = representatives.iter().map(|&i| y[i]).collect();
+        let (x_codes, x_values) = dense_codes(&xs, PATTERN_TABLE_MAX_CELLS)?;
+        let (y_codes, y_values) = dense_codes(&ys, PATTERN_TABLE_MAX_CELLS)?;
+        if x_values.len() * y_values.len() > PATTERN_TABLE_MAX_CELLS {
+            return None;
+        }
+        Some(PairPatterns { cells: x_codes.into_iter().zip(y_codes).collect(), x_values, y_values })
+    }
+
+    /// Pearson's r, Spearman's rho and Kendall's tau-b of the sample holding
+    /// `weights[p]` copies of pattern p; each `None` when undefined.
+    pub fn correlations(&self, weights: &[f64]) -> [Option<f64>; 3] {
+        let (rows, columns) = (self.x_values.len(), self.y_values.len());
+        let mut table = vec![0.0; rows * columns];
+        for (&(row, column), &weight) in self.cells.iter().zip(weights) {
+            table[row as usize * columns + column as usize] += weight;
+        }
+        let mut row_sums = vec![0.0; rows];
+        let mut column_sums = vec![0.0; columns];
+        for (row, cells) in table.chunks_exact(columns.max(1)).enumerate().take(rows) {
+            for (column, &count) in cells.iter().enumerate() {
+                row_sums[row] += count;
+                column_sums[column] += count;
+            }
+        }
+        let n: f64 = row_sums.iter().sum();
+        let mid_ranks = |sums: &[f64]| -> Vec<f64> {
+            let mut below = 0.0;
+            sums.iter()
+                .map(|&count| {
+                    let rank = below + (count + 1.0) / 2.0;
+                    below += count;
+                    rank
+                })
+                .collect()
+        };
+        let pearson_of = |xs: &[f64], ys: &[f64]| -> Option<f64> {
+            if n < 2.0 {
+                return None;
+            }
+            let mean_x = xs.iter().zip(&row_sums).map(|(x, w)| x * w).sum::<f64>() / n;
+            let mean_y = ys.iter().zip(&column_sums).map(|(y, w)| y * w).sum::<f64>() / n;
+            let sxx: f64 = xs.iter().zip(&row_sums).map(|(x, w)| w * (x - mean_x).powi(2)).sum();
+            let syy: f64 = ys.iter().zip(&column_sums).map(|(y, w)| w * (y - mean_y).powi(2)).sum();
+            let mut sxy = 0.0;
+            for (row, cells) in table.chunks_exact(columns).enumerate() {
+                let dx = xs[row] - mean_x;
+                for (column, &count) in cells.iter().enumerate() {
+                    if count > 0.0 {
+                        sxy += count * dx * (ys[column] - mean_y);
+                    }
+                }
+            }
+            // Zero spread, or only rounding of it, is no spread.
+            if sxx <= 1e-12 * n * mean_x.powi(2) || syy <= 1e-12 * n * mean_y.powi(2) {
+                return None;
+            }
+            Some((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
+        };
+        let pearson = pearson_of(&self.x_values, &self.y_values);
+        let spearman = pearson_of(&mid_ranks(&row_sums), &mid_ranks(&column_sums));
+        // Tau-b as in `kendall_counts_by_table`, on weighted counts.
+        let tie_pairs = |sums: &[f64]| sums.iter().map(|t| t * (t - 1.0) / 2.0).sum::<f64>();
+        let joint_ties: f64 = table.iter().map(|t| t * (t - 1.0) / 2.0).sum();
+        let mut below = vec![0.0; columns];
+        let mut discordant = 0.0;
+        for row in table.chunks_exact(columns.max(1)).take(rows).rev() {
+            for (&count, &smaller_y) in row.iter().zip(&below) {
+                discordant += count * smaller_y;
+            }
+            let mut running = 0.0;
+            for (slot, &count) in below.iter_mut().zip(row) {
+                *slot += running;
+                running += count;
+            }
+        }
+        let total = n * (n - 1.0) / 2.0;
+        let (x_ties, y_ties) = (tie_pairs(&row_sums), tie_pairs(&column_sums));
+        let s = total - x_ties - y_ties + joint_ties - 2.0 * discordant;
+        let denominator = (total - x_ties) * (total - y_ties);
+        let kendall = (denominator > 0.0).then(|| (s / denominator.sqrt()).clamp(-1.0, 1.0));
+        [pearson, spearman, kendall]
+    }
+}
+
 /// Knight's (1966) O(n log n) count: sort by (x, y), then count the discordant pairs as
 /// the swaps a merge sort by y makes.
 pub fn kendall_counts_by_sorting(x: &[f64], y: &[f64]) -> KendallCounts {
