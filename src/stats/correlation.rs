@@ -59,7 +59,10 @@ pub fn pearson_r(x: &[f64], y: &[f64]) -> Option<f64> {
         sxx += dx * dx;
         syy += dy * dy;
     }
-    if sxx == 0.0 || syy == 0.0 {
+    // A constant column has no correlation; its rounded mean can leave a variance of
+    // 1e-33 rather than 0, so test the values themselves.
+    let constant = |values: &[f64]| values.iter().all(|v| *v == values[0]);
+    if sxx == 0.0 || syy == 0.0 || constant(&x[..n]) || constant(&y[..n]) {
         return None;
     }
     Some((sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0))
@@ -685,6 +688,12 @@ pub fn mean_difference(differences: &[f64], confidence: f64) -> MeanDifference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_constant_column_has_no_pearson_even_when_its_mean_rounds() {
+        // Found by a property test: the mean of three 0.7s is not exactly 0.7.
+        assert_eq!(pearson_r(&[3.0, 1.0, 1.0], &[0.7, 0.7, 0.7]), None);
+    }
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance
