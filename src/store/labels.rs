@@ -112,28 +112,40 @@ impl Tx<'_> {
     /// the rater's current label, or retracting a label that does not exist). Returns
     /// whether an event was written.
     pub fn record_label(&self, label: &NewLabel) -> Result<bool, StoreError> {
-        let value = label.value.map(Value::to_string);
-        let current: Option<(Option<String>, Option<String>)> = optional(
+        let current = self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?;
+        if label_unchanged(current.as_ref(), label) {
+            return Ok(false);
+        }
+        self.append_label(label)?;
+        Ok(true)
+    }
+
+    /// The newest event of one rater's label (item, criterion, under the rubric of
+    /// `rubric_id`, any version), retracting or not.
+    pub fn current_label_event(
+        &self,
+        item_id: i64,
+        rater: &str,
+        criterion: &str,
+        rubric_id: i64,
+    ) -> Result<Option<LabelEvent>, StoreError> {
+        optional(
             self.tx
                 .prepare_cached(
-                    "SELECT e.value, e.comment FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+                    "SELECT e.id, e.value, e.comment, e.source FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
                      WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
                        AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
                      ORDER BY e.created_at DESC, e.id DESC LIMIT 1",
                 )?
-                .query_row(params![label.item_id, label.rater, label.criterion, label.rubric_id], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
+                .query_row(params![item_id, rater, criterion, rubric_id], |row| {
+                    Ok(LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? })
                 }),
-        )?;
-        let unchanged = match &current {
-            Some((current_value, current_comment)) => {
-                *current_value == value && (value.is_none() || current_comment.as_deref() == label.comment)
-            }
-            None => value.is_none(),
-        };
-        if unchanged {
-            return Ok(false);
-        }
+        )
+    }
+
+    /// Appends a label event as it is: callers decide first whether it changes anything
+    /// ([`label_unchanged`]).
+    pub fn append_label(&self, label: &NewLabel) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
@@ -144,7 +156,7 @@ impl Tx<'_> {
                 label.item_id,
                 label.rater,
                 label.criterion,
-                value,
+                label.value.map(Value::to_string),
                 label.comment,
                 label.rubric_id,
                 label.batch_id,
@@ -152,7 +164,33 @@ impl Tx<'_> {
                 now_ms(),
                 label.source
             ])?;
-        Ok(true)
+        Ok(())
+    }
+
+    /// The id of the newest label event in the store (0 when there is none): events
+    /// with a greater id were written after this point.
+    pub fn last_label_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self.tx.query_row("SELECT coalesce(max(id), 0) FROM label_events", [], |row| row.get(0))?)
+    }
+}
+
+/// One stored label event, as a write compares against it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelEvent {
+    pub id: i64,
+    /// JSON; `None` retracted the label.
+    pub value: Option<String>,
+    pub comment: Option<String>,
+    pub source: String,
+}
+
+/// Whether `label` would change nothing over the rater's newest event `current`: the
+/// same value and comment, or retracting a label that does not stand.
+pub fn label_unchanged(current: Option<&LabelEvent>, label: &NewLabel) -> bool {
+    let value = label.value.map(Value::to_string);
+    match current {
+        Some(event) => event.value == value && (value.is_none() || event.comment.as_deref() == label.comment),
+        None => value.is_none(),
     }
 }
 
@@ -197,10 +235,10 @@ impl Store {
     /// events' source starts with `golden:`), or named `golden:...` as `golden import`
     /// names them by default (stores written before the source was marked).
     pub fn golden_raters(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT DISTINCT rater FROM label_events
-             WHERE substr(rater, 1, 7) = 'golden:' OR substr(source, 1, 7) = 'golden:'",
-        )?;
+        // `label_raters` is kept by a trigger on label_events (migration 0005).
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT name FROM label_raters WHERE golden = 1 OR substr(name, 1, 7) = 'golden:'")?;
         let raters = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(raters)
     }
