@@ -66,6 +66,7 @@ pub fn import(
     let source_prefix = format!("import:{origin}:");
     store.write(|tx| {
         let before = tx.last_label_event_id()?;
+        let mut writer = tx.label_writer()?;
         for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
             let fail = |message: String| Error::at(origin, Some(line), message);
             let mut text_field = |name: &str| match fields.remove(name) {
@@ -154,7 +155,7 @@ pub fn import(
                 duration_ms: None,
                 source: &source,
             };
-            let current = tx.current_label_event(item_id, &rater, &criterion.id, rubric.id)?;
+            let current = writer.current_label_event(item_id, &rater, &criterion.id, rubric.id)?;
             let written_here = current.as_ref().is_some_and(|event| event.id > before);
             if let Some(event) = current.as_ref().filter(|_| written_here && !steps_seen) {
                 // Written by an earlier line of this file.
@@ -171,7 +172,7 @@ pub fn import(
                     given.entry(key).or_insert((line, json_text));
                 }
             } else {
-                tx.append_label(&label)?;
+                writer.append_label(&label)?;
                 summary.recorded += 1;
                 if key.3.is_some() || steps_seen {
                     given.entry(key).or_insert((line, json_text));
@@ -181,7 +182,7 @@ pub fn import(
                 conditional.push((line, item_id, rater_index, criterion_index));
             }
             if last_confirmed != Some((item_id, rater_index)) {
-                tx.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
+                writer.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
                 last_confirmed = Some((item_id, rater_index));
             }
             if !raters.contains(&rater) {
@@ -190,6 +191,7 @@ pub fn import(
             items.insert(item_id);
             Ok(())
         })?;
+        drop(writer);
         for (line, item_id, rater, criterion) in conditional {
             if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion])? {
                 return Err(Error::at(origin, Some(line), message));

@@ -129,48 +129,105 @@ impl Tx<'_> {
         criterion: &str,
         rubric_id: i64,
     ) -> Result<Option<LabelEvent>, StoreError> {
-        optional(
-            self.tx
-                .prepare_cached(
-                    "SELECT e.id, e.value, e.comment, e.source FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
-                     WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
-                       AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
-                     ORDER BY e.created_at DESC, e.id DESC LIMIT 1",
-                )?
-                .query_row(params![item_id, rater, criterion, rubric_id], |row| {
-                    Ok(LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? })
-                }),
-        )
+        label_event(&mut *self.tx.prepare_cached(CURRENT_EVENT)?, item_id, rater, criterion, rubric_id)
     }
 
     /// Appends a label event as it is: callers decide first whether it changes anything
     /// ([`label_unchanged`]).
     pub fn append_label(&self, label: &NewLabel) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
-                                           duration_ms, created_at, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                label.item_id,
-                label.rater,
-                label.criterion,
-                label.value.map(Value::to_string),
-                label.comment,
-                label.rubric_id,
-                label.batch_id,
-                label.duration_ms,
-                now_ms(),
-                label.source
-            ])?;
-        Ok(())
+        append(&mut *self.tx.prepare_cached(APPEND_EVENT)?, label)
+    }
+
+    /// Statements for writing many labels in this transaction (`labels import`), each
+    /// prepared once. Not through the statement cache: returning a statement to it clears
+    /// its bindings, and SQLite then prepares a statement whose plan may depend on them
+    /// (a join on a bound value) again at each use, which cost most of an import.
+    pub fn label_writer(&self) -> Result<LabelWriter<'_>, StoreError> {
+        Ok(LabelWriter {
+            current: self.tx.prepare(CURRENT_EVENT)?,
+            append: self.tx.prepare(APPEND_EVENT)?,
+            confirm: self.tx.prepare(&super::batches::confirm_where_assigned_sql())?,
+        })
     }
 
     /// The id of the newest label event in the store (0 when there is none): events
     /// with a greater id were written after this point.
     pub fn last_label_event_id(&self) -> Result<i64, StoreError> {
         Ok(self.tx.query_row("SELECT coalesce(max(id), 0) FROM label_events", [], |row| row.get(0))?)
+    }
+}
+
+/// The newest event of (?1 item, ?2 rater, ?3 criterion) under the rubric name of ?4.
+const CURRENT_EVENT: &str =
+    "SELECT e.id, e.value, e.comment, e.source FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+    WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
+      AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
+    ORDER BY e.created_at DESC, e.id DESC LIMIT 1";
+
+const APPEND_EVENT: &str = "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
+                              duration_ms, created_at, source)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+fn label_event(
+    statement: &mut rusqlite::Statement,
+    item_id: i64,
+    rater: &str,
+    criterion: &str,
+    rubric_id: i64,
+) -> Result<Option<LabelEvent>, StoreError> {
+    optional(statement.query_row(params![item_id, rater, criterion, rubric_id], |row| {
+        Ok(LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? })
+    }))
+}
+
+fn append(statement: &mut rusqlite::Statement, label: &NewLabel) -> Result<(), StoreError> {
+    statement.execute(params![
+        label.item_id,
+        label.rater,
+        label.criterion,
+        label.value.map(Value::to_string),
+        label.comment,
+        label.rubric_id,
+        label.batch_id,
+        label.duration_ms,
+        now_ms(),
+        label.source
+    ])?;
+    Ok(())
+}
+
+/// [`Tx::label_writer`]: a label import's statements, prepared once.
+pub struct LabelWriter<'t> {
+    current: rusqlite::Statement<'t>,
+    append: rusqlite::Statement<'t>,
+    confirm: rusqlite::Statement<'t>,
+}
+
+impl LabelWriter<'_> {
+    /// As [`Tx::current_label_event`].
+    pub fn current_label_event(
+        &mut self,
+        item_id: i64,
+        rater: &str,
+        criterion: &str,
+        rubric_id: i64,
+    ) -> Result<Option<LabelEvent>, StoreError> {
+        label_event(&mut self.current, item_id, rater, criterion, rubric_id)
+    }
+
+    /// As [`Tx::append_label`].
+    pub fn append_label(&mut self, label: &NewLabel) -> Result<(), StoreError> {
+        append(&mut self.append, label)
+    }
+
+    /// As [`Tx::confirm_where_assigned`].
+    pub fn confirm_where_assigned(
+        &mut self,
+        item_id: i64,
+        rater: &str,
+        rubric_name: &str,
+    ) -> Result<usize, StoreError> {
+        Ok(self.confirm.execute(params![item_id, rater, rubric_name, now_ms()])?)
     }
 }
 
@@ -197,18 +254,7 @@ pub fn label_unchanged(current: Option<&LabelEvent>, label: &NewLabel) -> bool {
 impl Store {
     /// Current labels in `scope`, ordered by item external id, criterion, rater.
     pub fn current_labels(&self, scope: LabelScope) -> Result<Vec<CurrentLabel>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
-                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
-                        row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
-                 FROM label_events e
-                 JOIN rubrics r ON r.id = e.rubric_id
-                 JOIN items i ON i.id = e.item_id
-                 WHERE r.name = ?1
-                   AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
-             WHERE newest = 1 AND value IS NOT NULL
-             ORDER BY external_id, criterion, rater",
-        )?;
+        let mut statement = self.conn.prepare_cached(CURRENT_LABELS)?;
         current_labels(&mut statement, params![scope.rubric, scope.batch_id])
     }
 
@@ -229,6 +275,38 @@ impl Store {
         labels.retain(|label| !golden.contains(&label.rater));
         let left_out = before - labels.len();
         Ok((labels, left_out))
+    }
+
+    /// The same labels as [`Store::rater_labels`], in the same order, handed to `each` one
+    /// at a time instead of held at once (a million labels with their strings are
+    /// hundreds of megabytes). Returns how many golden-set labels were left out.
+    pub fn each_rater_label<E: From<StoreError>>(
+        &self,
+        scope: LabelScope,
+        include_golden: bool,
+        mut each: impl FnMut(LabelRow<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let golden = if include_golden { Default::default() } else { self.golden_raters()? };
+        let mut statement = self.conn.prepare_cached(CURRENT_LABELS).map_err(StoreError::from)?;
+        let mut rows = statement.query(params![scope.rubric, scope.batch_id]).map_err(StoreError::from)?;
+        let mut left_out = 0;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let text = |index: usize| row.get_ref(index).and_then(|value| Ok(value.as_str()?));
+            let rater = text(2).map_err(StoreError::from)?;
+            if golden.contains(rater) {
+                left_out += 1;
+                continue;
+            }
+            let value = parse_json("label_events.value", text(4).map_err(StoreError::from)?)?;
+            each(LabelRow {
+                item_id: row.get(0).map_err(StoreError::from)?,
+                item: text(1).map_err(StoreError::from)?,
+                rater,
+                criterion: text(3).map_err(StoreError::from)?,
+                value,
+            })?;
+        }
+        Ok(left_out)
     }
 
     /// Raters whose labels came from a golden set: imported by `golden import` (their
@@ -313,6 +391,30 @@ impl Store {
             |row| row.get(0),
         )?)
     }
+}
+
+/// Current labels in `scope` (?1 rubric name, ?2 batch id or NULL): (item id, external
+/// id, rater, criterion, value JSON, time), by external id, criterion and rater.
+const CURRENT_LABELS: &str = "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
+        SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
+               row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
+        FROM label_events e
+        JOIN rubrics r ON r.id = e.rubric_id
+        JOIN items i ON i.id = e.item_id
+        WHERE r.name = ?1
+          AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
+    WHERE newest = 1 AND value IS NOT NULL
+    ORDER BY external_id, criterion, rater";
+
+/// One current label, borrowed from the row it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelRow<'r> {
+    pub item_id: i64,
+    /// The item's external id.
+    pub item: &'r str,
+    pub rater: &'r str,
+    pub criterion: &'r str,
+    pub value: Value,
 }
 
 /// Rows of (item id, external id, rater, criterion, value JSON, time) as labels.

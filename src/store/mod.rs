@@ -23,7 +23,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
 pub use items::{OnConflict, Upsert};
-pub use labels::{Adjudication, CurrentLabel, LabelEvent, LabelScope, NewAdjudication, NewLabel, label_unchanged};
+pub use labels::{
+    Adjudication, CurrentLabel, LabelEvent, LabelRow, LabelScope, LabelWriter, NewAdjudication, NewLabel,
+    label_unchanged,
+};
 pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
 
