@@ -265,7 +265,8 @@ pub fn from_store(
     let mut items: BTreeMap<i64, Item> = BTreeMap::new();
     for label in &labels {
         if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(label.item_id) {
-            slot.insert(store.item(label.item_id)?);
+            // Only the judge scores and the fields to group by: not every item's texts.
+            slot.insert(store.item_scores(label.item_id)?);
         }
     }
     let asked = Asked::new(&rubric.rubric, &labels, &adjudications);
