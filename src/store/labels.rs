@@ -304,6 +304,7 @@ impl Store {
                 rater,
                 criterion: text(3).map_err(StoreError::from)?,
                 value,
+                at: row.get(5).map_err(StoreError::from)?,
             })?;
         }
         Ok(left_out)
@@ -415,6 +416,8 @@ pub struct LabelRow<'r> {
     pub rater: &'r str,
     pub criterion: &'r str,
     pub value: Value,
+    /// When the label was given (unix milliseconds).
+    pub at: i64,
 }
 
 /// Rows of (item id, external id, rater, criterion, value JSON, time) as labels.
