@@ -194,26 +194,19 @@ impl Tx<'_> {
     /// assigns it to them and has not seen it confirmed: labels made elsewhere count as
     /// that rater's work. Returns how many batches were updated.
     pub fn confirm_where_assigned(&self, item_id: i64, rater: &str, rubric_name: &str) -> Result<usize, StoreError> {
-        Ok(self.tx.prepare_cached(&confirm_where_assigned_sql())?.execute(params![
-            item_id,
-            rater,
-            rubric_name,
-            now_ms()
-        ])?)
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
+                 SELECT a.batch_id, a.item_id, a.rater, 'confirm', ?4
+                 FROM assignments a
+                 JOIN batches b ON b.id = a.batch_id
+                 JOIN rubrics r ON r.id = b.rubric_id
+                 WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3
+                   AND {STATE} <> 'confirm'"
+            ))?
+            .execute(params![item_id, rater, rubric_name, now_ms()])?)
     }
-}
-
-/// [`Tx::confirm_where_assigned`]'s statement: ?1 item, ?2 rater, ?3 rubric name, ?4 time.
-pub(super) fn confirm_where_assigned_sql() -> String {
-    format!(
-        "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
-         SELECT a.batch_id, a.item_id, a.rater, 'confirm', ?4
-         FROM assignments a
-         JOIN batches b ON b.id = a.batch_id
-         JOIN rubrics r ON r.id = b.rubric_id
-         WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3
-           AND {STATE} <> 'confirm'"
-    )
 }
 
 /// A rater's flag or skip on an item: what the review screen and `--exclude-flagged` see.

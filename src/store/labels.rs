@@ -146,7 +146,18 @@ impl Tx<'_> {
         Ok(LabelWriter {
             current: self.tx.prepare(CURRENT_EVENT)?,
             append: self.tx.prepare(APPEND_EVENT)?,
-            confirm: self.tx.prepare(&super::batches::confirm_where_assigned_sql())?,
+            assigned: self.tx.prepare(
+                "SELECT a.batch_id FROM assignments a JOIN batches b ON b.id = a.batch_id
+                 JOIN rubrics r ON r.id = b.rubric_id
+                 WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3",
+            )?,
+            states: self.tx.prepare(
+                "SELECT action, created_at, id FROM item_events WHERE batch_id = ?1 AND item_id = ?2 AND rater = ?3",
+            )?,
+            confirm: self.tx.prepare(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
+                 VALUES (?1, ?2, ?3, 'confirm', ?4)",
+            )?,
         })
     }
 
@@ -157,12 +168,12 @@ impl Tx<'_> {
     }
 }
 
-/// The newest event of (?1 item, ?2 rater, ?3 criterion) under the rubric name of ?4.
-const CURRENT_EVENT: &str =
-    "SELECT e.id, e.value, e.comment, e.source FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+/// The events of (?1 item, ?2 rater, ?3 criterion) under the rubric name of ?4, the newest
+/// picked by the caller: `ORDER BY ... LIMIT 1` would build a temporary b-tree per row.
+const CURRENT_EVENT: &str = "SELECT e.id, e.value, e.comment, e.source, e.created_at
+    FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
     WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
-      AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
-    ORDER BY e.created_at DESC, e.id DESC LIMIT 1";
+      AND r.name = (SELECT name FROM rubrics WHERE id = ?4)";
 
 const APPEND_EVENT: &str = "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
                               duration_ms, created_at, source)
@@ -175,9 +186,16 @@ fn label_event(
     criterion: &str,
     rubric_id: i64,
 ) -> Result<Option<LabelEvent>, StoreError> {
-    optional(statement.query_row(params![item_id, rater, criterion, rubric_id], |row| {
-        Ok(LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? })
-    }))
+    let mut rows = statement.query(params![item_id, rater, criterion, rubric_id])?;
+    let mut newest: Option<((i64, i64), LabelEvent)> = None;
+    while let Some(row) = rows.next()? {
+        let key = (row.get::<_, i64>(4)?, row.get::<_, i64>(0)?);
+        if newest.as_ref().is_none_or(|(best, _)| key > *best) {
+            let event = LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? };
+            newest = Some((key, event));
+        }
+    }
+    Ok(newest.map(|(_, event)| event))
 }
 
 fn append(statement: &mut rusqlite::Statement, label: &NewLabel) -> Result<(), StoreError> {
@@ -200,6 +218,8 @@ fn append(statement: &mut rusqlite::Statement, label: &NewLabel) -> Result<(), S
 pub struct LabelWriter<'t> {
     current: rusqlite::Statement<'t>,
     append: rusqlite::Statement<'t>,
+    assigned: rusqlite::Statement<'t>,
+    states: rusqlite::Statement<'t>,
     confirm: rusqlite::Statement<'t>,
 }
 
@@ -220,14 +240,38 @@ impl LabelWriter<'_> {
         append(&mut self.append, label)
     }
 
-    /// As [`Tx::confirm_where_assigned`].
+    /// As [`Tx::confirm_where_assigned`], the state of each assignment read here: the
+    /// newest of confirm, reopen and skip.
     pub fn confirm_where_assigned(
         &mut self,
         item_id: i64,
         rater: &str,
         rubric_name: &str,
     ) -> Result<usize, StoreError> {
-        Ok(self.confirm.execute(params![item_id, rater, rubric_name, now_ms()])?)
+        let batches: Vec<i64> = self
+            .assigned
+            .query_map(params![item_id, rater, rubric_name], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut confirmed = 0;
+        for batch_id in batches {
+            let mut rows = self.states.query(params![batch_id, item_id, rater])?;
+            let mut newest: Option<((i64, i64), String)> = None;
+            while let Some(row) = rows.next()? {
+                let action: String = row.get(0)?;
+                let key = (row.get::<_, i64>(1)?, row.get::<_, i64>(2)?);
+                if matches!(action.as_str(), "confirm" | "unconfirm" | "skip")
+                    && newest.as_ref().is_none_or(|(best, _)| key > *best)
+                {
+                    newest = Some((key, action));
+                }
+            }
+            drop(rows);
+            if newest.is_none_or(|(_, action)| action != "confirm") {
+                self.confirm.execute(params![batch_id, item_id, rater, now_ms()])?;
+                confirmed += 1;
+            }
+        }
+        Ok(confirmed)
     }
 }
 

@@ -37,17 +37,28 @@ BEGIN UPDATE counters SET n = n - 1 WHERE name = 'items'; END;
 
 -- label_events is append-only, so an insert is the only change to follow. A new event
 -- changes the count of current labels only if it is newer than the label's newest
--- event so far (events merged from another store keep their own, older, times).
+-- event so far (events merged from another store keep their own, older, times). Written
+-- with EXISTS rather than ORDER BY ... LIMIT 1, which would build a temporary b-tree
+-- for every inserted label.
 CREATE TRIGGER label_events_count AFTER INSERT ON label_events
 BEGIN
     UPDATE counters SET n = n + 1 WHERE name = 'label_events';
-    UPDATE counters SET n = n + coalesce((
-        SELECT CASE WHEN p.created_at > NEW.created_at OR (p.created_at = NEW.created_at AND p.id > NEW.id) THEN 0
-                    ELSE (NEW.value IS NOT NULL) - (p.value IS NOT NULL) END
-        FROM (SELECT e.id, e.value, e.created_at FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
-              WHERE e.item_id = NEW.item_id AND e.rater = NEW.rater AND e.criterion = NEW.criterion
-                AND e.id <> NEW.id AND r.name = (SELECT name FROM rubrics WHERE id = NEW.rubric_id)
-              ORDER BY e.created_at DESC, e.id DESC LIMIT 1) p), NEW.value IS NOT NULL)
+    UPDATE counters SET n = n + CASE
+        WHEN EXISTS (SELECT 1 FROM label_events q JOIN rubrics r ON r.id = q.rubric_id
+                     WHERE q.item_id = NEW.item_id AND q.rater = NEW.rater AND q.criterion = NEW.criterion
+                       AND q.id <> NEW.id AND r.name = (SELECT name FROM rubrics WHERE id = NEW.rubric_id)
+                       AND (q.created_at > NEW.created_at OR (q.created_at = NEW.created_at AND q.id > NEW.id)))
+        THEN 0
+        ELSE (NEW.value IS NOT NULL) - coalesce((
+            SELECT p.value IS NOT NULL FROM label_events p JOIN rubrics r ON r.id = p.rubric_id
+            WHERE p.item_id = NEW.item_id AND p.rater = NEW.rater AND p.criterion = NEW.criterion
+              AND p.id <> NEW.id AND r.name = (SELECT name FROM rubrics WHERE id = NEW.rubric_id)
+              AND NOT EXISTS (SELECT 1 FROM label_events q JOIN rubrics s ON s.id = q.rubric_id
+                              WHERE q.item_id = p.item_id AND q.rater = p.rater AND q.criterion = p.criterion
+                                AND q.id <> NEW.id AND s.name = r.name
+                                AND (q.created_at > p.created_at OR (q.created_at = p.created_at AND q.id > p.id)))
+        ), 0)
+    END
     WHERE name = 'labels';
     INSERT OR IGNORE INTO label_raters (name, golden) VALUES (NEW.rater, 0);
     UPDATE label_raters SET golden = 1
