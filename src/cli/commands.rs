@@ -823,7 +823,8 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         (None, None, None) => bail!("give --out FILE or --name NAME"),
     };
     let include_golden = args.golden.include_golden;
-    let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default(), include_golden)?;
+    let report =
+        agreement::from_store(&store, &rubric, batch.as_ref(), None, args.bootstrap.bootstrap()?, include_golden)?;
     let summary = export(
         &store,
         &ExportRequest {

@@ -319,6 +319,10 @@ pub struct ExportArgs {
     /// Write rater names as they are (default: salted hashes, stable for this store).
     #[arg(long)]
     pub reveal_raters: bool,
+    /// The manifest's agreement summary: its bootstrap intervals (`--replicates 0`
+    /// leaves them out, for a quick export of a large store).
+    #[command(flatten)]
+    pub bootstrap: BootstrapArgs,
 }
 
 #[derive(Debug, Subcommand)]

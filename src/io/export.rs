@@ -13,7 +13,7 @@ use super::Error;
 use super::atomic::AtomicFile;
 use crate::model::consensus::{Decision, Method, decide_item, item_agreement};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
-use crate::store::{Batch, LabelScope, Store, StoredRubric};
+use crate::store::{Batch, CurrentLabel, LabelScope, Store, StoredRubric};
 
 /// The file a golden set is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -203,7 +203,6 @@ struct Provenance {
 pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
     let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
-    let (labels, golden_labels_left_out) = store.rater_labels(scope, request.include_golden)?;
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let flagged: BTreeSet<i64> = if request.filters.exclude_flagged {
@@ -232,12 +231,13 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         FileFormat::Jsonl | FileFormat::Harness(_) => None,
     };
 
-    let mut counts = Counts { golden_labels_left_out, ..Counts::default() };
+    let mut counts = Counts::default();
     let mut excluded = Excluded::default();
-    let mut all_raters: BTreeSet<&str> = BTreeSet::new();
+    let mut all_raters: BTreeSet<String> = BTreeSet::new();
     let mut datasets: BTreeMap<String, usize> = BTreeMap::new();
-    // Labels come sorted by item external id, so each item's labels are contiguous.
-    for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
+    // Labels come sorted by item external id, so each item's labels are contiguous: one
+    // item's labels are held at a time, not the whole store's.
+    let mut write_item = |item_labels: &[CurrentLabel]| -> Result<(), Error> {
         let item_id = item_labels[0].item_id;
         let raters: BTreeSet<&str> = item_labels.iter().map(|label| label.rater.as_str()).collect();
         let values_of = |criterion: &Criterion| -> Vec<LabelValue> {
@@ -251,17 +251,17 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         let agreement = item_agreement(values.iter().map(Vec::as_slice));
         if flagged.contains(&item_id) {
             excluded.flagged += 1;
-            continue;
+            return Ok(());
         }
         if raters.len() < request.filters.min_raters {
             excluded.min_raters += 1;
-            continue;
+            return Ok(());
         }
         if let Some(minimum) = request.filters.min_agreement
             && agreement.is_none_or(|agreement| agreement < minimum)
         {
             excluded.min_agreement += 1;
-            continue;
+            return Ok(());
         }
 
         let item = store.item(item_id)?;
@@ -298,14 +298,14 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
                 Some(value) => Some(value),
                 None => {
                     excluded.no_target += 1;
-                    continue;
+                    return Ok(());
                 }
             },
             _ => None,
         };
         counts.adjudicated += adjudicated_here;
         counts.ties += ties_here;
-        all_raters.extend(raters);
+        all_raters.extend(raters.into_iter().map(str::to_string));
         counts.items += 1;
         counts.labels += item_labels.len();
         *datasets.entry(item.dataset.clone()).or_default() += 1;
@@ -328,7 +328,28 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             }
         };
         writer.write_all(&bytes).map_err(|err| writer.inner.error(err))?;
+        Ok(())
+    };
+    let mut held: Vec<CurrentLabel> = Vec::new();
+    let golden_labels_left_out = store.each_rater_label(scope, request.include_golden, |row| {
+        if held.last().is_some_and(|label| label.item_id != row.item_id) {
+            write_item(&held)?;
+            held.clear();
+        }
+        held.push(CurrentLabel {
+            item_id: row.item_id,
+            item: row.item.to_string(),
+            rater: row.rater.to_string(),
+            criterion: row.criterion.to_string(),
+            value: row.value,
+            at: row.at,
+        });
+        Ok::<_, Error>(())
+    })?;
+    if !held.is_empty() {
+        write_item(&held)?;
     }
+    counts.golden_labels_left_out = golden_labels_left_out;
     counts.raters = all_raters.len();
     let sha256 = crate::model::hex(&writer.hasher.finalize());
 
@@ -370,7 +391,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         agreement: match request.reveal_raters {
             true => request.agreement.clone(),
             false => {
-                let names: BTreeSet<&str> = labels.iter().map(|label| label.rater.as_str()).collect();
+                let names: BTreeSet<&str> = all_raters.iter().map(String::as_str).collect();
                 hash_raters(&request.agreement, false, &names, &rater_id)
             }
         },

@@ -1,7 +1,7 @@
 //! Importing labels made elsewhere: `item, rater, criterion, value[, comment]`, checked
 //! against a rubric, in one transaction.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
 use crate::model::Kind;
-use crate::store::{NewLabel, Store, StoredRubric, Tx};
+use crate::store::{NewLabel, Store, StoredRubric, Tx, label_unchanged};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LabelImportSummary {
@@ -44,17 +44,29 @@ pub fn import(
     let mut summary =
         LabelImportSummary { file: origin.to_string(), rubric: rubric.rubric.name.clone(), ..Default::default() };
     let mut raters = BTreeSet::new();
-    let mut items = BTreeSet::new();
-    // Each label the file gives: (item, rater, criterion, step) -> (line, value), to refuse
-    // two different values for one label. Raters and criteria are few: keep their indices.
+    let mut items = HashSet::new();
+    // Raters and criteria are few: rows keep their indices into `names`.
     let mut names: Vec<String> = Vec::new();
-    let mut given: HashMap<LabelKey, (u64, Value)> = HashMap::new();
+    // Two different values for one label in one file are refused. An event this import
+    // wrote (id above `before`) says so from the store, at the cost of the lookup the
+    // write makes anyway, so a file of new labels holds nothing here: only rows that
+    // wrote nothing (equal to what the store held) and rows with a step are remembered,
+    // as (item, rater, criterion, step) -> (line, value).
+    let mut given: HashMap<LabelKey, (u64, String)> = HashMap::new();
+    let mut steps_seen = false;
     // Values of criteria that apply only `when` another has a value: checked once the whole
     // file is in, since the value they depend on may come on a later line.
-    let mut conditional: Vec<(u64, i64, String, String)> = Vec::new();
+    let mut conditional: Vec<(u64, i64, usize, usize)> = Vec::new();
+    // The item of the previous row (files come grouped by item), and the (item, rater)
+    // last confirmed in the batches that assign it.
+    let mut last_item: Option<(String, i64)> = None;
+    let mut last_confirmed: Option<(i64, usize)> = None;
     // Keep empty cells: an empty tags value means "none of the tags".
     let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
+    let source_prefix = format!("import:{origin}:");
     store.write(|tx| {
+        let before = tx.last_label_event_id()?;
+        let mut writer = tx.label_writer()?;
         for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
             let fail = |message: String| Error::at(origin, Some(line), message);
             // Long shape: one label a record (`criterion`, `value`). Wide shape: a column
@@ -103,12 +115,20 @@ pub fn import(
                 if matches!(&value, crate::model::LabelValue::Text(text) if text.trim().is_empty()) {
                     continue; // An empty note says nothing.
                 }
-                let item_id = tx
-                    .item_id(&item)?
-                    .ok_or_else(|| fail(format!("field `item`: no item with id `{item}` in the store")))?;
+                let item_id = match &last_item {
+                    Some((external, id)) if *external == item => *id,
+                    _ => {
+                        let id = tx
+                            .item_id(&item)?
+                            .ok_or_else(|| fail(format!("field `item`: no item with id `{item}` in the store")))?;
+                        last_item = Some((item.clone(), id));
+                        id
+                    }
+                };
 
                 summary.records += 1;
                 let json = value.to_json();
+                let json_text = json.to_string();
                 let mut index_of = |name: &str| match names.iter().position(|known| known == name) {
                     Some(index) => index,
                     None => {
@@ -116,28 +136,25 @@ pub fn import(
                         names.len() - 1
                     }
                 };
-                let key = (item_id, index_of(&rater), index_of(&criterion.id), step);
-                match given.get(&key) {
-                    Some((first, earlier)) if *earlier != json => {
-                        let step = key.3.as_ref().map(|step| format!(", step {step}")).unwrap_or_default();
-                        return Err(fail(format!(
-                            "field `{field}`: {json} for item `{item}`, rater `{rater}`, criterion `{}`{step} \
+                let rater_index = index_of(&rater);
+                let criterion_index = index_of(&criterion.id);
+                steps_seen |= step.is_some();
+                let key = (item_id, rater_index, criterion_index, step);
+                let differs = |first: u64, earlier: &str| {
+                    let step = key.3.as_ref().map(|step| format!(", step {step}")).unwrap_or_default();
+                    fail(format!(
+                        "field `{field}`: {json_text} for item `{item}`, rater `{rater}`, criterion `{}`{step} \
                          differs from {earlier} on line {first}; give one value per label",
-                            criterion.id
-                        )));
-                    }
-                    Some(_) => {} // The same row twice says nothing new.
-                    None => {
-                        given.insert(key, (line, json.clone()));
-                    }
-                }
-                if criterion.when.is_some()
-                    && !matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty())
+                        criterion.id
+                    ))
+                };
+                if let Some((first, earlier)) = given.get(&key)
+                    && *earlier != json_text
                 {
-                    conditional.push((line, item_id, rater.clone(), criterion.id.clone()));
+                    return Err(differs(*first, earlier));
                 }
-                let source = format!("import:{origin}:{line}");
-                let recorded = tx.record_label(&NewLabel {
+                let source = format!("{source_prefix}{line}");
+                let label = NewLabel {
                     item_id,
                     rater: &rater,
                     criterion: &criterion.id,
@@ -147,20 +164,49 @@ pub fn import(
                     batch_id: None,
                     duration_ms: None,
                     source: &source,
-                })?;
-                if recorded {
-                    summary.recorded += 1;
-                } else {
-                    summary.unchanged += 1;
+                };
+                let current = writer.current_label_event(item_id, &rater, &criterion.id, rubric.id)?;
+                let written_here = current.as_ref().is_some_and(|event| event.id > before);
+                if let Some(event) = current.as_ref().filter(|_| written_here && !steps_seen) {
+                    // Written by an earlier line of this file.
+                    let first = event.source.strip_prefix(&source_prefix).and_then(|line| line.parse().ok());
+                    if let (Some(first), Some(earlier)) = (first, event.value.as_deref())
+                        && earlier != json_text
+                    {
+                        return Err(differs(first, earlier));
+                    }
                 }
-                tx.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
-                raters.insert(rater.clone());
+                if label_unchanged(current.as_ref(), &label) {
+                    summary.unchanged += 1;
+                    if !written_here || steps_seen {
+                        given.entry(key).or_insert((line, json_text));
+                    }
+                } else {
+                    writer.append_label(&label)?;
+                    summary.recorded += 1;
+                    if key.3.is_some() || steps_seen {
+                        given.entry(key).or_insert((line, json_text));
+                    }
+                }
+                if criterion.when.is_some()
+                    && !matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty())
+                {
+                    conditional.push((line, item_id, rater_index, criterion_index));
+                }
+                if last_confirmed != Some((item_id, rater_index)) {
+                    writer.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
+                    last_confirmed = Some((item_id, rater_index));
+                }
+                if !raters.contains(&rater) {
+                    raters.insert(rater.clone());
+                }
                 items.insert(item_id);
             }
             Ok(())
         })?;
-        for (line, item_id, rater, criterion_id) in conditional {
-            if let Some(message) = check_when(tx, rubric, item_id, &rater, &criterion_id)? {
+        drop(writer);
+        for (line, item_id, rater, criterion) in conditional {
+            if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion])? {
                 return Err(Error::at(origin, Some(line), message));
             }
         }

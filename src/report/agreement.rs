@@ -2,7 +2,7 @@
 //! Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1/AC2, Cohen's kappa
 //! for every rater pair and for each rater against the others, with bootstrap intervals.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -168,29 +168,43 @@ pub fn from_store(
     include_golden: bool,
 ) -> Result<AgreementReport, StoreError> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
-    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
-    let mut units: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut raters: BTreeMap<&str, usize> = BTreeMap::new();
-    for label in &labels {
+    let rubric_criteria = &rubric.rubric.criteria;
+    // One pass over the labels, each kept only as its ratings (unit, rater, value): units
+    // by first appearance (external id order), raters interned by first appearance, then
+    // renumbered in name order.
+    let mut units: HashMap<i64, usize> = HashMap::new();
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let mut ratings: Vec<Vec<Rating>> = vec![Vec::new(); rubric_criteria.len()];
+    let golden_labels_left_out = store.each_rater_label(scope, include_golden, |label| {
         let next = units.len();
-        units.entry(label.item_id).or_insert(next);
-        raters.insert(&label.rater, 0);
-    }
-    for (index, slot) in raters.values_mut().enumerate() {
-        *slot = index;
-    }
-    let rater_names: Vec<String> = raters.keys().map(|rater| rater.to_string()).collect();
-    let mut criteria = Vec::new();
-    for criterion in &rubric.rubric.criteria {
+        let unit = *units.entry(label.item_id).or_insert(next);
+        let rater = match first_seen.get(label.rater) {
+            Some(&rater) => rater,
+            None => {
+                first_seen.insert(label.rater.to_string(), first_seen.len());
+                first_seen.len() - 1
+            }
+        };
         // Values an older rubric version allowed but this one does not are left out.
-        let ratings: Vec<Rating> = labels
-            .iter()
-            .filter(|label| label.criterion == criterion.id)
-            .filter_map(|label| {
-                let value = criterion.parse_json(&label.value).ok()?;
-                Some((units[&label.item_id], raters[label.rater.as_str()], value))
-            })
-            .collect();
+        if let Some(index) = rubric_criteria.iter().position(|c| c.id == label.criterion)
+            && let Ok(value) = rubric_criteria[index].parse_json(&label.value)
+        {
+            ratings[index].push((unit, rater, value));
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    let mut by_name: Vec<(String, usize)> = first_seen.into_iter().collect();
+    by_name.sort();
+    let mut renumber = vec![0; by_name.len()];
+    for (sorted, (_, first)) in by_name.iter().enumerate() {
+        renumber[*first] = sorted;
+    }
+    let rater_names: Vec<String> = by_name.into_iter().map(|(name, _)| name).collect();
+    let mut criteria = Vec::new();
+    for (criterion, mut ratings) in rubric_criteria.iter().zip(ratings) {
+        for rating in &mut ratings {
+            rating.1 = renumber[rating.1];
+        }
         if let Some(agreement) = criterion_agreement(criterion, &ratings, &rater_names, level, bootstrap) {
             criteria.push(agreement);
         }

@@ -8,7 +8,7 @@
 //! (so `pass` = 1 in `pass`/`fail`). A judge probability for a binary criterion is the
 //! judge key `<criterion>_prob`, the probability of the first option.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -17,7 +17,7 @@ use super::agreement::Bootstrap;
 use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::consensus::{Decision, Method, decide_item};
+use crate::model::consensus::{Method, decide_item};
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::stats::bootstrap::{Patterns, pattern_intervals, percentile_intervals};
 use crate::stats::calibration::{Calibration, calibration};
@@ -278,7 +278,8 @@ pub fn from_store(
     let mut items: BTreeMap<i64, Item> = BTreeMap::new();
     for label in &labels {
         if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(label.item_id) {
-            slot.insert(store.item(label.item_id)?);
+            // Only the judge scores and the fields to group by: not every item's texts.
+            slot.insert(store.item_scores(label.item_id)?);
         }
     }
     let asked = Asked::new(&rubric.rubric, &labels, &adjudications);
@@ -333,8 +334,9 @@ pub fn from_store(
 /// raters for whom it held (the others were not asked).
 struct Asked<'a> {
     rubric: &'a Rubric,
-    /// Per item: each rater's values, and the item's decisions in rubric order.
-    items: BTreeMap<i64, (ByRater<'a>, Vec<Option<Decision>>)>,
+    /// (item, rater, criterion index) of each `when` criterion that counts: only these
+    /// are kept, not every item's values and decisions.
+    counted: HashSet<(i64, &'a str, usize)>,
 }
 
 /// Each rater's values on one item, by criterion id.
@@ -342,39 +344,48 @@ type ByRater<'a> = BTreeMap<&'a str, BTreeMap<String, LabelValue>>;
 
 impl<'a> Asked<'a> {
     fn new(rubric: &'a Rubric, labels: &'a [CurrentLabel], adjudications: &[Adjudication]) -> Asked<'a> {
-        let mut items = BTreeMap::new();
-        if !rubric.criteria.iter().any(|criterion| criterion.when.is_some()) {
-            return Asked { rubric, items };
+        let mut counted = HashSet::new();
+        let conditional: Vec<usize> =
+            (0..rubric.criteria.len()).filter(|&i| rubric.criteria[i].when.is_some()).collect();
+        if conditional.is_empty() {
+            return Asked { rubric, counted };
         }
-        let mut values: BTreeMap<i64, ByRater> = BTreeMap::new();
-        for label in labels {
-            let Some(criterion) = rubric.criterion(&label.criterion) else { continue };
-            if let Ok(value) = criterion.parse_json(&label.value) {
-                let item = values.entry(label.item_id).or_default();
-                item.entry(label.rater.as_str()).or_default().insert(criterion.id.clone(), value);
+        let adjudicated: HashMap<(i64, &str), &Value> =
+            adjudications.iter().map(|a| ((a.item_id, a.criterion.as_str()), &a.value)).collect();
+        // Labels come sorted by item: one item's values at a time.
+        for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
+            let item_id = item_labels[0].item_id;
+            let mut raters: ByRater = BTreeMap::new();
+            for label in item_labels {
+                let Some(criterion) = rubric.criterion(&label.criterion) else { continue };
+                if let Ok(value) = criterion.parse_json(&label.value) {
+                    raters.entry(label.rater.as_str()).or_default().insert(criterion.id.clone(), value);
+                }
+            }
+            if raters.is_empty() {
+                continue;
+            }
+            let adjudications: Vec<Option<&Value>> =
+                rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.as_str())).copied()).collect();
+            let decisions = decide_item(rubric, &raters.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
+            for &index in &conditional {
+                if decisions[index].is_none() {
+                    continue;
+                }
+                for (rater, values) in &raters {
+                    if rubric.applies(index, values) {
+                        counted.insert((item_id, *rater, index));
+                    }
+                }
             }
         }
-        for (item_id, raters) in values {
-            let adjudicated: Vec<Option<&Value>> = rubric
-                .criteria
-                .iter()
-                .map(|c| adjudications.iter().find(|a| a.item_id == item_id && a.criterion == c.id).map(|a| &a.value))
-                .collect();
-            let decisions = decide_item(rubric, &raters.values().collect::<Vec<_>>(), &adjudicated, Method::Majority);
-            items.insert(item_id, (raters, decisions));
-        }
-        Asked { rubric, items }
+        Asked { rubric, counted }
     }
 
     /// Whether `label`, of criterion `index`, counts.
     fn counts(&self, index: usize, label: &CurrentLabel) -> bool {
-        if self.rubric.criteria[index].when.is_none() {
-            return true;
-        }
-        self.items.get(&label.item_id).is_some_and(|(raters, decisions)| {
-            decisions[index].is_some()
-                && raters.get(label.rater.as_str()).is_some_and(|values| self.rubric.applies(index, values))
-        })
+        self.rubric.criteria[index].when.is_none()
+            || self.counted.contains(&(label.item_id, label.rater.as_str(), index))
     }
 }
 

@@ -273,6 +273,18 @@ impl Store {
         Ok(decode(row)?.1)
     }
 
+    /// An item without its texts (input, output, reference and context left empty): its
+    /// id, dataset, metadata and judge scores, for reports that hold many items at once.
+    pub fn item_scores(&self, item_id: i64) -> Result<Item, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT id, external_id, dataset, '', '', NULL, '[]', metadata, judge FROM items WHERE id = ?1",
+            )?
+            .query_row([item_id], item_from_row)?;
+        Ok(decode(row)?.1)
+    }
+
     pub fn item_by_external_id(&self, external_id: &str) -> Result<Option<(i64, Item)>, StoreError> {
         let row = optional(
             self.conn

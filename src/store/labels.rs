@@ -112,65 +112,193 @@ impl Tx<'_> {
     /// the rater's current label, or retracting a label that does not exist). Returns
     /// whether an event was written.
     pub fn record_label(&self, label: &NewLabel) -> Result<bool, StoreError> {
-        let value = label.value.map(Value::to_string);
-        let current: Option<(Option<String>, Option<String>)> = optional(
-            self.tx
-                .prepare_cached(
-                    "SELECT e.value, e.comment FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
-                     WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
-                       AND r.name = (SELECT name FROM rubrics WHERE id = ?4)
-                     ORDER BY e.created_at DESC, e.id DESC LIMIT 1",
-                )?
-                .query_row(params![label.item_id, label.rater, label.criterion, label.rubric_id], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                }),
-        )?;
-        let unchanged = match &current {
-            Some((current_value, current_comment)) => {
-                *current_value == value && (value.is_none() || current_comment.as_deref() == label.comment)
-            }
-            None => value.is_none(),
-        };
-        if unchanged {
+        let current = self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?;
+        if label_unchanged(current.as_ref(), label) {
             return Ok(false);
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
-                                           duration_ms, created_at, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                label.item_id,
-                label.rater,
-                label.criterion,
-                value,
-                label.comment,
-                label.rubric_id,
-                label.batch_id,
-                label.duration_ms,
-                now_ms(),
-                label.source
-            ])?;
+        self.append_label(label)?;
         Ok(true)
+    }
+
+    /// The newest event of one rater's label (item, criterion, under the rubric of
+    /// `rubric_id`, any version), retracting or not.
+    pub fn current_label_event(
+        &self,
+        item_id: i64,
+        rater: &str,
+        criterion: &str,
+        rubric_id: i64,
+    ) -> Result<Option<LabelEvent>, StoreError> {
+        label_event(&mut *self.tx.prepare_cached(CURRENT_EVENT)?, item_id, rater, criterion, rubric_id)
+    }
+
+    /// Appends a label event as it is: callers decide first whether it changes anything
+    /// ([`label_unchanged`]).
+    pub fn append_label(&self, label: &NewLabel) -> Result<(), StoreError> {
+        append(&mut *self.tx.prepare_cached(APPEND_EVENT)?, label)
+    }
+
+    /// Statements for writing many labels in this transaction (`labels import`), each
+    /// prepared once. Not through the statement cache: returning a statement to it clears
+    /// its bindings, and SQLite then prepares a statement whose plan may depend on them
+    /// (a join on a bound value) again at each use, which cost most of an import.
+    pub fn label_writer(&self) -> Result<LabelWriter<'_>, StoreError> {
+        Ok(LabelWriter {
+            current: self.tx.prepare(CURRENT_EVENT)?,
+            append: self.tx.prepare(APPEND_EVENT)?,
+            assigned: self.tx.prepare(
+                "SELECT a.batch_id FROM assignments a JOIN batches b ON b.id = a.batch_id
+                 JOIN rubrics r ON r.id = b.rubric_id
+                 WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3",
+            )?,
+            states: self.tx.prepare(
+                "SELECT action, created_at, id FROM item_events WHERE batch_id = ?1 AND item_id = ?2 AND rater = ?3",
+            )?,
+            confirm: self.tx.prepare(
+                "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
+                 VALUES (?1, ?2, ?3, 'confirm', ?4)",
+            )?,
+        })
+    }
+
+    /// The id of the newest label event in the store (0 when there is none): events
+    /// with a greater id were written after this point.
+    pub fn last_label_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self.tx.query_row("SELECT coalesce(max(id), 0) FROM label_events", [], |row| row.get(0))?)
+    }
+}
+
+/// The events of (?1 item, ?2 rater, ?3 criterion) under the rubric name of ?4, the newest
+/// picked by the caller: `ORDER BY ... LIMIT 1` would build a temporary b-tree per row.
+const CURRENT_EVENT: &str = "SELECT e.id, e.value, e.comment, e.source, e.created_at
+    FROM label_events e JOIN rubrics r ON r.id = e.rubric_id
+    WHERE e.item_id = ?1 AND e.rater = ?2 AND e.criterion = ?3
+      AND r.name = (SELECT name FROM rubrics WHERE id = ?4)";
+
+const APPEND_EVENT: &str = "INSERT INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id,
+                              duration_ms, created_at, source)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+fn label_event(
+    statement: &mut rusqlite::Statement,
+    item_id: i64,
+    rater: &str,
+    criterion: &str,
+    rubric_id: i64,
+) -> Result<Option<LabelEvent>, StoreError> {
+    let mut rows = statement.query(params![item_id, rater, criterion, rubric_id])?;
+    let mut newest: Option<((i64, i64), LabelEvent)> = None;
+    while let Some(row) = rows.next()? {
+        let key = (row.get::<_, i64>(4)?, row.get::<_, i64>(0)?);
+        if newest.as_ref().is_none_or(|(best, _)| key > *best) {
+            let event = LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? };
+            newest = Some((key, event));
+        }
+    }
+    Ok(newest.map(|(_, event)| event))
+}
+
+fn append(statement: &mut rusqlite::Statement, label: &NewLabel) -> Result<(), StoreError> {
+    statement.execute(params![
+        label.item_id,
+        label.rater,
+        label.criterion,
+        label.value.map(Value::to_string),
+        label.comment,
+        label.rubric_id,
+        label.batch_id,
+        label.duration_ms,
+        now_ms(),
+        label.source
+    ])?;
+    Ok(())
+}
+
+/// [`Tx::label_writer`]: a label import's statements, prepared once.
+pub struct LabelWriter<'t> {
+    current: rusqlite::Statement<'t>,
+    append: rusqlite::Statement<'t>,
+    assigned: rusqlite::Statement<'t>,
+    states: rusqlite::Statement<'t>,
+    confirm: rusqlite::Statement<'t>,
+}
+
+impl LabelWriter<'_> {
+    /// As [`Tx::current_label_event`].
+    pub fn current_label_event(
+        &mut self,
+        item_id: i64,
+        rater: &str,
+        criterion: &str,
+        rubric_id: i64,
+    ) -> Result<Option<LabelEvent>, StoreError> {
+        label_event(&mut self.current, item_id, rater, criterion, rubric_id)
+    }
+
+    /// As [`Tx::append_label`].
+    pub fn append_label(&mut self, label: &NewLabel) -> Result<(), StoreError> {
+        append(&mut self.append, label)
+    }
+
+    /// As [`Tx::confirm_where_assigned`], the state of each assignment read here: the
+    /// newest of confirm, reopen and skip.
+    pub fn confirm_where_assigned(
+        &mut self,
+        item_id: i64,
+        rater: &str,
+        rubric_name: &str,
+    ) -> Result<usize, StoreError> {
+        let batches: Vec<i64> = self
+            .assigned
+            .query_map(params![item_id, rater, rubric_name], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut confirmed = 0;
+        for batch_id in batches {
+            let mut rows = self.states.query(params![batch_id, item_id, rater])?;
+            let mut newest: Option<((i64, i64), String)> = None;
+            while let Some(row) = rows.next()? {
+                let action: String = row.get(0)?;
+                let key = (row.get::<_, i64>(1)?, row.get::<_, i64>(2)?);
+                if matches!(action.as_str(), "confirm" | "unconfirm" | "skip")
+                    && newest.as_ref().is_none_or(|(best, _)| key > *best)
+                {
+                    newest = Some((key, action));
+                }
+            }
+            drop(rows);
+            if newest.is_none_or(|(_, action)| action != "confirm") {
+                self.confirm.execute(params![batch_id, item_id, rater, now_ms()])?;
+                confirmed += 1;
+            }
+        }
+        Ok(confirmed)
+    }
+}
+
+/// One stored label event, as a write compares against it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelEvent {
+    pub id: i64,
+    /// JSON; `None` retracted the label.
+    pub value: Option<String>,
+    pub comment: Option<String>,
+    pub source: String,
+}
+
+/// Whether `label` would change nothing over the rater's newest event `current`: the
+/// same value and comment, or retracting a label that does not stand.
+pub fn label_unchanged(current: Option<&LabelEvent>, label: &NewLabel) -> bool {
+    let value = label.value.map(Value::to_string);
+    match current {
+        Some(event) => event.value == value && (value.is_none() || event.comment.as_deref() == label.comment),
+        None => value.is_none(),
     }
 }
 
 impl Store {
     /// Current labels in `scope`, ordered by item external id, criterion, rater.
     pub fn current_labels(&self, scope: LabelScope) -> Result<Vec<CurrentLabel>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
-                 SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
-                        row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
-                 FROM label_events e
-                 JOIN rubrics r ON r.id = e.rubric_id
-                 JOIN items i ON i.id = e.item_id
-                 WHERE r.name = ?1
-                   AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
-             WHERE newest = 1 AND value IS NOT NULL
-             ORDER BY external_id, criterion, rater",
-        )?;
+        let mut statement = self.conn.prepare_cached(CURRENT_LABELS)?;
         current_labels(&mut statement, params![scope.rubric, scope.batch_id])
     }
 
@@ -193,14 +321,47 @@ impl Store {
         Ok((labels, left_out))
     }
 
+    /// The same labels as [`Store::rater_labels`], in the same order, handed to `each` one
+    /// at a time instead of held at once (a million labels with their strings are
+    /// hundreds of megabytes). Returns how many golden-set labels were left out.
+    pub fn each_rater_label<E: From<StoreError>>(
+        &self,
+        scope: LabelScope,
+        include_golden: bool,
+        mut each: impl FnMut(LabelRow<'_>) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let golden = if include_golden { Default::default() } else { self.golden_raters()? };
+        let mut statement = self.conn.prepare_cached(CURRENT_LABELS).map_err(StoreError::from)?;
+        let mut rows = statement.query(params![scope.rubric, scope.batch_id]).map_err(StoreError::from)?;
+        let mut left_out = 0;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let text = |index: usize| row.get_ref(index).and_then(|value| Ok(value.as_str()?));
+            let rater = text(2).map_err(StoreError::from)?;
+            if golden.contains(rater) {
+                left_out += 1;
+                continue;
+            }
+            let value = parse_json("label_events.value", text(4).map_err(StoreError::from)?)?;
+            each(LabelRow {
+                item_id: row.get(0).map_err(StoreError::from)?,
+                item: text(1).map_err(StoreError::from)?,
+                rater,
+                criterion: text(3).map_err(StoreError::from)?,
+                value,
+                at: row.get(5).map_err(StoreError::from)?,
+            })?;
+        }
+        Ok(left_out)
+    }
+
     /// Raters whose labels came from a golden set: imported by `golden import` (their
     /// events' source starts with `golden:`), or named `golden:...` as `golden import`
     /// names them by default (stores written before the source was marked).
     pub fn golden_raters(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT DISTINCT rater FROM label_events
-             WHERE substr(rater, 1, 7) = 'golden:' OR substr(source, 1, 7) = 'golden:'",
-        )?;
+        // `label_raters` is kept by a trigger on label_events (migration 0005).
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT name FROM label_raters WHERE golden = 1 OR substr(name, 1, 7) = 'golden:'")?;
         let raters = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
         Ok(raters)
     }
@@ -275,6 +436,32 @@ impl Store {
             |row| row.get(0),
         )?)
     }
+}
+
+/// Current labels in `scope` (?1 rubric name, ?2 batch id or NULL): (item id, external
+/// id, rater, criterion, value JSON, time), by external id, criterion and rater.
+const CURRENT_LABELS: &str = "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
+        SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
+               row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
+        FROM label_events e
+        JOIN rubrics r ON r.id = e.rubric_id
+        JOIN items i ON i.id = e.item_id
+        WHERE r.name = ?1
+          AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
+    WHERE newest = 1 AND value IS NOT NULL
+    ORDER BY external_id, criterion, rater";
+
+/// One current label, borrowed from the row it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelRow<'r> {
+    pub item_id: i64,
+    /// The item's external id.
+    pub item: &'r str,
+    pub rater: &'r str,
+    pub criterion: &'r str,
+    pub value: Value,
+    /// When the label was given (unix milliseconds).
+    pub at: i64,
 }
 
 /// Rows of (item id, external id, rater, criterion, value JSON, time) as labels.

@@ -23,7 +23,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
 pub use items::{OnConflict, Upsert};
-pub use labels::{Adjudication, CurrentLabel, LabelScope, NewAdjudication, NewLabel};
+pub use labels::{
+    Adjudication, CurrentLabel, LabelEvent, LabelRow, LabelScope, LabelWriter, NewAdjudication, NewLabel,
+    label_unchanged,
+};
 pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
 
@@ -33,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_item_event_notes.sql"),
     include_str!("migrations/0003_honeypots.sql"),
     include_str!("migrations/0004_settings.sql"),
+    include_str!("migrations/0005_counts_and_indexes.sql"),
 ];
 
 /// How long a writer waits for another (8 raters on one host) before giving up.
@@ -374,6 +378,9 @@ impl Store {
         let pragmas = || -> rusqlite::Result<()> {
             // FULL sync makes a committed label survive power loss, not only a crash.
             conn.pragma_update(None, "synchronous", "FULL")?;
+            // 32 MB of page cache instead of 2: an import of a million rows otherwise
+            // spills pages to the WAL mid-transaction and writes many of them twice.
+            conn.pragma_update(None, "cache_size", -32_768)?;
             conn.pragma_update(None, "foreign_keys", "ON")
         };
         pragmas().map_err(|cause| StoreError::Open { path: shown.clone(), cause })?;
@@ -446,24 +453,41 @@ impl Store {
         Ok(value)
     }
 
+    /// What the store holds, exactly, at the cost of a few index probes: the big counts
+    /// are kept by triggers (migration 0005), distinct values are walked in their index.
     pub fn counts(&self) -> Result<Counts, StoreError> {
         let count = |sql: &str| -> Result<i64, StoreError> { Ok(self.conn.query_row(sql, [], |row| row.get(0))?) };
+        let counter = |name: &str| -> Result<i64, StoreError> {
+            Ok(self.conn.query_row("SELECT n FROM counters WHERE name = ?1", [name], |row| row.get(0))?)
+        };
         Ok(Counts {
-            items: count("SELECT count(*) FROM items")?,
-            datasets: count("SELECT count(DISTINCT dataset) FROM items")?,
+            items: counter("items")?,
+            // One probe of `items_dataset` per dataset rather than a scan of every item.
+            datasets: count(
+                "WITH RECURSIVE d(name) AS (SELECT min(dataset) FROM items
+                     UNION ALL SELECT (SELECT min(dataset) FROM items WHERE dataset > d.name) FROM d
+                     WHERE d.name IS NOT NULL)
+                 SELECT count(name) FROM d",
+            )?,
             rubrics: count("SELECT count(*) FROM rubrics")?,
             batches: count("SELECT count(*) FROM batches")?,
-            labels: count(
-                "SELECT count(*) FROM (SELECT e.value, row_number() OVER (PARTITION BY e.item_id, e.rater,
-                 e.criterion, r.name ORDER BY e.created_at DESC, e.id DESC) AS newest FROM label_events e
-                 JOIN rubrics r ON r.id = e.rubric_id) WHERE newest = 1 AND value IS NOT NULL",
-            )?,
-            label_events: count("SELECT count(*) FROM label_events")?,
-            raters: count("SELECT count(*) FROM (SELECT rater FROM label_events UNION SELECT rater FROM assignments)")?,
+            labels: counter("labels")?,
+            label_events: counter("label_events")?,
+            raters: count(&format!(
+                "SELECT count(*) FROM (SELECT name FROM label_raters UNION SELECT name FROM ({ASSIGNED_RATERS}))"
+            ))?,
             adjudications: count("SELECT count(*) FROM adjudications")?,
         })
     }
 }
+
+/// The raters with assignments, one probe of the assignments' key per batch and rater
+/// instead of a scan of every assignment.
+const ASSIGNED_RATERS: &str = "WITH RECURSIVE r(batch, name) AS (
+        SELECT id, (SELECT min(rater) FROM assignments WHERE batch_id = batches.id) FROM batches
+        UNION ALL SELECT batch, (SELECT min(rater) FROM assignments WHERE batch_id = r.batch AND rater > r.name)
+        FROM r WHERE r.name IS NOT NULL)
+    SELECT name FROM r WHERE name IS NOT NULL";
 
 impl Tx<'_> {
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -626,5 +650,148 @@ mod tests {
         assert!(err.to_string().contains("append-only"));
         let err = store.conn.execute("DELETE FROM label_events", []).unwrap_err();
         assert!(err.to_string().contains("append-only"));
+    }
+
+    /// The counts `status` used to compute by scanning: the reference for the counters.
+    fn scanned_counts(store: &Store) -> (i64, i64, i64, Vec<String>) {
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |row| row.get(0)).unwrap() };
+        let labels = count(
+            "SELECT count(*) FROM (SELECT e.value, row_number() OVER (PARTITION BY e.item_id, e.rater,
+             e.criterion, r.name ORDER BY e.created_at DESC, e.id DESC) AS newest FROM label_events e
+             JOIN rubrics r ON r.id = e.rubric_id) WHERE newest = 1 AND value IS NOT NULL",
+        );
+        let golden: Vec<String> = store
+            .conn
+            .prepare(
+                "SELECT DISTINCT rater FROM label_events
+                 WHERE substr(rater, 1, 7) = 'golden:' OR substr(source, 1, 7) = 'golden:' ORDER BY rater",
+            )
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (count("SELECT count(*) FROM items"), labels, count("SELECT count(*) FROM label_events"), golden)
+    }
+
+    fn insert_event(store: &Store, event: (i64, &str, &str, Option<&str>, i64, i64, &str)) {
+        let (item, rater, criterion, value, rubric, at, source) = event;
+        store
+            .conn
+            .execute(
+                "INSERT INTO label_events (item_id, rater, criterion, value, rubric_id, created_at, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![item, rater, criterion, value, rubric, at, source],
+            )
+            .unwrap();
+    }
+
+    /// Two versions of rubric `r` (labels under either count as one) and rubric `s`, and
+    /// items 1..=3 in datasets `d1`, `d2`.
+    fn counted_store() -> Store {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO rubrics VALUES (1, 'r', 1, 'h1', '', '', 0), (2, 'r', 2, 'h2', '', '', 0),
+                                            (3, 's', 1, 'h3', '', '', 0);
+                 INSERT INTO items VALUES (1, 'i1', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0),
+                                          (2, 'i2', 'd2', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0),
+                                          (3, 'i3', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0);",
+            )
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn status_counts_are_exact_with_retractions_merged_events_and_golden_sets() {
+        let store = counted_store();
+        for event in [
+            (1, "ana", "correct", Some("\"pass\""), 1, 100, "label"),
+            (1, "ana", "correct", None, 1, 200, "label"), // retracted
+            (1, "ana", "correct", Some("\"fail\""), 2, 300, "label"), // again, under version 2
+            (1, "ben", "correct", Some("\"pass\""), 1, 500, "label"),
+            // Merged from an offline copy: older than ben's label, so it is history.
+            (1, "ben", "correct", None, 1, 400, "label"),
+            // Merged, older, and nothing newer: it is current.
+            (2, "ben", "correct", Some("\"pass\""), 1, 50, "label"),
+            // Same time as the standing event: the greater id wins.
+            (2, "ben", "correct", None, 1, 50, "label"),
+            (2, "ben", "helpfulness", Some("4"), 1, 10, "label"),
+            // The same key under another rubric is another label.
+            (2, "ben", "helpfulness", Some("3"), 3, 5, "label"),
+            (3, "golden:v1", "correct", Some("\"pass\""), 1, 60, "golden:g.jsonl:2"),
+            (3, "carl", "correct", Some("\"pass\""), 1, 60, "golden:g.jsonl:3"),
+            (3, "carl", "grounded", Some("\"partial\""), 1, 61, "import:x.csv:2"),
+        ] {
+            insert_event(&store, event);
+        }
+        let counts = store.counts().unwrap();
+        let (items, labels, events, golden) = scanned_counts(&store);
+        assert_eq!((counts.items, counts.labels, counts.label_events), (items, labels, events));
+        // ana 1 (fail), ben 1 (pass at 500), ben helpfulness x2, golden, carl x2.
+        assert_eq!(counts.labels, 7);
+        assert_eq!(counts.datasets, 2);
+        assert_eq!(counts.raters, 4);
+        assert_eq!(store.golden_raters().unwrap().into_iter().collect::<Vec<_>>(), golden);
+        assert_eq!(golden, ["carl", "golden:v1"]);
+    }
+
+    proptest::proptest! {
+        /// Whatever the order, times and retractions of the events, the kept count of
+        /// current labels is the one the window function over every event gives.
+        #[test]
+        fn the_label_counter_matches_a_full_scan(
+            events in proptest::collection::vec(
+                (1i64..=3, 0usize..2, 0usize..2, proptest::option::of(0u8..3), 1i64..=3, 0i64..6),
+                0..40,
+            )
+        ) {
+            let store = counted_store();
+            for (item, rater, criterion, value, rubric, at) in events {
+                let value = value.map(|v| v.to_string());
+                insert_event(&store, (item, ["a", "b"][rater], ["c", "d"][criterion], value.as_deref(), rubric, at, "t"));
+            }
+            let (_, labels, events, _) = scanned_counts(&store);
+            let counts = store.counts().unwrap();
+            proptest::prop_assert_eq!((counts.labels, counts.label_events), (labels, events));
+        }
+    }
+
+    #[test]
+    fn migration_5_counts_what_an_existing_store_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // A store at schema 4 with labels, as the previous tally left it.
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID).unwrap();
+        for migration in &MIGRATIONS[..4] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO rubrics VALUES (1, 'r', 1, 'h1', '', '', 0);
+             INSERT INTO items VALUES (1, 'i1', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0),
+                                      (2, 'i2', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0);
+             INSERT INTO label_events (item_id, rater, criterion, value, rubric_id, created_at, source) VALUES
+                 (1, 'ana', 'c', '\"pass\"', 1, 1, 'label'), (1, 'ana', 'c', NULL, 1, 2, 'label'),
+                 (2, 'ana', 'c', '\"pass\"', 1, 1, 'label'), (2, 'golden:g', 'c', '\"pass\"', 1, 1, 'golden:g:2'),
+                 (2, 'ben', 'c', '\"fail\"', 1, 1, 'golden:g:3');",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 5);
+        let counts = store.counts().unwrap();
+        assert_eq!((counts.items, counts.labels, counts.label_events, counts.raters), (2, 3, 5, 3));
+        assert_eq!(store.golden_raters().unwrap().into_iter().collect::<Vec<_>>(), ["ben", "golden:g"]);
+        // The triggers go on counting from there.
+        insert_event(&store, (1, "ana", "c", Some("\"fail\""), 1, 3, "label"));
+        assert_eq!(store.counts().unwrap().labels, 4);
+        let indexed: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'assignments_by_item'", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(indexed, 1);
     }
 }

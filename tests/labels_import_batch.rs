@@ -1,0 +1,126 @@
+//! `labels import` into a large batch: with the assignments found through an index
+//! (migration 0005), exactly the assigned (item, rater) pairs of batches under the
+//! file's rubric are confirmed, each once.
+
+use tally::io::Format;
+use tally::io::items::{ImportOptions, import};
+use tally::model::Rubric;
+use tally::store::{NewBatch, Store};
+
+const RUBRIC: &str = include_str!("../guidelines/rag-answer-quality.toml");
+const ITEMS: usize = 6_000;
+const RATERS: [&str; 3] = ["ana", "ben", "cy"];
+
+fn item(i: usize) -> String {
+    format!("it-{i:05}")
+}
+
+/// Item `i` goes to raters `i % 3` and `(i + 1) % 3`.
+fn assigned(i: usize, rater: usize) -> bool {
+    rater == i % 3 || rater == (i + 1) % 3
+}
+
+#[test]
+fn labels_import_confirms_exactly_the_assigned_items_of_a_large_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = Store::create(&path).unwrap();
+    let items: String = (0..ITEMS).map(|i| format!("{{\"id\": \"{}\", \"output\": \"o{i}\"}}\n", item(i))).collect();
+    import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
+    let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+    let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
+    let other_source = RUBRIC.replace("name = \"rag-answer-quality\"", "name = \"other\"");
+    let other = Rubric::from_toml(&other_source, "other.toml").unwrap();
+    let (other_id, _) = store.write(|tx| tx.add_rubric(&other, &other_source, "guide")).unwrap();
+    let ids: Vec<i64> = (0..ITEMS).map(|i| store.item_by_external_id(&item(i)).unwrap().unwrap().0).collect();
+
+    let queues: Vec<(&str, Vec<(i64, bool)>)> = RATERS
+        .iter()
+        .enumerate()
+        .map(|(r, name)| (*name, (0..ITEMS).filter(|&i| assigned(i, r)).map(|i| (ids[i], false)).collect()))
+        .collect();
+    let batch = store
+        .write(|tx| {
+            tx.create_batch(&NewBatch {
+                name: "big",
+                rubric_id,
+                dataset: None,
+                overlap: 2,
+                seed: 1,
+                items: &ids,
+                queues: &queues,
+            })
+        })
+        .unwrap();
+    // A batch under another rubric that gives every item to ana: labels under
+    // rag-answer-quality are not work on it.
+    let elsewhere_queue = vec![("ana", ids.iter().map(|&id| (id, false)).collect::<Vec<_>>())];
+    let elsewhere = store
+        .write(|tx| {
+            tx.create_batch(&NewBatch {
+                name: "elsewhere",
+                rubric_id: other_id,
+                dataset: None,
+                overlap: 1,
+                seed: 1,
+                items: &ids,
+                queues: &elsewhere_queue,
+            })
+        })
+        .unwrap();
+
+    // Every 7th item, by ana (assigned to two thirds of them) and by dan (assigned
+    // nowhere), two criteria each: one confirm per assigned (item, rater).
+    let mut labels = String::from("item,rater,criterion,value\n");
+    for i in (0..ITEMS).step_by(7) {
+        for rater in ["ana", "dan"] {
+            labels.push_str(&format!("{},{rater},correct,pass\n{},{rater},helpfulness,4\n", item(i), item(i)));
+        }
+    }
+    let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    let summary = tally::io::labels::import(&mut store, labels.as_bytes(), Format::Csv, "l.csv", &stored).unwrap();
+    assert_eq!(summary.recorded, (ITEMS.div_ceil(7) * 4) as u64);
+
+    let done = |batch: i64, rater: &str| -> Vec<String> {
+        store.queue(batch, rater).unwrap().into_iter().filter(|e| e.done).map(|e| e.external_id).collect()
+    };
+    let mut expected: Vec<String> = (0..ITEMS).step_by(7).filter(|&i| assigned(i, 0)).map(item).collect();
+    expected.sort();
+    let mut ana = done(batch, "ana");
+    ana.sort();
+    assert_eq!(ana, expected);
+    assert!(done(batch, "ben").is_empty() && done(batch, "cy").is_empty());
+    assert!(done(elsewhere, "ana").is_empty());
+
+    // Again: nothing new is recorded or confirmed.
+    let confirms = || -> i64 {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row("SELECT count(*) FROM item_events WHERE action = 'confirm'", [], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(confirms(), expected.len() as i64);
+    let again = tally::io::labels::import(&mut store, labels.as_bytes(), Format::Csv, "l.csv", &stored).unwrap();
+    assert_eq!((again.recorded, again.unchanged), (0, summary.recorded));
+    assert_eq!(confirms(), expected.len() as i64);
+}
+
+/// The check for two values of one label in one file holds whether the first value
+/// wrote an event or matched what the store already held.
+#[test]
+fn two_values_in_one_file_are_refused_when_the_first_matched_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("t.db")).unwrap();
+    let items = "{\"id\": \"a\", \"output\": \"o\"}\n";
+    import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
+    let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+    store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
+    let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    let first = "item,rater,criterion,value\na,ana,correct,pass\n";
+    tally::io::labels::import(&mut store, first.as_bytes(), Format::Csv, "first.csv", &stored).unwrap();
+    for (file, line) in [
+        ("item,rater,criterion,value\na,ana,correct,pass\na,ana,correct,fail\n", 2),
+        ("item,rater,criterion,value\na,ana,helpfulness,3\na,ana,helpfulness,3\na,ana,helpfulness,4\n", 2),
+    ] {
+        let err = tally::io::labels::import(&mut store, file.as_bytes(), Format::Csv, "then.csv", &stored).unwrap_err();
+        assert!(err.to_string().contains(&format!("on line {line}; give one value per label")), "{err}");
+    }
+}
