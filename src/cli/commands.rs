@@ -279,6 +279,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
         Command::Status { format } => status_command(db, format),
+        Command::Estimate(args) => estimate(db, &args),
+    }
+}
+
+fn estimate(db: Option<&Path>, args: &super::EstimateArgs) -> anyhow::Result<ExitCode> {
+    use crate::report::estimate::{EstimateError, Request, from_store};
+    anyhow::ensure!(args.ci > 0.0 && args.ci < 1.0, "--ci must be between 0 and 1, not {}", args.ci);
+    let store = read_store(db)?;
+    let rubric = resolve_rubric(&store, args.rubric.as_deref(), None)?;
+    let request = Request {
+        criterion: args.criterion.as_deref(),
+        by: args.by.as_deref(),
+        dataset: args.dataset.as_deref(),
+        method: args.method.into(),
+        confidence: args.ci,
+    };
+    match from_store(&store, &rubric, request) {
+        // Naming a criterion that is not there is a usage error, as clap's are.
+        Err(EstimateError::Criterion(message)) => {
+            eprintln!("tally: {}", crate::model::text::sanitize(&message));
+            Ok(ExitCode::from(2))
+        }
+        report => emit(&report?, args.format, ""),
     }
 }
 

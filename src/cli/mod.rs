@@ -234,6 +234,57 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// Failure rates and means from the judge on every item plus humans on a few:
+    /// human-only, judge-only (biased), PPI and PPI++ with their intervals.
+    Estimate(EstimateArgs),
+}
+
+/// What `tally estimate` estimates, over which items.
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// The rubric (default: the only rubric in the store).
+    #[arg(long)]
+    pub rubric: Option<String>,
+    /// Only this criterion (default: every binary, ordinal and number criterion).
+    #[arg(long, value_name = "C")]
+    pub criterion: Option<String>,
+    /// Estimate per value of this metadata field (or `dataset`).
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+    /// Only the items of this dataset (default: every item).
+    #[arg(long, value_name = "D")]
+    pub dataset: Option<String>,
+    #[arg(long, value_enum, default_value_t = EstimateMethodArg::All)]
+    pub method: EstimateMethodArg,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub ci: f64,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// Which estimates `tally estimate` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EstimateMethodArg {
+    #[value(name = "ppi++")]
+    PpiPlusPlus,
+    Ppi,
+    Human,
+    Judge,
+    All,
+}
+
+impl From<EstimateMethodArg> for crate::report::estimate::Method {
+    fn from(method: EstimateMethodArg) -> Self {
+        use crate::report::estimate::Method;
+        match method {
+            EstimateMethodArg::PpiPlusPlus => Method::PpiPlusPlus,
+            EstimateMethodArg::Ppi => Method::Ppi,
+            EstimateMethodArg::Human => Method::Human,
+            EstimateMethodArg::Judge => Method::Judge,
+            EstimateMethodArg::All => Method::All,
+        }
+    }
 }
 
 /// What `tally export` writes, and where.

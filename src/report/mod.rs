@@ -4,6 +4,7 @@ pub mod agreement;
 pub mod all;
 pub mod chart;
 pub mod errors;
+pub mod estimate;
 pub mod gate;
 pub mod golden;
 mod html;

@@ -1,0 +1,224 @@
+//! `tally estimate` through the built binary: PPI and PPI++ on a small store whose numbers
+//! are those of `stats::ppi`'s worked example, the validity filter (honeypots and items
+//! only a reviewer adjudicated are not labeled samples), the judge probability, the
+//! formats, usage errors, and the bundled sample data.
+
+mod common;
+
+use common::{Sandbox, repo};
+use serde_json::Value;
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn close(actual: &Value, expected: f64) {
+    let actual = actual.as_f64().unwrap_or_else(|| panic!("{actual} is not a number"));
+    assert!((actual - expected).abs() < 1e-9, "{actual} != {expected}");
+}
+
+const RUBRIC: &str = r#"
+name = "mini"
+version = 1
+
+[[criteria]]
+id = "correct"
+kind = "binary"
+options = [ { value = "pass", key = "y" }, { value = "fail", key = "n" } ]
+
+[[criteria]]
+id = "helpfulness"
+kind = "ordinal"
+options = [ { value = "1", key = "1" }, { value = "2", key = "2" }, { value = "3", key = "3" } ]
+"#;
+
+/// The judge's probability of failing (1 - correct_prob) is, on l1-l8,
+/// 0.9 0.2 0.7 0.6 0.4 0.1 0.8 0.3 and on u1-u10 0.8 0.1 0.5 0.9 0.3 0.2 0.7 0.6 0.4 0.9:
+/// the `a_mixed_judge_against_ppi_py_formulas` data of `stats::ppi`. r1 has no judge
+/// score and only a reviewer's adjudication.
+const ITEMS: &str = r#"{"id": "l1", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "fail", "correct_prob": 0.1}}
+{"id": "l2", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "pass", "correct_prob": 0.8}}
+{"id": "l3", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "fail", "correct_prob": 0.3}}
+{"id": "l4", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "fail", "correct_prob": 0.4}}
+{"id": "l5", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "pass", "correct_prob": 0.6}}
+{"id": "l6", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "l7", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "fail", "correct_prob": 0.2}}
+{"id": "l8", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "pass", "correct_prob": 0.7}}
+{"id": "u1", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "fail", "correct_prob": 0.2}}
+{"id": "u2", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "u3", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "fail", "correct_prob": 0.5}}
+{"id": "u4", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "fail", "correct_prob": 0.1}}
+{"id": "u5", "output": "o", "metadata": {"model": "m1"}, "judge": {"correct": "pass", "correct_prob": 0.7}}
+{"id": "u6", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "pass", "correct_prob": 0.8}}
+{"id": "u7", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "fail", "correct_prob": 0.3}}
+{"id": "u8", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "fail", "correct_prob": 0.4}}
+{"id": "u9", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "pass", "correct_prob": 0.6}}
+{"id": "u10", "output": "o", "metadata": {"model": "m2"}, "judge": {"correct": "fail", "correct_prob": 0.1}}
+{"id": "r1", "output": "o", "metadata": {"model": "m1"}}
+"#;
+
+/// One rater, so each item's consensus is hers. h1 is a honeypot: labeled, but chosen for
+/// its known answer; were it counted, the human estimate would be 5/9, not 4/8.
+const LABELS: &str = "item,rater,criterion,value
+l1,ana,correct,fail
+l2,ana,correct,pass
+l3,ana,correct,fail
+l4,ana,correct,fail
+l5,ana,correct,pass
+l6,ana,correct,pass
+l7,ana,correct,fail
+l8,ana,correct,pass
+h1,ana,correct,fail
+";
+
+fn store() -> Sandbox {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &sandbox.write("items.jsonl", ITEMS).display().to_string()]);
+    sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
+    let pots = sandbox.write("pots.jsonl", "{\"id\": \"h1\", \"output\": \"o\", \"gold\": {\"correct\": \"fail\"}}\n");
+    sandbox.ok(&[
+        "batch",
+        "create",
+        "b1",
+        "--rubric",
+        "mini",
+        "--raters",
+        "ana",
+        "--overlap",
+        "1",
+        "--honeypots",
+        &pots.display().to_string(),
+        "--honeypot-rate",
+        "0.1",
+    ]);
+    sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", LABELS).display().to_string()]);
+    sandbox.ok(&["adjudicate", "r1", "correct", "fail", "--why", "picked out in review"]);
+    sandbox
+}
+
+#[test]
+fn ppi_and_ppi_plus_plus_match_the_worked_example_and_leave_chosen_items_out() {
+    let sandbox = store();
+    let report = json(&sandbox.ok(&["estimate", "--criterion", "correct", "--format", "json"]));
+    let validity = &report["validity"];
+    assert_eq!(validity["labeled_items"], 9);
+    assert_eq!(validity["qualifying_items"], 8);
+    assert_eq!(validity["honeypots_left_out"], 1);
+    assert_eq!(validity["adjudicated_only_left_out"], 1);
+    // 8 qualifying items is a small sample: said so.
+    assert!(report["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("only 8 labeled")));
+
+    let criteria = report["criteria"].as_array().unwrap();
+    assert_eq!(criteria.len(), 1);
+    let correct = &criteria[0];
+    assert_eq!(correct["measure"], "failure_rate");
+    assert_eq!(correct["value"], "fail");
+    assert_eq!(correct["slice"], "all");
+    assert_eq!(correct["judge_key"], "correct_prob");
+    // Expected values: stats::ppi's a_mixed_judge_against_ppi_py_formulas.
+    let human = &correct["human"];
+    close(&human["estimate"], 0.5);
+    close(&human["ci"][0], 0.15352404391258068);
+    close(&human["ci"][1], 0.8464759560874193);
+    assert_eq!((human["n_labeled"].as_u64(), human["n_unlabeled"].as_u64()), (Some(8), Some(0)));
+    let ppi = &correct["ppi"];
+    close(&ppi["estimate"], 0.54);
+    close(&ppi["ci"][0], 0.28584624718495366);
+    close(&ppi["ci"][1], 0.7941537528150464);
+    assert_eq!((ppi["n_labeled"].as_u64(), ppi["n_unlabeled"].as_u64()), (Some(8), Some(10)));
+    let plus = &correct["ppi_plus_plus"];
+    close(&plus["estimate"], 0.534950657894737);
+    close(&plus["ci"][0], 0.2810425647967855);
+    close(&plus["ci"][1], 0.7888587509926883);
+    close(&correct["lambda"], 0.8737664473684212);
+    close(&correct["effective_n"], 14.896460968366153);
+    // The judge alone: its mean over all 18 judged items (biased in general).
+    let judge = &correct["judge"];
+    close(&judge["estimate"], 9.4 / 18.0);
+    assert_eq!((judge["n_labeled"].as_u64(), judge["n_unlabeled"].as_u64()), (Some(0), Some(18)));
+}
+
+#[test]
+fn method_picks_the_estimates_and_by_slices_them() {
+    let sandbox = store();
+    let report = json(&sandbox.ok(&["estimate", "--method", "ppi++", "--by", "model", "--format", "json"]));
+    assert_eq!(report["method"], "ppi++");
+    let criteria = report["criteria"].as_array().unwrap();
+    let slices: Vec<&str> =
+        criteria.iter().filter(|c| c["criterion"] == "correct").map(|c| c["slice"].as_str().unwrap()).collect();
+    assert_eq!(slices, ["m1", "m2"]);
+    for criterion in criteria {
+        assert!(criterion["human"].is_null() && criterion["judge"].is_null() && criterion["ppi"].is_null());
+    }
+    // m1: 4 labeled (3 fail) and 5 unlabeled judged items.
+    let m1 = &criteria[0];
+    assert_eq!(m1["ppi_plus_plus"]["n_labeled"], 4);
+    assert_eq!(m1["ppi_plus_plus"]["n_unlabeled"], 5);
+    // helpfulness has neither labels nor judge scores: no estimate, but a row.
+    let helpfulness = criteria.iter().find(|c| c["criterion"] == "helpfulness").unwrap();
+    assert_eq!(helpfulness["measure"], "mean");
+    assert!(helpfulness["ppi_plus_plus"].is_null());
+}
+
+#[test]
+fn the_table_fits_80_columns_and_csv_has_long_rows() {
+    let sandbox = store();
+    let table = sandbox.ok(&["estimate"]);
+    assert!(table.contains("ppi++ λ 0.87"), "{table}");
+    assert!(table.contains("judge (biased)"), "{table}");
+    for line in table.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line}");
+    }
+    let csv = sandbox.ok(&["estimate", "--criterion", "correct", "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("slice,criterion,measure,method,estimate,ci_low,ci_high,n_labeled,n_unlabeled,lambda,effective_n")
+    );
+    let methods: Vec<&str> = lines.map(|line| line.split(',').nth(3).unwrap()).collect();
+    assert_eq!(methods, ["human", "judge", "ppi", "ppi_plus_plus"]);
+    let markdown = sandbox.ok(&["estimate", "--format", "md"]);
+    assert!(markdown.contains("| correct=fail |"), "{markdown}");
+}
+
+#[test]
+fn the_judge_is_the_same_on_both_sets() {
+    let sandbox = store();
+    // An item of another dataset has a judge value but no probability: over every
+    // dataset the probability cannot be used for all items, so none use it.
+    let extra =
+        sandbox.write("extra.jsonl", "{\"id\": \"x1\", \"output\": \"o\", \"judge\": {\"correct\": \"pass\"}}\n");
+    sandbox.ok(&["import", &extra.display().to_string()]);
+    let all = json(&sandbox.ok(&["estimate", "--criterion", "correct", "--format", "json"]));
+    assert_eq!(all["criteria"][0]["judge_key"], "correct");
+    assert!(all["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("correct_prob")));
+    let items = json(&sandbox.ok(&["estimate", "--criterion", "correct", "--dataset", "items", "--format", "json"]));
+    assert_eq!(items["criteria"][0]["judge_key"], "correct_prob");
+    close(&items["criteria"][0]["ppi_plus_plus"]["estimate"], 0.534950657894737);
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_what_exists() {
+    let sandbox = store();
+    let output = sandbox.run(&["estimate", "--criterion", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--criterion nope") && stderr.contains("correct, helpfulness"), "{stderr}");
+    let stderr = sandbox.fails(&["estimate", "--ci", "1.5"]);
+    assert!(stderr.contains("--ci must be between 0 and 1"), "{stderr}");
+}
+
+#[test]
+fn the_bundled_data_has_no_unlabeled_items_and_says_so() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    let report = json(&sandbox.ok(&["estimate", "--format", "json"]));
+    assert_eq!(report["validity"]["qualifying_items"], 160);
+    assert!(report["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("nothing for PPI")));
+    let correct = &report["criteria"][0];
+    assert_eq!(correct["judge_key"], "correct_prob");
+    assert!(correct["human"]["estimate"].is_number());
+    assert!(correct["ppi"].is_null());
+}
