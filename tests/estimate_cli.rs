@@ -222,3 +222,41 @@ fn the_bundled_data_has_no_unlabeled_items_and_says_so() {
     assert!(correct["human"]["estimate"].is_number());
     assert!(correct["ppi"].is_null());
 }
+
+#[test]
+fn plan_rate_prints_n_and_n_with_judge_with_its_assumptions() {
+    let sandbox = Sandbox::new();
+    let plan = json(&sandbox.ok(&["plan", "rate", "--half-width", "0.05", "--rho", "0.6", "--format", "json"]));
+    // 1.959964² · 0.25 / 0.05² = 384.15; times (1 - 0.6²) = 245.85.
+    assert_eq!(plan["n"], 385);
+    assert_eq!(plan["n_with_judge"], 246);
+    assert_eq!(plan["assumptions"]["p"], 0.5);
+    assert_eq!(plan["assumptions"]["rho"], 0.6);
+    let plan = json(&sandbox.ok(&["plan", "rate", "--half-width", "0.03", "--p", "0.2", "--format", "json"]));
+    assert_eq!(plan["n"], 683);
+    assert!(plan.get("n_with_judge").is_none());
+    let table = sandbox.ok(&["plan", "rate", "--half-width", "0.05", "--rho", "0.6"]);
+    assert!(table.contains("humans plus the judge (PPI++)  246"), "{table}");
+    let stderr = sandbox.fails(&["plan", "rate", "--half-width", "0"]);
+    assert!(stderr.contains("--half-width must be above 0"), "{stderr}");
+}
+
+#[test]
+fn plan_kappa_matches_irr_and_plan_correlation_fisher() {
+    let sandbox = Sandbox::new();
+    // irr::N.cohen.kappa(0.5, 0.5, 0.85, 0.7) = 116.354 (true 0.85, null 0.7).
+    let args = ["plan", "kappa", "--kappa0", "0.7", "--kappa1", "0.85", "--prevalence", "0.5", "--format", "json"];
+    let plan = json(&sandbox.ok(&args));
+    assert_eq!(plan["n"], 117);
+    assert_eq!(plan["assumptions"]["sides"], 1);
+    assert_eq!(plan["assumptions"]["kappa0"], 0.7);
+    // Two-sided: N.cohen.kappa(0.3, 0.3, 0.6, 0.4, twosided = TRUE) = 180.10.
+    let args = ["plan", "kappa", "--kappa0", "0.4", "--kappa1", "0.6", "--prevalence", "0.3", "--sides", "2"];
+    let plan = json(&sandbox.ok(&[&args[..], &["--format", "json"]].concat()));
+    assert_eq!(plan["n"], 181);
+    let plan = json(&sandbox.ok(&["plan", "correlation", "--r", "0.5", "--half-width", "0.1", "--format", "json"]));
+    assert_eq!(plan["n"], 219);
+    // A kappa the margins cannot reach is refused, saying why.
+    let stderr = sandbox.fails(&["plan", "kappa", "--kappa0", "0.1", "--kappa1", "0.5", "--prevalence", "1.2"]);
+    assert!(stderr.contains("--prevalence must be between 0 and 1"), "{stderr}");
+}

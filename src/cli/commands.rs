@@ -280,6 +280,33 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
         Command::Status { format } => status_command(db, format),
         Command::Estimate(args) => estimate(db, &args),
+        Command::Plan(command) => plan_command(&command),
+    }
+}
+
+fn plan_command(command: &super::PlanCommand) -> anyhow::Result<ExitCode> {
+    use super::PlanCommand;
+    use crate::report::plan::{KappaGoal, correlation, kappa, rate};
+    let confidence = match command {
+        PlanCommand::Rate { ci, .. } | PlanCommand::Correlation { ci, .. } | PlanCommand::Kappa { ci, .. } => *ci,
+    };
+    anyhow::ensure!(confidence > 0.0 && confidence < 1.0, "--ci must be between 0 and 1, not {confidence}");
+    let (plan, format) = match *command {
+        PlanCommand::Rate { half_width, p, rho, format, .. } => (rate(p, half_width, rho, confidence), format),
+        PlanCommand::Correlation { r, half_width, format, .. } => (correlation(r, half_width, confidence), format),
+        PlanCommand::Kappa { kappa0, kappa1, prevalence, alpha, power, sides, half_width, format, .. } => {
+            let goal = match (half_width, kappa0) {
+                (Some(half_width), _) => KappaGoal::Interval { half_width, confidence },
+                (None, Some(kappa0)) => KappaGoal::Test { kappa0, alpha, power, sides },
+                (None, None) => bail!("give --kappa0 (a test) or --half-width (an interval)"),
+            };
+            (kappa(kappa1, prevalence, goal), format)
+        }
+    };
+    let plan = plan.map_err(anyhow::Error::msg)?;
+    match format {
+        FormatArg::Json => print_json(&plan),
+        FormatArg::Table => print(&plan.document().render()),
     }
 }
 

@@ -237,6 +237,71 @@ pub enum Command {
     /// Failure rates and means from the judge on every item plus humans on a few:
     /// human-only, judge-only (biased), PPI and PPI++ with their intervals.
     Estimate(EstimateArgs),
+    /// How many items to label: for a rate (and with the judge), a correlation, a kappa.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+/// What `tally plan` sizes.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// A rate to a confidence-interval half-width, humans only and with the judge.
+    Rate {
+        /// Half the width of the interval, e.g. 0.05 for ±5 points.
+        #[arg(long, value_name = "H")]
+        half_width: f64,
+        /// The rate expected (0.5, the default, is the most demanding).
+        #[arg(long, value_name = "P", default_value_t = 0.5)]
+        p: f64,
+        /// Judge-human correlation (e.g. from a pilot): also size PPI++ with the judge.
+        #[arg(long, value_name = "R")]
+        rho: Option<f64>,
+        /// Confidence level of the interval.
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// A Pearson correlation to a confidence-interval half-width (Fisher z).
+    Correlation {
+        /// The correlation expected.
+        #[arg(long, value_name = "R", allow_negative_numbers = true)]
+        r: f64,
+        #[arg(long, value_name = "H")]
+        half_width: f64,
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// Cohen's kappa of two raters on a binary rating (Cantor 1996, as R's
+    /// irr::N.cohen.kappa): a test against --kappa0, or an interval of --half-width.
+    Kappa {
+        /// The kappa under the null hypothesis (irr's k0).
+        #[arg(long, value_name = "K0", required_unless_present = "half_width", allow_negative_numbers = true)]
+        kappa0: Option<f64>,
+        /// The true kappa expected (irr's k1).
+        #[arg(long, value_name = "K1", allow_negative_numbers = true)]
+        kappa1: f64,
+        /// The share of items each rater calls positive.
+        #[arg(long, value_name = "P")]
+        prevalence: f64,
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        #[arg(long, default_value_t = 0.8)]
+        power: f64,
+        /// One-sided (1, irr's default) or two-sided (2) test.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+        sides: u8,
+        /// Size for a confidence interval of this half-width instead of a test.
+        #[arg(long, value_name = "H", conflicts_with = "kappa0")]
+        half_width: Option<f64>,
+        /// Confidence level of the interval (with --half-width).
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
 }
 
 /// What `tally estimate` estimates, over which items.

@@ -9,6 +9,7 @@ pub mod gate;
 pub mod golden;
 mod html;
 pub mod judge;
+pub mod plan;
 pub mod progress;
 pub mod raters;
 pub mod status;

@@ -7,6 +7,7 @@ pub mod categorical;
 pub mod consensus;
 pub mod correlation;
 pub mod hash;
+pub mod plan;
 pub mod ppi;
 pub mod proportion;
 pub mod rng;
