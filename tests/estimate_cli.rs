@@ -260,3 +260,37 @@ fn plan_kappa_matches_irr_and_plan_correlation_fisher() {
     let stderr = sandbox.fails(&["plan", "kappa", "--kappa0", "0.1", "--kappa1", "0.5", "--prevalence", "1.2"]);
     assert!(stderr.contains("--prevalence must be between 0 and 1"), "{stderr}");
 }
+
+#[test]
+fn compare_takes_slice_b_from_slice_a_with_added_variances() {
+    let sandbox = store();
+    let args = ["estimate", "--criterion", "correct", "--compare", "model=m1,m2", "--format", "json"];
+    let report = json(&sandbox.ok(&args));
+    let comparison = &report["comparison"];
+    assert_eq!((comparison["field"].as_str(), comparison["a"].as_str()), (Some("model"), Some("m1")));
+    let correct = &comparison["criteria"][0];
+    // Humans: m1 (l1-l4) fail 3 of 4, m2 (l5-l8) 1 of 4. se of each sqrt(0.75 · 0.25 / 4);
+    // half-width 1.959964 · sqrt(2 · 0.046875) = 0.6001130.
+    let human = &correct["human"];
+    close(&human["a"], 0.75);
+    close(&human["b"], 0.25);
+    close(&human["estimate"], 0.5);
+    let half = 1.959963984540054 * (2.0f64 * 0.046875).sqrt();
+    close(&human["ci"][0], 0.5 - half);
+    close(&human["ci"][1], 0.5 + half);
+    // PPI++: the same estimates as --by model, differenced.
+    let by = json(&sandbox.ok(&["estimate", "--criterion", "correct", "--by", "model", "--format", "json"]));
+    let (m1, m2) = (&by["criteria"][0]["ppi_plus_plus"], &by["criteria"][1]["ppi_plus_plus"]);
+    let expected = m1["estimate"].as_f64().unwrap() - m2["estimate"].as_f64().unwrap();
+    close(&correct["ppi_plus_plus"]["estimate"], expected);
+    let se = (m1["se"].as_f64().unwrap().powi(2) + m2["se"].as_f64().unwrap().powi(2)).sqrt();
+    close(&correct["ppi_plus_plus"]["ci"][1], expected + 1.959963984540054 * se);
+    let table = sandbox.ok(&["estimate", "--compare", "model=m1,m2"]);
+    assert!(table.contains("model = m1 (A) against m2 (B)"), "{table}");
+    assert!(table.lines().all(|line| line.chars().count() <= 80), "{table}");
+    // A slice that is not there is a usage error naming those that are.
+    let output = sandbox.run(&["estimate", "--compare", "model=m1,m9"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("model = `m9`") && stderr.contains("m1, m2"), "{stderr}");
+}

@@ -321,10 +321,11 @@ fn estimate(db: Option<&Path>, args: &super::EstimateArgs) -> anyhow::Result<Exi
         dataset: args.dataset.as_deref(),
         method: args.method.into(),
         confidence: args.ci,
+        compare: args.compare.as_ref(),
     };
     match from_store(&store, &rubric, request) {
         // Naming a criterion that is not there is a usage error, as clap's are.
-        Err(EstimateError::Criterion(message)) => {
+        Err(EstimateError::Criterion(message) | EstimateError::EmptySlice(message)) => {
             eprintln!("tally: {}", crate::model::text::sanitize(&message));
             Ok(ExitCode::from(2))
         }

@@ -319,6 +319,9 @@ pub struct EstimateArgs {
     /// Only the items of this dataset (default: every item).
     #[arg(long, value_name = "D")]
     pub dataset: Option<String>,
+    /// Also estimate slice A of FIELD minus slice B, e.g. model=v1,v2.
+    #[arg(long, value_name = "FIELD=A,B")]
+    pub compare: Option<Compare>,
     #[arg(long, value_enum, default_value_t = EstimateMethodArg::All)]
     pub method: EstimateMethodArg,
     /// Confidence level of the intervals.

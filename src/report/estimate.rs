@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::errors::Compare;
 use super::judge::{bounds_cell, group_of, number};
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
@@ -73,6 +74,8 @@ pub struct Request<'a> {
     pub dataset: Option<&'a str>,
     pub method: Method,
     pub confidence: f64,
+    /// Slice A of a field against slice B (`--compare model=v1,v2`).
+    pub compare: Option<&'a Compare>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,9 @@ pub enum EstimateError {
     /// `--criterion` names nothing estimable: the user's mistake.
     #[error("{0}")]
     Criterion(String),
+    /// A slice named by `--compare` has no judged or labeled item: the user's mistake.
+    #[error("{0}")]
+    EmptySlice(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,6 +100,8 @@ pub struct EstimateReport {
     pub confidence: f64,
     pub validity: Validity,
     pub criteria: Vec<CriterionEstimate>,
+    /// With `--compare`: each estimate of slice A minus slice B.
+    pub comparison: Option<Comparison>,
     /// Golden-set labels not counted (golden sets are not raters).
     pub golden_labels_left_out: usize,
     pub warnings: Vec<String>,
@@ -144,6 +152,44 @@ pub struct Interval {
     pub ci: [f64; 2],
     pub n_labeled: usize,
     pub n_unlabeled: usize,
+    /// Standard error (before a rate's interval is cut to [0, 1]).
+    pub se: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub field: String,
+    pub a: String,
+    pub b: String,
+    pub criteria: Vec<CriterionDifference>,
+}
+
+/// One criterion's estimates in slice A minus slice B: the two slices are independent
+/// samples, so the variances add (normal interval).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionDifference {
+    pub criterion: String,
+    pub measure: &'static str,
+    pub human: Option<Difference>,
+    pub judge: Option<Difference>,
+    pub ppi: Option<Difference>,
+    pub ppi_plus_plus: Option<Difference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// A minus B.
+    pub estimate: f64,
+    pub ci: [f64; 2],
+    pub a: f64,
+    pub b: f64,
+}
+
+fn difference(a: Option<&Interval>, b: Option<&Interval>, confidence: f64) -> Option<Difference> {
+    let (a, b) = (a?, b?);
+    let estimate = a.estimate - b.estimate;
+    let half = crate::stats::correlation::z_critical(confidence) * (a.se * a.se + b.se * b.se).sqrt();
+    Some(Difference { estimate, ci: [estimate - half, estimate + half], a: a.estimate, b: b.estimate })
 }
 
 impl Interval {
@@ -159,6 +205,7 @@ impl Interval {
             ci: [low, high],
             n_labeled: estimate.n_labeled,
             n_unlabeled: estimate.n_unlabeled,
+            se: estimate.se,
         }
     }
 }
@@ -166,6 +213,8 @@ impl Interval {
 /// An item's place in the estimate.
 struct Member {
     slice: String,
+    /// The item's value of the `--compare` field.
+    compared: Option<String>,
     judge: Map,
     /// The human consensus per criterion id, as a number (1 = fail for a binary one);
     /// `None` when the item does not count as labeled.
@@ -205,6 +254,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         adjudications.iter().map(|a| ((a.item_id, a.criterion.as_str()), &a.value)).collect();
     let honeypots = store.gold_item_ids()?;
     let slice_of = |item: &Item| request.by.map_or_else(|| ALL.to_string(), |field| group_of(item, field));
+    let compared_of = |item: &Item| request.compare.map(|compare| group_of(item, &compare.field));
 
     let mut members: BTreeMap<i64, Member> = BTreeMap::new();
     let mut validity = Validity {
@@ -231,7 +281,8 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
             validity.qualifying_items += 1;
             Some(consensus_numbers(definition, &criteria, item_id, item_labels, &adjudicated))
         };
-        members.insert(item_id, Member { slice: slice_of(&item), judge: item.judge, human });
+        let (slice, compared) = (slice_of(&item), compared_of(&item));
+        members.insert(item_id, Member { slice, compared, judge: item.judge, human });
     }
     let adjudicated_items: BTreeSet<i64> = adjudications.iter().map(|a| a.item_id).collect();
     for item_id in adjudicated_items.difference(&rater_labeled) {
@@ -242,7 +293,12 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         validity.adjudicated_only_left_out += usize::from(dataset_matches);
     }
     for (item_id, item) in store.judged_items(request.dataset)? {
-        members.entry(item_id).or_insert_with(|| Member { slice: slice_of(&item), judge: item.judge, human: None });
+        members.entry(item_id).or_insert_with(|| Member {
+            slice: slice_of(&item),
+            compared: compared_of(&item),
+            judge: item.judge,
+            human: None,
+        });
     }
 
     let mut warnings = Vec::new();
@@ -260,6 +316,34 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
     for member in members.values().filter(|m| m.human.is_some() || !m.judge.is_empty()) {
         slices.entry(&member.slice).or_default().push(member);
     }
+    let compared: Option<[Vec<&Member>; 2]> = request
+        .compare
+        .map(|compare| {
+            let side = |value: &str| -> Vec<&Member> {
+                members
+                    .values()
+                    .filter(|m| m.compared.as_deref() == Some(value) && (m.human.is_some() || !m.judge.is_empty()))
+                    .collect()
+            };
+            let (a, b) = (side(&compare.a), side(&compare.b));
+            for (value, found) in [(&compare.a, &a), (&compare.b, &b)] {
+                if found.is_empty() {
+                    let known: BTreeSet<&str> = members.values().filter_map(|m| m.compared.as_deref()).collect();
+                    let known: Vec<&str> = known.into_iter().take(10).collect();
+                    return Err(EstimateError::EmptySlice(format!(
+                        "--compare {}={},{}: no judged or labeled item has {} = `{value}` (values found: {})",
+                        compare.field,
+                        compare.a,
+                        compare.b,
+                        compare.field,
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    )));
+                }
+            }
+            Ok([a, b])
+        })
+        .transpose()?;
+    let mut differences = Vec::new();
     let mut estimates = Vec::new();
     for criterion in &criteria {
         let judged: Vec<&Member> = members.values().filter(|m| m.judge.contains_key(&criterion.id)).collect();
@@ -280,7 +364,26 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         for (slice, slice_members) in &slices {
             estimates.push(estimate(criterion, slice, slice_members, &judge_key, use_probability, request));
         }
+        if let Some([a, b]) = &compared {
+            let a = estimate(criterion, "a", a, &judge_key, use_probability, request);
+            let b = estimate(criterion, "b", b, &judge_key, use_probability, request);
+            let confidence = request.confidence;
+            differences.push(CriterionDifference {
+                criterion: criterion.id.clone(),
+                measure: a.measure,
+                human: difference(a.human.as_ref(), b.human.as_ref(), confidence),
+                judge: difference(a.judge.as_ref(), b.judge.as_ref(), confidence),
+                ppi: difference(a.ppi.as_ref(), b.ppi.as_ref(), confidence),
+                ppi_plus_plus: difference(a.ppi_plus_plus.as_ref(), b.ppi_plus_plus.as_ref(), confidence),
+            });
+        }
     }
+    let comparison = request.compare.map(|compare| Comparison {
+        field: compare.field.clone(),
+        a: compare.a.clone(),
+        b: compare.b.clone(),
+        criteria: differences,
+    });
     Ok(EstimateReport {
         rubric: definition.name.clone(),
         rubric_version: definition.version,
@@ -290,6 +393,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         confidence: request.confidence,
         validity,
         criteria: estimates,
+        comparison,
         golden_labels_left_out,
         warnings,
     })
@@ -496,6 +600,36 @@ impl Rendered for EstimateReport {
                             String::new()
                         },
                     ]);
+                }
+            }
+            document.table(table);
+        }
+        if let Some(comparison) = &self.comparison {
+            document.heading(format!("{} = {} (A) against {} (B)", comparison.field, comparison.a, comparison.b));
+            let mut table = Table::new(&["estimate", "method", ">A", ">B", ">A - B", &percent]);
+            for criterion in &comparison.criteria {
+                let name = match criterion.measure {
+                    "mean" => format!("{} mean", criterion.criterion),
+                    _ => format!("{} rate", criterion.criterion),
+                };
+                let rows = [
+                    ("human", &criterion.human),
+                    ("judge (biased)", &criterion.judge),
+                    ("ppi", &criterion.ppi),
+                    ("ppi++", &criterion.ppi_plus_plus),
+                ];
+                let mut first = true;
+                for (label, difference) in rows {
+                    let Some(difference) = difference else { continue };
+                    table.row(vec![
+                        if first { name.clone() } else { String::new() },
+                        label.to_string(),
+                        figure(Some(difference.a)),
+                        figure(Some(difference.b)),
+                        format!("{:+.3}", difference.estimate),
+                        bounds_cell(Some(difference.ci[0]), Some(difference.ci[1])),
+                    ]);
+                    first = false;
                 }
             }
             document.table(table);
