@@ -294,3 +294,28 @@ fn compare_takes_slice_b_from_slice_a_with_added_variances() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("model = `m9`") && stderr.contains("m1, m2"), "{stderr}");
 }
+
+#[test]
+fn gate_fails_when_the_upper_bound_of_the_rate_exceeds_the_limit() {
+    let sandbox = store();
+    // PPI++'s interval of the failure rate is 0.281 to 0.789 (the worked example).
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail:0.8"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("PASS correct: ppi++ rate of fail CI high 0.789 <= 0.8"), "{stdout}");
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail:0.7", "--estimate", "ppi++"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL correct: ppi++ rate of fail CI high 0.789 > 0.7 (by 0.089)"), "{stdout}");
+    // The humans alone are less sure: 0.846 > 0.8.
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail:0.8", "--estimate", "human"]);
+    assert_eq!(output.status.code(), Some(1));
+    // A rate is of the failing option; the judge alone is no estimate to gate on.
+    let output = sandbox.run(&["gate", "--max-rate", "correct=pass:0.8"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("failing option, `fail`"));
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail:0.8", "--estimate", "judge"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail"]);
+    assert_eq!(output.status.code(), Some(2));
+}

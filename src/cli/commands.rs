@@ -261,13 +261,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             max_judge_bias,
             criteria,
             use_ci_low,
+            max_rate,
+            estimate,
             scope,
             golden,
             human,
             bootstrap,
         } => {
             let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
-            gate(db, &scope, golden.include_golden, &criteria, thresholds, human.into(), &bootstrap)
+            let rates = (max_rate.as_slice(), estimate.into());
+            gate(db, &scope, golden.include_golden, &criteria, thresholds, rates, human.into(), &bootstrap)
         }
         Command::Export(args) => export_golden(db, &args),
         Command::Golden(GoldenCommand::Diff { name, from, to, dir, format }) => {
@@ -997,19 +1000,27 @@ fn build_demo(path: &Path) -> anyhow::Result<Store> {
 }
 
 /// Exit 0 when every check passes, 1 when one fails, 2 when the gate cannot run.
+#[allow(clippy::too_many_arguments)] // one per family of gate flags
 fn gate(
     db: Option<&Path>,
     scope: &ScopeArgs,
     include_golden: bool,
     criteria: &[String],
     thresholds: Thresholds,
+    (max_rates, rate_method): (&[crate::report::estimate::MaxRate], crate::report::estimate::Method),
     human: Human,
     bootstrap: &super::BootstrapArgs,
 ) -> anyhow::Result<ExitCode> {
+    use crate::report::estimate::Method;
     let checks = (|| -> anyhow::Result<_> {
         anyhow::ensure!(
-            thresholds.any(),
-            "give at least one threshold: --min-alpha, --min-judge-spearman or --max-judge-bias"
+            thresholds.any() || !max_rates.is_empty(),
+            "give at least one threshold: --min-alpha, --min-judge-spearman, --max-judge-bias or --max-rate"
+        );
+        anyhow::ensure!(
+            matches!(rate_method, Method::PpiPlusPlus | Method::Ppi | Method::Human),
+            "--estimate must be ppi++, ppi or human (the judge alone is biased), not {}",
+            rate_method.name()
         );
         // Intervals cost time; only --use-ci-low reads them.
         let mut bootstrap = bootstrap.bootstrap()?;
@@ -1032,7 +1043,21 @@ fn gate(
             None
         };
         let left_out = agreement.golden_labels_left_out;
-        Ok((evaluate(thresholds, criteria, &agreement, judge.as_ref()), left_out))
+        let mut checks = evaluate(thresholds, criteria, &agreement, judge.as_ref());
+        if !max_rates.is_empty() {
+            let request = crate::report::estimate::Request {
+                criterion: None,
+                by: None,
+                dataset: None,
+                method: rate_method,
+                confidence: bootstrap.confidence,
+                compare: None,
+            };
+            let report = crate::report::estimate::from_store(&store, &rubric, request)?;
+            let rates = crate::report::estimate::rate_checks(&report, &rubric.rubric, max_rates, rate_method);
+            checks.extend(rates.map_err(anyhow::Error::msg)?);
+        }
+        Ok((checks, left_out))
     })();
     let (checks, golden_left_out) = match checks {
         Ok(checks) => checks,

@@ -215,6 +215,13 @@ pub enum Command {
         /// Compare the confidence bound on the unfavourable side instead of the estimate.
         #[arg(long)]
         use_ci_low: bool,
+        /// Highest acceptable failure rate, e.g. correct=fail:0.15: fails when the upper
+        /// bound of its interval (by --estimate) exceeds it.
+        #[arg(long, value_name = "CRITERION=VALUE:X")]
+        max_rate: Vec<crate::report::estimate::MaxRate>,
+        /// How --max-rate estimates the rate: ppi++, ppi or human.
+        #[arg(long, value_enum, default_value_t = EstimateMethodArg::PpiPlusPlus)]
+        estimate: EstimateMethodArg,
         #[command(flatten)]
         scope: ScopeArgs,
         #[command(flatten)]

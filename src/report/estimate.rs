@@ -680,3 +680,74 @@ impl Rendered for EstimateReport {
         csv_rows(&header, records)
     }
 }
+
+/// `gate --max-rate CRITERION=VALUE:X`: the rate of VALUE (a binary criterion's failing
+/// option) may not exceed X, judged by the upper bound of its interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaxRate {
+    pub criterion: String,
+    pub value: String,
+    pub max: f64,
+}
+
+impl std::str::FromStr for MaxRate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<MaxRate, String> {
+        let expected = || format!("expected CRITERION=VALUE:X (e.g. correct=fail:0.15), got `{text}`");
+        let (criterion, rest) = text.split_once('=').ok_or_else(expected)?;
+        let (value, max) = rest.rsplit_once(':').ok_or_else(expected)?;
+        let max: f64 = max.trim().parse().map_err(|_| expected())?;
+        let (criterion, value) = (criterion.trim(), value.trim());
+        if criterion.is_empty() || value.is_empty() || !(0.0..=1.0).contains(&max) {
+            return Err(format!("{}; X is a rate between 0 and 1", expected()));
+        }
+        Ok(MaxRate { criterion: criterion.to_string(), value: value.to_string(), max })
+    }
+}
+
+/// One gate check per limit: the upper bound of the rate's interval by `method` (not the
+/// judge alone, which is biased) against the limit. A rate without that estimate fails,
+/// saying why. `Err` names a limit that is not the failing option of a binary criterion.
+pub fn rate_checks(
+    report: &EstimateReport,
+    rubric: &crate::model::Rubric,
+    limits: &[MaxRate],
+    method: Method,
+) -> Result<Vec<super::gate::Check>, String> {
+    let mut checks = Vec::new();
+    for limit in limits {
+        let criterion = rubric.criterion(&limit.criterion).filter(|c| c.kind == Kind::Binary).ok_or_else(|| {
+            format!("--max-rate {}: rubric {} has no binary criterion of that id", limit.criterion, rubric.name)
+        })?;
+        let fail = criterion.options.get(1).map(|option| option.value.as_str()).unwrap_or_default();
+        if limit.value != fail {
+            return Err(format!(
+                "--max-rate {}={}: a rate is of the failing option, `{fail}`",
+                limit.criterion, limit.value
+            ));
+        }
+        let estimate = report.criteria.iter().find(|c| c.criterion == limit.criterion);
+        let interval = estimate.and_then(|estimate| match method {
+            Method::Ppi => estimate.ppi.as_ref(),
+            Method::Human => estimate.human.as_ref(),
+            _ => estimate.ppi_plus_plus.as_ref(),
+        });
+        let value = interval.map(|interval| interval.ci[1]);
+        checks.push(super::gate::Check {
+            criterion: limit.criterion.clone(),
+            statistic: format!("{} rate of {} CI high", method.name(), limit.value),
+            value,
+            threshold: limit.max,
+            minimum: false,
+            passed: value.is_some_and(|value| value <= limit.max),
+            note: value.is_none().then(|| {
+                format!(
+                    "no {} estimate: it needs 2 labeled items and, but for human, unlabeled judged ones",
+                    method.name()
+                )
+            }),
+        });
+    }
+    Ok(checks)
+}
