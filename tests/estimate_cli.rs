@@ -319,3 +319,23 @@ fn gate_fails_when_the_upper_bound_of_the_rate_exceeds_the_limit() {
     let output = sandbox.run(&["gate", "--max-rate", "correct=fail"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn plan_rate_from_store_takes_p_and_rho_from_the_pilot() {
+    let sandbox = store();
+    let args = ["plan", "rate", "--half-width", "0.1", "--from-store", "--criterion", "correct", "--format", "json"];
+    let plan = json(&sandbox.ok(&args));
+    // The humans' rate on the 8 qualifying items is 0.5; the judge correlates
+    // r = 0.9128709 with them: 96.04 labels alone, 96.04 · (1 - r²) = 16.006 with it.
+    assert_eq!(plan["assumptions"]["p"], 0.5);
+    close(&plan["assumptions"]["rho"], 0.9128709291752768);
+    assert_eq!(plan["assumptions"]["pilot_labeled_items"], 8);
+    assert_eq!(plan["n"], 97);
+    assert_eq!(plan["n_with_judge"], 17);
+    // Given values win over the pilot's.
+    let plan =
+        json(&sandbox.ok(&["plan", "rate", "--half-width", "0.1", "--from-store", "--p", "0.2", "--format", "json"]));
+    assert_eq!(plan["assumptions"]["p"], 0.2);
+    let stderr = sandbox.fails(&["plan", "rate", "--half-width", "0.1", "--from-store", "--criterion", "helpfulness"]);
+    assert!(stderr.contains("no binary criterion `helpfulness` (binary: correct)"), "{stderr}");
+}

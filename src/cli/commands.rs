@@ -283,11 +283,50 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
         Command::Status { format } => status_command(db, format),
         Command::Estimate(args) => estimate(db, &args),
-        Command::Plan(command) => plan_command(&command),
+        Command::Plan(command) => plan_command(db, &command),
     }
 }
 
-fn plan_command(command: &super::PlanCommand) -> anyhow::Result<ExitCode> {
+/// The pilot in the store for `plan rate --from-store`: the humans' failure rate of a
+/// binary criterion, the judge's correlation with them, and how many labeled items.
+fn rate_pilot(
+    db: Option<&Path>,
+    rubric: Option<&str>,
+    criterion: Option<&str>,
+) -> anyhow::Result<(f64, Option<f64>, usize)> {
+    use crate::report::estimate::{Method, Request, from_store};
+    let store = read_store(db)?;
+    let rubric = resolve_rubric(&store, rubric, None)?;
+    let binary = rubric.rubric.criteria.iter().filter(|c| c.kind == crate::model::Kind::Binary);
+    let criterion = match criterion {
+        Some(name) => binary.clone().find(|c| c.id == name),
+        None => binary.clone().next(),
+    }
+    .ok_or_else(|| {
+        let known: Vec<&str> = binary.map(|c| c.id.as_str()).collect();
+        anyhow::anyhow!(
+            "--from-store: rubric {} has no binary criterion{} (binary: {})",
+            rubric.rubric.name,
+            criterion.map_or_else(String::new, |name| format!(" `{name}`")),
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )
+    })?;
+    let request = Request {
+        criterion: Some(&criterion.id),
+        by: None,
+        dataset: None,
+        method: Method::Human,
+        confidence: 0.95,
+        compare: None,
+    };
+    let report = from_store(&store, &rubric, request)?;
+    let estimate = report.criteria.first().and_then(|c| c.human.as_ref().map(|human| (human, c.rho)));
+    let (human, rho) =
+        estimate.ok_or_else(|| anyhow::anyhow!("--from-store: fewer than 2 labeled items on `{}`", criterion.id))?;
+    Ok((human.estimate, rho, human.n_labeled))
+}
+
+fn plan_command(db: Option<&Path>, command: &super::PlanCommand) -> anyhow::Result<ExitCode> {
     use super::PlanCommand;
     use crate::report::plan::{KappaGoal, correlation, kappa, rate};
     let confidence = match command {
@@ -295,7 +334,22 @@ fn plan_command(command: &super::PlanCommand) -> anyhow::Result<ExitCode> {
     };
     anyhow::ensure!(confidence > 0.0 && confidence < 1.0, "--ci must be between 0 and 1, not {confidence}");
     let (plan, format) = match *command {
-        PlanCommand::Rate { half_width, p, rho, format, .. } => (rate(p, half_width, rho, confidence), format),
+        PlanCommand::Rate { half_width, p, rho, from_store, ref criterion, ref rubric, format, .. } => {
+            let (mut p, mut rho, mut pilot) = (p, rho, None);
+            if from_store {
+                let (found_p, found_rho, n) = rate_pilot(db, rubric.as_deref(), criterion.as_deref())?;
+                p = p.or(Some(found_p));
+                rho = rho.or(found_rho);
+                pilot = Some(n);
+            }
+            let plan = rate(p.unwrap_or(0.5), half_width, rho, confidence).map(|mut plan| {
+                if let Some(n) = pilot {
+                    plan.assumptions.insert("pilot_labeled_items", serde_json::json!(n));
+                }
+                plan
+            });
+            (plan, format)
+        }
         PlanCommand::Correlation { r, half_width, format, .. } => (correlation(r, half_width, confidence), format),
         PlanCommand::Kappa { kappa0, kappa1, prevalence, alpha, power, sides, half_width, format, .. } => {
             let goal = match (half_width, kappa0) {

@@ -257,12 +257,23 @@ pub enum PlanCommand {
         /// Half the width of the interval, e.g. 0.05 for ±5 points.
         #[arg(long, value_name = "H")]
         half_width: f64,
-        /// The rate expected (0.5, the default, is the most demanding).
-        #[arg(long, value_name = "P", default_value_t = 0.5)]
-        p: f64,
+        /// The rate expected (default 0.5, the most demanding; with --from-store, the
+        /// humans' rate in the store).
+        #[arg(long, value_name = "P")]
+        p: Option<f64>,
         /// Judge-human correlation (e.g. from a pilot): also size PPI++ with the judge.
-        #[arg(long, value_name = "R")]
+        #[arg(long, value_name = "R", allow_negative_numbers = true)]
         rho: Option<f64>,
+        /// Take P and R from the labels in the store as a pilot (what `estimate` shows for
+        /// --criterion, a binary criterion).
+        #[arg(long)]
+        from_store: bool,
+        /// The binary criterion of --from-store (default: the rubric's first).
+        #[arg(long, value_name = "C", requires = "from_store")]
+        criterion: Option<String>,
+        /// The rubric of --from-store (default: the only rubric in the store).
+        #[arg(long, requires = "from_store")]
+        rubric: Option<String>,
         /// Confidence level of the interval.
         #[arg(long, default_value_t = 0.95)]
         ci: f64,

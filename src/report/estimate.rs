@@ -144,6 +144,9 @@ pub struct CriterionEstimate {
     pub lambda: Option<f64>,
     /// The human-only sample size whose interval is as narrow as PPI++'s.
     pub effective_n: Option<f64>,
+    /// Pearson correlation of the judge with the humans on the labeled items: what
+    /// `plan rate --from-store` sizes the judge's help with.
+    pub rho: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -503,6 +506,7 @@ fn estimate(
         ppi_plus_plus: plus.filter(|_| shows_plus).map(|e| Interval::new(e, rate)),
         lambda: lambda.filter(|_| shows_plus),
         effective_n: plus.filter(|_| shows_plus).and_then(|e| effective_n(&y_judged, e.se)),
+        rho: crate::stats::correlation::pearson_r(&y_judged, &f_labeled),
     }
 }
 
