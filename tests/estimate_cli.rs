@@ -339,3 +339,27 @@ fn plan_rate_from_store_takes_p_and_rho_from_the_pilot() {
     let stderr = sandbox.fails(&["plan", "rate", "--half-width", "0.1", "--from-store", "--criterion", "helpfulness"]);
     assert!(stderr.contains("no binary criterion `helpfulness` (binary: correct)"), "{stderr}");
 }
+
+#[test]
+fn plan_alpha_simulates_from_the_pilot_in_the_store() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+    let args = ["plan", "alpha", "--half-width", "0.1", "--criterion", "correct", "--format", "json"];
+    let two = json(&sandbox.ok(&args));
+    assert_eq!(two, json(&sandbox.ok(&args)), "seeded: the same plan twice");
+    let assumptions = &two["assumptions"];
+    assert_eq!(assumptions["level"], "nominal");
+    assert_eq!(assumptions["pilot_units"], 160);
+    assert!(assumptions["simulated_half_width"].as_f64().unwrap() <= 0.1);
+    // The pilot's own alpha is what report agreement prints.
+    let agreement = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
+    let correct = agreement["criteria"].as_array().unwrap().iter().find(|c| c["criterion"] == "correct").unwrap();
+    close(&assumptions["pilot_alpha"], correct["alpha"].as_f64().unwrap());
+    // Three raters per item need fewer items than two.
+    let three = json(&sandbox.ok(&[&args[..], &["--raters", "3"]].concat()));
+    assert!(three["n"].as_u64() < two["n"].as_u64(), "{three} vs {two}");
+    let table = sandbox.ok(&["plan", "alpha", "--half-width", "0.1", "--criterion", "correct"]);
+    assert!(table.lines().all(|line| line.chars().count() <= 80), "{table}");
+}

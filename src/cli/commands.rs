@@ -330,7 +330,10 @@ fn plan_command(db: Option<&Path>, command: &super::PlanCommand) -> anyhow::Resu
     use super::PlanCommand;
     use crate::report::plan::{KappaGoal, correlation, kappa, rate};
     let confidence = match command {
-        PlanCommand::Rate { ci, .. } | PlanCommand::Correlation { ci, .. } | PlanCommand::Kappa { ci, .. } => *ci,
+        PlanCommand::Rate { ci, .. }
+        | PlanCommand::Alpha { ci, .. }
+        | PlanCommand::Correlation { ci, .. }
+        | PlanCommand::Kappa { ci, .. } => *ci,
     };
     anyhow::ensure!(confidence > 0.0 && confidence < 1.0, "--ci must be between 0 and 1, not {confidence}");
     let (plan, format) = match *command {
@@ -349,6 +352,19 @@ fn plan_command(db: Option<&Path>, command: &super::PlanCommand) -> anyhow::Resu
                 plan
             });
             (plan, format)
+        }
+        PlanCommand::Alpha { half_width, raters, ref criterion, ref rubric, replicates, seed, format, .. } => {
+            let store = read_store(db)?;
+            let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
+            let request = crate::report::plan::AlphaRequest {
+                criterion: criterion.as_deref(),
+                raters,
+                half_width,
+                confidence,
+                replicates,
+                seed,
+            };
+            (crate::report::plan::alpha(&store, &rubric, request)?, format)
         }
         PlanCommand::Correlation { r, half_width, format, .. } => (correlation(r, half_width, confidence), format),
         PlanCommand::Kappa { kappa0, kappa1, prevalence, alpha, power, sides, half_width, format, .. } => {

@@ -280,6 +280,33 @@ pub enum PlanCommand {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// Krippendorff's alpha to a confidence-interval half-width, by simulation from the
+    /// labels in the store as a pilot.
+    Alpha {
+        #[arg(long, value_name = "H")]
+        half_width: f64,
+        /// Raters per item in the planned study.
+        #[arg(long, value_name = "M", default_value_t = 2)]
+        raters: usize,
+        /// The criterion (default: the rubric's first with agreement).
+        #[arg(long, value_name = "C")]
+        criterion: Option<String>,
+        /// The rubric (default: the only rubric in the store).
+        #[arg(long)]
+        rubric: Option<String>,
+        /// Simulated studies per candidate size.
+        #[arg(long, default_value_t = 200)]
+        replicates: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The pilot is always the store's labels; accepted for symmetry with `plan rate`.
+        #[arg(long)]
+        from_store: bool,
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
     /// A Pearson correlation to a confidence-interval half-width (Fisher z).
     Correlation {
         /// The correlation expected.

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows};
-use crate::stats::plan::{correlation_n, kappa_interval_n, kappa_test_n, rate_n, with_judge};
+use crate::model::Kind;
+use crate::stats::alpha::Units;
+use crate::stats::plan::{alpha_n, correlation_n, kappa_interval_n, kappa_test_n, rate_n, with_judge};
+use crate::store::{LabelScope, Store, StoreError, StoredRubric};
 
 /// A sample size and what it rests on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -128,6 +131,93 @@ pub fn kappa(kappa1: f64, prevalence: f64, goal: KappaGoal) -> Result<Plan, Stri
     };
     assumptions.insert("n_exact", json!(n));
     Ok(Plan { n: whole(n), n_with_judge: None, assumptions, question })
+}
+
+/// What `plan alpha` is asked: the criterion (default: the rubric's first with a level
+/// of measurement), raters per unit, the half-width, and the simulation's size and seed.
+#[derive(Debug, Clone, Copy)]
+pub struct AlphaRequest<'a> {
+    pub criterion: Option<&'a str>,
+    pub raters: usize,
+    pub half_width: f64,
+    pub confidence: f64,
+    pub replicates: usize,
+    pub seed: u64,
+}
+
+/// Units the simulation may propose at most (beyond, the plan says it cannot be reached).
+const MAX_ALPHA_UNITS: usize = 1_000_000;
+
+/// `plan alpha`: Krippendorff's alpha to a half-width, by simulation from the labels in
+/// the store as a pilot ([`alpha_n`]); golden sets are not raters. `Err` says what the
+/// user can change.
+pub fn alpha(store: &Store, rubric: &StoredRubric, request: AlphaRequest) -> Result<Result<Plan, String>, StoreError> {
+    let definition = &rubric.rubric;
+    let Some(criterion) = definition
+        .criteria
+        .iter()
+        .filter(|c| c.level().is_some() && c.kind != Kind::Tags)
+        .find(|c| request.criterion.is_none_or(|wanted| c.id == wanted))
+    else {
+        return Ok(Err(format!(
+            "rubric {} has no binary, nominal, ordinal or number criterion{}",
+            definition.name,
+            request.criterion.map_or_else(String::new, |name| format!(" `{name}`"))
+        )));
+    };
+    let Some(level) = criterion.level() else { return Ok(Err("no level of measurement".into())) };
+    if request.raters < 2 || request.half_width.is_nan() || request.half_width <= 0.0 || request.replicates < 10 {
+        return Ok(Err(format!(
+            "--raters must be at least 2, --half-width above 0 and --replicates at least 10 (got {}, {} and {})",
+            request.raters, request.half_width, request.replicates
+        )));
+    }
+    let scope = LabelScope { rubric: &definition.name, batch_id: None };
+    let (labels, _) = store.rater_labels(scope, false)?;
+    let mut pilot = Units::new();
+    for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
+        let values = item_labels
+            .iter()
+            .filter(|label| label.criterion == criterion.id)
+            .filter_map(|label| super::judge::number(criterion, &label.value));
+        pilot.push_unit(values);
+    }
+    let pairable = pilot.iter().filter(|unit| unit.len() >= 2).count();
+    let found = alpha_n(
+        &pilot,
+        level,
+        request.raters,
+        request.half_width,
+        request.confidence,
+        request.replicates,
+        request.seed,
+        MAX_ALPHA_UNITS,
+    );
+    let Some(found) = found else {
+        return Ok(Err(format!(
+            "{}: no plan: the pilot's alpha is undefined (it needs units rated twice and some \
+             variation; {pairable} units rated twice), or no size up to {MAX_ALPHA_UNITS} units reaches ±{}",
+            criterion.id, request.half_width
+        )));
+    };
+    Ok(Ok(Plan {
+        n: found.n as u64,
+        n_with_judge: None,
+        assumptions: BTreeMap::from([
+            ("criterion", json!(criterion.id)),
+            ("level", json!(level.name())),
+            ("raters", json!(request.raters)),
+            ("half_width", json!(request.half_width)),
+            ("confidence", json!(request.confidence)),
+            ("replicates", json!(request.replicates)),
+            ("seed", json!(request.seed)),
+            ("pilot_units", json!(pairable)),
+            ("pilot_alpha", json!(found.pilot_alpha)),
+            ("simulated_half_width", json!(found.half_width)),
+            ("method", json!("simulated studies of pilot units, --raters values each")),
+        ]),
+        question: format!("alpha of {} to ±{}", criterion.id, request.half_width),
+    }))
 }
 
 fn cell(value: &Value) -> String {

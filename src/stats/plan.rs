@@ -3,7 +3,10 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
+use super::alpha::{Level, Units, krippendorff_alpha};
+use super::bootstrap::quantile;
 use super::correlation::z_critical;
+use super::rng::Rng;
 
 fn normal_quantile(p: f64) -> f64 {
     // The standard normal always exists.
@@ -104,6 +107,80 @@ pub fn kappa_interval_n(kappa: f64, prevalence: f64, half_width: f64, confidence
     Some(z * z * kappa_variance(kappa, prevalence)? / (half_width * half_width))
 }
 
+/// What [`alpha_n`] found: the units to label and the simulated half-width there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlphaPlan {
+    pub n: usize,
+    /// Half the spread of the simulated alphas at `n` (the interval a study of n gets).
+    pub half_width: f64,
+    /// Alpha of the pilot itself.
+    pub pilot_alpha: f64,
+}
+
+/// Units for Krippendorff's alpha to a confidence-interval half-width, by simulation from
+/// a pilot: at a candidate size n, `replicates` studies of n units drawn with replacement
+/// from the pilot's units, each keeping `raters` of its values (drawn without
+/// replacement; all of them when it has fewer), and half the spread between the
+/// (1 ± confidence)/2 quantiles of their alphas is the half-width a study of n units gets.
+/// Sizes double from 10 until that half-width is reached, then bisection finds the
+/// smallest (studies are seeded per size, so the search is reproducible). `None` when the
+/// pilot's alpha is undefined, or no size up to `max_n` reaches `half_width`.
+#[allow(clippy::too_many_arguments)] // each is one assumption the plan prints
+pub fn alpha_n(
+    pilot: &Units<f64>,
+    level: Level,
+    raters: usize,
+    half_width: f64,
+    confidence: f64,
+    replicates: usize,
+    seed: u64,
+    max_n: usize,
+) -> Option<AlphaPlan> {
+    let pilot_alpha = krippendorff_alpha(pilot, level).value?;
+    let pairable: Vec<usize> = (0..pilot.len()).filter(|&unit| pilot.unit(unit).len() >= 2).collect();
+    if pairable.is_empty() || raters < 2 || half_width <= 0.0 || replicates < 10 {
+        return None;
+    }
+    let spread = |n: usize| -> Option<f64> {
+        let mut rng = Rng::new(seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut alphas = Vec::with_capacity(replicates);
+        let mut values: Vec<f64> = Vec::new();
+        for _ in 0..replicates {
+            let mut study = Units::new();
+            for _ in 0..n {
+                values.clear();
+                values.extend_from_slice(pilot.unit(pairable[rng.below(pairable.len())]));
+                rng.shuffle(&mut values);
+                study.push_unit(values.iter().take(raters).copied());
+            }
+            if let Some(alpha) = krippendorff_alpha(&study, level).value {
+                alphas.push(alpha);
+            }
+        }
+        // As the bootstrap intervals: fewer than half defined gives no interval.
+        if alphas.len() * 2 < replicates {
+            return None;
+        }
+        alphas.sort_by(f64::total_cmp);
+        let tail = (1.0 - confidence) / 2.0;
+        Some((quantile(&alphas, 1.0 - tail) - quantile(&alphas, tail)) / 2.0)
+    };
+    let reached = |n: usize| spread(n).is_some_and(|spread| spread <= half_width);
+    let (mut low, mut high) = (2usize, 10usize);
+    while !reached(high) {
+        if high >= max_n {
+            return None;
+        }
+        low = high + 1;
+        high = (high * 2).min(max_n);
+    }
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if reached(middle) { high = middle } else { low = middle + 1 }
+    }
+    Some(AlphaPlan { n: high, half_width: spread(high)?, pilot_alpha })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +235,38 @@ mod tests {
     fn kappa_to_a_half_width() {
         // 1.959964² · 0.2775 / 0.1²
         close(kappa_interval_n(0.85, 0.5, 0.1, 0.95).unwrap(), 1.959963984540054f64.powi(2) * 0.2775 / 0.01);
+    }
+
+    /// A pilot of 40 units, 3 raters each, on a binary rating: 30 unanimous, 10 split.
+    fn pilot() -> Units<f64> {
+        let mut units = Units::new();
+        for unit in 0..40 {
+            let split = unit % 4 == 0;
+            let value = f64::from(u8::from(unit % 2 == 0));
+            units.push_unit([value, value, if split { 1.0 - value } else { value }]);
+        }
+        units
+    }
+
+    #[test]
+    fn alpha_sizes_shrink_the_simulated_interval_to_the_half_width() {
+        let pilot = pilot();
+        let plan = alpha_n(&pilot, Level::Nominal, 2, 0.1, 0.95, 100, 1, 100_000).unwrap();
+        assert!(plan.half_width <= 0.1);
+        // Seeded: the same arguments give the same plan.
+        assert_eq!(alpha_n(&pilot, Level::Nominal, 2, 0.1, 0.95, 100, 1, 100_000), Some(plan));
+        // A narrower interval needs more units; three raters per unit need fewer.
+        let narrower = alpha_n(&pilot, Level::Nominal, 2, 0.05, 0.95, 100, 1, 100_000).unwrap();
+        assert!(narrower.n > plan.n, "{} <= {}", narrower.n, plan.n);
+        let three = alpha_n(&pilot, Level::Nominal, 3, 0.1, 0.95, 100, 1, 100_000).unwrap();
+        assert!(three.n < plan.n, "{} >= {}", three.n, plan.n);
+        // Roughly the 1/sqrt(n) law: halving the width takes about four times the units.
+        let ratio = narrower.n as f64 / plan.n as f64;
+        assert!((3.0..5.5).contains(&ratio), "ratio {ratio}");
+        // Unreachable within max_n, and a pilot without pairable units: no plan.
+        assert_eq!(alpha_n(&pilot, Level::Nominal, 2, 0.001, 0.95, 200, 1, 50), None);
+        let mut lonely = Units::new();
+        lonely.push_unit([1.0]);
+        assert_eq!(alpha_n(&lonely, Level::Nominal, 2, 0.1, 0.95, 200, 1, 1000), None);
     }
 }
