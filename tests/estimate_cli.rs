@@ -363,3 +363,14 @@ fn plan_alpha_simulates_from_the_pilot_in_the_store() {
     let table = sandbox.ok(&["plan", "alpha", "--half-width", "0.1", "--criterion", "correct"]);
     assert!(table.lines().all(|line| line.chars().count() <= 80), "{table}");
 }
+
+#[test]
+fn report_all_has_an_estimates_section_when_ppi_applies() {
+    let sandbox = store();
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0"]);
+    let sections: Vec<&str> = md.lines().filter_map(|line| line.strip_prefix("## ")).collect();
+    assert_eq!(sections, ["Agreement", "Judge", "Errors", "Estimates", "Raters", "Progress"]);
+    assert!(md.contains("| correct=fail | human |") && md.contains("ppi++ λ 0.87"), "{md}");
+    let html = sandbox.ok(&["report", "all", "--format", "html", "--replicates", "0"]);
+    assert!(html.contains("<h2>Estimates</h2>"), "{html}");
+}
