@@ -218,13 +218,46 @@ struct Member {
     slice: String,
     /// The item's value of the `--compare` field.
     compared: Option<String>,
-    judge: Map,
+    /// The judge's scores per estimated criterion (in `criteria` order).
+    judge: Vec<Scores>,
+    /// Whether the item carries any judge score.
+    judged: bool,
     /// The human consensus per criterion id, as a number (1 = fail for a binary one);
     /// `None` when the item does not count as labeled.
     human: Option<BTreeMap<String, f64>>,
 }
 
 type Map = serde_json::Map<String, Value>;
+
+/// One criterion's judge scores on one item, read once (a million items must stay
+/// small in memory): the judge's value and its `<criterion>_prob`, as scores.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scores {
+    /// The item has the criterion's judge key.
+    present: bool,
+    value: Option<f64>,
+    /// The item has `<criterion>_prob`, and it is a number.
+    has_probability: bool,
+    /// The probability of failing (1 - the probability of the first option), when in [0, 1].
+    probability: Option<f64>,
+}
+
+fn judge_scores(criteria: &[&Criterion], judge: &Map) -> (Vec<Scores>, bool) {
+    let scores = criteria
+        .iter()
+        .map(|criterion| {
+            let value = judge.get(&criterion.id);
+            let probability = judge.get(&format!("{}_prob", criterion.id)).and_then(Value::as_f64);
+            Scores {
+                present: value.is_some(),
+                value: value.and_then(|value| score(criterion, value)),
+                has_probability: probability.is_some(),
+                probability: probability.filter(|p| (0.0..=1.0).contains(p)).map(|p| 1.0 - p),
+            }
+        })
+        .collect();
+    (scores, !judge.is_empty())
+}
 
 pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Result<EstimateReport, EstimateError> {
     let definition = &rubric.rubric;
@@ -285,7 +318,8 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
             Some(consensus_numbers(definition, &criteria, item_id, item_labels, &adjudicated))
         };
         let (slice, compared) = (slice_of(&item), compared_of(&item));
-        members.insert(item_id, Member { slice, compared, judge: item.judge, human });
+        let (judge, judged) = judge_scores(&criteria, &item.judge);
+        members.insert(item_id, Member { slice, compared, judge, judged, human });
     }
     let adjudicated_items: BTreeSet<i64> = adjudications.iter().map(|a| a.item_id).collect();
     for item_id in adjudicated_items.difference(&rater_labeled) {
@@ -296,12 +330,10 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         validity.adjudicated_only_left_out += usize::from(dataset_matches);
     }
     for (item_id, item) in store.judged_items(request.dataset)? {
-        members.entry(item_id).or_insert_with(|| Member {
-            slice: slice_of(&item),
-            compared: compared_of(&item),
-            judge: item.judge,
-            human: None,
-        });
+        if let std::collections::btree_map::Entry::Vacant(slot) = members.entry(item_id) {
+            let (judge, judged) = judge_scores(&criteria, &item.judge);
+            slot.insert(Member { slice: slice_of(&item), compared: compared_of(&item), judge, judged, human: None });
+        }
     }
 
     let mut warnings = Vec::new();
@@ -311,12 +343,12 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
             validity.qualifying_items
         ));
     }
-    if !members.values().any(|m| m.human.is_none() && !m.judge.is_empty()) {
+    if !members.values().any(|m| m.human.is_none() && m.judged) {
         warnings.push("no unlabeled item has a judge score: nothing for PPI to add".to_string());
     }
     let mut slices: BTreeMap<&str, Vec<&Member>> = BTreeMap::new();
     // A left-out item without judge scores has nothing to add to any slice.
-    for member in members.values().filter(|m| m.human.is_some() || !m.judge.is_empty()) {
+    for member in members.values().filter(|m| m.human.is_some() || m.judged) {
         slices.entry(&member.slice).or_default().push(member);
     }
     let compared: Option<[Vec<&Member>; 2]> = request
@@ -325,7 +357,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
             let side = |value: &str| -> Vec<&Member> {
                 members
                     .values()
-                    .filter(|m| m.compared.as_deref() == Some(value) && (m.human.is_some() || !m.judge.is_empty()))
+                    .filter(|m| m.compared.as_deref() == Some(value) && (m.human.is_some() || m.judged))
                     .collect()
             };
             let (a, b) = (side(&compare.a), side(&compare.b));
@@ -348,15 +380,14 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         .transpose()?;
     let mut differences = Vec::new();
     let mut estimates = Vec::new();
-    for criterion in &criteria {
-        let judged: Vec<&Member> = members.values().filter(|m| m.judge.contains_key(&criterion.id)).collect();
+    for (index, criterion) in criteria.iter().enumerate() {
         let probability_key = format!("{}_prob", criterion.id);
-        let use_probability = criterion.kind == Kind::Binary
-            && !judged.is_empty()
-            && judged.iter().all(|m| m.judge.get(&probability_key).and_then(Value::as_f64).is_some());
+        let mut judged = members.values().map(|m| m.judge[index]).filter(|scores| scores.present).peekable();
+        let use_probability =
+            criterion.kind == Kind::Binary && judged.peek().is_some() && judged.all(|scores| scores.has_probability);
         if criterion.kind == Kind::Binary
             && !use_probability
-            && members.values().any(|m| m.judge.contains_key(&probability_key))
+            && members.values().any(|m| m.judge[index].has_probability)
         {
             warnings.push(format!(
                 "{}: not every judged item has {probability_key}; judge values used instead",
@@ -365,11 +396,11 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         }
         let judge_key = if use_probability { probability_key.clone() } else { criterion.id.clone() };
         for (slice, slice_members) in &slices {
-            estimates.push(estimate(criterion, slice, slice_members, &judge_key, use_probability, request));
+            estimates.push(estimate(criterion, index, slice, slice_members, &judge_key, use_probability, request));
         }
         if let Some([a, b]) = &compared {
-            let a = estimate(criterion, "a", a, &judge_key, use_probability, request);
-            let b = estimate(criterion, "b", b, &judge_key, use_probability, request);
+            let a = estimate(criterion, index, "a", a, &judge_key, use_probability, request);
+            let b = estimate(criterion, index, "b", b, &judge_key, use_probability, request);
             let confidence = request.confidence;
             differences.push(CriterionDifference {
                 criterion: criterion.id.clone(),
@@ -442,8 +473,10 @@ fn score(criterion: &Criterion, value: &Value) -> Option<f64> {
     Some(if criterion.kind == Kind::Binary { 1.0 - number } else { number })
 }
 
+/// One criterion (the `index`-th estimated) over one slice's members.
 fn estimate(
     criterion: &Criterion,
+    index: usize,
     slice: &str,
     members: &[&Member],
     judge_key: &str,
@@ -451,13 +484,8 @@ fn estimate(
     request: Request,
 ) -> CriterionEstimate {
     let judge_score = |member: &Member| -> Option<f64> {
-        let value = member.judge.get(judge_key)?;
-        if use_probability {
-            // The probability of the first (passing) option.
-            value.as_f64().filter(|p| (0.0..=1.0).contains(p)).map(|p| 1.0 - p)
-        } else {
-            score(criterion, value)
-        }
+        let scores = member.judge[index];
+        if use_probability { scores.probability } else { scores.value }
     };
     let (mut y, mut y_judged, mut f_labeled, mut f_unlabeled, mut f_all) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
