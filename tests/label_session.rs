@@ -370,3 +370,71 @@ fn an_undo_while_the_store_is_locked_lands_after_the_value_it_undoes() {
         .unwrap();
     assert_eq!(events, [Some("\"pass\"".to_string()), None], "set, then retracted");
 }
+
+#[test]
+fn below_the_minimum_size_keys_change_nothing_in_the_store() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        // A 50x12 terminal shows a notice, not the item: `y g 5 Enter` must not confirm it.
+        session.resize(50, 12);
+        for code in [KeyCode::Char('y'), KeyCode::Char('g'), KeyCode::Char('5'), KeyCode::Enter] {
+            session.key(press(code)).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(5)).unwrap());
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(50, 12)).unwrap();
+        terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
+        let notice = tally::tui::buffer_text(terminal.backend().buffer());
+        assert!(notice.contains("4 keys ignored"), "{notice}");
+        // Quit still works.
+        session.key(press(KeyCode::Char('q'))).unwrap();
+        assert!(session.quit_requested());
+    }
+    let store = Store::open(&path).unwrap();
+    let labels = store.current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: Some(batch.id) }).unwrap();
+    assert!(labels.is_empty(), "{labels:?}");
+    assert!(store.queue(batch.id, "ana").unwrap().iter().all(|entry| !entry.done));
+}
+
+#[test]
+fn once_the_terminal_is_large_enough_keys_act_again() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+    session.resize(59, 24);
+    session.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)).unwrap();
+    assert!(!shown(&session).contains("✓pass"));
+    session.resize(60, 16);
+    session.key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)).unwrap();
+    assert!(shown(&session).contains("✓pass"), "{}", shown(&session));
+}
+
+#[test]
+fn one_undo_reopens_a_confirmed_item_and_takes_back_what_the_confirm_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_batch(&path);
+    let batch = store.batch("b").unwrap().unwrap();
+    {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        for action in [Action::Char('n'), Action::Char('u'), Action::Char('1'), Action::Confirm, Action::Undo] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+    }
+    let store = Store::open(&path).unwrap();
+    let queue = store.queue(batch.id, "ana").unwrap();
+    assert!(!queue[0].done, "one undo reopened the item");
+    let labels = store.current_labels(LabelScope { rubric: "rag-answer-quality", batch_id: Some(batch.id) }).unwrap();
+    let mut criteria: Vec<&str> = labels.iter().map(|label| label.criterion.as_str()).collect();
+    criteria.sort();
+    assert_eq!(criteria, ["correct", "grounded", "helpfulness"], "the defects = none the confirm set is gone");
+}

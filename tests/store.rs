@@ -126,7 +126,7 @@ fn a_failed_import_leaves_the_store_exactly_as_it_was() {
         import(&mut store, bad.as_bytes(), Format::Jsonl, "bad.jsonl", "ds", &ImportOptions::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "bad.jsonl:3: field `output` is missing (also looked for response, completion, answer)"
+        "bad.jsonl:3: field `output` is missing (also looked for response, completion, answer, chosen)"
     );
     assert_eq!(dump(&path), before);
 }

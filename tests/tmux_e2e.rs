@@ -262,3 +262,132 @@ fn a_held_write_lock_neither_freezes_the_screen_nor_loses_a_label() {
 fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
 }
+
+/// Starts `tally label` on a fresh store in a `width`x`height` tmux window, with `rubric`
+/// and three summary items.
+fn label_in_tmux(sandbox: &Sandbox, rubric: &str, width: u16, height: u16, name: &str) -> Tmux {
+    let items: String = (1..=3)
+        .map(|i| {
+            format!("{{\"id\": \"s-{i}\", \"input\": \"Summarise article {i}.\", \"output\": \"Summary {i}.\"}}\n")
+        })
+        .collect();
+    sandbox.write("items.jsonl", items);
+    sandbox.ok(&["import", "items.jsonl"]);
+    sandbox.ok(&["rubric", "add", rubric]);
+    let rubric_name = std::path::Path::new(rubric).file_stem().unwrap().to_string_lossy().into_owned();
+    sandbox.ok(&["batch", "create", "e2e", "--rubric", &rubric_name, "--raters", "tester"]);
+    let command = format!(
+        "env TALLY_CONFIG_DIR={} NO_COLOR=1 {} --db {} label --batch e2e --rater tester",
+        sandbox.path("config").display(),
+        env!("CARGO_BIN_EXE_tally"),
+        sandbox.path("tally.db").display()
+    );
+    let tmux = Tmux { socket: format!("tally-{name}-{}", std::process::id()) };
+    let (width, height) = (width.to_string(), height.to_string());
+    let started = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", &width, "-y", &height, &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux
+}
+
+fn quit_and_wait(tmux: &Tmux) {
+    tmux.keys(&["q"]);
+    for _ in 0..300 {
+        if !tmux.run(&["has-session", "-t", "e2e"]).status.success() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_summeval_item_is_four_keys_and_enter_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::with_store();
+    let tmux = label_in_tmux(&sandbox, &repo("tests/data/summeval.toml"), 80, 24, "summeval");
+    tmux.wait_for("item 1 of 3");
+    tmux.keys(&["4", "5", "3", "4"]);
+    let screen = tmux.wait_for("✓4");
+    println!("{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("1/3 done");
+    tmux.keys(&["1", "2", "3", "4", "Enter"]);
+    tmux.wait_for("2/3 done");
+    quit_and_wait(&tmux);
+    let labels = tally::store::Store::open(&sandbox.path("tally.db"))
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "summeval", batch_id: None })
+        .unwrap();
+    let mut values: Vec<(String, String)> =
+        labels.iter().map(|l| (l.criterion.clone(), l.value.as_str().unwrap_or("").to_string())).collect();
+    values.sort();
+    let expected = [
+        ("coherence", "1"),
+        ("coherence", "4"),
+        ("consistency", "2"),
+        ("consistency", "5"),
+        ("fluency", "3"),
+        ("fluency", "3"),
+        ("relevance", "4"),
+        ("relevance", "4"),
+    ];
+    assert_eq!(values, expected.map(|(c, v)| (c.to_string(), v.to_string())));
+}
+
+#[test]
+fn keys_in_a_too_small_terminal_decide_nothing_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::with_store();
+    let tmux = label_in_tmux(&sandbox, &repo("guidelines/rag-answer-quality.toml"), 50, 12, "small");
+    tmux.wait_for("at least 60x16");
+    tmux.keys(&["y", "g", "5", "Enter"]);
+    tmux.wait_for("4 keys ignored");
+    // Grown to 80x24, the item is there, undecided.
+    tmux.run(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    let screen = tmux.wait_for("item 1 of 3");
+    assert!(!screen.contains('✓') && screen.contains("0/3 done"), "{screen}");
+    quit_and_wait(&tmux);
+    let labels = tally::store::Store::open(&sandbox.path("tally.db"))
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
+        .unwrap();
+    assert!(labels.is_empty(), "{labels:?}");
+}
+
+#[test]
+fn a_note_being_typed_is_saved_on_sigterm() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::with_store();
+    let tmux = label_in_tmux(&sandbox, &repo("guidelines/rag-answer-quality.toml"), 80, 24, "sigterm");
+    tmux.wait_for("item 1 of 3");
+    tmux.keys(&["y", "g", "4", "Tab"]);
+    tmux.wait_for("typing");
+    tmux.keys(&["-l", "see passage 2"]);
+    tmux.wait_for("see passage 2");
+    let pid = String::from_utf8_lossy(&tmux.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]).stdout)
+        .trim()
+        .to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists();
+    for _ in 0..100 {
+        if !alive() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    assert!(!alive(), "tally {pid} still runs after SIGTERM");
+    let labels = tally::store::Store::open(&sandbox.path("tally.db"))
+        .unwrap()
+        .current_labels(tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None })
+        .unwrap();
+    let note = labels.iter().find(|label| label.criterion == "note").map(|label| label.value.clone());
+    assert_eq!(note, Some(serde_json::json!("see passage 2")), "{labels:?}");
+}

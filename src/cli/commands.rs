@@ -18,7 +18,7 @@ use crate::model::Rubric;
 use crate::model::batch::{Deal, Slot, plan};
 use crate::report::Rendered;
 use crate::report::agreement::{self, Bootstrap};
-use crate::report::gate::{Thresholds, evaluate};
+use crate::report::gate::{Limit, Thresholds, evaluate};
 use crate::report::judge::{self, Human, PairedReport};
 use crate::report::status::status;
 use crate::report::table::Table;
@@ -194,10 +194,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap, golden.include_golden)?;
             emit(&report, options.format, "")
         }
-        Command::Report(ReportCommand::Raters { rubric, golden, format }) => {
+        Command::Report(ReportCommand::Raters { scope, golden, format }) => {
             let store = read_store(db)?;
-            let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
-            emit(&crate::report::raters::from_store(&store, &rubric, golden.include_golden)?, format, "")
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            let batch_id = batch.map(|b| b.id);
+            emit(&crate::report::raters::from_store(&store, &rubric, batch_id, golden.include_golden)?, format, "")
         }
         Command::Report(ReportCommand::Progress { batch, format }) => {
             let store = read_store(db)?;
@@ -267,10 +268,42 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             golden,
             human,
             bootstrap,
+            format,
         } => {
-            let thresholds = Thresholds { min_alpha, min_judge_spearman, max_judge_bias, use_ci_low };
+            let limits = (|| -> Result<Thresholds, String> {
+                Ok(Thresholds {
+                    min_alpha: Limit::parse("--min-alpha", &min_alpha)?,
+                    min_judge_spearman: Limit::parse("--min-judge-spearman", &min_judge_spearman)?,
+                    max_judge_bias: Limit::parse("--max-judge-bias", &max_judge_bias)?,
+                    use_ci_low,
+                })
+            })();
+            let thresholds = match limits {
+                Ok(thresholds) => thresholds,
+                Err(message) => {
+                    // A usage error is neither pass nor fail.
+                    eprintln!("tally: {}", crate::model::text::sanitize(&message));
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let rates = (max_rate.as_slice(), estimate.into());
-            gate(db, &scope, golden.include_golden, &criteria, thresholds, rates, human.into(), &bootstrap)
+            match gate_checks(
+                db,
+                &scope,
+                golden.include_golden,
+                &criteria,
+                &thresholds,
+                rates,
+                human.into(),
+                &bootstrap,
+            ) {
+                Ok((checks, golden_left_out)) => gate_report(&checks, golden_left_out, format),
+                // The gate cannot run: neither pass nor fail.
+                Err(err) => {
+                    eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
+                    Ok(ExitCode::from(2))
+                }
+            }
         }
         Command::Export(args) => export_golden(db, &args),
         Command::Golden(GoldenCommand::Diff { name, from, to, dir, format }) => {
@@ -282,6 +315,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
         Command::Status { format } => status_command(db, format),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tally", &mut script);
+            print(&String::from_utf8_lossy(&script))
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            print(&String::from_utf8_lossy(&page))
+        }
         Command::Estimate(args) => estimate(db, &args),
         Command::Plan(command) => plan_command(db, &command),
     }
@@ -500,7 +545,16 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
-    print(&format!("{line}\n"))
+    line.push('\n');
+    if !summary.to_metadata.is_empty() {
+        // Raters see metadata only as key/values: say which fields no item field took.
+        let fields: Vec<String> = summary.to_metadata.iter().map(|(field, n)| format!("`{field}` ({n})")).collect();
+        line.push_str(&format!(
+            "went to metadata (no item field takes them; --map FIELD=COLUMN to change that): {}\n",
+            fields.join(", ")
+        ));
+    }
+    print(&line)
 }
 
 /// Reads and validates a rubric file and its guidelines.
@@ -545,6 +599,27 @@ fn rubric_check(file: &Path) -> anyhow::Result<ExitCode> {
     let mut text = format!("{}: ok\n{}", file.display(), describe(&rubric));
     if rubric.guidelines.is_some() {
         text.push_str(&format!("guidelines: {} lines\n", guidelines.lines().count()));
+    }
+    // Valid, but keys that will surprise a rater: said, not refused.
+    for ambiguous in rubric.ambiguous_keys() {
+        text.push_str(&format!("warning: {ambiguous}\n"));
+    }
+    let (keymap, problems) = match crate::tui::label::keys_path() {
+        Some(path) => {
+            let (keymap, problems) = crate::tui::label::Keymap::load(&path);
+            (keymap, problems.into_iter().map(|problem| format!("warning: {problem}")).collect())
+        }
+        None => (crate::tui::label::Keymap::default(), Vec::new()),
+    };
+    for problem in problems {
+        text.push_str(&format!("{problem}\n"));
+    }
+    for (key, action) in keymap.shadowed(|ch| rubric.is_option_key(ch)) {
+        let owners: Vec<&str> = rubric.key_owners(key).iter().map(|&ci| rubric.criteria[ci].id.as_str()).collect();
+        text.push_str(&format!(
+            "warning: key `{key}` is an option of {}, so on the label screen it does not do `{action}` (change the key in the rubric or in keys.toml)\n",
+            owners.join(", ")
+        ));
     }
     print(&text)
 }
@@ -825,19 +900,61 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
     if let Some(minimum) = args.min_agreement {
         anyhow::ensure!((0.0..=1.0).contains(&minimum), "--min-agreement must be between 0 and 1, not {minimum}");
     }
-    let format = match (args.format, &args.out) {
-        (Some(ExportFormatArg::Csv), _) => FileFormat::Csv,
-        (Some(ExportFormatArg::Jsonl), _) => FileFormat::Jsonl,
-        (None, Some(out)) if out.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv")) => FileFormat::Csv,
-        (None, _) => FileFormat::Jsonl,
+    use crate::io::harness::{Harness, Target, Tool};
+    let tool = match args.format {
+        Some(ExportFormatArg::Inspect) => Some(Tool::Inspect),
+        Some(ExportFormatArg::OpenaiEvals) => Some(Tool::OpenaiEvals),
+        Some(ExportFormatArg::Promptfoo) => Some(Tool::Promptfoo),
+        Some(ExportFormatArg::Hf) => Some(Tool::Hf),
+        Some(ExportFormatArg::LangfuseScores) => Some(Tool::LangfuseScores),
+        Some(ExportFormatArg::Otel) => Some(Tool::Otel),
+        _ => None,
     };
-    let destination = match (&args.out, &args.name) {
-        (Some(out), _) => Destination::File(out),
-        (None, Some(name)) => Destination::Versioned { dir: &args.dir, name },
-        (None, None) => bail!("give --out FILE or --name NAME"),
-    };
+    if let Some(tool) = tool {
+        anyhow::ensure!(
+            args.name.is_none(),
+            "--format {}: give --out (versioned --name sets are jsonl or csv)",
+            tool.name()
+        );
+    } else {
+        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals or promptfoo");
+    }
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
+    let format = match (args.format, tool, &args.out) {
+        (_, Some(tool), _) => {
+            let target = match tool {
+                // A dataset folder and scores sent back keep every label; no one target.
+                Tool::Hf | Tool::LangfuseScores | Tool::Otel => {
+                    anyhow::ensure!(
+                        args.target.is_none(),
+                        "--target is for --format inspect, openai-evals or promptfoo"
+                    );
+                    Target::Reference
+                }
+                _ => Target::parse(args.target.as_deref(), &rubric.rubric).map_err(anyhow::Error::msg)?,
+            };
+            FileFormat::Harness(Harness { tool, target })
+        }
+        (Some(ExportFormatArg::Csv), ..) => FileFormat::Csv,
+        (None, _, Some(out)) if out.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("csv")) => FileFormat::Csv,
+        _ => FileFormat::Jsonl,
+    };
+    // A dataset folder: --out names the folder, the data goes inside.
+    let hf_dir = args.out.as_ref().filter(|_| tool == Some(Tool::Hf));
+    let hf_data = match hf_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+            Some(crate::io::export_hf::data_path(dir))
+        }
+        None => None,
+    };
+    let destination = match (&hf_data, &args.out, &args.name) {
+        (Some(data), ..) => Destination::File(data),
+        (None, Some(out), _) => Destination::File(out),
+        (None, None, Some(name)) => Destination::Versioned { dir: &args.dir, name },
+        (None, None, None) => bail!("give --out FILE or --name NAME"),
+    };
     let include_golden = args.golden.include_golden;
     let report = agreement::from_store(&store, &rubric, batch.as_ref(), None, Bootstrap::default(), include_golden)?;
     let summary = export(
@@ -874,6 +991,19 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             excluded.flagged, excluded.min_raters, excluded.min_agreement
         ),
     };
+    if excluded.no_target > 0 {
+        let why = match tool {
+            Some(Tool::LangfuseScores | Tool::Otel) => {
+                "without trace ids (metadata traceId/observationId or trace_id/span_id), or without a score"
+            }
+            _ => "without a target (a tie on the target criterion, or no reference)",
+        };
+        left_out.push_str(&format!("left out {} items {why}\n", excluded.no_target));
+    }
+    if let Some(dir) = hf_dir {
+        let card = crate::io::export_hf::write_card(dir, &summary.manifest, &rubric.rubric, &args.license)?;
+        left_out.push_str(&format!("wrote {}\n", card.display()));
+    }
     if let Some(note) = crate::report::golden_note(summary.golden_labels_left_out) {
         left_out.push_str(&format!("{note}\n"));
     }
@@ -1069,20 +1199,20 @@ fn build_demo(path: &Path) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Exit 0 when every check passes, 1 when one fails, 2 when the gate cannot run.
+/// The gate's checks and the golden labels left out; an error means the gate cannot run.
 #[allow(clippy::too_many_arguments)] // one per family of gate flags
-fn gate(
+fn gate_checks(
     db: Option<&Path>,
     scope: &ScopeArgs,
     include_golden: bool,
     criteria: &[String],
-    thresholds: Thresholds,
+    thresholds: &Thresholds,
     (max_rates, rate_method): (&[crate::report::estimate::MaxRate], crate::report::estimate::Method),
     human: Human,
     bootstrap: &super::BootstrapArgs,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<(Vec<crate::report::gate::Check>, usize)> {
     use crate::report::estimate::Method;
-    let checks = (|| -> anyhow::Result<_> {
+    {
         anyhow::ensure!(
             thresholds.any() || !max_rates.is_empty(),
             "give at least one threshold: --min-alpha, --min-judge-spearman, --max-judge-bias or --max-rate"
@@ -1099,7 +1229,7 @@ fn gate(
         }
         let store = read_store(db)?;
         let (batch, rubric) = resolve_scope(&store, scope)?;
-        for name in criteria {
+        for name in criteria.iter().chain(thresholds.criteria()) {
             anyhow::ensure!(
                 rubric.rubric.criteria.iter().any(|c| &c.id == name),
                 "rubric `{}` has no criterion `{name}`",
@@ -1128,21 +1258,37 @@ fn gate(
             checks.extend(rates.map_err(anyhow::Error::msg)?);
         }
         Ok((checks, left_out))
-    })();
-    let (checks, golden_left_out) = match checks {
-        Ok(checks) => checks,
-        Err(err) => {
-            eprintln!("tally: {}", crate::model::text::sanitize(&format!("{err:#}")));
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let failed = checks.iter().filter(|check| !check.passed).count();
-    let mut text: String = checks.iter().map(|check| check.line() + "\n").collect();
-    if let Some(note) = crate::report::golden_note(golden_left_out) {
-        text.push_str(&format!("gate: {note}\n"));
     }
-    text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
-    print(&text)?;
+}
+
+/// Prints the checks; exit 0 when every check passes, 1 when one fails.
+fn gate_report(
+    checks: &[crate::report::gate::Check],
+    golden_left_out: usize,
+    format: super::GateFormat,
+) -> anyhow::Result<ExitCode> {
+    let failed = checks.iter().filter(|check| !check.passed).count();
+    // The reasons of failures on stderr, whatever stdout holds, so CI logs show them.
+    for check in checks.iter().filter(|check| !check.passed) {
+        eprintln!("tally gate: {}", crate::model::text::sanitize(&check.line()));
+    }
+    match format {
+        super::GateFormat::Table => {
+            let mut text: String = checks.iter().map(|check| check.line() + "\n").collect();
+            if let Some(note) = crate::report::golden_note(golden_left_out) {
+                text.push_str(&format!("gate: {note}\n"));
+            }
+            text.push_str(&format!("gate: {failed} of {} checks failed\n", checks.len()));
+            print(&text)?;
+        }
+        super::GateFormat::Json => {
+            let verdict = crate::report::gate::verdict(checks, golden_left_out);
+            print(&format!("{}\n", serde_json::to_string_pretty(&verdict)?))?;
+        }
+        super::GateFormat::Junit => {
+            print(&crate::report::gate::junit(checks))?;
+        }
+    }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -1225,6 +1371,7 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
     for rubric in store.rubric_names()? {
         adjudications.extend(store.adjudications_of_item(item_id, &rubric)?);
     }
+    let marks = store.marks_of_item(item_id)?;
     if format == FormatArg::Json {
         let labels: Vec<serde_json::Value> = labels
             .iter()
@@ -1237,7 +1384,13 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
                                    "rationale": a.rationale, "at": a.at})
             })
             .collect();
-        return print_json(&serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications}));
+        let marks: Vec<serde_json::Value> = marks
+            .iter()
+            .map(|m| serde_json::json!({"rater": m.rater, "flagged": m.flagged, "skipped": m.skipped, "note": m.note}))
+            .collect();
+        return print_json(
+            &serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications, "marks": marks}),
+        );
     }
     let mut text =
         format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
@@ -1271,6 +1424,18 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
             ]);
         }
         text.push_str(&format!("\nADJUDICATED (wins over the labels)\n{}", table.render()));
+    }
+    if !marks.is_empty() {
+        let mut table = Table::new(&["rater", "mark", "note"]);
+        for mark in &marks {
+            let what = match (mark.flagged, mark.skipped) {
+                (true, true) => "flagged, skipped",
+                (true, false) => "flagged",
+                _ => "skipped",
+            };
+            table.row(vec![mark.rater.clone(), what.to_string(), mark.note.clone().unwrap_or_default()]);
+        }
+        text.push_str(&format!("\nFLAGS AND SKIPS\n{}", table.render()));
     }
     print(&crate::model::text::sanitize(&text))
 }

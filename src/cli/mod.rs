@@ -43,11 +43,14 @@ pub enum Command {
     Init,
     /// Import items from a JSONL or CSV file.
     Import {
+        /// The items file (.jsonl, one object a line, or .csv with a header).
         file: PathBuf,
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
         dataset: Option<String>,
-        /// Read item field FIELD from column COLUMN, e.g. --map output=completion.
+        /// Read item field FIELD from column COLUMN, e.g. --map output=completion; COLUMN
+        /// may be a path into nested JSON: choices.0.message.content or
+        /// /choices/0/message/content.
         #[arg(long = "map", value_name = "FIELD=COLUMN")]
         map: Vec<String>,
         /// When an id exists with different content.
@@ -66,10 +69,12 @@ pub enum Command {
     /// Draw a fair, reproducible sample from a file of items of any size, into the store
     /// (as a dataset) or into a JSONL file.
     Sample {
+        /// The items file to draw from (.jsonl or .csv), read once whatever its size.
         file: PathBuf,
         /// How many items to keep (with --proportional, over all strata).
         #[arg(long)]
         n: Option<usize>,
+        /// Seed of the draw: the same file, seed and arguments give the same sample.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Sample each value of this field separately (a metadata key, `judge.KEY`, or
@@ -101,20 +106,26 @@ pub enum Command {
     /// Bring another store's items, rubrics, labels and adjudications into this one
     /// (an offline rater's copy); merging twice changes nothing.
     Merge {
+        /// The other store (a tally SQLite file); it is only read.
         other: PathBuf,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
     /// List the items in the store.
     Items {
+        /// Only the items of this dataset.
         #[arg(long)]
         dataset: Option<String>,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
     /// Print one item and its current labels.
     Show {
+        /// The item's id.
         id: String,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -132,6 +143,7 @@ pub enum Command {
     Adjudicate {
         /// The item's id.
         item: String,
+        /// The criterion's id.
         criterion: String,
         /// The value as a rater would give it (an option's value, tags as `a;b`, a number).
         #[arg(required_unless_present = "clear")]
@@ -151,6 +163,7 @@ pub enum Command {
     },
     /// Label items (the label screen).
     Label {
+        /// The batch to label (its name).
         #[arg(long)]
         batch: Option<String>,
         /// Who is labeling (default: your login name).
@@ -177,12 +190,14 @@ pub enum Command {
     /// Agreement of a ratings CSV, without a store: wide (unit column, then one column
     /// per rater) or long (header unit,rater,value).
     Agreement {
+        /// The ratings CSV.
         file: PathBuf,
         #[command(flatten)]
         options: AgreementArgs,
     },
     /// Pearson, Spearman and Kendall of two columns of a CSV, without a store.
     Correlate {
+        /// The CSV holding both columns.
         file: PathBuf,
         /// The first column (e.g. the human score).
         #[arg(long)]
@@ -195,20 +210,24 @@ pub enum Command {
         group: Option<String>,
         #[command(flatten)]
         bootstrap: BootstrapArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
     /// Exit 0 when agreement and judge alignment meet the thresholds, 1 when not.
     Gate {
-        /// Lowest acceptable Krippendorff's alpha.
-        #[arg(long, value_name = "X")]
-        min_alpha: Option<f64>,
-        /// Lowest acceptable Spearman rho of judge against human consensus.
-        #[arg(long, value_name = "X")]
-        min_judge_spearman: Option<f64>,
-        /// Largest acceptable absolute judge bias (mean judge minus human).
-        #[arg(long, value_name = "X")]
-        max_judge_bias: Option<f64>,
+        /// Lowest acceptable Krippendorff's alpha: for every criterion (0.6), or for one
+        /// (helpfulness=0.5, repeatable; it wins over the value for all).
+        #[arg(long, value_name = "X|CRITERION=X")]
+        min_alpha: Vec<String>,
+        /// Lowest acceptable Spearman rho of judge against human consensus (X or
+        /// CRITERION=X, as --min-alpha).
+        #[arg(long, value_name = "X|CRITERION=X")]
+        min_judge_spearman: Vec<String>,
+        /// Largest acceptable absolute judge bias, mean judge minus human (X or
+        /// CRITERION=X, as --min-alpha).
+        #[arg(long, value_name = "X|CRITERION=X")]
+        max_judge_bias: Vec<String>,
         /// Check only these criteria (default: all).
         #[arg(long = "criterion", value_name = "C")]
         criteria: Vec<String>,
@@ -226,10 +245,15 @@ pub enum Command {
         scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
+        /// How the raters' labels of an item become one value to compare the judge with.
         #[arg(long, value_enum, default_value_t = HumanArg::Mean)]
         human: HumanArg,
         #[command(flatten)]
         bootstrap: BootstrapArgs,
+        /// table (a line per check), json, or junit (JUnit XML for CI); the reason of
+        /// each failure also goes to stderr.
+        #[arg(long, value_enum, default_value_t = GateFormat::Table)]
+        format: GateFormat,
     },
     /// Export the golden set (JSONL) and its manifest.
     Export(ExportArgs),
@@ -238,9 +262,19 @@ pub enum Command {
     Golden(GoldenCommand),
     /// What the store holds.
     Status {
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// Print a completion script for your shell, e.g. `tally completions bash >
+    /// ~/.local/share/bash-completion/completions/tally`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print tally's man page (roff), e.g. `tally man > ~/.local/share/man/man1/tally.1`.
+    Man,
     /// Failure rates and means from the judge on every item plus humans on a few:
     /// human-only, judge-only (biased), PPI and PPI++ with their intervals.
     Estimate(EstimateArgs),
@@ -277,12 +311,14 @@ pub enum PlanCommand {
         /// Confidence level of the interval.
         #[arg(long, default_value_t = 0.95)]
         ci: f64,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
     /// Krippendorff's alpha to a confidence-interval half-width, by simulation from the
     /// labels in the store as a pilot.
     Alpha {
+        /// Half the width of the interval, e.g. 0.1 for ±0.1.
         #[arg(long, value_name = "H")]
         half_width: f64,
         /// Raters per item in the planned study.
@@ -297,13 +333,16 @@ pub enum PlanCommand {
         /// Simulated studies per candidate size.
         #[arg(long, default_value_t = 200)]
         replicates: usize,
+        /// Seed of the simulation (the same seed gives the same plan).
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// The pilot is always the store's labels; accepted for symmetry with `plan rate`.
         #[arg(long)]
         from_store: bool,
+        /// Confidence level of the interval.
         #[arg(long, default_value_t = 0.95)]
         ci: f64,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -312,10 +351,13 @@ pub enum PlanCommand {
         /// The correlation expected.
         #[arg(long, value_name = "R", allow_negative_numbers = true)]
         r: f64,
+        /// Half the width of the interval, e.g. 0.1 for ±0.1.
         #[arg(long, value_name = "H")]
         half_width: f64,
+        /// Confidence level of the interval.
         #[arg(long, default_value_t = 0.95)]
         ci: f64,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -331,8 +373,10 @@ pub enum PlanCommand {
         /// The share of items each rater calls positive.
         #[arg(long, value_name = "P")]
         prevalence: f64,
+        /// Type I error of the test.
         #[arg(long, default_value_t = 0.05)]
         alpha: f64,
+        /// Power to detect the true kappa.
         #[arg(long, default_value_t = 0.8)]
         power: f64,
         /// One-sided (1, irr's default) or two-sided (2) test.
@@ -344,6 +388,7 @@ pub enum PlanCommand {
         /// Confidence level of the interval (with --half-width).
         #[arg(long, default_value_t = 0.95)]
         ci: f64,
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -367,11 +412,13 @@ pub struct EstimateArgs {
     /// Also estimate slice A of FIELD minus slice B, e.g. model=v1,v2.
     #[arg(long, value_name = "FIELD=A,B")]
     pub compare: Option<Compare>,
+    /// Which estimates to show (all: human, judge, PPI and PPI++).
     #[arg(long, value_enum, default_value_t = EstimateMethodArg::All)]
     pub method: EstimateMethodArg,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub ci: f64,
+    /// table (fits 80 columns), json, csv (long rows) or md.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -420,9 +467,19 @@ pub struct ExportArgs {
     /// How the raters' values become one (adjudicated values always win).
     #[arg(long, value_enum, default_value_t = ConsensusArg::Majority)]
     pub consensus: ConsensusArg,
-    /// jsonl or csv (default: from the --out extension, else jsonl).
+    /// What to write (default: from the --out extension, else jsonl): tally's golden
+    /// set, or a file for a harness (inspect, openai-evals, promptfoo: JSONL; hf: a
+    /// dataset folder at --out).
     #[arg(long, value_enum)]
     pub format: Option<ExportFormatArg>,
+    /// For inspect, openai-evals and promptfoo: what each sample's target is: a
+    /// criterion's consensus (the set grades a judge) or `reference` (the set tests a
+    /// model). Default: the rubric's first binary criterion.
+    #[arg(long, value_name = "CRITERION|reference")]
+    pub target: Option<String>,
+    /// For hf: the licence in the dataset card (a Hugging Face licence id).
+    #[arg(long, value_name = "ID", default_value = "unknown")]
+    pub license: String,
     /// Leave out items labeled by fewer raters.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub min_raters: usize,
@@ -445,19 +502,23 @@ pub struct ExportArgs {
 pub enum GoldenCommand {
     /// Items added, removed and changed (old and new labels) between two versions.
     Diff {
+        /// The golden set's name (files NAME-vN.jsonl in --dir).
         name: String,
         /// The older version, e.g. v1.
         from: String,
         /// The newer version, e.g. v2.
         to: String,
+        /// Where the versioned golden sets live.
         #[arg(long, value_name = "DIR", default_value = "golden")]
         dir: PathBuf,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
     /// Import a golden set back: its items as a dataset, its labels as the labels of one
     /// rater (checked against the manifest's sha256 and rubric).
     Import {
+        /// The golden set file (its manifest beside it).
         file: PathBuf,
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
@@ -470,18 +531,40 @@ pub enum GoldenCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormatArg {
+    /// tally's golden set, one item a line.
     Jsonl,
+    /// tally's golden set, one item a row.
     Csv,
+    /// Inspect AI samples (JSONL: input, target, id, metadata).
+    Inspect,
+    /// OpenAI evals samples (JSONL: input messages, ideal).
+    OpenaiEvals,
+    /// A promptfoo tests file (JSONL: vars, assert, metadata).
+    Promptfoo,
+    /// A Hugging Face dataset folder: train.jsonl, its manifest, a README.md card.
+    Hf,
+    /// Langfuse score objects (JSONL), for items imported from traces.
+    LangfuseScores,
+    /// OpenTelemetry gen_ai.evaluation.result events (OTLP/JSON lines), for items
+    /// imported from traces.
+    Otel,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RubricCommand {
     /// Validate a rubric file.
-    Check { file: PathBuf },
+    Check {
+        /// The rubric file (TOML), its guidelines page beside it.
+        file: PathBuf,
+    },
     /// Validate and store a rubric (a new version when its content changed).
-    Add { file: PathBuf },
+    Add {
+        /// The rubric file (TOML), its guidelines page beside it.
+        file: PathBuf,
+    },
     /// List stored rubric versions.
     List {
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -491,7 +574,9 @@ pub enum RubricCommand {
 pub enum BatchCommand {
     /// Deal items to raters, each item to --overlap of them, in a seeded order.
     Create {
+        /// The batch's name.
         name: String,
+        /// The rubric the items are labeled under (its name).
         #[arg(long)]
         rubric: String,
         /// Only items of this dataset (default: all items).
@@ -503,6 +588,7 @@ pub enum BatchCommand {
         /// How many raters label each item.
         #[arg(long, default_value_t = 1)]
         overlap: usize,
+        /// Seed of the deal: the same seed gives the same queues.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Known-answer items (an items file whose records carry `gold`: criterion to
@@ -514,11 +600,22 @@ pub enum BatchCommand {
         honeypot_rate: Option<f64>,
     },
     /// Add a rater to a batch: they take an equal share of the items nobody has begun.
-    AddRater { batch: String, rater: String },
+    AddRater {
+        /// The batch's name.
+        batch: String,
+        /// The rater who joins.
+        rater: String,
+    },
     /// Take a rater off a batch: the items they have not begun go to the others.
-    RemoveRater { batch: String, rater: String },
+    RemoveRater {
+        /// The batch's name.
+        batch: String,
+        /// The rater who leaves.
+        rater: String,
+    },
     /// List batches with each rater's progress.
     List {
+        /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
@@ -526,8 +623,10 @@ pub enum BatchCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LabelsCommand {
-    /// Import labels from CSV or JSONL with fields item, rater, criterion, value[, comment].
+    /// Import labels from CSV or JSONL: long (item, rater, criterion, value[, comment]) or
+    /// wide (item, rater, then a column per criterion).
     Import {
+        /// The labels file (.csv, or .jsonl with one object a line).
         file: PathBuf,
         /// The rubric the labels follow (default: the only rubric in the store).
         #[arg(long)]
@@ -549,17 +648,20 @@ pub enum ReportCommand {
     /// Per rater: honeypot accuracy, agreement with the others' consensus and its drift,
     /// median time per item.
     Raters {
-        #[arg(long)]
-        rubric: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
     /// Per batch and rater: assigned, done, skipped, flagged, pace and time left.
     Progress {
+        /// Only this batch (default: every batch).
         #[arg(long)]
         batch: Option<String>,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -577,6 +679,7 @@ pub enum ReportCommand {
         group_by: Option<String>,
         #[command(flatten)]
         bootstrap: BootstrapArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -612,6 +715,7 @@ pub enum ReportCommand {
         /// Compare slice A of FIELD with slice B (difference, interval, z-test).
         #[arg(long, value_name = "FIELD=A,B")]
         compare: Option<Compare>,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
@@ -646,6 +750,7 @@ pub struct AgreementArgs {
     pub level: Option<LevelArg>,
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -688,6 +793,16 @@ pub enum ReportFormat {
     Csv,
     /// Markdown tables.
     Md,
+}
+
+/// Output of `gate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateFormat {
+    /// A line per check.
+    Table,
+    Json,
+    /// JUnit XML: a test case per check.
+    Junit,
 }
 
 /// Output of `report all`: documents for people; scripts read each report's JSON.
@@ -811,4 +926,29 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is for (`--help`, completions and
+    /// the man page show it).
+    #[test]
+    fn every_argument_has_help() {
+        fn missing(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    out.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                missing(sub, &format!("{path} {}", sub.get_name()), out);
+            }
+        }
+        let mut out = Vec::new();
+        missing(&super::Cli::command(), "tally", &mut out);
+        assert!(out.is_empty(), "arguments without help:\n{}", out.join("\n"));
+    }
 }

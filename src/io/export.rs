@@ -22,13 +22,24 @@ pub enum FileFormat {
     Jsonl,
     /// One row per item; JSON-valued fields (context, metadata, judge) as JSON text.
     Csv,
+    /// For another tool: a harness (Inspect AI, OpenAI evals, promptfoo, a Hugging Face
+    /// dataset) or a tracing tool (Langfuse scores, OpenTelemetry events).
+    Harness(super::harness::Harness),
 }
 
 impl FileFormat {
     pub fn extension(self) -> &'static str {
         match self {
-            FileFormat::Jsonl => "jsonl",
+            FileFormat::Jsonl | FileFormat::Harness(_) => "jsonl",
             FileFormat::Csv => "csv",
+        }
+    }
+
+    /// The manifest's `file_format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Harness(harness) => harness.tool.name(),
+            other => other.extension(),
         }
     }
 }
@@ -94,26 +105,33 @@ pub struct Excluded {
     pub flagged: usize,
     pub min_raters: usize,
     pub min_agreement: usize,
+    /// Items another tool cannot take: no target (a tie, no reference), or no trace ids.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub no_target: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One exported item: its fields, the consensus per criterion and how it was reached.
 #[derive(Serialize)]
-struct GoldenItem<'a> {
-    id: &'a str,
-    dataset: &'a str,
-    input: &'a str,
-    output: &'a str,
-    reference: Option<&'a str>,
-    context: &'a [String],
-    metadata: &'a Map<String, Value>,
-    judge: &'a Map<String, Value>,
+pub(crate) struct GoldenItem<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) dataset: &'a str,
+    pub(crate) input: &'a str,
+    pub(crate) output: &'a str,
+    pub(crate) reference: Option<&'a str>,
+    pub(crate) context: &'a [String],
+    pub(crate) metadata: &'a Map<String, Value>,
+    pub(crate) judge: &'a Map<String, Value>,
     /// Consensus value per criterion; `null` where raters tied.
-    labels: BTreeMap<&'a str, Value>,
-    consensus: BTreeMap<&'a str, Decision>,
+    pub(crate) labels: BTreeMap<&'a str, Value>,
+    pub(crate) consensus: BTreeMap<&'a str, Decision>,
     /// Share of agreeing rater pairs over the item's criteria; `null` with one rater.
-    agreement: Option<f64>,
+    pub(crate) agreement: Option<f64>,
     /// The raters who labeled the item (salted hashes unless revealed).
-    raters: BTreeSet<String>,
+    pub(crate) raters: BTreeSet<String>,
     /// Each rater's own values, with `--with-raters`.
     #[serde(skip_serializing_if = "Option::is_none")]
     rater_labels: Option<BTreeMap<String, BTreeMap<&'a str, Value>>>,
@@ -211,7 +229,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             writer.write_all(&csv_line(&header, &origin)?).map_err(|err| writer.inner.error(err))?;
             Some(header.len())
         }
-        FileFormat::Jsonl => None,
+        FileFormat::Jsonl | FileFormat::Harness(_) => None,
     };
 
     let mut counts = Counts { golden_labels_left_out, ..Counts::default() };
@@ -258,10 +276,12 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         let adjudications: Vec<Option<&Value>> =
             rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
         let decisions = decide_item(rubric, &by_rater.values().collect::<Vec<_>>(), &adjudications, request.consensus);
+        // Counted once the item is known to be written (a harness may leave it out).
+        let (mut adjudicated_here, mut ties_here) = (0, 0);
         for (criterion, decision) in rubric.criteria.iter().zip(decisions) {
             let Some(decision) = decision else { continue };
-            counts.adjudicated += usize::from(decision.method == "adjudicated");
-            counts.ties += usize::from(decision.is_tie());
+            adjudicated_here += usize::from(decision.method == "adjudicated");
+            ties_here += usize::from(decision.is_tie());
             line.labels.insert(&criterion.id, decision.value.clone());
             line.consensus.insert(&criterion.id, decision);
         }
@@ -273,6 +293,18 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
             }
             line.rater_labels = Some(by_rater);
         }
+        let harness_line = match request.format {
+            FileFormat::Harness(harness) => match harness.line(&line, rubric) {
+                Some(value) => Some(value),
+                None => {
+                    excluded.no_target += 1;
+                    continue;
+                }
+            },
+            _ => None,
+        };
+        counts.adjudicated += adjudicated_here;
+        counts.ties += ties_here;
         all_raters.extend(raters);
         counts.items += 1;
         counts.labels += item_labels.len();
@@ -280,7 +312,17 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         let bytes = match csv_columns {
             Some(columns) => csv_line(&csv_record(&line, rubric, columns), &origin)?,
             None => {
-                let mut json = serde_json::to_vec(&line).map_err(|err| Error::at(&origin, None, err.to_string()))?;
+                let json = match &harness_line {
+                    // Some tools take several lines per item (a score per criterion).
+                    Some(Value::Array(lines)) => lines
+                        .iter()
+                        .map(serde_json::to_vec)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|lines| lines.join(&b'\n')),
+                    Some(value) => serde_json::to_vec(value),
+                    None => serde_json::to_vec(&line),
+                };
+                let mut json = json.map_err(|err| Error::at(&origin, None, err.to_string()))?;
                 json.push(b'\n');
                 json
             }
@@ -311,7 +353,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         format: "tally-golden-set/1",
         name: stem.clone(),
         file: out.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        file_format: request.format.extension(),
+        file_format: request.format.name(),
         version,
         previous,
         sha256: sha256.clone(),

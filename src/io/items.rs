@@ -10,13 +10,18 @@ use super::{Error, Format};
 use crate::model::Item;
 use crate::store::{OnConflict, Store, Tx, Upsert};
 
-/// Each item field and the other names it is recognised by, in order of preference.
+/// Each item field and the other names it is recognised by, in order of preference:
+/// tally's own, ragas 0.1 (`question`, `answer`, `contexts`, `ground_truth`), ragas 0.2+
+/// `SingleTurnSample` (`user_input`, `response`, `retrieved_contexts`, `reference`:
+/// <https://docs.ragas.io/en/stable/concepts/components/eval_sample/>) and Hugging Face
+/// preference data (`prompt`, `chosen`, `rejected`: the chosen answer is the output a rater
+/// judges; `rejected` stays in metadata, which the import summary says).
 const FIELDS: [(&str, &[&str]); 7] = [
     ("id", &[]),
-    ("input", &["prompt", "question"]),
-    ("output", &["response", "completion", "answer"]),
+    ("input", &["prompt", "question", "user_input"]),
+    ("output", &["response", "completion", "answer", "chosen"]),
     ("reference", &["expected", "ground_truth"]),
-    ("context", &["contexts", "passages"]),
+    ("context", &["contexts", "passages", "retrieved_contexts"]),
     ("metadata", &[]),
     ("judge", &[]),
 ];
@@ -47,6 +52,9 @@ pub struct ImportSummary {
     pub labels_stale: u64,
     /// Placeholders put in, by kind (with `--redact`).
     pub redacted: crate::model::redact::Counts,
+    /// Top-level fields no item field took, so they went into metadata (where the label
+    /// screen shows them only as key/values), with how many records had each.
+    pub to_metadata: std::collections::BTreeMap<String, u64>,
 }
 
 impl ImportOptions {
@@ -57,7 +65,12 @@ impl ImportOptions {
                 let (field, column) = arg
                     .split_once('=')
                     .filter(|(field, column)| !field.is_empty() && !column.is_empty())
-                    .ok_or_else(|| format!("--map `{arg}`: expected FIELD=COLUMN, e.g. output=completion"))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "--map `{arg}`: expected FIELD=COLUMN, e.g. output=completion, \
+                         output=choices.0.message.content or output=/choices/0/message/content"
+                        )
+                    })?;
                 if !FIELDS.iter().any(|(name, _)| *name == field) {
                     let names: Vec<_> = FIELDS.iter().map(|(name, _)| *name).collect();
                     return Err(format!("--map `{arg}`: `{field}` is not an item field ({})", names.join(", ")));
@@ -90,8 +103,11 @@ pub fn import(
     let mut labeled = Vec::new();
     store.write(|tx| {
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
-            let mut item = item_from_fields(fields, &options.map, dataset)
+            let (mut item, extras) = item_and_extras(fields, &options.map, dataset)
                 .map_err(|message| Error::at(origin, Some(line), message))?;
+            for key in extras {
+                *summary.to_metadata.entry(key).or_default() += 1;
+            }
             if options.redact {
                 crate::model::redact::redact_item(&mut item, &mut summary.redacted);
             }
@@ -249,15 +265,20 @@ pub(super) fn csv_cell(header: &str, text: &str) -> Option<Value> {
 
 /// Builds an item from one record's fields: `--map` first, then each field's name and
 /// aliases; every other field goes into metadata.
-pub fn item_from_fields(
+pub fn item_from_fields(fields: Map<String, Value>, map: &[(String, String)], dataset: &str) -> Result<Item, String> {
+    item_and_extras(fields, map, dataset).map(|(item, _)| item)
+}
+
+/// [`item_from_fields`], and the top-level fields that went into metadata for want of an
+/// item field to take them.
+fn item_and_extras(
     mut fields: Map<String, Value>,
     map: &[(String, String)],
     dataset: &str,
-) -> Result<Item, String> {
+) -> Result<(Item, Vec<String>), String> {
     let mut found: Map<String, Value> = Map::new();
     for (field, column) in map {
-        let value = fields
-            .remove(column)
+        let value = take_path(&mut fields, column)
             .ok_or_else(|| format!("field `{column}` (mapped to `{field}` by --map) is missing"))?;
         found.insert(field.clone(), value);
     }
@@ -286,7 +307,8 @@ pub fn item_from_fields(
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `output`: expected a string".into()),
         None => {
-            return Err("field `output` is missing (also looked for response, completion, answer)".into());
+            let aliases = FIELDS.iter().find(|(field, _)| *field == "output").map_or(&[][..], |(_, a)| *a);
+            return Err(format!("field `output` is missing (also looked for {})", aliases.join(", ")));
         }
     };
     let input = match found.remove("input") {
@@ -323,6 +345,7 @@ pub fn item_from_fields(
     };
     let id_value = found.remove("id");
     // Any other top-level field is metadata; explicit metadata wins on a clash.
+    let extras: Vec<String> = fields.keys().cloned().collect();
     for (key, value) in fields {
         metadata.entry(key).or_insert(value);
     }
@@ -336,7 +359,32 @@ pub fn item_from_fields(
         None | Some(Value::Null) => item.content_hash()[..16].to_string(),
         Some(_) => return Err("field `id`: expected a non-empty string or a number".into()),
     };
-    Ok(item)
+    Ok((item, extras))
+}
+
+/// Takes the value `column` names out of `fields`: a top-level field of that exact name,
+/// else a JSON pointer (`/choices/0/message/content`, RFC 6901) or a dotted path
+/// (`choices.0.message.content`, numbers index lists). What is left of the outer field
+/// stays (and goes to metadata) so nothing else in it is lost.
+fn take_path(fields: &mut Map<String, Value>, column: &str) -> Option<Value> {
+    if let Some(value) = fields.remove(column) {
+        return Some(value);
+    }
+    let steps: Vec<String> = match column.strip_prefix('/') {
+        Some(pointer) => pointer.split('/').map(|step| step.replace("~1", "/").replace("~0", "~")).collect(),
+        None if column.contains('.') => column.split('.').map(str::to_string).collect(),
+        None => return None,
+    };
+    let (head, rest) = steps.split_first()?;
+    let mut value = fields.get_mut(head)?;
+    for step in rest {
+        value = match value {
+            Value::Object(object) => object.get_mut(step)?,
+            Value::Array(list) => list.get_mut(step.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value.take())
 }
 
 fn passage_text(passage: Value) -> Option<String> {
@@ -402,6 +450,64 @@ mod tests {
         let b = item_from_fields(fields(json!({"output": "x"})), &[], "other").unwrap();
         assert_eq!(a.id.len(), 16);
         assert_eq!(a.id, b.id);
+    }
+
+    /// ragas 0.2+ `SingleTurnSample` field names, from the ragas docs
+    /// (https://docs.ragas.io/en/stable/concepts/components/eval_sample/): `user_input`,
+    /// `retrieved_contexts`, `reference_contexts`, `response`, `reference`.
+    #[test]
+    fn ragas_0_2_names() {
+        let (item, extras) = item_and_extras(
+            fields(json!({"user_input": "When was Einstein born?", "response": "In 1879.",
+                          "retrieved_contexts": ["Albert Einstein (born 14 March 1879) ..."],
+                          "reference_contexts": ["Einstein was born in Ulm in 1879."],
+                          "reference": "14 March 1879"})),
+            &[],
+            "ds",
+        )
+        .unwrap();
+        assert_eq!(item.input, "When was Einstein born?");
+        assert_eq!(item.output, "In 1879.");
+        assert_eq!(item.context, ["Albert Einstein (born 14 March 1879) ..."]);
+        assert_eq!(item.reference.as_deref(), Some("14 March 1879"));
+        assert_eq!(extras, ["reference_contexts"]);
+    }
+
+    /// Hugging Face preference data (TRL's "standard" preference format,
+    /// https://huggingface.co/docs/trl/main/en/dataset_formats#preference): the chosen
+    /// answer is what raters judge; the rejected one is kept in metadata and named.
+    #[test]
+    fn preference_records_judge_the_chosen_answer() {
+        let (item, extras) = item_and_extras(
+            fields(json!({"prompt": "The sky is", "chosen": " blue.", "rejected": " green."})),
+            &[],
+            "ds",
+        )
+        .unwrap();
+        assert_eq!((item.input.as_str(), item.output.as_str()), ("The sky is", " blue."));
+        assert_eq!(item.metadata["rejected"], " green.");
+        assert_eq!(extras, ["rejected"]);
+    }
+
+    /// An OpenAI chat completion response
+    /// (https://platform.openai.com/docs/api-reference/chat/object): the text is at
+    /// `choices[0].message.content`, by dotted path or JSON pointer.
+    #[test]
+    fn map_reads_nested_fields_by_dotted_path_or_pointer() {
+        let record = json!({"prompt": "Hi", "choices": [{"index": 0, "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": "Hello!"}}]});
+        for column in ["choices.0.message.content", "/choices/0/message/content"] {
+            let item = item_from_fields(fields(record.clone()), &[("output".into(), column.into())], "ds").unwrap();
+            assert_eq!(item.output, "Hello!", "{column}");
+            // The rest of the outer field is kept.
+            assert_eq!(item.metadata["choices"][0]["finish_reason"], "stop");
+        }
+        let err = item_from_fields(fields(record), &[("output".into(), "choices.1.message.content".into())], "ds")
+            .unwrap_err();
+        assert!(err.contains("`choices.1.message.content` (mapped to `output`"), "{err}");
+        // A column whose name holds dots is still read as that column.
+        let item = item_from_fields(fields(json!({"a.b": "x"})), &[("output".into(), "a.b".into())], "ds").unwrap();
+        assert_eq!(item.output, "x");
     }
 
     #[test]

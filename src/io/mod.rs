@@ -3,7 +3,14 @@
 
 pub mod atomic;
 pub mod export;
+pub mod export_hf;
+mod export_inspect;
+mod export_langfuse;
+mod export_openai_evals;
+mod export_otel;
+mod export_promptfoo;
 pub mod golden;
+pub mod harness;
 pub mod items;
 pub mod labels;
 mod lines;

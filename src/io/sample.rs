@@ -75,6 +75,33 @@ pub fn item_field(item: &Item, field: &str) -> Option<String> {
     }
 }
 
+/// Field names seen in the records, for the error that names a missing one; bounded, so
+/// a file whose every record has new keys does not grow it without end.
+#[derive(Default)]
+struct FieldNames {
+    names: std::collections::BTreeSet<String>,
+}
+
+impl FieldNames {
+    const MOST: usize = 100;
+
+    fn add(&mut self, item: &Item) {
+        let keys = item.metadata.keys().cloned().chain(item.judge.keys().map(|key| format!("judge.{key}")));
+        for key in keys {
+            if self.names.len() >= Self::MOST {
+                return;
+            }
+            self.names.insert(key);
+        }
+    }
+
+    fn list(&self) -> String {
+        let mut all: Vec<String> = ["id", "input", "output", "reference", "dataset"].map(String::from).to_vec();
+        all.extend(self.names.iter().cloned());
+        all.join(", ")
+    }
+}
+
 /// One stratum's sample: the `capacity` records of smallest priority so far, as a
 /// max-heap so the worst kept one is on top.
 struct Reservoir {
@@ -163,10 +190,23 @@ pub fn sample(
     let capacity = options.per_stratum.unwrap_or(options.n);
     let mut reservoirs: BTreeMap<String, Reservoir> = BTreeMap::new();
     let mut index = 0u64;
+    // The fields `--stratify` and `--where` name, and whether any record has each: a
+    // misspelt one must be an error, not an empty or one-stratum sample.
+    let mut named: BTreeMap<&str, bool> = options.filters.iter().map(|(field, _)| (field.as_str(), false)).collect();
+    if let Some(field) = &options.stratify {
+        named.insert(field.as_str(), false);
+    }
+    let mut seen = FieldNames::default();
     for_each_record(reader, format, origin, super::items::csv_cell, |Record { line, fields }| {
         summary.read += 1;
         let item = item_from_fields(fields, &options.map, dataset)
             .map_err(|message| Error::at(origin, Some(line), message))?;
+        if named.values().any(|found| !found) {
+            for (field, found) in named.iter_mut().filter(|(_, found)| !**found) {
+                *found = item_field(&item, field).is_some();
+            }
+            seen.add(&item);
+        }
         if !options.filters.iter().all(|(field, value)| item_field(&item, field).as_deref() == Some(value.as_str())) {
             summary.filtered_out += 1;
             return Ok(());
@@ -184,6 +224,15 @@ pub fn sample(
         index += 1;
         Ok(())
     })?;
+    if summary.read > 0
+        && let Some(missing) = named.iter().find(|(_, found)| !**found).map(|(field, _)| *field)
+    {
+        return Err(Error::at(
+            origin,
+            None,
+            format!("no record has a field `{missing}`; the fields are {}", seen.list()),
+        ));
+    }
     let proportional = options.stratify.is_some() && options.per_stratum.is_none();
     let shares = if proportional { shares(&reservoirs, options.n) } else { BTreeMap::new() };
     let mut chosen: Vec<(u64, Item)> = Vec::new();
@@ -327,6 +376,24 @@ mod tests {
         let text: String = items.iter().map(|item| jsonl_line(item) + "\n").collect();
         let (again, _) = run(&text, &SampleOptions { n: 5, seed: 1, ..SampleOptions::default() });
         assert_eq!(items, again);
+    }
+
+    #[test]
+    fn a_field_no_record_has_is_an_error_naming_the_fields() {
+        let lines = "{\"id\": \"a\", \"input\": \"q\", \"output\": \"o\", \"model\": \"m1\", \"judge\": {\"ok\": 1}}\n";
+        for options in [
+            SampleOptions { n: 1, stratify: Some("modle".into()), ..SampleOptions::default() },
+            SampleOptions { n: 1, filters: vec![("modle".into(), "m1".into())], ..SampleOptions::default() },
+        ] {
+            let err = sample(lines.as_bytes(), Format::Jsonl, "items.jsonl", "d", &options).unwrap_err().to_string();
+            assert!(
+                err.contains("items.jsonl") && err.contains("no record has a field `modle`; the fields are id, input, output, reference, dataset, judge.ok, model"),
+                "{err}"
+            );
+        }
+        // A field some records lack is fine: they form the `(none)` stratum.
+        let options = SampleOptions { n: 1, stratify: Some("model".into()), ..SampleOptions::default() };
+        assert!(sample(lines.as_bytes(), Format::Jsonl, "items.jsonl", "d", &options).is_ok());
     }
 }
 

@@ -11,7 +11,7 @@ pub mod text;
 
 pub use item::Item;
 pub use label::LabelValue;
-pub use rubric::{Choice, Condition, Criterion, Kind, Rubric, RubricError};
+pub use rubric::{Choice, Condition, Criterion, KeyTarget, Kind, Rubric, RubricError};
 
 use sha2::{Digest, Sha256};
 

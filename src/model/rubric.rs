@@ -1,6 +1,6 @@
 //! Rubrics: what raters answer for each item, parsed from TOML and validated.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,8 @@ struct RawCriterion {
 #[serde(deny_unknown_fields)]
 struct RawChoice {
     value: Scalar,
-    key: String,
+    /// Omitted: the next free key of the criterion's kind (see [`default_keys`]).
+    key: Option<String>,
     label: Option<String>,
 }
 
@@ -141,12 +142,33 @@ enum Scalar {
 }
 
 impl Scalar {
-    fn into_string(self) -> String {
+    fn to_text(&self) -> String {
         match self {
-            Scalar::Text(text) => text,
+            Scalar::Text(text) => text.clone(),
             Scalar::Integer(number) => number.to_string(),
-            Scalar::Float(number) => format_number(number),
+            Scalar::Float(number) => format_number(*number),
         }
+    }
+}
+
+/// What an option key does with a given focus (see [`Rubric::key_target`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyTarget {
+    /// (criterion index, option index).
+    Option(usize, usize),
+    /// Several criteria, none focused, have an option on the key.
+    Ambiguous(Vec<usize>),
+    /// No option uses the key.
+    None,
+}
+
+/// Keys given, in order, to options written without one: `y`/`n` for binary criteria
+/// (then digits), `1`..`9`, `0` for the rest. Letters would clash with screen keys.
+fn default_keys(kind: Kind) -> Vec<char> {
+    let digits = ('1'..='9').chain(['0']);
+    match kind {
+        Kind::Binary => ['y', 'n'].into_iter().chain(digits).collect(),
+        _ => digits.collect(),
     }
 }
 
@@ -165,11 +187,59 @@ impl Rubric {
         self.criteria.iter().find(|criterion| criterion.id == id)
     }
 
-    /// The (criterion index, option index) an option hotkey selects.
-    pub fn hotkey(&self, key: char) -> Option<(usize, usize)> {
-        self.criteria.iter().enumerate().find_map(|(ci, criterion)| {
-            criterion.options.iter().position(|choice| choice.key == key).map(|oi| (ci, oi))
-        })
+    /// The criteria (by index) that have an option on `key`.
+    pub fn key_owners(&self, key: char) -> Vec<usize> {
+        (0..self.criteria.len()).filter(|&ci| self.criteria[ci].key_option(key).is_some()).collect()
+    }
+
+    /// Whether any option of the rubric uses `key`: such a plain key is an option key on
+    /// the screens, whatever the keymap says.
+    pub fn is_option_key(&self, key: char) -> bool {
+        self.criteria.iter().any(|criterion| criterion.key_option(key).is_some())
+    }
+
+    /// What an option key does with focus on criterion `focus`: the focused criterion's
+    /// option when it has one on `key`, otherwise the option of the only criterion that
+    /// has one.
+    pub fn key_target(&self, key: char, focus: usize) -> KeyTarget {
+        if let Some(option) = self.criteria.get(focus).and_then(|criterion| criterion.key_option(key)) {
+            return KeyTarget::Option(focus, option);
+        }
+        match self.key_owners(key).as_slice() {
+            [] => KeyTarget::None,
+            [only] => self.criteria[*only].key_option(key).map_or(KeyTarget::None, |oi| KeyTarget::Option(*only, oi)),
+            owners => KeyTarget::Ambiguous(owners.to_vec()),
+        }
+    }
+
+    /// Keys that do nothing from some focus: shared by several criteria, pressed with
+    /// focus on an option criterion that has none of them. One line per key, naming the
+    /// criteria, for `rubric check`.
+    pub fn ambiguous_keys(&self) -> Vec<String> {
+        let mut keys: Vec<char> = self.criteria.iter().flat_map(|c| c.options.iter().map(|o| o.key)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut found = Vec::new();
+        for key in keys {
+            let owners = self.key_owners(key);
+            if owners.len() < 2 {
+                continue;
+            }
+            let stranded: Vec<&str> = (0..self.criteria.len())
+                .filter(|ci| !owners.contains(ci) && !self.criteria[*ci].options.is_empty())
+                .map(|ci| self.criteria[ci].id.as_str())
+                .collect();
+            if stranded.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = owners.iter().map(|&ci| self.criteria[ci].id.as_str()).collect();
+            found.push(format!(
+                "key `{key}` is an option of {}: with focus on {} it does nothing (the rater must move to one of them first)",
+                names.join(", "),
+                stranded.join(", ")
+            ));
+        }
+        found
     }
 
     /// Whether criterion `index` is asked, given the answers so far: its `when` holds
@@ -223,6 +293,23 @@ impl Criterion {
             Kind::Ordinal => Some(Level::Ordinal),
             Kind::Number => Some(Level::Interval),
             Kind::Tags | Kind::Text => None,
+        }
+    }
+
+    /// The option on `key`, if this criterion has one.
+    pub fn key_option(&self, key: char) -> Option<usize> {
+        self.options.iter().position(|choice| choice.key == key)
+    }
+
+    /// The option keys as shown in a hint: `1-5` for a run of digits, else `y/n`.
+    pub fn key_hint(&self) -> String {
+        let keys: Vec<char> = self.options.iter().map(|choice| choice.key).collect();
+        let run = keys.len() > 2
+            && keys.iter().all(char::is_ascii_digit)
+            && keys.windows(2).all(|pair| u32::from(pair[1]) == u32::from(pair[0]) + 1);
+        match (run, keys.first(), keys.last()) {
+            (true, Some(first), Some(last)) => format!("{first}-{last}"),
+            _ => keys.iter().map(char::to_string).collect::<Vec<_>>().join("/"),
         }
     }
 
@@ -319,17 +406,10 @@ impl Validator<'_> {
             return Err(self.error(None, "a rubric needs at least one [[criteria]]"));
         }
         let mut criteria: Vec<Criterion> = Vec::with_capacity(raw.criteria.len());
-        let mut key_owner: HashMap<char, String> = HashMap::new();
+        // Option keys may repeat across criteria (the focused criterion decides), not
+        // within one: see `options`.
         for raw_criterion in raw.criteria {
             let criterion = self.criterion(raw_criterion, &criteria)?;
-            for choice in &criterion.options {
-                let owner = format!("criterion `{}`, option `{}`", criterion.id, choice.value);
-                if let Some(first) = key_owner.insert(choice.key, owner.clone()) {
-                    return Err(
-                        self.error(Some(owner), format!("duplicate hotkey `{}` (already used by {first})", choice.key))
-                    );
-                }
-            }
             criteria.push(criterion);
         }
         Ok(Rubric {
@@ -415,9 +495,11 @@ impl Validator<'_> {
         if kind == Kind::Binary && raw.len() != 2 {
             return Err(self.error(at, "binary criteria have exactly 2 options"));
         }
-        let mut options: Vec<Choice> = Vec::with_capacity(raw.len());
-        for raw_choice in raw {
-            let value = raw_choice.value.into_string();
+        // Written keys first, so an omitted key never takes one written further down.
+        let mut written: Vec<Option<char>> = Vec::with_capacity(raw.len());
+        let mut values: Vec<String> = Vec::with_capacity(raw.len());
+        for raw_choice in &raw {
+            let value = raw_choice.value.to_text();
             let at = Some(format!("criterion `{criterion}`, option `{value}`"));
             if value.trim().is_empty() || value.trim() != value {
                 return Err(self.error(at, "option values must be non-empty, with no surrounding spaces"));
@@ -425,21 +507,51 @@ impl Validator<'_> {
             if kind == Kind::Tags && value.contains(';') {
                 return Err(self.error(at, "tag values may not contain `;` (it separates tags)"));
             }
-            if options.iter().any(|choice| choice.value == value) {
+            if values.contains(&value) {
                 return Err(self.error(at, "duplicate option value"));
             }
-            let mut chars = raw_choice.key.chars();
-            let key = match (chars.next(), chars.next()) {
-                (Some(key), None) if !key.is_whitespace() && !key.is_control() => key,
-                _ => {
-                    return Err(
-                        self.error(at, format!("key `{}` must be exactly one visible character", raw_choice.key))
-                    );
+            let key = match &raw_choice.key {
+                None => None,
+                Some(text) => {
+                    let mut chars = text.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(key), None) if !key.is_whitespace() && !key.is_control() => Some(key),
+                        _ => {
+                            return Err(self.error(at, format!("key `{text}` must be exactly one visible character")));
+                        }
+                    }
                 }
             };
-            if RESERVED_KEYS.contains(&key) {
-                return Err(self.error(at, format!("key `{key}` is reserved by the label screen")));
+            if let Some(key) = key {
+                if RESERVED_KEYS.contains(&key) {
+                    return Err(self.error(at, format!("key `{key}` is reserved by the label screen")));
+                }
+                if let Some(first) = written.iter().position(|other| *other == Some(key)) {
+                    return Err(self.error(
+                        at,
+                        format!(
+                            "duplicate hotkey `{key}` (already used by option `{}` of this criterion)",
+                            values[first]
+                        ),
+                    ));
+                }
             }
+            written.push(key);
+            values.push(value);
+        }
+        let taken = written.clone();
+        let mut free = default_keys(kind).into_iter().filter(|key| !taken.contains(&Some(*key)));
+        let mut options: Vec<Choice> = Vec::with_capacity(raw.len());
+        for ((raw_choice, value), key) in raw.into_iter().zip(values).zip(written) {
+            let key = match key.or_else(|| free.next()) {
+                Some(key) => key,
+                None => {
+                    return Err(self.error(
+                        Some(format!("criterion `{criterion}`, option `{value}`")),
+                        "no key left to give this option: write its `key`",
+                    ));
+                }
+            };
             options.push(Choice { value, key, label: raw_choice.label });
         }
         Ok(options)
@@ -508,7 +620,8 @@ mod tests {
     fn shipped_rubric_is_valid() {
         let rubric = Rubric::from_toml(SHIPPED, "rag-answer-quality.toml").unwrap();
         assert_eq!(rubric.name, "rag-answer-quality");
-        assert_eq!(rubric.hotkey('n'), Some((0, 1)));
+        assert_eq!(rubric.key_target('n', 0), KeyTarget::Option(0, 1));
+        assert!(rubric.ambiguous_keys().is_empty(), "{:?}", rubric.ambiguous_keys());
         assert_eq!(rubric.criterion("defects").unwrap().kind, Kind::Tags);
     }
 
@@ -589,7 +702,7 @@ options = [{ value = "pass", key = "y" }, { value = "fail", key = "y" }]"#,
         );
         assert_eq!(
             dup_key,
-            "r.toml: criterion `a`, option `fail`: duplicate hotkey `y` (already used by criterion `a`, option `pass`)"
+            "r.toml: criterion `a`, option `fail`: duplicate hotkey `y` (already used by option `pass` of this criterion)"
         );
 
         let unknown_kind = error_of("name = \"r\"\nversion = 1\n[[criteria]]\nid = \"a\"\nkind = \"likert\"\n");
@@ -639,5 +752,66 @@ options = [{ value = "pass", key = "y" }, { value = "fail", key = "y" }]"#,
         let b = Rubric::from_toml(&reformatted, "b").unwrap();
         assert_eq!(a.content_hash("g"), b.content_hash("g"));
         assert_ne!(a.content_hash("g"), a.content_hash("g2"));
+    }
+
+    /// SummEval (Fabbri et al. 2021): four 1-5 scales, no keys written.
+    const SUMMEVAL: &str = include_str!("../../tests/data/summeval.toml");
+
+    #[test]
+    fn omitted_keys_are_given_in_order_and_may_repeat_across_criteria() {
+        let rubric = Rubric::from_toml(SUMMEVAL, "summeval.toml").unwrap();
+        for criterion in &rubric.criteria {
+            let keys: String = criterion.options.iter().map(|o| o.key).collect();
+            assert_eq!(keys, "12345", "{}", criterion.id);
+            assert_eq!(criterion.key_hint(), "1-5");
+        }
+        // The focused criterion owns every key, so nothing is ambiguous.
+        assert!(rubric.ambiguous_keys().is_empty());
+        assert_eq!(rubric.key_target('4', 2), KeyTarget::Option(2, 3));
+        assert_eq!(rubric.key_target('9', 2), KeyTarget::None);
+    }
+
+    #[test]
+    fn binary_gets_y_n_unless_taken_and_written_keys_are_kept() {
+        let rubric = Rubric::from_toml(
+            r#"name = "r"
+version = 1
+[[criteria]]
+id = "ok"
+kind = "binary"
+options = [{ value = "pass" }, { value = "fail", key = "y" }]
+[[criteria]]
+id = "topic"
+kind = "nominal"
+options = [{ value = "a" }, { value = "b", key = "1" }, { value = "c" }]
+[[criteria]]
+id = "also"
+kind = "binary"
+"#,
+            "r.toml",
+        )
+        .unwrap();
+        let keys = |ci: usize| rubric.criteria[ci].options.iter().map(|o| o.key).collect::<String>();
+        assert_eq!(keys(0), "ny");
+        assert_eq!(keys(1), "213");
+        assert_eq!(keys(2), "yn");
+        // `y` is shared by `ok` and `also`: the focused one takes it; from `topic` it is
+        // ambiguous, and `rubric check` says so.
+        assert_eq!(rubric.key_target('y', 2), KeyTarget::Option(2, 0));
+        assert_eq!(rubric.key_target('y', 1), KeyTarget::Ambiguous(vec![0, 2]));
+        assert_eq!(rubric.key_target('3', 0), KeyTarget::Option(1, 2));
+        let ambiguous = rubric.ambiguous_keys();
+        assert_eq!(ambiguous.len(), 2, "{ambiguous:?}");
+        assert!(ambiguous[0].starts_with("key `n` is an option of ok, also: with focus on topic"), "{ambiguous:?}");
+    }
+
+    #[test]
+    fn eleven_options_without_keys_ask_for_one() {
+        let options: Vec<String> = (0..11).map(|n| format!("{{ value = {n} }}")).collect();
+        let err = error_of(&format!(
+            "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"s\"\nkind = \"ordinal\"\noptions = [{}]\n",
+            options.join(", ")
+        ));
+        assert_eq!(err, "r.toml: criterion `s`, option `10`: no key left to give this option: write its `key`");
     }
 }

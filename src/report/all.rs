@@ -51,7 +51,7 @@ pub fn from_store(
             "Errors",
             &errors::from_store(store, rubric, batch, errors_by, None, include_golden).map_err(errors_store_error)?,
         ),
-        Section::of("Raters", &raters::from_store(store, rubric, include_golden)?),
+        Section::of("Raters", &raters::from_store(store, rubric, batch.map(|b| b.id), include_golden)?),
         Section::of("Progress", &progress::from_store(store, batch.map(|batch| batch.name.as_str()))?),
     ];
     if let Some(section) = estimate_section(store, rubric, bootstrap.confidence)? {

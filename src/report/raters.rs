@@ -60,8 +60,15 @@ pub struct RatersReport {
     pub golden_labels_left_out: usize,
 }
 
-pub fn from_store(store: &Store, rubric: &StoredRubric, include_golden: bool) -> Result<RatersReport, StoreError> {
-    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: None };
+/// Each rater's quality under `rubric`, over the labels, honeypots and timings of one
+/// batch (`batch_id`) or of all.
+pub fn from_store(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch_id: Option<i64>,
+    include_golden: bool,
+) -> Result<RatersReport, StoreError> {
+    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id };
     let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
     // (item, criterion) -> [(rater, category code, time)] for categorical criteria.
     type Ratings<'a> = Vec<(&'a str, usize, i64)>;
@@ -92,7 +99,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, include_golden: bool) ->
         }
     }
     let mut honeypots: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (rater, criterion, gold, answer) in store.honeypot_answers()? {
+    for (rater, criterion, gold, answer) in store.honeypot_answers(batch_id)? {
         let Some(answer) = answer else { continue };
         let Some(definition) = rubric.rubric.criterion(&criterion) else { continue };
         // Compare as the rubric reads values, so `4` and `"4"` are the same answer.
@@ -102,7 +109,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, include_golden: bool) ->
         entry.1 += u64::from(read(&gold).is_some() && read(&gold) == read(&answer));
     }
     let mut times: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for (rater, ms) in store.confirm_times()? {
+    for (rater, ms) in store.confirm_times(batch_id)? {
         times.entry(rater).or_default().push(ms as f64 / 1000.0);
     }
     let mut names: Vec<String> = labels.iter().map(|label| label.rater.clone()).collect();

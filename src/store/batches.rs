@@ -354,28 +354,29 @@ impl Store {
     }
 
     /// For each honeypot a rater was given, and each criterion with a known answer.
-    pub fn honeypot_answers(&self) -> Result<Vec<HoneypotAnswer>, StoreError> {
+    pub fn honeypot_answers(&self, batch_id: Option<i64>) -> Result<Vec<HoneypotAnswer>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT a.rater, g.criterion, g.value,
                     (SELECT e.value FROM label_events e WHERE e.item_id = a.item_id AND e.rater = a.rater
                        AND e.criterion = g.criterion ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
              FROM assignments a JOIN gold g ON g.item_id = a.item_id
-             WHERE a.honeypot = 1 ORDER BY a.rater, a.item_id, g.criterion",
+             WHERE a.honeypot = 1 AND (?1 IS NULL OR a.batch_id = ?1) ORDER BY a.rater, a.item_id, g.criterion",
         )?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
+        let rows = statement.query_map([batch_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Milliseconds each rater spent on each item they confirmed (the latest confirm).
-    pub fn confirm_times(&self) -> Result<Vec<(String, i64)>, StoreError> {
+    /// Milliseconds each rater spent on each item they confirmed (the latest confirm), in
+    /// one batch or all.
+    pub fn confirm_times(&self, batch_id: Option<i64>) -> Result<Vec<(String, i64)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT rater, duration_ms FROM (
                  SELECT e.rater, e.duration_ms, row_number() OVER (PARTITION BY e.batch_id, e.item_id, e.rater
                         ORDER BY e.created_at DESC, e.id DESC) AS newest
-                 FROM item_events e WHERE e.action = 'confirm')
+                 FROM item_events e WHERE e.action = 'confirm' AND (?1 IS NULL OR e.batch_id = ?1))
              WHERE newest = 1 AND duration_ms IS NOT NULL ORDER BY rater",
         )?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let rows = statement.query_map([batch_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -430,17 +431,26 @@ pub struct ProgressRow {
 impl Store {
     /// Standing flags and skips on items, of one batch or of every batch, by item and rater.
     pub fn item_marks(&self, batch_id: Option<i64>) -> Result<Vec<ItemMark>, StoreError> {
+        self.marks_where(batch_id, None)
+    }
+
+    /// Standing flags and skips on one item, over every batch, by rater.
+    pub fn marks_of_item(&self, item_id: i64) -> Result<Vec<ItemMark>, StoreError> {
+        self.marks_where(None, Some(item_id))
+    }
+
+    fn marks_where(&self, batch_id: Option<i64>, item_id: Option<i64>) -> Result<Vec<ItemMark>, StoreError> {
         let sql = format!(
             "SELECT item_id, rater, state, flag, note FROM (
                  SELECT a.item_id, a.rater, {STATE} AS state, {FLAG} AS flag,
                         (SELECT e.note FROM item_events e WHERE e.batch_id = a.batch_id AND e.item_id = a.item_id
                            AND e.rater = a.rater AND e.note IS NOT NULL ORDER BY e.created_at DESC, e.id DESC LIMIT 1) AS note
-                 FROM assignments a WHERE ?1 IS NULL OR a.batch_id = ?1)
+                 FROM assignments a WHERE (?1 IS NULL OR a.batch_id = ?1) AND (?2 IS NULL OR a.item_id = ?2))
              WHERE state = 'skip' OR flag = 'flag'
              ORDER BY item_id, rater"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
-        let rows = statement.query_map([batch_id], |row| {
+        let rows = statement.query_map(rusqlite::params![batch_id, item_id], |row| {
             let state: String = row.get(2)?;
             let flag: String = row.get(3)?;
             Ok(ItemMark {

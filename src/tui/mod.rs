@@ -9,10 +9,17 @@ pub mod markdown;
 pub mod review;
 pub mod terminal;
 pub mod theme;
+pub mod wrap;
 
 /// Smallest terminal the screens lay out in; below it they say so instead.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
+
+/// Whether a terminal this size shows a screen. Below it keys other than quit do
+/// nothing: a rater cannot decide on what they cannot see.
+pub fn fits(width: u16, height: u16) -> bool {
+    width >= MIN_WIDTH && height >= MIN_HEIGHT
+}
 
 /// What a drawn buffer shows, a line of text per row: how screen tests read the screen.
 pub fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {

@@ -81,27 +81,57 @@ impl Finder {
                 .collect();
             return;
         }
-        let mut scored: Vec<(i64, usize, Vec<usize>)> = self
+        let query = self.query.to_lowercase();
+        let mut scored: Vec<(u8, i64, usize, Vec<usize>)> = self
             .texts
             .iter()
             .enumerate()
             .filter_map(|(index, (_, text))| {
                 let (score, indices) = self.matcher.fuzzy_indices(text, &self.query)?;
-                Some((score, index, indices))
+                // The query as written ranks above letters scattered over the text,
+                // at the start of a word above inside one.
+                let (tier, indices) = match substring(text, &query) {
+                    Some((start, at_word)) => {
+                        (if at_word { 0 } else { 1 }, (start..start + query.chars().count()).collect())
+                    }
+                    None => (2, indices),
+                };
+                Some((tier, score, index, indices))
             })
             .collect();
-        // Best score first; ties keep queue order.
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Closest first, then best score; ties keep queue order.
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         self.total = scored.len();
         self.matches = scored
             .into_iter()
             .take(SHOWN)
-            .map(|(_, index, highlighted)| {
+            .map(|(_, _, index, highlighted)| {
                 let (position, text) = &self.texts[index];
                 Match { position: *position, text: text.clone(), highlighted }
             })
             .collect();
     }
+}
+
+/// Where `query` (lower case) first appears in `text`, ignoring case, as a char index,
+/// preferring an appearance at the start of a word; and whether it is one.
+fn substring(text: &str, query: &str) -> Option<(usize, bool)> {
+    let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    let wanted: Vec<char> = query.chars().collect();
+    // Lower-casing can change a text's length (rarely): then no char positions to give.
+    if wanted.is_empty() || lower.len() != text.chars().count() || wanted.len() > lower.len() {
+        return None;
+    }
+    let starts = (0..=lower.len() - wanted.len()).filter(|&at| lower[at..at + wanted.len()] == wanted[..]);
+    let mut first = None;
+    for at in starts {
+        let at_word = at == 0 || !lower[at - 1].is_alphanumeric();
+        if at_word {
+            return Some((at, true));
+        }
+        first.get_or_insert((at, false));
+    }
+    first
 }
 
 #[cfg(test)]
@@ -138,5 +168,23 @@ mod tests {
     fn control_characters_never_reach_the_list() {
         let finder = Finder::new(vec![(0, "q-1 \u{1b}[2J wipe".into())]);
         assert!(!finder.matches[0].text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn the_query_as_written_ranks_above_scattered_letters() {
+        // Skim alone ranks the spaced-out "K e y" above "monkeys".
+        let mut finder = Finder::new(vec![
+            (0, "q-1 Kept Everything Yesterday".into()),
+            (1, "q-2 monkeys at the zoo".into()),
+            (2, "q-3 K e y pad".into()),
+            (3, "q-4 the key was lost".into()),
+        ]);
+        for ch in "key".chars() {
+            finder.push(ch);
+        }
+        let order: Vec<usize> = finder.matches.iter().map(|found| found.position).collect();
+        assert_eq!(order, [3, 1, 2, 0]);
+        // The marked characters are the words found, not letters elsewhere.
+        assert_eq!(finder.matches[1].highlighted, [7, 8, 9]);
     }
 }

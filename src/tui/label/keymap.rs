@@ -31,6 +31,9 @@ pub enum Action {
     ScrollDown,
     PageUp,
     PageDown,
+    /// To the top or the end of the item (or the overlay, or the finder's list).
+    Top,
+    Bottom,
     /// Clear the focused criterion; in a field, delete the last character.
     Clear,
     /// Leave a field without saving it, or close the guidelines.
@@ -53,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 19] = [
+    pub const NAMED: [(Action, &'static str); 21] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -63,6 +66,8 @@ impl Action {
         (Action::ScrollDown, "scroll_down"),
         (Action::PageUp, "page_up"),
         (Action::PageDown, "page_down"),
+        (Action::Top, "top"),
+        (Action::Bottom, "bottom"),
         (Action::Clear, "clear"),
         (Action::Cancel, "cancel"),
         (Action::Help, "help"),
@@ -74,6 +79,11 @@ impl Action {
         (Action::Find, "find"),
         (Action::TogglePassages, "toggle_passages"),
     ];
+
+    /// The action's name in `keys.toml`.
+    pub fn name(self) -> &'static str {
+        Action::NAMED.iter().find(|(action, _)| *action == self).map_or("", |(_, name)| name)
+    }
 
     fn from_name(name: &str) -> Option<Action> {
         Action::NAMED.iter().find(|(_, known)| *known == name).map(|(action, _)| *action)
@@ -91,6 +101,8 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::ScrollDown, &["Down"]),
     (Action::PageUp, &["PageUp"]),
     (Action::PageDown, &["PageDown"]),
+    (Action::Top, &["Home"]),
+    (Action::Bottom, &["End"]),
     (Action::Clear, &["Backspace", "Delete"]),
     (Action::Cancel, &["Esc"]),
     (Action::Help, &["?"]),
@@ -303,6 +315,26 @@ impl Keymap {
             })
             .filter(|(keys, _)| !keys.is_empty())
             .collect()
+    }
+
+    /// Plain keys bound to an action that `is_option_key` takes for the rubric instead,
+    /// with the action's name: the keymap entries a rubric silently disables.
+    pub fn shadowed(&self, is_option_key: impl Fn(char) -> bool) -> Vec<(char, &'static str)> {
+        self.bindings
+            .iter()
+            .filter_map(|(key, action)| match key.code {
+                KeyCode::Char(ch) if !key.control && is_option_key(ch) => Some((ch, action.name())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Drops the bindings `is_option_key` takes for the rubric (they never fire), so the
+    /// footer and the overlay show only keys that do what they say; returns them.
+    pub fn drop_shadowed(&mut self, is_option_key: impl Fn(char) -> bool) -> Vec<(char, &'static str)> {
+        let shadowed = self.shadowed(&is_option_key);
+        self.bindings.retain(|(key, _)| !matches!(key.code, KeyCode::Char(ch) if !key.control && is_option_key(ch)));
+        shadowed
     }
 
     /// (keys, action name) for the `?` overlay: every action and all its keys.

@@ -10,9 +10,9 @@ mod writer;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use keymap::{Action, Keymap};
-pub use session::{Outcome, Session, quit_wait, run};
+pub use session::{Outcome, Session, keys_path, quit_wait, run};
 
-use crate::model::{Item, Kind, LabelValue, Rubric};
+use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::{ItemAction, QueueEntry};
 use crate::tui::editor::Editor;
 use crate::tui::theme::Theme;
@@ -93,8 +93,11 @@ enum Decision {
         item_id: i64,
         before: Vec<(String, Option<LabelValue>)>,
     },
+    /// The item was confirmed; `before`: values the confirm itself set (an unanswered
+    /// tags criterion becomes "none"), so one undo takes the whole confirm back.
     Confirmed {
         item_id: i64,
+        before: Vec<(String, Option<LabelValue>)>,
     },
     Skipped {
         item_id: i64,
@@ -121,6 +124,10 @@ pub struct LabelScreen {
     /// The text being typed when a text or number criterion has focus.
     editor: Option<Editor>,
     scroll: u16,
+    /// The last scroll offsets that still fill the item pane and the overlay, as last
+    /// drawn (`u16::MAX` until then), so scrolling stops at the end of the text.
+    scroll_end: std::cell::Cell<u16>,
+    help_end: std::cell::Cell<u16>,
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
     message: Option<(Tone, String)>,
@@ -134,6 +141,8 @@ pub struct LabelScreen {
     item_time: std::time::Duration,
     theme: Theme,
     keymap: Keymap,
+    /// keys.toml problems and keymap keys the rubric takes over, for the `?` overlay.
+    key_notes: Vec<String>,
     /// Show the LLM judge's scores (a lead's calibration session; blind otherwise).
     show_judge: bool,
     /// The retrieved passages are folded away.
@@ -147,6 +156,12 @@ pub struct LabelScreen {
     retrying: bool,
     /// Quitting waits for unsaved writes: what the screen says meanwhile.
     closing: Option<String>,
+    /// The terminal is below the minimum size: the screen is not shown, so only quit acts.
+    too_small: bool,
+    /// Keys pressed while too small, none of which acted: the notice counts them.
+    ignored_keys: usize,
+    /// The focus move under way skips text and number fields (it came from a letter).
+    options_only: bool,
 }
 
 impl LabelScreen {
@@ -158,7 +173,7 @@ impl LabelScreen {
         queue: Vec<QueueEntry>,
         theme: Theme,
     ) -> LabelScreen {
-        LabelScreen {
+        let mut screen = LabelScreen {
             rubric,
             guidelines,
             batch: batch.to_string(),
@@ -170,6 +185,8 @@ impl LabelScreen {
             focus: 0,
             editor: None,
             scroll: 0,
+            scroll_end: std::cell::Cell::new(u16::MAX),
+            help_end: std::cell::Cell::new(u16::MAX),
             help: None,
             message: None,
             prompt: None,
@@ -180,6 +197,7 @@ impl LabelScreen {
             item_time: std::time::Duration::ZERO,
             theme,
             keymap: Keymap::default(),
+            key_notes: Vec::new(),
             show_judge: false,
             passages_folded: false,
             missing: Vec::new(),
@@ -187,7 +205,12 @@ impl LabelScreen {
             unsaved_writes: 0,
             retrying: false,
             closing: None,
-        }
+            too_small: false,
+            ignored_keys: 0,
+            options_only: false,
+        };
+        screen.set_keymap(Keymap::default(), &[]);
+        screen
     }
 
     /// Shows the judge's scores with each item: for calibration sessions, not for raters.
@@ -195,17 +218,45 @@ impl LabelScreen {
         self.show_judge = show;
     }
 
-    /// Uses `keymap`; `problems` (from the rater's keys.toml) are shown until the first key.
-    pub fn set_keymap(&mut self, keymap: Keymap, problems: &[String]) {
+    /// Uses `keymap`; `problems` (from the rater's keys.toml) are shown until the first
+    /// key, and listed whole in the `?` overlay. A plain key the rubric uses as an option
+    /// key is that option: the overlay says which bindings that takes away.
+    pub fn set_keymap(&mut self, mut keymap: Keymap, problems: &[String]) {
+        let rubric = &self.rubric;
+        let shadowed = keymap.drop_shadowed(|ch| rubric.is_option_key(ch));
         self.keymap = keymap;
+        self.key_notes = problems.to_vec();
+        for (key, action) in shadowed {
+            let owners: Vec<&str> = rubric.key_owners(key).iter().map(|&ci| rubric.criteria[ci].id.as_str()).collect();
+            self.key_notes.push(format!("`{key}` is an option of {}, so it does not do `{action}`", owners.join(", ")));
+        }
         if !problems.is_empty() {
             self.message = Some((Tone::Error, problems.join("; ")));
+        }
+    }
+
+    /// The terminal's size, as drawn: below the minimum only quit acts.
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.too_small = !crate::tui::fits(width, height);
+        if !self.too_small {
+            self.ignored_keys = 0;
         }
     }
 
     /// A key press: editing keys to the focused field, the rest through the keymap.
     pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
         use ratatui::crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        if self.too_small {
+            // Not even typing: the rater sees a notice, not the form.
+            return match self.keymap.action(key, false, |_| false) {
+                Some(Action::Quit) => self.update(Action::Quit),
+                None if key.kind == KeyEventKind::Release => Vec::new(),
+                _ => {
+                    self.ignored_keys += 1;
+                    Vec::new()
+                }
+            };
+        }
         // Esc then a key in quick succession arrives as Alt and the key: treat it so.
         if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
             let mut effects = self.update(Action::Cancel);
@@ -240,7 +291,19 @@ impl LabelScreen {
             }
         }
         let in_help = self.help.is_some();
-        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.hotkey(ch).is_some());
+        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.is_option_key(ch));
+        // A letter that moves focus (j/k) passes over text and number fields: landing in
+        // one would type the next press of that letter. Tab reaches them.
+        if let (Some(action @ (Action::FocusNext | Action::FocusPrevious)), KeyCode::Char(_)) = (action, key.code)
+            && self.help.is_none()
+            && self.prompt.is_none()
+            && self.finder.is_none()
+        {
+            self.options_only = true;
+            let effects = self.update(action);
+            self.options_only = false;
+            return effects;
+        }
         action.map(|action| self.update(action)).unwrap_or_default()
     }
 
@@ -361,7 +424,10 @@ impl LabelScreen {
         if self.finder.is_some() {
             return self.update_finder(action);
         }
-        if !matches!(action, Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown) {
+        if !matches!(
+            action,
+            Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
+        ) {
             self.message = None;
         }
         match action {
@@ -391,6 +457,8 @@ impl LabelScreen {
             Action::ScrollDown => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
             Action::PageDown => self.scroll_by(10),
+            Action::Top => self.scroll_by(-i32::from(u16::MAX)),
+            Action::Bottom => self.scroll_by(i32::from(u16::MAX)),
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -432,7 +500,8 @@ impl LabelScreen {
                 let mut next = self.focus;
                 for _ in 0..count {
                     next = (next + step) % count;
-                    if self.rubric.applies(next, &self.values) {
+                    let typed = self.rubric.criteria[next].options.is_empty();
+                    if self.rubric.applies(next, &self.values) && !(typed && self.options_only) {
                         break;
                     }
                 }
@@ -488,6 +557,8 @@ impl LabelScreen {
             Action::ScrollDown | Action::FocusNext => finder.move_selection(1),
             Action::PageUp => finder.move_selection(-10),
             Action::PageDown => finder.move_selection(10),
+            Action::Top => finder.move_selection(isize::MIN / 2),
+            Action::Bottom => finder.move_selection(isize::MAX / 2),
             Action::Cancel => {
                 self.finder = None;
                 self.editor = self.editor_for(self.focus);
@@ -582,6 +653,7 @@ impl LabelScreen {
             self.message = Some((Tone::Info, "nothing to undo in this session".into()));
             return effects;
         };
+        let mut confirm_values = None;
         let (item_id, undone, mark) = match decision {
             Decision::Values { item_id, before } => {
                 let names: Vec<String> = before.iter().map(|(id, _)| id.clone()).collect();
@@ -598,8 +670,21 @@ impl LabelScreen {
                 }
                 (item_id, format!("undone: {}", names.join(", ")), None)
             }
-            Decision::Confirmed { item_id } => {
+            Decision::Confirmed { item_id, before } => {
                 self.confirmed_this_session = self.confirmed_this_session.saturating_sub(1);
+                if !before.is_empty() {
+                    // Saved after the reopening and before the item is shown again, so
+                    // it loads without them.
+                    confirm_values = Some(Effect::Save { item_id, changes: before.clone() });
+                    if self.current_item_id() == Some(item_id) {
+                        for (id, value) in before {
+                            match value {
+                                Some(value) => self.values.insert(id, value),
+                                None => self.values.remove(&id),
+                            };
+                        }
+                    }
+                }
                 (item_id, "undone: confirm".to_string(), Some(ItemAction::Reopen))
             }
             Decision::Skipped { item_id } => (item_id, "undone: skip".to_string(), Some(ItemAction::Reopen)),
@@ -611,6 +696,7 @@ impl LabelScreen {
         if let Some(action) = mark {
             effects.push(Effect::Mark { item_id, action, note: None });
         }
+        effects.extend(confirm_values);
         if let Some(position) = self.queue.iter().position(|entry| entry.item_id == item_id) {
             let entry = &mut self.queue[position];
             match mark {
@@ -636,17 +722,21 @@ impl LabelScreen {
         match action {
             Action::Help | Action::Cancel => self.help = None,
             Action::Quit => return vec![Effect::Quit],
+            // Scrolling stops at the end of the text, as drawn last.
             Action::ScrollUp => self.help = Some(offset.saturating_sub(1)),
-            Action::ScrollDown => self.help = Some(offset.saturating_add(1)),
+            Action::ScrollDown => self.help = Some(offset.saturating_add(1).min(self.help_end.get())),
             Action::PageUp => self.help = Some(offset.saturating_sub(10)),
-            Action::PageDown => self.help = Some(offset.saturating_add(10)),
+            Action::PageDown => self.help = Some(offset.saturating_add(10).min(self.help_end.get())),
+            Action::Top => self.help = Some(0),
+            Action::Bottom => self.help = Some(self.help_end.get().min(u16::MAX / 2)),
             _ => {}
         }
         Vec::new()
     }
 
+    /// Scrolls the item, stopping at the end of its text as last drawn.
     fn scroll_by(&mut self, lines: i32) -> Vec<Effect> {
-        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(u16::MAX)) as u16;
+        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(self.scroll_end.get())) as u16;
         Vec::new()
     }
 
@@ -675,7 +765,7 @@ impl LabelScreen {
 
     /// Pasted text (bracketed paste): into the field, prompt or finder with focus.
     pub fn paste(&mut self, text: &str) {
-        if self.help.is_some() {
+        if self.help.is_some() || self.too_small {
             return;
         }
         if let Some(finder) = &mut self.finder {
@@ -696,12 +786,24 @@ impl LabelScreen {
     }
 
     fn hotkey(&mut self, key: char) -> Vec<Effect> {
-        let Some((index, option)) = self.rubric.hotkey(key) else {
-            self.message = Some((
-                Tone::Error,
-                format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default()),
-            ));
-            return Vec::new();
+        let (index, option) = match self.rubric.key_target(key, self.focus) {
+            KeyTarget::Option(index, option) => (index, option),
+            KeyTarget::Ambiguous(owners) => {
+                let names: Vec<&str> = owners.iter().map(|&ci| self.rubric.criteria[ci].id.as_str()).collect();
+                let tab = self.keymap.keys(Action::FocusNext).into_iter().next().unwrap_or_default();
+                self.message = Some((
+                    Tone::Error,
+                    format!("`{key}` is an option of {}: {tab} to the one you mean first", names.join(", ")),
+                ));
+                return Vec::new();
+            }
+            KeyTarget::None => {
+                self.message = Some((
+                    Tone::Error,
+                    format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default()),
+                ));
+                return Vec::new();
+            }
         };
         let criterion = &self.rubric.criteria[index];
         if !self.rubric.applies(index, &self.values) {
@@ -726,8 +828,27 @@ impl LabelScreen {
             }
             _ => LabelValue::Choice(chosen),
         };
+        let single = criterion.kind.is_choice();
         self.focus = index;
-        self.set(&id, Some(value))
+        let effects = self.set(&id, Some(value));
+        // One value per choice criterion: on to the next one still open, so a
+        // four-scale item is `4 5 3 4 Enter`. Tags take several keys, so focus stays.
+        if single && let Some(next) = self.next_open(index) {
+            self.focus = next;
+        }
+        effects
+    }
+
+    /// The next criterion after `index` (wrapping round) that is asked, answered with
+    /// option keys and has no value yet.
+    fn next_open(&self, index: usize) -> Option<usize> {
+        let count = self.rubric.criteria.len();
+        (1..count).map(|step| (index + step) % count).find(|&next| {
+            let criterion = &self.rubric.criteria[next];
+            !criterion.options.is_empty()
+                && !self.values.contains_key(&criterion.id)
+                && self.rubric.applies(next, &self.values)
+        })
     }
 
     /// Sets or clears one value, and clears the values of criteria that stop applying.
@@ -803,11 +924,21 @@ impl LabelScreen {
             })
             .map(|index| self.rubric.criteria[index].id.clone())
             .collect();
+        let decided = self.history.len();
         for id in unanswered_tags {
             effects.extend(self.set(&id, Some(LabelValue::Tags(BTreeSet::new()))));
         }
+        // Those values are part of the confirm, not decisions of their own.
+        let before: Vec<(String, Option<LabelValue>)> = self
+            .history
+            .drain(decided..)
+            .flat_map(|decision| match decision {
+                Decision::Values { before, .. } => before,
+                _ => Vec::new(),
+            })
+            .collect();
         effects.push(Effect::Confirm { item_id });
-        self.history.push(Decision::Confirmed { item_id });
+        self.history.push(Decision::Confirmed { item_id, before });
         let done_id = self.queue[self.position].external_id.clone();
         self.queue[self.position].done = true;
         self.confirmed_this_session += 1;
@@ -845,7 +976,7 @@ impl Decision {
     fn item_id(&self) -> i64 {
         match self {
             Decision::Values { item_id, .. }
-            | Decision::Confirmed { item_id }
+            | Decision::Confirmed { item_id, .. }
             | Decision::Skipped { item_id }
             | Decision::Flagged { item_id, .. } => *item_id,
         }

@@ -110,6 +110,11 @@ impl<'s> Session<'s> {
         self.perform(effects)
     }
 
+    /// The terminal's size as last drawn: below the minimum only quit acts.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.screen.set_size(width, height);
+    }
+
     /// Feeds one key press, through the rater's keymap.
     pub fn key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> anyhow::Result<()> {
         let effects = self.screen.key(key);
@@ -495,8 +500,12 @@ pub fn quit_wait() -> Duration {
         .map_or(QUIT_WAIT, Duration::from_secs_f64)
 }
 
-/// The rater's `keys.toml`, in the user config folder (`~/.config/tally` on Linux).
+/// The rater's `keys.toml`: in `TALLY_CONFIG_DIR` when set, else in the user config
+/// folder (`~/.config/tally` on Linux).
 pub fn keys_path() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("TALLY_CONFIG_DIR").filter(|dir| !dir.is_empty()) {
+        return Some(PathBuf::from(dir).join("keys.toml"));
+    }
     directories::ProjectDirs::from("", "", "tally").map(|dirs| dirs.config_dir().join("keys.toml"))
 }
 
@@ -510,6 +519,11 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> a
     let result = with_terminal(|terminal, stop| {
         loop {
             session.pump()?;
+            // SIGTERM or SIGHUP: quit as `q` does, so a note being typed is saved too
+            // (or, if it does not parse, said to be lost) rather than dropped unsaid.
+            if stop.raised() && !session.quit_requested() {
+                session.handle(Action::Quit)?;
+            }
             if session.quit_requested() || stop.raised() {
                 let since = *closing_since.get_or_insert_with(Instant::now);
                 let left = wait.saturating_sub(since.elapsed());
@@ -524,7 +538,9 @@ pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> a
                 )));
             }
             session.screen.set_clock(session.started.elapsed(), session.shown_at.elapsed());
-            terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?;
+            let drawn =
+                terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?.area;
+            session.resize(drawn.width, drawn.height);
             // Wake often while writes are pending, to show them land.
             let tick = if session.outstanding.is_empty() { 500 } else { 100 };
             let ready = match event::poll(Duration::from_millis(tick)) {

@@ -264,10 +264,13 @@ fn keys_go_through_the_raters_keymap() {
     assert_eq!(saved(&effects), vec![some("correct", "pass")]);
     let effects = screen.key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
     assert_eq!(effects, vec![Effect::Load { item_id: 2 }]);
-    // The overlay lists the keymap in use.
+    // The overlay lists the keys that work, says what the rubric took away, and lists
+    // the file's problems whole.
     screen.key(press(KeyCode::Char('?')));
     let overlay = render(&screen, 100, 40);
-    assert!(overlay.contains("→ y C-n       next"), "{overlay}");
+    assert!(overlay.contains("→ C-n         next"), "{overlay}");
+    assert!(overlay.contains("`y` is an option of correct, so it does not do `next`"), "{overlay}");
+    assert!(overlay.contains("keys.bogus: no such action (known: confirm"), "{overlay}");
 }
 
 fn type_text(text: &str) -> Vec<Action> {
@@ -577,4 +580,200 @@ fn the_end_and_the_small_screen_claim_saved_only_when_nothing_waits() {
     assert!(!end.contains("Every label is saved") && end.contains("1 writes wait for the store"), "{end}");
     let small = render(&screen, 59, 15);
     assert!(!small.contains("your labels are saved") && small.contains("1 unsaved"), "{small}");
+}
+
+fn summeval_screen() -> LabelScreen {
+    let rubric = Rubric::from_toml(include_str!("../../../tests/data/summeval.toml"), "summeval.toml").unwrap();
+    let queue = (1..=2)
+        .map(|id| QueueEntry {
+            item_id: id,
+            external_id: format!("q-{id}"),
+            done: false,
+            skipped: false,
+            flagged: false,
+        })
+        .collect();
+    let mut screen = LabelScreen::new(rubric, String::new(), "b1", "ana", queue, Theme::plain());
+    let effects = screen.start();
+    for effect in effects {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+        }
+    }
+    screen
+}
+
+#[test]
+fn a_four_scale_likert_item_is_four_keys_and_enter() {
+    // SummEval's four 1-5 scales, no keys written: each takes 1-5 while focused, and a
+    // value moves focus to the next scale still open.
+    let mut screen = summeval_screen();
+    let mut actions = keys("4534");
+    actions.push(Action::Confirm);
+    let effects = run(&mut screen, &actions);
+    assert_eq!(
+        saved(&effects),
+        [some("coherence", "4"), some("consistency", "5"), some("fluency", "3"), some("relevance", "4")]
+    );
+    assert!(effects.contains(&Effect::Confirm { item_id: 1 }));
+    assert_eq!(screen.current_item_id(), Some(2));
+}
+
+#[test]
+fn a_shared_key_goes_to_the_focused_criterion_and_focus_skips_answered_ones() {
+    let mut screen = summeval_screen();
+    run(&mut screen, &[Action::FocusNext, Action::FocusNext]);
+    let effects = run(&mut screen, &keys("2"));
+    assert_eq!(saved(&effects), [some("fluency", "2")]);
+    // On to relevance, then round to coherence (the first still open).
+    assert_eq!(screen.focus, 3);
+    run(&mut screen, &keys("5"));
+    assert_eq!(screen.focus, 0);
+    // Going back to change an answer sets it and moves on to what is still open.
+    run(&mut screen, &[Action::FocusPrevious]);
+    let effects = run(&mut screen, &keys("1"));
+    assert_eq!(saved(&effects), [some("relevance", "1")]);
+    assert_eq!(screen.focus, 0);
+}
+
+fn twelve_criteria() -> LabelScreen {
+    let rubric = Rubric::from_toml(include_str!("../../../tests/data/twelve.toml"), "twelve.toml").unwrap();
+    let queue = vec![QueueEntry { item_id: 1, external_id: "q-1".into(), done: false, skipped: false, flagged: false }];
+    let mut screen = LabelScreen::new(rubric, String::new(), "b1", "ana", queue, Theme::plain());
+    for effect in screen.start() {
+        if let Effect::Load { item_id } = effect {
+            screen.loaded(item_id, item(&format!("q-{item_id}")), BTreeMap::new());
+        }
+    }
+    screen
+}
+
+#[test]
+fn twelve_criteria_keep_the_focused_one_and_the_item_in_view_at_every_size() {
+    let mut screen = twelve_criteria();
+    // Eleven answers: focus moves on after each, and ends on the last criterion.
+    run(&mut screen, &keys("435y231n423"));
+    assert_eq!(screen.focus, 11);
+    for (width, height) in [(60, 16), (80, 24), (160, 48)] {
+        let text = render(&screen, width, height);
+        insta::assert_snapshot!(format!("twelve_criteria_{width}x{height}"), text);
+        // The focused criterion is on screen with its options, none cut in two.
+        assert!(text.contains("▶ flag_12"), "{text}");
+        assert!(text.contains("[y] pass") && text.contains("[n] fail"), "{text}");
+        // The item keeps a readable share: its question and answer are in view.
+        assert!(text.contains("How do I rotate an API key?") && text.contains("ANSWER"), "{text}");
+    }
+}
+
+#[test]
+fn an_option_never_wraps_inside_and_labels_stand_apart() {
+    let screen = started(&[false]);
+    for width in [60, 72, 80] {
+        let text = render(&screen, width, 30);
+        // Form rows start with a marker column; item text starts at the border.
+        for line in text.lines().filter(|line| line.starts_with("│ ") || line.starts_with("│▶")) {
+            let body = line.trim_end_matches(['│', ' ']);
+            assert!(
+                !body.ends_with(']') && !body.ends_with('['),
+                "an option key ends a row at {width}: {line}\n{text}"
+            );
+        }
+        assert!(text.contains("[1] 1 (Useless or harmful)"), "{text}");
+    }
+}
+
+#[test]
+fn item_scrolling_stops_at_the_end_and_home_end_jump() {
+    let mut screen = started(&[false]);
+    let top = render(&screen, 80, 24);
+    run(&mut screen, &[Action::Bottom]);
+    let bottom = render(&screen, 80, 24);
+    assert!(bottom.contains("Keys rotate from Settings."), "{bottom}");
+    // More presses past the end change nothing, and one up moves at once.
+    run(&mut screen, &[Action::PageDown, Action::PageDown, Action::ScrollDown]);
+    assert_eq!(render(&screen, 80, 24), bottom);
+    run(&mut screen, &[Action::ScrollUp]);
+    assert_ne!(render(&screen, 80, 24), bottom);
+    run(&mut screen, &[Action::Top]);
+    assert_eq!(render(&screen, 80, 24), top);
+    // The pane says where it is.
+    let position = top.lines().nth(2).unwrap();
+    assert!(position.contains(" 1-"), "{top}");
+}
+
+#[test]
+fn the_overlay_scrolls_to_its_end_and_back() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &[Action::Help]);
+    let top = render(&screen, 80, 24);
+    run(&mut screen, &[Action::Bottom]);
+    let end = render(&screen, 80, 24);
+    assert!(end.contains("toggle passages"), "{end}");
+    run(&mut screen, &[Action::ScrollDown, Action::PageDown]);
+    assert_eq!(render(&screen, 80, 24), end);
+    run(&mut screen, &[Action::Top]);
+    assert_eq!(render(&screen, 80, 24), top);
+}
+
+#[test]
+fn one_undo_takes_back_a_whole_confirm() {
+    let mut screen = started(&[false, false]);
+    // A failed answer with no defect ticked: the confirm records defects = none.
+    run(&mut screen, &keys("nu1"));
+    let effects = run(&mut screen, &[Action::Confirm]);
+    assert!(saved(&effects).contains(&some("defects", "(none)")));
+    assert_eq!(screen.current_item_id(), Some(2));
+    // One undo: the item is reopened and the "none" the confirm set is taken back.
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(effects[0], Effect::Mark { item_id: 1, action: ItemAction::Reopen, note: None });
+    assert_eq!(saved(&effects), vec![("defects".to_string(), None)]);
+    assert_eq!(screen.current_item_id(), Some(1));
+    // The next undo is the rater's own last value, helpfulness.
+    let effects = run(&mut screen, &[Action::Undo]);
+    assert_eq!(saved(&effects), vec![("helpfulness".to_string(), None)]);
+}
+
+#[test]
+fn j_and_k_pass_over_text_fields_and_tab_reaches_them() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let press = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    let mut screen = started(&[false]);
+    // From helpfulness, j would land on the note (defects is not asked): it wraps round
+    // to `correct` instead, so the next j is not typed.
+    run(&mut screen, &keys("yg5"));
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "helpfulness", "nothing open is left to move on to");
+    screen.key(press(KeyCode::Char('j')));
+    assert!(!screen.editing());
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "correct");
+    screen.key(press(KeyCode::Char('k')));
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "helpfulness");
+    assert!(!screen.editing());
+    // Tab still opens the note for typing.
+    screen.key(press(KeyCode::Tab));
+    assert!(screen.editing());
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "note");
+}
+
+#[test]
+fn the_finder_marks_done_items() {
+    let mut screen = started(&[true, false, false]);
+    run(&mut screen, &[Action::Find]);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("   1✓ q-1 topic1"), "{text}");
+    assert!(text.contains("   2  q-2 topic2"), "{text}");
+}
+
+#[test]
+fn at_60x16_the_focused_criterion_is_on_screen_with_its_options() {
+    let mut screen = started(&[false]);
+    run(&mut screen, &keys("nu"));
+    // Focus moved on to helpfulness; Tab to defects.
+    run(&mut screen, &[Action::FocusNext]);
+    assert_eq!(screen.rubric.criteria[screen.focus].id, "defects");
+    let text = render(&screen, 60, 16);
+    assert!(text.contains("▶ defects"), "{text}");
+    for option in ["[h] hallucination", "[o] outdated", "[r] refusal_error"] {
+        assert!(text.contains(option), "{option} is off screen:\n{text}");
+    }
+    assert!(text.contains("QUESTION"), "{text}");
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 use super::{Action, LabelScreen, Tone};
 use crate::model::text::{sanitize, single_line};
 use crate::model::{Kind, LabelValue};
+use crate::tui::wrap::wrap;
 use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Wide terminals put the form beside the item instead of below it.
@@ -31,15 +32,19 @@ impl LabelScreen {
         self.render_footer(frame, footer);
         match &self.item {
             Some(_) => {
-                let form = self.form_lines();
                 if body.width >= SIDE_BY_SIDE_WIDTH {
                     let [left, right] =
                         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+                    let form = self.form_view(right.width.saturating_sub(2), right.height.saturating_sub(2));
                     self.render_item(frame, left);
                     self.render_form(frame, right, form);
                 } else {
-                    let wanted = wrapped_height(&form, body.width) + 2;
-                    let height = wanted.min(body.height.saturating_sub(6)).max(3);
+                    // The item keeps a readable share however long the rubric: the form
+                    // collapses and scrolls to the focused criterion instead.
+                    let item_rows = (body.height * 2 / 5).max(6);
+                    let budget = body.height.saturating_sub(item_rows + 2).max(1);
+                    let form = self.form_view(body.width.saturating_sub(2), budget);
+                    let height = (form.lines.len() as u16 + 2).min(body.height);
                     let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Length(height)]).areas(body);
                     self.render_item(frame, top);
                     self.render_form(frame, bottom, form);
@@ -70,9 +75,15 @@ impl LabelScreen {
         for (index, found) in finder.matches.iter().enumerate() {
             let selected = index == finder.selected;
             let marker = if selected { "▶ " } else { "  " };
-            let mut spans = vec![Span::raw(format!("{marker}{:>4} ", found.position + 1))];
+            // Done and skipped items are marked, so the rater sees what is left.
+            let state = match self.queue.get(found.position) {
+                Some(entry) if entry.done => "✓",
+                Some(entry) if entry.skipped => "↷",
+                _ => " ",
+            };
+            let mut spans = vec![Span::raw(format!("{marker}{:>4}{state} ", found.position + 1))];
             // Matched characters are underlined and bold: visible without colour.
-            for (at, ch) in found.text.chars().enumerate().take(inner_width.saturating_sub(7)) {
+            for (at, ch) in found.text.chars().enumerate().take(inner_width.saturating_sub(8)) {
                 let style = if found.highlighted.contains(&at) { self.theme.matched() } else { Default::default() };
                 spans.push(Span::styled(ch.to_string(), style));
             }
@@ -102,10 +113,14 @@ impl LabelScreen {
             0 => "your labels are saved".to_string(),
             writes => format!("{writes} unsaved, waiting for the store"),
         };
-        let text = format!(
+        let mut text = format!(
             "tally needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.\nPlease enlarge it (q quits; {saved}).",
             area.width, area.height
         );
+        // Said, so a rater typing blind knows nothing was decided.
+        if self.ignored_keys > 0 {
+            text.push_str(&format!("\n{} keys ignored: none acts until it is larger.", self.ignored_keys));
+        }
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).alignment(Alignment::Center), area);
     }
 
@@ -225,8 +240,26 @@ impl LabelScreen {
                 ])
             }
             None => {
+                // What the option keys do now first (the focused criterion's), then the
+                // screen's keys; the least needed give way on a narrow terminal.
+                let mut entries: Vec<(String, String)> = Vec::new();
+                if let Some(criterion) =
+                    self.rubric.criteria.get(self.focus).filter(|c| !c.options.is_empty() && self.item.is_some())
+                {
+                    entries.push((criterion.key_hint(), single_line(&criterion.id)));
+                }
+                entries.extend(self.keymap.footer().into_iter().map(|(keys, text)| (keys, text.to_string())));
+                let width = |entries: &[(String, String)]| -> usize {
+                    entries.iter().map(|(keys, text)| keys.chars().count() + text.chars().count() + 3).sum()
+                };
+                for expendable in ["flag", "skip", "undo", "field", "item"] {
+                    if width(&entries) <= usize::from(area.width) + 2 {
+                        break;
+                    }
+                    entries.retain(|(_, text)| text != expendable);
+                }
                 let mut spans = Vec::new();
-                for (keys, text) in self.keymap.footer() {
+                for (keys, text) in entries {
                     spans.push(Span::styled(keys, self.theme.key()));
                     spans.push(Span::raw(format!(" {text}  ")));
                 }
@@ -264,131 +297,203 @@ impl LabelScreen {
             let body = if scores.is_empty() { "(no judge scores)".to_string() } else { scores.join("\n") };
             section("JUDGE (--show-judge)", &body);
         }
-        let block = Block::default().borders(Borders::ALL).title(format!(" {} ", single_line(&item.id)));
-        let paragraph = Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((self.scroll, 0));
-        frame.render_widget(paragraph, area);
+        let rows = wrap(&lines, area.width.saturating_sub(2));
+        let (scroll, position) = scrolled(rows.len(), area.height.saturating_sub(2), self.scroll, &self.scroll_end);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", single_line(&item.id)))
+            .title_top(Line::from(position).right_aligned());
+        frame.render_widget(Paragraph::new(rows).block(block).scroll((scroll, 0)), area);
+    }
+    /// The form in `budget` rows `width` wide: each criterion in full while that fits,
+    /// else the focused one in full and the others on a line each; then a window of
+    /// criteria around the focused one.
+    fn form_view(&self, width: u16, budget: u16) -> FormView {
+        let count = self.rubric.criteria.len();
+        let budget = usize::from(budget.max(1));
+        let full: Vec<Vec<Line<'static>>> = (0..count).map(|index| self.criterion_rows(index, width, false)).collect();
+        // Answered (and not asked) criteria collapse first, then the open ones.
+        let mut blocks = full;
+        for collapse_open in [false, true] {
+            if blocks.iter().map(Vec::len).sum::<usize>() <= budget {
+                break;
+            }
+            for (index, rows) in blocks.iter_mut().enumerate() {
+                let criterion = &self.rubric.criteria[index];
+                let settled = self.values.contains_key(&criterion.id) || !self.rubric.applies(index, &self.values);
+                if index != self.focus && (settled || collapse_open) {
+                    *rows = self.criterion_rows(index, width, true);
+                }
+            }
+        }
+        // From the focused criterion back while it fits, then on down.
+        let focus = self.focus.min(count.saturating_sub(1));
+        let mut first = focus;
+        let mut used = blocks.get(focus).map_or(0, Vec::len);
+        while first > 0 && used + blocks[first - 1].len() <= budget {
+            first -= 1;
+            used += blocks[first].len();
+        }
+        let mut last = focus;
+        while last + 1 < count && used + blocks[last + 1].len() <= budget {
+            last += 1;
+            used += blocks[last].len();
+        }
+        let mut lines: Vec<Line<'static>> = blocks.into_iter().take(last + 1).skip(first).flatten().collect();
+        lines.truncate(budget);
+        FormView { lines, first, last, total: count }
     }
 
-    /// One line per criterion (options wrap when they must).
-    fn form_lines(&self) -> Vec<Line<'static>> {
-        let mut lines = Vec::new();
+    /// One criterion's rows: its name and options, wrapped between options (never inside
+    /// one); `compact`: one row, the value or the keys it takes.
+    fn criterion_rows(&self, index: usize, width: u16, compact: bool) -> Vec<Line<'static>> {
+        let criterion = &self.rubric.criteria[index];
         let unsaved = self.current_item_id().and_then(|id| self.unsaved.get(&id));
-        for (index, criterion) in self.rubric.criteria.iter().enumerate() {
-            // A value the store does not hold yet is marked with `…` (it never looks saved).
-            let pending = unsaved.is_some_and(|unsaved| unsaved.criteria.contains(&criterion.id));
-            let mark = if pending { "…" } else { "" };
-            let focused = index == self.focus;
-            let applies = self.rubric.applies(index, &self.values);
-            let marker = if focused { "▶ " } else { "  " };
-            let name = format!("{}{} ", criterion.id, if criterion.required { "*" } else { "" });
-            let name_style = if !applies {
-                self.theme.muted()
-            } else if focused {
-                self.theme.focus()
-            } else {
-                ratatui::style::Style::new()
-            };
-            let mut spans = vec![Span::styled(marker, self.theme.focus()), Span::styled(name, name_style)];
-            if self.missing.contains(&criterion.id) {
-                spans.push(Span::styled("← required ", self.theme.error()));
+        // A value the store does not hold yet is marked with `…` (it never looks saved).
+        let pending = unsaved.is_some_and(|unsaved| unsaved.criteria.contains(&criterion.id));
+        let mark = if pending { "…" } else { "" };
+        let focused = index == self.focus;
+        let applies = self.rubric.applies(index, &self.values);
+        let marker = if focused { "▶ " } else { "  " };
+        let name = format!("{}{} ", criterion.id, if criterion.required { "*" } else { "" });
+        let name_style = if !applies {
+            self.theme.muted()
+        } else if focused {
+            self.theme.focus()
+        } else {
+            ratatui::style::Style::new()
+        };
+        let mut head = vec![Span::styled(marker, self.theme.focus()), Span::styled(name, name_style)];
+        if self.missing.contains(&criterion.id) {
+            head.push(Span::styled("← required ", self.theme.error()));
+        }
+        let mut chunks: Vec<Vec<Span<'static>>> = vec![head];
+        let value = self.values.get(&criterion.id);
+        if !applies {
+            if let Some(when) = &criterion.when {
+                chunks.push(vec![Span::styled(
+                    format!("(when {} = {})", when.criterion, when.any_of.join("/")),
+                    self.theme.muted(),
+                )]);
             }
-            if !applies {
-                if let Some(when) = &criterion.when {
-                    spans.push(Span::styled(
-                        format!("(when {} = {})", when.criterion, when.any_of.join("/")),
-                        self.theme.muted(),
-                    ));
-                }
-                lines.push(Line::from(spans));
-                continue;
-            }
-            let value = self.values.get(&criterion.id);
-            match criterion.kind {
-                Kind::Text if focused && self.editor.is_some() => {
-                    // The text being typed, line by line, with the cursor.
-                    lines.push(Line::from(spans));
-                    if let Some(editor) = &self.editor {
-                        let (text_lines, cursor_line, cursor_column) = editor.lines();
-                        for (number, text) in text_lines.iter().enumerate() {
-                            let mut shown: String = text.chars().collect();
-                            if number == cursor_line {
-                                let at = shown.char_indices().nth(cursor_column).map_or(shown.len(), |(b, _)| b);
-                                shown.insert(at, '▏');
-                            }
-                            lines.push(Line::raw(format!("    {}", single_line(&shown))));
-                        }
-                    }
-                    continue;
-                }
-                Kind::Text | Kind::Number => {
-                    let shown = match (&self.editor, focused) {
-                        (Some(editor), true) => {
-                            let mut shown = editor.text().to_string();
-                            let at = shown.char_indices().nth(editor.cursor()).map_or(shown.len(), |(b, _)| b);
+            return layout(chunks, width, compact);
+        }
+        match criterion.kind {
+            Kind::Text if focused && self.editor.is_some() => {
+                // The text being typed, line by line, with the cursor.
+                let mut rows = layout(chunks, width, true);
+                if let Some(editor) = &self.editor {
+                    let (text_lines, cursor_line, cursor_column) = editor.lines();
+                    let mut typed = Vec::new();
+                    for (number, text) in text_lines.iter().enumerate() {
+                        let mut shown: String = text.chars().collect();
+                        if number == cursor_line {
+                            let at = shown.char_indices().nth(cursor_column).map_or(shown.len(), |(b, _)| b);
                             shown.insert(at, '▏');
-                            single_line(&shown)
                         }
-                        _ => {
-                            value.map(|v| format!("{}{mark}", single_line(&v.display()))).unwrap_or_else(|| "-".into())
-                        }
-                    };
-                    let range = match (criterion.min, criterion.max) {
-                        (Some(min), Some(max)) => format!("  ({min} to {max})"),
-                        _ => String::new(),
-                    };
-                    spans.push(Span::raw(shown));
-                    spans.push(Span::styled(range, self.theme.muted()));
-                    if !focused && value.is_none() {
-                        let tab = self.keys_of(&[Action::FocusNext]);
-                        spans.push(Span::styled(format!("  {tab} to type"), self.theme.muted()));
+                        typed.push(Line::raw(format!("    {}", single_line(&shown))));
                     }
+                    rows.extend(wrap(&typed, width));
                 }
-                _ => {
-                    for choice in &criterion.options {
-                        let chosen = match value {
-                            Some(LabelValue::Choice(selected)) => *selected == choice.value,
-                            Some(LabelValue::Tags(tags)) => tags.contains(&choice.value),
-                            _ => false,
-                        };
-                        spans.push(Span::styled(format!("[{}]", choice.key), self.theme.key()));
-                        spans.push(Span::raw(" "));
-                        let text = single_line(&choice.value);
+                return rows;
+            }
+            Kind::Text | Kind::Number => {
+                let shown = match (&self.editor, focused) {
+                    (Some(editor), true) => {
+                        let mut shown = editor.text().to_string();
+                        let at = shown.char_indices().nth(editor.cursor()).map_or(shown.len(), |(b, _)| b);
+                        shown.insert(at, '▏');
+                        single_line(&shown)
+                    }
+                    _ => value.map(|v| format!("{}{mark}", single_line(&v.display()))).unwrap_or_else(|| "-".into()),
+                };
+                let mut chunk = vec![Span::raw(shown)];
+                if let (Some(min), Some(max)) = (criterion.min, criterion.max) {
+                    chunk.push(Span::styled(format!("  ({min} to {max})"), self.theme.muted()));
+                }
+                chunks.push(chunk);
+                if !focused && value.is_none() {
+                    let tab = self.keys_of(&[Action::FocusNext]);
+                    chunks.push(vec![Span::styled(format!("{tab} to type"), self.theme.muted())]);
+                }
+            }
+            _ if compact => {
+                let chosen: Vec<&crate::model::Choice> = criterion
+                    .options
+                    .iter()
+                    .filter(|choice| match value {
+                        Some(LabelValue::Choice(selected)) => *selected == choice.value,
+                        Some(LabelValue::Tags(tags)) => tags.contains(&choice.value),
+                        _ => false,
+                    })
+                    .collect();
+                match value {
+                    Some(value) => {
+                        let mut chunk = vec![Span::styled(
+                            format!("✓{}{mark}", single_line(&value.display())),
+                            self.theme.selected(),
+                        )];
+                        if let [only] = chosen.as_slice()
+                            && let Some(label) = &only.label
+                        {
+                            chunk.push(Span::styled(format!(" ({})", single_line(label)), self.theme.muted()));
+                        }
+                        chunks.push(chunk);
+                    }
+                    None => chunks.push(vec![Span::styled(format!("[{}]", criterion.key_hint()), self.theme.key())]),
+                }
+            }
+            _ => {
+                for choice in &criterion.options {
+                    let chosen = match value {
+                        Some(LabelValue::Choice(selected)) => *selected == choice.value,
+                        Some(LabelValue::Tags(tags)) => tags.contains(&choice.value),
+                        _ => false,
+                    };
+                    let text = single_line(&choice.value);
+                    let mut chunk = vec![
+                        Span::styled(format!("[{}]", choice.key), self.theme.key()),
+                        Span::raw(" "),
                         // A mark as well as the style: the choice shows without colour or reverse video.
-                        spans.push(if chosen {
+                        if chosen {
                             Span::styled(format!("✓{text}{mark}"), self.theme.selected())
                         } else {
                             Span::raw(text)
-                        });
-                        // Anchor labels say what each point of a scale means.
-                        if criterion.kind == Kind::Ordinal
-                            && let Some(label) = &choice.label
-                        {
-                            spans.push(Span::styled(format!(" {}", single_line(label)), self.theme.muted()));
-                        }
-                        spans.push(Span::raw("  "));
-                    }
-                    // Elsewhere the label of the chosen option says what the choice means.
-                    if criterion.kind != Kind::Ordinal
-                        && let Some(LabelValue::Choice(selected)) = value
-                        && let Some(label) =
-                            criterion.options.iter().find(|c| c.value == *selected).and_then(|c| c.label.as_ref())
+                        },
+                    ];
+                    // Anchor labels say what each point of a scale means; in brackets, so
+                    // they read apart from the value even without colour.
+                    if criterion.kind == Kind::Ordinal
+                        && let Some(label) = &choice.label
                     {
-                        spans.push(Span::styled(format!("= {}", single_line(label)), self.theme.muted()));
+                        chunk.push(Span::styled(format!(" ({})", single_line(label)), self.theme.muted()));
                     }
-                    if pending && value.is_none() {
-                        spans.push(Span::styled("(clearing…)", self.theme.muted()));
-                    }
+                    chunks.push(chunk);
+                }
+                // Elsewhere the label of the chosen option says what the choice means.
+                if criterion.kind != Kind::Ordinal
+                    && let Some(LabelValue::Choice(selected)) = value
+                    && let Some(label) =
+                        criterion.options.iter().find(|c| c.value == *selected).and_then(|c| c.label.as_ref())
+                {
+                    chunks.push(vec![Span::styled(format!("= {}", single_line(label)), self.theme.muted())]);
+                }
+                if pending && value.is_none() {
+                    chunks.push(vec![Span::styled("(clearing…)", self.theme.muted())]);
                 }
             }
-            lines.push(Line::from(spans));
         }
-        lines
+        layout(chunks, width, compact)
     }
 
-    fn render_form(&self, frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    fn render_form(&self, frame: &mut Frame, area: Rect, form: FormView) {
         let question = self.rubric.criteria.get(self.focus).map_or(String::new(), |c| single_line(&c.question));
-        let block = Block::default().borders(Borders::ALL).title(format!(" {question} "));
-        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+        let mut block = Block::default().borders(Borders::ALL).title(format!(" {question} "));
+        if form.first > 0 || form.last + 1 < form.total {
+            let position = format!(" criteria {}-{} of {} ", form.first + 1, form.last + 1, form.total);
+            block = block.title_bottom(Line::from(position).right_aligned());
+        }
+        frame.render_widget(Paragraph::new(form.lines).block(block), area);
     }
 
     fn render_finished(&self, frame: &mut Frame, area: Rect) {
@@ -428,24 +533,34 @@ impl LabelScreen {
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled("Keys (from your keymap; option keys set values)", self.theme.heading()));
+        if let Some(criterion) = self.rubric.criteria.get(self.focus).filter(|c| !c.options.is_empty()) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", criterion.key_hint()), self.theme.key()),
+                Span::raw(format!("set {} (the focused criterion)", single_line(&criterion.id))),
+            ]));
+        }
         for (keys, what) in self.keymap.reference() {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<14}"), self.theme.key()),
                 Span::raw(what.replace('_', " ")),
             ]));
         }
+        // Listed whole (the overlay wraps): a problem cut at the screen's edge helps no one.
+        for note in &self.key_notes {
+            lines.push(Line::styled(format!("  {}", single_line(note)), self.theme.error()));
+        }
         let title = format!(
-            " Guidelines: {} v{} ({} closes, {} scroll) ",
+            " Guidelines: {} v{} ({} closes, {} scroll, {} ends) ",
             single_line(&self.rubric.name),
             self.rubric.version,
             self.keys_of(&[Action::Cancel]),
-            self.keys_of(&[Action::ScrollUp, Action::ScrollDown])
+            self.keys_of(&[Action::ScrollUp, Action::ScrollDown]),
+            self.keys_of(&[Action::Top, Action::Bottom])
         );
-        let paragraph = Paragraph::new(lines)
-            .block(Block::default().borders(Borders::ALL).title(title))
-            .wrap(Wrap { trim: false })
-            .scroll((offset, 0));
-        frame.render_widget(paragraph, popup);
+        let rows = wrap(&lines, popup.width.saturating_sub(2));
+        let (offset, position) = scrolled(rows.len(), popup.height.saturating_sub(2), offset, &self.help_end);
+        let block = Block::default().borders(Borders::ALL).title(title).title_top(Line::from(position).right_aligned());
+        frame.render_widget(Paragraph::new(rows).block(block).scroll((offset, 0)), popup);
     }
 }
 
@@ -459,9 +574,67 @@ fn clock(seconds: f64) -> String {
     }
 }
 
-/// Rows `lines` take in a bordered box `width` wide, once long lines wrap.
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|line| 1 + line.width().saturating_sub(1) / inner).sum();
-    rows.min(usize::from(u16::MAX)) as u16
+/// The form as drawn: its rows and which criteria they show.
+struct FormView {
+    lines: Vec<Line<'static>>,
+    first: usize,
+    last: usize,
+    total: usize,
+}
+
+/// Lays unbreakable chunks (a name, an option) out in rows `width` wide, continuing rows
+/// indented; `compact`: one row, cut with `…`.
+fn layout(chunks: Vec<Vec<Span<'static>>>, width: u16, compact: bool) -> Vec<Line<'static>> {
+    let width = usize::from(width.max(1));
+    let chunk_width = |chunk: &[Span]| chunk.iter().map(Span::width).sum::<usize>();
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for (number, chunk) in chunks.into_iter().enumerate() {
+        let wide = chunk_width(&chunk);
+        // Two spaces between options; the name chunk ends in its own space.
+        let gap = if number > 1 && used > 0 { 2 } else { 0 };
+        if !compact && used > 4 && used + gap + wide > width {
+            rows.push(vec![Span::raw("    ")]);
+            used = 4;
+        } else if gap > 0 {
+            if let Some(row) = rows.last_mut() {
+                row.push(Span::raw("  "));
+            }
+            used += gap;
+        }
+        used += wide;
+        if let Some(row) = rows.last_mut() {
+            row.extend(chunk);
+        }
+    }
+    let lines: Vec<Line<'static>> = rows.into_iter().map(Line::from).collect();
+    if compact {
+        return lines.into_iter().map(|line| cut(line, width)).collect();
+    }
+    // An option wider than a whole row is the only thing ever wrapped inside.
+    wrap(&lines, width as u16)
+}
+
+/// `line` cut to `width` columns, ending in `…` when cut.
+fn cut(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut rows = wrap(&[line], width.saturating_sub(1) as u16);
+    let mut first = if rows.is_empty() { Line::raw("") } else { rows.swap_remove(0) };
+    first.spans.push(Span::raw("…"));
+    first
+}
+
+/// The scroll offset to draw `rows` rows in `height` (stopping at the end), recorded in
+/// `end` for the keys, and the position to show: `12-30/85`, empty when all fit.
+fn scrolled(rows: usize, height: u16, offset: u16, end: &std::cell::Cell<u16>) -> (u16, String) {
+    let last = rows.saturating_sub(usize::from(height)).min(usize::from(u16::MAX)) as u16;
+    end.set(last);
+    let offset = offset.min(last);
+    if rows <= usize::from(height) {
+        return (offset, String::new());
+    }
+    let bottom = (usize::from(offset) + usize::from(height)).min(rows);
+    (offset, format!(" {}-{bottom}/{rows} ", offset + 1))
 }

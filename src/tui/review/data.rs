@@ -88,13 +88,7 @@ impl ReviewItem {
             item_id,
             item,
             raters: raters.into_iter().map(String::from).collect(),
-            disagreement: values
-                .iter()
-                .map(|by_rater| {
-                    let values: Vec<LabelValue> = by_rater.values().cloned().collect();
-                    item_agreement([values.as_slice()]).map(|agreement| 1.0 - agreement)
-                })
-                .collect(),
+            disagreement: rubric.criteria.iter().zip(&values).map(|(c, by_rater)| disagreement(c, by_rater)).collect(),
             values,
             adjudications,
             decisions: Vec::new(),
@@ -165,6 +159,55 @@ impl ReviewItem {
             Value::String(text) => Some(text.clone()),
             Value::Null => None,
             other => Some(other.to_string()),
+        }
+    }
+}
+
+/// How much the raters disagree on one criterion, 0 to 1; `None` under two raters. On
+/// an ordered scale (ordinal, or number with min and max) the mean distance between
+/// rater pairs as a share of the scale, so a 3 vs 4 on 1-5 (0.25) ranks below a 1 vs 5
+/// (1.0); otherwise the share of rater pairs who disagree.
+fn disagreement(criterion: &Criterion, by_rater: &BTreeMap<String, LabelValue>) -> Option<f64> {
+    let scale = match criterion.kind {
+        Kind::Ordinal => {
+            let scores: Vec<f64> =
+                criterion.options.iter().filter_map(|o| ordinal_score(criterion, &o.value)).collect();
+            let low = scores.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            Some(high - low)
+        }
+        Kind::Number => criterion.max.zip(criterion.min).map(|(max, min)| max - min),
+        _ => None,
+    }
+    .filter(|range| *range > 0.0);
+    let scores: Option<Vec<f64>> = scale.and_then(|_| {
+        by_rater
+            .values()
+            .map(|value| match value {
+                LabelValue::Choice(choice) => ordinal_score(criterion, choice),
+                LabelValue::Number(number) => Some(*number),
+                _ => None,
+            })
+            .collect()
+    });
+    match (scale, scores) {
+        (Some(range), Some(scores)) => {
+            if scores.len() < 2 {
+                return None;
+            }
+            let mut total = 0.0;
+            let mut pairs = 0usize;
+            for (i, a) in scores.iter().enumerate() {
+                for b in &scores[i + 1..] {
+                    total += (a - b).abs() / range;
+                    pairs += 1;
+                }
+            }
+            Some((total / pairs as f64).min(1.0))
+        }
+        _ => {
+            let values: Vec<LabelValue> = by_rater.values().cloned().collect();
+            item_agreement([values.as_slice()]).map(|agreement| 1.0 - agreement)
         }
     }
 }
@@ -295,5 +338,37 @@ kind = "text"
         let review = ReviewItem::build(&rubric, 1, item, &labels, Vec::new(), &[adjudication], &[]);
         assert_eq!(review.decisions[0].as_ref().unwrap().method, "adjudicated");
         assert_eq!(review.judge_gap[0], Some(0.0));
+    }
+
+    #[test]
+    fn ordinal_disagreement_is_a_distance_so_near_splits_rank_below_far_ones() {
+        let rubric = rubric();
+        let item = |id: &str| Item {
+            id: id.into(),
+            dataset: "d".into(),
+            input: "i".into(),
+            output: "o".into(),
+            reference: None,
+            context: Vec::new(),
+            metadata: Default::default(),
+            judge: Default::default(),
+        };
+        let split = |a: &str, b: &str| {
+            let labels = [label("ana", "stars", json!(a)), label("ben", "stars", json!(b))];
+            ReviewItem::build(&rubric, 1, item("x"), &labels, Vec::new(), &[], &[]).disagreement[1].unwrap()
+        };
+        // Mean pairwise distance over the 1-5 scale (width 4).
+        assert_eq!(split("3", "4"), 0.25);
+        assert_eq!(split("1", "5"), 1.0);
+        assert_eq!(split("2", "2"), 0.0);
+        assert!(split("2", "4") > split("3", "4"));
+        // Three raters 1, 1, 5: pairs 0, 1, 1 -> 2/3.
+        let labels =
+            [label("ana", "stars", json!("1")), label("ben", "stars", json!("1")), label("cy", "stars", json!("5"))];
+        let three = ReviewItem::build(&rubric, 1, item("y"), &labels, Vec::new(), &[], &[]);
+        assert!((three.disagreement[1].unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        // Unordered criteria keep the share of disagreeing pairs.
+        let labels = [label("ana", "correct", json!("pass")), label("ben", "correct", json!("fail"))];
+        assert_eq!(ReviewItem::build(&rubric, 1, item("z"), &labels, Vec::new(), &[], &[]).disagreement[0], Some(1.0));
     }
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 pub use data::{Comment, ReviewItem};
 pub use session::{Session, dashboard_for, load_items, run};
 
-use crate::model::{Kind, LabelValue, Rubric};
+use crate::model::{KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::Adjudication;
 use crate::tui::theme::Theme;
 
@@ -140,13 +140,19 @@ pub struct ReviewScreen {
     previous_tab: Tab,
     /// Final values being set on the open item, by criterion index, before they are saved.
     draft: BTreeMap<usize, LabelValue>,
+    /// The criterion option keys go to first (keys may repeat across criteria).
+    focus: usize,
     scroll: u16,
+    /// The last scroll offset that still fills the item's text, as last drawn.
+    scroll_end: std::cell::Cell<u16>,
     prompt: Option<Prompt>,
     message: Option<(Tone, String)>,
     theme: Theme,
     /// Rows the list had at the last render, for paging.
     page: usize,
     dashboard: Option<crate::tui::dashboard::Dashboard>,
+    /// The terminal is below the minimum size: nothing is shown, so only quit acts.
+    too_small: bool,
 }
 
 impl ReviewScreen {
@@ -171,12 +177,15 @@ impl ReviewScreen {
             tab: Tab::List,
             previous_tab: Tab::List,
             draft: BTreeMap::new(),
+            focus: 0,
             scroll: 0,
+            scroll_end: std::cell::Cell::new(u16::MAX),
             prompt: None,
             message: None,
             theme,
             page: 10,
             dashboard,
+            too_small: false,
         };
         screen.refresh();
         screen
@@ -220,12 +229,22 @@ impl ReviewScreen {
         self.message = Some((Tone::Error, format!("NOT SAVED: {error}")));
     }
 
+    /// The terminal's size, as drawn: below the minimum only quit acts.
+    pub fn set_size(&mut self, width: u16, height: u16) {
+        self.too_small = !crate::tui::fits(width, height);
+    }
+
     pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return vec![Effect::Quit];
+        }
+        if self.too_small {
+            // An adjudication made unseen is no adjudication: only quit works.
+            let quit = key.code == KeyCode::Char('q') && self.prompt.is_none();
+            return if quit { vec![Effect::Quit] } else { Vec::new() };
         }
         if self.prompt.is_some() {
             return self.prompt_key(key);
@@ -282,6 +301,7 @@ impl ReviewScreen {
             KeyCode::Enter if rows > 0 => {
                 self.tab = Tab::Item;
                 self.scroll = 0;
+                self.focus = self.first_option_criterion();
             }
             KeyCode::Char('/') => {
                 self.prompt = Some(Prompt { kind: PromptKind::Search, text: self.filters.text.clone() })
@@ -382,14 +402,32 @@ impl ReviewScreen {
             }
             KeyCode::Right | KeyCode::Left => self.step_item(key.code == KeyCode::Right),
             KeyCode::Char('n') | KeyCode::Char('p') if control => self.step_item(key.code == KeyCode::Char('n')),
-            KeyCode::Down => self.scroll = self.scroll.saturating_add(1),
+            // Scrolling stops at the end of the text.
+            KeyCode::Down => self.scroll = self.scroll.saturating_add(1).min(self.scroll_end.get()),
             KeyCode::Up => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10),
+            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(10).min(self.scroll_end.get()),
             KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            KeyCode::Char(ch) if !control => match self.rubric.hotkey(ch) {
-                Some((criterion, option)) => self.set_draft(criterion, option),
-                None if ch == 'q' => return vec![Effect::Quit],
-                None => self.message = Some((Tone::Error, format!("`{ch}` is no option's key"))),
+            KeyCode::Home => self.scroll = 0,
+            KeyCode::End => self.scroll = self.scroll_end.get().min(u16::MAX / 2),
+            KeyCode::Char(ch) if !control => match self.rubric.key_target(ch, self.focus) {
+                KeyTarget::Option(criterion, option) => {
+                    self.set_draft(criterion, option);
+                    self.focus = criterion;
+                    // As when labeling: a single choice moves on to the next criterion.
+                    if self.rubric.criteria[criterion].kind.is_choice() {
+                        self.move_focus(true);
+                    }
+                }
+                KeyTarget::Ambiguous(owners) => {
+                    let names: Vec<&str> = owners.iter().map(|&ci| self.rubric.criteria[ci].id.as_str()).collect();
+                    self.message = Some((
+                        Tone::Error,
+                        format!("`{ch}` is an option of {}: j/k to the one you mean", names.join(", ")),
+                    ));
+                }
+                KeyTarget::None if ch == 'q' => return vec![Effect::Quit],
+                KeyTarget::None if ch == 'j' || ch == 'k' => self.move_focus(ch == 'j'),
+                KeyTarget::None => self.message = Some((Tone::Error, format!("`{ch}` is no option's key"))),
             },
             _ => {}
         }
@@ -404,6 +442,39 @@ impl ReviewScreen {
         let last = self.visible.len().saturating_sub(1);
         self.selected = if forward { (self.selected + 1).min(last) } else { self.selected.saturating_sub(1) };
         self.scroll = 0;
+        self.focus = self.first_option_criterion();
+    }
+
+    fn first_option_criterion(&self) -> usize {
+        self.rubric.criteria.iter().position(|criterion| !criterion.options.is_empty()).unwrap_or(0)
+    }
+
+    /// Focus to the next (or previous) criterion adjudicated with option keys.
+    fn move_focus(&mut self, forward: bool) {
+        let count = self.rubric.criteria.len();
+        let step = if forward { 1 } else { count.saturating_sub(1) };
+        let mut next = self.focus;
+        for _ in 0..count {
+            next = (next + step) % count.max(1);
+            if !self.rubric.criteria[next].options.is_empty() {
+                self.focus = next;
+                return;
+            }
+        }
+    }
+
+    /// The fields a slice can name: `dataset` and every metadata key of the items.
+    fn fields(&self) -> Vec<String> {
+        let mut fields: BTreeSet<&str> = BTreeSet::from(["dataset"]);
+        for item in &self.items {
+            fields.extend(item.item.metadata.keys().map(String::as_str));
+        }
+        fields.into_iter().map(str::to_string).collect()
+    }
+
+    /// The criterion option keys go to first, by index.
+    pub fn focus(&self) -> usize {
+        self.focus
     }
 
     /// An option's key: the final value of its criterion, as when labeling (a tag key
@@ -469,7 +540,17 @@ impl ReviewScreen {
             }
             PromptKind::Slice => match text.split_once('=') {
                 Some((field, value)) if !field.trim().is_empty() => {
-                    self.filters.slice = Some((field.trim().to_string(), value.trim().to_string()));
+                    let field = field.trim();
+                    // A misspelt field would list nothing, as if no item were in the slice.
+                    let known = self.fields();
+                    if !known.iter().any(|name| name == field) {
+                        self.message = Some((
+                            Tone::Error,
+                            format!("no item has a field `{field}`; the fields are {}", known.join(", ")),
+                        ));
+                        return Vec::new();
+                    }
+                    self.filters.slice = Some((field.to_string(), value.trim().to_string()));
                     self.refresh();
                 }
                 _ => self.message = Some((Tone::Error, "a slice is FIELD=VALUE, e.g. model=assistant-v2".into())),

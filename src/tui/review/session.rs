@@ -217,7 +217,8 @@ pub fn run(store: &mut Store, rubric: StoredRubric, batch: Option<&Batch>, revie
     let mut session = Session::new(store, rubric, batch, reviewer, Theme::from_env())?;
     with_terminal(|terminal, stop| {
         while !session.quit_requested() && !stop.raised() {
-            terminal.draw(|frame| session.screen.render(frame, frame.area())).context("cannot draw")?;
+            let drawn = terminal.draw(|frame| session.screen.render(frame, frame.area())).context("cannot draw")?.area;
+            session.screen.set_size(drawn.width, drawn.height);
             let ready = match event::poll(Duration::from_millis(500)) {
                 Ok(ready) => ready,
                 Err(_) if stop.raised() => break,

@@ -311,9 +311,136 @@ fn final_column_keeps_no_defects_on_an_item_whose_consensus_passed() {
     let mut screen = ReviewScreen::new(rubric, "rag-answer-quality v1", "lead", vec![q3], None, Theme::plain());
     screen.key(key(KeyCode::Enter));
     let text = render(&mut screen, 80, 24);
-    let defects = text.lines().find(|line| line.starts_with("defects")).unwrap();
+    let defects = text.lines().find(|line| line.starts_with(" defects")).unwrap();
     // Columns: ana, ben, chloe, judge, final; only chloe's own value carries the tag.
     assert_eq!(defects.split_whitespace().collect::<Vec<_>>(), ["defects", "·", "·", "incomplete", "-", "·"], "{text}");
-    let correct = text.lines().find(|line| line.starts_with("correct")).unwrap();
+    let correct = text.lines().find(|line| line.starts_with("▶correct")).unwrap();
     assert!(correct.trim_end().ends_with("pass"), "{text}");
+}
+
+#[test]
+fn below_the_minimum_size_only_quit_acts() {
+    let mut screen = screen();
+    screen.set_size(50, 12);
+    screen.key(key(KeyCode::Down));
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.tab(), Tab::List, "Enter opened nothing unseen");
+    assert!(type_keys(&mut screen, "n2").is_empty());
+    assert_eq!(type_keys(&mut screen, "q"), [Effect::Quit]);
+    screen.set_size(80, 24);
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.tab(), Tab::Item);
+}
+
+#[test]
+fn shared_option_keys_go_to_the_focused_criterion() {
+    let rubric = Rubric::from_toml(include_str!("../../../tests/data/summeval.toml"), "s.toml").unwrap();
+    let rows = [("ana", "coherence", json!("1")), ("ben", "coherence", json!("5"))];
+    let one = ReviewItem::build(&rubric, 1, item("s-1", "v1", "o", json!({})), &labels(1, &rows), Vec::new(), &[], &[]);
+    let mut screen = ReviewScreen::new(rubric, "summeval v1", "lead", vec![one], None, Theme::plain());
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.focus(), 0);
+    type_keys(&mut screen, "34");
+    assert_eq!(screen.focus(), 2, "each value moves focus on");
+    type_keys(&mut screen, "k");
+    assert_eq!(screen.focus(), 1);
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("▶consistency") && text.contains("→ 4"), "{text}");
+    let coherence = text.lines().find(|line| line.contains("coherence")).unwrap();
+    assert!(coherence.contains("→ 3"), "{text}");
+}
+
+#[test]
+fn five_raters_are_all_shown_at_80x24() {
+    let rubric = rubric();
+    let raters = ["ana", "ben", "chloe", "dmitri", "eve"];
+    let mut rows = Vec::new();
+    for (n, rater) in raters.iter().enumerate() {
+        let fails = n % 2 == 1;
+        rows.push((*rater, "correct", json!(if fails { "fail" } else { "pass" })));
+        rows.push((*rater, "grounded", json!(["ungrounded", "partial", "grounded"][n % 3])));
+        rows.push((*rater, "helpfulness", json!((n + 1).to_string())));
+        if fails {
+            rows.push((*rater, "defects", json!(["hallucination", "citation_error"])));
+        }
+    }
+    let marks = [
+        ItemMark {
+            item_id: 5,
+            rater: "eve".into(),
+            flagged: true,
+            skipped: false,
+            note: Some("passage 2 is stale".into()),
+        },
+        ItemMark {
+            item_id: 5,
+            rater: "dmitri".into(),
+            flagged: false,
+            skipped: true,
+            note: Some("not my area".into()),
+        },
+    ];
+    let five = ReviewItem::build(
+        &rubric,
+        5,
+        item("q-five", "v1", "An answer.", json!({"correct": "pass"})),
+        &labels(5, &rows),
+        Vec::new(),
+        &[],
+        &marks,
+    );
+    let mut screen = ReviewScreen::new(rubric, "rag-answer-quality v1", "lead", vec![five], None, Theme::plain());
+    screen.key(key(KeyCode::Enter));
+    let text = render(&mut screen, 80, 24);
+    insta::assert_snapshot!("five_raters_80x24", text);
+    let header = text.lines().find(|line| line.starts_with("criterion")).unwrap();
+    for rater in raters {
+        assert!(header.contains(&rater[..4.min(rater.len())]), "{rater} missing: {text}");
+    }
+    assert!(!text.contains("(+"), "{text}");
+    assert!(text.contains("eve (flag): passage 2 is stale") && text.contains("dmitri (skip): not my area"), "{text}");
+}
+
+#[test]
+fn sorting_by_disagreement_ranks_far_ordinal_splits_first() {
+    let rubric = rubric();
+    let split = |id: i64, name: &str, a: &str, b: &str| {
+        let rows = [("ana", "helpfulness", json!(a)), ("ben", "helpfulness", json!(b))];
+        ReviewItem::build(&rubric, id, item(name, "v1", "o", json!({})), &labels(id, &rows), Vec::new(), &[], &[])
+    };
+    let items = vec![split(1, "near", "3", "4"), split(2, "far", "1", "5"), split(3, "mid", "2", "4")];
+    let mut screen = ReviewScreen::new(rubric.clone(), "r v1", "lead", items, None, Theme::plain());
+    type_keys(&mut screen, "o");
+    assert_eq!(screen.listed(), ["far", "mid", "near"]);
+}
+
+#[test]
+fn the_item_text_scrolls_to_its_end_and_no_further() {
+    let mut screen = screen();
+    screen.key(key(KeyCode::Enter));
+    let top = render(&mut screen, 80, 16);
+    screen.key(key(KeyCode::End));
+    let end = render(&mut screen, 80, 16);
+    assert!(end.contains("Fees are not returned."), "{end}");
+    for _ in 0..3 {
+        screen.key(key(KeyCode::PageDown));
+    }
+    assert_eq!(render(&mut screen, 80, 16), end);
+    screen.key(key(KeyCode::Up));
+    assert_ne!(render(&mut screen, 80, 16), end);
+    screen.key(key(KeyCode::Home));
+    assert_eq!(render(&mut screen, 80, 16), top);
+    assert!(top.contains("lines 1-"), "{top}");
+}
+
+#[test]
+fn a_misspelt_slice_field_is_an_error_listing_the_fields() {
+    let mut screen = screen();
+    type_keys(&mut screen, "m");
+    type_keys(&mut screen, "modle=v2");
+    screen.key(key(KeyCode::Enter));
+    assert_eq!(screen.filters().slice, None, "the filter is not set");
+    assert_eq!(screen.listed().len(), 4);
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("no item has a field `modle`; the fields are dataset, model"), "{text}");
 }

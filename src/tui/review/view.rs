@@ -10,6 +10,7 @@ use super::{PromptKind, ReviewItem, ReviewScreen, Tab, Tone};
 use crate::model::Kind;
 use crate::model::consensus::Decision;
 use crate::model::text::{sanitize, single_line};
+use crate::tui::wrap::wrap;
 use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Widest a rater's or the final column gets before values are cut.
@@ -116,6 +117,16 @@ impl ReviewScreen {
                 Span::raw(self.filter_summary()),
                 Span::styled(format!("  sort: {}", self.sort.name()), theme.muted()),
             ]),
+            // What the option keys do now: the focused criterion's final value.
+            None if self.tab == Tab::Item => match self.rubric.criteria.get(self.focus) {
+                Some(criterion) if !criterion.options.is_empty() => Line::from(vec![
+                    Span::styled(criterion.key_hint(), theme.key()),
+                    Span::raw(format!(" final {}  ", single_line(&criterion.id))),
+                    Span::styled("j k", theme.key()),
+                    Span::raw(" criterion"),
+                ]),
+                _ => Line::raw(""),
+            },
             None => Line::raw(""),
         };
         let lines = vec![first, Line::from(spans)];
@@ -213,7 +224,7 @@ impl ReviewScreen {
         };
         let criteria: Vec<usize> =
             (0..self.rubric.criteria.len()).filter(|&i| self.rubric.criteria[i].kind != Kind::Text).collect();
-        let notes = self.notes(item);
+        let notes = wrap(&self.notes(item), area.width);
         let table_height = criteria.len() as u16 + 1;
         let notes_height = (notes.len() as u16).min(area.height / 4);
         let [heading, text, table, notes_area] = Layout::vertical([
@@ -246,37 +257,61 @@ impl ReviewScreen {
         for (index, passage) in item.item.context.iter().enumerate() {
             section(&format!("passage {}", index + 1), passage);
         }
-        let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.scroll, 0));
-        frame.render_widget(paragraph, text);
+        // Wrapped here, so scrolling stops at the end and the heading can say where it is.
+        let rows = wrap(&lines, text.width);
+        let last = rows.len().saturating_sub(usize::from(text.height)).min(usize::from(u16::MAX)) as u16;
+        self.scroll_end.set(last);
+        let scroll = self.scroll.min(last);
+        if rows.len() > usize::from(text.height) {
+            let bottom = (usize::from(scroll) + usize::from(text.height)).min(rows.len());
+            let position = format!("lines {}-{bottom}/{}", scroll + 1, rows.len());
+            frame.render_widget(Paragraph::new(Line::from(position).right_aligned()), heading);
+        }
+        frame.render_widget(Paragraph::new(rows).scroll((scroll, 0)), text);
 
         self.render_side_by_side(frame, table, item, &criteria);
-        frame.render_widget(Paragraph::new(notes).wrap(Wrap { trim: true }), notes_area);
+        frame.render_widget(Paragraph::new(notes), notes_area);
     }
 
     /// Criteria down, raters across, then the judge and the final value.
     fn render_side_by_side(&self, frame: &mut Frame, area: Rect, item: &ReviewItem, criteria: &[usize]) {
         let theme = &self.theme;
         let criterion_width =
-            criteria.iter().map(|&i| self.rubric.criteria[i].id.chars().count()).max().unwrap_or(9).clamp(9, 16);
+            criteria.iter().map(|&i| self.rubric.criteria[i].id.chars().count()).max().unwrap_or(9).clamp(9, 16) + 1;
         let value_width = |values: &mut dyn Iterator<Item = String>, title: &str| {
             values.map(|v| v.chars().count()).chain([title.chars().count()]).max().unwrap_or(1).min(VALUE_WIDTH)
         };
         let judge_width =
             value_width(&mut criteria.iter().map(|&i| judge_text(item, &self.rubric.criteria[i].id)), "judge");
         let final_width = VALUE_WIDTH;
-        // Raters get what is left; the rest are counted in the header.
+        // Raters get what is left. When their values do not all fit, every rater's
+        // column narrows to an equal share (values cut with `…`) rather than a rater
+        // disappearing; only past 4 columns each are the rest counted in the header.
         let fixed = criterion_width + judge_width + final_width + 3;
-        let mut room = usize::from(area.width).saturating_sub(fixed);
+        let room = usize::from(area.width).saturating_sub(fixed);
+        let natural: Vec<usize> = item
+            .raters
+            .iter()
+            .map(|rater| {
+                value_width(
+                    &mut criteria.iter().map(|&i| item.values[i].get(rater).map_or_else(String::new, |v| v.display())),
+                    rater,
+                )
+            })
+            .collect();
+        let share = if natural.iter().map(|width| width + 1).sum::<usize>() <= room {
+            usize::MAX
+        } else {
+            (room / item.raters.len().max(1)).saturating_sub(1).max(4)
+        };
+        let mut left = room;
         let mut raters: Vec<(&str, usize)> = Vec::new();
-        for rater in &item.raters {
-            let width = value_width(
-                &mut criteria.iter().map(|&i| item.values[i].get(rater).map_or_else(String::new, |v| v.display())),
-                rater,
-            );
-            if width + 1 > room {
+        for (rater, natural) in item.raters.iter().zip(natural) {
+            let width = natural.min(share);
+            if width + 1 > left {
                 break;
             }
-            room -= width + 1;
+            left -= width + 1;
             raters.push((rater, width));
         }
         let hidden = item.raters.len() - raters.len();
@@ -289,7 +324,9 @@ impl ReviewScreen {
             .iter()
             .map(|&index| {
                 let criterion = &self.rubric.criteria[index];
-                let mut cells = vec![truncate(&single_line(&criterion.id), criterion_width)];
+                // The focused criterion takes option keys that several criteria share.
+                let marker = if index == self.focus { "▶" } else { " " };
+                let mut cells = vec![format!("{marker}{}", truncate(&single_line(&criterion.id), criterion_width - 1))];
                 for (rater, width) in &raters {
                     let value =
                         item.values[index].get(*rater).map_or_else(|| "·".to_string(), |v| single_line(&v.display()));
@@ -320,6 +357,21 @@ impl ReviewScreen {
     fn notes(&self, item: &ReviewItem) -> Vec<Line<'static>> {
         let theme = &self.theme;
         let mut lines = Vec::new();
+        // The focused criterion's values in full: a narrow column cuts them, and j/k
+        // moves focus, so every rater's value can be read.
+        if let Some(criterion) = self.rubric.criteria.get(self.focus)
+            && let Some(values) = item.values.get(self.focus)
+            && !values.is_empty()
+        {
+            let all: Vec<String> = values
+                .iter()
+                .map(|(rater, value)| format!("{} {}", single_line(rater), single_line(&value.display())))
+                .collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("▶ {}: ", single_line(&criterion.id)), theme.focus()),
+                Span::raw(all.join(" · ")),
+            ]));
+        }
         for (criterion, adjudication) in self.rubric.criteria.iter().zip(&item.adjudications) {
             if let Some(adjudication) = adjudication {
                 let value = criterion
