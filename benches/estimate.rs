@@ -107,7 +107,7 @@ fn main() {
             .fold(f64::INFINITY, f64::min)
     };
     let baseline = time(&mut || {
-        black_box(store.judged_items(None).expect("reads"));
+        black_box(store.judged_items(None, false).expect("reads"));
     });
     let estimate = time(&mut || {
         black_box(from_store(&store, &stored, request).expect("estimates"));

@@ -329,7 +329,9 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         };
         validity.adjudicated_only_left_out += usize::from(dataset_matches);
     }
-    for (item_id, item) in store.judged_items(request.dataset)? {
+    // Metadata is read only to slice by it.
+    let with_metadata = request.by.is_some() || request.compare.is_some();
+    for (item_id, item) in store.judged_items(request.dataset, with_metadata)? {
         if let std::collections::btree_map::Entry::Vacant(slot) = members.entry(item_id) {
             let (judge, judged) = judge_scores(&criteria, &item.judge);
             slot.insert(Member { slice: slice_of(&item), compared: compared_of(&item), judge, judged, human: None });
