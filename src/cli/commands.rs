@@ -262,6 +262,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             max_judge_bias,
             criteria,
             use_ci_low,
+            max_rate,
+            estimate,
             scope,
             golden,
             human,
@@ -284,7 +286,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            match gate_checks(db, &scope, golden.include_golden, &criteria, &thresholds, human.into(), &bootstrap) {
+            let rates = (max_rate.as_slice(), estimate.into());
+            match gate_checks(
+                db,
+                &scope,
+                golden.include_golden,
+                &criteria,
+                &thresholds,
+                rates,
+                human.into(),
+                &bootstrap,
+            ) {
                 Ok((checks, golden_left_out)) => gate_report(&checks, golden_left_out, format),
                 // The gate cannot run: neither pass nor fail.
                 Err(err) => {
@@ -315,6 +327,127 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut page)?;
             print(&String::from_utf8_lossy(&page))
         }
+        Command::Estimate(args) => estimate(db, &args),
+        Command::Plan(command) => plan_command(db, &command),
+    }
+}
+
+/// The pilot in the store for `plan rate --from-store`: the humans' failure rate of a
+/// binary criterion, the judge's correlation with them, and how many labeled items.
+fn rate_pilot(
+    db: Option<&Path>,
+    rubric: Option<&str>,
+    criterion: Option<&str>,
+) -> anyhow::Result<(f64, Option<f64>, usize)> {
+    use crate::report::estimate::{Method, Request, from_store};
+    let store = read_store(db)?;
+    let rubric = resolve_rubric(&store, rubric, None)?;
+    let binary = rubric.rubric.criteria.iter().filter(|c| c.kind == crate::model::Kind::Binary);
+    let criterion = match criterion {
+        Some(name) => binary.clone().find(|c| c.id == name),
+        None => binary.clone().next(),
+    }
+    .ok_or_else(|| {
+        let known: Vec<&str> = binary.map(|c| c.id.as_str()).collect();
+        anyhow::anyhow!(
+            "--from-store: rubric {} has no binary criterion{} (binary: {})",
+            rubric.rubric.name,
+            criterion.map_or_else(String::new, |name| format!(" `{name}`")),
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )
+    })?;
+    let request = Request {
+        criterion: Some(&criterion.id),
+        by: None,
+        dataset: None,
+        method: Method::Human,
+        confidence: 0.95,
+        compare: None,
+    };
+    let report = from_store(&store, &rubric, request)?;
+    let estimate = report.criteria.first().and_then(|c| c.human.as_ref().map(|human| (human, c.rho)));
+    let (human, rho) =
+        estimate.ok_or_else(|| anyhow::anyhow!("--from-store: fewer than 2 labeled items on `{}`", criterion.id))?;
+    Ok((human.estimate, rho, human.n_labeled))
+}
+
+fn plan_command(db: Option<&Path>, command: &super::PlanCommand) -> anyhow::Result<ExitCode> {
+    use super::PlanCommand;
+    use crate::report::plan::{KappaGoal, correlation, kappa, rate};
+    let confidence = match command {
+        PlanCommand::Rate { ci, .. }
+        | PlanCommand::Alpha { ci, .. }
+        | PlanCommand::Correlation { ci, .. }
+        | PlanCommand::Kappa { ci, .. } => *ci,
+    };
+    anyhow::ensure!(confidence > 0.0 && confidence < 1.0, "--ci must be between 0 and 1, not {confidence}");
+    let (plan, format) = match *command {
+        PlanCommand::Rate { half_width, p, rho, from_store, ref criterion, ref rubric, format, .. } => {
+            let (mut p, mut rho, mut pilot) = (p, rho, None);
+            if from_store {
+                let (found_p, found_rho, n) = rate_pilot(db, rubric.as_deref(), criterion.as_deref())?;
+                p = p.or(Some(found_p));
+                rho = rho.or(found_rho);
+                pilot = Some(n);
+            }
+            let plan = rate(p.unwrap_or(0.5), half_width, rho, confidence).map(|mut plan| {
+                if let Some(n) = pilot {
+                    plan.assumptions.insert("pilot_labeled_items", serde_json::json!(n));
+                }
+                plan
+            });
+            (plan, format)
+        }
+        PlanCommand::Alpha { half_width, raters, ref criterion, ref rubric, replicates, seed, format, .. } => {
+            let store = read_store(db)?;
+            let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
+            let request = crate::report::plan::AlphaRequest {
+                criterion: criterion.as_deref(),
+                raters,
+                half_width,
+                confidence,
+                replicates,
+                seed,
+            };
+            (crate::report::plan::alpha(&store, &rubric, request)?, format)
+        }
+        PlanCommand::Correlation { r, half_width, format, .. } => (correlation(r, half_width, confidence), format),
+        PlanCommand::Kappa { kappa0, kappa1, prevalence, alpha, power, sides, half_width, format, .. } => {
+            let goal = match (half_width, kappa0) {
+                (Some(half_width), _) => KappaGoal::Interval { half_width, confidence },
+                (None, Some(kappa0)) => KappaGoal::Test { kappa0, alpha, power, sides },
+                (None, None) => bail!("give --kappa0 (a test) or --half-width (an interval)"),
+            };
+            (kappa(kappa1, prevalence, goal), format)
+        }
+    };
+    let plan = plan.map_err(anyhow::Error::msg)?;
+    match format {
+        FormatArg::Json => print_json(&plan),
+        FormatArg::Table => print(&plan.document().render()),
+    }
+}
+
+fn estimate(db: Option<&Path>, args: &super::EstimateArgs) -> anyhow::Result<ExitCode> {
+    use crate::report::estimate::{EstimateError, Request, from_store};
+    anyhow::ensure!(args.ci > 0.0 && args.ci < 1.0, "--ci must be between 0 and 1, not {}", args.ci);
+    let store = read_store(db)?;
+    let rubric = resolve_rubric(&store, args.rubric.as_deref(), None)?;
+    let request = Request {
+        criterion: args.criterion.as_deref(),
+        by: args.by.as_deref(),
+        dataset: args.dataset.as_deref(),
+        method: args.method.into(),
+        confidence: args.ci,
+        compare: args.compare.as_ref(),
+    };
+    match from_store(&store, &rubric, request) {
+        // Naming a criterion that is not there is a usage error, as clap's are.
+        Err(EstimateError::Criterion(message) | EstimateError::EmptySlice(message)) => {
+            eprintln!("tally: {}", crate::model::text::sanitize(&message));
+            Ok(ExitCode::from(2))
+        }
+        report => emit(&report?, args.format, ""),
     }
 }
 
@@ -1068,19 +1201,27 @@ fn build_demo(path: &Path) -> anyhow::Result<Store> {
 }
 
 /// The gate's checks and the golden labels left out; an error means the gate cannot run.
+#[allow(clippy::too_many_arguments)] // one per family of gate flags
 fn gate_checks(
     db: Option<&Path>,
     scope: &ScopeArgs,
     include_golden: bool,
     criteria: &[String],
     thresholds: &Thresholds,
+    (max_rates, rate_method): (&[crate::report::estimate::MaxRate], crate::report::estimate::Method),
     human: Human,
     bootstrap: &super::BootstrapArgs,
 ) -> anyhow::Result<(Vec<crate::report::gate::Check>, usize)> {
+    use crate::report::estimate::Method;
     {
         anyhow::ensure!(
-            thresholds.any(),
-            "give at least one threshold: --min-alpha, --min-judge-spearman or --max-judge-bias"
+            thresholds.any() || !max_rates.is_empty(),
+            "give at least one threshold: --min-alpha, --min-judge-spearman, --max-judge-bias or --max-rate"
+        );
+        anyhow::ensure!(
+            matches!(rate_method, Method::PpiPlusPlus | Method::Ppi | Method::Human),
+            "--estimate must be ppi++, ppi or human (the judge alone is biased), not {}",
+            rate_method.name()
         );
         // Intervals cost time; only --use-ci-low reads them.
         let mut bootstrap = bootstrap.bootstrap()?;
@@ -1103,7 +1244,21 @@ fn gate_checks(
             None
         };
         let left_out = agreement.golden_labels_left_out;
-        Ok((evaluate(thresholds, criteria, &agreement, judge.as_ref()), left_out))
+        let mut checks = evaluate(thresholds, criteria, &agreement, judge.as_ref());
+        if !max_rates.is_empty() {
+            let request = crate::report::estimate::Request {
+                criterion: None,
+                by: None,
+                dataset: None,
+                method: rate_method,
+                confidence: bootstrap.confidence,
+                compare: None,
+            };
+            let report = crate::report::estimate::from_store(&store, &rubric, request)?;
+            let rates = crate::report::estimate::rate_checks(&report, &rubric.rubric, max_rates, rate_method);
+            checks.extend(rates.map_err(anyhow::Error::msg)?);
+        }
+        Ok((checks, left_out))
     }
 }
 

@@ -234,6 +234,13 @@ pub enum Command {
         /// Compare the confidence bound on the unfavourable side instead of the estimate.
         #[arg(long)]
         use_ci_low: bool,
+        /// Highest acceptable failure rate, e.g. correct=fail:0.15: fails when the upper
+        /// bound of its interval (by --estimate) exceeds it.
+        #[arg(long, value_name = "CRITERION=VALUE:X")]
+        max_rate: Vec<crate::report::estimate::MaxRate>,
+        /// How --max-rate estimates the rate: ppi++, ppi or human.
+        #[arg(long, value_enum, default_value_t = EstimateMethodArg::PpiPlusPlus)]
+        estimate: EstimateMethodArg,
         #[command(flatten)]
         scope: ScopeArgs,
         #[command(flatten)]
@@ -268,6 +275,176 @@ pub enum Command {
     },
     /// Print tally's man page (roff), e.g. `tally man > ~/.local/share/man/man1/tally.1`.
     Man,
+    /// Failure rates and means from the judge on every item plus humans on a few:
+    /// human-only, judge-only (biased), PPI and PPI++ with their intervals.
+    Estimate(EstimateArgs),
+    /// How many items to label: for a rate (and with the judge), a correlation, a kappa.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+/// What `tally plan` sizes.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// A rate to a confidence-interval half-width, humans only and with the judge.
+    Rate {
+        /// Half the width of the interval, e.g. 0.05 for ±5 points.
+        #[arg(long, value_name = "H")]
+        half_width: f64,
+        /// The rate expected (default 0.5, the most demanding; with --from-store, the
+        /// humans' rate in the store).
+        #[arg(long, value_name = "P")]
+        p: Option<f64>,
+        /// Judge-human correlation (e.g. from a pilot): also size PPI++ with the judge.
+        #[arg(long, value_name = "R", allow_negative_numbers = true)]
+        rho: Option<f64>,
+        /// Take P and R from the labels in the store as a pilot (what `estimate` shows for
+        /// --criterion, a binary criterion).
+        #[arg(long)]
+        from_store: bool,
+        /// The binary criterion of --from-store (default: the rubric's first).
+        #[arg(long, value_name = "C", requires = "from_store")]
+        criterion: Option<String>,
+        /// The rubric of --from-store (default: the only rubric in the store).
+        #[arg(long, requires = "from_store")]
+        rubric: Option<String>,
+        /// Confidence level of the interval.
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        /// table for people, json for scripts.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// Krippendorff's alpha to a confidence-interval half-width, by simulation from the
+    /// labels in the store as a pilot.
+    Alpha {
+        /// Half the width of the interval, e.g. 0.1 for ±0.1.
+        #[arg(long, value_name = "H")]
+        half_width: f64,
+        /// Raters per item in the planned study.
+        #[arg(long, value_name = "M", default_value_t = 2)]
+        raters: usize,
+        /// The criterion (default: the rubric's first with agreement).
+        #[arg(long, value_name = "C")]
+        criterion: Option<String>,
+        /// The rubric (default: the only rubric in the store).
+        #[arg(long)]
+        rubric: Option<String>,
+        /// Simulated studies per candidate size.
+        #[arg(long, default_value_t = 200)]
+        replicates: usize,
+        /// Seed of the simulation (the same seed gives the same plan).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The pilot is always the store's labels; accepted for symmetry with `plan rate`.
+        #[arg(long)]
+        from_store: bool,
+        /// Confidence level of the interval.
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        /// table for people, json for scripts.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// A Pearson correlation to a confidence-interval half-width (Fisher z).
+    Correlation {
+        /// The correlation expected.
+        #[arg(long, value_name = "R", allow_negative_numbers = true)]
+        r: f64,
+        /// Half the width of the interval, e.g. 0.1 for ±0.1.
+        #[arg(long, value_name = "H")]
+        half_width: f64,
+        /// Confidence level of the interval.
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        /// table for people, json for scripts.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+    /// Cohen's kappa of two raters on a binary rating (Cantor 1996, as R's
+    /// irr::N.cohen.kappa): a test against --kappa0, or an interval of --half-width.
+    Kappa {
+        /// The kappa under the null hypothesis (irr's k0).
+        #[arg(long, value_name = "K0", required_unless_present = "half_width", allow_negative_numbers = true)]
+        kappa0: Option<f64>,
+        /// The true kappa expected (irr's k1).
+        #[arg(long, value_name = "K1", allow_negative_numbers = true)]
+        kappa1: f64,
+        /// The share of items each rater calls positive.
+        #[arg(long, value_name = "P")]
+        prevalence: f64,
+        /// Type I error of the test.
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Power to detect the true kappa.
+        #[arg(long, default_value_t = 0.8)]
+        power: f64,
+        /// One-sided (1, irr's default) or two-sided (2) test.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+        sides: u8,
+        /// Size for a confidence interval of this half-width instead of a test.
+        #[arg(long, value_name = "H", conflicts_with = "kappa0")]
+        half_width: Option<f64>,
+        /// Confidence level of the interval (with --half-width).
+        #[arg(long, default_value_t = 0.95)]
+        ci: f64,
+        /// table for people, json for scripts.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
+    },
+}
+
+/// What `tally estimate` estimates, over which items.
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// The rubric (default: the only rubric in the store).
+    #[arg(long)]
+    pub rubric: Option<String>,
+    /// Only this criterion (default: every binary, ordinal and number criterion).
+    #[arg(long, value_name = "C")]
+    pub criterion: Option<String>,
+    /// Estimate per value of this metadata field (or `dataset`).
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+    /// Only the items of this dataset (default: every item).
+    #[arg(long, value_name = "D")]
+    pub dataset: Option<String>,
+    /// Also estimate slice A of FIELD minus slice B, e.g. model=v1,v2.
+    #[arg(long, value_name = "FIELD=A,B")]
+    pub compare: Option<Compare>,
+    /// Which estimates to show (all: human, judge, PPI and PPI++).
+    #[arg(long, value_enum, default_value_t = EstimateMethodArg::All)]
+    pub method: EstimateMethodArg,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub ci: f64,
+    /// table (fits 80 columns), json, csv (long rows) or md.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+/// Which estimates `tally estimate` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EstimateMethodArg {
+    #[value(name = "ppi++")]
+    PpiPlusPlus,
+    Ppi,
+    Human,
+    Judge,
+    All,
+}
+
+impl From<EstimateMethodArg> for crate::report::estimate::Method {
+    fn from(method: EstimateMethodArg) -> Self {
+        use crate::report::estimate::Method;
+        match method {
+            EstimateMethodArg::PpiPlusPlus => Method::PpiPlusPlus,
+            EstimateMethodArg::Ppi => Method::Ppi,
+            EstimateMethodArg::Human => Method::Human,
+            EstimateMethodArg::Judge => Method::Judge,
+            EstimateMethodArg::All => Method::All,
+        }
+    }
 }
 
 /// What `tally export` writes, and where.

@@ -44,7 +44,7 @@ pub fn from_store(
     include_golden: bool,
 ) -> Result<AllReport, StoreError> {
     // In report order; a further report is one more line here.
-    let sections = vec![
+    let mut sections = vec![
         Section::of("Agreement", &agreement::from_store(store, rubric, batch, None, bootstrap, include_golden)?),
         judge_section(store, rubric, batch, bootstrap, include_golden)?,
         Section::of(
@@ -54,6 +54,9 @@ pub fn from_store(
         Section::of("Raters", &raters::from_store(store, rubric, batch.map(|b| b.id), include_golden)?),
         Section::of("Progress", &progress::from_store(store, batch.map(|batch| batch.name.as_str()))?),
     ];
+    if let Some(section) = estimate_section(store, rubric, bootstrap.confidence)? {
+        sections.insert(3, section);
+    }
     let title = format!("tally report: {} v{}", rubric.rubric.name, rubric.rubric.version);
     let mut document = Document::default();
     document.title(title.as_str());
@@ -71,6 +74,21 @@ fn errors_store_error(error: errors::ErrorsError) -> StoreError {
         errors::ErrorsError::Store(error) => error,
         other => StoreError::Invalid(other.to_string()),
     }
+}
+
+/// The estimates (`tally estimate`, every method, all items under the rubric) when PPI
+/// has something to add: some criterion has a PPI++ estimate, so there are judged items
+/// without human labels. Without them the humans' rates are the errors section's.
+fn estimate_section(store: &Store, rubric: &StoredRubric, confidence: f64) -> Result<Option<Section>, StoreError> {
+    use super::estimate::{EstimateError, Method, Request, from_store};
+    let request = Request { criterion: None, by: None, dataset: None, method: Method::All, confidence, compare: None };
+    let report = match from_store(store, rubric, request) {
+        Ok(report) => report,
+        Err(EstimateError::Store(error)) => return Err(error),
+        Err(other) => return Err(StoreError::Invalid(other.to_string())),
+    };
+    let applies = report.criteria.iter().any(|criterion| criterion.ppi_plus_plus.is_some());
+    Ok(applies.then(|| Section::of("Estimates", &report)))
 }
 
 /// The judge report when some criterion has judge scores and human labels; otherwise a

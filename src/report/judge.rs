@@ -429,7 +429,7 @@ fn category_number(criterion: &Criterion, code: usize) -> f64 {
     if numeric { criterion.options[code].value.parse().unwrap_or(f64::NAN) } else { code as f64 + 1.0 }
 }
 
-fn number(criterion: &Criterion, value: &Value) -> Option<f64> {
+pub(super) fn number(criterion: &Criterion, value: &Value) -> Option<f64> {
     match criterion.kind {
         Kind::Number => match value {
             Value::Number(number) => number.as_f64(),

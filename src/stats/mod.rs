@@ -7,6 +7,8 @@ pub mod categorical;
 pub mod consensus;
 pub mod correlation;
 pub mod hash;
+pub mod plan;
+pub mod ppi;
 pub mod proportion;
 pub mod rng;
 pub mod text_clusters;

@@ -293,4 +293,33 @@ impl Store {
         )?;
         row.map(decode).transpose()
     }
+
+    /// The items in `dataset` (all when `None`) that carry judge scores, in one pass and
+    /// without their texts (input, output, reference and context are left empty; metadata
+    /// too unless `with_metadata`): what estimates over a whole dataset need, cheap at a
+    /// million items.
+    pub fn judged_items(&self, dataset: Option<&str>, with_metadata: bool) -> Result<Vec<(i64, Item)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, external_id, dataset, CASE WHEN ?2 THEN metadata ELSE '{}' END, judge FROM items
+             WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{}' ORDER BY id",
+        )?;
+        let rows = statement.query_map(params![dataset, with_metadata], |row| {
+            let texts: (i64, String, String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
+            Ok(texts)
+        })?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (id, external_id, dataset, metadata, judge) = row?;
+            let item = Item {
+                id: external_id,
+                dataset,
+                metadata: parse_json("items.metadata", &metadata)?,
+                judge: parse_json("items.judge", &judge)?,
+                ..Item::default()
+            };
+            items.push((id, item));
+        }
+        Ok(items)
+    }
 }
