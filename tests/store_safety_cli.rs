@@ -10,23 +10,7 @@ use std::time::Duration;
 use common::{ReadOnlyFolder, Sandbox, repo};
 
 fn sample_store() -> Sandbox {
-    let sandbox = Sandbox::new();
-    sandbox.ok(&["init"]);
-    sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
-    sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
-    sandbox.ok(&[
-        "batch",
-        "create",
-        "pilot",
-        "--rubric",
-        "rag-answer-quality",
-        "--raters",
-        "ana,ben,chloe",
-        "--overlap",
-        "3",
-    ]);
-    sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
-    sandbox
+    Sandbox::with_sample_labels()
 }
 
 /// Every file in the sandbox folder, with its bytes.

@@ -311,14 +311,8 @@ impl Store {
     /// Opens the tally store at `path` for reading only: SQLite itself refuses any write.
     /// Reads go on while another process writes (WAL), and work in a read-only folder.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        let shown = path.display().to_string();
-        Store::check(path)?;
-        let (conn, version) = connect_read_only(path)?;
-        let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew { path: shown, found: version, known });
-        }
-        if version < known {
+        let (conn, version) = Store::read_connection(path)?;
+        if version < MIGRATIONS.len() as i64 {
             // An older store: bring it up to date once (a write), then read.
             drop(conn);
             drop(Store::open(path)?);
@@ -332,12 +326,8 @@ impl Store {
     /// it rather than on the store it is merged into.
     fn open_source(path: &Path) -> Result<Connection, StoreError> {
         let shown = path.display().to_string();
-        Store::check(path)?;
-        let (conn, version) = connect_read_only(path)?;
+        let (conn, version) = Store::read_connection(path)?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew { path: shown, found: version, known });
-        }
         if version < known {
             return Err(StoreError::Invalid(format!(
                 "{shown}: a store of an older tally (schema {version}, this tally's is {known}); \
@@ -351,6 +341,19 @@ impl Store {
             return Err(damaged(verdict));
         }
         Ok(conn)
+    }
+
+    /// A read-only connection to the tally store at `path` and its schema version, which
+    /// is at most this tally's: a missing path, a file that is not a tally store and a
+    /// store of a newer tally are refused untouched.
+    fn read_connection(path: &Path) -> Result<(Connection, i64), StoreError> {
+        Store::check(path)?;
+        let (conn, version) = connect_read_only(path)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.display().to_string(), found: version, known });
+        }
+        Ok((conn, version))
     }
 
     /// Refuses a missing path or a file that is not a tally store, without touching it.

@@ -21,6 +21,18 @@ impl Sandbox {
         sandbox
     }
 
+    /// A store with the bundled sample data: items, rubric, batch `pilot` for ana, ben
+    /// and chloe, and their labels.
+    pub fn with_sample_labels() -> Sandbox {
+        let sandbox = Sandbox::with_store();
+        sandbox.ok(&["import", &repo("sample_data/rag_items.jsonl")]);
+        sandbox.ok(&["rubric", "add", &repo("guidelines/rag-answer-quality.toml")]);
+        let raters = ["--raters", "ana,ben,chloe", "--overlap", "3"];
+        sandbox.ok(&[&["batch", "create", "pilot", "--rubric", "rag-answer-quality"][..], &raters].concat());
+        sandbox.ok(&["labels", "import", &repo("sample_data/rag_labels.csv")]);
+        sandbox
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
