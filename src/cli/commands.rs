@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
+use super::progress::Progress;
 use super::{
     AgreementArgs, AllFormat, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand,
     LabelsCommand, ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
@@ -525,7 +526,10 @@ fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
 
 fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
-    let summary = crate::io::items::import_file(&mut store, file, options)?;
+    let (reader, format) = crate::io::open(file)?;
+    let reader = reading("importing", file, reader);
+    let dataset = crate::io::items::dataset_name(file, options);
+    let summary = crate::io::items::import(&mut store, reader, format, &file.display().to_string(), &dataset, options)?;
     let mut line = format!(
         "{}: {} records into dataset `{}`: {} new, {} unchanged",
         summary.file, summary.records, summary.dataset, summary.inserted, summary.unchanged
@@ -830,7 +834,9 @@ fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> 
 fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
     let rubric = resolve_rubric(&store, rubric, None)?;
-    let summary = crate::io::labels::import_file(&mut store, file, &rubric)?;
+    let (reader, format) = crate::io::open(file)?;
+    let reader = reading("importing labels from", file, reader);
+    let summary = crate::io::labels::import(&mut store, reader, format, &file.display().to_string(), &rubric)?;
     print(&format!(
         "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged\n",
         summary.file,
@@ -1301,6 +1307,7 @@ fn sample(
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let (reader, format) = crate::io::open(file)?;
+    let reader = reading("sampling", file, reader);
     let origin = file.display().to_string();
     let store_as = match (&dataset, out) {
         (Some(name), _) => Some(name.clone()),
@@ -1338,6 +1345,13 @@ fn sample(
         ));
     }
     print(&text)
+}
+
+/// `reader` of `file`, showing progress through it on stderr (see [`Progress`]).
+fn reading<R>(doing: &str, file: &Path, reader: R) -> super::progress::ProgressReader<R> {
+    // An unknown size only loses the percentage.
+    let total = std::fs::metadata(file).map_or(0, |meta| meta.len());
+    Progress::bytes(format!("{doing} {}", file.display()), total).reader(reader)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename: readers never see half,
