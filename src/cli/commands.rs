@@ -962,6 +962,8 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         (None, None, None) => bail!("give --out FILE or --name NAME"),
     };
     let include_golden = args.golden.include_golden;
+    let shown = args.out.as_ref().map_or_else(|| args.dir.join(args.name.as_deref().unwrap_or("")), Clone::clone);
+    let mut progress = Progress::count(format!("exporting {}", shown.display()), "items");
     let report =
         agreement::from_store(&store, &rubric, batch.as_ref(), None, args.bootstrap.bootstrap()?, include_golden)?;
     let summary = export(
@@ -982,7 +984,9 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             agreement: serde_json::to_value(&report.criteria)?,
             include_golden,
         },
+        &mut |items| progress.set(items),
     )?;
+    progress.finish();
     if summary.items == 0 {
         eprintln!(
             "tally: warning: no labeled items under rubric `{}` pass, so the golden set is empty",

@@ -1,4 +1,4 @@
-//! Progress on stderr for long work (import, labels import, sample): one line redrawn in
+//! Progress on stderr for long work (import, labels import, sample, export): one line redrawn in
 //! place, shown only once the work has taken a second, at most ten times a second, and
 //! never when stderr is not a terminal, so pipes, CI logs and tests stay clean. Every
 //! command that reads a large file goes through [`Progress::reader`]; none grows its own.
@@ -13,8 +13,7 @@ const EVERY: Duration = Duration::from_millis(100);
 
 pub struct Progress {
     label: String,
-    /// Bytes in all; 0 when unknown.
-    total: u64,
+    unit: Unit,
     /// `None`: hidden.
     out: Option<Box<dyn Write>>,
     clock: Box<dyn FnMut() -> Instant>,
@@ -26,19 +25,28 @@ pub struct Progress {
 impl Progress {
     /// Progress through the `total` bytes of `label`, on stderr when it is a terminal.
     pub fn bytes(label: impl Into<String>, total: u64) -> Progress {
+        Progress::on_stderr(label.into(), Unit::Bytes { total })
+    }
+
+    /// Progress counting `noun`s (`items`) of a whole not known in advance.
+    pub fn count(label: impl Into<String>, noun: &'static str) -> Progress {
+        Progress::on_stderr(label.into(), Unit::Count { noun })
+    }
+
+    fn on_stderr(label: String, unit: Unit) -> Progress {
         let shown = visible(std::io::stderr().is_terminal(), std::env::var_os("TERM").as_deref());
         let out = shown.then(|| Box::new(std::io::stderr()) as Box<dyn Write>);
-        Progress::with(label.into(), total, out, Box::new(Instant::now))
+        Progress::with(label, unit, out, Box::new(Instant::now))
     }
 
     fn with(
         label: String,
-        total: u64,
+        unit: Unit,
         out: Option<Box<dyn Write>>,
         mut clock: Box<dyn FnMut() -> Instant>,
     ) -> Progress {
         let next = clock() + DELAY;
-        Progress { label, total, out, clock, next, drawn: false }
+        Progress { label, unit, out, clock, next, drawn: false }
     }
 
     /// `inner` read through, its bytes counted as progress; the line goes when it is dropped.
@@ -46,7 +54,7 @@ impl Progress {
         ProgressReader { inner, done: 0, progress: self }
     }
 
-    /// `done` bytes so far: redraws the line if it is time to.
+    /// `done` so far: redraws the line if it is time to.
     pub fn set(&mut self, done: u64) {
         let Some(out) = self.out.as_mut() else { return };
         let now = (self.clock)();
@@ -55,7 +63,7 @@ impl Progress {
         }
         self.next = now + EVERY;
         // Progress is a courtesy: a stderr that cannot be written must not fail the work.
-        let _ = write!(out, "\r{}\x1b[K", line(&self.label, done, self.total));
+        let _ = write!(out, "\r{}\x1b[K", line(&self.label, done, self.unit));
         let _ = out.flush();
         self.drawn = true;
     }
@@ -81,11 +89,26 @@ fn visible(terminal: bool, term: Option<&std::ffi::OsStr>) -> bool {
     terminal && term.is_none_or(|term| term != "dumb")
 }
 
-fn line(label: &str, done: u64, total: u64) -> String {
+/// What `done` counts.
+#[derive(Clone, Copy)]
+enum Unit {
+    /// Bytes of a file of `total` (0 when unknown).
+    Bytes {
+        total: u64,
+    },
+    Count {
+        noun: &'static str,
+    },
+}
+
+fn line(label: &str, done: u64, unit: Unit) -> String {
     let mb = |bytes: u64| bytes as f64 / 1e6;
-    match total {
-        0 => format!("{label}: {:.1} MB", mb(done)),
-        _ => format!("{label}: {:>3}% ({:.1} of {:.1} MB)", done.min(total) * 100 / total, mb(done), mb(total)),
+    match unit {
+        Unit::Bytes { total: 0 } => format!("{label}: {:.1} MB", mb(done)),
+        Unit::Bytes { total } => {
+            format!("{label}: {:>3}% ({:.1} of {:.1} MB)", done.min(total) * 100 / total, mb(done), mb(total))
+        }
+        Unit::Count { noun } => format!("{label}: {done} {noun}"),
     }
 }
 
@@ -142,7 +165,8 @@ mod tests {
         let written = Rc::new(RefCell::new(Vec::new()));
         let out = shown.then(|| Box::new(Shared(written.clone())) as Box<dyn Write>);
         let clock = now.clone();
-        let progress = Progress::with("importing items.jsonl".into(), total, out, Box::new(move || clock.get()));
+        let unit = Unit::Bytes { total };
+        let progress = Progress::with("importing items.jsonl".into(), unit, out, Box::new(move || clock.get()));
         (progress, now, written)
     }
 
@@ -206,9 +230,10 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_total_shows_what_was_read() {
-        assert_eq!(line("sampling a.csv", 2_500_000, 0), "sampling a.csv: 2.5 MB");
-        assert_eq!(line("x", 10, 5), "x: 100% (0.0 of 0.0 MB)", "never past 100%");
+    fn an_unknown_total_shows_what_was_done() {
+        assert_eq!(line("sampling a.csv", 2_500_000, Unit::Bytes { total: 0 }), "sampling a.csv: 2.5 MB");
+        assert_eq!(line("x", 10, Unit::Bytes { total: 5 }), "x: 100% (0.0 of 0.0 MB)", "never past 100%");
+        assert_eq!(line("exporting g.jsonl", 1234, Unit::Count { noun: "items" }), "exporting g.jsonl: 1234 items");
     }
 
     #[test]
