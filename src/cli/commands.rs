@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
+use super::progress::Progress;
 use super::{
     AgreementArgs, AllFormat, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand,
     LabelsCommand, ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
@@ -525,7 +526,10 @@ fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
 
 fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
-    let summary = crate::io::items::import_file(&mut store, file, options)?;
+    let (reader, format) = crate::io::open(file)?;
+    let reader = reading("importing", file, reader);
+    let dataset = crate::io::items::dataset_name(file, options);
+    let summary = crate::io::items::import(&mut store, reader, format, &file.display().to_string(), &dataset, options)?;
     let mut line = format!(
         "{}: {} records into dataset `{}`: {} new, {} unchanged",
         summary.file, summary.records, summary.dataset, summary.inserted, summary.unchanged
@@ -830,7 +834,9 @@ fn batch_list(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCode> 
 fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
     let rubric = resolve_rubric(&store, rubric, None)?;
-    let summary = crate::io::labels::import_file(&mut store, file, &rubric)?;
+    let (reader, format) = crate::io::open(file)?;
+    let reader = reading("importing labels from", file, reader);
+    let summary = crate::io::labels::import(&mut store, reader, format, &file.display().to_string(), &rubric)?;
     print(&format!(
         "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged\n",
         summary.file,
@@ -956,6 +962,8 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         (None, None, None) => bail!("give --out FILE or --name NAME"),
     };
     let include_golden = args.golden.include_golden;
+    let shown = args.out.as_ref().map_or_else(|| args.dir.join(args.name.as_deref().unwrap_or("")), Clone::clone);
+    let mut progress = Progress::count(format!("exporting {}", shown.display()), "items");
     let report =
         agreement::from_store(&store, &rubric, batch.as_ref(), None, args.bootstrap.bootstrap()?, include_golden)?;
     let summary = export(
@@ -976,7 +984,9 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             agreement: serde_json::to_value(&report.criteria)?,
             include_golden,
         },
+        &mut |items| progress.set(items),
     )?;
+    progress.finish();
     if summary.items == 0 {
         eprintln!(
             "tally: warning: no labeled items under rubric `{}` pass, so the golden set is empty",
@@ -1301,6 +1311,7 @@ fn sample(
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let (reader, format) = crate::io::open(file)?;
+    let reader = reading("sampling", file, reader);
     let origin = file.display().to_string();
     let store_as = match (&dataset, out) {
         (Some(name), _) => Some(name.clone()),
@@ -1338,6 +1349,13 @@ fn sample(
         ));
     }
     print(&text)
+}
+
+/// `reader` of `file`, showing progress through it on stderr (see [`Progress`]).
+fn reading<R>(doing: &str, file: &Path, reader: R) -> super::progress::ProgressReader<R> {
+    // An unknown size only loses the percentage.
+    let total = std::fs::metadata(file).map_or(0, |meta| meta.len());
+    Progress::bytes(format!("{doing} {}", file.display()), total).reader(reader)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename: readers never see half,

@@ -3,6 +3,7 @@
 
 mod commands;
 mod paths;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

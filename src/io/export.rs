@@ -199,8 +199,9 @@ struct Provenance {
 }
 
 /// Writes the golden set and its manifest. Files are written under a temporary name and
-/// renamed, so a reader never sees half of one.
-pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, Error> {
+/// renamed, so a reader never sees half of one. `progress` is told how many labeled items
+/// have been gone through (written or left out), for the CLI to show.
+pub fn export(store: &Store, request: &ExportRequest, progress: &mut dyn FnMut(u64)) -> Result<ExportSummary, Error> {
     let rubric = &request.rubric.rubric;
     let scope = LabelScope { rubric: &rubric.name, batch_id: request.batch.map(|b| b.id) };
     let adjudicated: BTreeMap<(i64, String), Value> =
@@ -331,10 +332,13 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
         Ok(())
     };
     let mut held: Vec<CurrentLabel> = Vec::new();
+    let mut gone_through = 0;
     let golden_labels_left_out = store.each_rater_label(scope, request.include_golden, |row| {
         if held.last().is_some_and(|label| label.item_id != row.item_id) {
             write_item(&held)?;
             held.clear();
+            gone_through += 1;
+            progress(gone_through);
         }
         held.push(CurrentLabel {
             item_id: row.item_id,
@@ -348,6 +352,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<ExportSummary, E
     })?;
     if !held.is_empty() {
         write_item(&held)?;
+        progress(gone_through + 1);
     }
     counts.golden_labels_left_out = golden_labels_left_out;
     counts.raters = all_raters.len();

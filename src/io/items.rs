@@ -84,10 +84,15 @@ impl ImportOptions {
 /// Imports the items in `path` in one transaction: on any error the store is unchanged.
 pub fn import_file(store: &mut Store, path: &Path, options: &ImportOptions) -> Result<ImportSummary, Error> {
     let (reader, format) = super::open(path)?;
-    let dataset = options.dataset.clone().unwrap_or_else(|| {
-        path.file_stem().map_or_else(|| "items".to_string(), |stem| stem.to_string_lossy().into_owned())
-    });
+    let dataset = dataset_name(path, options);
     import(store, reader, format, &path.display().to_string(), &dataset, options)
+}
+
+/// The dataset items of `path` go into: `--dataset`, else the file name without extension.
+pub fn dataset_name(path: &Path, options: &ImportOptions) -> String {
+    options.dataset.clone().unwrap_or_else(|| {
+        path.file_stem().map_or_else(|| "items".to_string(), |stem| stem.to_string_lossy().into_owned())
+    })
 }
 
 /// Imports items from `reader`; `origin` names it in errors and provenance.

@@ -1,0 +1,252 @@
+//! Progress on stderr for long work (import, labels import, sample, export): one line redrawn in
+//! place, shown only once the work has taken a second, at most ten times a second, and
+//! never when stderr is not a terminal, so pipes, CI logs and tests stay clean. Every
+//! command that reads a large file goes through [`Progress::reader`]; none grows its own.
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::time::{Duration, Instant};
+
+/// Quick work shows nothing.
+const DELAY: Duration = Duration::from_secs(1);
+/// Redraws at most this often: drawing must not slow the work it reports.
+const EVERY: Duration = Duration::from_millis(100);
+
+pub struct Progress {
+    label: String,
+    unit: Unit,
+    /// `None`: hidden.
+    out: Option<Box<dyn Write>>,
+    clock: Box<dyn FnMut() -> Instant>,
+    /// No drawing before this.
+    next: Instant,
+    drawn: bool,
+}
+
+impl Progress {
+    /// Progress through the `total` bytes of `label`, on stderr when it is a terminal.
+    pub fn bytes(label: impl Into<String>, total: u64) -> Progress {
+        Progress::on_stderr(label.into(), Unit::Bytes { total })
+    }
+
+    /// Progress counting `noun`s (`items`) of a whole not known in advance.
+    pub fn count(label: impl Into<String>, noun: &'static str) -> Progress {
+        Progress::on_stderr(label.into(), Unit::Count { noun })
+    }
+
+    fn on_stderr(label: String, unit: Unit) -> Progress {
+        let shown = visible(std::io::stderr().is_terminal(), std::env::var_os("TERM").as_deref());
+        let out = shown.then(|| Box::new(std::io::stderr()) as Box<dyn Write>);
+        Progress::with(label, unit, out, Box::new(Instant::now))
+    }
+
+    fn with(
+        label: String,
+        unit: Unit,
+        out: Option<Box<dyn Write>>,
+        mut clock: Box<dyn FnMut() -> Instant>,
+    ) -> Progress {
+        let next = clock() + DELAY;
+        Progress { label, unit, out, clock, next, drawn: false }
+    }
+
+    /// `inner` read through, its bytes counted as progress; the line goes when it is dropped.
+    pub fn reader<R>(self, inner: R) -> ProgressReader<R> {
+        ProgressReader { inner, done: 0, progress: self }
+    }
+
+    /// `done` so far: redraws the line if it is time to.
+    pub fn set(&mut self, done: u64) {
+        let Some(out) = self.out.as_mut() else { return };
+        let now = (self.clock)();
+        if now < self.next {
+            return;
+        }
+        self.next = now + EVERY;
+        // Progress is a courtesy: a stderr that cannot be written must not fail the work.
+        let _ = write!(out, "\r{}\x1b[K", line(&self.label, done, self.unit));
+        let _ = out.flush();
+        self.drawn = true;
+    }
+
+    /// Clears the line, so what comes next (a summary, an error) starts on a clean one.
+    pub fn finish(&mut self) {
+        if let Some(out) = self.out.as_mut().filter(|_| self.drawn) {
+            let _ = write!(out, "\r\x1b[K");
+            let _ = out.flush();
+            self.drawn = false;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// Only a terminal shows progress; a dumb one cannot clear a line.
+fn visible(terminal: bool, term: Option<&std::ffi::OsStr>) -> bool {
+    terminal && term.is_none_or(|term| term != "dumb")
+}
+
+/// What `done` counts.
+#[derive(Clone, Copy)]
+enum Unit {
+    /// Bytes of a file of `total` (0 when unknown).
+    Bytes {
+        total: u64,
+    },
+    Count {
+        noun: &'static str,
+    },
+}
+
+fn line(label: &str, done: u64, unit: Unit) -> String {
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    match unit {
+        Unit::Bytes { total: 0 } => format!("{label}: {:.1} MB", mb(done)),
+        Unit::Bytes { total } => {
+            format!("{label}: {:>3}% ({:.1} of {:.1} MB)", done.min(total) * 100 / total, mb(done), mb(total))
+        }
+        Unit::Count { noun } => format!("{label}: {done} {noun}"),
+    }
+}
+
+pub struct ProgressReader<R> {
+    inner: R,
+    done: u64,
+    progress: Progress,
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.done += read as u64;
+        self.progress.set(self.done);
+        Ok(read)
+    }
+}
+
+impl<R: BufRead> BufRead for ProgressReader<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.done += amt as u64;
+        self.progress.set(self.done);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
+    use super::*;
+
+    type Clock = Rc<Cell<Instant>>;
+    type Written = Rc<RefCell<Vec<u8>>>;
+
+    /// A progress line over a fake clock (advanced by hand) into a buffer.
+    fn fake(total: u64, shown: bool) -> (Progress, Clock, Written) {
+        struct Shared(Rc<RefCell<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let now = Rc::new(Cell::new(Instant::now()));
+        let written = Rc::new(RefCell::new(Vec::new()));
+        let out = shown.then(|| Box::new(Shared(written.clone())) as Box<dyn Write>);
+        let clock = now.clone();
+        let unit = Unit::Bytes { total };
+        let progress = Progress::with("importing items.jsonl".into(), unit, out, Box::new(move || clock.get()));
+        (progress, now, written)
+    }
+
+    fn text(written: &Written) -> String {
+        String::from_utf8(written.borrow().clone()).unwrap()
+    }
+
+    fn advance(now: &Clock, millis: u64) {
+        now.set(now.get() + Duration::from_millis(millis));
+    }
+
+    #[test]
+    fn nothing_shows_in_the_first_second() {
+        let (mut progress, now, written) = fake(1000, true);
+        for done in 0..10 {
+            advance(&now, 99);
+            progress.set(done * 100);
+        }
+        assert_eq!(text(&written), "", "0.99 s of work shows nothing");
+        progress.finish();
+        assert_eq!(text(&written), "", "nothing drawn, nothing to clear");
+    }
+
+    #[test]
+    fn after_a_second_it_redraws_at_most_ten_times_a_second() {
+        let (mut progress, now, written) = fake(2_000_000, true);
+        advance(&now, 1000);
+        progress.set(500_000);
+        assert_eq!(text(&written), "\rimporting items.jsonl:  25% (0.5 of 2.0 MB)\x1b[K");
+        // 1000 updates over one second, one per millisecond: ten draws, not a thousand.
+        for step in 1..=1000u64 {
+            advance(&now, 1);
+            progress.set(500_000 + step * 1000);
+        }
+        assert_eq!(text(&written).matches('\r').count(), 1 + 10);
+        assert!(
+            text(&written).ends_with("\rimporting items.jsonl:  75% (1.5 of 2.0 MB)\x1b[K"),
+            "{:?}",
+            text(&written)
+        );
+        progress.finish();
+        assert!(text(&written).ends_with("\x1b[K\r\x1b[K"), "finishing clears the line");
+    }
+
+    #[test]
+    fn hidden_progress_writes_nothing() {
+        let (mut progress, now, written) = fake(1000, false);
+        advance(&now, 5000);
+        progress.set(500);
+        progress.finish();
+        assert_eq!(text(&written), "");
+    }
+
+    #[test]
+    fn only_a_terminal_that_can_clear_a_line_shows_progress() {
+        use std::ffi::OsStr;
+        assert!(visible(true, None));
+        assert!(visible(true, Some(OsStr::new("xterm-256color"))));
+        assert!(!visible(true, Some(OsStr::new("dumb"))));
+        assert!(!visible(false, Some(OsStr::new("xterm-256color"))), "a pipe or a file never gets progress");
+    }
+
+    #[test]
+    fn an_unknown_total_shows_what_was_done() {
+        assert_eq!(line("sampling a.csv", 2_500_000, Unit::Bytes { total: 0 }), "sampling a.csv: 2.5 MB");
+        assert_eq!(line("x", 10, Unit::Bytes { total: 5 }), "x: 100% (0.0 of 0.0 MB)", "never past 100%");
+        assert_eq!(line("exporting g.jsonl", 1234, Unit::Count { noun: "items" }), "exporting g.jsonl: 1234 items");
+    }
+
+    #[test]
+    fn the_reader_counts_what_is_consumed_and_clears_the_line_when_dropped() {
+        let (progress, now, written) = fake(10, true);
+        advance(&now, 2000);
+        let mut reader = progress.reader(std::io::Cursor::new(b"{\"a\":1}\n{}\n".to_vec()));
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        assert_eq!(first, "{\"a\":1}\n");
+        assert_eq!(reader.done, 8);
+        assert!(text(&written).contains(" 80% "), "{:?}", text(&written));
+        drop(reader);
+        assert!(text(&written).ends_with("\r\x1b[K"));
+    }
+}
