@@ -111,6 +111,10 @@ impl Doc {
         self.lines
     }
 
+    fn draw(&self, start: usize, end: usize) -> Line<'static> {
+        Line::from(Span::raw(self.text[start..end].to_string())).style(self.style_at(start))
+    }
+
     fn style_at(&self, at: usize) -> Style {
         let after = self.styled.partition_point(|&(start, _, _)| start <= at);
         match after.checked_sub(1).map(|index| self.styled[index]) {
@@ -222,6 +226,38 @@ impl Rows {
         true
     }
 
+    /// The `count` rows that end `up` rows above the text's last row, found by wrapping
+    /// its last lines only: the end shows at once, before the rows above are counted.
+    pub fn tail(&self, doc: &Doc, up: usize, count: usize) -> Vec<Line<'static>> {
+        if !doc.lines {
+            return Vec::new();
+        }
+        let want = up.saturating_add(count);
+        let text = doc.text.as_bytes();
+        let mut by_line: Vec<Vec<usize>> = Vec::new();
+        let mut found = 0;
+        let mut line_end = text.len();
+        loop {
+            let line_start = text[..line_end].iter().rposition(|&byte| byte == b'\n').map_or(0, |at| at + 1);
+            let mut starts = Vec::new();
+            let mut at = Some(line_start);
+            while let Some(start) = at {
+                starts.push(start);
+                at = doc.row_at(start, self.width).1.filter(|&next| next <= line_end);
+            }
+            found += starts.len();
+            by_line.push(starts);
+            if found >= want || line_start == 0 {
+                break;
+            }
+            line_end = line_start - 1;
+        }
+        let starts: Vec<usize> = by_line.into_iter().rev().flatten().collect();
+        let stop = starts.len().saturating_sub(up);
+        let first = stop.saturating_sub(count);
+        starts[first..stop].iter().map(|&start| doc.draw(start, doc.row_at(start, self.width).0)).collect()
+    }
+
     /// Rows `first..first + count` (fewer at the end), drawn.
     pub fn window(&mut self, doc: &Doc, first: usize, count: usize) -> Vec<Line<'static>> {
         self.find(doc, first.saturating_add(count));
@@ -235,7 +271,7 @@ impl Rows {
             }
             let (end, next) = doc.row_at(at, self.width);
             if row >= first {
-                lines.push(Line::from(Span::raw(doc.text[at..end].to_string())).style(doc.style_at(at)));
+                lines.push(doc.draw(at, end));
             }
             start = next;
             row += 1;
@@ -307,6 +343,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The end, found from the last lines alone, is the end the whole index gives.
+    #[test]
+    fn the_tail_is_the_last_rows() {
+        let text = "one two three\n\nfour five six seven eight\nnine\n\n";
+        let mut doc = Doc::default();
+        doc.line("H", Style::default());
+        doc.lines(text, Style::default());
+        doc.lines(&"x".repeat(40), Style::default());
+        for width in 1..20 {
+            let mut rows = Rows::new(&doc, width);
+            let all = texts(&rows.window(&doc, 0, usize::MAX));
+            for up in [0, 1, 2, 5, all.len(), all.len() + 3] {
+                for count in [1, 3, 8] {
+                    let stop = all.len().saturating_sub(up);
+                    let expected = &all[stop.saturating_sub(count)..stop];
+                    assert_eq!(texts(&rows.tail(&doc, up, count)), expected, "width {width} up {up} count {count}");
+                }
+            }
+        }
+        assert!(Rows::new(&Doc::default(), 5).tail(&Doc::default(), 0, 3).is_empty());
     }
 
     #[test]

@@ -131,8 +131,11 @@ pub struct LabelScreen {
     focus: usize,
     /// The text being typed when a text or number criterion has focus.
     editor: Option<Editor>,
-    /// The item pane's first row shown (`usize::MAX`: its end).
+    /// The item pane's first row shown.
     scroll: usize,
+    /// After End, while the pane's rows are not all counted: how many rows above the
+    /// last screenful it shows (it is then drawn from the text's last lines).
+    from_end: Option<usize>,
     /// The last scroll offsets that still fill the item pane and the overlay, as last
     /// drawn (`MAX` until known), so scrolling stops at the end of the text.
     scroll_end: std::cell::Cell<usize>,
@@ -197,6 +200,7 @@ impl LabelScreen {
             editor: None,
             scroll: 0,
             scroll_end: std::cell::Cell::new(usize::MAX),
+            from_end: None,
             pane: std::cell::RefCell::new(None),
             help_end: std::cell::Cell::new(u16::MAX),
             help: None,
@@ -333,6 +337,7 @@ impl LabelScreen {
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
+        self.from_end = None;
         self.focus = self.first_focus();
         self.editor = self.editor_for(self.focus);
     }
@@ -470,12 +475,11 @@ impl LabelScreen {
             Action::PageUp => self.scroll_by(-10),
             Action::PageDown => self.scroll_by(10),
             Action::Top => {
-                self.scroll = 0;
+                (self.scroll, self.from_end) = (0, None);
                 Vec::new()
             }
-            // The end may not be found yet: the next frame finds it.
             Action::Bottom => {
-                self.scroll = usize::MAX;
+                (self.scroll, self.from_end) = (usize::MAX, Some(0));
                 Vec::new()
             }
             _ if self.item.is_none() => {
@@ -756,6 +760,14 @@ impl LabelScreen {
     /// Scrolls the item, stopping at the end of its text as last drawn.
     fn scroll_by(&mut self, lines: isize) -> Vec<Effect> {
         let end = self.scroll_end.get();
+        if let Some(up) = self.from_end {
+            // Still counting: move from the end. Once counted, from the top again.
+            if end == usize::MAX {
+                self.from_end = Some(up.saturating_add_signed(-lines));
+                return Vec::new();
+            }
+            (self.scroll, self.from_end) = (end.saturating_sub(up), None);
+        }
         self.scroll = self.scroll.min(end).saturating_add_signed(lines).min(end);
         Vec::new()
     }

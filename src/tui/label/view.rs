@@ -288,19 +288,34 @@ impl LabelScreen {
             pane.rows = Rows::new(&pane.doc, width);
         }
         let height = usize::from(area.height.saturating_sub(2));
-        // Bottom (or any offset past the rows found) finds rows as far as it needs.
-        pane.rows.find(&pane.doc, self.scroll.saturating_add(height));
-        let last = pane.rows.total().map(|total| total.saturating_sub(height));
-        self.scroll_end.set(last.unwrap_or(usize::MAX));
-        let scroll = last.map_or(self.scroll, |last| self.scroll.min(last));
-        let rows = pane.rows.window(&pane.doc, scroll, height);
-        // The total is counted a little each frame, shown as `…` until known.
-        pane.rows.find_some(&pane.doc, COUNT_PER_FRAME);
-        let total = pane.rows.total();
-        let position = match total {
-            Some(total) if total <= height => String::new(),
-            Some(total) => format!(" {}-{}/{total} ", scroll + 1, (scroll + height).min(total)),
-            None => format!(" {}-{}/… ", scroll + 1, scroll + rows.len()),
+        let (rows, position) = match self.from_end {
+            // End before the rows are all counted: the text's last lines, wrapped alone.
+            Some(up) if pane.rows.total().is_none() => {
+                self.scroll_end.set(usize::MAX);
+                let rows = pane.rows.tail(&pane.doc, up, height);
+                pane.rows.find_some(&pane.doc, COUNT_PER_FRAME);
+                (rows, " …/… ".to_string())
+            }
+            from_end => {
+                // An offset past the rows found finds rows as far as it needs.
+                pane.rows.find(&pane.doc, self.scroll.saturating_add(height));
+                let last = pane.rows.total().map(|total| total.saturating_sub(height));
+                self.scroll_end.set(last.unwrap_or(usize::MAX));
+                let scroll = match (last, from_end) {
+                    (Some(last), Some(up)) => last.saturating_sub(up),
+                    (Some(last), None) => self.scroll.min(last),
+                    (None, _) => self.scroll,
+                };
+                let rows = pane.rows.window(&pane.doc, scroll, height);
+                // The total is counted a little each frame, shown as `…` until known.
+                pane.rows.find_some(&pane.doc, COUNT_PER_FRAME);
+                let position = match pane.rows.total() {
+                    Some(total) if total <= height => String::new(),
+                    Some(total) => format!(" {}-{}/{total} ", scroll + 1, (scroll + height).min(total)),
+                    None => format!(" {}-{}/… ", scroll + 1, scroll + rows.len()),
+                };
+                (rows, position)
+            }
         };
         let block = Block::default()
             .borders(Borders::ALL)
