@@ -163,7 +163,7 @@ fn huge_output(megabytes: usize) {
             quantile(0.99),
             quantile(1.0)
         );
-        println!("  End key, fresh (finds every row) {end:>8.1} ms; a key after it {after_end:.2} ms");
+        println!("  End key right after the first frame {end:>6.1} ms; a key after it {after_end:.2} ms");
         println!(
             "  resident memory drawing costs: +{:.1} MB at the first frame, for an output of {:.1} MB",
             rss_first.saturating_sub(rss_before) as f64 / 1024.0,
