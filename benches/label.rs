@@ -1,4 +1,6 @@
-//! The label screen on a large store: `cargo bench --bench label [-- ITEMS]`.
+//! The label screen on a large store: `cargo bench --bench label [-- ITEMS]`; and with
+//! one huge model output: `cargo bench --bench label -- huge [MB]` (that case alone; it
+//! also ends the full run, at 50 MB).
 //!
 //! Builds (once, then reuses) a store of 1,000,000 generated items with a batch of 10,000
 //! assigned to one rater, then measures in this process:
@@ -6,7 +8,9 @@
 //! - keypress -> committed -> rendered, for 1,000 confirmations (four keys each: three
 //!   options and Enter), rendered to an 80x24 TestBackend after every key;
 //! - the baseline: one durable SQLite commit of one row (synchronous=FULL) on the same
-//!   file system, the floor of any keypress that is saved before the next frame.
+//!   file system, the floor of any keypress that is saved before the next frame;
+//! - a 50 MB output against a small item, the same screen in the same run: first frame,
+//!   scroll keys (each drawn at 80x24), the End key, and resident memory.
 
 use std::io::Write;
 use std::time::Instant;
@@ -23,6 +27,11 @@ const RUBRIC: &str = include_str!("../guidelines/rag-answer-quality.toml");
 const BATCH: usize = 10_000;
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|arg| arg == "huge") {
+        huge_output(args.get(at + 1).and_then(|mb| mb.parse().ok()).unwrap_or(50));
+        return;
+    }
     let items: usize = std::env::args().skip(1).find_map(|arg| arg.parse().ok()).unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join("tally-bench-label");
     std::fs::create_dir_all(&dir).unwrap();
@@ -72,6 +81,105 @@ fn main() {
         commit,
         quantile(0.5) / commit
     );
+    huge_output(50);
+}
+
+/// One item with a `megabytes` MB answer (0: the usual few lines), on the label screen
+/// alone (no store: what is measured is drawing), at 80x24.
+fn huge_output(megabytes: usize) {
+    use std::collections::BTreeMap;
+    use tally::store::QueueEntry;
+    use tally::tui::label::LabelScreen;
+
+    for size in [0, megabytes << 20] {
+        let mut item = tally::model::Item {
+            id: "huge".into(),
+            dataset: "d".into(),
+            input: "Summarise the incident log.".into(),
+            output: "The log shows one outage, fixed by a restart.".into(),
+            reference: None,
+            context: vec!["[log] 02:14 outage; 02:19 restart".into()],
+            metadata: Default::default(),
+            judge: Default::default(),
+        };
+        if size > 0 {
+            let mut text = String::with_capacity(size + 200);
+            let mut paragraph = 0;
+            while text.len() < size {
+                paragraph += 1;
+                text.push_str(&format!("Paragraph {paragraph}: "));
+                text.push_str(&"the service restarted after the disk filled and the queue drained ".repeat(9));
+                text.push('\n');
+            }
+            item.output = text;
+        }
+        let rubric = Rubric::from_toml(RUBRIC, "rag-answer-quality.toml").unwrap();
+        let queue =
+            vec![QueueEntry { item_id: 1, external_id: "huge".into(), done: false, skipped: false, flagged: false }];
+        let text_bytes = item.output.len();
+        let for_end = item.clone();
+        let rss_before = rss_kib();
+        let start = Instant::now();
+        let mut screen = LabelScreen::new(rubric.clone(), String::new(), "b", "r", queue.clone(), Theme::plain());
+        screen.start();
+        screen.loaded(1, item, BTreeMap::new());
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+        let first = start.elapsed().as_secs_f64() * 1000.0;
+        let rss_first = rss_kib();
+
+        let keys = [Action::ScrollDown, Action::ScrollDown, Action::PageDown, Action::ScrollUp, Action::PageUp];
+        let mut latencies: Vec<f64> = (0..1000)
+            .map(|i| {
+                let start = Instant::now();
+                screen.update(keys[i % keys.len()]);
+                terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        let quantile = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+        // The End key on a screen that has drawn one frame: every row is still to find.
+        drop(screen);
+        let mut screen = LabelScreen::new(rubric, String::new(), "b", "r", queue, Theme::plain());
+        screen.start();
+        screen.loaded(1, for_end, BTreeMap::new());
+        terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+        let start = Instant::now();
+        screen.update(Action::Bottom);
+        terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+        let end = start.elapsed().as_secs_f64() * 1000.0;
+        let start = Instant::now();
+        screen.update(Action::ScrollUp);
+        terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+        let after_end = start.elapsed().as_secs_f64() * 1000.0;
+
+        let name = if size == 0 { "small item (baseline)".to_string() } else { format!("{megabytes} MB output") };
+        println!("label screen, {name}:");
+        println!("  first frame                {first:>8.1} ms   (target < 200 ms)");
+        println!(
+            "  scroll key -> drawn        median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   (target < 20 ms)",
+            quantile(0.5),
+            quantile(0.99),
+            quantile(1.0)
+        );
+        println!("  End key right after the first frame {end:>6.1} ms; a key after it {after_end:.2} ms");
+        println!(
+            "  resident memory drawing costs: +{:.1} MB at the first frame, for an output of {:.1} MB",
+            rss_first.saturating_sub(rss_before) as f64 / 1024.0,
+            text_bytes as f64 / (1024.0 * 1024.0)
+        );
+    }
+}
+
+/// This process's resident memory in KiB (Linux; 0 elsewhere).
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn build(path: &std::path::Path, dir: &std::path::Path, items: usize) {

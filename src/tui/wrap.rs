@@ -69,6 +69,217 @@ fn row(cells: &[(char, Style, usize)], style: Style) -> Line<'static> {
     Line::from(spans).style(style)
 }
 
+/// A long text for a pane (a model output can be 50 MB): sanitised once into one string,
+/// and wrapped lazily by [`Rows`], so a frame costs what it shows, not the text's size.
+#[derive(Debug, Default)]
+pub struct Doc {
+    /// The lines, separated by `\n`; no `\n` at all when there is one line or none.
+    text: String,
+    /// Whether it has a line at all (an empty string can be one empty line or none).
+    lines: bool,
+    /// Byte ranges (start, end) drawn in a style of their own, in order.
+    styled: Vec<(usize, usize, Style)>,
+}
+
+impl Doc {
+    /// Appends `text` as lines, split as ratatui's `Text::raw` splits (a last `\n` ends
+    /// a line; an empty text is one empty line), sanitised: nothing in it drives the terminal.
+    pub fn lines(&mut self, text: &str, style: Style) {
+        let clean = crate::model::text::sanitize(text);
+        self.push(clean.strip_suffix('\n').unwrap_or(&clean), style);
+    }
+
+    /// Appends one line (more when `text` holds newlines), sanitised.
+    pub fn line(&mut self, text: &str, style: Style) {
+        self.push(&crate::model::text::sanitize(text), style);
+    }
+
+    /// Appends `clean`, already sanitised, as a line.
+    fn push(&mut self, clean: &str, style: Style) {
+        if self.lines {
+            self.text.push('\n');
+        }
+        self.lines = true;
+        let start = self.text.len();
+        self.text.push_str(clean);
+        if style != Style::default() {
+            self.styled.push((start, self.text.len(), style));
+        }
+    }
+
+    pub fn has_lines(&self) -> bool {
+        self.lines
+    }
+
+    fn draw(&self, start: usize, end: usize) -> Line<'static> {
+        Line::from(Span::raw(self.text[start..end].to_string())).style(self.style_at(start))
+    }
+
+    fn style_at(&self, at: usize) -> Style {
+        let after = self.styled.partition_point(|&(start, _, _)| start <= at);
+        match after.checked_sub(1).map(|index| self.styled[index]) {
+            Some((_, end, style)) if at <= end => style,
+            _ => Style::default(),
+        }
+    }
+
+    /// The row starting at byte `start` at `width` columns: where it ends and where the
+    /// next row starts (`None` after the last). The same rows as [`wrap`] gives.
+    fn row_at(&self, start: usize, width: usize) -> (usize, Option<usize>) {
+        let text = self.text.as_bytes();
+        let line_end = |at: usize| -> Option<usize> {
+            match text.get(at) {
+                Some(b'\n') => Some(at + 1),
+                _ => None,
+            }
+        };
+        let mut end = start;
+        let mut used = 0;
+        let mut last_space = None;
+        let mut chars = self.text[start..].chars();
+        let mut next_char = None;
+        for ch in chars.by_ref() {
+            if ch == '\n' {
+                break;
+            }
+            let wide = char_width(ch);
+            if used + wide > width {
+                next_char = Some(ch);
+                break;
+            }
+            if ch == ' ' {
+                last_space = Some(end);
+            }
+            used += wide;
+            end += ch.len_utf8();
+        }
+        let Some(next) = next_char else {
+            // The row ends its line.
+            return (end, line_end(end));
+        };
+        let (row_end, mut after) = match last_space {
+            Some(space) if next != ' ' && space > start => (space, space + 1),
+            _ if end == start => (end + next.len_utf8(), end + next.len_utf8()),
+            _ => (end, end),
+        };
+        // A space that falls on the break belongs to neither row.
+        if after == end && text.get(after) == Some(&b' ') {
+            after += 1;
+        }
+        // Nothing left of the line: the next row starts the next line.
+        if after >= text.len() || text[after] == b'\n' {
+            return (row_end, line_end(after));
+        }
+        (row_end, Some(after))
+    }
+}
+
+/// Rows are remembered every `MARK_EVERY`-th: a window is wrapped from the mark before it,
+/// and the index of a text with millions of rows stays small.
+const MARK_EVERY: usize = 64;
+
+/// The rows of a [`Doc`] at one width, found as far as they have been asked for.
+#[derive(Debug)]
+pub struct Rows {
+    width: usize,
+    /// Byte start of rows 0, 64, 128, ...
+    marks: Vec<usize>,
+    /// Rows found so far, and where the next one starts (`None`: all are found).
+    found: usize,
+    next: Option<usize>,
+}
+
+impl Rows {
+    pub fn new(doc: &Doc, width: u16) -> Rows {
+        Rows { width: usize::from(width.max(1)), marks: Vec::new(), found: 0, next: doc.lines.then_some(0) }
+    }
+
+    pub fn width(&self) -> u16 {
+        self.width.min(usize::from(u16::MAX)) as u16
+    }
+
+    /// How many rows the text takes, once all are found.
+    pub fn total(&self) -> Option<usize> {
+        if self.next.is_none() { Some(self.found) } else { None }
+    }
+
+    /// Finds rows until `rows` are known or the text ends.
+    pub fn find(&mut self, doc: &Doc, rows: usize) {
+        while self.found < rows && self.step(doc) {}
+    }
+
+    /// Finds rows through at most `bytes` more of the text: counting the total a little
+    /// each frame keeps every frame short.
+    pub fn find_some(&mut self, doc: &Doc, bytes: usize) {
+        let Some(from) = self.next else { return };
+        let until = from.saturating_add(bytes);
+        while self.next.is_some_and(|next| next < until) && self.step(doc) {}
+    }
+
+    fn step(&mut self, doc: &Doc) -> bool {
+        let Some(start) = self.next else { return false };
+        if self.found.is_multiple_of(MARK_EVERY) {
+            self.marks.push(start);
+        }
+        self.next = doc.row_at(start, self.width).1;
+        self.found += 1;
+        true
+    }
+
+    /// The `count` rows that end `up` rows above the text's last row, found by wrapping
+    /// its last lines only: the end shows at once, before the rows above are counted.
+    pub fn tail(&self, doc: &Doc, up: usize, count: usize) -> Vec<Line<'static>> {
+        if !doc.lines {
+            return Vec::new();
+        }
+        let want = up.saturating_add(count);
+        let text = doc.text.as_bytes();
+        let mut by_line: Vec<Vec<usize>> = Vec::new();
+        let mut found = 0;
+        let mut line_end = text.len();
+        loop {
+            let line_start = text[..line_end].iter().rposition(|&byte| byte == b'\n').map_or(0, |at| at + 1);
+            let mut starts = Vec::new();
+            let mut at = Some(line_start);
+            while let Some(start) = at {
+                starts.push(start);
+                at = doc.row_at(start, self.width).1.filter(|&next| next <= line_end);
+            }
+            found += starts.len();
+            by_line.push(starts);
+            if found >= want || line_start == 0 {
+                break;
+            }
+            line_end = line_start - 1;
+        }
+        let starts: Vec<usize> = by_line.into_iter().rev().flatten().collect();
+        let stop = starts.len().saturating_sub(up);
+        let first = stop.saturating_sub(count);
+        starts[first..stop].iter().map(|&start| doc.draw(start, doc.row_at(start, self.width).0)).collect()
+    }
+
+    /// Rows `first..first + count` (fewer at the end), drawn.
+    pub fn window(&mut self, doc: &Doc, first: usize, count: usize) -> Vec<Line<'static>> {
+        self.find(doc, first.saturating_add(count));
+        let Some(&mark) = self.marks.get(first / MARK_EVERY) else { return Vec::new() };
+        let mut start = Some(mark);
+        let mut row = first / MARK_EVERY * MARK_EVERY;
+        let mut lines = Vec::with_capacity(count.min(1024));
+        while let Some(at) = start {
+            if row >= first.saturating_add(count) {
+                break;
+            }
+            let (end, next) = doc.row_at(at, self.width);
+            if row >= first {
+                lines.push(doc.draw(at, end));
+            }
+            start = next;
+            row += 1;
+        }
+        lines
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +305,82 @@ mod tests {
             let kept: String = rows.concat().chars().filter(|ch| *ch != ' ').collect();
             assert_eq!(kept, text.replace(' ', ""), "width {width}: {rows:?}");
         }
+    }
+
+    /// Every row the lazy path draws is the row [`wrap`] draws, at every width, across
+    /// empty lines, runs of spaces, long words and wide characters.
+    #[test]
+    fn lazy_rows_are_the_rows_wrap_gives() {
+        let samples = [
+            "",
+            "\n",
+            "a\n\nb\n",
+            "the quick brown fox jumps over the lazy dog",
+            "  lead and trail  \n   \nx  y   z",
+            "abcdefghijklmnopqrstuvwxyz 0123456789 ab",
+            "日本語のテキスト と English mixed 幅",
+            "tab\there\rand \u{1b}[2J escape",
+        ];
+        for text in samples {
+            let mut doc = Doc::default();
+            doc.line("HEADING", Style::new().bold());
+            doc.lines(text, Style::default());
+            let mut lines = vec![Line::styled("HEADING", Style::new().bold())];
+            lines.extend(ratatui::text::Text::raw(crate::model::text::sanitize(text).into_owned()).lines);
+            for width in 1..30 {
+                let expected = wrap(&lines, width);
+                let mut rows = Rows::new(&doc, width);
+                let all = rows.window(&doc, 0, usize::MAX);
+                assert_eq!(texts(&all), texts(&expected), "{text:?} at {width}");
+                assert_eq!(rows.total(), Some(expected.len()));
+                assert!(all[0].style.add_modifier.contains(ratatui::style::Modifier::BOLD));
+                // Any window, from a fresh index, is the same slice.
+                for first in [0, 1, 3, expected.len().saturating_sub(2)] {
+                    let mut fresh = Rows::new(&doc, width);
+                    let window = fresh.window(&doc, first, 2);
+                    let end = (first + 2).min(expected.len());
+                    assert_eq!(texts(&window), texts(&expected[first.min(end)..end]), "{text:?} {width} {first}");
+                }
+            }
+        }
+    }
+
+    /// The end, found from the last lines alone, is the end the whole index gives.
+    #[test]
+    fn the_tail_is_the_last_rows() {
+        let text = "one two three\n\nfour five six seven eight\nnine\n\n";
+        let mut doc = Doc::default();
+        doc.line("H", Style::default());
+        doc.lines(text, Style::default());
+        doc.lines(&"x".repeat(40), Style::default());
+        for width in 1..20 {
+            let mut rows = Rows::new(&doc, width);
+            let all = texts(&rows.window(&doc, 0, usize::MAX));
+            for up in [0, 1, 2, 5, all.len(), all.len() + 3] {
+                for count in [1, 3, 8] {
+                    let stop = all.len().saturating_sub(up);
+                    let expected = &all[stop.saturating_sub(count)..stop];
+                    assert_eq!(texts(&rows.tail(&doc, up, count)), expected, "width {width} up {up} count {count}");
+                }
+            }
+        }
+        assert!(Rows::new(&Doc::default(), 5).tail(&Doc::default(), 0, 3).is_empty());
+    }
+
+    #[test]
+    fn a_long_text_is_wrapped_only_as_far_as_asked_and_its_total_counted_in_steps() {
+        let mut doc = Doc::default();
+        doc.lines(&"word ".repeat(200_000), Style::default());
+        let mut rows = Rows::new(&doc, 78);
+        assert_eq!(texts(&rows.window(&doc, 0, 2)), ["word ".repeat(15).trim_end(), "word ".repeat(15).trim_end()]);
+        assert_eq!((rows.found, rows.total()), (2, None));
+        let mut steps = 0;
+        while rows.total().is_none() {
+            rows.find_some(&doc, 100_000);
+            steps += 1;
+        }
+        assert_eq!(rows.total(), Some(200_000usize.div_ceil(15)));
+        assert!(steps >= 9, "{steps}");
+        assert!(rows.marks.len() <= rows.found / MARK_EVERY + 1);
     }
 }

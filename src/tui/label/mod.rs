@@ -109,6 +109,14 @@ enum Decision {
     },
 }
 
+/// The item pane's text, sanitised once, and its rows at the pane's width.
+struct Pane {
+    /// Which item, passages folded, judge shown: what the text was made from.
+    key: (i64, bool, bool),
+    doc: crate::tui::wrap::Doc,
+    rows: crate::tui::wrap::Rows,
+}
+
 pub struct LabelScreen {
     rubric: Rubric,
     guidelines: String,
@@ -123,11 +131,17 @@ pub struct LabelScreen {
     focus: usize,
     /// The text being typed when a text or number criterion has focus.
     editor: Option<Editor>,
-    scroll: u16,
+    /// The item pane's first row shown.
+    scroll: usize,
+    /// After End, while the pane's rows are not all counted: how many rows above the
+    /// last screenful it shows (it is then drawn from the text's last lines).
+    from_end: Option<usize>,
     /// The last scroll offsets that still fill the item pane and the overlay, as last
-    /// drawn (`u16::MAX` until then), so scrolling stops at the end of the text.
-    scroll_end: std::cell::Cell<u16>,
+    /// drawn (`MAX` until known), so scrolling stops at the end of the text.
+    scroll_end: std::cell::Cell<usize>,
     help_end: std::cell::Cell<u16>,
+    /// The item's text and its rows as found so far, kept between frames.
+    pane: std::cell::RefCell<Option<Pane>>,
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
     message: Option<(Tone, String)>,
@@ -185,7 +199,9 @@ impl LabelScreen {
             focus: 0,
             editor: None,
             scroll: 0,
-            scroll_end: std::cell::Cell::new(u16::MAX),
+            scroll_end: std::cell::Cell::new(usize::MAX),
+            from_end: None,
+            pane: std::cell::RefCell::new(None),
             help_end: std::cell::Cell::new(u16::MAX),
             help: None,
             message: None,
@@ -321,6 +337,7 @@ impl LabelScreen {
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
+        self.from_end = None;
         self.focus = self.first_focus();
         self.editor = self.editor_for(self.focus);
     }
@@ -457,8 +474,14 @@ impl LabelScreen {
             Action::ScrollDown => self.scroll_by(1),
             Action::PageUp => self.scroll_by(-10),
             Action::PageDown => self.scroll_by(10),
-            Action::Top => self.scroll_by(-i32::from(u16::MAX)),
-            Action::Bottom => self.scroll_by(i32::from(u16::MAX)),
+            Action::Top => {
+                (self.scroll, self.from_end) = (0, None);
+                Vec::new()
+            }
+            Action::Bottom => {
+                (self.scroll, self.from_end) = (usize::MAX, Some(0));
+                Vec::new()
+            }
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -735,13 +758,23 @@ impl LabelScreen {
     }
 
     /// Scrolls the item, stopping at the end of its text as last drawn.
-    fn scroll_by(&mut self, lines: i32) -> Vec<Effect> {
-        self.scroll = (i32::from(self.scroll) + lines).clamp(0, i32::from(self.scroll_end.get())) as u16;
+    fn scroll_by(&mut self, lines: isize) -> Vec<Effect> {
+        let end = self.scroll_end.get();
+        if let Some(up) = self.from_end {
+            // Still counting: move from the end. Once counted, from the top again.
+            if end == usize::MAX {
+                self.from_end = Some(up.saturating_add_signed(-lines));
+                return Vec::new();
+            }
+            (self.scroll, self.from_end) = (end.saturating_sub(up), None);
+        }
+        self.scroll = self.scroll.min(end).saturating_add_signed(lines).min(end);
         Vec::new()
     }
 
     fn load_current(&mut self) -> Vec<Effect> {
         self.item = None;
+        *self.pane.get_mut() = None;
         self.missing.clear();
         self.values.clear();
         self.editor = None;

@@ -777,3 +777,57 @@ fn at_60x16_the_focused_criterion_is_on_screen_with_its_options() {
     }
     assert!(text.contains("QUESTION"), "{text}");
 }
+
+/// A 5 MB answer: the first frame wraps only what it shows (its total is still being
+/// counted: `…`), the end is reached with one key, and no escape byte gets through.
+#[test]
+fn a_five_megabyte_output_shows_its_top_and_scrolls_to_its_end() {
+    let mut screen = started(&[false]);
+    let mut huge = String::with_capacity(5 << 20);
+    let mut paragraph = 0;
+    while huge.len() < 5 << 20 {
+        paragraph += 1;
+        huge.push_str(&format!("Paragraph {paragraph}: "));
+        huge.push_str(&"the model keeps talking about rotating keys \u{1b}[31m ".repeat(7));
+        huge.push('\n');
+    }
+    huge.push_str("THE VERY END.");
+    let mut big = item("q-1");
+    big.output = huge;
+    screen.loaded(1, big, BTreeMap::new());
+    let top = render(&screen, 80, 24);
+    assert!(!top.contains('\u{1b}'));
+    insta::assert_snapshot!("five_megabytes_top_80x24", top);
+
+    run(&mut screen, &[Action::Bottom]);
+    let bottom = render(&screen, 80, 24);
+    assert!(bottom.contains("THE VERY END."), "{bottom}");
+    assert!(bottom.contains("CONTEXT [1]") && bottom.contains("Keys rotate from Settings."), "{bottom}");
+    // Shown from the text's last lines while the rows above are still being counted.
+    assert!(bottom.lines().nth(2).unwrap().contains("…/…"), "{bottom}");
+    run(&mut screen, &[Action::ScrollUp]);
+    let one_up = render(&screen, 80, 24);
+    assert!(!one_up.contains("Keys rotate from Settings.") && one_up.contains("CONTEXT [1]"), "{one_up}");
+    run(&mut screen, &[Action::ScrollDown, Action::PageDown]);
+    // Frames count the rest; the pane stays at the end, now with its numbers, past
+    // what a u16 offset could reach.
+    let mut frames = 0;
+    let counted = loop {
+        let frame = render(&screen, 80, 24);
+        if !frame.contains("…") {
+            break frame;
+        }
+        frames += 1;
+        assert!(frames < 10);
+    };
+    let position = counted.lines().nth(2).unwrap();
+    let total: usize = position.split('/').nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(total > usize::from(u16::MAX), "{position}");
+    assert_eq!(counted.lines().skip(3).collect::<Vec<_>>(), bottom.lines().skip(3).collect::<Vec<_>>());
+    run(&mut screen, &[Action::PageDown]);
+    assert_eq!(render(&screen, 80, 24), counted);
+    run(&mut screen, &[Action::ScrollUp]);
+    assert_eq!(render(&screen, 80, 24).lines().skip(3).collect::<Vec<_>>(), one_up.lines().skip(3).collect::<Vec<_>>());
+    run(&mut screen, &[Action::Top]);
+    assert!(render(&screen, 80, 24).contains("Paragraph 1:"));
+}

@@ -2,17 +2,21 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::text::{Line, Span, Text};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
 use super::{Action, LabelScreen, Tone};
-use crate::model::text::{sanitize, single_line};
+use crate::model::text::single_line;
 use crate::model::{Kind, LabelValue};
-use crate::tui::wrap::wrap;
+use crate::tui::wrap::{Doc, Rows, wrap};
 use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Wide terminals put the form beside the item instead of below it.
 const SIDE_BY_SIDE_WIDTH: u16 = 110;
+
+/// Bytes of the item's text wrapped per frame only to count its rows (a few ms; the
+/// screen redraws twice a second, so a 50 MB output is counted within a minute idle).
+const COUNT_PER_FRAME: usize = 2 << 20;
 
 impl LabelScreen {
     pub fn render(&self, frame: &mut Frame, area: Rect) {
@@ -270,14 +274,65 @@ impl LabelScreen {
     }
 
     fn render_item(&self, frame: &mut Frame, area: Rect) {
-        let Some((_, item)) = &self.item else { return };
-        let mut lines: Vec<Line> = Vec::new();
-        let mut section = |heading: &str, body: &str| {
-            if !lines.is_empty() {
-                lines.push(Line::raw(""));
+        let Some((item_id, item)) = &self.item else { return };
+        let key = (*item_id, self.passages_folded, self.show_judge);
+        let width = area.width.saturating_sub(2);
+        let mut pane = self.pane.borrow_mut();
+        // The text is sanitised and laid out once per item; a key only wraps what it shows.
+        if pane.as_ref().is_none_or(|pane| pane.key != key) {
+            let doc = self.item_doc(item);
+            *pane = Some(super::Pane { key, rows: Rows::new(&doc, width), doc });
+        }
+        let Some(pane) = pane.as_mut() else { return };
+        if pane.rows.width() != width.max(1) {
+            pane.rows = Rows::new(&pane.doc, width);
+        }
+        let height = usize::from(area.height.saturating_sub(2));
+        let (rows, position) = match self.from_end {
+            // End before the rows are all counted: the text's last lines, wrapped alone.
+            Some(up) if pane.rows.total().is_none() => {
+                self.scroll_end.set(usize::MAX);
+                let rows = pane.rows.tail(&pane.doc, up, height);
+                pane.rows.find_some(&pane.doc, COUNT_PER_FRAME);
+                (rows, " …/… ".to_string())
             }
-            lines.push(Line::styled(heading.to_string(), self.theme.heading()));
-            lines.extend(Text::raw(sanitize(body).into_owned()).lines);
+            from_end => {
+                // An offset past the rows found finds rows as far as it needs.
+                pane.rows.find(&pane.doc, self.scroll.saturating_add(height));
+                let last = pane.rows.total().map(|total| total.saturating_sub(height));
+                self.scroll_end.set(last.unwrap_or(usize::MAX));
+                let scroll = match (last, from_end) {
+                    (Some(last), Some(up)) => last.saturating_sub(up),
+                    (Some(last), None) => self.scroll.min(last),
+                    (None, _) => self.scroll,
+                };
+                let rows = pane.rows.window(&pane.doc, scroll, height);
+                // The total is counted a little each frame, shown as `…` until known.
+                pane.rows.find_some(&pane.doc, COUNT_PER_FRAME);
+                let position = match pane.rows.total() {
+                    Some(total) if total <= height => String::new(),
+                    Some(total) => format!(" {}-{}/{total} ", scroll + 1, (scroll + height).min(total)),
+                    None => format!(" {}-{}/… ", scroll + 1, scroll + rows.len()),
+                };
+                (rows, position)
+            }
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", single_line(&item.id)))
+            .title_top(Line::from(position).right_aligned());
+        frame.render_widget(Paragraph::new(rows).block(block), area);
+    }
+
+    /// The item's sections as one text for its pane.
+    fn item_doc(&self, item: &crate::model::Item) -> Doc {
+        let mut doc = Doc::default();
+        let mut section = |heading: &str, body: &str| {
+            if doc.has_lines() {
+                doc.line("", Default::default());
+            }
+            doc.line(heading, self.theme.heading());
+            doc.lines(body, Default::default());
         };
         section("QUESTION", &item.input);
         section("ANSWER", &item.output);
@@ -297,14 +352,9 @@ impl LabelScreen {
             let body = if scores.is_empty() { "(no judge scores)".to_string() } else { scores.join("\n") };
             section("JUDGE (--show-judge)", &body);
         }
-        let rows = wrap(&lines, area.width.saturating_sub(2));
-        let (scroll, position) = scrolled(rows.len(), area.height.saturating_sub(2), self.scroll, &self.scroll_end);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {} ", single_line(&item.id)))
-            .title_top(Line::from(position).right_aligned());
-        frame.render_widget(Paragraph::new(rows).block(block).scroll((scroll, 0)), area);
+        doc
     }
+
     /// The form in `budget` rows `width` wide: each criterion in full while that fits,
     /// else the focused one in full and the others on a line each; then a window of
     /// criteria around the focused one.
