@@ -24,6 +24,16 @@ pub enum OnConflict {
     UpdateStaleLabels,
 }
 
+/// One judged item as [`Store::each_judged`] reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct JudgedRow<'a> {
+    pub id: i64,
+    /// The item without texts or judge, when metadata was asked for.
+    pub item: Option<&'a Item>,
+    /// The judge's value of each key asked for, as JSON text; `None` when the key is absent.
+    pub scores: &'a [Option<&'a str>],
+}
+
 /// What became of one imported item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Upsert {
@@ -294,32 +304,55 @@ impl Store {
         row.map(decode).transpose()
     }
 
-    /// The items in `dataset` (all when `None`) that carry judge scores, in one pass and
-    /// without their texts (input, output, reference and context are left empty; metadata
-    /// too unless `with_metadata`): what estimates over a whole dataset need, cheap at a
-    /// million items.
-    pub fn judged_items(&self, dataset: Option<&str>, with_metadata: bool) -> Result<Vec<(i64, Item)>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT id, external_id, dataset, CASE WHEN ?2 THEN metadata ELSE '{}' END, judge FROM items
-             WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{}' ORDER BY id",
-        )?;
-        let rows = statement.query_map(params![dataset, with_metadata], |row| {
-            let texts: (i64, String, String, String, String) =
-                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?);
-            Ok(texts)
-        })?;
-        let mut items = Vec::new();
-        for row in rows {
-            let (id, external_id, dataset, metadata, judge) = row?;
-            let item = Item {
-                id: external_id,
-                dataset,
-                metadata: parse_json("items.metadata", &metadata)?,
-                judge: parse_json("items.judge", &judge)?,
-                ..Item::default()
-            };
-            items.push((id, item));
+    /// Calls `each` on every item in `dataset` (all when `None`) that carries judge scores,
+    /// in id order, with the judge's value of each of `judge_keys` as JSON text (SQLite
+    /// extracts them, so the judge object is never parsed here, nor a string made per
+    /// item): what estimates over a whole dataset need, fast at a million items. The item
+    /// (external id, dataset, metadata; no texts, no judge) is read only `with_metadata`,
+    /// to slice by it. A key may not hold `"` (criterion ids never do).
+    pub fn each_judged<E: From<StoreError>>(
+        &self,
+        dataset: Option<&str>,
+        judge_keys: &[&str],
+        with_metadata: bool,
+        mut each: impl FnMut(JudgedRow<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if let Some(key) = judge_keys.iter().find(|key| key.contains('"')) {
+            return Err(StoreError::Invalid(format!("judge key `{key}`: a key with `\"` cannot be read")).into());
         }
-        Ok(items)
+        let extracts: String = (0..judge_keys.len()).map(|index| format!(", judge -> ?{}", index + 3)).collect();
+        let sql = format!(
+            "SELECT id, CASE WHEN ?2 THEN external_id END, dataset, CASE WHEN ?2 THEN metadata END{extracts}
+             FROM items WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{{}}' ORDER BY id"
+        );
+        let mut statement = self.conn.prepare(&sql).map_err(StoreError::from)?;
+        let paths: Vec<String> = judge_keys.iter().map(|key| format!("$.\"{key}\"")).collect();
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&dataset, &with_metadata];
+        values.extend(paths.iter().map(|path| path as &dyn rusqlite::ToSql));
+        let mut rows = statement.query(values.as_slice()).map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let id: i64 = row.get(0).map_err(StoreError::from)?;
+            let item = if with_metadata {
+                let (external_id, dataset, metadata): (String, String, String) = (
+                    row.get(1).map_err(StoreError::from)?,
+                    row.get(2).map_err(StoreError::from)?,
+                    row.get(3).map_err(StoreError::from)?,
+                );
+                Some(Item {
+                    id: external_id,
+                    dataset,
+                    metadata: parse_json("items.metadata", &metadata)?,
+                    ..Item::default()
+                })
+            } else {
+                None
+            };
+            let scores = (0..judge_keys.len())
+                .map(|index| row.get_ref(index + 4)?.as_str_or_null().map_err(rusqlite::Error::from))
+                .collect::<Result<Vec<Option<&str>>, rusqlite::Error>>()
+                .map_err(StoreError::from)?;
+            each(JudgedRow { id, item: item.as_ref(), scores: &scores })?;
+        }
+        Ok(())
     }
 }
