@@ -374,3 +374,53 @@ fn report_all_has_an_estimates_section_when_ppi_applies() {
     let html = sandbox.ok(&["report", "all", "--format", "html", "--replicates", "0"]);
     assert!(html.contains("<h2>Estimates</h2>"), "{html}");
 }
+
+/// Judge values of every JSON type, `_prob` values that are no probability, and
+/// metadata that is not a string: the figures `estimate` gives for them are pinned (the
+/// snapshot was made before judge scores were read with SQLite's `->`, and must not move).
+const ODD_ITEMS: &str = r#"{"id": "o1", "output": "o", "metadata": {"model": 2}, "judge": {"correct": true, "correct_prob": "0.4", "helpfulness": "3"}}
+{"id": "o2", "output": "o", "metadata": {"model": null}, "judge": {"correct": false, "correct_prob": 1.5, "helpfulness": 2.0}}
+{"id": "o3", "output": "o", "metadata": {}, "judge": {"correct": null, "helpfulness": {"x": 1}}}
+{"id": "o4", "output": "o", "metadata": {"model": true}, "judge": {"correct": "fail", "correct_prob": 0.25, "helpfulness": 1}}
+{"id": "o5", "output": "o", "metadata": {"model": "v1"}, "judge": {"correct": "pass", "correct_prob": 0.75, "helpfulness": "2"}}
+{"id": "o6", "output": "o", "metadata": {"model": "v1"}, "judge": {"correct": "fail", "helpfulness": 3}}
+{"id": "o7", "output": "o", "metadata": {"model": 2}, "judge": {"correct": 1, "correct_prob": 0, "helpfulness": 2}}
+{"id": "o8", "output": "o", "metadata": {"model": "v1"}, "judge": {"correct": "fail", "correct_prob": 0.6, "helpfulness": 5}}
+{"id": "o9", "output": "o", "metadata": {"model": 2}, "judge": {"correct_prob": 0.1}}
+{"id": "o10", "output": "o", "metadata": {"model": "v1"}, "judge": {}}
+{"id": "o11", "output": "o", "metadata": {"model": "v1"}, "judge": {"correct": "pass", "correct_prob": 0.9, "helpfulness": 1}}
+{"id": "o12", "output": "o", "metadata": {"model": 2}, "judge": {"correct": "fail", "correct_prob": 0.3, "helpfulness": 3}}
+"#;
+
+const ODD_LABELS: &str = "item,rater,criterion,value
+o1,ana,correct,fail
+o1,ana,helpfulness,3
+o2,ana,correct,pass
+o2,ana,helpfulness,2
+o4,ana,correct,fail
+o4,ana,helpfulness,1
+o6,ana,correct,pass
+o6,ana,helpfulness,3
+o8,ana,correct,fail
+o8,ana,helpfulness,2
+o10,ana,correct,pass
+o10,ana,helpfulness,1
+o12,ana,correct,pass
+";
+
+#[test]
+fn odd_judge_values_and_metadata_give_the_figures_they_always_gave() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &sandbox.write("odd.jsonl", ODD_ITEMS).display().to_string()]);
+    sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
+    sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", ODD_LABELS).display().to_string()]);
+    let mut outputs = String::new();
+    for args in [
+        &["estimate", "--format", "json"][..],
+        &["estimate", "--by", "model", "--format", "json"],
+        &["estimate", "--compare", "model=v1,2", "--dataset", "odd", "--format", "json"],
+    ] {
+        outputs.push_str(&format!("$ tally {}\n{}\n", args.join(" "), sandbox.ok(args)));
+    }
+    insta::assert_snapshot!(outputs);
+}

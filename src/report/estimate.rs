@@ -213,7 +213,7 @@ impl Interval {
     }
 }
 
-/// An item's place in the estimate.
+/// A labeled item's place in the estimate.
 struct Member {
     slice: String,
     /// The item's value of the `--compare` field.
@@ -229,8 +229,8 @@ struct Member {
 
 type Map = serde_json::Map<String, Value>;
 
-/// One criterion's judge scores on one item, read once (a million items must stay
-/// small in memory): the judge's value and its `<criterion>_prob`, as scores.
+/// One criterion's judge scores on one item: the judge's value and its
+/// `<criterion>_prob` (binary criteria only), as scores.
 #[derive(Debug, Clone, Copy, Default)]
 struct Scores {
     /// The item has the criterion's judge key.
@@ -242,21 +242,191 @@ struct Scores {
     probability: Option<f64>,
 }
 
+/// A `<criterion>_prob` judge value: whether it is a number, and the probability of
+/// failing it gives when in [0, 1].
+fn probability_score(value: &Value) -> (bool, Option<f64>) {
+    let probability = value.as_f64();
+    (probability.is_some(), probability.filter(|p| (0.0..=1.0).contains(p)).map(|p| 1.0 - p))
+}
+
 fn judge_scores(criteria: &[&Criterion], judge: &Map) -> (Vec<Scores>, bool) {
     let scores = criteria
         .iter()
         .map(|criterion| {
             let value = judge.get(&criterion.id);
-            let probability = judge.get(&format!("{}_prob", criterion.id)).and_then(Value::as_f64);
+            let (has_probability, probability) = if criterion.kind == Kind::Binary {
+                judge.get(&format!("{}_prob", criterion.id)).map_or((false, None), probability_score)
+            } else {
+                (false, None)
+            };
             Scores {
                 present: value.is_some(),
                 value: value.and_then(|value| score(criterion, value)),
-                has_probability: probability.is_some(),
-                probability: probability.filter(|p| (0.0..=1.0).contains(p)).map(|p| 1.0 - p),
+                has_probability,
+                probability,
             }
         })
         .collect();
     (scores, !judge.is_empty())
+}
+
+/// Scores of judge values read as JSON text ([`Store::each_judged`]): a key of a million
+/// items has a handful of distinct texts (`"fail"`, `0.9`), so the last few are
+/// remembered rather than parsed again.
+#[derive(Default)]
+struct Memo<T> {
+    seen: Vec<(Box<str>, T)>,
+}
+
+impl<T: Copy> Memo<T> {
+    const SIZE: usize = 16;
+
+    fn get(&mut self, text: &str, score: impl FnOnce(&Value) -> T) -> Result<T, StoreError> {
+        if let Some((_, known)) = self.seen.iter().find(|(seen, _)| **seen == *text) {
+            return Ok(*known);
+        }
+        let value: Value =
+            serde_json::from_str(text).map_err(|cause| StoreError::Json { column: "items.judge", cause })?;
+        let scored = score(&value);
+        if self.seen.len() < Self::SIZE {
+            self.seen.push((text.into(), scored));
+        }
+        Ok(scored)
+    }
+}
+
+/// The numbers one criterion's estimates take in one group of items (a slice or a
+/// compared side), with the judge read one way (its value or its probability).
+#[derive(Debug, Default)]
+struct Inputs {
+    /// The human values of the labeled items.
+    y: Vec<f64>,
+    /// The human values of the labeled items the judge scored, and the judge's scores.
+    y_judged: Vec<f64>,
+    f_labeled: Vec<f64>,
+    f_unlabeled: Vec<f64>,
+    /// The judge's scores on every item.
+    f_all: Vec<f64>,
+}
+
+impl Inputs {
+    /// One item, in item order (sums over the same items in the same order give the same
+    /// figures to the last digit). `labeled`: the item has qualifying human labels.
+    fn add(&mut self, human: Option<f64>, judge: Option<f64>, labeled: bool) {
+        if let Some(judge) = judge {
+            self.f_all.push(judge);
+        }
+        match (human, judge) {
+            (Some(human), Some(judge)) => {
+                self.y.push(human);
+                self.y_judged.push(human);
+                self.f_labeled.push(judge);
+            }
+            (Some(human), None) => self.y.push(human),
+            // An item counts as unlabeled only when it has no qualifying human labels
+            // at all: a tie among the raters is no random gap.
+            (None, Some(judge)) if !labeled => self.f_unlabeled.push(judge),
+            (None, _) => {}
+        }
+    }
+}
+
+/// Per estimated criterion, its [`Inputs`] reading the judge's value and (binary
+/// criteria) its probability: which one counts is known only once every item is read.
+#[derive(Debug, Default)]
+struct Group {
+    members: usize,
+    inputs: Vec<[Inputs; 2]>,
+}
+
+impl Group {
+    fn add(&mut self, criteria: &[&Criterion], judge: &[Scores], human: Option<&BTreeMap<String, f64>>) {
+        if self.inputs.is_empty() {
+            self.inputs = criteria.iter().map(|_| Default::default()).collect();
+        }
+        self.members += 1;
+        for (index, criterion) in criteria.iter().enumerate() {
+            let value = human.and_then(|numbers| numbers.get(&criterion.id)).copied();
+            let [by_value, by_probability] = &mut self.inputs[index];
+            by_value.add(value, judge[index].value, human.is_some());
+            if criterion.kind == Kind::Binary {
+                by_probability.add(value, judge[index].probability, human.is_some());
+            }
+        }
+    }
+
+    fn inputs(&self, index: usize, use_probability: bool) -> &Inputs {
+        &self.inputs[index][usize::from(use_probability)]
+    }
+}
+
+/// Every item's judge scores and human values gathered, one item at a time and in item
+/// order, into the groups the estimates are made over.
+struct Gather<'a> {
+    criteria: &'a [&'a Criterion],
+    /// Per criterion: items with its judge key, with `<criterion>_prob` among those, and
+    /// whether any item has `<criterion>_prob`.
+    present: Vec<(usize, usize, bool)>,
+    /// Some item with no qualifying human label has a judge score.
+    unlabeled_judged: bool,
+    slices: BTreeMap<String, Group>,
+    /// The `--compare` sides A and B, and every value of the compared field seen.
+    sides: [Group; 2],
+    compared_values: BTreeSet<String>,
+}
+
+impl Gather<'_> {
+    fn add(
+        &mut self,
+        slice: &str,
+        compared: Option<&str>,
+        judge: &[Scores],
+        judged: bool,
+        human: Option<&BTreeMap<String, f64>>,
+        compare: Option<&Compare>,
+    ) {
+        for (counts, scores) in self.present.iter_mut().zip(judge) {
+            counts.0 += usize::from(scores.present);
+            counts.1 += usize::from(scores.present && scores.has_probability);
+            counts.2 |= scores.has_probability;
+        }
+        self.unlabeled_judged |= human.is_none() && judged;
+        if let Some(compared) = compared
+            && !self.compared_values.contains(compared)
+        {
+            self.compared_values.insert(compared.to_string());
+        }
+        // A left-out item without judge scores has nothing to add to any group.
+        if human.is_none() && !judged {
+            return;
+        }
+        match self.slices.get_mut(slice) {
+            Some(group) => group.add(self.criteria, judge, human),
+            None => {
+                let mut group = Group::default();
+                group.add(self.criteria, judge, human);
+                self.slices.insert(slice.to_string(), group);
+            }
+        }
+        if let (Some(compare), Some(compared)) = (compare, compared) {
+            for (side, value) in self.sides.iter_mut().zip([&compare.a, &compare.b]) {
+                if compared == value {
+                    side.add(self.criteria, judge, human);
+                }
+            }
+        }
+    }
+
+    fn add_member(&mut self, member: &Member, compare: Option<&Compare>) {
+        self.add(
+            &member.slice,
+            member.compared.as_deref(),
+            &member.judge,
+            member.judged,
+            member.human.as_ref(),
+            compare,
+        );
+    }
 }
 
 pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Result<EstimateReport, EstimateError> {
@@ -329,13 +499,63 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         };
         validity.adjudicated_only_left_out += usize::from(dataset_matches);
     }
+    let mut gather = Gather {
+        criteria: &criteria,
+        present: vec![(0, 0, false); criteria.len()],
+        unlabeled_judged: false,
+        slices: BTreeMap::new(),
+        sides: Default::default(),
+        compared_values: BTreeSet::new(),
+    };
+    // The judge keys read: each criterion's, and a binary one's `<criterion>_prob`;
+    // `keys[k]` is criterion `criterion_of[k]`'s value (false) or probability (true).
+    let mut keys: Vec<String> = Vec::new();
+    let mut key_of: Vec<(usize, bool)> = Vec::new();
+    for (index, criterion) in criteria.iter().enumerate() {
+        keys.push(criterion.id.clone());
+        key_of.push((index, false));
+        if criterion.kind == Kind::Binary {
+            keys.push(format!("{}_prob", criterion.id));
+            key_of.push((index, true));
+        }
+    }
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut values: Vec<Memo<Option<f64>>> = criteria.iter().map(|_| Memo::default()).collect();
+    let mut probabilities: Vec<Memo<(bool, Option<f64>)>> = criteria.iter().map(|_| Memo::default()).collect();
+    let mut scores = vec![Scores::default(); criteria.len()];
+    // Labeled items join the judged ones in item order (see `Inputs::add`).
+    let mut labeled = members.iter().peekable();
+    let compare = request.compare;
     // Metadata is read only to slice by it.
     let with_metadata = request.by.is_some() || request.compare.is_some();
-    for (item_id, item) in store.judged_items(request.dataset, with_metadata)? {
-        if let std::collections::btree_map::Entry::Vacant(slot) = members.entry(item_id) {
-            let (judge, judged) = judge_scores(&criteria, &item.judge);
-            slot.insert(Member { slice: slice_of(&item), compared: compared_of(&item), judge, judged, human: None });
+    store.each_judged(request.dataset, &key_refs, with_metadata, |row| -> Result<(), EstimateError> {
+        while let Some((_, member)) = labeled.next_if(|(item_id, _)| **item_id < row.id) {
+            gather.add_member(member, compare);
         }
+        if let Some((_, member)) = labeled.next_if(|(item_id, _)| **item_id == row.id) {
+            gather.add_member(member, compare);
+            return Ok(());
+        }
+        scores.fill(Scores::default());
+        for (text, &(index, probability)) in row.scores.iter().zip(&key_of) {
+            let Some(text) = text else { continue };
+            let slot = &mut scores[index];
+            if probability {
+                (slot.has_probability, slot.probability) = probabilities[index].get(text, probability_score)?;
+            } else {
+                slot.present = true;
+                slot.value = values[index].get(text, |value| score(criteria[index], value))?;
+            }
+        }
+        let (slice, compared) = match row.item {
+            Some(item) => (Some(slice_of(item)), compared_of(item)),
+            None => (None, None),
+        };
+        gather.add(slice.as_deref().unwrap_or(ALL), compared.as_deref(), &scores, true, None, compare);
+        Ok(())
+    })?;
+    for (_, member) in labeled {
+        gather.add_member(member, compare);
     }
 
     let mut warnings = Vec::new();
@@ -345,64 +565,44 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
             validity.qualifying_items
         ));
     }
-    if !members.values().any(|m| m.human.is_none() && m.judged) {
+    if !gather.unlabeled_judged {
         warnings.push("no unlabeled item has a judge score: nothing for PPI to add".to_string());
     }
-    let mut slices: BTreeMap<&str, Vec<&Member>> = BTreeMap::new();
-    // A left-out item without judge scores has nothing to add to any slice.
-    for member in members.values().filter(|m| m.human.is_some() || m.judged) {
-        slices.entry(&member.slice).or_default().push(member);
-    }
-    let compared: Option<[Vec<&Member>; 2]> = request
-        .compare
-        .map(|compare| {
-            let side = |value: &str| -> Vec<&Member> {
-                members
-                    .values()
-                    .filter(|m| m.compared.as_deref() == Some(value) && (m.human.is_some() || m.judged))
-                    .collect()
-            };
-            let (a, b) = (side(&compare.a), side(&compare.b));
-            for (value, found) in [(&compare.a, &a), (&compare.b, &b)] {
-                if found.is_empty() {
-                    let known: BTreeSet<&str> = members.values().filter_map(|m| m.compared.as_deref()).collect();
-                    let known: Vec<&str> = known.into_iter().take(10).collect();
-                    return Err(EstimateError::EmptySlice(format!(
-                        "--compare {}={},{}: no judged or labeled item has {} = `{value}` (values found: {})",
-                        compare.field,
-                        compare.a,
-                        compare.b,
-                        compare.field,
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                    )));
-                }
+    if let Some(compare) = request.compare {
+        for (value, side) in [&compare.a, &compare.b].into_iter().zip(&gather.sides) {
+            if side.members == 0 {
+                let known: Vec<&str> = gather.compared_values.iter().map(String::as_str).take(10).collect();
+                return Err(EstimateError::EmptySlice(format!(
+                    "--compare {}={},{}: no judged or labeled item has {} = `{value}` (values found: {})",
+                    compare.field,
+                    compare.a,
+                    compare.b,
+                    compare.field,
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                )));
             }
-            Ok([a, b])
-        })
-        .transpose()?;
+        }
+    }
     let mut differences = Vec::new();
     let mut estimates = Vec::new();
     for (index, criterion) in criteria.iter().enumerate() {
         let probability_key = format!("{}_prob", criterion.id);
-        let mut judged = members.values().map(|m| m.judge[index]).filter(|scores| scores.present).peekable();
-        let use_probability =
-            criterion.kind == Kind::Binary && judged.peek().is_some() && judged.all(|scores| scores.has_probability);
-        if criterion.kind == Kind::Binary
-            && !use_probability
-            && members.values().any(|m| m.judge[index].has_probability)
-        {
+        let (present, with_probability, any_probability) = gather.present[index];
+        let use_probability = criterion.kind == Kind::Binary && present > 0 && with_probability == present;
+        if criterion.kind == Kind::Binary && !use_probability && any_probability {
             warnings.push(format!(
                 "{}: not every judged item has {probability_key}; judge values used instead",
                 criterion.id
             ));
         }
         let judge_key = if use_probability { probability_key.clone() } else { criterion.id.clone() };
-        for (slice, slice_members) in &slices {
-            estimates.push(estimate(criterion, index, slice, slice_members, &judge_key, use_probability, request));
+        for (slice, group) in &gather.slices {
+            estimates.push(estimate(criterion, slice, group.inputs(index, use_probability), &judge_key, request));
         }
-        if let Some([a, b]) = &compared {
-            let a = estimate(criterion, index, "a", a, &judge_key, use_probability, request);
-            let b = estimate(criterion, index, "b", b, &judge_key, use_probability, request);
+        if request.compare.is_some() {
+            let [a, b] = &gather.sides;
+            let a = estimate(criterion, "a", a.inputs(index, use_probability), &judge_key, request);
+            let b = estimate(criterion, "b", b.inputs(index, use_probability), &judge_key, request);
             let confidence = request.confidence;
             differences.push(CriterionDifference {
                 criterion: criterion.id.clone(),
@@ -475,53 +675,27 @@ fn score(criterion: &Criterion, value: &Value) -> Option<f64> {
     Some(if criterion.kind == Kind::Binary { 1.0 - number } else { number })
 }
 
-/// One criterion (the `index`-th estimated) over one slice's members.
+/// One criterion over one group of items.
 fn estimate(
     criterion: &Criterion,
-    index: usize,
     slice: &str,
-    members: &[&Member],
+    inputs: &Inputs,
     judge_key: &str,
-    use_probability: bool,
     request: Request,
 ) -> CriterionEstimate {
-    let judge_score = |member: &Member| -> Option<f64> {
-        let scores = member.judge[index];
-        if use_probability { scores.probability } else { scores.value }
-    };
-    let (mut y, mut y_judged, mut f_labeled, mut f_unlabeled, mut f_all) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for member in members {
-        let human = member.human.as_ref().and_then(|numbers| numbers.get(&criterion.id)).copied();
-        let judge = judge_score(member);
-        if let Some(judge) = judge {
-            f_all.push(judge);
-        }
-        match (human, judge) {
-            (Some(human), Some(judge)) => {
-                y.push(human);
-                y_judged.push(human);
-                f_labeled.push(judge);
-            }
-            (Some(human), None) => y.push(human),
-            // An item counts as unlabeled only when it has no qualifying human labels
-            // at all: a tie among the raters is no random gap.
-            (None, Some(judge)) if member.human.is_none() => f_unlabeled.push(judge),
-            (None, _) => {}
-        }
-    }
+    let Inputs { y, y_judged, f_labeled, f_unlabeled, f_all } = inputs;
     let rate = criterion.kind == Kind::Binary;
     let confidence = request.confidence;
-    let human = request.method.shows(Method::Human).then(|| classical_mean(&y, confidence)).flatten();
+    let human = request.method.shows(Method::Human).then(|| classical_mean(y, confidence)).flatten();
     let judge = request
         .method
         .shows(Method::Judge)
-        .then(|| classical_mean(&f_all, confidence))
+        .then(|| classical_mean(f_all, confidence))
         .flatten()
         .map(|estimate| Estimate { n_labeled: 0, n_unlabeled: f_all.len(), ..estimate });
-    let ppi = request.method.shows(Method::Ppi).then(|| ppi_mean(&y_judged, &f_labeled, &f_unlabeled, 1.0, confidence));
-    let lambda = power_tuning_lambda(&y_judged, &f_labeled, &f_unlabeled);
-    let plus = lambda.and_then(|lambda| ppi_mean(&y_judged, &f_labeled, &f_unlabeled, lambda, confidence));
+    let ppi = request.method.shows(Method::Ppi).then(|| ppi_mean(y_judged, f_labeled, f_unlabeled, 1.0, confidence));
+    let lambda = power_tuning_lambda(y_judged, f_labeled, f_unlabeled);
+    let plus = lambda.and_then(|lambda| ppi_mean(y_judged, f_labeled, f_unlabeled, lambda, confidence));
     let shows_plus = request.method.shows(Method::PpiPlusPlus);
     CriterionEstimate {
         criterion: criterion.id.clone(),
@@ -535,8 +709,8 @@ fn estimate(
         ppi: ppi.flatten().map(|e| Interval::new(e, rate)),
         ppi_plus_plus: plus.filter(|_| shows_plus).map(|e| Interval::new(e, rate)),
         lambda: lambda.filter(|_| shows_plus),
-        effective_n: plus.filter(|_| shows_plus).and_then(|e| effective_n(&y_judged, e.se)),
-        rho: crate::stats::correlation::pearson_r(&y_judged, &f_labeled),
+        effective_n: plus.filter(|_| shows_plus).and_then(|e| effective_n(y_judged, e.se)),
+        rho: crate::stats::correlation::pearson_r(y_judged, f_labeled),
     }
 }
 

@@ -22,7 +22,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
-pub use items::{OnConflict, Upsert};
+pub use items::{JudgedRow, OnConflict, Upsert};
 pub use labels::{
     Adjudication, CurrentLabel, LabelEvent, LabelRow, LabelScope, LabelWriter, NewAdjudication, NewLabel,
     label_unchanged,
