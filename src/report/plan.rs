@@ -53,7 +53,7 @@ pub fn rate(p: f64, half_width: f64, rho: Option<f64>, confidence: f64) -> Resul
         n: whole(n),
         n_with_judge: n_with_judge.map(whole),
         assumptions,
-        question: format!("a rate near {p} to ±{half_width}"),
+        question: format!("a rate near {} to ±{}", short(p), short(half_width)),
     })
 }
 
@@ -220,6 +220,22 @@ pub fn alpha(store: &Store, rubric: &StoredRubric, request: AlphaRequest) -> Res
     }))
 }
 
+/// A number as a person reads it: four decimals at most, no trailing zeros (a pilot's
+/// rate is 0.2611, not 0.2611464968152866).
+fn short(value: f64) -> String {
+    let text = format!("{value:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_string() } else { text.to_string() }
+}
+
+/// An assumption in a table: numbers shortened, as [`short`] does.
+fn shown(value: &Value) -> String {
+    match value.as_f64() {
+        Some(number) if value.is_f64() => short(number),
+        _ => cell(value),
+    }
+}
+
 fn cell(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
@@ -239,7 +255,7 @@ impl Rendered for Plan {
         document.table(table);
         let mut table = Table::new(&["assumption", "value"]);
         for (key, value) in &self.assumptions {
-            table.row(vec![key.to_string(), cell(value)]);
+            table.row(vec![key.to_string(), shown(value)]);
         }
         document.table(table);
         document
@@ -252,5 +268,21 @@ impl Rendered for Plan {
         }
         records.extend(self.assumptions.iter().map(|(key, value)| vec![key.to_string(), cell(value)]));
         csv_rows(&["key", "value"], records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_tables_are_short() {
+        assert_eq!(short(0.2611464968152866), "0.2611");
+        assert_eq!(short(0.05), "0.05");
+        assert_eq!(short(2.0), "2");
+        assert_eq!(short(-0.00001), "0");
+        assert_eq!(shown(&json!(0.95)), "0.95");
+        assert_eq!(shown(&json!(157)), "157");
+        assert_eq!(shown(&json!("normal")), "normal");
     }
 }
