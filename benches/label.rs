@@ -101,6 +101,7 @@ fn huge_output(megabytes: usize) {
             context: vec!["[log] 02:14 outage; 02:19 restart".into()],
             metadata: Default::default(),
             judge: Default::default(),
+            shape: Default::default(),
         };
         if size > 0 {
             let mut text = String::with_capacity(size + 200);

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::Error;
 use super::atomic::AtomicFile;
+use crate::model::comparison::Candidate;
 use crate::model::consensus::{Decision, Method, decide_item, item_agreement};
+use crate::model::conversation::Message;
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Batch, CurrentLabel, LabelScope, Store, StoredRubric};
 
@@ -125,6 +127,12 @@ pub(crate) struct GoldenItem<'a> {
     pub(crate) context: &'a [String],
     pub(crate) metadata: &'a Map<String, Value>,
     pub(crate) judge: &'a Map<String, Value>,
+    /// A conversation's messages, or a comparison's candidates; absent for a single
+    /// answer, so its line is what it always was.
+    #[serde(skip_serializing_if = "<[Message]>::is_empty")]
+    pub(crate) messages: &'a [Message],
+    #[serde(skip_serializing_if = "<[Candidate]>::is_empty")]
+    pub(crate) candidates: &'a [Candidate],
     /// Consensus value per criterion; `null` where raters tied.
     pub(crate) labels: BTreeMap<&'a str, Value>,
     pub(crate) consensus: BTreeMap<&'a str, Decision>,
@@ -603,6 +611,8 @@ impl<'a> GoldenItem<'a> {
             context: &item.context,
             metadata: &item.metadata,
             judge: &item.judge,
+            messages: item.shape.messages(),
+            candidates: item.shape.candidates(),
             labels: BTreeMap::new(),
             consensus: BTreeMap::new(),
             agreement: None,

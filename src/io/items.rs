@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
-use crate::model::Item;
+use crate::model::comparison::Candidate;
+use crate::model::conversation::{self, Message};
+use crate::model::{Item, Shape};
 use crate::store::{OnConflict, Store, Tx, Upsert};
 
 /// Each item field and the other names it is recognised by, in order of preference:
@@ -308,15 +310,19 @@ fn item_and_extras(
         }
     }
 
+    let shape = shape(&mut fields)?;
     let output = match found.remove("output") {
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `output`: expected a string".into()),
+        None if matches!(shape, Shape::Comparison { .. }) => String::new(),
+        None if !shape.messages().is_empty() => conversation::last_assistant_text(shape.messages()),
         None => {
             let aliases = FIELDS.iter().find(|(field, _)| *field == "output").map_or(&[][..], |(_, a)| *a);
             return Err(format!("field `output` is missing (also looked for {})", aliases.join(", ")));
         }
     };
     let input = match found.remove("input") {
+        None | Some(Value::Null) if !shape.messages().is_empty() => conversation::first_user_text(shape.messages()),
         None | Some(Value::Null) => String::new(),
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `input`: expected a string".into()),
@@ -355,8 +361,17 @@ fn item_and_extras(
         metadata.entry(key).or_insert(value);
     }
 
-    let mut item =
-        Item { id: String::new(), dataset: dataset.to_string(), input, output, reference, context, metadata, judge };
+    let mut item = Item {
+        id: String::new(),
+        dataset: dataset.to_string(),
+        input,
+        output,
+        reference,
+        context,
+        metadata,
+        judge,
+        shape,
+    };
     item.id = match id_value {
         Some(Value::String(id)) if !id.trim().is_empty() => id,
         Some(Value::Number(number)) => number.to_string(),
@@ -365,6 +380,41 @@ fn item_and_extras(
         Some(_) => return Err("field `id`: expected a non-empty string or a number".into()),
     };
     Ok((item, extras))
+}
+
+/// The item's shape from its `messages` (a conversation, OpenAI chat shape) or
+/// `candidates` (a comparison) field, taken out of `fields`.
+fn shape(fields: &mut Map<String, Value>) -> Result<Shape, String> {
+    let messages = fields.remove("messages").filter(|value| !value.is_null());
+    let candidates = fields.remove("candidates").filter(|value| !value.is_null());
+    match (messages, candidates) {
+        (Some(_), Some(_)) => Err("an item holds `messages` or `candidates`, not both".into()),
+        (Some(messages), None) => {
+            let messages: Vec<Message> =
+                serde_json::from_value(messages).map_err(|err| format!("field `messages`: {err}"))?;
+            if messages.is_empty() {
+                return Err("field `messages`: a conversation needs at least one message".into());
+            }
+            Ok(Shape::Conversation { messages })
+        }
+        (None, Some(candidates)) => {
+            let candidates: Vec<Candidate> =
+                serde_json::from_value(candidates).map_err(|err| format!("field `candidates`: {err}"))?;
+            if candidates.len() < 2 {
+                return Err("field `candidates`: a comparison needs at least two candidates".into());
+            }
+            for (index, candidate) in candidates.iter().enumerate() {
+                if candidate.id.trim().is_empty() {
+                    return Err(format!("field `candidates`: candidate {} has no `id`", index + 1));
+                }
+                if candidates[..index].iter().any(|earlier| earlier.id == candidate.id) {
+                    return Err(format!("field `candidates`: two candidates have the id `{}`", candidate.id));
+                }
+            }
+            Ok(Shape::Comparison { candidates })
+        }
+        (None, None) => Ok(Shape::Single),
+    }
 }
 
 /// Takes the value `column` names out of `fields`: a top-level field of that exact name,
@@ -455,6 +505,48 @@ mod tests {
         let b = item_from_fields(fields(json!({"output": "x"})), &[], "other").unwrap();
         assert_eq!(a.id.len(), 16);
         assert_eq!(a.id, b.id);
+    }
+
+    #[test]
+    fn messages_make_a_conversation_and_candidates_a_comparison() {
+        let conversation = item_from_fields(
+            fields(json!({"id": "t1", "messages": [
+                {"role": "user", "content": "Refund order 7"},
+                {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
+                    "function": {"name": "refund", "arguments": "{\"order\":7}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+                {"role": "assistant", "content": "Done."}
+            ]})),
+            &[],
+            "ds",
+        )
+        .unwrap();
+        assert_eq!(conversation.shape.name(), "conversation");
+        assert_eq!((conversation.input.as_str(), conversation.output.as_str()), ("Refund order 7", "Done."));
+        assert_eq!(conversation.steps().len(), 4);
+        assert!(!conversation.metadata.contains_key("messages"));
+
+        let comparison = item_from_fields(
+            fields(json!({"id": "p1", "input": "Write a haiku", "candidates": [
+                {"id": "v1", "output": "one", "model": "m-1"}, {"id": "v2", "output": "two"}]})),
+            &[],
+            "ds",
+        )
+        .unwrap();
+        assert_eq!(comparison.shape.candidates().len(), 2);
+        assert_eq!(comparison.shape.candidates()[1].contender(), "v2");
+        assert_eq!(comparison.output, "");
+
+        for (record, expected) in [
+            (json!({"candidates": [{"id": "v1", "output": "x"}]}), "at least two candidates"),
+            (json!({"candidates": [{"id": "v1"}, {"id": "v1"}]}), "two candidates have the id `v1`"),
+            (json!({"messages": []}), "at least one message"),
+            (json!({"messages": [{"content": "no role"}]}), "field `messages`: missing field `role`"),
+            (json!({"messages": [{"role": "user", "content": "x"}], "candidates": []}), "not both"),
+        ] {
+            let err = item_from_fields(fields(record), &[], "ds").unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 
     /// ragas 0.2+ `SingleTurnSample` field names, from the ragas docs

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::comparison::Candidate;
+use super::conversation::{Message, Step};
+
 /// One output to judge, with what the rater needs to judge it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Item {
@@ -17,6 +20,82 @@ pub struct Item {
     pub metadata: Map<String, Value>,
     /// LLM-judge scores per criterion id; keys sorted.
     pub judge: Map<String, Value>,
+    /// A single answer, a conversation or a comparison. For a conversation `input` and
+    /// `output` hold its first question and last answer; for a comparison `input` is the
+    /// prompt and `output` is empty.
+    #[serde(default)]
+    pub shape: Shape,
+}
+
+/// The three shapes of item. Stored as `{"messages": [...]}` or `{"candidates": [...]}`,
+/// nothing for a single answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    #[default]
+    Single,
+    Conversation {
+        messages: Vec<Message>,
+    },
+    Comparison {
+        candidates: Vec<Candidate>,
+    },
+}
+
+impl Shape {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Shape::Single => "single",
+            Shape::Conversation { .. } => "conversation",
+            Shape::Comparison { .. } => "comparison",
+        }
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        match self {
+            Shape::Conversation { messages } => messages,
+            _ => &[],
+        }
+    }
+
+    pub fn candidates(&self) -> &[Candidate] {
+        match self {
+            Shape::Comparison { candidates } => candidates,
+            _ => &[],
+        }
+    }
+
+    /// The JSON the store keeps: `None` for a single answer.
+    pub fn to_json(&self) -> Option<String> {
+        match self {
+            Shape::Single => None,
+            // Serialising plain strings and JSON values cannot fail.
+            Shape::Conversation { messages } => {
+                Some(serde_json::to_string(&serde_json::json!({ "messages": messages })).unwrap_or_default())
+            }
+            Shape::Comparison { candidates } => {
+                Some(serde_json::to_string(&serde_json::json!({ "candidates": candidates })).unwrap_or_default())
+            }
+        }
+    }
+
+    /// Reads what [`Shape::to_json`] wrote.
+    pub fn from_json(text: Option<&str>) -> Result<Shape, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            #[serde(default)]
+            messages: Option<Vec<Message>>,
+            #[serde(default)]
+            candidates: Option<Vec<Candidate>>,
+        }
+        let Some(text) = text else { return Ok(Shape::Single) };
+        let stored: Stored = serde_json::from_str(text)?;
+        Ok(match (stored.messages, stored.candidates) {
+            (Some(messages), _) => Shape::Conversation { messages },
+            (None, Some(candidates)) => Shape::Comparison { candidates },
+            (None, None) => Shape::Single,
+        })
+    }
 }
 
 /// The part of an item that its content hash covers: what a rater sees and the scores
@@ -29,6 +108,11 @@ struct Content<'a> {
     context: &'a [String],
     metadata: &'a Map<String, Value>,
     judge: &'a Map<String, Value>,
+    // Left out for a single answer, so its hash is what it was before items had shapes.
+    #[serde(skip_serializing_if = "<[Message]>::is_empty")]
+    messages: &'a [Message],
+    #[serde(skip_serializing_if = "<[Candidate]>::is_empty")]
+    candidates: &'a [Candidate],
 }
 
 impl Item {
@@ -47,6 +131,11 @@ impl Item {
         hasher.finish()
     }
 
+    /// The steps of a conversation; none for the other shapes.
+    pub fn steps(&self) -> Vec<Step> {
+        super::conversation::steps(self.shape.messages())
+    }
+
     fn content_json(&self) -> Vec<u8> {
         let content = Content {
             input: &self.input,
@@ -55,6 +144,8 @@ impl Item {
             context: &self.context,
             metadata: &self.metadata,
             judge: &self.judge,
+            messages: self.shape.messages(),
+            candidates: self.shape.candidates(),
         };
         // Serialising plain strings and maps cannot fail.
         serde_json::to_vec(&content).unwrap_or_default()
@@ -75,6 +166,7 @@ mod tests {
             context: vec!["p1".into()],
             metadata: Map::new(),
             judge: Map::new(),
+            shape: Shape::Single,
         }
     }
 
@@ -87,5 +179,24 @@ mod tests {
         assert_eq!(a.content_hash(), b.content_hash());
         b.output.push('!');
         assert_ne!(a.content_hash(), b.content_hash());
+    }
+
+    #[test]
+    fn a_single_answer_hashes_as_before_shapes_and_a_shape_changes_the_hash() {
+        // The hash a single item had before items had shapes: stores keep it.
+        assert_eq!(
+            item().content_hash(),
+            crate::model::sha256_hex(
+                br#"{"input":"How?","output":"Like this.","reference":null,"context":["p1"],"metadata":{},"judge":{}}"#
+            )
+        );
+        let mut conversation = item();
+        conversation.shape = Shape::Conversation {
+            messages: vec![serde_json::from_value(serde_json::json!({"role": "user", "content": "How?"})).unwrap()],
+        };
+        assert_ne!(conversation.content_hash(), item().content_hash());
+        let stored = conversation.shape.to_json();
+        assert_eq!(Shape::from_json(stored.as_deref()).unwrap(), conversation.shape);
+        assert_eq!(Shape::from_json(None).unwrap(), Shape::Single);
     }
 }

@@ -2,14 +2,16 @@
 //! Plain data, no I/O.
 
 pub mod batch;
+pub mod comparison;
 pub mod consensus;
+pub mod conversation;
 pub mod item;
 pub mod label;
 pub mod redact;
 pub mod rubric;
 pub mod text;
 
-pub use item::Item;
+pub use item::{Item, Shape};
 pub use label::LabelValue;
 pub use rubric::{Choice, Condition, Criterion, KeyTarget, Kind, Rubric, RubricError};
 

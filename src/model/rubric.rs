@@ -58,25 +58,34 @@ pub enum Kind {
     Tags,
     Number,
     Text,
+    /// Which of a comparison's first two candidates is better: `a`, `b`, `tie`,
+    /// `both_bad`, or a strength scale from `a_much` to `b_much`.
+    Preference,
 }
 
+/// The values a preference criterion may take: the default options, and the strength
+/// scale (`scale = "strength"`), weakest preference for `b` last.
+pub const PREFERENCE_OPTIONS: [&str; 4] = ["a", "b", "tie", "both_bad"];
+pub const PREFERENCE_STRENGTHS: [&str; 5] = ["a_much", "a_slightly", "tie", "b_slightly", "b_much"];
+
 impl Kind {
-    const ALL: [(&'static str, Kind); 6] = [
+    const ALL: [(&'static str, Kind); 7] = [
         ("binary", Kind::Binary),
         ("ordinal", Kind::Ordinal),
         ("nominal", Kind::Nominal),
         ("tags", Kind::Tags),
         ("number", Kind::Number),
         ("text", Kind::Text),
+        ("preference", Kind::Preference),
     ];
 
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, kind)| *kind == self).map_or("", |(name, _)| name)
     }
 
-    /// Binary, ordinal and nominal criteria take exactly one of their options.
+    /// Binary, ordinal, nominal and preference criteria take exactly one of their options.
     pub fn is_choice(self) -> bool {
-        matches!(self, Kind::Binary | Kind::Ordinal | Kind::Nominal)
+        matches!(self, Kind::Binary | Kind::Ordinal | Kind::Nominal | Kind::Preference)
     }
 }
 
@@ -121,6 +130,8 @@ struct RawCriterion {
     min: Option<f64>,
     max: Option<f64>,
     when: Option<toml::Table>,
+    /// Preference criteria: `strength` for the five-point scale.
+    scale: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -291,9 +302,17 @@ impl Criterion {
         match self.kind {
             Kind::Binary | Kind::Nominal => Some(Level::Nominal),
             Kind::Ordinal => Some(Level::Ordinal),
+            Kind::Preference if self.is_strength_scale() => Some(Level::Ordinal),
+            Kind::Preference => Some(Level::Nominal),
             Kind::Number => Some(Level::Interval),
             Kind::Tags | Kind::Text => None,
         }
+    }
+
+    /// A preference criterion on the strength scale (its options are ordered).
+    pub fn is_strength_scale(&self) -> bool {
+        self.kind == Kind::Preference
+            && self.options.iter().all(|choice| PREFERENCE_STRENGTHS.contains(&choice.value.as_str()))
     }
 
     /// The option on `key`, if this criterion has one.
@@ -321,7 +340,7 @@ impl Criterion {
     /// (empty for none), a number, or free text.
     pub fn parse_text(&self, raw: &str) -> Result<LabelValue, String> {
         match self.kind {
-            Kind::Binary | Kind::Ordinal | Kind::Nominal => {
+            Kind::Binary | Kind::Ordinal | Kind::Nominal | Kind::Preference => {
                 let value = raw.trim();
                 if self.choice_index(value).is_some() {
                     Ok(LabelValue::Choice(value.to_string()))
@@ -444,12 +463,45 @@ impl Validator<'_> {
                 Choice { value: "pass".into(), key: 'y', label: None },
                 Choice { value: "fail".into(), key: 'n', label: None },
             ],
+            (Kind::Preference, None) => {
+                let values: &[&str] = match raw.scale.as_deref() {
+                    None => &PREFERENCE_OPTIONS,
+                    Some("strength") => &PREFERENCE_STRENGTHS,
+                    Some(other) => {
+                        return Err(self.error(at, format!("unknown scale `{other}` (expected `strength` or none)")));
+                    }
+                };
+                let keys = default_keys(kind);
+                values
+                    .iter()
+                    .zip(keys)
+                    .map(|(value, key)| Choice { value: value.to_string(), key, label: None })
+                    .collect()
+            }
             (_, None) => {
                 return Err(self.error(at, format!("{} criteria need options", kind.name())));
             }
             (_, Some(raw_options)) => self.options(&raw.id, kind, raw_options)?,
         };
 
+        if kind == Kind::Preference {
+            // The values are the contract (`a` is the first candidate); labels and keys are
+            // the rubric's to choose.
+            let allowed: &[&str] =
+                if raw.scale.as_deref() == Some("strength") { &PREFERENCE_STRENGTHS } else { &PREFERENCE_OPTIONS };
+            if let Some(choice) = options.iter().find(|choice| !allowed.contains(&choice.value.as_str())) {
+                return Err(self
+                    .error(at, format!("preference option `{}` is not one of {}", choice.value, allowed.join(", "))));
+            }
+            let first = allowed[0];
+            let last = allowed[allowed.len() - 1];
+            let (a, b) = if allowed.len() == 4 { ("a", "b") } else { (first, last) };
+            if options.iter().all(|choice| choice.value != a) || options.iter().all(|choice| choice.value != b) {
+                return Err(self.error(at, format!("a preference criterion needs the options `{a}` and `{b}`")));
+            }
+        } else if raw.scale.is_some() {
+            return Err(self.error(at, "only preference criteria take a scale"));
+        }
         if kind != Kind::Number && (raw.min.is_some() || raw.max.is_some()) {
             return Err(self.error(at, "only number criteria take min and max"));
         }
@@ -769,6 +821,54 @@ options = [{ value = "pass", key = "y" }, { value = "fail", key = "y" }]"#,
         assert!(rubric.ambiguous_keys().is_empty());
         assert_eq!(rubric.key_target('4', 2), KeyTarget::Option(2, 3));
         assert_eq!(rubric.key_target('9', 2), KeyTarget::None);
+    }
+
+    #[test]
+    fn preference_criteria_default_to_a_b_tie_both_bad_or_the_strength_scale() {
+        let rubric = Rubric::from_toml(
+            r#"name = "p"
+version = 1
+[[criteria]]
+id = "better"
+kind = "preference"
+[[criteria]]
+id = "by_how_much"
+kind = "preference"
+scale = "strength"
+[[criteria]]
+id = "relabeled"
+kind = "preference"
+options = [ { value = "a", key = "h", label = "Left" }, { value = "b", key = "l" }, { value = "tie", key = "t" } ]
+"#,
+            "p.toml",
+        )
+        .unwrap();
+        let values = |id: &str| -> Vec<String> {
+            rubric.criterion(id).unwrap().options.iter().map(|o| format!("{}{}", o.value, o.key)).collect()
+        };
+        assert_eq!(values("better"), ["a1", "b2", "tie3", "both_bad4"]);
+        assert_eq!(values("by_how_much"), ["a_much1", "a_slightly2", "tie3", "b_slightly4", "b_much5"]);
+        assert_eq!(values("relabeled"), ["ah", "bl", "tiet"]);
+        assert_eq!(rubric.criterion("better").unwrap().level(), Some(Level::Nominal));
+        assert_eq!(rubric.criterion("by_how_much").unwrap().level(), Some(Level::Ordinal));
+        assert_eq!(rubric.criterion("better").unwrap().parse_text("tie"), Ok(LabelValue::Choice("tie".into())));
+
+        for (criterion, expected) in [
+            (
+                "kind = \"preference\"\noptions = [ { value = \"left\" }, { value = \"b\" } ]",
+                "`left` is not one of a, b",
+            ),
+            (
+                "kind = \"preference\"\noptions = [ { value = \"a\" }, { value = \"tie\" } ]",
+                "needs the options `a` and `b`",
+            ),
+            ("kind = \"preference\"\nscale = \"stars\"", "unknown scale `stars`"),
+            ("kind = \"binary\"\nscale = \"strength\"", "only preference criteria take a scale"),
+        ] {
+            let text = format!("name = \"p\"\nversion = 1\n[[criteria]]\nid = \"c\"\n{criterion}\n");
+            let err = Rubric::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 
     #[test]

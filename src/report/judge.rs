@@ -436,7 +436,9 @@ pub(super) fn number(criterion: &Criterion, value: &Value) -> Option<f64> {
             Value::String(text) => text.trim().parse().ok(),
             _ => None,
         },
-        Kind::Binary | Kind::Ordinal | Kind::Nominal => Some(category_number(criterion, category(criterion, value)?)),
+        Kind::Binary | Kind::Ordinal | Kind::Nominal | Kind::Preference => {
+            Some(category_number(criterion, category(criterion, value)?))
+        }
         Kind::Tags | Kind::Text => None,
     }
 }

@@ -4,7 +4,7 @@ use rusqlite::{Row, params};
 use serde_json::Map;
 
 use super::{Store, StoreError, Tx, now_ms, optional, parse_json};
-use crate::model::Item;
+use crate::model::{Item, Shape};
 
 /// What to do when an imported id already exists with different content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,9 +76,11 @@ const STANDING_ADJUDICATIONS: &str = "SELECT criterion, rubric_id FROM (
         WHERE a.item_id = (SELECT id FROM items WHERE external_id = ?1))
     WHERE newest = 1 AND value IS NOT NULL";
 
-const ITEM_COLUMNS: &str = "id, external_id, dataset, input, output, reference, context, metadata, judge";
+const ITEM_COLUMNS: &str = "id, external_id, dataset, input, output, reference, context, metadata, judge, shape";
 
-fn item_from_row(row: &Row) -> rusqlite::Result<(i64, Item, [String; 3])> {
+type ItemRow = (i64, Item, [String; 3], Option<String>);
+
+fn item_from_row(row: &Row) -> rusqlite::Result<ItemRow> {
     Ok((
         row.get(0)?,
         Item {
@@ -90,16 +92,24 @@ fn item_from_row(row: &Row) -> rusqlite::Result<(i64, Item, [String; 3])> {
             context: Vec::new(),
             metadata: Map::new(),
             judge: Map::new(),
+            shape: Shape::Single,
         },
         [row.get(6)?, row.get(7)?, row.get(8)?],
+        row.get(9)?,
     ))
 }
 
-fn decode((id, mut item, [context, metadata, judge]): (i64, Item, [String; 3])) -> Result<(i64, Item), StoreError> {
+fn decode((id, mut item, [context, metadata, judge], shape): ItemRow) -> Result<(i64, Item), StoreError> {
     item.context = parse_json("items.context", &context)?;
     item.metadata = parse_json("items.metadata", &metadata)?;
     item.judge = parse_json("items.judge", &judge)?;
+    item.shape = parse_shape(shape.as_deref())?;
     Ok((id, item))
+}
+
+/// Reads the `shape` column (see [`Shape::to_json`]).
+pub(super) fn parse_shape(text: Option<&str>) -> Result<Shape, StoreError> {
+    Shape::from_json(text).map_err(|cause| StoreError::Json { column: "items.shape", cause })
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -131,13 +141,14 @@ impl Tx<'_> {
         let context = to_json(&item.context);
         let metadata = to_json(&item.metadata);
         let judge = to_json(&item.judge);
+        let shape = item.shape.to_json();
         match existing {
             None => {
                 self.tx
                     .prepare_cached(
                         "INSERT INTO items (external_id, dataset, input, output, reference, context, metadata,
-                                            judge, content_hash, source_file, source_line, imported_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                            judge, content_hash, source_file, source_line, imported_at, shape)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                     )?
                     .execute(params![
                         item.id,
@@ -151,7 +162,8 @@ impl Tx<'_> {
                         hash,
                         source,
                         line as i64,
-                        now_ms()
+                        now_ms(),
+                        shape
                     ])?;
                 Ok(Upsert::Inserted)
             }
@@ -170,7 +182,8 @@ impl Tx<'_> {
                     self.tx
                         .prepare_cached(
                             "UPDATE items SET input = ?2, output = ?3, reference = ?4, context = ?5, metadata = ?6,
-                                              judge = ?7, content_hash = ?8, source_file = ?9, source_line = ?10
+                                              judge = ?7, content_hash = ?8, source_file = ?9, source_line = ?10,
+                                              shape = ?11
                              WHERE external_id = ?1",
                         )?
                         .execute(params![
@@ -183,7 +196,8 @@ impl Tx<'_> {
                             judge,
                             hash,
                             source,
-                            line as i64
+                            line as i64,
+                            shape
                         ])?;
                     if labels > 0 {
                         return Ok(Upsert::UpdatedLabeled {
@@ -289,7 +303,7 @@ impl Store {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT id, external_id, dataset, '', '', NULL, '[]', metadata, judge FROM items WHERE id = ?1",
+                "SELECT id, external_id, dataset, '', '', NULL, '[]', metadata, judge, NULL FROM items WHERE id = ?1",
             )?
             .query_row([item_id], item_from_row)?;
         Ok(decode(row)?.1)
@@ -472,5 +486,51 @@ mod tests {
         assert_eq!(*id, 3);
         let (external_id, metadata) = item.as_ref().unwrap();
         assert_eq!((external_id.as_str(), metadata.get("model")), ("x3", Some(&json!("v1"))));
+    }
+
+    #[test]
+    fn conversations_and_comparisons_are_stored_whole_and_merged_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let conversation = Item {
+            id: "t1".into(),
+            dataset: "d".into(),
+            shape: serde_json::from_value(json!({"conversation": {"messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "assistant", "tool_calls": [{"id": "c", "type": "function",
+                    "function": {"name": "f", "arguments": "{"}}]}]}}))
+            .unwrap(),
+            ..Item::default()
+        };
+        let comparison = Item {
+            id: "p1".into(),
+            dataset: "d".into(),
+            shape: serde_json::from_value(json!({"comparison": {"candidates": [
+                {"id": "v1", "output": "x", "model": "m"}, {"id": "v2", "output": "y"}]}}))
+            .unwrap(),
+            ..Item::default()
+        };
+        let other_path = dir.path().join("other.db");
+        let mut other = Store::create(&other_path).unwrap();
+        other
+            .write(|tx| {
+                tx.upsert_item(&conversation, "f", 1, OnConflict::Error)?;
+                tx.upsert_item(&comparison, "f", 2, OnConflict::Error)?;
+                let id = tx.item_id("p1")?.unwrap();
+                tx.record_side(id, "ana", "v2")?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        for item in [&conversation, &comparison] {
+            assert_eq!(&other.item_by_external_id(&item.id).unwrap().unwrap().1, item);
+        }
+        drop(other);
+        let mut store = Store::create(&dir.path().join("t.db")).unwrap();
+        store.merge_from(&other_path).unwrap();
+        let (_, merged) = store.item_by_external_id("t1").unwrap().unwrap();
+        assert_eq!(merged, conversation);
+        assert_eq!(merged.steps().len(), 2);
+        let (id, merged) = store.item_by_external_id("p1").unwrap().unwrap();
+        assert_eq!(merged, comparison);
+        assert_eq!(store.side(id, "ana").unwrap().as_deref(), Some("v2"));
     }
 }

@@ -85,7 +85,8 @@ impl Store {
             // Items: by id and content hash.
             let mut item_ids: HashMap<i64, i64> = HashMap::new();
             let mut statement = source.prepare(
-                "SELECT id, external_id, dataset, input, output, reference, context, metadata, judge FROM items ORDER BY id",
+                "SELECT id, external_id, dataset, input, output, reference, context, metadata, judge, shape
+                 FROM items ORDER BY id",
             )?;
             let rows = statement.query_map([], |row| {
                 Ok((
@@ -98,10 +99,11 @@ impl Store {
                     row.get::<_, String>(6)?,
                     row.get::<_, String>(7)?,
                     row.get::<_, String>(8)?,
+                    row.get::<_, Option<String>>(9)?,
                 ))
             })?;
             for row in rows {
-                let (id, external_id, dataset, input, output, reference, context, metadata, judge) = row?;
+                let (id, external_id, dataset, input, output, reference, context, metadata, judge, shape) = row?;
                 let item = Item {
                     id: external_id.clone(),
                     dataset,
@@ -111,6 +113,7 @@ impl Store {
                     context: super::parse_json("items.context", &context)?,
                     metadata: super::parse_json("items.metadata", &metadata)?,
                     judge: super::parse_json("items.judge", &judge)?,
+                    shape: super::items::parse_shape(shape.as_deref())?,
                 };
                 match tx.upsert_item(&item, &origin, 0, OnConflict::Error)? {
                     Upsert::Inserted => summary.items_added += 1,
@@ -221,6 +224,17 @@ impl Store {
                 summary.adjudications_added += 1;
             }
             merge_item_events(tx, &source, &batch_ids, &item_ids, &mut summary)?;
+            // Sides shown: the first record here stands, as it does when labeling.
+            let mut statement = source.prepare("SELECT item_id, rater, left_candidate FROM comparison_sides")?;
+            let rows = statement.query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
+            })?;
+            for row in rows {
+                let (item, rater, left) = row?;
+                if let Some(&item) = item_ids.get(&item) {
+                    tx.record_side(item, &rater, &left)?;
+                }
+            }
             Ok::<_, StoreError>(summary)
         })
     }

@@ -14,6 +14,7 @@ mod items;
 mod labels;
 mod merge;
 mod rubrics;
+mod sides;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,6 +30,7 @@ pub use labels::{
 };
 pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
+pub use sides::Side;
 
 /// Numbered migrations; the schema version is how many have run (`PRAGMA user_version`).
 const MIGRATIONS: &[&str] = &[
@@ -37,6 +39,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_honeypots.sql"),
     include_str!("migrations/0004_settings.sql"),
     include_str!("migrations/0005_counts_and_indexes.sql"),
+    include_str!("migrations/0006_item_shapes.sql"),
+    include_str!("migrations/0007_comparison_sides.sql"),
 ];
 
 /// How long a writer waits for another (8 raters on one host) before giving up.
@@ -644,7 +648,7 @@ mod tests {
             .conn
             .execute_batch(
                 "INSERT INTO rubrics VALUES (1, 'r', 1, 'h', '', '', 0);
-             INSERT INTO items VALUES (1, 'i', 'd', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0);
+             INSERT INTO items VALUES (1, 'i', 'd', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0, NULL);
              INSERT INTO label_events (item_id, rater, criterion, value, rubric_id, created_at, source)
              VALUES (1, 'a', 'c', '\"v\"', 1, 0, 'test');",
             )
@@ -698,9 +702,9 @@ mod tests {
             .execute_batch(
                 "INSERT INTO rubrics VALUES (1, 'r', 1, 'h1', '', '', 0), (2, 'r', 2, 'h2', '', '', 0),
                                             (3, 's', 1, 'h3', '', '', 0);
-                 INSERT INTO items VALUES (1, 'i1', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0),
-                                          (2, 'i2', 'd2', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0),
-                                          (3, 'i3', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0);",
+                 INSERT INTO items VALUES (1, 'i1', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0, NULL),
+                                          (2, 'i2', 'd2', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0, NULL),
+                                          (3, 'i3', 'd1', '', 'o', NULL, '[]', '{}', '{}', 'x', NULL, NULL, 0, NULL);",
             )
             .unwrap();
         store
@@ -784,7 +788,7 @@ mod tests {
         .unwrap();
         drop(conn);
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 5);
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let counts = store.counts().unwrap();
         assert_eq!((counts.items, counts.labels, counts.label_events, counts.raters), (2, 3, 5, 3));
         assert_eq!(store.golden_raters().unwrap().into_iter().collect::<Vec<_>>(), ["ben", "golden:g"]);

@@ -18,6 +18,7 @@ fn item(id: &str) -> Item {
         context: vec!["[Keys] Keys rotate from Settings.".into()],
         metadata: Map::new(),
         judge: Map::new(),
+        shape: Default::default(),
     }
 }
 

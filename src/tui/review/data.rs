@@ -262,7 +262,7 @@ fn judge_gap(
             };
             Some(((judge - human).abs() / if range > 0.0 { range } else { 1.0 }).min(1.0))
         }
-        Kind::Binary | Kind::Nominal => {
+        Kind::Binary | Kind::Nominal | Kind::Preference => {
             // A tie has no value to compare with.
             let human = decision?.value.as_str()?;
             Some(if human == judge_text { 0.0 } else { 1.0 })
@@ -352,6 +352,7 @@ kind = "text"
             context: Vec::new(),
             metadata: Default::default(),
             judge: Default::default(),
+            shape: Default::default(),
         };
         let split = |a: &str, b: &str| {
             let labels = [label("ana", "stars", json!(a)), label("ben", "stars", json!(b))];

@@ -25,6 +25,7 @@ fn item(id: &str, model: &str, output: &str, judge: Value) -> Item {
         context: vec!["[Refunds] Fees are not returned.".into()],
         metadata,
         judge: judge.as_object().cloned().unwrap_or_default(),
+        shape: Default::default(),
     }
 }
 
