@@ -499,6 +499,19 @@ impl Validator<'_> {
             if options.iter().all(|choice| choice.value != a) || options.iter().all(|choice| choice.value != b) {
                 return Err(self.error(at, format!("a preference criterion needs the options `{a}` and `{b}`")));
             }
+            // The label screen shows the candidates either way round and stores the
+            // mirror of what the rater picked, so every option needs its mirror.
+            let mirror = crate::model::comparison::mirrored;
+            if let Some(choice) = options.iter().find(|c| options.iter().all(|o| o.value != mirror(&c.value))) {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "preference option `{}` needs `{}` too: raters see the candidates either way round",
+                        choice.value,
+                        mirror(&choice.value)
+                    ),
+                ));
+            }
         } else if raw.scale.is_some() {
             return Err(self.error(at, "only preference criteria take a scale"));
         }
@@ -863,6 +876,10 @@ options = [ { value = "a", key = "h", label = "Left" }, { value = "b", key = "l"
                 "needs the options `a` and `b`",
             ),
             ("kind = \"preference\"\nscale = \"stars\"", "unknown scale `stars`"),
+            (
+                "kind = \"preference\"\nscale = \"strength\"\noptions = [ { value = \"a_much\" }, { value = \"a_slightly\" }, { value = \"b_much\" } ]",
+                "`a_slightly` needs `b_slightly` too",
+            ),
             ("kind = \"binary\"\nscale = \"strength\"", "only preference criteria take a scale"),
         ] {
             let text = format!("name = \"p\"\nversion = 1\n[[criteria]]\nid = \"c\"\n{criterion}\n");
