@@ -185,7 +185,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::tui::review::run(&mut store, rubric, batch.as_ref(), &reviewer)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
+        Command::Label { batch, rater, show_judge, show_models } => {
+            label(db, batch.as_deref(), rater, show_judge, show_models)
+        }
         Command::Report(ReportCommand::Agreement { scope, golden, options }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
@@ -849,7 +851,13 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
     ))
 }
 
-fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_judge: bool) -> anyhow::Result<ExitCode> {
+fn label(
+    db: Option<&Path>,
+    batch: Option<&str>,
+    rater: Option<String>,
+    show_judge: bool,
+    show_models: bool,
+) -> anyhow::Result<ExitCode> {
     let rater = rater.unwrap_or_else(login_name);
     let mut store = open_store(db)?;
     let batch = match batch {
@@ -865,7 +873,7 @@ fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_jud
             }
         }
     };
-    let outcome = crate::tui::label::run(&mut store, &batch, &rater, show_judge)?;
+    let outcome = crate::tui::label::run(&mut store, &batch, &rater, show_judge, show_models)?;
     if !outcome.saved() {
         // Never a false "saved": say what the store refused and where it went instead.
         eprint!("{}", outcome.message());
@@ -1161,7 +1169,7 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
     };
     if !no_label {
         let batch = store.batch("demo")?.context("demo batch missing")?;
-        let outcome = crate::tui::label::run(&mut store, &batch, "demo", false)?;
+        let outcome = crate::tui::label::run(&mut store, &batch, "demo", false, false)?;
         if !outcome.saved() {
             eprint!("{}", outcome.message());
             return Ok(outcome.exit_code());

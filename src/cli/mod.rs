@@ -174,6 +174,9 @@ pub enum Command {
         /// raters label blind).
         #[arg(long)]
         show_judge: bool,
+        /// Name the model behind each candidate of a comparison (raters compare blind).
+        #[arg(long)]
+        show_models: bool,
     },
     /// Review labeled items (the review screen): filter by disagreement, judge gap, flags,
     /// skips, tags, slices and text; see every rater's values side by side; adjudicate;

@@ -52,11 +52,14 @@ pub enum Action {
     Find,
     /// Fold or unfold the retrieved passages.
     TogglePassages,
+    /// On a comparison item: the next pane (left, right, prompt) for the scroll keys;
+    /// on a narrow screen, the other candidate.
+    SwitchSide,
 }
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 21] = [
+    pub const NAMED: [(Action, &'static str); 22] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -78,6 +81,7 @@ impl Action {
         (Action::Jump, "jump"),
         (Action::Find, "find"),
         (Action::TogglePassages, "toggle_passages"),
+        (Action::SwitchSide, "switch_side"),
     ];
 
     /// The action's name in `keys.toml`.
@@ -113,6 +117,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Jump, &["C-g"]),
     (Action::Find, &["/"]),
     (Action::TogglePassages, &["C-o"]),
+    (Action::SwitchSide, &["C-t"]),
 ];
 
 /// The footer: groups of actions and what they do, shown with their keys.

@@ -4,6 +4,7 @@
 mod finder;
 pub mod keymap;
 mod session;
+mod side_by_side;
 mod view;
 mod writer;
 
@@ -41,6 +42,12 @@ pub enum Effect {
     },
     /// Fetch the searchable text of the queue, then call [`LabelScreen::finder_loaded`].
     OpenFinder,
+    /// Record that this rater sees the candidate `left` on the left of the comparison
+    /// `item_id`: sent before the item's first decision, in the same queue of writes.
+    RecordSide {
+        item_id: i64,
+        left: String,
+    },
     Quit,
 }
 
@@ -176,6 +183,12 @@ pub struct LabelScreen {
     ignored_keys: usize,
     /// The focus move under way skips text and number fields (it came from a letter).
     options_only: bool,
+    /// Which side each comparison of the queue shows its candidates on.
+    sides: side_by_side::Sides,
+    /// The comparison on screen: its panes' focus and scroll.
+    compare: side_by_side::Compare,
+    /// Show the candidates' models (blind otherwise).
+    show_models: bool,
 }
 
 impl LabelScreen {
@@ -224,6 +237,9 @@ impl LabelScreen {
             too_small: false,
             ignored_keys: 0,
             options_only: false,
+            sides: Default::default(),
+            compare: Default::default(),
+            show_models: false,
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -380,6 +396,7 @@ impl LabelScreen {
             let (done, skipped, flagged) = state.unwrap_or((false, false, false));
             (entry.done, entry.skipped, entry.flagged) = (done, skipped, flagged);
         }
+        self.side_not_stored(item_id);
         let before = self.history.len();
         self.history.retain(|decision| decision.item_id() != item_id);
         if self.history.len() < before {
@@ -447,6 +464,9 @@ impl LabelScreen {
         ) {
             self.message = None;
         }
+        if let Some(effects) = self.update_comparison(action) {
+            return effects;
+        }
         match action {
             Action::Quit => {
                 let mut effects = self.commit_editor().unwrap_or_default();
@@ -463,6 +483,8 @@ impl LabelScreen {
                 self.passages_folded = !self.passages_folded;
                 Vec::new()
             }
+            // Only a comparison item has sides (see update_comparison).
+            Action::SwitchSide => Vec::new(),
             Action::Find => {
                 let Ok(mut effects) = self.commit_editor() else {
                     return Vec::new();
@@ -774,6 +796,7 @@ impl LabelScreen {
 
     fn load_current(&mut self) -> Vec<Effect> {
         self.item = None;
+        self.compare = Default::default();
         *self.pane.get_mut() = None;
         self.missing.clear();
         self.values.clear();
@@ -847,7 +870,8 @@ impl LabelScreen {
             return Vec::new();
         }
         let id = criterion.id.clone();
-        let chosen = criterion.options[option].value.clone();
+        // The rater chose left or right: stored in the candidates' own terms.
+        let chosen = self.seen_from_screen(criterion, criterion.options[option].value.clone());
         let value = match criterion.kind {
             Kind::Tags => {
                 let mut tags = match self.values.get(&id) {
@@ -908,7 +932,9 @@ impl LabelScreen {
         }
         self.missing.retain(|missing| missing != id);
         self.history.push(Decision::Values { item_id, before });
-        vec![Effect::Save { item_id, changes }]
+        let mut effects: Vec<Effect> = self.record_side(item_id).into_iter().collect();
+        effects.push(Effect::Save { item_id, changes });
+        effects
     }
 
     /// Saves what is typed in the focused text or number field. Fails (and says why)
@@ -970,6 +996,7 @@ impl LabelScreen {
                 _ => Vec::new(),
             })
             .collect();
+        effects.extend(self.record_side(item_id));
         effects.push(Effect::Confirm { item_id });
         self.history.push(Decision::Confirmed { item_id, before });
         let done_id = self.queue[self.position].external_id.clone();

@@ -69,6 +69,9 @@ impl<'s> Session<'s> {
             None => (Keymap::default(), Vec::new()),
         };
         screen.set_keymap(keymap, &problems);
+        // Comparisons show their candidates on sides set by the batch's seed and the
+        // rater, or as the store recorded them.
+        screen.set_sides(batch.seed as u64, store.queue_sides(batch.id, rater)?);
         let mut session = Session {
             store,
             screen,
@@ -152,6 +155,7 @@ impl<'s> Session<'s> {
                 Effect::Save { item_id, changes } => self.send(item_id, Write::Save { changes }),
                 Effect::Confirm { item_id } => self.send(item_id, Write::Confirm),
                 Effect::Mark { item_id, action, note } => self.send(item_id, Write::Mark { action, note }),
+                Effect::RecordSide { item_id, left } => self.send(item_id, Write::Side { left }),
                 Effect::Load { item_id } => {
                     let item = self.store.item(item_id)?;
                     let values = self.values_of(item_id)?;
@@ -258,6 +262,8 @@ impl<'s> Session<'s> {
                 Write::Save { changes } => entry.criteria.extend(changes.iter().map(|(id, _)| id.clone())),
                 Write::Confirm => entry.confirm = true,
                 Write::Mark { .. } => entry.marks += 1,
+                // Not a decision of the rater's: its own write, never shown.
+                Write::Side { .. } => {}
             }
         }
         self.screen.set_unsaved(unsaved, self.outstanding.len(), self.busy);
@@ -323,6 +329,8 @@ impl<'s> Session<'s> {
                     let note = note.as_ref().map_or(String::new(), |note| format!(" ({note})"));
                     items.push((item, format!("{action}{note}")));
                 }
+                // The side is recorded again with the item's next decision.
+                Write::Side { .. } => {}
             }
         }
         Lost { values, items }
@@ -511,9 +519,16 @@ pub fn keys_path() -> Option<std::path::PathBuf> {
 
 /// Opens the label screen for `rater` on `batch` until they quit. Quitting waits (on
 /// screen) for unsaved writes; the outcome says whether everything was saved.
-pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> anyhow::Result<Outcome> {
+pub fn run(
+    store: &mut Store,
+    batch: &Batch,
+    rater: &str,
+    show_judge: bool,
+    show_models: bool,
+) -> anyhow::Result<Outcome> {
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
     session.screen.set_show_judge(show_judge);
+    session.screen.set_show_models(show_models);
     let wait = quit_wait();
     let mut closing_since: Option<Instant> = None;
     let result = with_terminal(|terminal, stop| {

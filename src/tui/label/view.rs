@@ -35,6 +35,10 @@ impl LabelScreen {
         self.render_gauge(frame, gauge);
         self.render_footer(frame, footer);
         match &self.item {
+            // A comparison lays out its own panes (side_by_side.rs).
+            Some((_, item)) if matches!(item.shape, crate::model::Shape::Comparison { .. }) => {
+                self.render_comparison(frame, body)
+            }
             Some(_) => {
                 if body.width >= SIDE_BY_SIDE_WIDTH {
                     let [left, right] =
@@ -358,7 +362,7 @@ impl LabelScreen {
     /// The form in `budget` rows `width` wide: each criterion in full while that fits,
     /// else the focused one in full and the others on a line each; then a window of
     /// criteria around the focused one.
-    fn form_view(&self, width: u16, budget: u16) -> FormView {
+    pub(super) fn form_view(&self, width: u16, budget: u16) -> FormView {
         let count = self.rubric.criteria.len();
         let budget = usize::from(budget.max(1));
         let full: Vec<Vec<Line<'static>>> = (0..count).map(|index| self.criterion_rows(index, width, false)).collect();
@@ -418,7 +422,9 @@ impl LabelScreen {
             head.push(Span::styled("← required ", self.theme.error()));
         }
         let mut chunks: Vec<Vec<Span<'static>>> = vec![head];
-        let value = self.values.get(&criterion.id);
+        // A preference on a comparison in screen terms: `a` is the left.
+        let shown = self.shown_value(criterion);
+        let value = shown.as_ref();
         if !applies {
             if let Some(when) = &criterion.when {
                 chunks.push(vec![Span::styled(
@@ -480,10 +486,11 @@ impl LabelScreen {
                 match value {
                     Some(value) => {
                         let mut chunk = vec![Span::styled(
-                            format!("✓{}{mark}", single_line(&value.display())),
+                            format!("✓{}{mark}", single_line(&self.option_text(criterion, &value.display()))),
                             self.theme.selected(),
                         )];
                         if let [only] = chosen.as_slice()
+                            && criterion.kind != Kind::Preference
                             && let Some(label) = &only.label
                         {
                             chunk.push(Span::styled(format!(" ({})", single_line(label)), self.theme.muted()));
@@ -500,7 +507,7 @@ impl LabelScreen {
                         Some(LabelValue::Tags(tags)) => tags.contains(&choice.value),
                         _ => false,
                     };
-                    let text = single_line(&choice.value);
+                    let text = single_line(&self.option_text(criterion, &choice.value));
                     let mut chunk = vec![
                         Span::styled(format!("[{}]", choice.key), self.theme.key()),
                         Span::raw(" "),
@@ -521,7 +528,7 @@ impl LabelScreen {
                     chunks.push(chunk);
                 }
                 // Elsewhere the label of the chosen option says what the choice means.
-                if criterion.kind != Kind::Ordinal
+                if !matches!(criterion.kind, Kind::Ordinal | Kind::Preference)
                     && let Some(LabelValue::Choice(selected)) = value
                     && let Some(label) =
                         criterion.options.iter().find(|c| c.value == *selected).and_then(|c| c.label.as_ref())
@@ -536,7 +543,7 @@ impl LabelScreen {
         layout(chunks, width, compact)
     }
 
-    fn render_form(&self, frame: &mut Frame, area: Rect, form: FormView) {
+    pub(super) fn render_form(&self, frame: &mut Frame, area: Rect, form: FormView) {
         let question = self.rubric.criteria.get(self.focus).map_or(String::new(), |c| single_line(&c.question));
         let mut block = Block::default().borders(Borders::ALL).title(format!(" {question} "));
         if form.first > 0 || form.last + 1 < form.total {
@@ -625,8 +632,8 @@ fn clock(seconds: f64) -> String {
 }
 
 /// The form as drawn: its rows and which criteria they show.
-struct FormView {
-    lines: Vec<Line<'static>>,
+pub(super) struct FormView {
+    pub(super) lines: Vec<Line<'static>>,
     first: usize,
     last: usize,
     total: usize,
