@@ -194,6 +194,29 @@ impl LabelScreen {
         .to_string()
     }
 
+    /// An item's id as the title shows it: on the comparison on screen, blind, without
+    /// its candidates' ids and models (a pair split at import is `ID~v1~v2`, and an id
+    /// may be made of model names), which would say which side is which.
+    pub(super) fn shown_id(&self, item_id: i64, id: &str) -> String {
+        let Some(candidates) = self.pair().filter(|_| !self.show_models && self.current_item_id() == Some(item_id))
+        else {
+            return id.to_string();
+        };
+        let mut names: Vec<&str> = candidates
+            .iter()
+            .flat_map(|candidate| [candidate.id.as_str(), candidate.model.as_deref().unwrap_or_default()])
+            // A one-letter id would mask every such letter, and tells no model anyway.
+            .filter(|name| name.chars().count() > 1)
+            .collect();
+        // Longest first, so a name inside another is not masked half.
+        names.sort_by_key(|name| std::cmp::Reverse(name.len()));
+        let mut shown = id.to_string();
+        for name in names {
+            shown = shown.replace(name, "?");
+        }
+        shown
+    }
+
     /// Scroll keys and the switch key on a comparison item; `None` for anything else.
     pub(super) fn update_comparison(&mut self, action: Action) -> Option<Vec<Effect>> {
         self.pair()?;

@@ -146,7 +146,7 @@ impl LabelScreen {
                 "item {} of {} · {}{state}{flag}{unsaved}",
                 self.position + 1,
                 self.queue.len(),
-                single_line(&entry.external_id)
+                single_line(&self.shown_id(entry.item_id, &entry.external_id))
             )
         } else {
             format!("{} items", self.queue.len())

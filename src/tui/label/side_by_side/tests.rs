@@ -260,6 +260,19 @@ fn blind_unless_models_are_asked_for() {
 }
 
 #[test]
+fn the_title_masks_candidate_ids_and_models_in_the_item_id_unless_shown() {
+    let mut screen = screen(RUBRIC, 1, Some("v1"));
+    screen.queue[0].external_id = "q17~v1~v2".into();
+    screen.loaded(1, pair("q17~v1~v2"), BTreeMap::new());
+    let blind = text(&screen, 160, 48);
+    assert!(blind.contains("item 1 of 1 · q17~?~?"), "{blind}");
+    screen.queue[0].external_id = "q17-model-large-vs-model-small".into();
+    assert!(text(&screen, 160, 48).contains("· q17-?-vs-? "));
+    screen.set_show_models(true);
+    assert!(text(&screen, 160, 48).contains("· q17-model-large-vs-model-small "));
+}
+
+#[test]
 fn each_pane_scrolls_on_its_own_and_the_switch_key_moves_between_them() {
     let mut screen = screen(RUBRIC, 2, Some("v1"));
     // Answers longer than their panes.
