@@ -317,40 +317,46 @@ impl LabelScreen {
     /// The prompt's and the two answers' texts, each answer with the words the other
     /// lacks underlined.
     fn comparison_docs(&self, input: &str, left: &Candidate, right: &Candidate) -> [(Doc, Option<Rows>); 3] {
-        let texts = [left.text(), right.text()];
+        let sides = [sections(left), sections(right)];
         // A word is a run without white space, compared without case and without the
         // punctuation around it. Each side's words go into a hash set, and each word of
         // the other side is looked up: O(n + m) for answers of n and m words, where a
-        // line diff (LCS) would be O(n * m). It does not see words moved or repeated,
-        // which is not what tells two answers apart.
+        // word diff by longest common subsequence would be O(n * m). It does not see
+        // words moved or repeated, which is not what tells two answers apart.
         let key = |word: &str| word.trim_matches(|ch: char| !ch.is_alphanumeric()).to_lowercase();
-        let compare = texts.iter().map(String::len).sum::<usize>() <= DIFF_LIMIT;
-        let words = |text: &str| -> HashSet<String> {
-            if compare { text.split_whitespace().map(key).collect() } else { HashSet::new() }
+        let size: usize = sides.iter().flatten().map(|(_, body)| body.len()).sum();
+        let compare = size <= DIFF_LIMIT;
+        let words = |side: &[(Option<String>, String)]| -> HashSet<String> {
+            if !compare {
+                return HashSet::new();
+            }
+            side.iter().flat_map(|(_, body)| body.split_whitespace().map(key)).collect()
         };
-        let sets = [words(&texts[0]), words(&texts[1])];
-        let answer = |index: usize, candidate: &Candidate| {
+        let sets = [words(&sides[0]), words(&sides[1])];
+        let answer = |index: usize| {
             let mut doc = Doc::default();
-            if !candidate.messages.is_empty() {
-                doc.line(
-                    &format!("(the last answer of a conversation of {} messages)", candidate.messages.len()),
-                    self.theme.muted(),
+            let other = &sets[1 - index];
+            for (heading, body) in &sides[index] {
+                if let Some(heading) = heading {
+                    if doc.has_lines() {
+                        doc.line("", Default::default());
+                    }
+                    doc.line(heading, self.theme.heading());
+                }
+                doc.lines_marking(
+                    body,
+                    |word| {
+                        let word = key(word);
+                        compare && !word.is_empty() && !other.contains(&word)
+                    },
+                    self.theme.differs(),
                 );
             }
-            let other = &sets[1 - index];
-            doc.lines_marking(
-                &texts[index],
-                |word| {
-                    let word = key(word);
-                    compare && !word.is_empty() && !other.contains(&word)
-                },
-                self.theme.differs(),
-            );
             (doc, None)
         };
         let mut prompt = Doc::default();
         prompt.lines(input, Default::default());
-        [answer(0, left), answer(1, right), (prompt, None)]
+        [answer(0), answer(1), (prompt, None)]
     }
 
     /// One pane: its rows from its scroll offset, the offsets shown in its corner, its
@@ -391,6 +397,30 @@ impl LabelScreen {
         }
         frame.render_widget(Paragraph::new(lines).block(block), area);
     }
+}
+
+/// What a candidate's pane shows, as (heading, text) sections: its answer; or, for a
+/// conversation that is more than a question and its answer, each step under a heading
+/// (a compact transcript: `ASSISTANT`, `TOOL CALL search`, ...).
+fn sections(candidate: &Candidate) -> Vec<(Option<String>, String)> {
+    use crate::model::conversation::{StepKind, steps};
+    let steps = steps(&candidate.messages);
+    let simple = steps.iter().filter(|step| step.kind != StepKind::User).count() <= 1
+        && steps.iter().all(|step| matches!(step.kind, StepKind::User | StepKind::Assistant));
+    if simple {
+        return vec![(None, candidate.text())];
+    }
+    steps
+        .into_iter()
+        .map(|step| {
+            let heading = match (step.kind, &step.tool) {
+                (StepKind::ToolCall, Some(tool)) => format!("TOOL CALL {tool}"),
+                (StepKind::ToolResult, Some(tool)) => format!("TOOL RESULT {tool}"),
+                (kind, _) => kind.name().replace('_', " ").to_uppercase(),
+            };
+            (Some(heading), step.content)
+        })
+        .collect()
 }
 
 #[cfg(test)]

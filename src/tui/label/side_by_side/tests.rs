@@ -307,3 +307,34 @@ fn each_pane_scrolls_on_its_own_and_the_switch_key_moves_between_them() {
     assert_eq!(effects, [Effect::Load { item_id: 2 }]);
     assert_eq!(screen.compare.scroll, [0, 0, 0]);
 }
+
+#[test]
+fn a_conversation_shows_its_answer_or_a_compact_transcript() {
+    let messages = |json: &str| -> Vec<crate::model::conversation::Message> { serde_json::from_str(json).unwrap() };
+    let mut screen = screen(RUBRIC, 1, Some("v1"));
+    let mut item = pair("p-1");
+    if let Shape::Comparison { candidates } = &mut item.shape {
+        // A question and its answer: the answer alone (the prompt pane has the question).
+        candidates[0].messages = messages(
+            r#"[{"role": "user", "content": "How do I rotate a key?"},
+                {"role": "assistant", "content": "Press Rotate in Settings."}]"#,
+        );
+        // An agent trace: every step under its heading.
+        candidates[1].messages = messages(
+            r#"[{"role": "user", "content": "How do I rotate a key?"},
+                {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function",
+                  "function": {"name": "search_docs", "arguments": "{\"q\": \"rotate key\"}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "Keys rotate from Settings."},
+                {"role": "assistant", "content": "Open Settings and press Rotate."}]"#,
+        );
+    }
+    screen.loaded(1, item, BTreeMap::new());
+    let shown = text(&screen, 160, 48);
+    let left: Vec<String> = shown.lines().map(|line| line.chars().take(80).collect()).collect();
+    assert!(left.iter().any(|line| line.contains("│Press Rotate in Settings.")), "{shown}");
+    assert!(!left.iter().any(|line| line.contains("│USER")), "{shown}");
+    for expected in ["USER", "TOOL CALL search_docs", "TOOL RESULT search_docs", "ASSISTANT", "Open Settings and press"]
+    {
+        assert!(shown.contains(expected), "{expected}: {shown}");
+    }
+}
