@@ -190,6 +190,8 @@ fn the_strength_scale_is_mirrored_too() {
     assert_eq!(stored(&press(&mut swapped, '4')), [("by_how_much".to_string(), "a_slightly".to_string())]);
     let mut plain = screen(STRENGTH, 1, Some("v1"));
     assert_eq!(stored(&press(&mut plain, '2')), [("by_how_much".to_string(), "a_slightly".to_string())]);
+    // The five options wrap between options on a narrow screen, the chosen one marked.
+    insta::assert_snapshot!("strength_80x24", text(&swapped, 80, 24));
 }
 
 #[test]
