@@ -9,8 +9,10 @@
 //! the value is stored in the candidates' own terms (`a` is the first candidate).
 //! Blind: no model name unless `--show-models`.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -323,15 +325,9 @@ impl LabelScreen {
         // the other side is looked up: O(n + m) for answers of n and m words, where a
         // word diff by longest common subsequence would be O(n * m). It does not see
         // words moved or repeated, which is not what tells two answers apart.
-        let key = |word: &str| word.trim_matches(|ch: char| !ch.is_alphanumeric()).to_lowercase();
         let size: usize = sides.iter().flatten().map(|(_, body)| body.len()).sum();
         let compare = size <= DIFF_LIMIT;
-        let words = |side: &[(Option<String>, String)]| -> HashSet<String> {
-            if !compare {
-                return HashSet::new();
-            }
-            side.iter().flat_map(|(_, body)| body.split_whitespace().map(key)).collect()
-        };
+        let words = |side| if compare { words(side) } else { WordSet::default() };
         let sets = [words(&sides[0]), words(&sides[1])];
         let answer = |index: usize| {
             let mut doc = Doc::default();
@@ -343,14 +339,15 @@ impl LabelScreen {
                     }
                     doc.line(heading, self.theme.heading());
                 }
-                doc.lines_marking(
-                    body,
-                    |word| {
-                        let word = key(word);
-                        compare && !word.is_empty() && !other.contains(&word)
-                    },
-                    self.theme.differs(),
-                );
+                if compare {
+                    let lacks = |word: &str| {
+                        let word = word_key(word);
+                        !word.is_empty() && !other.contains(&word)
+                    };
+                    doc.lines_marking(body, lacks, self.theme.differs());
+                } else {
+                    doc.lines(body, Default::default());
+                }
             }
             (doc, None)
         };
@@ -397,6 +394,21 @@ impl LabelScreen {
         }
         frame.render_widget(Paragraph::new(lines).block(block), area);
     }
+}
+
+/// One answer's words, as [`word_key`] gives them; the project's fast hash (the words
+/// come from the store, and nothing here is worth a crafted collision).
+type WordSet<'a> = HashSet<Cow<'a, str>, BuildHasherDefault<crate::stats::hash::FxHasher>>;
+
+fn words(side: &[(Option<String>, String)]) -> WordSet<'_> {
+    side.iter().flat_map(|(_, body)| body.split_whitespace().map(word_key)).collect()
+}
+
+/// A word as the diff compares it: without the punctuation around it, in lower case
+/// (borrowed when it has no capital, so most words cost no allocation).
+fn word_key(word: &str) -> Cow<'_, str> {
+    let word = word.trim_matches(|ch: char| !ch.is_alphanumeric());
+    if word.chars().any(char::is_uppercase) { Cow::Owned(word.to_lowercase()) } else { Cow::Borrowed(word) }
 }
 
 /// What a candidate's pane shows, as (heading, text) sections: its answer; or, for a
