@@ -130,9 +130,14 @@ impl LabelScreen {
     pub(super) fn b_on_left(&self) -> Option<bool> {
         let candidates = self.pair()?;
         let item_id = self.current_item_id()?;
-        Some(match self.sides.recorded.get(&item_id) {
-            Some(left) => *left == candidates[1].id && *left != candidates[0].id,
-            None => self.sides.planned.get(&item_id).copied().unwrap_or(false),
+        let planned = || self.sides.planned.get(&item_id).copied().unwrap_or(false);
+        Some(match self.sides.recorded.get(&item_id).map(String::as_str) {
+            Some(left) if left == candidates[0].id => false,
+            Some(left) if left == candidates[1].id => true,
+            // A side written as `a`/`b` (the candidates' positions) reads as such.
+            Some("a") => false,
+            Some("b") => true,
+            _ => planned(),
         })
     }
 

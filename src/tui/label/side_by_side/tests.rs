@@ -217,6 +217,14 @@ fn the_side_is_recorded_once_before_the_first_decision() {
 }
 
 #[test]
+fn a_recorded_side_is_read_by_candidate_id_or_position() {
+    assert_eq!(screen(RUBRIC, 1, Some("v2")).b_on_left(), Some(true));
+    assert_eq!(screen(RUBRIC, 1, Some("v1")).b_on_left(), Some(false));
+    assert_eq!(screen(RUBRIC, 1, Some("b")).b_on_left(), Some(true));
+    assert_eq!(screen(RUBRIC, 1, Some("a")).b_on_left(), Some(false));
+}
+
+#[test]
 fn a_failed_write_sends_the_side_again_with_the_next_decision() {
     let mut screen = screen(RUBRIC, 2, None);
     let first = press(&mut screen, '1');
