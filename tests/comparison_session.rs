@@ -104,3 +104,28 @@ fn nothing_is_recorded_for_a_pair_only_looked_at() {
     }
     assert!(Store::open(&path).unwrap().sides().unwrap().is_empty());
 }
+
+#[test]
+fn a_recovery_file_carries_the_side_shown_in_a_left_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = store_with_pairs(&path, 2);
+    let batch = store.batch("b").unwrap().unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let outcome = {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        session.handle(Action::Char('1')).unwrap();
+        session.handle(Action::Quit).unwrap();
+        session.finish(std::time::Duration::from_millis(300)).unwrap()
+    };
+    other.execute_batch("ROLLBACK").unwrap();
+    let csv = std::fs::read_to_string(outcome.recovery_file().expect("a recovery file")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("item,rater,criterion,value,comment,left"));
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    // Left is better, stored in candidate terms, with the candidate that was on the left.
+    let expected = if row[5] == "old" { "a" } else { "b" };
+    assert_eq!((row[1], row[2], row[3]), ("ana", "better", expected), "{csv}");
+    assert!(["old", "new"].contains(&row[5]), "{csv}");
+}

@@ -308,6 +308,7 @@ impl<'s> Session<'s> {
         // The newest unsaved value of each item and criterion, in the order decided.
         let mut values: Vec<(String, String, Option<LabelValue>)> = Vec::new();
         let mut items = Vec::new();
+        let mut sides = BTreeMap::new();
         for job in &self.outstanding {
             let item = external(job.item_id);
             match &job.write {
@@ -329,11 +330,13 @@ impl<'s> Session<'s> {
                     let note = note.as_ref().map_or(String::new(), |note| format!(" ({note})"));
                     items.push((item, format!("{action}{note}")));
                 }
-                // The side is recorded again with the item's next decision.
-                Write::Side { .. } => {}
+                // The file's `left` column carries it, for `labels import`.
+                Write::Side { left } => {
+                    sides.insert(item, left.clone());
+                }
             }
         }
-        Lost { values, items }
+        Lost { values, items, sides }
     }
 }
 
@@ -356,6 +359,8 @@ struct Lost {
     values: Vec<(String, String, Option<LabelValue>)>,
     /// (item id, what: confirm, skip (note), flag (note), ...).
     items: Vec<(String, String)>,
+    /// Comparison item id: the candidate shown on the left, not recorded yet.
+    sides: BTreeMap<String, String>,
 }
 
 /// How a session ended: saved, or what the store refused and where it went instead.
@@ -405,7 +410,7 @@ impl Outcome {
                 }
                 Some(Err(error)) => {
                     out.push_str(&format!("{} label values could not be written to a file ({error}):\n", set.len()));
-                    out.push_str(&recovery_csv(&lost.values, "?").unwrap_or_default());
+                    out.push_str(&recovery_csv(lost, "?").unwrap_or_default());
                 }
                 None => {}
             }
@@ -425,11 +430,16 @@ impl Outcome {
     }
 }
 
-/// The recovery file's rows in the `labels import` format (set values only).
-fn recovery_csv(values: &[(String, String, Option<LabelValue>)], rater: &str) -> Result<String, csv::Error> {
+/// The recovery file's rows in the `labels import` format (set values only), with a
+/// `left` column (the candidate shown on the left) when a comparison's side is unsaved.
+fn recovery_csv(lost: &Lost, rater: &str) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["item", "rater", "criterion", "value", "comment"])?;
-    for (item, criterion, value) in values {
+    let mut header = vec!["item", "rater", "criterion", "value", "comment"];
+    if !lost.sides.is_empty() {
+        header.push("left");
+    }
+    out.write_record(&header)?;
+    for (item, criterion, value) in &lost.values {
         let Some(value) = value else { continue };
         let cell = match value.to_json() {
             serde_json::Value::String(text) => text,
@@ -438,7 +448,11 @@ fn recovery_csv(values: &[(String, String, Option<LabelValue>)], rater: &str) ->
             }
             other => other.to_string(),
         };
-        out.write_record([item.as_str(), rater, criterion.as_str(), cell.as_str(), ""])?;
+        let mut row = vec![item.as_str(), rater, criterion.as_str(), cell.as_str(), ""];
+        if !lost.sides.is_empty() {
+            row.push(lost.sides.get(item).map_or("", String::as_str));
+        }
+        out.write_record(&row)?;
     }
     let bytes = out.into_inner().map_err(|err| err.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -450,7 +464,7 @@ fn write_recovery(lost: &Lost, rater: &str, beside: Option<&Path>) -> Option<Res
     if !lost.values.iter().any(|(_, _, value)| value.is_some()) {
         return None;
     }
-    let text = match recovery_csv(&lost.values, rater) {
+    let text = match recovery_csv(lost, rater) {
         Ok(text) => text,
         Err(err) => return Some(Err(err.to_string())),
     };
