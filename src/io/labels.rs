@@ -9,7 +9,10 @@ use serde_json::Value;
 
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
-use crate::model::Kind;
+use crate::model::conversation::StepKind;
+use crate::model::label::{split_step_key, step_key};
+use crate::model::rubric::Scope;
+use crate::model::{Kind, Shape};
 use crate::store::{NewLabel, Store, StoredRubric, Tx, label_unchanged};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -56,7 +59,9 @@ pub fn import(
     let mut steps_seen = false;
     // Values of criteria that apply only `when` another has a value: checked once the whole
     // file is in, since the value they depend on may come on a later line.
-    let mut conditional: Vec<(u64, i64, usize, usize)> = Vec::new();
+    let mut conditional: Vec<(u64, i64, usize, usize, Option<u32>)> = Vec::new();
+    // The step kinds of the item of the previous step-scope row.
+    let mut last_steps: Option<(i64, Vec<StepKind>)> = None;
     // The item of the previous row (files come grouped by item), and the (item, rater)
     // last confirmed in the batches that assign it.
     let mut last_item: Option<(String, i64)> = None;
@@ -126,6 +131,59 @@ pub fn import(
                     }
                 };
 
+                // A step-scope label is stored under `criterion@step` (see `step_key`).
+                let step_number = match (criterion.scope, &step) {
+                    (Scope::Item, None) => None,
+                    (Scope::Item, Some(_)) => {
+                        return Err(fail(format!(
+                            "field `step`: criterion `{}` is about the whole item (scope = \"item\"); leave `step` empty",
+                            criterion.id
+                        )));
+                    }
+                    (Scope::Step, None) => {
+                        return Err(fail(format!(
+                            "field `step` is missing: criterion `{}` has one value per step (scope = \"step\")",
+                            criterion.id
+                        )));
+                    }
+                    (Scope::Step, Some(text)) => {
+                        let kinds = match &last_steps {
+                            Some((id, kinds)) if *id == item_id => kinds,
+                            _ => {
+                                let kinds = match tx.item_shape(item_id)? {
+                                    Shape::Conversation { messages } => crate::model::conversation::steps(&messages)
+                                        .into_iter()
+                                        .map(|step| step.kind)
+                                        .collect(),
+                                    _ => Vec::new(),
+                                };
+                                &last_steps.insert((item_id, kinds)).1
+                            }
+                        };
+                        let number = text.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                            fail(format!("field `step`: `{text}` is not a step number (1, 2, ...)"))
+                        })?;
+                        let kind = kinds.get(number as usize - 1).ok_or_else(|| {
+                            fail(format!("field `step`: item `{item}` has {} steps, not {number}", kinds.len()))
+                        })?;
+                        if !criterion.applies_to_step(*kind) {
+                            let kinds: Vec<_> = criterion.steps.iter().map(|kind| kind.name()).collect();
+                            return Err(fail(format!(
+                                "field `step`: step {number} of item `{item}` is a {} step; criterion `{}` applies to {} steps",
+                                kind.name(),
+                                criterion.id,
+                                kinds.join(" and ")
+                            )));
+                        }
+                        Some(number)
+                    }
+                };
+                let stored_key = match step_number {
+                    Some(number) => step_key(&criterion.id, number),
+                    None => criterion.id.clone(),
+                };
+                let step = step_number.map(|number| number.to_string());
+
                 summary.records += 1;
                 let json = value.to_json();
                 let json_text = json.to_string();
@@ -157,7 +215,7 @@ pub fn import(
                 let label = NewLabel {
                     item_id,
                     rater: &rater,
-                    criterion: &criterion.id,
+                    criterion: &stored_key,
                     value: Some(&json),
                     comment: comment.as_deref(),
                     rubric_id: rubric.id,
@@ -165,7 +223,7 @@ pub fn import(
                     duration_ms: None,
                     source: &source,
                 };
-                let current = writer.current_label_event(item_id, &rater, &criterion.id, rubric.id)?;
+                let current = writer.current_label_event(item_id, &rater, &stored_key, rubric.id)?;
                 let written_here = current.as_ref().is_some_and(|event| event.id > before);
                 if let Some(event) = current.as_ref().filter(|_| written_here && !steps_seen) {
                     // Written by an earlier line of this file.
@@ -191,7 +249,7 @@ pub fn import(
                 if criterion.when.is_some()
                     && !matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty())
                 {
-                    conditional.push((line, item_id, rater_index, criterion_index));
+                    conditional.push((line, item_id, rater_index, criterion_index, step_number));
                 }
                 if last_confirmed != Some((item_id, rater_index)) {
                     writer.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
@@ -205,8 +263,8 @@ pub fn import(
             Ok(())
         })?;
         drop(writer);
-        for (line, item_id, rater, criterion) in conditional {
-            if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion])? {
+        for (line, item_id, rater, criterion, step) in conditional {
+            if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion], step)? {
                 return Err(Error::at(origin, Some(line), message));
             }
         }
@@ -257,17 +315,30 @@ fn check_when(
     item_id: i64,
     rater: &str,
     criterion_id: &str,
+    step: Option<u32>,
 ) -> Result<Option<String>, Error> {
     let criteria = &rubric.rubric.criteria;
     let Some(index) = criteria.iter().position(|c| c.id == criterion_id) else {
         return Ok(None);
     };
+    // The item's values, and for a step's label that step's values under their plain ids.
     let mut values = BTreeMap::new();
-    for (criterion, json) in tx.current_values(item_id, rater, rubric.id)? {
-        if let Some(value) = rubric.rubric.criterion(&criterion).and_then(|c| c.parse_json(&json).ok()) {
-            values.insert(criterion, value);
+    let mut step_values = Vec::new();
+    for (key, json) in tx.current_values(item_id, rater, rubric.id)? {
+        let (criterion, label_step) = split_step_key(&key);
+        let Some(value) = rubric.rubric.criterion(criterion).and_then(|c| c.parse_json(&json).ok()) else {
+            continue;
+        };
+        match label_step {
+            None => {
+                values.insert(criterion.to_string(), value);
+            }
+            Some(label_step) if Some(label_step) == step => step_values.push((criterion.to_string(), value)),
+            Some(_) => {}
         }
     }
+    values.extend(step_values);
+    let step_text = step.map(|step| format!(" at step {step}")).unwrap_or_default();
     let condition = match &criteria[index].when {
         Some(condition) if !rubric.rubric.applies(index, &values) => condition,
         _ => return Ok(None),
@@ -277,7 +348,7 @@ fn check_when(
         .map_or_else(|| "no value".to_string(), |value| format!("`{}`", value.display()));
     Ok(Some(format!(
         "field `criterion`: `{criterion_id}` applies only when `{}` is {}, and rater `{rater}` has {has} for `{}` \
-         on this item",
+         on this item{step_text}",
         condition.criterion,
         condition.any_of.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or "),
         condition.criterion

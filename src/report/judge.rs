@@ -439,7 +439,7 @@ pub(super) fn number(criterion: &Criterion, value: &Value) -> Option<f64> {
         Kind::Binary | Kind::Ordinal | Kind::Nominal | Kind::Preference => {
             Some(category_number(criterion, category(criterion, value)?))
         }
-        Kind::Tags | Kind::Text => None,
+        Kind::Tags | Kind::Text | Kind::Step => None,
     }
 }
 

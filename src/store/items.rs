@@ -271,6 +271,13 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The shape of item `item_id` (its messages or candidates), without its other texts.
+    pub fn item_shape(&self, item_id: i64) -> Result<Shape, StoreError> {
+        let shape: Option<String> =
+            self.tx.prepare_cached("SELECT shape FROM items WHERE id = ?1")?.query_row([item_id], |row| row.get(0))?;
+        parse_shape(shape.as_deref())
+    }
+
     pub fn item_id(&self, external_id: &str) -> Result<Option<i64>, StoreError> {
         optional(
             self.tx
