@@ -158,3 +158,54 @@ fn agreement_on_a_step_criterion_takes_each_item_and_step_as_a_unit() {
     assert_eq!(first_error["within_one_step"], serde_json::json!({"share": 0.5, "n_pairs": 4}));
     assert_eq!(criterion("task_success")["scope"], "item");
 }
+
+#[test]
+fn errors_by_tool_and_by_step_kind_give_failure_rates_over_steps() {
+    let sandbox = Sandbox::with_store();
+    let trace = |id: &str| {
+        format!(
+            r#"{{"id": "{id}", "messages": [{{"role": "user", "content": "Refund order 7"}}, {{"role": "assistant", "content": null, "tool_calls": [{{"id": "a", "type": "function", "function": {{"name": "lookup_order", "arguments": "{{}}"}}}}, {{"id": "b", "type": "function", "function": {{"name": "refund", "arguments": "{{}}"}}}}]}}, {{"role": "tool", "tool_call_id": "a", "content": "ok"}}, {{"role": "tool", "tool_call_id": "b", "content": "ok"}}, {{"role": "assistant", "content": "Refunded."}}]}}"#
+        )
+    };
+    sandbox.write("t.jsonl", format!("{}\n{}\n", trace("t1"), trace("t2")));
+    sandbox.ok(&["import", "t.jsonl"]);
+    sandbox.write("trace.toml", RUBRIC);
+    sandbox.ok(&["rubric", "add", "trace.toml"]);
+    // Step 2 calls lookup_order, step 3 refund. (t2, 3) is a tie: no consensus.
+    sandbox.write(
+        "labels.csv",
+        "item,rater,criterion,value,step\n\
+         t1,ana,task_success,fail,\nt1,ben,task_success,fail,\n\
+         t1,ana,tool_ok,pass,2\nt1,ben,tool_ok,pass,2\nt1,ana,tool_ok,fail,3\nt1,ben,tool_ok,fail,3\n\
+         t2,ana,tool_ok,fail,2\nt2,ben,tool_ok,fail,2\nt2,ana,tool_ok,fail,3\nt2,ben,tool_ok,pass,3\n",
+    );
+    sandbox.ok(&["labels", "import", "labels.csv"]);
+    let rates = |by: &str| -> Vec<(String, String, u64, u64)> {
+        let report: serde_json::Value =
+            serde_json::from_str(&sandbox.ok(&["report", "errors", "--by", by, "--format", "json"])).unwrap();
+        let mut rates = Vec::new();
+        for slice in report["slices"].as_array().unwrap() {
+            for rate in slice["rates"].as_array().unwrap() {
+                assert_eq!(rate["scope"], "step", "{rate}");
+                let k = rate["count"].as_u64().unwrap();
+                let n = rate["n"].as_u64().unwrap();
+                rates.push((
+                    slice["slice"].as_str().unwrap().to_string(),
+                    rate["criterion"].as_str().unwrap().to_string(),
+                    k,
+                    n,
+                ));
+            }
+        }
+        rates
+    };
+    let tool_ok =
+        |by: &str| rates(by).into_iter().filter(|r| r.1 == "tool_ok").map(|r| (r.0, r.2, r.3)).collect::<Vec<_>>();
+    assert_eq!(tool_ok("tool"), [("lookup_order".to_string(), 1, 2), ("refund".to_string(), 1, 1)]);
+    assert_eq!(tool_ok("step_kind"), [("tool_call".to_string(), 2, 3)]);
+    // Without a step field, item rates and step rates sit side by side.
+    let all: serde_json::Value = serde_json::from_str(&sandbox.ok(&["report", "errors", "--format", "json"])).unwrap();
+    assert_eq!((all["items"].as_u64(), all["steps"].as_u64()), (Some(1), Some(4)));
+    let table = sandbox.ok(&["report", "errors", "--by", "tool"]);
+    assert!(table.contains("tool_ok: fail (steps)"), "{table}");
+}
