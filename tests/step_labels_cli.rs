@@ -209,3 +209,30 @@ fn errors_by_tool_and_by_step_kind_give_failure_rates_over_steps() {
     let table = sandbox.ok(&["report", "errors", "--by", "tool"]);
     assert!(table.contains("tool_ok: fail (steps)"), "{table}");
 }
+
+#[test]
+fn the_judge_scores_steps_and_report_judge_compares_them_per_step() {
+    let sandbox = Sandbox::with_store();
+    let judged = |id: &str, third: &str| {
+        let mut item: serde_json::Value = serde_json::from_str(&two_call_trace(id)).unwrap();
+        item["judge"] = serde_json::json!({"steps": {"2": {"tool_ok": "pass"}, "3": {"tool_ok": third}}});
+        item.to_string()
+    };
+    sandbox.write("two.jsonl", format!("{}\n{}\n", judged("t1", "fail"), judged("t2", "pass")));
+    sandbox.ok(&["import", "two.jsonl"]);
+    sandbox.write("trace.toml", RUBRIC);
+    sandbox.ok(&["rubric", "add", "trace.toml"]);
+    sandbox.write(
+        "labels.csv",
+        "item,rater,criterion,value,step\n\
+         t1,ana,tool_ok,pass,2\nt1,ana,tool_ok,fail,3\nt2,ana,tool_ok,pass,2\nt2,ana,tool_ok,fail,3\n",
+    );
+    sandbox.ok(&["labels", "import", "labels.csv"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["report", "judge", "--format", "json"])).unwrap();
+    let tool_ok = report["criteria"].as_array().unwrap().iter().find(|c| c["criterion"] == "tool_ok").unwrap();
+    assert_eq!(tool_ok["scope"], "step");
+    // Judge pass, fail, pass, pass against humans pass, fail, pass, fail: p_o = 3/4,
+    // p_e = 3/4 * 2/4 + 1/4 * 2/4 = 1/2, Cohen's kappa = (3/4 - 1/2) / (1 - 1/2) = 0.5.
+    assert!((tool_ok["kappa"].as_f64().unwrap() - 0.5).abs() < 1e-9, "{tool_ok}");
+}

@@ -111,6 +111,7 @@ fn correlations(n: usize, r: Option<f64>, rho: Option<f64>, tau: Option<f64>) ->
 fn judged(id: &str, kind: &'static str, correlated: bool, labels: &[&str], counts: Vec<Vec<u64>>) -> CriterionJudge {
     CriterionJudge {
         criterion: id.into(),
+        scope: Default::default(),
         kind,
         human: "majority",
         correlations: if correlated {
