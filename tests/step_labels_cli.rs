@@ -236,3 +236,39 @@ fn the_judge_scores_steps_and_report_judge_compares_them_per_step() {
     // p_e = 3/4 * 2/4 + 1/4 * 2/4 = 1/2, Cohen's kappa = (3/4 - 1/2) / (1 - 1/2) = 0.5.
     assert!((tool_ok["kappa"].as_f64().unwrap() - 0.5).abs() < 1e-9, "{tool_ok}");
 }
+
+#[test]
+fn golden_sets_carry_messages_and_step_consensus_and_import_them_back() {
+    let sandbox = Sandbox::with_store();
+    sandbox.write("two.jsonl", format!("{}\n", two_call_trace("t1")));
+    sandbox.ok(&["import", "two.jsonl"]);
+    sandbox.write("trace.toml", RUBRIC);
+    sandbox.ok(&["rubric", "add", "trace.toml"]);
+    sandbox.write(
+        "labels.csv",
+        "item,rater,criterion,value,step\n\
+         t1,ana,task_success,fail,\nt1,ben,task_success,fail,\n\
+         t1,ana,tool_ok,pass,2\nt1,ben,tool_ok,pass,2\nt1,ana,tool_ok,fail,3\nt1,ben,tool_ok,pass,3\n\
+         t1,ana,faithful,fail,6\nt1,ben,faithful,fail,6\n",
+    );
+    sandbox.ok(&["labels", "import", "labels.csv"]);
+    sandbox.ok(&["export", "--out", "g.jsonl"]);
+    let line: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(sandbox.path("g.jsonl")).unwrap().trim()).unwrap();
+    assert_eq!(line["messages"].as_array().unwrap().len(), 5);
+    assert_eq!(line["labels"]["task_success"], "fail");
+    // Step 3 tied: `null`, as an item criterion's tie is.
+    assert_eq!(
+        line["step_labels"],
+        serde_json::json!({"2": {"tool_ok": "pass"}, "3": {"tool_ok": null}, "6": {"faithful": "fail"}})
+    );
+
+    sandbox.ok_on("fresh.db", &["init"]);
+    sandbox.ok_on("fresh.db", &["rubric", "add", "trace.toml"]);
+    sandbox.ok_on("fresh.db", &["golden", "import", "g.jsonl"]);
+    sandbox.ok_on("fresh.db", &["export", "--out", "back.jsonl", "--include-golden"]);
+    let back: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(sandbox.path("back.jsonl")).unwrap().trim()).unwrap();
+    assert_eq!(back["messages"], line["messages"]);
+    assert_eq!(back["step_labels"], serde_json::json!({"2": {"tool_ok": "pass"}, "6": {"faithful": "fail"}}));
+}

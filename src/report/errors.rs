@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::judge::{bounds_cell, group_of, p_cell};
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::consensus::{Method, decide_item};
+use crate::model::consensus::{Method, RaterValues, decide_item, decide_steps};
 use crate::model::label::split_step_key;
 use crate::model::rubric::Scope;
 use crate::model::{Kind, LabelValue};
@@ -279,9 +279,9 @@ pub fn from_store(
     for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
         let item_id = item_labels[0].item_id;
         let item = store.item(item_id)?;
-        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
+        let mut by_rater: RaterValues = BTreeMap::new();
         // Step-scope values by step, then rater, under their plain criterion ids.
-        let mut by_step: BTreeMap<u32, BTreeMap<&str, BTreeMap<String, LabelValue>>> = BTreeMap::new();
+        let mut by_step: BTreeMap<u32, RaterValues> = BTreeMap::new();
         let mut texts = Vec::new();
         for label in item_labels {
             let (criterion_id, step) = split_step_key(&label.criterion);
@@ -304,27 +304,12 @@ pub fn from_store(
         }
         if !by_step.is_empty() {
             let steps = item.steps();
-            for (step, raters) in &by_step {
-                // Each rater's item values too, for `when` conditions on them.
-                let merged: Vec<BTreeMap<String, LabelValue>> = raters
-                    .iter()
-                    .map(|(rater, values)| {
-                        let mut merged = by_rater.get(rater).cloned().unwrap_or_default();
-                        merged.extend(values.iter().map(|(id, value)| (id.clone(), value.clone())));
-                        merged
-                    })
-                    .collect();
-                let adjudications: Vec<Option<&Value>> = definition
-                    .criteria
-                    .iter()
-                    .map(|c| match c.scope {
-                        Scope::Step => adjudicated.get(&(item_id, crate::model::label::step_key(&c.id, *step))),
-                        Scope::Item => adjudicated.get(&(item_id, c.id.clone())),
-                    })
-                    .collect();
-                let decisions =
-                    decide_item(definition, &merged.iter().collect::<Vec<_>>(), &adjudications, Method::Majority);
-                let known = steps.get(*step as usize - 1);
+            let adjudicated_step = |step: u32, index: usize| {
+                let criterion = &definition.criteria[index];
+                adjudicated.get(&(item_id, crate::model::label::step_key(&criterion.id, step)))
+            };
+            for (step, decisions) in decide_steps(definition, &by_rater, &by_step, adjudicated_step, Method::Majority) {
+                let known = steps.get(step as usize - 1);
                 let slice = match by {
                     Some("tool") => known.and_then(|s| s.tool.clone()).unwrap_or_else(|| "(none)".to_string()),
                     Some("step_kind") => known.map_or("(none)", |s| s.kind.name()).to_string(),
