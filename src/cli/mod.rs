@@ -714,7 +714,7 @@ pub enum ReportCommand {
         scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
-        /// Slice the items by this metadata field (or `dataset`).
+        /// Slice the items by this metadata field (or `dataset`); `tool` or `step_kind` slice the steps of conversations.
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
         /// Compare slice A of FIELD with slice B (difference, interval, z-test).
