@@ -550,6 +550,14 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
     line.push('\n');
+    if summary.human_votes > 0 {
+        line.push_str(&format!(
+            "{} human votes (Chatbot Arena / MT-Bench) not stored: `tally labels import {} --rubric RUBRIC` \
+             stores them as labels of its preference criterion\n",
+            summary.human_votes,
+            file.display()
+        ));
+    }
     if !summary.to_metadata.is_empty() {
         // Raters see metadata only as key/values: say which fields no item field took.
         let fields: Vec<String> = summary.to_metadata.iter().map(|(field, n)| format!("`{field}` ({n})")).collect();
@@ -837,8 +845,8 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
     let (reader, format) = crate::io::open(file)?;
     let reader = reading("importing labels from", file, reader);
     let summary = crate::io::labels::import(&mut store, reader, format, &file.display().to_string(), &rubric)?;
-    print(&format!(
-        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged\n",
+    let mut text = format!(
+        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged",
         summary.file,
         summary.records,
         summary.raters,
@@ -846,7 +854,15 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
         summary.rubric,
         summary.recorded,
         summary.unchanged
-    ))
+    );
+    if summary.items_created > 0 {
+        text.push_str(&format!("; {} comparison items created (Chatbot Arena / MT-Bench)", summary.items_created));
+    }
+    if summary.sides > 0 {
+        text.push_str(&format!("; {} sides recorded", summary.sides));
+    }
+    text.push('\n');
+    print(&text)
 }
 
 fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_judge: bool) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,7 @@
 //! Files in and out: items, labels and ratings in; golden sets out. Every error a user
 //! can act on names the file, the line and the field.
 
+pub mod arena;
 pub mod atomic;
 pub mod export;
 pub mod export_hf;

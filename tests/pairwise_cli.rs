@@ -1,0 +1,140 @@
+//! Comparison items in and out: pairs split at import, Chatbot Arena / MT-Bench votes,
+//! the `left` column of labels import, DPO export and the bundled pairwise data.
+
+mod common;
+
+use common::{Sandbox, repo};
+use tally::store::Store;
+
+fn store(sandbox: &Sandbox) -> Store {
+    Store::open_read_only(&sandbox.path("tally.db")).unwrap()
+}
+
+#[test]
+fn a_comparison_of_three_is_imported_as_its_three_pairs() {
+    let sandbox = Sandbox::with_store();
+    let file = sandbox.write(
+        "cmp.jsonl",
+        r#"{"id": "q1", "input": "Name a prime", "candidates": [{"id": "v1", "output": "2", "model": "m1"}, {"id": "v2", "output": "4", "model": "m2"}, {"id": "v3", "output": "7", "model": "m3"}]}
+{"id": "q2", "input": "Name a colour", "candidates": [{"id": "v1", "output": "red"}, {"id": "v2", "output": "blue"}]}
+"#,
+    );
+    let out = sandbox.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("4 new"), "{out}");
+    let store = store(&sandbox);
+    for (id, a, b) in [("q1~v1~v2", "v1", "v2"), ("q1~v1~v3", "v1", "v3"), ("q1~v2~v3", "v2", "v3")] {
+        let (_, item) = store.item_by_external_id(id).unwrap().unwrap();
+        let ids: Vec<_> = item.shape.candidates().iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [a, b], "{id}");
+        assert_eq!(item.metadata["comparison_of"], "q1");
+    }
+    assert!(store.item_by_external_id("q1").unwrap().is_none());
+    let (_, pair) = store.item_by_external_id("q2").unwrap().unwrap();
+    assert!(!pair.metadata.contains_key("comparison_of"));
+    // Importing again changes nothing.
+    assert!(sandbox.ok(&["import", file.to_str().unwrap()]).contains("0 new, 4 unchanged"));
+}
+
+#[test]
+fn a_judged_comparison_of_three_is_refused_with_its_line() {
+    let sandbox = Sandbox::with_store();
+    let file = sandbox.write(
+        "cmp.jsonl",
+        r#"{"id": "q1", "input": "x", "judge": {"preference": "a"}, "candidates": [{"id": "v1"}, {"id": "v2"}, {"id": "v3"}]}"#,
+    );
+    let err = sandbox.fails(&["import", file.to_str().unwrap()]);
+    assert!(err.contains("cmp.jsonl:1: field `judge`: a comparison of 3 candidates"), "{err}");
+}
+
+/// Records written from the LMSYS dataset cards (chatbot_arena_conversations,
+/// mt_bench_human_judgments): see `src/io/arena.rs`.
+#[test]
+fn arena_records_import_as_items_with_the_llm_judge_and_say_the_human_votes_need_a_rubric() {
+    let sandbox = Sandbox::with_store();
+    let out = sandbox.ok(&["import", &repo("tests/data/arena_votes.jsonl")]);
+    assert!(out.contains("2 records into dataset `arena_votes`: 2 new"), "{out}");
+    assert!(out.contains("4 human votes (Chatbot Arena / MT-Bench) not stored"), "{out}");
+    let store = store(&sandbox);
+    let (_, item) = store.item_by_external_id("81~alpaca-13b~gpt-4").unwrap().unwrap();
+    assert_eq!(item.input, "Compose a haiku about rain.");
+    // GPT-4 (model_a, the second candidate by name) won: `b`.
+    assert_eq!(item.judge["preference"], "b");
+    assert_eq!(item.metadata["question_id"], 81);
+    let contenders: Vec<_> = item.shape.candidates().iter().map(|c| c.contender()).collect();
+    assert_eq!(contenders, ["alpaca-13b", "gpt-4"]);
+}
+
+#[test]
+fn arena_votes_import_as_labels_with_the_side_each_judge_saw() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["rubric", "add", &repo("guidelines/pairwise-preference.toml")]);
+    let file = repo("tests/data/arena_votes.jsonl");
+    let out = sandbox.ok(&["labels", "import", &file, "--rubric", "pairwise-preference"]);
+    assert!(out.contains("4 labels from 4 raters on 2 items"), "{out}");
+    assert!(out.contains("2 comparison items created") && out.contains("4 sides recorded"), "{out}");
+    let store = store(&sandbox);
+    let (arena_id, _) =
+        store.item_by_external_id("58210e39b3fd4441a2bd4a518bb44c2d~koala-13b~vicuna-13b").unwrap().unwrap();
+    let mut values: Vec<(String, String)> = store
+        .labels_of_item(arena_id)
+        .unwrap()
+        .into_iter()
+        .map(|label| (label.rater, label.value.to_string()))
+        .collect();
+    values.sort();
+    assert_eq!(
+        values,
+        [("arena_user_12".to_string(), "\"both_bad\"".to_string()), ("arena_user_973".into(), "\"b\"".into())]
+    );
+    // Arena showed model_a on the left.
+    assert_eq!(store.side(arena_id, "arena_user_973").unwrap().as_deref(), Some("vicuna-13b"));
+    assert_eq!(store.side(arena_id, "arena_user_12").unwrap().as_deref(), Some("koala-13b"));
+    let (mt_id, item) = store.item_by_external_id("81~alpaca-13b~gpt-4").unwrap().unwrap();
+    assert_eq!(item.judge["preference"], "b");
+    assert_eq!(store.side(mt_id, "expert_0").unwrap().as_deref(), Some("alpaca-13b"));
+    // Again: nothing new; and `tally import` of the same file finds the items unchanged.
+    let again = sandbox.ok(&["labels", "import", &file, "--rubric", "pairwise-preference"]);
+    assert!(again.contains("0 recorded, 4 unchanged"), "{again}");
+    assert!(sandbox.ok(&["import", &file]).contains("0 new, 2 unchanged"));
+}
+
+#[test]
+fn labels_import_records_the_side_a_left_column_names() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["rubric", "add", &repo("guidelines/pairwise-preference.toml")]);
+    let items = sandbox.write(
+        "items.jsonl",
+        r#"{"id": "p1", "input": "Name a prime", "candidates": [{"id": "v1", "output": "2"}, {"id": "v2", "output": "4"}]}
+{"id": "p2", "input": "Name a colour", "candidates": [{"id": "v1", "output": "red"}, {"id": "v2", "output": "blue"}]}
+{"id": "s1", "input": "Q", "output": "A"}
+"#,
+    );
+    sandbox.ok(&["import", items.to_str().unwrap()]);
+    let labels = sandbox.write(
+        "labels.csv",
+        "item,rater,criterion,value,left\np1,ana,preference,a,v2\np2,ana,preference,b,a\np2,ben,preference,tie,b\np1,ben,preference,a,\n",
+    );
+    let out = sandbox.ok(&["labels", "import", labels.to_str().unwrap(), "--rubric", "pairwise-preference"]);
+    assert!(out.contains("3 sides recorded"), "{out}");
+    let store = store(&sandbox);
+    let side = |item: &str, rater: &str| {
+        let (id, _) = store.item_by_external_id(item).unwrap().unwrap();
+        store.side(id, rater).unwrap()
+    };
+    assert_eq!(side("p1", "ana").as_deref(), Some("v2"));
+    assert_eq!(side("p2", "ana").as_deref(), Some("v1"));
+    assert_eq!(side("p2", "ben").as_deref(), Some("v2"));
+    assert_eq!(side("p1", "ben"), None);
+
+    for (row, expected) in [
+        (
+            "p1,cleo,preference,a,v9",
+            "labels2.csv:2: field `left`: `v9` is not a candidate of item `p1` (expected a, b or one of v1, v2)",
+        ),
+        ("s1,cleo,preference,a,a", "labels2.csv:2: field `left`: item `s1` is not a comparison"),
+    ] {
+        let bad = sandbox.write("labels2.csv", format!("item,rater,criterion,value,left\n{row}\n"));
+        let err = sandbox.fails(&["labels", "import", bad.to_str().unwrap(), "--rubric", "pairwise-preference"]);
+        assert!(err.contains(expected), "{err}");
+    }
+}
