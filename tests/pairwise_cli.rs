@@ -138,3 +138,60 @@ fn labels_import_records_the_side_a_left_column_names() {
         assert!(err.contains(expected), "{err}");
     }
 }
+
+/// Worked by hand: p1's raters say a, a, b (majority a: the first candidate is chosen);
+/// p2's b, b (the second); p3's tie, tie, a (a tie: no pair); p4's both_bad twice.
+#[test]
+fn dpo_export_writes_the_consensus_pairs_and_counts_ties_and_both_bad() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["rubric", "add", &repo("guidelines/pairwise-preference.toml")]);
+    let items = sandbox.write(
+        "items.jsonl",
+        r#"{"id": "p1", "input": "Name a prime", "candidates": [{"id": "v1", "output": "2"}, {"id": "v2", "output": "4"}]}
+{"id": "p2", "input": "Name a colour", "candidates": [{"id": "v1", "output": "loud"}, {"id": "v2", "output": "blue"}]}
+{"id": "p3", "input": "Say hi", "candidates": [{"id": "v1", "output": "hi"}, {"id": "v2", "output": "hello"}]}
+{"id": "p4", "input": "2+2?", "candidates": [{"id": "v1", "output": "5"}, {"id": "v2", "output": "3"}]}
+"#,
+    );
+    sandbox.ok(&["import", items.to_str().unwrap()]);
+    let labels = sandbox.write(
+        "labels.csv",
+        "item,rater,preference\np1,ana,a\np1,ben,a\np1,cleo,b\np2,ana,b\np2,ben,b\np3,ana,tie\np3,ben,tie\np3,cleo,a\n\
+         p4,ana,both_bad\np4,ben,both_bad\n",
+    );
+    sandbox.ok(&["labels", "import", labels.to_str().unwrap(), "--rubric", "pairwise-preference"]);
+    let out = sandbox.ok(&["export", "--rubric", "pairwise-preference", "--format", "dpo", "--out", "pairs.jsonl"]);
+    assert!(out.contains("left out 1 items whose consensus is a tie and 1 both bad"), "{out}");
+    let pairs = std::fs::read_to_string(sandbox.path("pairs.jsonl")).unwrap();
+    assert_eq!(
+        pairs,
+        "{\"chosen\":\"2\",\"prompt\":\"Name a prime\",\"rejected\":\"4\"}\n\
+         {\"chosen\":\"blue\",\"prompt\":\"Name a colour\",\"rejected\":\"loud\"}\n"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sandbox.path("pairs.manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["file_format"], "dpo");
+    assert_eq!(manifest["counts"]["items"], 2);
+    assert_eq!(manifest["excluded"]["tie"], 1);
+    assert_eq!(manifest["excluded"]["both_bad"], 1);
+
+    // The golden set carries the candidates and the consensus preference.
+    sandbox.ok(&["export", "--rubric", "pairwise-preference", "--out", "golden.jsonl"]);
+    let golden = std::fs::read_to_string(sandbox.path("golden.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(golden.lines().next().unwrap()).unwrap();
+    assert_eq!(first["candidates"][0]["id"], "v1");
+    assert_eq!(first["labels"]["preference"], "a");
+
+    let err = sandbox.fails(&[
+        "export",
+        "--rubric",
+        "pairwise-preference",
+        "--format",
+        "dpo",
+        "--out",
+        "x.jsonl",
+        "--target",
+        "why",
+    ]);
+    assert!(err.contains("--target why: --format dpo reads a preference criterion"), "{err}");
+}

@@ -930,6 +930,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         Some(ExportFormatArg::Hf) => Some(Tool::Hf),
         Some(ExportFormatArg::LangfuseScores) => Some(Tool::LangfuseScores),
         Some(ExportFormatArg::Otel) => Some(Tool::Otel),
+        Some(ExportFormatArg::Dpo) => Some(Tool::Dpo),
         _ => None,
     };
     if let Some(tool) = tool {
@@ -939,7 +940,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             tool.name()
         );
     } else {
-        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals or promptfoo");
+        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals, promptfoo or dpo");
     }
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
@@ -954,6 +955,10 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
                     );
                     Target::Reference
                 }
+                Tool::Dpo => Target::Criterion(
+                    crate::io::export_dpo::criterion(args.target.as_deref(), &rubric.rubric)
+                        .map_err(anyhow::Error::msg)?,
+                ),
                 _ => Target::parse(args.target.as_deref(), &rubric.rubric).map_err(anyhow::Error::msg)?,
             };
             FileFormat::Harness(Harness { tool, target })
@@ -1023,9 +1028,16 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             Some(Tool::LangfuseScores | Tool::Otel) => {
                 "without trace ids (metadata traceId/observationId or trace_id/span_id), or without a score"
             }
+            Some(Tool::Dpo) => "that are not comparisons or whose raters split evenly on the preference",
             _ => "without a target (a tie on the target criterion, or no reference)",
         };
         left_out.push_str(&format!("left out {} items {why}\n", excluded.no_target));
+    }
+    if excluded.tie + excluded.both_bad > 0 {
+        left_out.push_str(&format!(
+            "left out {} items whose consensus is a tie and {} both bad: no preference pair\n",
+            excluded.tie, excluded.both_bad
+        ));
     }
     if let Some(dir) = hf_dir {
         let card = crate::io::export_hf::write_card(dir, &summary.manifest, &rubric.rubric, &args.license)?;

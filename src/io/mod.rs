@@ -4,6 +4,7 @@
 pub mod arena;
 pub mod atomic;
 pub mod export;
+pub mod export_dpo;
 pub mod export_hf;
 mod export_inspect;
 mod export_langfuse;
