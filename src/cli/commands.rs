@@ -56,7 +56,7 @@ fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e S
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
+        Command::Demo { no_label, fresh, pairwise } => demo(db, no_label, fresh, pairwise),
         Command::Init => init(db),
         Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
@@ -1144,15 +1144,18 @@ fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCo
 
 /// The demo store lives in the temp folder unless `--db` names another file; it is kept
 /// between runs, so a rater's demo labels survive running `tally demo` again.
-fn demo_path(db: Option<&Path>) -> PathBuf {
-    db.map_or_else(|| std::env::temp_dir().join("tally-demo.db"), Path::to_path_buf)
+fn demo_path(db: Option<&Path>, pairwise: bool) -> PathBuf {
+    let name = if pairwise { "tally-demo-pairwise.db" } else { "tally-demo.db" };
+    db.map_or_else(|| std::env::temp_dir().join(name), Path::to_path_buf)
 }
 
 /// Marks a store as built by `tally demo`: only such a store is ever thrown away.
 const DEMO_SETTING: &str = "demo";
+/// The demo setting's value in a store built by `tally demo --pairwise`.
+const PAIRWISE_DEMO: &str = "sample_data/pairwise";
 
-fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCode> {
-    let path = demo_path(db);
+fn demo(db: Option<&Path>, no_label: bool, fresh: bool, pairwise: bool) -> anyhow::Result<ExitCode> {
+    let path = demo_path(db, pairwise);
     let existing = if path.exists() { Some(Store::open(&path)?) } else { None };
     let is_demo = match &existing {
         // Demo stores of earlier versions carry no mark; at the default path, their batch tells.
@@ -1166,8 +1169,12 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
         );
     }
     let complete = match &existing {
-        // A build cut short (the batch is dealt last) is built again.
-        Some(store) => store.batch("demo")?.is_some(),
+        // A build cut short (the batch is dealt last) is built again, and so is a demo
+        // store of the other sample (--pairwise or not) at the same path.
+        Some(store) => {
+            let pairwise_store = store.setting(DEMO_SETTING)?.as_deref() == Some(PAIRWISE_DEMO);
+            store.batch("demo")?.is_some() && pairwise_store == pairwise
+        }
         None => false,
     };
     let mut store = match existing {
@@ -1184,7 +1191,7 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
                         .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
                 }
             }
-            build_demo(&path)?
+            if pairwise { build_pairwise_demo(&path)? } else { build_demo(&path)? }
         }
     };
     if !no_label {
@@ -1199,6 +1206,17 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
     let db = path.display();
     // Name this very program, so the hints work whether or not tally is on the PATH.
     let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
+    if pairwise {
+        return print(&format!(
+            "Demo store: {db}\n\
+             {} comparison items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
+             Next, try:\n  \
+             {tally} --db {db} report preference --rubric pairwise-preference\n  \
+             {tally} --db {db} export --format dpo --out pairs.jsonl\n  \
+             {tally} --db {db} label --batch demo --rater demo\n",
+            counts.items, counts.labels
+        ));
+    }
     print(&format!(
         "Demo store: {db}\n\
          {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
@@ -1208,6 +1226,36 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
          {tally} --db {db} label --batch demo --rater demo\n",
         counts.items, counts.labels
     ))
+}
+
+/// [`build_demo`] for the pairwise sample: comparison items, the pairwise rubric, the
+/// raters' preferences with their sides, and a batch for rater `demo`.
+fn build_pairwise_demo(path: &Path) -> anyhow::Result<Store> {
+    use crate::io::sample_data::pairwise;
+    let mut store = Store::create(path)?;
+    store.write(|tx| tx.set_setting(DEMO_SETTING, PAIRWISE_DEMO))?;
+    let rubric = Rubric::from_toml(pairwise::RUBRIC_TOML, pairwise::RUBRIC_ORIGIN)?;
+    let (rubric_id, _) =
+        store.write(|tx| tx.add_rubric(&rubric, pairwise::RUBRIC_TOML, pairwise::RUBRIC_GUIDELINES))?;
+    let items = pairwise::ITEMS_JSONL.as_bytes();
+    crate::io::items::import(
+        &mut store,
+        items,
+        Format::Jsonl,
+        pairwise::ITEMS_ORIGIN,
+        pairwise::DATASET,
+        &ImportOptions::default(),
+    )?;
+    let stored = store.rubric_by_id(rubric_id)?;
+    crate::io::labels::import(
+        &mut store,
+        pairwise::LABELS_CSV.as_bytes(),
+        Format::Csv,
+        pairwise::LABELS_ORIGIN,
+        &stored,
+    )?;
+    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
+    Ok(store)
 }
 
 /// Builds the demo store at `path` (which must not exist): the sample items, rubric and

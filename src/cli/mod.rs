@@ -39,6 +39,10 @@ pub enum Command {
         /// Throw the demo store away (your demo labels with it) and build it anew.
         #[arg(long)]
         fresh: bool,
+        /// The side-by-side sample instead: comparison items of three model versions and
+        /// three raters' preferences (its own demo store, tally-demo-pairwise.db).
+        #[arg(long)]
+        pairwise: bool,
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
     Init,
