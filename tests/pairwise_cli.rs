@@ -236,3 +236,18 @@ fn demo_pairwise_builds_its_own_store_and_leaves_the_plain_demo_alone() {
     let plain = sandbox.ok_on("pair.db", &["demo", "--no-label"]);
     assert!(plain.contains("160 items"), "{plain}");
 }
+
+#[test]
+fn a_sample_into_the_store_splits_comparisons_too() {
+    let sandbox = Sandbox::with_store();
+    let file = sandbox.write(
+        "cmp.jsonl",
+        r#"{"id": "q1", "input": "Name a prime", "candidates": [{"id": "v1", "output": "2"}, {"id": "v2", "output": "4"}, {"id": "v3", "output": "7"}]}
+"#,
+    );
+    sandbox.ok(&["sample", file.to_str().unwrap(), "--n", "1"]);
+    let store = store(&sandbox);
+    for id in ["q1~v1~v2", "q1~v1~v3", "q1~v2~v3"] {
+        assert!(store.item_by_external_id(id).unwrap().is_some(), "{id}");
+    }
+}

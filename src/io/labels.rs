@@ -103,7 +103,9 @@ pub fn import(
                 Some(Value::Number(number)) => Some(number.to_string()),
                 _ => None,
             };
-            if let Some(Value::String(left)) = fields.remove("left")
+            // `left` is the side shown, unless the rubric has a criterion of that name.
+            let left = if rubric.rubric.criterion("left").is_none() { fields.remove("left") } else { None };
+            if let Some(Value::String(left)) = left
                 && !left.trim().is_empty()
             {
                 let item_id = tx
