@@ -56,7 +56,7 @@ fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e S
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
+        Command::Demo { no_label, fresh, pairwise } => demo(db, no_label, fresh, pairwise),
         Command::Init => init(db),
         Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
@@ -550,6 +550,14 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
     line.push('\n');
+    if summary.human_votes > 0 {
+        line.push_str(&format!(
+            "{} human votes (Chatbot Arena / MT-Bench) not stored: `tally labels import {} --rubric RUBRIC` \
+             stores them as labels of its preference criterion\n",
+            summary.human_votes,
+            file.display()
+        ));
+    }
     if !summary.to_metadata.is_empty() {
         // Raters see metadata only as key/values: say which fields no item field took.
         let fields: Vec<String> = summary.to_metadata.iter().map(|(field, n)| format!("`{field}` ({n})")).collect();
@@ -837,8 +845,8 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
     let (reader, format) = crate::io::open(file)?;
     let reader = reading("importing labels from", file, reader);
     let summary = crate::io::labels::import(&mut store, reader, format, &file.display().to_string(), &rubric)?;
-    print(&format!(
-        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged\n",
+    let mut text = format!(
+        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged",
         summary.file,
         summary.records,
         summary.raters,
@@ -846,7 +854,15 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
         summary.rubric,
         summary.recorded,
         summary.unchanged
-    ))
+    );
+    if summary.items_created > 0 {
+        text.push_str(&format!("; {} comparison items created (Chatbot Arena / MT-Bench)", summary.items_created));
+    }
+    if summary.sides > 0 {
+        text.push_str(&format!("; {} sides recorded", summary.sides));
+    }
+    text.push('\n');
+    print(&text)
 }
 
 fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_judge: bool) -> anyhow::Result<ExitCode> {
@@ -914,6 +930,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         Some(ExportFormatArg::Hf) => Some(Tool::Hf),
         Some(ExportFormatArg::LangfuseScores) => Some(Tool::LangfuseScores),
         Some(ExportFormatArg::Otel) => Some(Tool::Otel),
+        Some(ExportFormatArg::Dpo) => Some(Tool::Dpo),
         _ => None,
     };
     if let Some(tool) = tool {
@@ -923,7 +940,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             tool.name()
         );
     } else {
-        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals or promptfoo");
+        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals, promptfoo or dpo");
     }
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
@@ -938,6 +955,10 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
                     );
                     Target::Reference
                 }
+                Tool::Dpo => Target::Criterion(
+                    crate::io::export_dpo::criterion(args.target.as_deref(), &rubric.rubric)
+                        .map_err(anyhow::Error::msg)?,
+                ),
                 _ => Target::parse(args.target.as_deref(), &rubric.rubric).map_err(anyhow::Error::msg)?,
             };
             FileFormat::Harness(Harness { tool, target })
@@ -1007,9 +1028,16 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             Some(Tool::LangfuseScores | Tool::Otel) => {
                 "without trace ids (metadata traceId/observationId or trace_id/span_id), or without a score"
             }
+            Some(Tool::Dpo) => "that are not comparisons or whose raters split evenly on the preference",
             _ => "without a target (a tie on the target criterion, or no reference)",
         };
         left_out.push_str(&format!("left out {} items {why}\n", excluded.no_target));
+    }
+    if excluded.tie + excluded.both_bad > 0 {
+        left_out.push_str(&format!(
+            "left out {} items whose consensus is a tie and {} both bad: no preference pair\n",
+            excluded.tie, excluded.both_bad
+        ));
     }
     if let Some(dir) = hf_dir {
         let card = crate::io::export_hf::write_card(dir, &summary.manifest, &rubric.rubric, &args.license)?;
@@ -1116,15 +1144,18 @@ fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCo
 
 /// The demo store lives in the temp folder unless `--db` names another file; it is kept
 /// between runs, so a rater's demo labels survive running `tally demo` again.
-fn demo_path(db: Option<&Path>) -> PathBuf {
-    db.map_or_else(|| std::env::temp_dir().join("tally-demo.db"), Path::to_path_buf)
+fn demo_path(db: Option<&Path>, pairwise: bool) -> PathBuf {
+    let name = if pairwise { "tally-demo-pairwise.db" } else { "tally-demo.db" };
+    db.map_or_else(|| std::env::temp_dir().join(name), Path::to_path_buf)
 }
 
 /// Marks a store as built by `tally demo`: only such a store is ever thrown away.
 const DEMO_SETTING: &str = "demo";
+/// The demo setting's value in a store built by `tally demo --pairwise`.
+const PAIRWISE_DEMO: &str = "sample_data/pairwise";
 
-fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCode> {
-    let path = demo_path(db);
+fn demo(db: Option<&Path>, no_label: bool, fresh: bool, pairwise: bool) -> anyhow::Result<ExitCode> {
+    let path = demo_path(db, pairwise);
     let existing = if path.exists() { Some(Store::open(&path)?) } else { None };
     let is_demo = match &existing {
         // Demo stores of earlier versions carry no mark; at the default path, their batch tells.
@@ -1138,8 +1169,12 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
         );
     }
     let complete = match &existing {
-        // A build cut short (the batch is dealt last) is built again.
-        Some(store) => store.batch("demo")?.is_some(),
+        // A build cut short (the batch is dealt last) is built again, and so is a demo
+        // store of the other sample (--pairwise or not) at the same path.
+        Some(store) => {
+            let pairwise_store = store.setting(DEMO_SETTING)?.as_deref() == Some(PAIRWISE_DEMO);
+            store.batch("demo")?.is_some() && pairwise_store == pairwise
+        }
         None => false,
     };
     let mut store = match existing {
@@ -1156,7 +1191,7 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
                         .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
                 }
             }
-            build_demo(&path)?
+            if pairwise { build_pairwise_demo(&path)? } else { build_demo(&path)? }
         }
     };
     if !no_label {
@@ -1171,6 +1206,17 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
     let db = path.display();
     // Name this very program, so the hints work whether or not tally is on the PATH.
     let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
+    if pairwise {
+        return print(&format!(
+            "Demo store: {db}\n\
+             {} comparison items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
+             Next, try:\n  \
+             {tally} --db {db} report preference --rubric pairwise-preference\n  \
+             {tally} --db {db} export --format dpo --out pairs.jsonl\n  \
+             {tally} --db {db} label --batch demo --rater demo\n",
+            counts.items, counts.labels
+        ));
+    }
     print(&format!(
         "Demo store: {db}\n\
          {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
@@ -1180,6 +1226,36 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
          {tally} --db {db} label --batch demo --rater demo\n",
         counts.items, counts.labels
     ))
+}
+
+/// [`build_demo`] for the pairwise sample: comparison items, the pairwise rubric, the
+/// raters' preferences with their sides, and a batch for rater `demo`.
+fn build_pairwise_demo(path: &Path) -> anyhow::Result<Store> {
+    use crate::io::sample_data::pairwise;
+    let mut store = Store::create(path)?;
+    store.write(|tx| tx.set_setting(DEMO_SETTING, PAIRWISE_DEMO))?;
+    let rubric = Rubric::from_toml(pairwise::RUBRIC_TOML, pairwise::RUBRIC_ORIGIN)?;
+    let (rubric_id, _) =
+        store.write(|tx| tx.add_rubric(&rubric, pairwise::RUBRIC_TOML, pairwise::RUBRIC_GUIDELINES))?;
+    let items = pairwise::ITEMS_JSONL.as_bytes();
+    crate::io::items::import(
+        &mut store,
+        items,
+        Format::Jsonl,
+        pairwise::ITEMS_ORIGIN,
+        pairwise::DATASET,
+        &ImportOptions::default(),
+    )?;
+    let stored = store.rubric_by_id(rubric_id)?;
+    crate::io::labels::import(
+        &mut store,
+        pairwise::LABELS_CSV.as_bytes(),
+        Format::Csv,
+        pairwise::LABELS_ORIGIN,
+        &stored,
+    )?;
+    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
+    Ok(store)
 }
 
 /// Builds the demo store at `path` (which must not exist): the sample items, rubric and

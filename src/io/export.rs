@@ -111,6 +111,11 @@ pub struct Excluded {
     /// Items another tool cannot take: no target (a tie, no reference), or no trace ids.
     #[serde(skip_serializing_if = "is_zero")]
     pub no_target: usize,
+    /// Comparison items whose consensus is a tie, or both bad: no preference pair.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tie: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub both_bad: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -324,6 +329,20 @@ pub fn export(store: &Store, request: &ExportRequest, progress: &mut dyn FnMut(u
             line.rater_labels = Some(by_rater);
         }
         let harness_line = match request.format {
+            FileFormat::Harness(harness) if harness.tool == super::harness::Tool::Dpo => {
+                match harness.dpo_pair(&line, rubric) {
+                    Ok(value) => Some(value),
+                    Err(left_out) => {
+                        use super::export_dpo::LeftOut;
+                        *match left_out {
+                            LeftOut::Tie => &mut excluded.tie,
+                            LeftOut::BothBad => &mut excluded.both_bad,
+                            LeftOut::NoTarget => &mut excluded.no_target,
+                        } += 1;
+                        return Ok(());
+                    }
+                }
+            }
             FileFormat::Harness(harness) => match harness.line(&line, rubric) {
                 Some(value) => Some(value),
                 None => {
@@ -622,7 +641,7 @@ fn json_text(value: &impl Serialize) -> String {
 }
 
 impl<'a> GoldenItem<'a> {
-    fn new(item: &'a Item) -> GoldenItem<'a> {
+    pub(crate) fn new(item: &'a Item) -> GoldenItem<'a> {
         GoldenItem {
             id: &item.id,
             dataset: &item.dataset,

@@ -285,6 +285,14 @@ impl Tx<'_> {
                 .query_row([external_id], |row| row.get(0)),
         )
     }
+
+    /// The candidates' ids of a comparison item (none for the other shapes), for checking
+    /// the side a labels file says a rater saw.
+    pub fn candidate_ids(&self, item_id: i64) -> Result<Vec<String>, StoreError> {
+        let shape: Option<String> =
+            self.tx.prepare_cached("SELECT shape FROM items WHERE id = ?1")?.query_row([item_id], |row| row.get(0))?;
+        Ok(parse_shape(shape.as_deref())?.candidates().iter().map(|candidate| candidate.id.clone()).collect())
+    }
 }
 
 impl Store {
