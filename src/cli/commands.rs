@@ -1407,12 +1407,24 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
             .iter()
             .map(|m| serde_json::json!({"rater": m.rater, "flagged": m.flagged, "skipped": m.skipped, "note": m.note}))
             .collect();
-        return print_json(
-            &serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications, "marks": marks}),
-        );
+        // A conversation's steps, numbered as raters and step labels refer to them.
+        let steps = item.steps();
+        return print_json(&serde_json::json!({"item": item, "steps": steps, "labels": labels,
+                                              "adjudications": adjudications, "marks": marks}));
     }
-    let mut text =
-        format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
+    let mut text = match &item.shape {
+        crate::model::Shape::Conversation { messages } => {
+            let steps = crate::model::conversation::steps(messages);
+            format!(
+                "{} (dataset {})\n\nTRANSCRIPT ({} steps)\n\n{}",
+                item.id,
+                item.dataset,
+                steps.len(),
+                crate::model::transcript::text(&steps)
+            )
+        }
+        _ => format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output),
+    };
     if let Some(reference) = &item.reference {
         text.push_str(&format!("\nREFERENCE\n{reference}\n"));
     }
