@@ -75,3 +75,69 @@ fn show_json_gives_the_steps() {
     let shown: Value = serde_json::from_str(&sandbox.ok(&["show", "s", "--format", "json"])).unwrap();
     assert_eq!(shown["steps"], json!([]));
 }
+
+#[test]
+fn demo_traces_builds_its_own_store_and_leaves_the_rag_demo_alone() {
+    let sandbox = Sandbox::new();
+    let demo = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+            .args(args)
+            .env("TMPDIR", sandbox.dir.path())
+            .env_remove("TALLY_DB")
+            .output()
+            .unwrap()
+    };
+    let output = demo(&["demo", "--traces", "--no-label"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("tally-demo-traces.db"), "{stdout}");
+    assert!(stdout.contains("64 items; 576 labels in all"), "{stdout}");
+    // The RAG demo is a store of its own, as it always was.
+    let output = demo(&["demo", "--no-label"]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("160 items; 1546 labels in all"));
+    // The traces read as transcripts, and the three raters' labels give agreement.
+    let traces_db = sandbox.path("tally-demo-traces.db");
+    let shown = sandbox.ok_on(traces_db.to_str().unwrap(), &["show", "trace-011"]);
+    assert!(shown.contains("TRANSCRIPT (") && shown.contains("] TOOL CALL get_customer · call_011_01"), "{shown}");
+    let agreement: Value =
+        serde_json::from_str(&sandbox.ok_on(traces_db.to_str().unwrap(), &["report", "agreement", "--format", "json"]))
+            .unwrap();
+    let criteria: Vec<&str> =
+        agreement["criteria"].as_array().unwrap().iter().map(|c| c["criterion"].as_str().unwrap()).collect();
+    assert!(criteria.starts_with(&["task_success", "failures"]), "{criteria:?}");
+    // Asking one demo store for the other sample is refused, not silently rebuilt.
+    let output = demo(&["--db", traces_db.to_str().unwrap(), "demo", "--no-label"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("this demo store holds the agent traces"), "{stderr}");
+}
+
+#[test]
+fn the_bundled_traces_have_the_planted_failures_and_long_traces() {
+    let text = std::fs::read_to_string(common::repo("sample_data/agent_traces.jsonl")).unwrap();
+    let mut longest = 0;
+    let mut broken_arguments = 0;
+    let mut traces = 0;
+    for line in text.lines() {
+        let item: Value = serde_json::from_str(line).unwrap();
+        let messages: Vec<tally::model::conversation::Message> =
+            serde_json::from_value(item["messages"].clone()).unwrap();
+        let steps = tally::model::conversation::steps(&messages);
+        longest = longest.max(steps.len());
+        broken_arguments += steps
+            .iter()
+            .filter(|step| {
+                step.kind == tally::model::conversation::StepKind::ToolCall
+                    && serde_json::from_str::<Value>(&step.content).is_err()
+            })
+            .count();
+        // Every tool result answers a call made before it.
+        for step in steps.iter().filter(|step| step.kind == tally::model::conversation::StepKind::ToolResult) {
+            assert!(step.tool.is_some(), "{}: result without its call", item["id"]);
+        }
+        traces += 1;
+    }
+    assert!(traces >= 60, "{traces}");
+    assert!(longest >= 30, "{longest}");
+    assert!(broken_arguments >= 2, "{broken_arguments}");
+}

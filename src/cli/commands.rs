@@ -56,7 +56,7 @@ fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e S
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
+        Command::Demo { no_label, fresh, traces } => demo(db, no_label, fresh, traces),
         Command::Init => init(db),
         Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
@@ -1116,15 +1116,19 @@ fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCo
 
 /// The demo store lives in the temp folder unless `--db` names another file; it is kept
 /// between runs, so a rater's demo labels survive running `tally demo` again.
-fn demo_path(db: Option<&Path>) -> PathBuf {
-    db.map_or_else(|| std::env::temp_dir().join("tally-demo.db"), Path::to_path_buf)
+fn demo_path(db: Option<&Path>, traces: bool) -> PathBuf {
+    let name = if traces { "tally-demo-traces.db" } else { "tally-demo.db" };
+    db.map_or_else(|| std::env::temp_dir().join(name), Path::to_path_buf)
 }
+
+/// What the demo setting of a store says it holds: the RAG sample or the agent traces.
+const DEMO_TRACES: &str = "agent_traces";
 
 /// Marks a store as built by `tally demo`: only such a store is ever thrown away.
 const DEMO_SETTING: &str = "demo";
 
-fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCode> {
-    let path = demo_path(db);
+fn demo(db: Option<&Path>, no_label: bool, fresh: bool, traces: bool) -> anyhow::Result<ExitCode> {
+    let path = demo_path(db, traces);
     let existing = if path.exists() { Some(Store::open(&path)?) } else { None };
     let is_demo = match &existing {
         // Demo stores of earlier versions carry no mark; at the default path, their batch tells.
@@ -1134,6 +1138,17 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
     if existing.is_some() && !is_demo {
         bail!(
             "{}: a tally store that `tally demo` did not build; demo leaves it alone (name a new file with --db, or leave --db out)",
+            path.display()
+        );
+    }
+    // The other sample in this demo store: only --fresh throws the rater's labels away.
+    if let Some(store) = &existing
+        && !fresh
+        && (store.setting(DEMO_SETTING)?.as_deref() == Some(DEMO_TRACES)) != traces
+    {
+        let (holds, flag) = if traces { ("the RAG sample", "") } else { ("the agent traces", " --traces") };
+        bail!(
+            "{}: this demo store holds {holds}; `tally demo{flag}` opens it, --fresh rebuilds it with the other sample",
             path.display()
         );
     }
@@ -1156,7 +1171,7 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
                         .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
                 }
             }
-            build_demo(&path)?
+            if traces { build_traces_demo(&path)? } else { build_demo(&path)? }
         }
     };
     if !no_label {
@@ -1177,9 +1192,39 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
          Next, try:\n  \
          {tally} --db {db} report agreement\n  \
          {tally} --db {db} export --out golden/demo.jsonl\n  \
-         {tally} --db {db} label --batch demo --rater demo\n",
-        counts.items, counts.labels
+         {tally} --db {db} label --batch demo --rater demo\n{}",
+        counts.items,
+        counts.labels,
+        if traces { format!("  {tally} --db {db} show trace-011\n") } else { String::new() }
     ))
+}
+
+/// Builds the agent-traces demo store at `path` (which must not exist), as [`build_demo`]
+/// builds the RAG one.
+fn build_traces_demo(path: &Path) -> anyhow::Result<Store> {
+    let mut store = Store::create(path)?;
+    store.write(|tx| tx.set_setting(DEMO_SETTING, DEMO_TRACES))?;
+    let rubric = Rubric::from_toml(sample_data::TRACES_RUBRIC_TOML, sample_data::TRACES_RUBRIC_ORIGIN)?;
+    let (rubric_id, _) = store
+        .write(|tx| tx.add_rubric(&rubric, sample_data::TRACES_RUBRIC_TOML, sample_data::TRACES_RUBRIC_GUIDELINES))?;
+    crate::io::items::import(
+        &mut store,
+        sample_data::TRACES_JSONL.as_bytes(),
+        Format::Jsonl,
+        sample_data::TRACES_ORIGIN,
+        sample_data::TRACES_DATASET,
+        &ImportOptions::default(),
+    )?;
+    let stored = store.rubric_by_id(rubric_id)?;
+    crate::io::labels::import(
+        &mut store,
+        sample_data::TRACES_LABELS_CSV.as_bytes(),
+        Format::Csv,
+        sample_data::TRACES_LABELS_ORIGIN,
+        &stored,
+    )?;
+    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
+    Ok(store)
 }
 
 /// Builds the demo store at `path` (which must not exist): the sample items, rubric and

@@ -39,6 +39,10 @@ pub enum Command {
         /// Throw the demo store away (your demo labels with it) and build it anew.
         #[arg(long)]
         fresh: bool,
+        /// The agent traces instead: 64 conversations of a tool-using support agent, read
+        /// as transcripts (a demo store of their own).
+        #[arg(long)]
+        traces: bool,
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
     Init,
