@@ -45,7 +45,9 @@ impl LabelScreen {
                 } else {
                     // The item keeps a readable share however long the rubric: the form
                     // collapses and scrolls to the focused criterion instead.
-                    let item_rows = (body.height * 2 / 5).max(6);
+                    // A transcript is read step by step: it takes two thirds, the form collapses.
+                    let (share, of) = if self.transcript.is_empty() { (2, 5) } else { (2, 3) };
+                    let item_rows = (body.height * share / of).max(6);
                     let budget = body.height.saturating_sub(item_rows + 2).max(1);
                     let form = self.form_view(body.width.saturating_sub(2), budget);
                     let height = (form.lines.len() as u16 + 2).min(body.height);
