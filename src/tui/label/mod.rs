@@ -340,7 +340,7 @@ impl LabelScreen {
         if self.queue.get(self.position).map(|entry| entry.item_id) != Some(item_id) {
             return; // The rater has moved on since this was asked for.
         }
-        self.transcript = transcript::Transcript::new(item.steps());
+        self.transcript = transcript::Transcript::of(&item, self.show_judge);
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;

@@ -29,6 +29,9 @@ const INDENT: usize = 4;
 #[derive(Default)]
 pub(super) struct Transcript {
     steps: Vec<Step>,
+    /// What the item has beside its messages (reference, passages, the judge's scores
+    /// when shown), as (heading, text) after the last step.
+    after: Vec<(String, String)>,
     /// Index of the focused step.
     focus: usize,
     /// Tool results unfolded one by one (indexes), and whether all are.
@@ -54,8 +57,26 @@ struct Laid {
 }
 
 impl Transcript {
-    pub(super) fn new(steps: Vec<Step>) -> Transcript {
-        Transcript { steps, end: Cell::new(usize::MAX), ..Transcript::default() }
+    /// The transcript of `item` (empty unless it is a conversation); `show_judge`: its
+    /// judge scores at the end, as the item pane shows them.
+    pub(super) fn of(item: &crate::model::Item, show_judge: bool) -> Transcript {
+        let steps = item.steps();
+        if steps.is_empty() {
+            return Transcript::default();
+        }
+        let mut after = Vec::new();
+        if let Some(reference) = &item.reference {
+            after.push(("REFERENCE".to_string(), reference.clone()));
+        }
+        for (index, passage) in item.context.iter().enumerate() {
+            after.push((format!("CONTEXT [{}]", index + 1), passage.clone()));
+        }
+        if show_judge {
+            let scores: Vec<String> = item.judge.iter().map(|(key, value)| format!("{key}: {value}")).collect();
+            let body = if scores.is_empty() { "(no judge scores)".to_string() } else { scores.join("\n") };
+            after.push(("JUDGE (--show-judge)".to_string(), body));
+        }
+        Transcript { steps, after, end: Cell::new(usize::MAX), ..Transcript::default() }
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -115,6 +136,12 @@ impl Transcript {
                 row.spans.insert(0, Span::raw(pad.clone()));
                 row
             }));
+        }
+        for (heading, text) in &self.after {
+            rows.push(Line::raw(""));
+            rows.extend(wrap(&[Line::styled(single_line(heading), theme.heading())], width as u16));
+            let lines: Vec<Line> = sanitize(text).lines().map(|line| Line::raw(line.to_string())).collect();
+            rows.extend(wrap(&lines, width as u16));
         }
         Laid { key, rows, starts }
     }

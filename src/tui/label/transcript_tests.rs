@@ -239,3 +239,26 @@ fn snapshot_transcript_folded_and_unfolded() {
     run(&mut screen, &[Action::ToggleAllSteps]);
     snapshots("transcript_all_unfolded", &screen);
 }
+
+#[test]
+fn the_reference_and_the_judge_when_asked_follow_the_last_step() {
+    let mut item = trace("t-1");
+    item.reference = Some("It arrives on Friday.".into());
+    item.judge.insert("task_success".into(), json!("pass"));
+    let rubric = Rubric::from_toml(RUBRIC, "agent-trace-quality.toml").unwrap();
+    let queue = vec![QueueEntry { item_id: 1, external_id: "t-1".into(), done: false, skipped: false, flagged: false }];
+    for show_judge in [false, true] {
+        let mut screen = LabelScreen::new(rubric.clone(), String::new(), "b1", "ana", queue.clone(), Theme::plain());
+        screen.set_show_judge(show_judge);
+        screen.start();
+        screen.loaded(1, item.clone(), BTreeMap::new());
+        run(&mut screen, &[Action::Bottom]);
+        for _ in 0..20 {
+            run(&mut screen, &[Action::PageDown]);
+            render(&screen, 160, 48);
+        }
+        let text = render(&screen, 160, 48);
+        assert!(text.contains("REFERENCE") && text.contains("It arrives on Friday."), "{text}");
+        assert_eq!(text.contains("task_success: \"pass\""), show_judge, "{text}");
+    }
+}
