@@ -3,9 +3,9 @@
 //! pretty-printed, tool results folded to one line until unfolded, the focused step
 //! marked. The same headers and bodies as `tally show` (`model::transcript`).
 //!
-//! Laid out whole for the pane's width and cached until the width, the focus or a fold
-//! changes: a trace of a few hundred steps lays out in well under a frame, and keys that
-//! only scroll reuse the rows.
+//! Laid out whole for the pane's width and cached until the width or a fold changes (a
+//! few milliseconds for a few hundred steps); moving the focus or scrolling only marks
+//! and copies the rows shown.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -51,9 +51,11 @@ pub(super) struct Transcript {
 
 /// The transcript's rows at one width, and the row each step starts at.
 struct Laid {
-    key: (u16, usize, u64),
+    key: (u16, u64),
     rows: Vec<Line<'static>>,
     starts: Vec<usize>,
+    /// The rows each step's header takes.
+    header_rows: Vec<usize>,
 }
 
 impl Transcript {
@@ -103,29 +105,31 @@ impl Transcript {
         self.scroll.set(self.scroll.get().min(end).saturating_add_signed(rows).min(end));
     }
 
-    fn lay_out(&self, width: u16, theme: Theme, key: (u16, usize, u64)) -> Laid {
+    fn lay_out(&self, width: u16, theme: Theme, key: (u16, u64)) -> Laid {
         let width = usize::from(width.max(1));
         let body_width = width.saturating_sub(INDENT).max(1) as u16;
         let mut rows: Vec<Line<'static>> = Vec::new();
         let mut starts = Vec::with_capacity(self.steps.len());
+        let mut header_rows = Vec::with_capacity(self.steps.len());
         for (index, step) in self.steps.iter().enumerate() {
             if index > 0 {
                 rows.push(Line::raw(""));
             }
             starts.push(rows.len());
-            let focused = index == self.focus;
-            // A mark as well as the style: the focus shows without colour.
-            let marker = if focused { "▶ " } else { "  " };
-            let style = if focused { theme.focus() } else { theme.heading() };
-            let header = format!("{marker}{}", single_line(&transcript::header(step)));
+            // Room for the focus mark, put in when drawn (see `focused`).
+            let header = format!("  {}", single_line(&transcript::header(step)));
+            let style = theme.heading();
             if self.folded(index) {
+                header_rows.push(1);
                 let summary = single_line(&transcript::folded(step));
                 let line =
                     Line::from(vec![Span::styled(header, style), Span::styled(format!(" ▸ {summary}"), theme.muted())]);
                 rows.push(truncate(line, width));
                 continue;
             }
-            rows.extend(wrap(&[Line::styled(header, style)], width as u16));
+            let header = wrap(&[Line::styled(header, style)], width as u16);
+            header_rows.push(header.len());
+            rows.extend(header);
             let body = transcript::body(step);
             if body.is_empty() {
                 continue;
@@ -143,7 +147,7 @@ impl Transcript {
             let lines: Vec<Line> = sanitize(text).lines().map(|line| Line::raw(line.to_string())).collect();
             rows.extend(wrap(&lines, width as u16));
         }
-        Laid { key, rows, starts }
+        Laid { key, rows, starts, header_rows }
     }
 }
 
@@ -237,7 +241,7 @@ impl LabelScreen {
         let transcript = &self.transcript;
         let width = area.width.saturating_sub(2);
         let height = usize::from(area.height.saturating_sub(2));
-        let key = (width, transcript.focus, transcript.generation);
+        let key = (width, transcript.generation);
         let mut layout = transcript.layout.borrow_mut();
         if layout.as_ref().is_none_or(|laid| laid.key != key) {
             *layout = Some(transcript.lay_out(width, self.theme, key));
@@ -259,7 +263,14 @@ impl LabelScreen {
         transcript.scroll.set(scroll);
         transcript.end.set(last);
         transcript.height.set(height);
-        let rows: Vec<Line> = laid.rows.iter().skip(scroll).take(height).cloned().collect();
+        let focus_start = laid.starts.get(transcript.focus).copied().unwrap_or(usize::MAX);
+        let focus_end = focus_start.saturating_add(laid.header_rows.get(transcript.focus).copied().unwrap_or(0));
+        let rows: Vec<Line> = (scroll..total.min(scroll + height))
+            .map(|at| {
+                let row = laid.rows[at].clone();
+                if (focus_start..focus_end).contains(&at) { focused(row, at == focus_start, self.theme) } else { row }
+            })
+            .collect();
         let position =
             if total <= height { String::new() } else { format!(" {}-{}/{total} ", scroll + 1, scroll + rows.len()) };
         let title = format!(" {} · step {} of {} ", single_line(id), transcript.focus + 1, transcript.steps.len());
@@ -279,6 +290,27 @@ impl LabelScreen {
             .title_bottom(Line::from(hints).right_aligned());
         frame.render_widget(Paragraph::new(rows).block(block), area);
     }
+}
+
+/// A row of the focused step's header: in the focus style, and the first marked `▶` (a
+/// mark as well as the style, so the focus shows without colour).
+fn focused(mut row: Line<'static>, first: bool, theme: Theme) -> Line<'static> {
+    let heading = theme.heading();
+    if row.style == heading {
+        row.style = theme.focus();
+    }
+    for span in &mut row.spans {
+        if span.style == heading {
+            span.style = theme.focus();
+        }
+    }
+    if first
+        && let Some(span) = row.spans.first_mut()
+        && let Some(rest) = span.content.strip_prefix("  ")
+    {
+        span.content = format!("▶ {rest}").into();
+    }
+    row
 }
 
 /// `line` cut to `width` columns, ending in `…` when cut (anywhere: a folded JSON result
