@@ -262,3 +262,26 @@ fn the_reference_and_the_judge_when_asked_follow_the_last_step() {
         assert_eq!(text.contains("task_success: \"pass\""), show_judge, "{text}");
     }
 }
+
+#[test]
+fn a_rubric_that_takes_a_plain_step_key_leaves_its_control_key() {
+    let rubric = Rubric::from_toml(
+        "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\noptions = [{ value = \"pass\", key = \"]\" }, { value = \"fail\", key = \"[\" }]\n",
+        "r.toml",
+    )
+    .unwrap();
+    let queue = vec![QueueEntry { item_id: 1, external_id: "t-1".into(), done: false, skipped: false, flagged: false }];
+    let mut screen = LabelScreen::new(rubric, String::new(), "b1", "ana", queue, Theme::plain());
+    screen.set_keymap(Keymap::default(), &[]);
+    screen.start();
+    screen.loaded(1, trace("t-1"), BTreeMap::new());
+    // `]` is the rubric's: it sets the option, and the step stays.
+    let effects = press(&mut screen, &[KeyCode::Char(']')]);
+    assert!(matches!(&effects[..], [Effect::Save { .. }]), "{effects:?}");
+    assert_eq!(screen.transcript.focused(), 1);
+    // Control-n still moves, and the pane's hints show the keys that work.
+    screen.key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+    assert_eq!(screen.transcript.focused(), 2);
+    let text = render(&screen, 80, 24);
+    assert!(text.contains("C-p C-n step"), "{text}");
+}
