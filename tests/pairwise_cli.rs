@@ -225,15 +225,18 @@ fn the_bundled_pairwise_sample_imports_and_exports() {
 fn demo_pairwise_builds_its_own_store_and_leaves_the_plain_demo_alone() {
     let sandbox = Sandbox::new();
     let out = sandbox.ok_on("pair.db", &["demo", "--pairwise", "--no-label"]);
-    assert!(out.contains("238 comparison items"), "{out}");
+    assert!(out.contains("238 items"), "{out}");
     assert!(out.contains("report preference --rubric pairwise-preference"), "{out}");
     let store = Store::open_read_only(&sandbox.path("pair.db")).unwrap();
     assert_eq!(store.sides().unwrap().len(), 714);
     assert!(store.batch("demo").unwrap().is_some());
     drop(store);
-    // Run again: reopened, not rebuilt; without --pairwise the same path holds the plain demo.
-    assert!(sandbox.ok_on("pair.db", &["demo", "--pairwise", "--no-label"]).contains("238 comparison items"));
-    let plain = sandbox.ok_on("pair.db", &["demo", "--no-label"]);
+    // Run again: reopened, not rebuilt. Without --pairwise the same path is refused (the
+    // rater's demo labels are in it) unless --fresh says to rebuild it with the plain demo.
+    assert!(sandbox.ok_on("pair.db", &["demo", "--pairwise", "--no-label"]).contains("238 items"));
+    let refused = String::from_utf8(sandbox.run_on("pair.db", &["demo", "--no-label"]).stderr).unwrap();
+    assert!(refused.contains("holds sample_data/pairwise_items.jsonl; `tally demo --pairwise` opens it"), "{refused}");
+    let plain = sandbox.ok_on("pair.db", &["demo", "--no-label", "--fresh"]);
     assert!(plain.contains("160 items"), "{plain}");
 }
 

@@ -12,9 +12,10 @@ use super::{
     AgreementArgs, AllFormat, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand,
     LabelsCommand, ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
 };
+use crate::io::Format;
 use crate::io::export::{Destination, ExportRequest, FileFormat, Filters, export};
 use crate::io::items::ImportOptions;
-use crate::io::{Format, sample_data};
+use crate::io::sample_data::{self, Sample};
 use crate::model::Rubric;
 use crate::model::batch::{Deal, Slot, plan};
 use crate::report::Rendered;
@@ -56,7 +57,14 @@ fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e S
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Demo { no_label, fresh, pairwise } => demo(db, no_label, fresh, pairwise),
+        Command::Demo { no_label, fresh, traces, pairwise } => {
+            let sample = match (traces, pairwise) {
+                (true, _) => &sample_data::TRACES,
+                (_, true) => &sample_data::PAIRWISE,
+                _ => &sample_data::RAG,
+            };
+            demo(db, no_label, fresh, sample)
+        }
         Command::Init => init(db),
         Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
@@ -1144,18 +1152,16 @@ fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCo
 
 /// The demo store lives in the temp folder unless `--db` names another file; it is kept
 /// between runs, so a rater's demo labels survive running `tally demo` again.
-fn demo_path(db: Option<&Path>, pairwise: bool) -> PathBuf {
-    let name = if pairwise { "tally-demo-pairwise.db" } else { "tally-demo.db" };
-    db.map_or_else(|| std::env::temp_dir().join(name), Path::to_path_buf)
+fn demo_path(db: Option<&Path>, sample: &Sample) -> PathBuf {
+    db.map_or_else(|| std::env::temp_dir().join(sample.store_name), Path::to_path_buf)
 }
 
-/// Marks a store as built by `tally demo`: only such a store is ever thrown away.
+/// Marks a store as built by `tally demo`: only such a store is ever thrown away. Its
+/// value says which sample the store holds.
 const DEMO_SETTING: &str = "demo";
-/// The demo setting's value in a store built by `tally demo --pairwise`.
-const PAIRWISE_DEMO: &str = "sample_data/pairwise";
 
-fn demo(db: Option<&Path>, no_label: bool, fresh: bool, pairwise: bool) -> anyhow::Result<ExitCode> {
-    let path = demo_path(db, pairwise);
+fn demo(db: Option<&Path>, no_label: bool, fresh: bool, sample: &Sample) -> anyhow::Result<ExitCode> {
+    let path = demo_path(db, sample);
     let existing = if path.exists() { Some(Store::open(&path)?) } else { None };
     let is_demo = match &existing {
         // Demo stores of earlier versions carry no mark; at the default path, their batch tells.
@@ -1168,13 +1174,28 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool, pairwise: bool) -> anyho
             path.display()
         );
     }
-    let complete = match &existing {
-        // A build cut short (the batch is dealt last) is built again, and so is a demo
-        // store of the other sample (--pairwise or not) at the same path.
-        Some(store) => {
-            let pairwise_store = store.setting(DEMO_SETTING)?.as_deref() == Some(PAIRWISE_DEMO);
-            store.batch("demo")?.is_some() && pairwise_store == pairwise
+    // Another sample in this demo store: only --fresh throws the rater's labels away.
+    if let Some(store) = &existing
+        && !fresh
+    {
+        let mark = store.setting(DEMO_SETTING)?;
+        // Unmarked demo stores are older ones, of the default sample.
+        let holds = sample_data::SAMPLES
+            .into_iter()
+            .find(|other| Some(other.mark) == mark.as_deref())
+            .unwrap_or(&sample_data::RAG);
+        if holds.mark != sample.mark {
+            let flag = if holds.flag.is_empty() { String::new() } else { format!(" {}", holds.flag) };
+            bail!(
+                "{}: this demo store holds {}; `tally demo{flag}` opens it, --fresh rebuilds it with this sample",
+                path.display(),
+                holds.items_origin
+            );
         }
+    }
+    let complete = match &existing {
+        // A build cut short (the batch is dealt last) is built again.
+        Some(store) => store.batch("demo")?.is_some(),
         None => false,
     };
     let mut store = match existing {
@@ -1191,7 +1212,7 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool, pairwise: bool) -> anyho
                         .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
                 }
             }
-            if pairwise { build_pairwise_demo(&path)? } else { build_demo(&path)? }
+            build_demo(&path, sample)?
         }
     };
     if !no_label {
@@ -1206,82 +1227,41 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool, pairwise: bool) -> anyho
     let db = path.display();
     // Name this very program, so the hints work whether or not tally is on the PATH.
     let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
-    if pairwise {
-        return print(&format!(
-            "Demo store: {db}\n\
-             {} comparison items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
-             Next, try:\n  \
-             {tally} --db {db} report preference --rubric pairwise-preference\n  \
-             {tally} --db {db} export --format dpo --out pairs.jsonl\n  \
-             {tally} --db {db} label --batch demo --rater demo\n",
-            counts.items, counts.labels
-        ));
-    }
+    let (report, export, extra) = if sample.mark == sample_data::PAIRWISE.mark {
+        ("report preference --rubric pairwise-preference", "export --format dpo --out pairs.jsonl", String::new())
+    } else if sample.mark == sample_data::TRACES.mark {
+        ("report agreement", "export --out golden/demo.jsonl", format!("  {tally} --db {db} show trace-011\n"))
+    } else {
+        ("report agreement", "export --out golden/demo.jsonl", String::new())
+    };
     print(&format!(
         "Demo store: {db}\n\
          {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
          Next, try:\n  \
-         {tally} --db {db} report agreement\n  \
-         {tally} --db {db} export --out golden/demo.jsonl\n  \
-         {tally} --db {db} label --batch demo --rater demo\n",
-        counts.items, counts.labels
+         {tally} --db {db} {report}\n  \
+         {tally} --db {db} {export}\n  \
+         {tally} --db {db} label --batch demo --rater demo\n{extra}",
+        counts.items, counts.labels,
     ))
 }
 
-/// [`build_demo`] for the pairwise sample: comparison items, the pairwise rubric, the
-/// raters' preferences with their sides, and a batch for rater `demo`.
-fn build_pairwise_demo(path: &Path) -> anyhow::Result<Store> {
-    use crate::io::sample_data::pairwise;
+/// Builds the demo store of `sample` at `path` (which must not exist): its items, rubric
+/// and labels, and a batch for rater `demo`.
+fn build_demo(path: &Path, sample: &Sample) -> anyhow::Result<Store> {
     let mut store = Store::create(path)?;
-    store.write(|tx| tx.set_setting(DEMO_SETTING, PAIRWISE_DEMO))?;
-    let rubric = Rubric::from_toml(pairwise::RUBRIC_TOML, pairwise::RUBRIC_ORIGIN)?;
-    let (rubric_id, _) =
-        store.write(|tx| tx.add_rubric(&rubric, pairwise::RUBRIC_TOML, pairwise::RUBRIC_GUIDELINES))?;
-    let items = pairwise::ITEMS_JSONL.as_bytes();
+    store.write(|tx| tx.set_setting(DEMO_SETTING, sample.mark))?;
+    let rubric = Rubric::from_toml(sample.rubric_toml, sample.rubric_origin)?;
+    let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, sample.rubric_toml, sample.rubric_guidelines))?;
     crate::io::items::import(
         &mut store,
-        items,
+        sample.items_jsonl.as_bytes(),
         Format::Jsonl,
-        pairwise::ITEMS_ORIGIN,
-        pairwise::DATASET,
+        sample.items_origin,
+        sample.dataset,
         &ImportOptions::default(),
     )?;
     let stored = store.rubric_by_id(rubric_id)?;
-    crate::io::labels::import(
-        &mut store,
-        pairwise::LABELS_CSV.as_bytes(),
-        Format::Csv,
-        pairwise::LABELS_ORIGIN,
-        &stored,
-    )?;
-    deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
-    Ok(store)
-}
-
-/// Builds the demo store at `path` (which must not exist): the sample items, rubric and
-/// labels, and a batch for rater `demo`.
-fn build_demo(path: &Path) -> anyhow::Result<Store> {
-    let mut store = Store::create(path)?;
-    store.write(|tx| tx.set_setting(DEMO_SETTING, "sample_data"))?;
-    let rubric = Rubric::from_toml(sample_data::RUBRIC_TOML, sample_data::RUBRIC_ORIGIN)?;
-    let (rubric_id, _) =
-        store.write(|tx| tx.add_rubric(&rubric, sample_data::RUBRIC_TOML, sample_data::RUBRIC_GUIDELINES))?;
-    crate::io::items::import(
-        &mut store,
-        sample_data::ITEMS_JSONL.as_bytes(),
-        Format::Jsonl,
-        sample_data::ITEMS_ORIGIN,
-        sample_data::DATASET,
-        &ImportOptions::default(),
-    )?;
-    let stored = store.rubric_by_id(rubric_id)?;
-    crate::io::labels::import(
-        &mut store,
-        sample_data::LABELS_CSV.as_bytes(),
-        Format::Csv,
-        sample_data::LABELS_ORIGIN,
-        &stored,
-    )?;
+    crate::io::labels::import(&mut store, sample.labels_csv.as_bytes(), Format::Csv, sample.labels_origin, &stored)?;
     deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
     Ok(store)
 }
@@ -1483,12 +1463,24 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
             .iter()
             .map(|m| serde_json::json!({"rater": m.rater, "flagged": m.flagged, "skipped": m.skipped, "note": m.note}))
             .collect();
-        return print_json(
-            &serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications, "marks": marks}),
-        );
+        // A conversation's steps, numbered as raters and step labels refer to them.
+        let steps = item.steps();
+        return print_json(&serde_json::json!({"item": item, "steps": steps, "labels": labels,
+                                              "adjudications": adjudications, "marks": marks}));
     }
-    let mut text =
-        format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
+    let mut text = match &item.shape {
+        crate::model::Shape::Conversation { messages } => {
+            let steps = crate::model::conversation::steps(messages);
+            format!(
+                "{} (dataset {})\n\nTRANSCRIPT ({} steps)\n\n{}",
+                item.id,
+                item.dataset,
+                steps.len(),
+                crate::model::transcript::text(&steps)
+            )
+        }
+        _ => format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output),
+    };
     if let Some(reference) = &item.reference {
         text.push_str(&format!("\nREFERENCE\n{reference}\n"));
     }

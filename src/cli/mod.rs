@@ -39,6 +39,10 @@ pub enum Command {
         /// Throw the demo store away (your demo labels with it) and build it anew.
         #[arg(long)]
         fresh: bool,
+        /// The agent traces instead: 64 conversations of a tool-using support agent, read
+        /// as transcripts (a demo store of their own, tally-demo-traces.db).
+        #[arg(long, conflicts_with = "pairwise")]
+        traces: bool,
         /// The side-by-side sample instead: comparison items of three model versions and
         /// three raters' preferences (its own demo store, tally-demo-pairwise.db).
         #[arg(long)]

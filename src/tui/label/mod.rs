@@ -4,6 +4,7 @@
 mod finder;
 pub mod keymap;
 mod session;
+mod transcript;
 mod view;
 mod writer;
 
@@ -73,6 +74,7 @@ enum PromptKind {
     SkipReason,
     FlagNote,
     Jump,
+    Step,
 }
 
 impl PromptKind {
@@ -81,6 +83,7 @@ impl PromptKind {
             PromptKind::SkipReason => "why skip this item?",
             PromptKind::FlagNote => "flag for review; note:",
             PromptKind::Jump => "go to item (number or id):",
+            PromptKind::Step => "go to step:",
         }
     }
 }
@@ -176,6 +179,8 @@ pub struct LabelScreen {
     ignored_keys: usize,
     /// The focus move under way skips text and number fields (it came from a letter).
     options_only: bool,
+    /// A conversation item's steps, focus and folds (empty for other shapes).
+    transcript: transcript::Transcript,
 }
 
 impl LabelScreen {
@@ -224,6 +229,7 @@ impl LabelScreen {
             too_small: false,
             ignored_keys: 0,
             options_only: false,
+            transcript: Default::default(),
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -334,6 +340,7 @@ impl LabelScreen {
         if self.queue.get(self.position).map(|entry| entry.item_id) != Some(item_id) {
             return; // The rater has moved on since this was asked for.
         }
+        self.transcript = transcript::Transcript::of(&item, self.show_judge);
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
@@ -441,6 +448,9 @@ impl LabelScreen {
         if self.finder.is_some() {
             return self.update_finder(action);
         }
+        if let Some(effects) = self.update_transcript(action) {
+            return effects;
+        }
         if !matches!(
             action,
             Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
@@ -482,6 +492,12 @@ impl LabelScreen {
                 (self.scroll, self.from_end) = (usize::MAX, Some(0));
                 Vec::new()
             }
+            // Handled by the transcript when the item is a conversation.
+            Action::StepNext
+            | Action::StepPrevious
+            | Action::ToggleStep
+            | Action::ToggleAllSteps
+            | Action::JumpStep => Vec::new(),
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -637,6 +653,7 @@ impl LabelScreen {
                 self.position = target;
                 self.load_current()
             }
+            PromptKind::Step => self.jump_to_step(&text),
             PromptKind::SkipReason if text.is_empty() => {
                 self.message = Some((Tone::Error, "say why you skip it (Esc to go back)".into()));
                 Vec::new()
@@ -774,6 +791,7 @@ impl LabelScreen {
 
     fn load_current(&mut self) -> Vec<Effect> {
         self.item = None;
+        self.transcript = Default::default();
         *self.pane.get_mut() = None;
         self.missing.clear();
         self.values.clear();
