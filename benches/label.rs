@@ -1,7 +1,9 @@
 //! The label screen on a large store: `cargo bench --bench label [-- ITEMS]`; and with
 //! one huge model output: `cargo bench --bench label -- huge [MB]` (that case alone; it
-//! also ends the full run, at 50 MB); with a comparison of two long answers:
-//! `cargo bench --bench label -- pair [MB]` (MB each, 2 by default; that case alone).
+//! also ends the full run, at 50 MB); an agent trace on the transcript view:
+//! `cargo bench --bench label -- trace [STEPS]` (200 steps unless given); and a
+//! comparison of two long answers: `cargo bench --bench label -- pair [MB]` (MB each,
+//! 2 by default; that case alone).
 //!
 //! Builds (once, then reuses) a store of 1,000,000 generated items with a batch of 10,000
 //! assigned to one rater, then measures in this process:
@@ -31,6 +33,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|arg| arg == "pair") {
         long_pair(args.get(at + 1).and_then(|mb| mb.parse().ok()).unwrap_or(2));
+        return;
+    }
+    if let Some(at) = args.iter().position(|arg| arg == "trace") {
+        trace(args.get(at + 1).and_then(|steps| steps.parse().ok()).unwrap_or(200));
         return;
     }
     if let Some(at) = args.iter().position(|arg| arg == "huge") {
@@ -257,6 +263,84 @@ fn long_pair(megabytes: usize) {
         "  resident memory drawing costs: +{:.1} MB at the first frame",
         rss_first.saturating_sub(rss_before) as f64 / 1024.0
     );
+}
+
+/// An agent trace of about `steps` steps (rounds of a tool call, its JSON result and a
+/// reply) on the label screen alone, at 80x24 and 160x48: the first frame, and a step
+/// key (next step, and now and then go to step N) drawn after every press, results
+/// folded and all unfolded.
+fn trace(steps: usize) {
+    use std::collections::BTreeMap;
+    use tally::store::QueueEntry;
+    use tally::tui::label::LabelScreen;
+
+    let mut messages = vec![
+        serde_json::json!({"role": "system", "content": "You are Parcelpoint's support agent. Use the tools to look things up; never guess an order's state."}),
+        serde_json::json!({"role": "user", "content": "Where are my orders? I placed several last month and none has arrived."}),
+    ];
+    let rounds = steps.saturating_sub(2).div_ceil(3);
+    for round in 0..rounds {
+        let id = format!("call_{round}");
+        let arguments = format!("{{\"order_id\":\"PP-{:05}\",\"fields\":[\"status\",\"tracking\"]}}", 10000 + round);
+        messages.push(serde_json::json!({"role": "assistant", "content": null, "tool_calls": [
+            {"id": id, "type": "function", "function": {"name": "lookup_order", "arguments": arguments}}]}));
+        let result = format!(
+            "{{\"order_id\":\"PP-{:05}\",\"status\":\"shipped\",\"items\":[{{\"sku\":\"SKU-2210\",\"name\":\"rain jacket\",\"qty\":1}}],\"paid\":129.0,\"tracking\":\"1Z{round:09}\",\"events\":[\"packed\",\"collected by DPD\",\"at the Leeds depot\"]}}",
+            10000 + round
+        );
+        messages.push(serde_json::json!({"role": "tool", "tool_call_id": id, "content": result}));
+        messages.push(serde_json::json!({"role": "assistant", "content": format!("Order PP-{:05} has shipped with DPD and was last scanned at the Leeds depot; it should reach you within two working days.", 10000 + round)}));
+    }
+    let item = tally::model::Item {
+        id: "trace".into(),
+        dataset: "d".into(),
+        shape: tally::model::Shape::Conversation {
+            messages: serde_json::from_value(serde_json::Value::Array(messages)).unwrap(),
+        },
+        ..Default::default()
+    };
+    let count = item.steps().len();
+    let rubric =
+        Rubric::from_toml(include_str!("../guidelines/agent-trace-quality.toml"), "agent-trace-quality.toml").unwrap();
+    let queue =
+        vec![QueueEntry { item_id: 1, external_id: "trace".into(), done: false, skipped: false, flagged: false }];
+    println!("label screen, a trace of {count} steps:");
+    for (width, height) in [(80, 24), (160, 48)] {
+        let start = Instant::now();
+        let mut screen = LabelScreen::new(rubric.clone(), String::new(), "b", "r", queue.clone(), Theme::plain());
+        screen.start();
+        screen.loaded(1, item.clone(), BTreeMap::new());
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+        let first = start.elapsed().as_secs_f64() * 1000.0;
+        for unfolded in [false, true] {
+            if unfolded {
+                screen.update(Action::ToggleAllSteps);
+            }
+            screen.update(Action::Top);
+            let mut latencies: Vec<f64> = (0..1000)
+                .map(|i| {
+                    let start = Instant::now();
+                    // Down the trace step by step; at its end, back to the top.
+                    screen.update(if i % count == count - 1 { Action::Top } else { Action::StepNext });
+                    terminal.draw(|frame| screen.render(frame, frame.area())).unwrap();
+                    start.elapsed().as_secs_f64() * 1000.0
+                })
+                .collect();
+            latencies.sort_by(f64::total_cmp);
+            let quantile = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+            let folds = if unfolded { "all unfolded" } else { "results folded" };
+            if !unfolded {
+                println!("  {width}x{height}: first frame {first:>8.2} ms   (target < 200 ms)");
+            }
+            println!(
+                "  {width}x{height}, {folds}: step key -> drawn  median {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms   (target < 20 ms)",
+                quantile(0.5),
+                quantile(0.99),
+                quantile(1.0)
+            );
+        }
+    }
 }
 
 /// This process's resident memory in KiB (Linux; 0 elsewhere).

@@ -39,6 +39,14 @@ pub enum Command {
         /// Throw the demo store away (your demo labels with it) and build it anew.
         #[arg(long)]
         fresh: bool,
+        /// The agent traces instead: 64 conversations of a tool-using support agent, read
+        /// as transcripts (a demo store of their own, tally-demo-traces.db).
+        #[arg(long, conflicts_with = "pairwise")]
+        traces: bool,
+        /// The side-by-side sample instead: comparison items of three model versions and
+        /// three raters' preferences (its own demo store, tally-demo-pairwise.db).
+        #[arg(long)]
+        pairwise: bool,
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
     Init,
@@ -478,7 +486,8 @@ pub struct ExportArgs {
     pub format: Option<ExportFormatArg>,
     /// For inspect, openai-evals and promptfoo: what each sample's target is: a
     /// criterion's consensus (the set grades a judge) or `reference` (the set tests a
-    /// model). Default: the rubric's first binary criterion.
+    /// model). Default: the rubric's first binary criterion. For dpo: the preference
+    /// criterion (default: the rubric's first).
     #[arg(long, value_name = "CRITERION|reference")]
     pub target: Option<String>,
     /// For hf: the licence in the dataset card (a Hugging Face licence id).
@@ -556,6 +565,9 @@ pub enum ExportFormatArg {
     /// OpenTelemetry gen_ai.evaluation.result events (OTLP/JSON lines), for items
     /// imported from traces.
     Otel,
+    /// Preference pairs for DPO training (JSONL: prompt, chosen, rejected), from the
+    /// consensus of a preference criterion on comparison items.
+    Dpo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -717,7 +729,7 @@ pub enum ReportCommand {
         scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
-        /// Slice the items by this metadata field (or `dataset`).
+        /// Slice the items by this metadata field (or `dataset`); `tool` or `step_kind` slice the steps of conversations.
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
         /// Compare slice A of FIELD with slice B (difference, interval, z-test).

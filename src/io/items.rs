@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
-use crate::model::comparison::Candidate;
+use crate::model::comparison::{Candidate, split_pairs};
 use crate::model::conversation::{self, Message};
 use crate::model::{Item, Shape};
 use crate::store::{OnConflict, Store, Tx, Upsert};
@@ -57,6 +57,9 @@ pub struct ImportSummary {
     /// Top-level fields no item field took, so they went into metadata (where the label
     /// screen shows them only as key/values), with how many records had each.
     pub to_metadata: std::collections::BTreeMap<String, u64>,
+    /// Chatbot Arena / MT-Bench votes of people, read but not stored: items carry no
+    /// labels (`labels import --rubric` stores them as labels).
+    pub human_votes: u64,
 }
 
 impl ImportOptions {
@@ -108,8 +111,13 @@ pub fn import(
 ) -> Result<ImportSummary, Error> {
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     let mut labeled = Vec::new();
+    let mut arena = super::arena::Grouper::default();
     store.write(|tx| {
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+            if super::arena::is_arena(&fields) {
+                // Votes come in any order: their items are stored once the file is read.
+                return arena.add(line, fields, dataset).map_err(|message| Error::at(origin, Some(line), message));
+            }
             let (mut item, extras) = item_and_extras(fields, &options.map, dataset)
                 .map_err(|message| Error::at(origin, Some(line), message))?;
             for key in extras {
@@ -118,12 +126,27 @@ pub fn import(
             if options.redact {
                 crate::model::redact::redact_item(&mut item, &mut summary.redacted);
             }
-            upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)
+            for item in split_pairs(item).map_err(|message| Error::at(origin, Some(line), message))? {
+                upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
+            }
+            Ok(())
         })?;
+        let (comparisons, _) = std::mem::take(&mut arena).finish(ARENA_JUDGE_CRITERION);
+        for super::arena::Comparison { mut item, line, votes } in comparisons {
+            if options.redact {
+                crate::model::redact::redact_item(&mut item, &mut summary.redacted);
+            }
+            summary.human_votes += votes.iter().filter(|vote| !vote.llm).count() as u64;
+            upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
+        }
         refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)
 }
+
+/// The criterion an LLM judge's Arena vote is a judge value of, when no rubric names one:
+/// the id the bundled pairwise rubric gives its preference criterion.
+pub const ARENA_JUDGE_CRITERION: &str = "preference";
 
 /// A known-answer item and its answers (criterion id, value as labels hold it).
 pub type Honeypot = (Item, Vec<(String, Value)>);
@@ -174,7 +197,10 @@ pub fn import_items(
     let mut labeled = Vec::new();
     store.write(|tx| {
         for (index, item) in items.iter().enumerate() {
-            upsert(tx, item, origin, index as u64 + 1, on_conflict, &mut summary, &mut labeled)?;
+            let line = index as u64 + 1;
+            for item in split_pairs(item.clone()).map_err(|message| Error::at(origin, Some(line), message))? {
+                upsert(tx, &item, origin, line, on_conflict, &mut summary, &mut labeled)?;
+            }
         }
         refuse_labeled(origin, &labeled)
     })?;

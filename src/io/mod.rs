@@ -1,8 +1,10 @@
 //! Files in and out: items, labels and ratings in; golden sets out. Every error a user
 //! can act on names the file, the line and the field.
 
+pub mod arena;
 pub mod atomic;
 pub mod export;
+pub mod export_dpo;
 pub mod export_hf;
 mod export_inspect;
 mod export_langfuse;

@@ -34,6 +34,37 @@ impl Candidate {
     }
 }
 
+/// A comparison of more than two candidates as the items raters judge: one per pair, all
+/// pairs in candidate order (`ID~v1~v2`, `ID~v1~v3`, `ID~v2~v3`), each with
+/// `metadata.comparison_of` naming the original id, so that every stored comparison has
+/// exactly two candidates and `a`/`b` always mean its first and second. Other items come
+/// back as they are. Judge values cannot be split (a preference between three candidates
+/// says nothing about each pair), so a judged comparison of more than two is refused.
+pub fn split_pairs(item: super::Item) -> Result<Vec<super::Item>, String> {
+    let candidates = item.shape.candidates();
+    if candidates.len() <= 2 {
+        return Ok(vec![item]);
+    }
+    if !item.judge.is_empty() {
+        return Err(format!(
+            "field `judge`: a comparison of {} candidates is judged as pairs; give judge values on records of \
+             two candidates each",
+            candidates.len()
+        ));
+    }
+    let mut pairs = Vec::with_capacity(candidates.len() * (candidates.len() - 1) / 2);
+    for (i, first) in candidates.iter().enumerate() {
+        for second in &candidates[i + 1..] {
+            let mut pair = item.clone();
+            pair.id = format!("{}~{}~{}", item.id, first.id, second.id);
+            pair.metadata.insert("comparison_of".into(), item.id.clone().into());
+            pair.shape = super::Shape::Comparison { candidates: vec![first.clone(), second.clone()] };
+            pairs.push(pair);
+        }
+    }
+    Ok(pairs)
+}
+
 /// Which comparison items of a rater's queue show the second candidate (`b`) on the left:
 /// one flag per comparison item, in queue order. Half are set (an odd one out is decided
 /// by the seed), in an order shuffled from the batch's `seed` and the rater's name, so a
@@ -71,6 +102,47 @@ pub fn mirrored(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Item, Shape};
+
+    fn comparison(ids: &[&str]) -> Item {
+        let candidates =
+            ids.iter().map(|id| Candidate { id: id.to_string(), output: format!("out {id}"), ..Candidate::default() });
+        Item {
+            id: "q1".into(),
+            input: "Write a haiku".into(),
+            shape: Shape::Comparison { candidates: candidates.collect() },
+            ..Item::default()
+        }
+    }
+
+    #[test]
+    fn three_candidates_become_three_pairs_in_candidate_order() {
+        let pairs = split_pairs(comparison(&["v1", "v2", "v3"])).unwrap();
+        let ids: Vec<_> = pairs.iter().map(|item| item.id.as_str()).collect();
+        assert_eq!(ids, ["q1~v1~v2", "q1~v1~v3", "q1~v2~v3"]);
+        for pair in &pairs {
+            assert_eq!(pair.metadata["comparison_of"], "q1");
+            assert_eq!(pair.input, "Write a haiku");
+            let [a, b] = pair.shape.candidates() else { panic!("two candidates") };
+            assert_eq!(pair.id, format!("q1~{}~{}", a.id, b.id));
+            assert_eq!(a.output, format!("out {}", a.id));
+        }
+    }
+
+    #[test]
+    fn pairs_and_other_shapes_stay_as_they_are() {
+        let pair = comparison(&["v1", "v2"]);
+        assert_eq!(split_pairs(pair.clone()).unwrap(), [pair]);
+        let single = Item { id: "s".into(), output: "x".into(), ..Item::default() };
+        assert_eq!(split_pairs(single.clone()).unwrap(), [single]);
+    }
+
+    #[test]
+    fn a_judged_comparison_of_three_is_refused() {
+        let mut item = comparison(&["v1", "v2", "v3"]);
+        item.judge.insert("preference".into(), "a".into());
+        assert!(split_pairs(item).unwrap_err().contains("judged as pairs"));
+    }
 
     #[test]
     fn sides_are_balanced_within_a_queue() {

@@ -5,6 +5,7 @@ mod finder;
 pub mod keymap;
 mod session;
 mod side_by_side;
+mod transcript;
 mod view;
 mod writer;
 
@@ -80,6 +81,7 @@ enum PromptKind {
     SkipReason,
     FlagNote,
     Jump,
+    Step,
 }
 
 impl PromptKind {
@@ -88,6 +90,7 @@ impl PromptKind {
             PromptKind::SkipReason => "why skip this item?",
             PromptKind::FlagNote => "flag for review; note:",
             PromptKind::Jump => "go to item (number or id):",
+            PromptKind::Step => "go to step:",
         }
     }
 }
@@ -189,6 +192,8 @@ pub struct LabelScreen {
     compare: side_by_side::Compare,
     /// Show the candidates' models (blind otherwise).
     show_models: bool,
+    /// A conversation item's steps, focus and folds (empty for other shapes).
+    transcript: transcript::Transcript,
 }
 
 impl LabelScreen {
@@ -240,6 +245,7 @@ impl LabelScreen {
             sides: Default::default(),
             compare: Default::default(),
             show_models: false,
+            transcript: Default::default(),
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -350,6 +356,7 @@ impl LabelScreen {
         if self.queue.get(self.position).map(|entry| entry.item_id) != Some(item_id) {
             return; // The rater has moved on since this was asked for.
         }
+        self.transcript = transcript::Transcript::of(&item, self.show_judge);
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
@@ -458,6 +465,9 @@ impl LabelScreen {
         if self.finder.is_some() {
             return self.update_finder(action);
         }
+        if let Some(effects) = self.update_transcript(action) {
+            return effects;
+        }
         if !matches!(
             action,
             Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
@@ -504,6 +514,12 @@ impl LabelScreen {
                 (self.scroll, self.from_end) = (usize::MAX, Some(0));
                 Vec::new()
             }
+            // Handled by the transcript when the item is a conversation.
+            Action::StepNext
+            | Action::StepPrevious
+            | Action::ToggleStep
+            | Action::ToggleAllSteps
+            | Action::JumpStep => Vec::new(),
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -659,6 +675,7 @@ impl LabelScreen {
                 self.position = target;
                 self.load_current()
             }
+            PromptKind::Step => self.jump_to_step(&text),
             PromptKind::SkipReason if text.is_empty() => {
                 self.message = Some((Tone::Error, "say why you skip it (Esc to go back)".into()));
                 Vec::new()
@@ -797,6 +814,7 @@ impl LabelScreen {
     fn load_current(&mut self) -> Vec<Effect> {
         self.item = None;
         self.compare = Default::default();
+        self.transcript = Default::default();
         *self.pane.get_mut() = None;
         self.missing.clear();
         self.values.clear();

@@ -18,6 +18,7 @@ use super::keymap::{Action, Keymap};
 use super::writer::{self, Job, Report, Write, Writer};
 use super::{Effect, LabelScreen, Unsaved};
 use crate::model::LabelValue;
+use crate::model::rubric::Scope;
 use crate::store::{Batch, ItemAction, Store, StoredRubric};
 use crate::tui::terminal::with_terminal;
 use crate::tui::theme::Theme;
@@ -62,8 +63,19 @@ impl<'s> Session<'s> {
             writer_store,
             writer::Context { rubric_id: rubric.id, batch_id: batch.id, rater: rater.to_string() },
         )?;
-        let mut screen =
-            LabelScreen::new(rubric.rubric.clone(), rubric.guidelines.clone(), &batch.name, rater, queue, theme);
+        // Step-scope criteria are answered per step, which this screen does not do yet:
+        // the form offers the item's criteria only, so no step value is stored as an
+        // item's. (`when` never leads from an item criterion to a step one.)
+        let mut form = rubric.rubric.clone();
+        form.criteria.retain(|criterion| criterion.scope == Scope::Item);
+        if form.criteria.is_empty() {
+            anyhow::bail!(
+                "rubric `{}` has only step-scope criteria, which the label screen does not answer yet; \
+                 import them with `tally labels import` (a `step` column)",
+                rubric.rubric.name
+            );
+        }
+        let mut screen = LabelScreen::new(form, rubric.guidelines.clone(), &batch.name, rater, queue, theme);
         let (keymap, problems) = match keys_path() {
             Some(path) => Keymap::load(&path),
             None => (Keymap::default(), Vec::new()),

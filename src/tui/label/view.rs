@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
 use super::{Action, LabelScreen, Tone};
 use crate::model::text::single_line;
-use crate::model::{Kind, LabelValue};
+use crate::model::{Kind, LabelValue, Shape};
 use crate::tui::wrap::{Doc, Rows, wrap};
 use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
 
@@ -49,7 +49,9 @@ impl LabelScreen {
                 } else {
                     // The item keeps a readable share however long the rubric: the form
                     // collapses and scrolls to the focused criterion instead.
-                    let item_rows = (body.height * 2 / 5).max(6);
+                    // A transcript is read step by step: it takes two thirds, the form collapses.
+                    let (share, of) = if self.transcript.is_empty() { (2, 5) } else { (2, 3) };
+                    let item_rows = (body.height * share / of).max(6);
                     let budget = body.height.saturating_sub(item_rows + 2).max(1);
                     let form = self.form_view(body.width.saturating_sub(2), budget);
                     let height = (form.lines.len() as u16 + 2).min(body.height);
@@ -169,7 +171,7 @@ impl LabelScreen {
     }
 
     /// The first key of each action, as hints show them: `↑/↓`.
-    fn keys_of(&self, actions: &[Action]) -> String {
+    pub(super) fn keys_of(&self, actions: &[Action]) -> String {
         let keys: Vec<String> =
             actions.iter().filter_map(|action| self.keymap.keys(*action).into_iter().next()).collect();
         keys.join("/")
@@ -279,6 +281,10 @@ impl LabelScreen {
 
     fn render_item(&self, frame: &mut Frame, area: Rect) {
         let Some((item_id, item)) = &self.item else { return };
+        match item.shape {
+            Shape::Conversation { .. } => return self.render_transcript(frame, area, &item.id),
+            Shape::Single | Shape::Comparison { .. } => {}
+        }
         let key = (*item_id, self.passages_folded, self.show_judge);
         let width = area.width.saturating_sub(2);
         let mut pane = self.pane.borrow_mut();

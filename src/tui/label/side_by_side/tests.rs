@@ -125,10 +125,10 @@ fn wide_and_narrow_snapshots() {
     let narrow = text(&screen, 80, 24);
     insta::assert_snapshot!("comparison_80x24", narrow);
     // Narrow shows one candidate at a time; the switch key shows the other.
-    assert!(narrow.contains(" Left · C-t: Right "), "{narrow}");
+    assert!(narrow.contains(" Left · C-x: Right "), "{narrow}");
     screen.update(Action::SwitchSide);
     let other = text(&screen, 80, 24);
-    assert!(other.contains(" Right · C-t: prompt, then Left "), "{other}");
+    assert!(other.contains(" Right · C-x: prompt, then Left "), "{other}");
     assert!(other.contains("update every service"), "{other}");
     insta::assert_snapshot!("comparison_right_80x24", other);
 }
