@@ -128,4 +128,17 @@ fn a_recovery_file_carries_the_side_shown_in_a_left_column() {
     let expected = if row[5] == "old" { "a" } else { "b" };
     assert_eq!((row[1], row[2], row[3]), ("ana", "better", expected), "{csv}");
     assert!(["old", "new"].contains(&row[5]), "{csv}");
+
+    // It goes in with `labels import`, the side with it.
+    drop(other);
+    drop(store);
+    let file = outcome.recovery_file().unwrap().display().to_string();
+    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(["--db", &path.display().to_string(), "labels", "import", &file, "--rubric", "pairwise"])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let sides = Store::open(&path).unwrap().sides().unwrap();
+    assert_eq!(sides.len(), 1, "{sides:?}");
+    assert_eq!((sides[0].rater.as_str(), sides[0].left.as_str()), ("ana", row[5]));
 }
