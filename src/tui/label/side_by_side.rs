@@ -178,13 +178,15 @@ impl LabelScreen {
     }
 
     /// What the form calls an option (in screen terms): on a comparison, a preference
-    /// option says left or right (its label in the rubric, if any, else a phrase).
+    /// option for one side says left or right, whatever its label in the rubric (which
+    /// speaks of `a` and `b`, the candidates, not of what the rater sees); `tie` and
+    /// `both_bad` show their label when they have one.
     pub(super) fn option_text(&self, criterion: &Criterion, value: &str) -> String {
         if criterion.kind != Kind::Preference || self.pair().is_none() {
             return value.to_string();
         }
-        if let Some(label) = criterion.options.iter().find(|choice| choice.value == value).and_then(|c| c.label.clone())
-        {
+        let label = criterion.options.iter().find(|choice| choice.value == value).and_then(|c| c.label.clone());
+        if let (Some(label), "tie" | "both_bad") = (label, value) {
             return label;
         }
         match value {

@@ -225,6 +225,18 @@ fn a_recorded_side_is_read_by_candidate_id_or_position() {
 }
 
 #[test]
+fn sides_read_left_and_right_whatever_the_rubric_labels_say() {
+    let labeled = RUBRIC.replace(
+        "required = true",
+        "required = true\noptions = [ { value = \"a\", key = \"1\", label = \"A is better\" }, \
+         { value = \"b\", key = \"2\", label = \"B is better\" }, { value = \"tie\", key = \"3\", label = \"About the same\" } ]",
+    );
+    let form = text(&screen(&labeled, 1, Some("v2")), 160, 48);
+    assert!(form.contains("[1] Left is better  [2] Right is better  [3] About the same"), "{form}");
+    assert!(!form.contains("A is better"), "{form}");
+}
+
+#[test]
 fn a_failed_write_sends_the_side_again_with_the_next_decision() {
     let mut screen = screen(RUBRIC, 2, None);
     let first = press(&mut screen, '1');
