@@ -58,7 +58,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
         Command::Init => init(db),
-        Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
+        Command::Import { file, from, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
                 (super::ConflictArg::Update, Some(super::LabeledArg::Stale)) => {
                     crate::store::OnConflict::UpdateStaleLabels
@@ -74,6 +74,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
                 on_conflict,
                 redact,
+                from: from.map(Into::into),
             };
             import(db, &file, &options)
         }

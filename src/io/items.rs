@@ -37,6 +37,9 @@ pub struct ImportOptions {
     pub on_conflict: OnConflict,
     /// Replace personal data and secrets with placeholders before storing.
     pub redact: bool,
+    /// `--from`: the trace format of the file; `None` tells each record's format from
+    /// its shape (today's items, or a trace format).
+    pub from: Option<super::trace::TraceFormat>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -109,7 +112,7 @@ pub fn import(
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     let mut labeled = Vec::new();
     store.write(|tx| {
-        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+        let mut one = |line: u64, fields: Map<String, Value>| -> Result<(), Error> {
             let (mut item, extras) = item_and_extras(fields, &options.map, dataset)
                 .map_err(|message| Error::at(origin, Some(line), message))?;
             for key in extras {
@@ -119,7 +122,20 @@ pub fn import(
                 crate::model::redact::redact_item(&mut item, &mut summary.redacted);
             }
             upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)
+        };
+        // Trace formats become items' fields first; records of one trace on several
+        // lines come out at the end of the file.
+        let mut traces = super::trace::Converter::new(options.from);
+        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+            let ready = traces.record(line, fields).map_err(|message| Error::at(origin, Some(line), message))?;
+            for (line, fields) in ready {
+                one(line, fields)?;
+            }
+            Ok(())
         })?;
+        for (line, fields) in traces.finish() {
+            one(line, fields)?;
+        }
         refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)
