@@ -75,6 +75,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 on_conflict,
                 redact,
                 from: from.map(Into::into),
+                trace_ends: None,
             };
             import(db, &file, &options)
         }
@@ -528,6 +529,13 @@ fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
 fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
     let (reader, format) = crate::io::open(file)?;
+    let mut options = options.clone();
+    if format == crate::io::Format::Jsonl {
+        // Spans and runs of a trace may be anywhere in the file: learn where each trace
+        // ends, so it is stored once whole and memory holds only the traces still open.
+        options.trace_ends = crate::io::trace::trace_ends(file, options.from)?;
+    }
+    let options = &options;
     let reader = reading("importing", file, reader);
     let dataset = crate::io::items::dataset_name(file, options);
     let summary = crate::io::items::import(&mut store, reader, format, &file.display().to_string(), &dataset, options)?;

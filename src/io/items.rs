@@ -40,6 +40,10 @@ pub struct ImportOptions {
     /// `--from`: the trace format of the file; `None` tells each record's format from
     /// its shape (today's items, or a trace format).
     pub from: Option<super::trace::TraceFormat>,
+    /// Each trace's last line, for formats whose traces spread over several lines
+    /// ([`super::trace::trace_ends`]): a trace is stored as soon as it is whole. Without
+    /// it, such traces are held until the end of the file.
+    pub trace_ends: Option<super::trace::Ends>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -90,7 +94,11 @@ impl ImportOptions {
 pub fn import_file(store: &mut Store, path: &Path, options: &ImportOptions) -> Result<ImportSummary, Error> {
     let (reader, format) = super::open(path)?;
     let dataset = dataset_name(path, options);
-    import(store, reader, format, &path.display().to_string(), &dataset, options)
+    let mut options = options.clone();
+    if format == Format::Jsonl && options.trace_ends.is_none() {
+        options.trace_ends = super::trace::trace_ends(path, options.from)?;
+    }
+    import(store, reader, format, &path.display().to_string(), &dataset, &options)
 }
 
 /// The dataset items of `path` go into: `--dataset`, else the file name without extension.
@@ -125,7 +133,7 @@ pub fn import(
         };
         // Trace formats become items' fields first; records of one trace on several
         // lines come out at the end of the file.
-        let mut traces = super::trace::Converter::new(options.from);
+        let mut traces = super::trace::Converter::new(options.from, options.trace_ends.clone());
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
             let ready = traces.record(line, fields).map_err(|message| Error::at(origin, Some(line), message))?;
             for (line, fields) in ready {

@@ -482,37 +482,92 @@ fn same_arguments(a: &str, b: &str) -> bool {
 }
 
 /// Records of one trace spread over several lines (OpenTelemetry spans, LangSmith runs),
-/// gathered by trace id in the order traces first appear. A trace is complete only at
-/// the end of the file (exporters interleave the spans of concurrent traces), so this
-/// holds the file's records, reduced to what the importer needs.
+/// gathered by trace id. A trace is taken out as soon as its last line has been read
+/// (when [`trace_ends`] knows it), else at the end of the file, in the order traces first
+/// appeared.
 #[derive(Debug)]
 pub(super) struct Groups<T> {
-    index: HashMap<String, usize>,
-    groups: Vec<(String, u64, Vec<T>)>,
+    open: HashMap<String, (usize, u64, Vec<T>)>,
+    next: usize,
 }
 
 impl<T> Default for Groups<T> {
     fn default() -> Self {
-        Groups { index: HashMap::new(), groups: Vec::new() }
+        Groups { open: HashMap::new(), next: 0 }
     }
 }
 
 impl<T> Groups<T> {
     pub fn push(&mut self, trace: String, line: u64, record: T) {
-        match self.index.get(&trace) {
-            Some(&index) => self.groups[index].2.push(record),
-            None => {
-                self.index.insert(trace.clone(), self.groups.len());
-                self.groups.push((trace, line, vec![record]));
-            }
-        }
+        let next = &mut self.next;
+        self.open
+            .entry(trace)
+            .or_insert_with(|| {
+                *next += 1;
+                (*next, line, Vec::new())
+            })
+            .2
+            .push(record);
     }
 
-    /// (trace id, first line, records) in the order traces first appeared.
+    /// A trace's first line and records, taken out.
+    pub fn take(&mut self, trace: &str) -> Option<(u64, Vec<T>)> {
+        self.open.remove(trace).map(|(_, line, records)| (line, records))
+    }
+
+    /// (trace id, first line, records) of the traces left, in the order they first
+    /// appeared.
     pub fn into_groups(self) -> impl Iterator<Item = (String, u64, Vec<T>)> {
-        self.groups.into_iter()
+        let mut groups: Vec<_> = self.open.into_iter().collect();
+        groups.sort_by_key(|(_, (order, _, _))| *order);
+        groups.into_iter().map(|(trace, (_, line, records))| (trace, line, records))
     }
 }
+
+/// The last line of each trace of a file whose traces spread over several lines (spans,
+/// runs), so the import can assemble a trace as soon as it is whole and hold only the
+/// traces still open: one quick pass that reads only trace ids. `None` when the file
+/// (by `--from`, or its first record) is in a format of one record a trace. Lines that do
+/// not parse are left to the import, which names them.
+pub fn trace_ends(path: &std::path::Path, from: Option<TraceFormat>) -> Result<Option<Ends>, super::Error> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|err| super::Error::file(path, err))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut ends = HashMap::new();
+    let mut format = from;
+    let mut buffer = Vec::new();
+    let mut line = 0u64;
+    loop {
+        buffer.clear();
+        if reader.read_until(b'\n', &mut buffer).map_err(|err| super::Error::file(path, err))? == 0 {
+            break;
+        }
+        line += 1;
+        let bytes = if line == 1 { buffer.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buffer) } else { &buffer };
+        let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(bytes) else {
+            continue;
+        };
+        let format = *format.get_or_insert_with(|| TraceFormat::detect(&fields).unwrap_or(TraceFormat::Openai));
+        match format {
+            TraceFormat::Otel => {
+                for trace in super::trace_otel::trace_ids(&fields) {
+                    ends.insert(trace, line);
+                }
+            }
+            TraceFormat::Langsmith => {
+                if let Some(trace) = super::trace_langsmith::trace_id(&fields) {
+                    ends.insert(trace, line);
+                }
+            }
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(Ends(ends)))
+}
+
+/// Each trace's last line (see [`trace_ends`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ends(HashMap<String, u64>);
 
 /// The fields of one conversation item: `id`, `messages` and `metadata` (with
 /// `trace_format` and the source's ids).
@@ -534,11 +589,17 @@ pub(super) struct Converter {
     from: Option<TraceFormat>,
     otel: Groups<super::trace_otel::Span>,
     langsmith: Groups<super::trace_langsmith::Run>,
+    ends: Option<Ends>,
 }
 
 impl Converter {
-    pub fn new(from: Option<TraceFormat>) -> Converter {
-        Converter { from, otel: Groups::default(), langsmith: Groups::default() }
+    pub fn new(from: Option<TraceFormat>, ends: Option<Ends>) -> Converter {
+        Converter { from, otel: Groups::default(), langsmith: Groups::default(), ends }
+    }
+
+    /// Whether `trace`'s last line is `line`.
+    fn ends_at(&self, trace: &str, line: u64) -> bool {
+        self.ends.as_ref().is_some_and(|ends| ends.0.get(trace) == Some(&line))
     }
 
     /// The items `fields` (at `line`) makes now: itself (today's items), one converted
@@ -555,15 +616,24 @@ impl Converter {
             Some(TraceFormat::Anthropic) => Ok(vec![(line, super::trace_anthropic::record(fields)?)]),
             Some(TraceFormat::Langfuse) => Ok(vec![(line, super::trace_langfuse::record(fields)?)]),
             Some(TraceFormat::Otel) => {
+                let mut ready = Vec::new();
                 for (trace, span) in super::trace_otel::spans(fields)? {
-                    self.otel.push(trace, line, span);
+                    let ends = self.ends_at(&trace, line);
+                    self.otel.push(trace.clone(), line, span);
+                    if ends && let Some((first, spans)) = self.otel.take(&trace) {
+                        ready.push((first, super::trace_otel::item(trace, spans)));
+                    }
                 }
-                Ok(Vec::new())
+                Ok(ready)
             }
             Some(TraceFormat::Langsmith) => {
                 let (trace, run) = super::trace_langsmith::run(fields)?;
-                self.langsmith.push(trace, line, run);
-                Ok(Vec::new())
+                let ends = self.ends_at(&trace, line);
+                self.langsmith.push(trace.clone(), line, run);
+                match ends.then(|| self.langsmith.take(&trace)).flatten() {
+                    Some((first, runs)) => Ok(vec![(first, super::trace_langsmith::item(trace, runs))]),
+                    None => Ok(Vec::new()),
+                }
             }
         }
     }
@@ -632,6 +702,35 @@ mod tests {
         assert_eq!(messages[0].tool_calls[0].id, "call_1");
         assert_eq!(messages[1].tool_call_id.as_deref(), Some("call_1"));
         assert_eq!(messages[1].text(), "{\"hits\":2}");
+    }
+
+    /// Interleaved traces: each is assembled at its last line, not held to the end.
+    #[test]
+    fn a_trace_comes_out_at_its_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runs.jsonl");
+        let run = |id: &str, trace: &str, text: &str| {
+            json!({"id": id, "trace_id": trace, "parent_run_id": trace, "run_type": "llm",
+                   "inputs": {"messages": [{"role": "user", "content": text}]}})
+            .to_string()
+        };
+        let lines = [run("a1", "A", "a"), run("b1", "B", "b"), run("a2", "A", "a2"), run("b2", "B", "b2")];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let ends = trace_ends(&path, None).unwrap();
+        assert!(ends.is_some());
+        let mut converter = Converter::new(None, ends);
+        let mut out = Vec::new();
+        for (index, line) in lines.iter().enumerate() {
+            let Value::Object(fields) = serde_json::from_str(line).unwrap() else { unreachable!() };
+            for (first, fields) in converter.record(index as u64 + 1, fields).unwrap() {
+                out.push((index + 1, first, fields["id"].clone()));
+            }
+        }
+        assert_eq!(out, [(3, 1, json!("A")), (4, 2, json!("B"))]);
+        assert!(converter.finish().is_empty());
+        // A file of items needs no such pass.
+        std::fs::write(&path, "{\"output\": \"x\"}\n").unwrap();
+        assert_eq!(trace_ends(&path, None).unwrap(), None);
     }
 
     #[test]

@@ -30,17 +30,23 @@ pub(super) struct Run {
     tool: Option<Piece>,
 }
 
+/// A run's trace id: `trace_id`, or its own id when it is a root run without one.
+pub(super) fn trace_id(fields: &Map<String, Value>) -> Option<String> {
+    let text = |key: &str| match fields.get(key) {
+        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+        _ => None,
+    };
+    text("trace_id").or_else(|| text("parent_run_id").is_none().then(|| text("id")).flatten())
+}
+
 /// A run with its trace id; messages are read now so an error names the run's line.
 pub(super) fn run(fields: Map<String, Value>) -> Result<(String, Run), String> {
+    let trace = trace_id(&fields);
     let record = Value::Object(fields);
     let id = text_field(&record, "id").ok_or("field `id` is missing (the run's id)")?;
     let parent = text_field(&record, "parent_run_id");
-    let trace = match (text_field(&record, "trace_id"), &parent) {
-        (Some(trace), _) => trace,
-        // The root run's id is its trace's id.
-        (None, None) => id.clone(),
-        (None, Some(_)) => return Err("field `trace_id` is missing".into()),
-    };
+    // A root run's id is its trace's id.
+    let trace = trace.ok_or("field `trace_id` is missing")?;
     let at = |message: String| format!("run `{id}`: {message}");
     let kind = record.get("run_type").and_then(Value::as_str).unwrap_or("");
     let name = text_field(&record, "name").unwrap_or_else(|| kind.to_string());

@@ -53,22 +53,39 @@ pub(super) fn is_span(fields: &Map<String, Value>) -> bool {
     fields.contains_key("resourceSpans") || (lookup(fields, &TRACE_ID).is_some() && lookup(fields, &SPAN_ID).is_some())
 }
 
+/// The trace ids of a record's spans (for [`super::trace::trace_ends`]).
+pub(super) fn trace_ids(fields: &Map<String, Value>) -> Vec<String> {
+    let id = |fields: &Map<String, Value>| match lookup(fields, &TRACE_ID) {
+        Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
+        _ => None,
+    };
+    let Some(resource_spans) = fields.get("resourceSpans") else {
+        return id(fields).into_iter().collect();
+    };
+    span_objects(resource_spans).filter_map(id).collect()
+}
+
+/// The spans of an OTLP request's `resourceSpans`.
+fn span_objects(resource_spans: &Value) -> impl Iterator<Item = &Map<String, Value>> {
+    resource_spans
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|resource| {
+            resource.get("scopeSpans").or_else(|| resource.get("instrumentationLibrarySpans")).and_then(Value::as_array)
+        })
+        .flatten()
+        .flat_map(|scope| scope.get("spans").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
 /// The spans of a record with their trace ids.
 pub(super) fn spans(fields: Map<String, Value>) -> Result<Vec<(String, Span)>, String> {
     let Some(resource_spans) = fields.get("resourceSpans") else {
         return Ok(vec![span(&fields)?]);
     };
-    let mut out = Vec::new();
-    for resource in resource_spans.as_array().into_iter().flatten() {
-        let scopes = resource.get("scopeSpans").or_else(|| resource.get("instrumentationLibrarySpans"));
-        for scope in scopes.and_then(Value::as_array).into_iter().flatten() {
-            for value in scope.get("spans").and_then(Value::as_array).into_iter().flatten() {
-                let object = value.as_object().ok_or("field `resourceSpans`: a span is not an object")?;
-                out.push(span(object)?);
-            }
-        }
-    }
-    Ok(out)
+    span_objects(resource_spans).map(span).collect()
 }
 
 fn span(fields: &Map<String, Value>) -> Result<(String, Span), String> {
