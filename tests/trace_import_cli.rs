@@ -84,6 +84,19 @@ fn every_format_imports_without_from_and_keeps_the_source_ids() {
     }
 }
 
+/// Importing the same traces again changes nothing: the conversion is deterministic
+/// (made-up call ids included).
+#[test]
+fn importing_the_same_traces_twice_changes_nothing() {
+    let sandbox = Sandbox::with_store();
+    for file in ["otel_spans.jsonl", "langfuse_trace.jsonl", "langsmith_runs.jsonl", "anthropic_messages.jsonl"] {
+        let path = repo(&format!("tests/data/traces/{file}"));
+        sandbox.ok(&["import", &path]);
+        let out = sandbox.ok(&["import", &path]);
+        assert!(out.contains(" 0 new, "), "{file}: {out}");
+    }
+}
+
 /// A span whose messages are not JSON: the error names the file, the line, the span and
 /// the attribute, and nothing of the file is stored (not even the trace before it).
 #[test]

@@ -347,6 +347,58 @@ mod tests {
         );
     }
 
+    /// A role the conventions do not name is kept as written; calls without ids get
+    /// made-up ids that results link to; a tool span with no result is a call left
+    /// unanswered; reasoning parts are left out.
+    #[test]
+    fn unknown_roles_missing_results_and_calls_without_ids() {
+        let line = |span: &str, start: u64, attributes: Value| {
+            serde_json::json!({"traceId": "t", "spanId": span, "startTimeUnixNano": start.to_string(),
+                               "attributes": attributes})
+            .to_string()
+        };
+        let lines = [
+            line(
+                "s1",
+                1,
+                serde_json::json!({"gen_ai.operation.name": "chat",
+                    "gen_ai.input.messages": [{"role": "critic", "parts": [{"type": "text", "content": "be careful"}]},
+                                              {"role": "user", "parts": [{"type": "text", "content": "go"}]}],
+                    "gen_ai.output.messages": [{"role": "assistant", "parts": [
+                        {"type": "reasoning", "content": "hmm"},
+                        {"type": "tool_call", "name": "fetch", "arguments": {"url": "a"}},
+                        {"type": "tool_call", "name": "fetch", "arguments": {"url": "b"}}]}]}),
+            ),
+            // A result without an id answers the oldest unanswered call (the source says
+            // no more); the other call stays unanswered.
+            line(
+                "s2",
+                2,
+                serde_json::json!({"gen_ai.operation.name": "chat",
+                    "gen_ai.input.messages": [{"role": "tool", "parts": [{"type": "tool_call_response", "response": {"ok": true}}]}]}),
+            ),
+            line("s3", 3, serde_json::json!({"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "lookup"})),
+        ];
+        let fields = trace_of(&lines.join("\n"));
+        let messages: Vec<Message> = serde_json::from_value(fields["messages"].clone()).unwrap();
+        let steps = steps(&messages);
+        let summary: Vec<String> = steps
+            .iter()
+            .map(|s| format!("{} {} {} {}", s.kind.name(), s.role, s.call_id.as_deref().unwrap_or("-"), s.content))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "user critic - be careful",
+                "user user - go",
+                "tool_call assistant call_1 {\"url\":\"a\"}",
+                "tool_call assistant call_2 {\"url\":\"b\"}",
+                "tool_result tool call_1 {\"ok\":true}",
+                "tool_call assistant call_3 ",
+            ]
+        );
+    }
+
     #[test]
     fn bad_messages_json_names_the_span_and_attribute() {
         let line = r#"{"traceId":"t","spanId":"s","attributes":[{"key":"gen_ai.input.messages","value":{"stringValue":"[{"}}]}"#;
