@@ -114,7 +114,7 @@ fn span(fields: &Map<String, Value>) -> Result<(String, Span), String> {
             }
         }
     }
-    let output = match attribute("gen_ai.output.messages") {
+    let mut output = match attribute("gen_ai.output.messages") {
         Some(value) => {
             let value =
                 json_attribute(value).map_err(|err| at(format!("attribute `gen_ai.output.messages`: {err}")))?;
@@ -122,6 +122,14 @@ fn span(fields: &Map<String, Value>) -> Result<(String, Span), String> {
         }
         None => Vec::new(),
     };
+    // Before `gen_ai.input.messages`, instrumentations (OpenLLMetry among them) flattened
+    // messages into indexed attributes.
+    if input.is_empty() {
+        input = flattened(&attributes, "gen_ai.prompt", "user");
+    }
+    if output.is_empty() {
+        output = flattened(&attributes, "gen_ai.completion", "assistant");
+    }
     let tool = (operation == "execute_tool").then(|| {
         let name = string("gen_ai.tool.name")
             .or_else(|| name.strip_prefix("execute_tool ").map(str::to_string))
@@ -144,6 +152,39 @@ fn span(fields: &Map<String, Value>) -> Result<(String, Span), String> {
         tool,
     };
     Ok((trace, span))
+}
+
+/// Messages flattened into attributes, as OpenLLMetry writes them
+/// (<https://www.traceloop.com/docs/openllmetry/contributing/semantic-conventions>):
+/// `PREFIX.{i}.role`, `.content`, `.tool_call_id`, and `.tool_calls.{j}.id`, `.name`,
+/// `.arguments`, in the order of `i`.
+fn flattened(attributes: &Map<String, Value>, prefix: &str, role: &str) -> Vec<Message> {
+    let mut indices: Vec<usize> = attributes
+        .keys()
+        .filter_map(|key| key.strip_prefix(prefix)?.strip_prefix('.')?.split('.').next()?.parse().ok())
+        .collect();
+    indices.sort_unstable();
+    indices.dedup();
+    let text = |key: String| attributes.get(&key).and_then(Value::as_str).map(str::to_string);
+    indices
+        .into_iter()
+        .map(|i| {
+            let at = format!("{prefix}.{i}");
+            let mut calls = Vec::new();
+            for j in 0.. {
+                let Some(name) = text(format!("{at}.tool_calls.{j}.name")) else { break };
+                let arguments = attributes.get(&format!("{at}.tool_calls.{j}.arguments")).map(arguments_text);
+                calls.push(call_of(text(format!("{at}.tool_calls.{j}.id")), name, arguments.unwrap_or_default()));
+            }
+            Message {
+                role: text(format!("{at}.role")).unwrap_or_else(|| role.to_string()),
+                content: text(format!("{at}.content")).map_or(Value::Null, Value::String),
+                tool_calls: calls,
+                tool_call_id: text(format!("{at}.tool_call_id")),
+                name: None,
+            }
+        })
+        .collect()
 }
 
 /// A span's attributes as a map: OTLP/JSON's list of `{key, value: AnyValue}` or a plain
@@ -397,6 +438,25 @@ mod tests {
                 "tool_call assistant call_3 ",
             ]
         );
+    }
+
+    /// OpenLLMetry's flattened attributes
+    /// (<https://www.traceloop.com/docs/openllmetry/contributing/semantic-conventions>).
+    #[test]
+    fn flattened_prompt_and_completion_attributes() {
+        let line = serde_json::json!({"traceId": "t", "spanId": "s", "name": "openai.chat", "attributes": {
+            "gen_ai.prompt.0.role": "system", "gen_ai.prompt.0.content": "Be terse.",
+            "gen_ai.prompt.1.role": "user", "gen_ai.prompt.1.content": "Weather in Oslo?",
+            "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.finish_reason": "tool_calls",
+            "gen_ai.completion.0.tool_calls.0.id": "call_9", "gen_ai.completion.0.tool_calls.0.name": "weather",
+            "gen_ai.completion.0.tool_calls.0.arguments": "{\"city\": \"Oslo\"}"}});
+        let fields = trace_of(&line.to_string());
+        let messages: Vec<Message> = serde_json::from_value(fields["messages"].clone()).unwrap();
+        let summary: Vec<String> = steps(&messages)
+            .iter()
+            .map(|s| format!("{} {} {}", s.kind.name(), s.call_id.as_deref().unwrap_or("-"), s.content))
+            .collect();
+        assert_eq!(summary, ["system - Be terse.", "user - Weather in Oslo?", "tool_call call_9 {\"city\": \"Oslo\"}"]);
     }
 
     #[test]
