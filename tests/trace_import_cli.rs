@@ -97,6 +97,18 @@ fn importing_the_same_traces_twice_changes_nothing() {
     }
 }
 
+/// A trace of other work (an HTTP request) in the same export is left out, and said so.
+#[test]
+fn traces_without_messages_are_left_out_and_counted() {
+    let sandbox = Sandbox::with_store();
+    let good = std::fs::read_to_string(repo("tests/data/traces/otel_spans.jsonl")).unwrap();
+    let http = r#"{"traceId":"http-1","spanId":"h1","name":"GET /health","attributes":{"http.request.method":"GET"}}"#;
+    let file = sandbox.write("spans.jsonl", format!("{http}\n{good}"));
+    let out = sandbox.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("1 records into dataset `spans`: 1 new"), "{out}");
+    assert!(out.contains("1 traces left out: none of their spans or runs holds a message or a tool call"), "{out}");
+}
+
 /// A span whose messages are not JSON: the error names the file, the line, the span and
 /// the attribute, and nothing of the file is stored (not even the trace before it).
 #[test]

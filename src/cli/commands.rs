@@ -558,6 +558,12 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
+    if summary.traces_without_messages > 0 {
+        line.push_str(&format!(
+            "; {} traces left out: none of their spans or runs holds a message or a tool call",
+            summary.traces_without_messages
+        ));
+    }
     line.push('\n');
     if !summary.to_metadata.is_empty() {
         // Raters see metadata only as key/values: say which fields no item field took.

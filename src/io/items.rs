@@ -64,6 +64,8 @@ pub struct ImportSummary {
     /// Top-level fields no item field took, so they went into metadata (where the label
     /// screen shows them only as key/values), with how many records had each.
     pub to_metadata: std::collections::BTreeMap<String, u64>,
+    /// Traces of spans or runs that hold no message or tool call, left out.
+    pub traces_without_messages: u64,
 }
 
 impl ImportOptions {
@@ -144,6 +146,7 @@ pub fn import(
         for (line, fields) in traces.finish() {
             one(line, fields)?;
         }
+        summary.traces_without_messages = traces.without_messages;
         refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)

@@ -590,11 +590,25 @@ pub(super) struct Converter {
     otel: Groups<super::trace_otel::Span>,
     langsmith: Groups<super::trace_langsmith::Run>,
     ends: Option<Ends>,
+    /// Traces of spans or runs none of which holds a message or a tool call (a trace of
+    /// other work, such as HTTP requests, in the same export): left out, and counted.
+    pub without_messages: u64,
 }
 
 impl Converter {
     pub fn new(from: Option<TraceFormat>, ends: Option<Ends>) -> Converter {
-        Converter { from, otel: Groups::default(), langsmith: Groups::default(), ends }
+        Converter { from, otel: Groups::default(), langsmith: Groups::default(), ends, without_messages: 0 }
+    }
+
+    /// An assembled trace, or none counted when it holds no conversation.
+    fn assembled(&mut self, line: u64, fields: Option<Map<String, Value>>) -> Option<Ready> {
+        match fields {
+            Some(fields) => Some((line, fields)),
+            None => {
+                self.without_messages += 1;
+                None
+            }
+        }
     }
 
     /// Whether `trace`'s last line is `line`.
@@ -621,7 +635,8 @@ impl Converter {
                     let ends = self.ends_at(&trace, line);
                     self.otel.push(trace.clone(), line, span);
                     if ends && let Some((first, spans)) = self.otel.take(&trace) {
-                        ready.push((first, super::trace_otel::item(trace, spans)));
+                        let fields = super::trace_otel::item(trace, spans);
+                        ready.extend(self.assembled(first, fields));
                     }
                 }
                 Ok(ready)
@@ -631,7 +646,10 @@ impl Converter {
                 let ends = self.ends_at(&trace, line);
                 self.langsmith.push(trace.clone(), line, run);
                 match ends.then(|| self.langsmith.take(&trace)).flatten() {
-                    Some((first, runs)) => Ok(vec![(first, super::trace_langsmith::item(trace, runs))]),
+                    Some((first, runs)) => {
+                        let fields = super::trace_langsmith::item(trace, runs);
+                        Ok(self.assembled(first, fields).into_iter().collect())
+                    }
                     None => Ok(Vec::new()),
                 }
             }
@@ -639,13 +657,15 @@ impl Converter {
     }
 
     /// The gathered traces, one item each, with the line of their first record.
-    pub fn finish(self) -> Vec<Ready> {
+    pub fn finish(&mut self) -> Vec<Ready> {
         let mut out = Vec::new();
-        for (trace, line, spans) in self.otel.into_groups() {
-            out.push((line, super::trace_otel::item(trace, spans)));
+        for (trace, line, spans) in std::mem::take(&mut self.otel).into_groups() {
+            let fields = super::trace_otel::item(trace, spans);
+            out.extend(self.assembled(line, fields));
         }
-        for (trace, line, runs) in self.langsmith.into_groups() {
-            out.push((line, super::trace_langsmith::item(trace, runs)));
+        for (trace, line, runs) in std::mem::take(&mut self.langsmith).into_groups() {
+            let fields = super::trace_langsmith::item(trace, runs);
+            out.extend(self.assembled(line, fields));
         }
         out
     }

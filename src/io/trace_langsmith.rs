@@ -119,10 +119,11 @@ pub(super) fn run(fields: Map<String, Value>) -> Result<(String, Run), String> {
     Ok((trace, run))
 }
 
-/// One trace's runs as the fields of a conversation item; metadata keeps
+/// One trace's runs as the fields of a conversation item (`None` when no run holds a
+/// message or a tool call); metadata keeps
 /// `trace_format = "langsmith"`, `trace_id`, `run_id` (the root run's) and `run_ids`
 /// (all, in time order).
-pub(super) fn item(trace: String, mut runs: Vec<Run>) -> Map<String, Value> {
+pub(super) fn item(trace: String, mut runs: Vec<Run>) -> Option<Map<String, Value>> {
     runs.sort_by_key(|run| run.start.unwrap_or(i128::MIN));
     let mut pieces = Pieces::default();
     for run in &mut runs {
@@ -145,7 +146,8 @@ pub(super) fn item(trace: String, mut runs: Vec<Run>) -> Map<String, Value> {
         metadata.insert("run_id".into(), Value::from(root));
     }
     metadata.insert("run_ids".into(), runs.iter().map(|run| Value::from(run.id.as_str())).collect());
-    item_fields(trace, pieces.transcript(), metadata)
+    let messages = pieces.transcript();
+    (!messages.is_empty()).then(|| item_fields(trace, messages, metadata))
 }
 
 const LANGCHAIN_TYPES: [&str; 7] = ["human", "ai", "system", "tool", "function", "chat", "AIMessageChunk"];
@@ -238,7 +240,7 @@ mod tests {
             let (trace, run) = run(fields).unwrap();
             groups.push(trace, index as u64 + 1, run);
         }
-        let items: Vec<_> = groups.into_groups().map(|(trace, _, runs)| item(trace, runs)).collect();
+        let items: Vec<_> = groups.into_groups().filter_map(|(trace, _, runs)| item(trace, runs)).collect();
         assert_eq!(items.len(), 2);
         let fields = &items[0];
         assert_eq!(fields["id"], "ls-root-1");

@@ -296,10 +296,11 @@ pub(super) fn message(object: &Map<String, Value>) -> Result<Vec<Message>, Strin
     Ok(results)
 }
 
-/// One trace's spans as the fields of a conversation item; metadata keeps
+/// One trace's spans as the fields of a conversation item (`None` when no span holds a
+/// message or a tool call: a trace of other work); metadata keeps
 /// `trace_format = "otel"`, `trace_id`, `span_id` (the root span's) and `span_ids` (all,
 /// in time order), and the model of the first model call.
-pub(super) fn item(trace: String, mut spans: Vec<Span>) -> Map<String, Value> {
+pub(super) fn item(trace: String, mut spans: Vec<Span>) -> Option<Map<String, Value>> {
     spans.sort_by_key(|span| span.start.unwrap_or(i128::MIN));
     let mut pieces = Pieces::default();
     for span in &mut spans {
@@ -325,7 +326,8 @@ pub(super) fn item(trace: String, mut spans: Vec<Span>) -> Map<String, Value> {
     if let Some(model) = spans.iter().find_map(|span| span.model.clone()) {
         metadata.insert("model".into(), Value::from(model));
     }
-    item_fields(trace, pieces.transcript(), metadata)
+    let messages = pieces.transcript();
+    (!messages.is_empty()).then(|| item_fields(trace, messages, metadata))
 }
 
 #[cfg(test)]
@@ -346,7 +348,7 @@ mod tests {
                 groups.push(trace, index as u64 + 1, span);
             }
         }
-        let mut items: Vec<_> = groups.into_groups().map(|(trace, _, spans)| item(trace, spans)).collect();
+        let mut items: Vec<_> = groups.into_groups().filter_map(|(trace, _, spans)| item(trace, spans)).collect();
         assert_eq!(items.len(), 1);
         items.remove(0)
     }
