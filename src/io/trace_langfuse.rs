@@ -59,6 +59,11 @@ pub(super) fn record(mut fields: Map<String, Value>) -> Result<Map<String, Value
                     Some(Value::Object(input)) if input.contains_key("messages") => {
                         super::trace::messages(&input["messages"], "input.messages").map_err(at)?
                     }
+                    // Any other object (a prompt's variables, a call's keyword arguments)
+                    // is what the model was given, shown as JSON.
+                    Some(Value::Object(input)) if !input.contains_key("role") && !input.contains_key("type") => {
+                        vec![super::trace::text_message("user", Value::Object(input.clone()).to_string())]
+                    }
                     Some(input) => super::trace::messages(input, "input").map_err(at)?,
                 };
                 if !input.is_empty() {
@@ -147,6 +152,26 @@ mod tests {
                 "5 assistant - Order 42 has shipped.",
             ]
         );
+    }
+
+    /// A generation given a plain prompt string, or an object that is not a message,
+    /// still reads: what the model was given is shown as it was logged.
+    #[test]
+    fn prompts_that_are_not_messages() {
+        for (input, expected) in [
+            (serde_json::json!("Summarise: ..."), "Summarise: ..."),
+            (serde_json::json!({"topic": "tides"}), "{\"topic\":\"tides\"}"),
+        ] {
+            let Value::Object(fields) = serde_json::json!({"id": "t", "observations": [
+                {"id": "g", "type": "GENERATION", "input": input, "output": "Done."}]})
+            else {
+                unreachable!()
+            };
+            let fields = record(fields).unwrap();
+            let messages: Vec<Message> = serde_json::from_value(fields["messages"].clone()).unwrap();
+            let texts: Vec<String> = messages.iter().map(|m| format!("{}: {}", m.role, m.text())).collect();
+            assert_eq!(texts, [format!("user: {expected}"), "assistant: Done.".to_string()]);
+        }
     }
 
     #[test]
