@@ -42,10 +42,15 @@ impl TraceFormat {
     /// The format of a record, from its shape: `None` for a record of today's items file
     /// (a single answer, or OpenAI-shape `messages`, which that file already reads).
     pub fn detect(fields: &Map<String, Value>) -> Option<TraceFormat> {
-        if fields.contains_key("observations") {
+        if fields.get("observations").is_some_and(Value::is_array) {
             return Some(TraceFormat::Langfuse);
         }
-        if fields.contains_key("run_type") {
+        // An items record may carry a trace's ids (to send labels back): it stays an item.
+        const ITEM_FIELDS: [&str; 6] = ["output", "response", "completion", "answer", "chosen", "messages"];
+        if ITEM_FIELDS.iter().any(|field| fields.contains_key(*field)) {
+            return super::trace_anthropic::looks_like(fields).then_some(TraceFormat::Anthropic);
+        }
+        if fields.contains_key("run_type") && (fields.contains_key("inputs") || fields.contains_key("outputs")) {
             return Some(TraceFormat::Langsmith);
         }
         if super::trace_otel::is_span(fields) {
@@ -622,9 +627,16 @@ impl Converter {
         match self.from.or_else(|| TraceFormat::detect(&fields)) {
             None => Ok(vec![(line, fields)]),
             Some(TraceFormat::Openai) => {
-                if !fields.contains_key("messages") {
-                    return Err("field `messages` is missing (--from openai reads OpenAI chat messages)".into());
-                }
+                // Forced, the messages are read leniently (arguments logged as objects,
+                // calls without ids), as the other formats are.
+                let mut fields = fields;
+                let value = fields
+                    .remove("messages")
+                    .ok_or("field `messages` is missing (--from openai reads OpenAI chat messages)")?;
+                let mut transcript = Transcript::default();
+                transcript.add(messages(&value, "messages")?);
+                let messages = serde_json::to_value(transcript.finish()).map_err(|err| err.to_string())?;
+                fields.insert("messages".into(), messages);
                 Ok(vec![(line, fields)])
             }
             Some(TraceFormat::Anthropic) => Ok(vec![(line, super::trace_anthropic::record(fields)?)]),
@@ -678,6 +690,27 @@ mod tests {
 
     fn list(value: Value) -> Vec<Message> {
         messages(&value, "messages").unwrap()
+    }
+
+    #[test]
+    fn formats_are_told_from_the_records_shape() {
+        let detect = |value: Value| match value {
+            Value::Object(fields) => TraceFormat::detect(&fields),
+            _ => unreachable!(),
+        };
+        assert_eq!(detect(json!({"id": "t", "observations": []})), Some(TraceFormat::Langfuse));
+        assert_eq!(detect(json!({"id": "r", "run_type": "llm", "inputs": {}})), Some(TraceFormat::Langsmith));
+        assert_eq!(detect(json!({"traceId": "t", "spanId": "s", "attributes": []})), Some(TraceFormat::Otel));
+        assert_eq!(detect(json!({"resourceSpans": []})), Some(TraceFormat::Otel));
+        assert_eq!(
+            detect(json!({"system": "s", "messages": [{"role": "user", "content": "hi"}]})),
+            Some(TraceFormat::Anthropic)
+        );
+        // Items stay items, also when they carry a trace's ids or OpenAI messages.
+        assert_eq!(detect(json!({"output": "a", "trace_id": "t", "span_id": "s"})), None);
+        assert_eq!(detect(json!({"output": "a", "run_type": "llm", "inputs": {}})), None);
+        assert_eq!(detect(json!({"messages": [{"role": "system", "content": "s"}]})), None);
+        assert_eq!(detect(json!({"input": "q", "output": "a"})), None);
     }
 
     #[test]

@@ -50,7 +50,11 @@ const SPAN_ID: [&str; 3] = ["spanId", "span_id", "context.span_id"];
 
 /// Whether a record is a span (or an OTLP request holding spans).
 pub(super) fn is_span(fields: &Map<String, Value>) -> bool {
-    fields.contains_key("resourceSpans") || (lookup(fields, &TRACE_ID).is_some() && lookup(fields, &SPAN_ID).is_some())
+    const SPAN_FIELDS: [&str; 5] = ["attributes", "startTimeUnixNano", "start_time", "startTime", "name"];
+    fields.contains_key("resourceSpans")
+        || (lookup(fields, &TRACE_ID).is_some()
+            && lookup(fields, &SPAN_ID).is_some()
+            && SPAN_FIELDS.iter().any(|field| fields.contains_key(*field)))
 }
 
 /// The trace ids of a record's spans (for [`super::trace::trace_ends`]).
