@@ -97,6 +97,35 @@ fn importing_the_same_traces_twice_changes_nothing() {
     }
 }
 
+/// `--from openai` reads messages leniently: arguments logged as an object, calls and
+/// results without ids (linked by made-up ids).
+#[test]
+fn from_openai_reads_loosely_logged_messages() {
+    let sandbox = Sandbox::with_store();
+    let file = sandbox.write(
+        "chats.jsonl",
+        r#"{"id": "c1", "messages": [{"role": "user", "content": "Refund 7"},
+            {"role": "assistant", "tool_calls": [{"function": {"name": "refund", "arguments": {"order": 7}}}]},
+            {"role": "tool", "content": "ok"}, {"role": "assistant", "content": "Refunded."}]}"#
+            .replace('\n', " "),
+    );
+    // Without --from the file is read strictly, as items files always were.
+    let err = sandbox.fails(&["import", file.to_str().unwrap()]);
+    assert!(err.contains("chats.jsonl:1: field `messages`"), "{err}");
+    sandbox.ok(&["import", file.to_str().unwrap(), "--from", "openai"]);
+    let steps = item(&sandbox, "c1").steps();
+    let linked: Vec<_> = steps.iter().map(|s| (s.kind.name(), s.call_id.clone(), s.content.clone())).collect();
+    assert_eq!(
+        linked,
+        [
+            ("user", None, "Refund 7".to_string()),
+            ("tool_call", Some("call_1".to_string()), "{\"order\":7}".to_string()),
+            ("tool_result", Some("call_1".to_string()), "ok".to_string()),
+            ("assistant", None, "Refunded.".to_string()),
+        ]
+    );
+}
+
 /// A trace of other work (an HTTP request) in the same export is left out, and said so.
 #[test]
 fn traces_without_messages_are_left_out_and_counted() {
