@@ -66,7 +66,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             demo(db, no_label, fresh, sample)
         }
         Command::Init => init(db),
-        Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
+        Command::Import { file, from, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
                 (super::ConflictArg::Update, Some(super::LabeledArg::Stale)) => {
                     crate::store::OnConflict::UpdateStaleLabels
@@ -82,6 +82,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
                 on_conflict,
                 redact,
+                from: from.map(Into::into),
+                trace_ends: None,
             };
             import(db, &file, &options)
         }
@@ -537,6 +539,13 @@ fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
 fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
     let (reader, format) = crate::io::open(file)?;
+    let mut options = options.clone();
+    if format == crate::io::Format::Jsonl {
+        // Spans and runs of a trace may be anywhere in the file: learn where each trace
+        // ends, so it is stored once whole and memory holds only the traces still open.
+        options.trace_ends = crate::io::trace::trace_ends(file, options.from)?;
+    }
+    let options = &options;
     let reader = reading("importing", file, reader);
     let dataset = crate::io::items::dataset_name(file, options);
     let summary = crate::io::items::import(&mut store, reader, format, &file.display().to_string(), &dataset, options)?;
@@ -558,6 +567,12 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     }
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
+    }
+    if summary.traces_without_messages > 0 {
+        line.push_str(&format!(
+            "; {} traces left out: none of their spans or runs holds a message or a tool call",
+            summary.traces_without_messages
+        ));
     }
     line.push('\n');
     if summary.human_votes > 0 {

@@ -50,10 +50,16 @@ pub enum Command {
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
     Init,
-    /// Import items from a JSONL or CSV file.
+    /// Import items from a JSONL or CSV file, or traces from a tracing tool's export.
     Import {
         /// The items file (.jsonl, one object a line, or .csv with a header).
         file: PathBuf,
+        /// The file holds traces in this tool's format (OpenAI chat messages, Anthropic
+        /// messages, OpenTelemetry GenAI spans, Langfuse traces, LangSmith runs), each
+        /// trace one conversation item; without it, each record's format is told from
+        /// its shape.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        from: Option<FromArg>,
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
         dataset: Option<String>,
@@ -889,6 +895,29 @@ pub enum ConflictArg {
     Error,
     Skip,
     Update,
+}
+
+/// `import --from`: the tracing tool a file of traces comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FromArg {
+    Openai,
+    Anthropic,
+    Otel,
+    Langfuse,
+    Langsmith,
+}
+
+impl From<FromArg> for crate::io::trace::TraceFormat {
+    fn from(arg: FromArg) -> crate::io::trace::TraceFormat {
+        use crate::io::trace::TraceFormat;
+        match arg {
+            FromArg::Openai => TraceFormat::Openai,
+            FromArg::Anthropic => TraceFormat::Anthropic,
+            FromArg::Otel => TraceFormat::Otel,
+            FromArg::Langfuse => TraceFormat::Langfuse,
+            FromArg::Langsmith => TraceFormat::Langsmith,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -37,6 +37,13 @@ pub struct ImportOptions {
     pub on_conflict: OnConflict,
     /// Replace personal data and secrets with placeholders before storing.
     pub redact: bool,
+    /// `--from`: the trace format of the file; `None` tells each record's format from
+    /// its shape (today's items, or a trace format).
+    pub from: Option<super::trace::TraceFormat>,
+    /// Each trace's last line, for formats whose traces spread over several lines
+    /// ([`super::trace::trace_ends`]): a trace is stored as soon as it is whole. Without
+    /// it, such traces are held until the end of the file.
+    pub trace_ends: Option<super::trace::Ends>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -60,6 +67,8 @@ pub struct ImportSummary {
     /// Chatbot Arena / MT-Bench votes of people, read but not stored: items carry no
     /// labels (`labels import --rubric` stores them as labels).
     pub human_votes: u64,
+    /// Traces of spans or runs that hold no message or tool call, left out.
+    pub traces_without_messages: u64,
 }
 
 impl ImportOptions {
@@ -90,7 +99,11 @@ impl ImportOptions {
 pub fn import_file(store: &mut Store, path: &Path, options: &ImportOptions) -> Result<ImportSummary, Error> {
     let (reader, format) = super::open(path)?;
     let dataset = dataset_name(path, options);
-    import(store, reader, format, &path.display().to_string(), &dataset, options)
+    let mut options = options.clone();
+    if format == Format::Jsonl && options.trace_ends.is_none() {
+        options.trace_ends = super::trace::trace_ends(path, options.from)?;
+    }
+    import(store, reader, format, &path.display().to_string(), &dataset, &options)
 }
 
 /// The dataset items of `path` go into: `--dataset`, else the file name without extension.
@@ -113,7 +126,7 @@ pub fn import(
     let mut labeled = Vec::new();
     let mut arena = super::arena::Grouper::default();
     store.write(|tx| {
-        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+        let mut one = |line: u64, fields: Map<String, Value>| -> Result<(), Error> {
             if super::arena::is_arena(&fields) {
                 // Votes come in any order: their items are stored once the file is read.
                 return arena.add(line, fields, dataset).map_err(|message| Error::at(origin, Some(line), message));
@@ -130,7 +143,21 @@ pub fn import(
                 upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
             }
             Ok(())
+        };
+        // Trace formats become items' fields first; records of one trace on several
+        // lines come out at the end of the file.
+        let mut traces = super::trace::Converter::new(options.from, options.trace_ends.clone());
+        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+            let ready = traces.record(line, fields).map_err(|message| Error::at(origin, Some(line), message))?;
+            for (line, fields) in ready {
+                one(line, fields)?;
+            }
+            Ok(())
         })?;
+        for (line, fields) in traces.finish() {
+            one(line, fields)?;
+        }
+        summary.traces_without_messages = traces.without_messages;
         let (comparisons, _) = std::mem::take(&mut arena).finish(ARENA_JUDGE_CRITERION);
         for super::arena::Comparison { mut item, line, votes } in comparisons {
             if options.redact {

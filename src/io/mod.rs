@@ -20,6 +20,11 @@ pub mod pairs;
 pub mod ratings;
 pub mod sample;
 pub mod sample_data;
+pub mod trace;
+mod trace_anthropic;
+mod trace_langfuse;
+mod trace_langsmith;
+mod trace_otel;
 
 use std::path::Path;
 
