@@ -424,3 +424,109 @@ fn odd_judge_values_and_metadata_give_the_figures_they_always_gave() {
     }
     insta::assert_snapshot!(outputs);
 }
+
+/// Items imported after batch `early` was made, in a dataset of their own, and batch
+/// `late` over them: humans fail m1 of m1-m4 (the judge's probability of passing follows
+/// them), n1-n4 are judged only.
+const LATE_ITEMS: &str = r#"{"id": "m1", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "fail", "correct_prob": 0.2}}
+{"id": "m2", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "m3", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.8}}
+{"id": "m4", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.7}}
+{"id": "n1", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "n2", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.8}}
+{"id": "n3", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "n4", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "fail", "correct_prob": 0.3}}
+"#;
+
+const LATE_LABELS: &str = "item,rater,criterion,value
+m1,ana,correct,fail
+m2,ana,correct,pass
+m3,ana,correct,pass
+m4,ana,correct,pass
+";
+
+/// [`store`] with its batch renamed `early` (all items of the worked example), and batch
+/// `late` over [`LATE_ITEMS`].
+fn two_batches() -> Sandbox {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &sandbox.write("items.jsonl", ITEMS).display().to_string()]);
+    sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
+    let pots = sandbox.write("pots.jsonl", "{\"id\": \"h1\", \"output\": \"o\", \"gold\": {\"correct\": \"fail\"}}\n");
+    let (pots, raters) = (pots.display().to_string(), ["--raters", "ana", "--overlap", "1"]);
+    let honeypots = ["--honeypots", &pots, "--honeypot-rate", "0.1"];
+    sandbox.ok(&[&["batch", "create", "early", "--rubric", "mini"][..], &raters, &honeypots].concat());
+    sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", LABELS).display().to_string()]);
+    sandbox.ok(&["adjudicate", "r1", "correct", "fail", "--why", "picked out in review"]);
+    sandbox.ok(&["import", &sandbox.write("late.jsonl", LATE_ITEMS).display().to_string()]);
+    sandbox.ok(&[&["batch", "create", "late", "--rubric", "mini", "--dataset", "late"][..], &raters].concat());
+    sandbox.ok(&["labels", "import", &sandbox.write("late.csv", LATE_LABELS).display().to_string()]);
+    sandbox
+}
+
+#[test]
+fn batch_restricts_the_labeled_and_the_judged_items_to_the_batch() {
+    let sandbox = two_batches();
+    let estimate = |batch: Option<&str>| {
+        let mut args = vec!["estimate", "--criterion", "correct", "--format", "json"];
+        args.extend(batch.map(|batch| ["--batch", batch]).iter().flatten());
+        json(&sandbox.ok(&args))
+    };
+    // Batch early holds exactly the worked example's items: its figures, not the store's.
+    let early = estimate(Some("early"));
+    assert_eq!(early["batch"], "early");
+    let validity = &early["validity"];
+    assert_eq!(
+        (validity["qualifying_items"].as_u64(), validity["adjudicated_only_left_out"].as_u64()),
+        (Some(8), Some(1))
+    );
+    let plus = &early["criteria"][0]["ppi_plus_plus"];
+    close(&plus["estimate"], 0.534950657894737);
+    close(&plus["ci"][1], 0.7888587509926883);
+    assert_eq!((plus["n_labeled"].as_u64(), plus["n_unlabeled"].as_u64()), (Some(8), Some(10)));
+    close(&early["criteria"][0]["judge"]["estimate"], 9.4 / 18.0);
+    // Batch late: 1 fail in 4 labeled items, 4 judged ones.
+    let late = estimate(Some("late"));
+    let correct = &late["criteria"][0];
+    close(&correct["human"]["estimate"], 0.25);
+    let plus = &correct["ppi_plus_plus"];
+    assert_eq!((plus["n_labeled"].as_u64(), plus["n_unlabeled"].as_u64()), (Some(4), Some(4)));
+    assert!(plus["estimate"].as_f64() < early["criteria"][0]["ppi_plus_plus"]["estimate"].as_f64());
+    // Without --batch, every item.
+    let all = estimate(None);
+    assert!(all["batch"].is_null());
+    let plus = &all["criteria"][0]["ppi_plus_plus"];
+    assert_eq!((plus["n_labeled"].as_u64(), plus["n_unlabeled"].as_u64()), (Some(12), Some(14)));
+    let table = sandbox.ok(&["estimate", "--batch", "late"]);
+    assert!(table.contains("Estimates: rubric mini v1, batch late"), "{table}");
+
+    // The gate's rate is the batch's: early's upper bound is 0.789, late's lower.
+    let gate = |batch: &str| sandbox.run(&["gate", "--max-rate", "correct=fail:0.7", "--batch", batch]);
+    let early = gate("early");
+    assert_eq!(early.status.code(), Some(1), "{}", String::from_utf8_lossy(&early.stdout));
+    let late = gate("late");
+    assert_eq!(late.status.code(), Some(0), "{}", String::from_utf8_lossy(&late.stdout));
+    // And so are report all's estimates.
+    let md = sandbox.ok(&["report", "all", "--batch", "late", "--format", "md", "--replicates", "0"]);
+    let estimates = md.split("\n## Estimates\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    assert!(estimates.contains("batch late"), "{estimates}");
+    assert!(estimates.contains("| correct=fail | human | 0.250 |"), "{estimates}");
+    let unknown = sandbox.fails(&["estimate", "--batch", "nope"]);
+    assert!(unknown.contains("nope"), "{unknown}");
+}
+
+#[test]
+fn report_all_by_slices_the_estimates_section() {
+    let sandbox = store();
+    let md = sandbox.ok(&["report", "all", "--by", "model", "--format", "md", "--replicates", "0"]);
+    let estimates = md.split("\n## Estimates\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    assert!(estimates.contains("by model"), "{estimates}");
+    for slice in ["### model = m1", "### model = m2"] {
+        assert!(estimates.contains(slice), "{slice} missing in {estimates}");
+    }
+    // The same figures as `estimate --by model`: m1's human rate is 3 of 4.
+    let m1 = estimates.split("### model = m1").nth(1).unwrap().split("###").next().unwrap();
+    assert!(m1.contains("| correct=fail | human | 0.750 |"), "{m1}");
+    let html = sandbox.ok(&["report", "all", "--by", "model", "--format", "html", "--replicates", "0"]);
+    let estimates = html.split("<h2>Estimates</h2>").nth(1).unwrap().split("<h2>").next().unwrap();
+    assert!(estimates.contains("model = m1") && estimates.contains("model = m2"), "{estimates}");
+}

@@ -361,6 +361,7 @@ fn rate_pilot(
         criterion: Some(&criterion.id),
         by: None,
         dataset: None,
+        batch: None,
         method: Method::Human,
         confidence: 0.95,
         compare: None,
@@ -433,11 +434,12 @@ fn estimate(db: Option<&Path>, args: &super::EstimateArgs) -> anyhow::Result<Exi
     use crate::report::estimate::{EstimateError, Request, from_store};
     anyhow::ensure!(args.ci > 0.0 && args.ci < 1.0, "--ci must be between 0 and 1, not {}", args.ci);
     let store = read_store(db)?;
-    let rubric = resolve_rubric(&store, args.rubric.as_deref(), None)?;
+    let (batch, rubric) = resolve_scope(&store, &args.scope)?;
     let request = Request {
         criterion: args.criterion.as_deref(),
         by: args.by.as_deref(),
         dataset: args.dataset.as_deref(),
+        batch: batch.as_ref(),
         method: args.method.into(),
         confidence: args.ci,
         compare: args.compare.as_ref(),
@@ -1260,6 +1262,7 @@ fn gate_checks(
                 criterion: None,
                 by: None,
                 dataset: None,
+                batch: batch.as_ref(),
                 method: rate_method,
                 confidence: bootstrap.confidence,
                 compare: None,

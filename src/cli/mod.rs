@@ -398,9 +398,9 @@ pub enum PlanCommand {
 /// What `tally estimate` estimates, over which items.
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
-    /// The rubric (default: the only rubric in the store).
-    #[arg(long)]
-    pub rubric: Option<String>,
+    /// --batch: only the batch's items, both the labeled and the judged ones.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Only this criterion (default: every binary, ordinal and number criterion).
     #[arg(long, value_name = "C")]
     pub criterion: Option<String>,
@@ -703,7 +703,7 @@ pub enum ReportCommand {
         /// Write the report to this file instead of printing it.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Slice the errors section by this metadata field (or `dataset`).
+        /// Slice the errors and estimates sections by this metadata field (or `dataset`).
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
     },
