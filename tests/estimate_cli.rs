@@ -530,3 +530,75 @@ fn report_all_by_slices_the_estimates_section() {
     let estimates = html.split("<h2>Estimates</h2>").nth(1).unwrap().split("<h2>").next().unwrap();
     assert!(estimates.contains("model = m1") && estimates.contains("model = m2"), "{estimates}");
 }
+
+/// Ana and Ben on ten items: both fail 3 (l1 l3 l4), both pass 5, and they split on l7
+/// and u2. Each fails 4 of 10, so p_o = 0.8, p_e = 0.4² + 0.6² = 0.52 and Cohen's kappa
+/// = (0.8 - 0.52) / (1 - 0.52) = 0.58333. Chloe shares only two items with them.
+const PAIR_LABELS: &str = "item,rater,criterion,value
+l1,ana,correct,fail
+l2,ana,correct,pass
+l3,ana,correct,fail
+l4,ana,correct,fail
+l5,ana,correct,pass
+l6,ana,correct,pass
+l7,ana,correct,fail
+l8,ana,correct,pass
+u1,ana,correct,pass
+u2,ana,correct,pass
+l1,ben,correct,fail
+l2,ben,correct,pass
+l3,ben,correct,fail
+l4,ben,correct,fail
+l5,ben,correct,pass
+l6,ben,correct,pass
+l7,ben,correct,pass
+l8,ben,correct,pass
+u1,ben,correct,pass
+u2,ben,correct,fail
+l1,chloe,correct,pass
+l2,chloe,correct,pass
+";
+
+#[test]
+fn plan_kappa_from_store_takes_kappa_and_prevalence_from_the_pilot() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &sandbox.write("items.jsonl", ITEMS).display().to_string()]);
+    sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
+    sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", PAIR_LABELS).display().to_string()]);
+    let plan = json(&sandbox.ok(&["plan", "kappa", "--from-store", "--kappa0", "0.3", "--format", "json"]));
+    let assumptions = &plan["assumptions"];
+    close(&assumptions["kappa1"], 0.28 / 0.48);
+    close(&assumptions["prevalence"], 0.4);
+    assert_eq!(assumptions["from_store"], "kappa1, prevalence");
+    assert_eq!(assumptions["pilot_raters"], "ana, ben");
+    assert_eq!(assumptions["pilot_items"], 10);
+    assert_eq!(assumptions["pilot_criterion"], "correct (prevalence: share of fail)");
+    // The same plan as with the pilot's figures given.
+    let kappa1 = (0.28f64 / 0.48).to_string();
+    let given = ["plan", "kappa", "--kappa0", "0.3", "--kappa1", &kappa1, "--prevalence", "0.4", "--format", "json"];
+    let given = json(&sandbox.ok(&given));
+    assert_eq!(plan["n"], given["n"]);
+    close(&assumptions["n_exact"], given["assumptions"]["n_exact"].as_f64().unwrap());
+    // A value given wins over the pilot's, and the assumptions say which came from where.
+    let args = ["plan", "kappa", "--from-store", "--half-width", "0.1", "--kappa1", "0.9", "--format", "json"];
+    let plan = json(&sandbox.ok(&args));
+    assert_eq!(plan["assumptions"]["kappa1"], 0.9);
+    close(&plan["assumptions"]["pilot_kappa"], 0.28 / 0.48);
+    assert_eq!(plan["assumptions"]["from_store"], "prevalence");
+    let table = sandbox.ok(&["plan", "kappa", "--from-store", "--kappa0", "0.3"]);
+    assert!(table.contains("Plan: testing kappa = 0.3 when it is 0.5833"), "{table}");
+    assert!(table.contains("pilot_raters      ana, ben"), "{table}");
+    // Without --from-store the pilot's figures must be given; a criterion that is not
+    // binary is refused, naming those that are.
+    let stderr = sandbox.fails(&["plan", "kappa", "--kappa0", "0.3"]);
+    assert!(stderr.contains("--kappa1") && stderr.contains("--prevalence"), "{stderr}");
+    let stderr = sandbox.fails(&["plan", "kappa", "--from-store", "--kappa0", "0.3", "--criterion", "helpfulness"]);
+    assert!(stderr.contains("no binary criterion `helpfulness` (binary: correct)"), "{stderr}");
+}
+
+#[test]
+fn plan_kappa_from_store_needs_two_raters_on_one_item() {
+    let sandbox = store();
+    let stderr = sandbox.fails(&["plan", "kappa", "--from-store", "--kappa0", "0.3"]);
+    assert!(stderr.contains("no two raters labeled the same item on `correct` (raters: ana)"), "{stderr}");
+}

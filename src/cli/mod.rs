@@ -368,12 +368,23 @@ pub enum PlanCommand {
         /// The kappa under the null hypothesis (irr's k0).
         #[arg(long, value_name = "K0", required_unless_present = "half_width", allow_negative_numbers = true)]
         kappa0: Option<f64>,
-        /// The true kappa expected (irr's k1).
-        #[arg(long, value_name = "K1", allow_negative_numbers = true)]
-        kappa1: f64,
-        /// The share of items each rater calls positive.
-        #[arg(long, value_name = "P")]
-        prevalence: f64,
+        /// The true kappa expected (irr's k1; with --from-store, the pilot's).
+        #[arg(long, value_name = "K1", allow_negative_numbers = true, required_unless_present = "from_store")]
+        kappa1: Option<f64>,
+        /// The share of items each rater calls positive (with --from-store, the pilot's
+        /// share of the failing option).
+        #[arg(long, value_name = "P", required_unless_present = "from_store")]
+        prevalence: Option<f64>,
+        /// Take K1 and P from the labels in the store as a pilot: Cohen's kappa of the two
+        /// raters with the most items in common on --criterion, a binary criterion.
+        #[arg(long)]
+        from_store: bool,
+        /// The binary criterion of --from-store (default: the rubric's first).
+        #[arg(long, value_name = "C", requires = "from_store")]
+        criterion: Option<String>,
+        /// The rubric of --from-store (default: the only rubric in the store).
+        #[arg(long, requires = "from_store")]
+        rubric: Option<String>,
         /// Type I error of the test.
         #[arg(long, default_value_t = 0.05)]
         alpha: f64,
