@@ -305,11 +305,11 @@ impl Store {
     }
 
     /// Calls `each` on every item in `dataset` and in batch `batch` (all when `None`) that
-    /// carries judge scores, in id order, with the judge's value of each of `judge_keys` as JSON text, picked
-    /// out of the judge object without building it (no map, no string per item): what
-    /// estimates over a whole dataset need, fast at a million items. The item (external
-    /// id, dataset, metadata; no texts, no judge) is read only `with_metadata`, to slice
-    /// by it.
+    /// carries judge scores, in id order, with the judge's value of each of `judge_keys`
+    /// as JSON text, picked out of the judge object without building it (no map, no
+    /// string per item): what estimates over a whole dataset need, fast at a million
+    /// items. The item (external id, dataset, metadata; no texts, no judge) is read only
+    /// `with_metadata`, to slice by it.
     pub fn each_judged<E: From<StoreError>>(
         &self,
         dataset: Option<&str>,
@@ -318,16 +318,22 @@ impl Store {
         with_metadata: bool,
         mut each: impl FnMut(JudgedRow<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        // Without a batch, no batch clause at all: this scan of a million rows is
+        // `estimate`'s hot path.
+        let in_batch =
+            if batch.is_some() { " AND id IN (SELECT item_id FROM batch_items WHERE batch_id = ?3)" } else { "" };
         let mut statement = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT id, CASE WHEN ?2 THEN external_id END, dataset, CASE WHEN ?2 THEN metadata END, judge
-                 FROM items WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{}'
-                   AND (?3 IS NULL OR id IN (SELECT item_id FROM batch_items WHERE batch_id = ?3))
-                 ORDER BY id",
-            )
+                 FROM items WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{{}}'{in_batch} ORDER BY id"
+            ))
             .map_err(StoreError::from)?;
-        let mut rows = statement.query(params![dataset, with_metadata, batch]).map_err(StoreError::from)?;
+        let rows = match batch {
+            Some(batch) => statement.query(params![dataset, with_metadata, batch]),
+            None => statement.query(params![dataset, with_metadata]),
+        };
+        let mut rows = rows.map_err(StoreError::from)?;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
             let (id, item, judge) = judged_row(row, with_metadata)?;
             let mut scores = vec![None; judge_keys.len()];
