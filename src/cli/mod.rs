@@ -409,7 +409,7 @@ pub enum PlanCommand {
 /// What `tally estimate` estimates, over which items.
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
-    /// --batch: only the batch's items, both the labeled and the judged ones.
+    // --batch restricts the labeled and the judged items alike.
     #[command(flatten)]
     pub scope: ScopeArgs,
     /// Only this criterion (default: every binary, ordinal and number criterion).
@@ -749,7 +749,8 @@ pub struct GoldenArgs {
 /// Which labels a report reads.
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
-    /// Only the labels of this batch (default: every label under the rubric).
+    /// Only the items of this batch and their labels (default: every label under the
+    /// rubric).
     #[arg(long)]
     pub batch: Option<String>,
     /// The rubric (default: the batch's, or the only rubric in the store).

@@ -116,7 +116,7 @@ pub struct EstimateReport {
 /// Which labeled items count as the uniform sample PPI needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validity {
-    /// Items with labels from raters (in the dataset, when one is named).
+    /// Items with labels from raters (in the dataset and the batch, when named).
     pub labeled_items: usize,
     /// Of those, the ones that count as labeled.
     pub qualifying_items: usize,
