@@ -602,3 +602,19 @@ fn plan_kappa_from_store_needs_two_raters_on_one_item() {
     let stderr = sandbox.fails(&["plan", "kappa", "--from-store", "--kappa0", "0.3"]);
     assert!(stderr.contains("no two raters labeled the same item on `correct` (raters: ana)"), "{stderr}");
 }
+
+#[test]
+fn plan_kappa_from_store_on_the_bundled_data_uses_report_agreements_kappa() {
+    let sandbox = Sandbox::with_sample_labels();
+    let plan = json(&sandbox.ok(&["plan", "kappa", "--from-store", "--kappa0", "0.6", "--format", "json"]));
+    let assumptions = &plan["assumptions"];
+    // Three raters: ben and chloe share the most items on `correct` (148).
+    assert_eq!(assumptions["pilot_raters"], "ben, chloe");
+    assert_eq!(assumptions["pilot_items"], 148);
+    let agreement = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
+    let correct = agreement["criteria"].as_array().unwrap().iter().find(|c| c["criterion"] == "correct").unwrap();
+    let pair = correct["pairwise"].as_array().unwrap().iter().find(|p| p["raters"] == json(r#"["ben", "chloe"]"#));
+    let pair = pair.unwrap();
+    assert_eq!(pair["n"], 148);
+    close(&assumptions["kappa1"], pair["cohen_kappa"].as_f64().unwrap());
+}
