@@ -95,8 +95,15 @@ fn main() {
 
     let store = Store::open_read_only(&path).expect("the store opens");
     let stored = store.rubric_latest("bench").expect("reads").expect("the rubric");
-    let request =
-        Request { criterion: None, by: None, dataset: None, method: Method::All, confidence: 0.95, compare: None };
+    let request = Request {
+        criterion: None,
+        by: None,
+        dataset: None,
+        batch: None,
+        method: Method::All,
+        confidence: 0.95,
+        compare: None,
+    };
     let time = |work: &mut dyn FnMut()| {
         (0..3)
             .map(|_| {
@@ -110,7 +117,7 @@ fn main() {
     let baseline = time(&mut || {
         let mut rows = 0_usize;
         store
-            .each_judged(None, &keys, false, |row| {
+            .each_judged(None, None, &keys, false, |row| {
                 rows += black_box(row.scores.len());
                 Ok::<_, tally::store::StoreError>(())
             })

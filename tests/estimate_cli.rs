@@ -424,3 +424,197 @@ fn odd_judge_values_and_metadata_give_the_figures_they_always_gave() {
     }
     insta::assert_snapshot!(outputs);
 }
+
+/// Items imported after batch `early` was made, in a dataset of their own, and batch
+/// `late` over them: humans fail m1 of m1-m4 (the judge's probability of passing follows
+/// them), n1-n4 are judged only.
+const LATE_ITEMS: &str = r#"{"id": "m1", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "fail", "correct_prob": 0.2}}
+{"id": "m2", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "m3", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.8}}
+{"id": "m4", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.7}}
+{"id": "n1", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "n2", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.8}}
+{"id": "n3", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "pass", "correct_prob": 0.9}}
+{"id": "n4", "output": "o", "metadata": {"model": "m3"}, "judge": {"correct": "fail", "correct_prob": 0.3}}
+"#;
+
+const LATE_LABELS: &str = "item,rater,criterion,value
+m1,ana,correct,fail
+m2,ana,correct,pass
+m3,ana,correct,pass
+m4,ana,correct,pass
+";
+
+/// [`store`] with its batch renamed `early` (all items of the worked example), and batch
+/// `late` over [`LATE_ITEMS`].
+fn two_batches() -> Sandbox {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &sandbox.write("items.jsonl", ITEMS).display().to_string()]);
+    sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
+    let pots = sandbox.write("pots.jsonl", "{\"id\": \"h1\", \"output\": \"o\", \"gold\": {\"correct\": \"fail\"}}\n");
+    let (pots, raters) = (pots.display().to_string(), ["--raters", "ana", "--overlap", "1"]);
+    let honeypots = ["--honeypots", &pots, "--honeypot-rate", "0.1"];
+    sandbox.ok(&[&["batch", "create", "early", "--rubric", "mini"][..], &raters, &honeypots].concat());
+    sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", LABELS).display().to_string()]);
+    sandbox.ok(&["adjudicate", "r1", "correct", "fail", "--why", "picked out in review"]);
+    sandbox.ok(&["import", &sandbox.write("late.jsonl", LATE_ITEMS).display().to_string()]);
+    sandbox.ok(&[&["batch", "create", "late", "--rubric", "mini", "--dataset", "late"][..], &raters].concat());
+    sandbox.ok(&["labels", "import", &sandbox.write("late.csv", LATE_LABELS).display().to_string()]);
+    sandbox
+}
+
+#[test]
+fn batch_restricts_the_labeled_and_the_judged_items_to_the_batch() {
+    let sandbox = two_batches();
+    let estimate = |batch: Option<&str>| {
+        let mut args = vec!["estimate", "--criterion", "correct", "--format", "json"];
+        args.extend(batch.map(|batch| ["--batch", batch]).iter().flatten());
+        json(&sandbox.ok(&args))
+    };
+    // Batch early holds exactly the worked example's items: its figures, not the store's.
+    let early = estimate(Some("early"));
+    assert_eq!(early["batch"], "early");
+    let validity = &early["validity"];
+    assert_eq!(
+        (validity["qualifying_items"].as_u64(), validity["adjudicated_only_left_out"].as_u64()),
+        (Some(8), Some(1))
+    );
+    let plus = &early["criteria"][0]["ppi_plus_plus"];
+    close(&plus["estimate"], 0.534950657894737);
+    close(&plus["ci"][1], 0.7888587509926883);
+    assert_eq!((plus["n_labeled"].as_u64(), plus["n_unlabeled"].as_u64()), (Some(8), Some(10)));
+    close(&early["criteria"][0]["judge"]["estimate"], 9.4 / 18.0);
+    // Batch late: 1 fail in 4 labeled items, 4 judged ones.
+    let late = estimate(Some("late"));
+    let correct = &late["criteria"][0];
+    close(&correct["human"]["estimate"], 0.25);
+    let plus = &correct["ppi_plus_plus"];
+    assert_eq!((plus["n_labeled"].as_u64(), plus["n_unlabeled"].as_u64()), (Some(4), Some(4)));
+    assert!(plus["estimate"].as_f64() < early["criteria"][0]["ppi_plus_plus"]["estimate"].as_f64());
+    // Without --batch, every item.
+    let all = estimate(None);
+    assert!(all["batch"].is_null());
+    let plus = &all["criteria"][0]["ppi_plus_plus"];
+    assert_eq!((plus["n_labeled"].as_u64(), plus["n_unlabeled"].as_u64()), (Some(12), Some(14)));
+    let table = sandbox.ok(&["estimate", "--batch", "late"]);
+    assert!(table.contains("Estimates: rubric mini v1, batch late"), "{table}");
+
+    // The gate's rate is the batch's: early's upper bound is 0.789, late's lower.
+    let gate = |batch: &str| sandbox.run(&["gate", "--max-rate", "correct=fail:0.7", "--batch", batch]);
+    let early = gate("early");
+    assert_eq!(early.status.code(), Some(1), "{}", String::from_utf8_lossy(&early.stdout));
+    let late = gate("late");
+    assert_eq!(late.status.code(), Some(0), "{}", String::from_utf8_lossy(&late.stdout));
+    // And so are report all's estimates.
+    let md = sandbox.ok(&["report", "all", "--batch", "late", "--format", "md", "--replicates", "0"]);
+    let estimates = md.split("\n## Estimates\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    assert!(estimates.contains("batch late"), "{estimates}");
+    assert!(estimates.contains("| correct=fail | human | 0.250 |"), "{estimates}");
+    let unknown = sandbox.fails(&["estimate", "--batch", "nope"]);
+    assert!(unknown.contains("nope"), "{unknown}");
+}
+
+#[test]
+fn report_all_by_slices_the_estimates_section() {
+    let sandbox = store();
+    let md = sandbox.ok(&["report", "all", "--by", "model", "--format", "md", "--replicates", "0"]);
+    let estimates = md.split("\n## Estimates\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    assert!(estimates.contains("by model"), "{estimates}");
+    for slice in ["### model = m1", "### model = m2"] {
+        assert!(estimates.contains(slice), "{slice} missing in {estimates}");
+    }
+    // The same figures as `estimate --by model`: m1's human rate is 3 of 4.
+    let m1 = estimates.split("### model = m1").nth(1).unwrap().split("###").next().unwrap();
+    assert!(m1.contains("| correct=fail | human | 0.750 |"), "{m1}");
+    let html = sandbox.ok(&["report", "all", "--by", "model", "--format", "html", "--replicates", "0"]);
+    let estimates = html.split("<h2>Estimates</h2>").nth(1).unwrap().split("<h2>").next().unwrap();
+    assert!(estimates.contains("model = m1") && estimates.contains("model = m2"), "{estimates}");
+}
+
+/// Ana and Ben on ten items: both fail 3 (l1 l3 l4), both pass 5, and they split on l7
+/// and u2. Each fails 4 of 10, so p_o = 0.8, p_e = 0.4² + 0.6² = 0.52 and Cohen's kappa
+/// = (0.8 - 0.52) / (1 - 0.52) = 0.58333. Chloe shares only two items with them.
+const PAIR_LABELS: &str = "item,rater,criterion,value
+l1,ana,correct,fail
+l2,ana,correct,pass
+l3,ana,correct,fail
+l4,ana,correct,fail
+l5,ana,correct,pass
+l6,ana,correct,pass
+l7,ana,correct,fail
+l8,ana,correct,pass
+u1,ana,correct,pass
+u2,ana,correct,pass
+l1,ben,correct,fail
+l2,ben,correct,pass
+l3,ben,correct,fail
+l4,ben,correct,fail
+l5,ben,correct,pass
+l6,ben,correct,pass
+l7,ben,correct,pass
+l8,ben,correct,pass
+u1,ben,correct,pass
+u2,ben,correct,fail
+l1,chloe,correct,pass
+l2,chloe,correct,pass
+";
+
+#[test]
+fn plan_kappa_from_store_takes_kappa_and_prevalence_from_the_pilot() {
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &sandbox.write("items.jsonl", ITEMS).display().to_string()]);
+    sandbox.ok(&["rubric", "add", &sandbox.write("mini.toml", RUBRIC).display().to_string()]);
+    sandbox.ok(&["labels", "import", &sandbox.write("labels.csv", PAIR_LABELS).display().to_string()]);
+    let plan = json(&sandbox.ok(&["plan", "kappa", "--from-store", "--kappa0", "0.3", "--format", "json"]));
+    let assumptions = &plan["assumptions"];
+    close(&assumptions["kappa1"], 0.28 / 0.48);
+    close(&assumptions["prevalence"], 0.4);
+    assert_eq!(assumptions["from_store"], "kappa1, prevalence");
+    assert_eq!(assumptions["pilot_raters"], "ana, ben");
+    assert_eq!(assumptions["pilot_items"], 10);
+    assert_eq!(assumptions["pilot_criterion"], "correct (prevalence: share of fail)");
+    // The same plan as with the pilot's figures given.
+    let kappa1 = (0.28f64 / 0.48).to_string();
+    let given = ["plan", "kappa", "--kappa0", "0.3", "--kappa1", &kappa1, "--prevalence", "0.4", "--format", "json"];
+    let given = json(&sandbox.ok(&given));
+    assert_eq!(plan["n"], given["n"]);
+    close(&assumptions["n_exact"], given["assumptions"]["n_exact"].as_f64().unwrap());
+    // A value given wins over the pilot's, and the assumptions say which came from where.
+    let args = ["plan", "kappa", "--from-store", "--half-width", "0.1", "--kappa1", "0.9", "--format", "json"];
+    let plan = json(&sandbox.ok(&args));
+    assert_eq!(plan["assumptions"]["kappa1"], 0.9);
+    close(&plan["assumptions"]["pilot_kappa"], 0.28 / 0.48);
+    assert_eq!(plan["assumptions"]["from_store"], "prevalence");
+    let table = sandbox.ok(&["plan", "kappa", "--from-store", "--kappa0", "0.3"]);
+    assert!(table.contains("Plan: testing kappa = 0.3 when it is 0.5833"), "{table}");
+    assert!(table.contains("pilot_raters      ana, ben"), "{table}");
+    // Without --from-store the pilot's figures must be given; a criterion that is not
+    // binary is refused, naming those that are.
+    let stderr = sandbox.fails(&["plan", "kappa", "--kappa0", "0.3"]);
+    assert!(stderr.contains("--kappa1") && stderr.contains("--prevalence"), "{stderr}");
+    let stderr = sandbox.fails(&["plan", "kappa", "--from-store", "--kappa0", "0.3", "--criterion", "helpfulness"]);
+    assert!(stderr.contains("no binary criterion `helpfulness` (binary: correct)"), "{stderr}");
+}
+
+#[test]
+fn plan_kappa_from_store_needs_two_raters_on_one_item() {
+    let sandbox = store();
+    let stderr = sandbox.fails(&["plan", "kappa", "--from-store", "--kappa0", "0.3"]);
+    assert!(stderr.contains("no two raters labeled the same item on `correct` (raters: ana)"), "{stderr}");
+}
+
+#[test]
+fn plan_kappa_from_store_on_the_bundled_data_uses_report_agreements_kappa() {
+    let sandbox = Sandbox::with_sample_labels();
+    let plan = json(&sandbox.ok(&["plan", "kappa", "--from-store", "--kappa0", "0.6", "--format", "json"]));
+    let assumptions = &plan["assumptions"];
+    // Three raters: ben and chloe share the most items on `correct` (148).
+    assert_eq!(assumptions["pilot_raters"], "ben, chloe");
+    assert_eq!(assumptions["pilot_items"], 148);
+    let agreement = json(&sandbox.ok(&["report", "agreement", "--replicates", "0", "--format", "json"]));
+    let correct = agreement["criteria"].as_array().unwrap().iter().find(|c| c["criterion"] == "correct").unwrap();
+    let pair = correct["pairwise"].as_array().unwrap().iter().find(|p| p["raters"] == json(r#"["ben", "chloe"]"#));
+    let pair = pair.unwrap();
+    assert_eq!(pair["n"], 148);
+    close(&assumptions["kappa1"], pair["cohen_kappa"].as_f64().unwrap());
+}

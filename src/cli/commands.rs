@@ -373,6 +373,7 @@ fn rate_pilot(
         criterion: Some(&criterion.id),
         by: None,
         dataset: None,
+        batch: None,
         method: Method::Human,
         confidence: 0.95,
         compare: None,
@@ -386,7 +387,7 @@ fn rate_pilot(
 
 fn plan_command(db: Option<&Path>, command: &super::PlanCommand) -> anyhow::Result<ExitCode> {
     use super::PlanCommand;
-    use crate::report::plan::{KappaGoal, correlation, kappa, rate};
+    use crate::report::plan::{KappaGoal, correlation, kappa_from, rate};
     let confidence = match command {
         PlanCommand::Rate { ci, .. }
         | PlanCommand::Alpha { ci, .. }
@@ -425,13 +426,34 @@ fn plan_command(db: Option<&Path>, command: &super::PlanCommand) -> anyhow::Resu
             (crate::report::plan::alpha(&store, &rubric, request)?, format)
         }
         PlanCommand::Correlation { r, half_width, format, .. } => (correlation(r, half_width, confidence), format),
-        PlanCommand::Kappa { kappa0, kappa1, prevalence, alpha, power, sides, half_width, format, .. } => {
+        PlanCommand::Kappa {
+            kappa0,
+            kappa1,
+            prevalence,
+            alpha,
+            power,
+            sides,
+            half_width,
+            from_store,
+            ref criterion,
+            ref rubric,
+            format,
+            ..
+        } => {
             let goal = match (half_width, kappa0) {
                 (Some(half_width), _) => KappaGoal::Interval { half_width, confidence },
                 (None, Some(kappa0)) => KappaGoal::Test { kappa0, alpha, power, sides },
                 (None, None) => bail!("give --kappa0 (a test) or --half-width (an interval)"),
             };
-            (kappa(kappa1, prevalence, goal), format)
+            let pilot = if from_store {
+                let store = read_store(db)?;
+                let rubric = resolve_rubric(&store, rubric.as_deref(), None)?;
+                let pilot = crate::report::plan::kappa_pilot(&store, &rubric, criterion.as_deref())?;
+                Some(pilot.map_err(anyhow::Error::msg)?)
+            } else {
+                None
+            };
+            (kappa_from(kappa1, prevalence, pilot.as_ref(), goal), format)
         }
     };
     let plan = plan.map_err(anyhow::Error::msg)?;
@@ -445,11 +467,12 @@ fn estimate(db: Option<&Path>, args: &super::EstimateArgs) -> anyhow::Result<Exi
     use crate::report::estimate::{EstimateError, Request, from_store};
     anyhow::ensure!(args.ci > 0.0 && args.ci < 1.0, "--ci must be between 0 and 1, not {}", args.ci);
     let store = read_store(db)?;
-    let rubric = resolve_rubric(&store, args.rubric.as_deref(), None)?;
+    let (batch, rubric) = resolve_scope(&store, &args.scope)?;
     let request = Request {
         criterion: args.criterion.as_deref(),
         by: args.by.as_deref(),
         dataset: args.dataset.as_deref(),
+        batch: batch.as_ref(),
         method: args.method.into(),
         confidence: args.ci,
         compare: args.compare.as_ref(),
@@ -1339,6 +1362,7 @@ fn gate_checks(
                 criterion: None,
                 by: None,
                 dataset: None,
+                batch: batch.as_ref(),
                 method: rate_method,
                 confidence: bootstrap.confidence,
                 compare: None,

@@ -385,12 +385,23 @@ pub enum PlanCommand {
         /// The kappa under the null hypothesis (irr's k0).
         #[arg(long, value_name = "K0", required_unless_present = "half_width", allow_negative_numbers = true)]
         kappa0: Option<f64>,
-        /// The true kappa expected (irr's k1).
-        #[arg(long, value_name = "K1", allow_negative_numbers = true)]
-        kappa1: f64,
-        /// The share of items each rater calls positive.
-        #[arg(long, value_name = "P")]
-        prevalence: f64,
+        /// The true kappa expected (irr's k1; with --from-store, the pilot's).
+        #[arg(long, value_name = "K1", allow_negative_numbers = true, required_unless_present = "from_store")]
+        kappa1: Option<f64>,
+        /// The share of items each rater calls positive (with --from-store, the pilot's
+        /// share of the failing option).
+        #[arg(long, value_name = "P", required_unless_present = "from_store")]
+        prevalence: Option<f64>,
+        /// Take K1 and P from the labels in the store as a pilot: Cohen's kappa of the two
+        /// raters with the most items in common on --criterion, a binary criterion.
+        #[arg(long)]
+        from_store: bool,
+        /// The binary criterion of --from-store (default: the rubric's first).
+        #[arg(long, value_name = "C", requires = "from_store")]
+        criterion: Option<String>,
+        /// The rubric of --from-store (default: the only rubric in the store).
+        #[arg(long, requires = "from_store")]
+        rubric: Option<String>,
         /// Type I error of the test.
         #[arg(long, default_value_t = 0.05)]
         alpha: f64,
@@ -415,9 +426,9 @@ pub enum PlanCommand {
 /// What `tally estimate` estimates, over which items.
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
-    /// The rubric (default: the only rubric in the store).
-    #[arg(long)]
-    pub rubric: Option<String>,
+    // --batch restricts the labeled and the judged items alike.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Only this criterion (default: every binary, ordinal and number criterion).
     #[arg(long, value_name = "C")]
     pub criterion: Option<String>,
@@ -724,7 +735,7 @@ pub enum ReportCommand {
         /// Write the report to this file instead of printing it.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Slice the errors section by this metadata field (or `dataset`).
+        /// Slice the errors and estimates sections by this metadata field (or `dataset`).
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
     },
@@ -759,7 +770,8 @@ pub struct GoldenArgs {
 /// Which labels a report reads.
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
-    /// Only the labels of this batch (default: every label under the rubric).
+    /// Only the items of this batch and their labels (default: every label under the
+    /// rubric).
     #[arg(long)]
     pub batch: Option<String>,
     /// The rubric (default: the batch's, or the only rubric in the store).

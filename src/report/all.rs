@@ -33,14 +33,15 @@ pub struct AllReport {
 }
 
 /// Agreement, judge, raters and progress over the labels of `batch` (or all labels under
-/// `rubric`), under a header naming the store, rubric and scope. No timestamp: the same
+/// `rubric`), under a header naming the store, rubric and scope; `by` slices the errors
+/// and estimates sections. No timestamp: the same
 /// store and arguments give the same bytes, so a report can be diffed and committed.
 pub fn from_store(
     store: &Store,
     rubric: &StoredRubric,
     batch: Option<&Batch>,
     bootstrap: Bootstrap,
-    errors_by: Option<&str>,
+    by: Option<&str>,
     include_golden: bool,
 ) -> Result<AllReport, StoreError> {
     // In report order; a further report is one more line here.
@@ -49,12 +50,12 @@ pub fn from_store(
         judge_section(store, rubric, batch, bootstrap, include_golden)?,
         Section::of(
             "Errors",
-            &errors::from_store(store, rubric, batch, errors_by, None, include_golden).map_err(errors_store_error)?,
+            &errors::from_store(store, rubric, batch, by, None, include_golden).map_err(errors_store_error)?,
         ),
         Section::of("Raters", &raters::from_store(store, rubric, batch.map(|b| b.id), include_golden)?),
         Section::of("Progress", &progress::from_store(store, batch.map(|batch| batch.name.as_str()))?),
     ];
-    if let Some(section) = estimate_section(store, rubric, bootstrap.confidence)? {
+    if let Some(section) = estimate_section(store, rubric, batch, by, bootstrap.confidence)? {
         sections.insert(3, section);
     }
     let title = format!("tally report: {} v{}", rubric.rubric.name, rubric.rubric.version);
@@ -76,12 +77,19 @@ fn errors_store_error(error: errors::ErrorsError) -> StoreError {
     }
 }
 
-/// The estimates (`tally estimate`, every method, all items under the rubric) when PPI
-/// has something to add: some criterion has a PPI++ estimate, so there are judged items
-/// without human labels. Without them the humans' rates are the errors section's.
-fn estimate_section(store: &Store, rubric: &StoredRubric, confidence: f64) -> Result<Option<Section>, StoreError> {
+/// The estimates (`tally estimate`, every method, over the items of `batch` or all, one
+/// table per slice of `by` as the errors section) when PPI has something to add: some
+/// criterion has a PPI++ estimate, so there are judged items without human labels.
+/// Without them the humans' rates are the errors section's.
+fn estimate_section(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    by: Option<&str>,
+    confidence: f64,
+) -> Result<Option<Section>, StoreError> {
     use super::estimate::{EstimateError, Method, Request, from_store};
-    let request = Request { criterion: None, by: None, dataset: None, method: Method::All, confidence, compare: None };
+    let request = Request { criterion: None, by, dataset: None, batch, method: Method::All, confidence, compare: None };
     let report = match from_store(store, rubric, request) {
         Ok(report) => report,
         Err(EstimateError::Store(error)) => return Err(error),

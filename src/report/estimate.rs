@@ -13,6 +13,8 @@
 //! that were chosen rather than sampled do not count as labeled: honeypots (chosen for
 //! their known answers) and items only a reviewer adjudicated (chosen by the reviewer).
 //! Their judge scores still count among the unlabeled items, as every item of the dataset.
+//! With a batch, the population is the batch's items: labels and judge scores alike are
+//! read only on them.
 //!
 //! A binary judge score is the judge's value for the criterion, or its probability of the
 //! first option (`<criterion>_prob`, as `report judge` reads it) when every judged item
@@ -30,7 +32,7 @@ use super::{Rendered, csv_rows, figure};
 use crate::model::consensus::{Method as Consensus, decide_item};
 use crate::model::{Criterion, Item, Kind, LabelValue};
 use crate::stats::ppi::{Estimate, classical_mean, effective_n, power_tuning_lambda, ppi_mean};
-use crate::store::{LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
 
 /// Below this many qualifying labeled items the normal intervals are rough: say so.
 pub const SMALL_SAMPLE: usize = 30;
@@ -72,6 +74,8 @@ pub struct Request<'a> {
     pub by: Option<&'a str>,
     /// Only the items of this dataset (default: every item).
     pub dataset: Option<&'a str>,
+    /// Only the items of this batch, labeled and judged alike (default: every item).
+    pub batch: Option<&'a Batch>,
     pub method: Method,
     pub confidence: f64,
     /// Slice A of a field against slice B (`--compare model=v1,v2`).
@@ -95,6 +99,8 @@ pub struct EstimateReport {
     pub rubric: String,
     pub rubric_version: u32,
     pub dataset: Option<String>,
+    /// The batch whose items alone were read (`--batch`).
+    pub batch: Option<String>,
     pub by: Option<String>,
     pub method: &'static str,
     pub confidence: f64,
@@ -110,7 +116,7 @@ pub struct EstimateReport {
 /// Which labeled items count as the uniform sample PPI needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validity {
-    /// Items with labels from raters (in the dataset, when one is named).
+    /// Items with labels from raters (in the dataset and the batch, when named).
     pub labeled_items: usize,
     /// Of those, the ones that count as labeled.
     pub qualifying_items: usize,
@@ -453,7 +459,8 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         )));
     }
 
-    let scope = LabelScope { rubric: &definition.name, batch_id: None };
+    let batch_id = request.batch.map(|batch| batch.id);
+    let scope = LabelScope { rubric: &definition.name, batch_id };
     let (labels, golden_labels_left_out) = store.rater_labels(scope, false)?;
     let adjudications = store.adjudications(scope)?;
     let adjudicated: BTreeMap<(i64, &str), &Value> =
@@ -528,7 +535,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
     let compare = request.compare;
     // Metadata is read only to slice by it.
     let with_metadata = request.by.is_some() || request.compare.is_some();
-    store.each_judged(request.dataset, &key_refs, with_metadata, |row| -> Result<(), EstimateError> {
+    store.each_judged(request.dataset, batch_id, &key_refs, with_metadata, |row| -> Result<(), EstimateError> {
         while let Some((_, member)) = labeled.next_if(|(item_id, _)| **item_id < row.id) {
             gather.add_member(member, compare);
         }
@@ -624,6 +631,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         rubric: definition.name.clone(),
         rubric_version: definition.version,
         dataset: request.dataset.map(str::to_string),
+        batch: request.batch.map(|batch| batch.name.clone()),
         by: request.by.map(str::to_string),
         method: request.method.name(),
         confidence: request.confidence,
@@ -751,6 +759,9 @@ impl Rendered for EstimateReport {
         let mut title = format!("Estimates: rubric {} v{}", self.rubric, self.rubric_version);
         if let Some(dataset) = &self.dataset {
             title.push_str(&format!(", dataset {dataset}"));
+        }
+        if let Some(batch) = &self.batch {
+            title.push_str(&format!(", batch {batch}"));
         }
         if let Some(by) = &self.by {
             title.push_str(&format!(", by {by}"));

@@ -10,6 +10,7 @@ use super::table::{Document, Table};
 use super::{Rendered, csv_rows};
 use crate::model::Kind;
 use crate::stats::alpha::Units;
+use crate::stats::categorical::Contingency;
 use crate::stats::plan::{alpha_n, correlation_n, kappa_interval_n, kappa_test_n, rate_n, with_judge};
 use crate::store::{LabelScope, Store, StoreError, StoredRubric};
 
@@ -114,7 +115,7 @@ pub fn kappa(kappa1: f64, prevalence: f64, goal: KappaGoal) -> Result<Plan, Stri
                 ("method", json!("Cantor 1996, as R irr::N.cohen.kappa")),
             ]);
             let n = kappa_test_n(kappa0, kappa1, prevalence, alpha, power, sides).ok_or_else(unreachable)?;
-            (n, format!("testing kappa = {kappa0} when it is {kappa1}"))
+            (n, format!("testing kappa = {} when it is {}", short(kappa0), short(kappa1)))
         }
         KappaGoal::Interval { half_width, confidence } => {
             assumptions.extend([
@@ -126,11 +127,133 @@ pub fn kappa(kappa1: f64, prevalence: f64, goal: KappaGoal) -> Result<Plan, Stri
                 return Err(format!("--half-width must be above 0, not {half_width}"));
             }
             let n = kappa_interval_n(kappa1, prevalence, half_width, confidence).ok_or_else(unreachable)?;
-            (n, format!("kappa near {kappa1} to ±{half_width}"))
+            (n, format!("kappa near {} to ±{}", short(kappa1), short(half_width)))
         }
     };
     assumptions.insert("n_exact", json!(n));
     Ok(Plan { n: whole(n), n_with_judge: None, assumptions, question })
+}
+
+/// What `plan kappa --from-store` takes from the labels in the store: two raters' values
+/// of a binary criterion on the items both labeled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KappaPilot {
+    pub criterion: String,
+    /// The option whose share is the prevalence: the criterion's failing one.
+    pub positive: String,
+    /// The pair of raters with the most items in common (the first such pair by name).
+    pub raters: [String; 2],
+    /// Items both labeled.
+    pub items: usize,
+    /// Cohen's kappa of the two on those items.
+    pub kappa: f64,
+    /// The share of those items the two call failing (the second option), averaged over
+    /// the two: Cantor's model gives both raters one prevalence.
+    pub prevalence: f64,
+}
+
+/// The pilot of `plan kappa --from-store`: `criterion` (default: the rubric's first
+/// binary criterion), the two raters with the most items in common, golden sets left
+/// out as every report leaves them. `Err` says what the user can change.
+pub fn kappa_pilot(
+    store: &Store,
+    rubric: &StoredRubric,
+    criterion: Option<&str>,
+) -> Result<Result<KappaPilot, String>, StoreError> {
+    let definition = &rubric.rubric;
+    let binary = definition.criteria.iter().filter(|c| c.kind == Kind::Binary);
+    let Some(criterion) = binary.clone().find(|c| criterion.is_none_or(|wanted| c.id == wanted)) else {
+        let known: Vec<&str> = binary.map(|c| c.id.as_str()).collect();
+        return Ok(Err(format!(
+            "--from-store: rubric {} has no binary criterion{} (binary: {})",
+            definition.name,
+            criterion.map_or_else(String::new, |name| format!(" `{name}`")),
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )));
+    };
+    let scope = LabelScope { rubric: &definition.name, batch_id: None };
+    let (labels, _) = store.rater_labels(scope, false)?;
+    // Per rater, per item: whether the rater failed it.
+    let mut values: BTreeMap<&str, BTreeMap<i64, bool>> = BTreeMap::new();
+    for label in labels.iter().filter(|label| label.criterion == criterion.id) {
+        // The first option is 1, the failing one 0 (as `report judge` numbers them).
+        if let Some(number) = super::judge::number(criterion, &label.value) {
+            values.entry(&label.rater).or_default().insert(label.item_id, number == 0.0);
+        }
+    }
+    let raters: Vec<&str> = values.keys().copied().collect();
+    let mut best: Option<(usize, &str, &str)> = None;
+    for (index, a) in raters.iter().enumerate() {
+        for b in &raters[index + 1..] {
+            let common = values[a].keys().filter(|item| values[b].contains_key(item)).count();
+            if common > 0 && best.is_none_or(|(most, _, _)| common > most) {
+                best = Some((common, a, b));
+            }
+        }
+    }
+    let Some((items, a, b)) = best else {
+        return Ok(Err(format!(
+            "--from-store: no two raters labeled the same item on `{}` (raters: {})",
+            criterion.id,
+            if raters.is_empty() { "none".to_string() } else { raters.join(", ") }
+        )));
+    };
+    let mut table = Contingency::new(2);
+    let (mut a_fails, mut b_fails) = (0usize, 0usize);
+    for (item, &a_failed) in &values[a] {
+        if let Some(&b_failed) = values[b].get(item) {
+            table.add(u32::from(a_failed), u32::from(b_failed));
+            a_fails += usize::from(a_failed);
+            b_fails += usize::from(b_failed);
+        }
+    }
+    let Ok(kappa) = table.kappa(&[1.0, 0.0, 0.0, 1.0]).value else {
+        return Ok(Err(format!(
+            "--from-store: kappa of {a} and {b} on `{}` is undefined (on their {items} common items \
+             both always gave one value); give --kappa1 and --prevalence",
+            criterion.id
+        )));
+    };
+    Ok(Ok(KappaPilot {
+        criterion: criterion.id.clone(),
+        positive: criterion.options.get(1).map(|option| option.value.clone()).unwrap_or_default(),
+        raters: [a.to_string(), b.to_string()],
+        items,
+        kappa,
+        prevalence: (a_fails + b_fails) as f64 / (2 * items) as f64,
+    }))
+}
+
+/// `plan kappa`, with the kappa and the prevalence not given taken from `pilot`, saying
+/// in the assumptions which were taken and from what.
+pub fn kappa_from(
+    kappa1: Option<f64>,
+    prevalence: Option<f64>,
+    pilot: Option<&KappaPilot>,
+    goal: KappaGoal,
+) -> Result<Plan, String> {
+    let taken: Vec<&str> = [("kappa1", kappa1), ("prevalence", prevalence)]
+        .into_iter()
+        .filter(|(_, given)| given.is_none())
+        .map(|(name, _)| name)
+        .collect();
+    let (Some(kappa1), Some(prevalence)) =
+        (kappa1.or(pilot.map(|p| p.kappa)), prevalence.or(pilot.map(|p| p.prevalence)))
+    else {
+        return Err("give --kappa1 and --prevalence, or --from-store to take them from the labels".to_string());
+    };
+    let mut plan = kappa(kappa1, prevalence, goal)?;
+    if let Some(pilot) = pilot {
+        plan.assumptions.extend([
+            ("from_store", json!(if taken.is_empty() { "nothing (both given)".to_string() } else { taken.join(", ") })),
+            ("pilot_criterion", json!(format!("{} (prevalence: share of {})", pilot.criterion, pilot.positive))),
+            ("pilot_raters", json!(pilot.raters.join(", "))),
+            ("pilot_items", json!(pilot.items)),
+            ("pilot_kappa", json!(pilot.kappa)),
+            ("pilot_prevalence", json!(pilot.prevalence)),
+        ]);
+    }
+    Ok(plan)
 }
 
 /// What `plan alpha` is asked: the criterion (default: the rubric's first with a level

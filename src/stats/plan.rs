@@ -221,6 +221,9 @@ mod tests {
     #[test]
     fn kappa_sample_sizes_match_irr() {
         close(kappa_test_n(0.85, 0.7, 0.5, 0.05, 0.8, 1).unwrap(), 95.71598452786145);
+        // irr's help page prints `[1] 96` for that example (irr 0.84.1, "Example output"
+        // on rdrr.io/cran/irr/man/N.cohen.kappa.html): the published value, rounded up.
+        assert_eq!(kappa_test_n(0.85, 0.7, 0.5, 0.05, 0.8, 1).unwrap().ceil(), 96.0);
         close(kappa_test_n(0.7, 0.85, 0.5, 0.05, 0.8, 1).unwrap(), 116.35389511190576);
         close(kappa_test_n(0.7, 0.85, 0.5, 0.05, 0.8, 2).unwrap(), 150.9696722804098);
         close(kappa_test_n(0.4, 0.6, 0.3, 0.05, 0.8, 1).unwrap(), 140.55235713207475);

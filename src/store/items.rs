@@ -333,27 +333,36 @@ impl Store {
         row.map(decode).transpose()
     }
 
-    /// Calls `each` on every item in `dataset` (all when `None`) that carries judge scores,
-    /// in id order, with the judge's value of each of `judge_keys` as JSON text, picked
-    /// out of the judge object without building it (no map, no string per item): what
-    /// estimates over a whole dataset need, fast at a million items. The item (external
-    /// id, dataset, metadata; no texts, no judge) is read only `with_metadata`, to slice
-    /// by it.
+    /// Calls `each` on every item in `dataset` and in batch `batch` (all when `None`) that
+    /// carries judge scores, in id order, with the judge's value of each of `judge_keys`
+    /// as JSON text, picked out of the judge object without building it (no map, no
+    /// string per item): what estimates over a whole dataset need, fast at a million
+    /// items. The item (external id, dataset, metadata; no texts, no judge) is read only
+    /// `with_metadata`, to slice by it.
     pub fn each_judged<E: From<StoreError>>(
         &self,
         dataset: Option<&str>,
+        batch: Option<i64>,
         judge_keys: &[&str],
         with_metadata: bool,
         mut each: impl FnMut(JudgedRow<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        // Without a batch, no batch clause at all: this scan of a million rows is
+        // `estimate`'s hot path.
+        let in_batch =
+            if batch.is_some() { " AND id IN (SELECT item_id FROM batch_items WHERE batch_id = ?3)" } else { "" };
         let mut statement = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT id, CASE WHEN ?2 THEN external_id END, dataset, CASE WHEN ?2 THEN metadata END, judge
-                 FROM items WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{}' ORDER BY id",
-            )
+                 FROM items WHERE (?1 IS NULL OR dataset = ?1) AND judge <> '{{}}'{in_batch} ORDER BY id"
+            ))
             .map_err(StoreError::from)?;
-        let mut rows = statement.query(params![dataset, with_metadata]).map_err(StoreError::from)?;
+        let rows = match batch {
+            Some(batch) => statement.query(params![dataset, with_metadata, batch]),
+            None => statement.query(params![dataset, with_metadata]),
+        };
+        let mut rows = rows.map_err(StoreError::from)?;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
             let (id, item, judge) = judged_row(row, with_metadata)?;
             let mut scores = vec![None; judge_keys.len()];
@@ -478,10 +487,22 @@ mod tests {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
-        let read = |dataset: Option<&str>, with_metadata: bool| {
+        // Batch b1 holds x1 (unjudged) and x3, b2 only x1.
+        let toml = "name = \"r\"\nversion = 1\n[[criteria]]\nid = \"correct\"\nkind = \"binary\"\n\
+                    options = [{ value = \"pass\" }, { value = \"fail\" }]\n";
+        let rubric = crate::model::Rubric::from_toml(toml, "r.toml").unwrap();
+        let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, toml, "")).unwrap();
+        let batch = |name: &'static str, items: &'static [i64]| {
+            let new =
+                crate::store::NewBatch { name, rubric_id, dataset: None, overlap: 1, seed: 1, items, queues: &[] };
+            move |tx: &Tx| tx.create_batch(&new)
+        };
+        let b1 = store.write(batch("b1", &[2, 3])).unwrap();
+        let b2 = store.write(batch("b2", &[2])).unwrap();
+        let read_in = |dataset: Option<&str>, batch: Option<i64>, with_metadata: bool| {
             let mut rows = Vec::new();
             store
-                .each_judged(dataset, &["correct", "correct_prob"], with_metadata, |row| {
+                .each_judged(dataset, batch, &["correct", "correct_prob"], with_metadata, |row| {
                     let scores: Vec<Option<String>> = row.scores.iter().map(|s| s.map(str::to_string)).collect();
                     rows.push((row.id, row.item.map(|item| (item.id.clone(), item.metadata.clone())), scores));
                     Ok::<_, StoreError>(())
@@ -489,6 +510,7 @@ mod tests {
                 .unwrap();
             rows
         };
+        let read = |dataset: Option<&str>, with_metadata: bool| read_in(dataset, None, with_metadata);
         // x1 has no judge scores: left out.
         let all = read(None, false);
         assert_eq!(
@@ -501,6 +523,12 @@ mod tests {
         assert_eq!(*id, 3);
         let (external_id, metadata) = item.as_ref().unwrap();
         assert_eq!((external_id.as_str(), metadata.get("model")), ("x3", Some(&json!("v1"))));
+        // A batch's judged items alone.
+        let ids =
+            |dataset, batch| read_in(dataset, Some(batch), false).into_iter().map(|row| row.0).collect::<Vec<_>>();
+        assert_eq!(ids(None, b1), [3]);
+        assert_eq!(ids(None, b2), Vec::<i64>::new());
+        assert_eq!(ids(Some("d1"), b1), Vec::<i64>::new());
     }
 
     #[test]
