@@ -102,6 +102,11 @@ fn report_preference_json_counts_wins_ties_and_rates_by_hand() {
     let agreement = &report["agreement"];
     assert_eq!((agreement["criterion"].as_str(), agreement["level"].as_str()), (Some("pref"), Some("nominal")));
     assert!(agreement.get("alpha").is_some() && agreement["pairwise"].is_array());
+    // The kappa family sees the preference options as categories: ana and ben share six
+    // items, and its percent agreement is the one with ties.
+    assert_eq!(agreement["categories"], serde_json::json!(["a", "b", "tie", "both_bad"]));
+    assert_eq!(agreement["pairwise"][0]["n"].as_u64(), Some(6));
+    assert!(close(&agreement["percent_agreement"], 2.0 / 6.0), "{agreement}");
     assert!(close(&agreement["percent_agreement_with_ties"], 2.0 / 6.0));
     assert!(close(&agreement["percent_agreement_without_ties"], 1.0));
     assert_eq!(agreement["n_units_without_ties"].as_u64(), Some(2));

@@ -284,7 +284,7 @@ pub fn criterion_agreement(
     });
     let categories = match criterion.kind {
         // The rubric declares the categories, including any nobody chose.
-        Kind::Binary | Kind::Nominal | Kind::Ordinal => {
+        Kind::Binary | Kind::Nominal | Kind::Ordinal | Kind::Preference => {
             let labels: Vec<String> = criterion.options.iter().map(|choice| choice.value.clone()).collect();
             let magnitudes: Vec<f64> = if numeric_options {
                 labels.iter().map(|value| value.parse().unwrap_or(f64::NAN)).collect()

@@ -876,3 +876,92 @@ impl Rendered for PreferenceReport {
         csv_rows(&["slice", "statistic", "subject", "value", "ci_low", "ci_high", "n", "note"], records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::comparison::Candidate;
+    use crate::model::{Item, Rubric, Shape};
+    use crate::store::{NewLabel, OnConflict};
+
+    const STRENGTH: &str = r#"name = "pairwise"
+version = 1
+guidelines = "pairwise.md"
+
+[[criteria]]
+id = "pref"
+kind = "preference"
+scale = "strength"
+"#;
+
+    fn comparison(id: &str, prompt: &str, first: &str, second: &str) -> Item {
+        let candidate =
+            |model: &str| Candidate { id: format!("c-{model}"), model: Some(model.into()), ..Candidate::default() };
+        let mut item = Item {
+            id: id.into(),
+            dataset: "d".into(),
+            input: prompt.into(),
+            shape: Shape::Comparison { candidates: vec![candidate(first), candidate(second)] },
+            ..Item::default()
+        };
+        item.metadata.insert("comparison_of".into(), prompt.into());
+        item
+    }
+
+    #[test]
+    fn position_bias_from_recorded_sides_overall_and_per_rater() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("t.db")).unwrap();
+        let rubric = Rubric::from_toml(STRENGTH, "pairwise.toml").unwrap();
+        // Eight prompts of x against y. `lefty` always picks the left side; `fair` always
+        // picks x. Sides: x on the left on prompts 0..4, y on the left on 4..8, for both.
+        // lefty: 8 decisive votes, all left: share 1. fair: x won 8 times, on the left 4
+        // times: 0.5. Overall 12 of 16 = 0.75.
+        let votes = store
+            .write(|tx| {
+                let (rubric_id, _) = tx.add_rubric(&rubric, STRENGTH, "")?;
+                for p in 0..8 {
+                    let item = comparison(&format!("p{p}"), &format!("prompt {p}"), "x", "y");
+                    tx.upsert_item(&item, "f", p + 1, OnConflict::Error)?;
+                    let item_id = tx.item_id(&item.id)?.unwrap();
+                    let left = if p < 4 { "c-x" } else { "c-y" };
+                    let lefty = if p < 4 { "a_much" } else { "b_slightly" };
+                    for (rater, value) in [("lefty", lefty), ("fair", "a_slightly")] {
+                        tx.record_side(item_id, rater, left)?;
+                        let value = serde_json::json!(value);
+                        tx.record_label(&NewLabel {
+                            item_id,
+                            rater,
+                            criterion: "pref",
+                            value: Some(&value),
+                            comment: None,
+                            rubric_id,
+                            batch_id: None,
+                            duration_ms: None,
+                            source: "label",
+                        })?;
+                    }
+                }
+                Ok::<_, StoreError>(16)
+            })
+            .unwrap();
+        let stored = store.rubric_latest("pairwise").unwrap().unwrap();
+        let bootstrap = Bootstrap { replicates: 200, seed: 3, confidence: 0.95 };
+        let request =
+            Request { batch: None, criterion: None, by: None, anchor: None, bootstrap, include_golden: false };
+        let report = from_store(&store, &stored, request).unwrap();
+        assert_eq!((report.n_votes, report.scale), (votes, "strength"));
+        let bias = &report.position_bias;
+        assert_eq!((bias.left_share, bias.n, bias.no_side), (Some(0.75), 16, 0));
+        let [low, high] = bias.ci.unwrap();
+        assert!(low < 0.75 && 0.75 < high, "{bias:?}");
+        let raters: Vec<(&str, Option<f64>, usize)> =
+            bias.raters.iter().map(|r| (r.rater.as_str(), r.left_share, r.n)).collect();
+        assert_eq!(raters, [("fair", Some(0.5), 8), ("lefty", Some(1.0), 8)]);
+        // Strength values count as wins of their side: x won 4 (lefty) + 8 (fair) of 16.
+        let pair = &report.figures.pairs[0];
+        assert_eq!((pair.wins_a, pair.wins_b, pair.win_rate_a), (12, 4, Some(0.75)));
+        // The strength scale is ordinal for agreement.
+        assert_eq!(report.agreement.as_ref().unwrap().agreement.level, "ordinal");
+    }
+}
