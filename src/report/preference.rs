@@ -283,10 +283,10 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
     let mut prompts = Interner::default();
     let mut slices = Interner::default();
     let mut comparisons: HashMap<i64, Comparison> = HashMap::new();
-    let mut wide: Vec<i64> = Vec::new();
+    let mut wide: std::collections::HashSet<i64> = std::collections::HashSet::new();
     store.each_comparison(request.by, &criterion.id, |row| {
         if row.candidates > 2 {
-            wide.push(row.item_id);
+            wide.insert(row.item_id);
             return Ok(());
         }
         let contender = |(id, model): &(String, Option<String>)| model.clone().unwrap_or_else(|| id.clone());
@@ -319,45 +319,52 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: request.batch.map(|b| b.id) };
     let mut left_out = LeftOut::default();
     let mut raters = Interner::default();
+    let mut raw: Vec<(i64, u32, LabelValue, Outcome)> = Vec::new();
     let mut votes: Vec<RaterVote> = Vec::new();
     let mut units: HashMap<i64, usize> = HashMap::new();
     let mut ratings: Vec<Rating> = Vec::new();
-    let golden_labels_left_out = store.each_rater_label(scope, request.include_golden, |label| {
-        if label.criterion != criterion.id {
-            return Ok::<_, StoreError>(());
-        }
-        let Ok(value) = criterion.parse_json(&label.value) else { return Ok(()) };
-        let LabelValue::Choice(choice) = &value else { return Ok(()) };
-        let Some(outcome) = Outcome::from_value(choice) else { return Ok(()) };
-        let Some(comparison) = comparisons.get(&label.item_id) else {
-            if wide.contains(&label.item_id) {
-                left_out.more_than_two_candidates += 1;
-            } else {
-                left_out.not_comparison += 1;
+    let golden_labels_left_out =
+        store.each_criterion_label(scope, &criterion.id, request.include_golden, |item_id, rater, value| {
+            // Values an older rubric version allowed but this one does not are left out.
+            let Ok(value) =
+                serde_json::from_str(value).map_err(|_| ()).and_then(|v| criterion.parse_json(&v).map_err(|_| ()))
+            else {
+                return Ok(());
+            };
+            let LabelValue::Choice(choice) = &value else { return Ok(()) };
+            let Some(outcome) = Outcome::from_value(choice) else { return Ok(()) };
+            let Some(comparison) = comparisons.get(&item_id) else {
+                if wide.contains(&item_id) {
+                    left_out.more_than_two_candidates += 1;
+                } else {
+                    left_out.not_comparison += 1;
+                }
+                return Ok(());
+            };
+            if comparison.a == comparison.b {
+                left_out.same_contender += 1;
+                return Ok(());
             }
-            return Ok(());
-        };
-        if comparison.a == comparison.b {
-            left_out.same_contender += 1;
-            return Ok(());
-        }
-        let rater = raters.of(label.rater);
+            raw.push((item_id, raters.of(rater), value, outcome));
+            Ok(())
+        })?;
+    let (rater_names, rater_place) = raters.sorted();
+    // Labels come in no set order: units and votes in item then rater order keep the
+    // figures (and the bootstrap's draws) the same whatever order the store returns.
+    for label in &mut raw {
+        label.1 = rater_place[label.1 as usize];
+    }
+    raw.sort_unstable_by_key(|label| (label.0, label.1));
+    for (item_id, rater, value, outcome) in raw {
+        let Some(comparison) = comparisons.get(&item_id) else { continue };
         let next = units.len();
-        let unit = *units.entry(label.item_id).or_insert(next);
+        let unit = *units.entry(item_id).or_insert(next);
         ratings.push((unit, rater as usize, value));
         votes.push(RaterVote {
             vote: Vote { prompt: comparison.prompt, a: comparison.a, b: comparison.b, outcome },
-            item: label.item_id,
+            item: item_id,
             rater,
         });
-        Ok(())
-    })?;
-    let (rater_names, rater_place) = raters.sorted();
-    for rating in &mut ratings {
-        rating.1 = rater_place[rating.1] as usize;
-    }
-    for vote in &mut votes {
-        vote.rater = rater_place[vote.rater as usize];
     }
     let plain: Vec<Vote> = votes.iter().map(|v| v.vote).collect();
     let figures = figures_of(&contender_names, &plain, anchor, resampling);
@@ -503,22 +510,26 @@ fn position_bias(
     rater_names: &[String],
     resampling: Resampling,
 ) -> Result<PositionBias, StoreError> {
-    let mut sides: HashMap<(i64, &str), String> = HashMap::new();
-    let recorded = store.sides()?;
-    for side in &recorded {
-        sides.insert((side.item_id, side.rater.as_str()), side.left.clone());
-    }
+    // Whether each (item, rater) saw the first candidate on the left, sorted to search.
+    let rater_index: HashMap<&str, u32> =
+        rater_names.iter().enumerate().map(|(index, name)| (name.as_str(), index as u32)).collect();
+    let mut a_on_left: Vec<((i64, u32), bool)> = Vec::new();
+    store.each_side(|item_id, rater, left| {
+        if let (Some(comparison), Some(&rater)) = (comparisons.get(&item_id), rater_index.get(rater)) {
+            a_on_left.push(((item_id, rater), left == comparison.a_id));
+        }
+    })?;
+    a_on_left.sort_unstable_by_key(|(key, _)| *key);
     let mut all: Vec<(u32, bool)> = Vec::new();
     let mut per_rater: Vec<Vec<(u32, bool)>> = vec![Vec::new(); rater_names.len()];
     let mut no_side = 0;
     for vote in votes.iter().filter(|v| decisive(v.vote.outcome)) {
-        let Some(comparison) = comparisons.get(&vote.item) else { continue };
-        let Some(left) = sides.get(&(vote.item, rater_names[vote.rater as usize].as_str())) else {
+        let Ok(found) = a_on_left.binary_search_by_key(&(vote.item, vote.rater), |(key, _)| *key) else {
             no_side += 1;
             continue;
         };
-        // The first candidate (a) was on the left: a win for a is a win for the left.
-        let a_on_left = *left == comparison.a_id;
+        let a_on_left = a_on_left[found].1;
+        // With the first candidate (a) on the left, a win for a is a win for the left.
         let left_won = a_on_left == (vote.vote.outcome == Outcome::A);
         all.push((vote.vote.prompt, left_won));
         per_rater[vote.rater as usize].push((vote.vote.prompt, left_won));
