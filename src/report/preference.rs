@@ -313,7 +313,7 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
                 contender_names.join(", ")
             ))
         })?),
-        None => (!contender_names.is_empty()).then_some(0),
+        None => None,
     };
     // The votes: one per rater and comparison item, with the ratings for agreement.
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: request.batch.map(|b| b.id) };
@@ -367,6 +367,8 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         });
     }
     let plain: Vec<Vote> = votes.iter().map(|v| v.vote).collect();
+    // By default the first contender by name that has votes scores 1000.
+    let anchor = anchor.or_else(|| plain.iter().flat_map(|vote| [vote.a, vote.b]).min().map(|first| first as usize));
     let figures = figures_of(&contender_names, &plain, anchor, resampling);
     let n_prompts = distinct(plain.iter().map(|v| v.prompt));
     let position_bias = position_bias(store, &comparisons, &votes, &rater_names, resampling)?;
@@ -974,5 +976,49 @@ scale = "strength"
         assert_eq!((pair.wins_a, pair.wins_b, pair.win_rate_a), (12, 4, Some(0.75)));
         // The strength scale is ordinal for agreement.
         assert_eq!(report.agreement.as_ref().unwrap().agreement.level, "ordinal");
+    }
+
+    #[test]
+    fn the_default_anchor_is_the_first_contender_with_votes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("t.db")).unwrap();
+        let rubric = Rubric::from_toml(STRENGTH, "pairwise.toml").unwrap();
+        store
+            .write(|tx| {
+                let (rubric_id, _) = tx.add_rubric(&rubric, STRENGTH, "")?;
+                // `aaa` sorts first but nobody voted on its comparison.
+                tx.upsert_item(&comparison("unvoted", "prompt u", "aaa", "x"), "f", 1, OnConflict::Error)?;
+                for (p, value) in ["a_much", "b_much", "tie", "a_slightly"].into_iter().enumerate() {
+                    let item = comparison(&format!("p{p}"), &format!("prompt {p}"), "x", "y");
+                    tx.upsert_item(&item, "f", p as u64 + 2, OnConflict::Error)?;
+                    let item_id = tx.item_id(&item.id)?.unwrap();
+                    let value = serde_json::json!(value);
+                    tx.record_label(&NewLabel {
+                        item_id,
+                        rater: "ana",
+                        criterion: "pref",
+                        value: Some(&value),
+                        comment: None,
+                        rubric_id,
+                        batch_id: None,
+                        duration_ms: None,
+                        source: "label",
+                    })?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let stored = store.rubric_latest("pairwise").unwrap().unwrap();
+        let bootstrap = Bootstrap { replicates: 0, seed: 1, confidence: 0.95 };
+        let request =
+            Request { batch: None, criterion: None, by: None, anchor: None, bootstrap, include_golden: false };
+        let report = from_store(&store, &stored, request).unwrap();
+        assert_eq!(report.contenders, ["aaa", "x", "y"]);
+        assert_eq!(report.anchor.as_deref(), Some("x"));
+        // x scored 2.5 of 4 against y: odds 2.5 / 1.5, y at 1000 - 400 log10(5/3).
+        let score = |model: &str| report.figures.ratings.iter().find(|r| r.model == model).unwrap().score.unwrap();
+        assert!((score("x") - 1000.0).abs() < 1e-9);
+        assert!((score("y") - (1000.0 - 400.0 * (2.5f64 / 1.5).log10())).abs() < 1e-6);
+        assert_eq!(report.figures.ratings.len(), 2);
     }
 }
