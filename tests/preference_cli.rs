@@ -159,6 +159,16 @@ fn report_preference_needs_a_preference_criterion() {
     let sandbox = Sandbox::with_sample_labels();
     let err = sandbox.fails(&["report", "preference"]);
     assert!(err.contains("rubric `rag-answer-quality` has no preference criterion"), "{err}");
+    // A preference rubric without votes says so.
+    let empty = Sandbox::with_store();
+    empty.write("pairwise.toml", RUBRIC);
+    empty.write("pairwise.md", "Pick.\n");
+    empty.ok(&["rubric", "add", "pairwise.toml"]);
+    let table = empty.ok(&["report", "preference"]);
+    assert!(table.contains("No votes on comparison items under criterion pref"), "{table}");
+    let json: Value = serde_json::from_str(&empty.ok(&["report", "preference", "--format", "json"])).unwrap();
+    assert_eq!((json["n_votes"].as_u64(), json["pairs"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    assert!(json["agreement"].is_null() && json["judge"].is_null());
 }
 
 #[test]

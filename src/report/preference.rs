@@ -704,6 +704,13 @@ impl Rendered for PreferenceReport {
         if let Some(note) = super::golden_note(self.golden_labels_left_out) {
             document.paragraph(note);
         }
+        if self.n_votes == 0 {
+            document.paragraph(format!(
+                "No votes on comparison items under criterion {}: import items with `candidates` and label them.",
+                self.criterion
+            ));
+            return document;
+        }
         figures_document(&mut document, &self.figures, &ci_header);
         document.paragraph(format!(
             "win rate: wins plus half of ties and both-bad, over votes. score: Bradley-Terry on the Elo scale \
