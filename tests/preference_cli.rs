@@ -143,6 +143,7 @@ fn report_preference_slices_anchors_and_prints_every_format() {
     assert_eq!(values, ["de", "en"]);
     // q4 is German: m2 vs m3 and m1 vs m3, four votes.
     assert_eq!(slices[0]["n_votes"].as_u64(), Some(4));
+    assert_eq!(slices[0]["anchor"], "m3");
     let table = sandbox.ok(&["report", "preference", "--replicates", "50"]);
     assert!(table.contains("Position bias") && table.contains("m1") && table.contains("8 decisive votes"), "{table}");
     let csv = sandbox.ok(&["report", "preference", "--replicates", "50", "--format", "csv"]);

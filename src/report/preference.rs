@@ -192,6 +192,9 @@ pub struct Slice {
     pub value: String,
     pub n_votes: usize,
     pub n_prompts: usize,
+    /// The contender scored 1000 in this slice: the report's anchor when it has votes
+    /// here, else the first by name that has.
+    pub anchor: Option<String>,
     #[serde(flatten)]
     pub figures: Figures,
 }
@@ -367,8 +370,12 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         });
     }
     let plain: Vec<Vote> = votes.iter().map(|v| v.vote).collect();
-    // By default the first contender by name that has votes scores 1000.
-    let anchor = anchor.or_else(|| plain.iter().flat_map(|vote| [vote.a, vote.b]).min().map(|first| first as usize));
+    if let Some(index) = anchor
+        && !plain.iter().any(|vote| vote.a as usize == index || vote.b as usize == index)
+    {
+        return Err(PreferenceError::Usage(format!("--anchor `{}` has no votes", contender_names[index])));
+    }
+    let anchor = anchor_of(&plain, anchor);
     let figures = figures_of(&contender_names, &plain, anchor, resampling);
     let n_prompts = distinct(plain.iter().map(|v| v.prompt));
     let position_bias = position_bias(store, &comparisons, &votes, &rater_names, resampling)?;
@@ -389,11 +396,13 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
             if slice_votes.is_empty() {
                 continue;
             }
+            let slice_anchor = anchor_of(&slice_votes, anchor);
             slice_rows.push(Slice {
                 value,
                 n_votes: slice_votes.len(),
                 n_prompts: distinct(slice_votes.iter().map(|v| v.prompt)),
-                figures: figures_of(&contender_names, &slice_votes, anchor, resampling),
+                anchor: slice_anchor.map(|index| contender_names[index].clone()),
+                figures: figures_of(&contender_names, &slice_votes, slice_anchor, resampling),
             });
         }
     }
@@ -421,6 +430,15 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         slices: slice_rows,
         golden_labels_left_out,
     })
+}
+
+/// The contender scored 1000: `preferred` when it has votes, else the first by name that
+/// has.
+fn anchor_of(votes: &[Vote], preferred: Option<usize>) -> Option<usize> {
+    let voted = |index: usize| votes.iter().any(|vote| vote.a as usize == index || vote.b as usize == index);
+    preferred
+        .filter(|&index| voted(index))
+        .or_else(|| votes.iter().flat_map(|vote| [vote.a, vote.b]).min().map(|first| first as usize))
 }
 
 fn distinct(values: impl Iterator<Item = u32>) -> usize {
