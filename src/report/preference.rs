@@ -779,11 +779,12 @@ impl Rendered for PreferenceReport {
         }
         for slice in &self.slices {
             document.heading(format!(
-                "{} = {}: {} votes over {} prompts",
+                "{} = {}: {} votes over {} prompts, {} = 1000",
                 self.by.as_deref().unwrap_or(""),
                 slice.value,
                 slice.n_votes,
-                slice.n_prompts
+                slice.n_prompts,
+                slice.anchor.as_deref().unwrap_or("-")
             ));
             figures_document(&mut document, &slice.figures, &ci_header);
         }
