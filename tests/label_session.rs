@@ -438,3 +438,61 @@ fn one_undo_reopens_a_confirmed_item_and_takes_back_what_the_confirm_set() {
     criteria.sort();
     assert_eq!(criteria, ["correct", "grounded", "helpfulness"], "the defects = none the confirm set is gone");
 }
+
+/// A store of one conversation under `rubric`, in batch `b` for ana.
+fn trace_store(path: &std::path::Path, rubric: &str) -> Store {
+    let mut store = Store::create(path).unwrap();
+    let trace =
+        r#"{"id": "t1", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#;
+    import(&mut store, trace.as_bytes(), Format::Jsonl, "t.jsonl", "ds", &ImportOptions::default()).unwrap();
+    let parsed = Rubric::from_toml(rubric, "r.toml").unwrap();
+    let (rubric_id, _) = store.write(|tx| tx.add_rubric(&parsed, rubric, "")).unwrap();
+    let ids = store.item_ids(None).unwrap();
+    let queues = vec![("ana", ids.iter().map(|&id| (id, false)).collect())];
+    store
+        .write(|tx| {
+            let items = &ids;
+            tx.create_batch(&NewBatch {
+                name: "b",
+                rubric_id,
+                dataset: None,
+                overlap: 1,
+                seed: 1,
+                items,
+                queues: &queues,
+            })
+        })
+        .unwrap();
+    store
+}
+
+#[test]
+fn step_scope_criteria_are_not_offered_as_item_values_on_the_label_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let rubric = "name = \"t\"\nversion = 1\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n\
+                  [[criteria]]\nid = \"step_ok\"\nkind = \"binary\"\nscope = \"step\"\n";
+    let mut store = trace_store(&path, rubric);
+    let batch = store.batch("b").unwrap().unwrap();
+    {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        // `y` answers `ok`; a second `y` has no step-scope criterion to go to.
+        for action in [Action::Char('y'), Action::Char('y'), Action::Confirm, Action::Quit] {
+            session.handle(action).unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    let labels = store.current_labels(LabelScope { rubric: "t", batch_id: Some(batch.id) }).unwrap();
+    let rows: Vec<(&str, String)> = labels.iter().map(|l| (l.criterion.as_str(), l.value.to_string())).collect();
+    assert_eq!(rows, [("ok", "\"pass\"".to_string())]);
+
+    // A rubric of step criteria only has nothing for this screen to ask.
+    let only_steps = dir.path().join("s.db");
+    let mut store = trace_store(
+        &only_steps,
+        "name = \"s\"\nversion = 1\n[[criteria]]\nid = \"step_ok\"\nkind = \"binary\"\nscope = \"step\"\n",
+    );
+    let batch = store.batch("b").unwrap().unwrap();
+    let err = Session::new(&mut store, &batch, "ana", Theme::plain()).err().unwrap().to_string();
+    assert!(err.contains("has only step-scope criteria"), "{err}");
+}

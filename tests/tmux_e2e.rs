@@ -391,3 +391,68 @@ fn a_note_being_typed_is_saved_on_sigterm() {
     let note = labels.iter().find(|label| label.criterion == "note").map(|label| label.value.clone());
     assert_eq!(note, Some(serde_json::json!("see passage 2")), "{labels:?}");
 }
+
+#[test]
+fn read_a_trace_step_by_step_and_label_it_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &repo("sample_data/agent_traces.jsonl")]);
+    sandbox.ok(&["rubric", "add", &repo("guidelines/agent-trace-quality.toml")]);
+    sandbox.ok(&["batch", "create", "e2e", "--rubric", "agent-trace-quality", "--raters", "tester"]);
+    let db = sandbox.path("tally.db");
+    let command = format!(
+        "env XDG_CONFIG_HOME={} NO_COLOR=1 {} --db {} label --batch e2e --rater tester",
+        sandbox.path("config").display(),
+        env!("CARGO_BIN_EXE_tally"),
+        db.display()
+    );
+    let tmux = Tmux { socket: format!("tally-trace-{}", std::process::id()) };
+    let started = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux.wait_for("item 1 of 64");
+    // The longest trace, by id; then its steps by keys.
+    tmux.keys(&["C-g"]);
+    tmux.keys(&["-l", "trace-011"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("trace-011 · step 1 of 41");
+    tmux.keys(&["]", "]", "]"]);
+    let screen = tmux.wait_for("step 4 of 41");
+    assert!(screen.contains("▶ [4] TOOL RESULT get_customer"), "{screen}");
+    // Unfold the focused result: its JSON, pretty-printed.
+    tmux.keys(&["Space"]);
+    tmux.wait_for("\"customer_id\": ");
+    tmux.keys(&[":", "3", "3", "Enter"]);
+    let screen = tmux.wait_for("step 33 of 41");
+    assert!(screen.contains("▶ [33] "), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    // The rubric's keys still label the trace; digits after `:` went to the prompt.
+    tmux.keys(&["n", "c", "2", "Enter"]);
+    tmux.wait_for("saved trace-011");
+    tmux.keys(&["q"]);
+    for _ in 0..300 {
+        if !tmux.run(&["has-session", "-t", "e2e"]).status.success() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    let shown: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["show", "trace-011", "--format", "json"])).unwrap();
+    let labels: Vec<(String, String)> = shown["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|label| (label["criterion"].as_str().unwrap().to_string(), label["value"].to_string()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("failures".to_string(), "[\"contradicts_tool\"]".to_string()),
+            ("helpfulness".to_string(), "\"2\"".to_string()),
+            ("task_success".to_string(), "\"fail\"".to_string())
+        ],
+        "{shown}"
+    );
+}

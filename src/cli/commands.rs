@@ -12,9 +12,10 @@ use super::{
     AgreementArgs, AllFormat, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand,
     LabelsCommand, ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
 };
+use crate::io::Format;
 use crate::io::export::{Destination, ExportRequest, FileFormat, Filters, export};
 use crate::io::items::ImportOptions;
-use crate::io::{Format, sample_data};
+use crate::io::sample_data::{self, Sample};
 use crate::model::Rubric;
 use crate::model::batch::{Deal, Slot, plan};
 use crate::report::Rendered;
@@ -56,9 +57,16 @@ fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e S
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Demo { no_label, fresh } => demo(db, no_label, fresh),
+        Command::Demo { no_label, fresh, traces, pairwise } => {
+            let sample = match (traces, pairwise) {
+                (true, _) => &sample_data::TRACES,
+                (_, true) => &sample_data::PAIRWISE,
+                _ => &sample_data::RAG,
+            };
+            demo(db, no_label, fresh, sample)
+        }
         Command::Init => init(db),
-        Command::Import { file, dataset, map, on_conflict, labeled, redact } => {
+        Command::Import { file, from, dataset, map, on_conflict, labeled, redact } => {
             let on_conflict = match (on_conflict, labeled) {
                 (super::ConflictArg::Update, Some(super::LabeledArg::Stale)) => {
                     crate::store::OnConflict::UpdateStaleLabels
@@ -74,6 +82,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 map: ImportOptions::parse_map(&map).map_err(anyhow::Error::msg)?,
                 on_conflict,
                 redact,
+                from: from.map(Into::into),
+                trace_ends: None,
             };
             import(db, &file, &options)
         }
@@ -185,7 +195,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::tui::review::run(&mut store, rubric, batch.as_ref(), &reviewer)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Label { batch, rater, show_judge } => label(db, batch.as_deref(), rater, show_judge),
+        Command::Label { batch, rater, show_judge, show_models } => {
+            label(db, batch.as_deref(), rater, show_judge, show_models)
+        }
         Command::Report(ReportCommand::Agreement { scope, golden, options }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
@@ -550,6 +562,13 @@ fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
 fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Result<ExitCode> {
     let mut store = open_store(db)?;
     let (reader, format) = crate::io::open(file)?;
+    let mut options = options.clone();
+    if format == crate::io::Format::Jsonl {
+        // Spans and runs of a trace may be anywhere in the file: learn where each trace
+        // ends, so it is stored once whole and memory holds only the traces still open.
+        options.trace_ends = crate::io::trace::trace_ends(file, options.from)?;
+    }
+    let options = &options;
     let reader = reading("importing", file, reader);
     let dataset = crate::io::items::dataset_name(file, options);
     let summary = crate::io::items::import(&mut store, reader, format, &file.display().to_string(), &dataset, options)?;
@@ -572,7 +591,21 @@ fn import(db: Option<&Path>, file: &Path, options: &ImportOptions) -> anyhow::Re
     if options.redact {
         line.push_str(&format!("; redacted: {}", redaction_counts(&summary.redacted)));
     }
+    if summary.traces_without_messages > 0 {
+        line.push_str(&format!(
+            "; {} traces left out: none of their spans or runs holds a message or a tool call",
+            summary.traces_without_messages
+        ));
+    }
     line.push('\n');
+    if summary.human_votes > 0 {
+        line.push_str(&format!(
+            "{} human votes (Chatbot Arena / MT-Bench) not stored: `tally labels import {} --rubric RUBRIC` \
+             stores them as labels of its preference criterion\n",
+            summary.human_votes,
+            file.display()
+        ));
+    }
     if !summary.to_metadata.is_empty() {
         // Raters see metadata only as key/values: say which fields no item field took.
         let fields: Vec<String> = summary.to_metadata.iter().map(|(field, n)| format!("`{field}` ({n})")).collect();
@@ -860,8 +893,8 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
     let (reader, format) = crate::io::open(file)?;
     let reader = reading("importing labels from", file, reader);
     let summary = crate::io::labels::import(&mut store, reader, format, &file.display().to_string(), &rubric)?;
-    print(&format!(
-        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged\n",
+    let mut text = format!(
+        "{}: {} labels from {} raters on {} items under rubric {}: {} recorded, {} unchanged",
         summary.file,
         summary.records,
         summary.raters,
@@ -869,10 +902,24 @@ fn labels_import(db: Option<&Path>, file: &Path, rubric: Option<&str>) -> anyhow
         summary.rubric,
         summary.recorded,
         summary.unchanged
-    ))
+    );
+    if summary.items_created > 0 {
+        text.push_str(&format!("; {} comparison items created (Chatbot Arena / MT-Bench)", summary.items_created));
+    }
+    if summary.sides > 0 {
+        text.push_str(&format!("; {} sides recorded", summary.sides));
+    }
+    text.push('\n');
+    print(&text)
 }
 
-fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_judge: bool) -> anyhow::Result<ExitCode> {
+fn label(
+    db: Option<&Path>,
+    batch: Option<&str>,
+    rater: Option<String>,
+    show_judge: bool,
+    show_models: bool,
+) -> anyhow::Result<ExitCode> {
     let rater = rater.unwrap_or_else(login_name);
     let mut store = open_store(db)?;
     let batch = match batch {
@@ -888,7 +935,7 @@ fn label(db: Option<&Path>, batch: Option<&str>, rater: Option<String>, show_jud
             }
         }
     };
-    let outcome = crate::tui::label::run(&mut store, &batch, &rater, show_judge)?;
+    let outcome = crate::tui::label::run(&mut store, &batch, &rater, show_judge, show_models)?;
     if !outcome.saved() {
         // Never a false "saved": say what the store refused and where it went instead.
         eprint!("{}", outcome.message());
@@ -937,6 +984,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
         Some(ExportFormatArg::Hf) => Some(Tool::Hf),
         Some(ExportFormatArg::LangfuseScores) => Some(Tool::LangfuseScores),
         Some(ExportFormatArg::Otel) => Some(Tool::Otel),
+        Some(ExportFormatArg::Dpo) => Some(Tool::Dpo),
         _ => None,
     };
     if let Some(tool) = tool {
@@ -946,7 +994,7 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             tool.name()
         );
     } else {
-        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals or promptfoo");
+        anyhow::ensure!(args.target.is_none(), "--target is for --format inspect, openai-evals, promptfoo or dpo");
     }
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, &args.scope)?;
@@ -961,6 +1009,10 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
                     );
                     Target::Reference
                 }
+                Tool::Dpo => Target::Criterion(
+                    crate::io::export_dpo::criterion(args.target.as_deref(), &rubric.rubric)
+                        .map_err(anyhow::Error::msg)?,
+                ),
                 _ => Target::parse(args.target.as_deref(), &rubric.rubric).map_err(anyhow::Error::msg)?,
             };
             FileFormat::Harness(Harness { tool, target })
@@ -1030,9 +1082,16 @@ fn export_golden(db: Option<&Path>, args: &ExportArgs) -> anyhow::Result<ExitCod
             Some(Tool::LangfuseScores | Tool::Otel) => {
                 "without trace ids (metadata traceId/observationId or trace_id/span_id), or without a score"
             }
+            Some(Tool::Dpo) => "that are not comparisons or whose raters split evenly on the preference",
             _ => "without a target (a tie on the target criterion, or no reference)",
         };
         left_out.push_str(&format!("left out {} items {why}\n", excluded.no_target));
+    }
+    if excluded.tie + excluded.both_bad > 0 {
+        left_out.push_str(&format!(
+            "left out {} items whose consensus is a tie and {} both bad: no preference pair\n",
+            excluded.tie, excluded.both_bad
+        ));
     }
     if let Some(dir) = hf_dir {
         let card = crate::io::export_hf::write_card(dir, &summary.manifest, &rubric.rubric, &args.license)?;
@@ -1139,15 +1198,16 @@ fn status_command(db: Option<&Path>, format: FormatArg) -> anyhow::Result<ExitCo
 
 /// The demo store lives in the temp folder unless `--db` names another file; it is kept
 /// between runs, so a rater's demo labels survive running `tally demo` again.
-fn demo_path(db: Option<&Path>) -> PathBuf {
-    db.map_or_else(|| std::env::temp_dir().join("tally-demo.db"), Path::to_path_buf)
+fn demo_path(db: Option<&Path>, sample: &Sample) -> PathBuf {
+    db.map_or_else(|| std::env::temp_dir().join(sample.store_name), Path::to_path_buf)
 }
 
-/// Marks a store as built by `tally demo`: only such a store is ever thrown away.
+/// Marks a store as built by `tally demo`: only such a store is ever thrown away. Its
+/// value says which sample the store holds.
 const DEMO_SETTING: &str = "demo";
 
-fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCode> {
-    let path = demo_path(db);
+fn demo(db: Option<&Path>, no_label: bool, fresh: bool, sample: &Sample) -> anyhow::Result<ExitCode> {
+    let path = demo_path(db, sample);
     let existing = if path.exists() { Some(Store::open(&path)?) } else { None };
     let is_demo = match &existing {
         // Demo stores of earlier versions carry no mark; at the default path, their batch tells.
@@ -1159,6 +1219,25 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
             "{}: a tally store that `tally demo` did not build; demo leaves it alone (name a new file with --db, or leave --db out)",
             path.display()
         );
+    }
+    // Another sample in this demo store: only --fresh throws the rater's labels away.
+    if let Some(store) = &existing
+        && !fresh
+    {
+        let mark = store.setting(DEMO_SETTING)?;
+        // Unmarked demo stores are older ones, of the default sample.
+        let holds = sample_data::SAMPLES
+            .into_iter()
+            .find(|other| Some(other.mark) == mark.as_deref())
+            .unwrap_or(&sample_data::RAG);
+        if holds.mark != sample.mark {
+            let flag = if holds.flag.is_empty() { String::new() } else { format!(" {}", holds.flag) };
+            bail!(
+                "{}: this demo store holds {}; `tally demo{flag}` opens it, --fresh rebuilds it with this sample",
+                path.display(),
+                holds.items_origin
+            );
+        }
     }
     let complete = match &existing {
         // A build cut short (the batch is dealt last) is built again.
@@ -1179,12 +1258,12 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
                         .with_context(|| format!("{}: cannot remove the old demo store", file.display()))?;
                 }
             }
-            build_demo(&path)?
+            build_demo(&path, sample)?
         }
     };
     if !no_label {
         let batch = store.batch("demo")?.context("demo batch missing")?;
-        let outcome = crate::tui::label::run(&mut store, &batch, "demo", false)?;
+        let outcome = crate::tui::label::run(&mut store, &batch, "demo", false, false)?;
         if !outcome.saved() {
             eprint!("{}", outcome.message());
             return Ok(outcome.exit_code());
@@ -1194,41 +1273,41 @@ fn demo(db: Option<&Path>, no_label: bool, fresh: bool) -> anyhow::Result<ExitCo
     let db = path.display();
     // Name this very program, so the hints work whether or not tally is on the PATH.
     let tally = std::env::current_exe().map_or_else(|_| "tally".to_string(), |exe| exe.display().to_string());
+    let (report, export, extra) = if sample.mark == sample_data::PAIRWISE.mark {
+        ("report preference --rubric pairwise-preference", "export --format dpo --out pairs.jsonl", String::new())
+    } else if sample.mark == sample_data::TRACES.mark {
+        ("report agreement", "export --out golden/demo.jsonl", format!("  {tally} --db {db} show trace-011\n"))
+    } else {
+        ("report agreement", "export --out golden/demo.jsonl", String::new())
+    };
     print(&format!(
         "Demo store: {db}\n\
          {} items; {} labels in all, from ana, ben and chloe and from you as `demo`.\n\
          Next, try:\n  \
-         {tally} --db {db} report agreement\n  \
-         {tally} --db {db} export --out golden/demo.jsonl\n  \
-         {tally} --db {db} label --batch demo --rater demo\n",
-        counts.items, counts.labels
+         {tally} --db {db} {report}\n  \
+         {tally} --db {db} {export}\n  \
+         {tally} --db {db} label --batch demo --rater demo\n{extra}",
+        counts.items, counts.labels,
     ))
 }
 
-/// Builds the demo store at `path` (which must not exist): the sample items, rubric and
-/// labels, and a batch for rater `demo`.
-fn build_demo(path: &Path) -> anyhow::Result<Store> {
+/// Builds the demo store of `sample` at `path` (which must not exist): its items, rubric
+/// and labels, and a batch for rater `demo`.
+fn build_demo(path: &Path, sample: &Sample) -> anyhow::Result<Store> {
     let mut store = Store::create(path)?;
-    store.write(|tx| tx.set_setting(DEMO_SETTING, "sample_data"))?;
-    let rubric = Rubric::from_toml(sample_data::RUBRIC_TOML, sample_data::RUBRIC_ORIGIN)?;
-    let (rubric_id, _) =
-        store.write(|tx| tx.add_rubric(&rubric, sample_data::RUBRIC_TOML, sample_data::RUBRIC_GUIDELINES))?;
+    store.write(|tx| tx.set_setting(DEMO_SETTING, sample.mark))?;
+    let rubric = Rubric::from_toml(sample.rubric_toml, sample.rubric_origin)?;
+    let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, sample.rubric_toml, sample.rubric_guidelines))?;
     crate::io::items::import(
         &mut store,
-        sample_data::ITEMS_JSONL.as_bytes(),
+        sample.items_jsonl.as_bytes(),
         Format::Jsonl,
-        sample_data::ITEMS_ORIGIN,
-        sample_data::DATASET,
+        sample.items_origin,
+        sample.dataset,
         &ImportOptions::default(),
     )?;
     let stored = store.rubric_by_id(rubric_id)?;
-    crate::io::labels::import(
-        &mut store,
-        sample_data::LABELS_CSV.as_bytes(),
-        Format::Csv,
-        sample_data::LABELS_ORIGIN,
-        &stored,
-    )?;
+    crate::io::labels::import(&mut store, sample.labels_csv.as_bytes(), Format::Csv, sample.labels_origin, &stored)?;
     deal_batch(&mut store, "demo", rubric_id, None, &["demo"], 1, 1, None)?;
     Ok(store)
 }
@@ -1443,12 +1522,24 @@ fn show_item(db: Option<&Path>, id: &str, format: FormatArg) -> anyhow::Result<E
             .iter()
             .map(|m| serde_json::json!({"rater": m.rater, "flagged": m.flagged, "skipped": m.skipped, "note": m.note}))
             .collect();
-        return print_json(
-            &serde_json::json!({"item": item, "labels": labels, "adjudications": adjudications, "marks": marks}),
-        );
+        // A conversation's steps, numbered as raters and step labels refer to them.
+        let steps = item.steps();
+        return print_json(&serde_json::json!({"item": item, "steps": steps, "labels": labels,
+                                              "adjudications": adjudications, "marks": marks}));
     }
-    let mut text =
-        format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output);
+    let mut text = match &item.shape {
+        crate::model::Shape::Conversation { messages } => {
+            let steps = crate::model::conversation::steps(messages);
+            format!(
+                "{} (dataset {})\n\nTRANSCRIPT ({} steps)\n\n{}",
+                item.id,
+                item.dataset,
+                steps.len(),
+                crate::model::transcript::text(&steps)
+            )
+        }
+        _ => format!("{} (dataset {})\n\nINPUT\n{}\n\nOUTPUT\n{}\n", item.id, item.dataset, item.input, item.output),
+    };
     if let Some(reference) = &item.reference {
         text.push_str(&format!("\nREFERENCE\n{reference}\n"));
     }

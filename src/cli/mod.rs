@@ -39,13 +39,27 @@ pub enum Command {
         /// Throw the demo store away (your demo labels with it) and build it anew.
         #[arg(long)]
         fresh: bool,
+        /// The agent traces instead: 64 conversations of a tool-using support agent, read
+        /// as transcripts (a demo store of their own, tally-demo-traces.db).
+        #[arg(long, conflicts_with = "pairwise")]
+        traces: bool,
+        /// The side-by-side sample instead: comparison items of three model versions and
+        /// three raters' preferences (its own demo store, tally-demo-pairwise.db).
+        #[arg(long)]
+        pairwise: bool,
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
     Init,
-    /// Import items from a JSONL or CSV file.
+    /// Import items from a JSONL or CSV file, or traces from a tracing tool's export.
     Import {
         /// The items file (.jsonl, one object a line, or .csv with a header).
         file: PathBuf,
+        /// The file holds traces in this tool's format (OpenAI chat messages, Anthropic
+        /// messages, OpenTelemetry GenAI spans, Langfuse traces, LangSmith runs), each
+        /// trace one conversation item; without it, each record's format is told from
+        /// its shape.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        from: Option<FromArg>,
         /// Dataset name (default: the file name without extension).
         #[arg(long)]
         dataset: Option<String>,
@@ -174,6 +188,9 @@ pub enum Command {
         /// raters label blind).
         #[arg(long)]
         show_judge: bool,
+        /// Name the model behind each candidate of a comparison (raters compare blind).
+        #[arg(long)]
+        show_models: bool,
     },
     /// Review labeled items (the review screen): filter by disagreement, judge gap, flags,
     /// skips, tags, slices and text; see every rater's values side by side; adjudicate;
@@ -481,7 +498,8 @@ pub struct ExportArgs {
     pub format: Option<ExportFormatArg>,
     /// For inspect, openai-evals and promptfoo: what each sample's target is: a
     /// criterion's consensus (the set grades a judge) or `reference` (the set tests a
-    /// model). Default: the rubric's first binary criterion.
+    /// model). Default: the rubric's first binary criterion. For dpo: the preference
+    /// criterion (default: the rubric's first).
     #[arg(long, value_name = "CRITERION|reference")]
     pub target: Option<String>,
     /// For hf: the licence in the dataset card (a Hugging Face licence id).
@@ -559,6 +577,9 @@ pub enum ExportFormatArg {
     /// OpenTelemetry gen_ai.evaluation.result events (OTLP/JSON lines), for items
     /// imported from traces.
     Otel,
+    /// Preference pairs for DPO training (JSONL: prompt, chosen, rejected), from the
+    /// consensus of a preference criterion on comparison items.
+    Dpo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -743,7 +764,7 @@ pub enum ReportCommand {
         scope: ScopeArgs,
         #[command(flatten)]
         golden: GoldenArgs,
-        /// Slice the items by this metadata field (or `dataset`).
+        /// Slice the items by this metadata field (or `dataset`); `tool` or `step_kind` slice the steps of conversations.
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
         /// Compare slice A of FIELD with slice B (difference, interval, z-test).
@@ -903,6 +924,29 @@ pub enum ConflictArg {
     Error,
     Skip,
     Update,
+}
+
+/// `import --from`: the tracing tool a file of traces comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FromArg {
+    Openai,
+    Anthropic,
+    Otel,
+    Langfuse,
+    Langsmith,
+}
+
+impl From<FromArg> for crate::io::trace::TraceFormat {
+    fn from(arg: FromArg) -> crate::io::trace::TraceFormat {
+        use crate::io::trace::TraceFormat;
+        match arg {
+            FromArg::Openai => TraceFormat::Openai,
+            FromArg::Anthropic => TraceFormat::Anthropic,
+            FromArg::Otel => TraceFormat::Otel,
+            FromArg::Langfuse => TraceFormat::Langfuse,
+            FromArg::Langsmith => TraceFormat::Langsmith,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

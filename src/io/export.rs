@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 use super::Error;
 use super::atomic::AtomicFile;
 use crate::model::comparison::Candidate;
-use crate::model::consensus::{Decision, Method, decide_item, item_agreement};
+use crate::model::consensus::{Decision, Method, RaterValues, decide_item, decide_steps, item_agreement};
 use crate::model::conversation::Message;
+use crate::model::label::split_step_key;
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::store::{Batch, CurrentLabel, LabelScope, Store, StoredRubric};
 
@@ -110,6 +111,11 @@ pub struct Excluded {
     /// Items another tool cannot take: no target (a tie, no reference), or no trace ids.
     #[serde(skip_serializing_if = "is_zero")]
     pub no_target: usize,
+    /// Comparison items whose consensus is a tie, or both bad: no preference pair.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tie: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub both_bad: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -135,6 +141,10 @@ pub(crate) struct GoldenItem<'a> {
     pub(crate) candidates: &'a [Candidate],
     /// Consensus value per criterion; `null` where raters tied.
     pub(crate) labels: BTreeMap<&'a str, Value>,
+    /// A conversation's step-scope consensus: step number, then criterion, to value
+    /// (`null` where raters tied). Absent when no step was labeled.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) step_labels: BTreeMap<u32, BTreeMap<&'a str, Value>>,
     pub(crate) consensus: BTreeMap<&'a str, Decision>,
     /// Share of agreeing rater pairs over the item's criteria; `null` with one rater.
     pub(crate) agreement: Option<f64>,
@@ -276,11 +286,17 @@ pub fn export(store: &Store, request: &ExportRequest, progress: &mut dyn FnMut(u
         let item = store.item(item_id)?;
         let mut line = GoldenItem::new(&item);
         line.agreement = agreement;
-        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
-        for (criterion, label) in item_labels.iter().filter_map(|l| Some((rubric.criterion(&l.criterion)?, l))) {
-            if let Ok(value) = criterion.parse_json(&label.value) {
-                by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
-            }
+        let mut by_rater: RaterValues = BTreeMap::new();
+        let mut by_step: BTreeMap<u32, RaterValues> = BTreeMap::new();
+        for label in item_labels {
+            let (criterion_id, step) = split_step_key(&label.criterion);
+            let Some(criterion) = rubric.criterion(criterion_id) else { continue };
+            let Ok(value) = criterion.parse_json(&label.value) else { continue };
+            let values = match step {
+                None => by_rater.entry(&label.rater).or_default(),
+                Some(step) => by_step.entry(step).or_default().entry(&label.rater).or_default(),
+            };
+            values.insert(criterion.id.clone(), value);
         }
         let adjudications: Vec<Option<&Value>> =
             rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
@@ -294,6 +310,16 @@ pub fn export(store: &Store, request: &ExportRequest, progress: &mut dyn FnMut(u
             line.labels.insert(&criterion.id, decision.value.clone());
             line.consensus.insert(&criterion.id, decision);
         }
+        let adjudicated_step = |step: u32, index: usize| {
+            adjudicated.get(&(item_id, crate::model::label::step_key(&rubric.criteria[index].id, step)))
+        };
+        for (step, decisions) in decide_steps(rubric, &by_rater, &by_step, adjudicated_step, request.consensus) {
+            for (criterion, decision) in rubric.criteria.iter().zip(decisions) {
+                let Some(decision) = decision else { continue };
+                ties_here += usize::from(decision.is_tie());
+                line.step_labels.entry(step).or_default().insert(&criterion.id, decision.value);
+            }
+        }
         line.raters = raters.iter().map(|name| rater_id(name)).collect();
         if request.with_raters {
             let mut by_rater: BTreeMap<String, BTreeMap<&str, Value>> = BTreeMap::new();
@@ -303,6 +329,20 @@ pub fn export(store: &Store, request: &ExportRequest, progress: &mut dyn FnMut(u
             line.rater_labels = Some(by_rater);
         }
         let harness_line = match request.format {
+            FileFormat::Harness(harness) if harness.tool == super::harness::Tool::Dpo => {
+                match harness.dpo_pair(&line, rubric) {
+                    Ok(value) => Some(value),
+                    Err(left_out) => {
+                        use super::export_dpo::LeftOut;
+                        *match left_out {
+                            LeftOut::Tie => &mut excluded.tie,
+                            LeftOut::BothBad => &mut excluded.both_bad,
+                            LeftOut::NoTarget => &mut excluded.no_target,
+                        } += 1;
+                        return Ok(());
+                    }
+                }
+            }
             FileFormat::Harness(harness) => match harness.line(&line, rubric) {
                 Some(value) => Some(value),
                 None => {
@@ -601,7 +641,7 @@ fn json_text(value: &impl Serialize) -> String {
 }
 
 impl<'a> GoldenItem<'a> {
-    fn new(item: &'a Item) -> GoldenItem<'a> {
+    pub(crate) fn new(item: &'a Item) -> GoldenItem<'a> {
         GoldenItem {
             id: &item.id,
             dataset: &item.dataset,
@@ -614,6 +654,7 @@ impl<'a> GoldenItem<'a> {
             messages: item.shape.messages(),
             candidates: item.shape.candidates(),
             labels: BTreeMap::new(),
+            step_labels: BTreeMap::new(),
             consensus: BTreeMap::new(),
             agreement: None,
             raters: BTreeSet::new(),

@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
 use crate::model::Kind;
+use crate::model::label::step_key;
+use crate::model::rubric::Scope;
 use crate::store::{NewLabel, OnConflict, Store, StoredRubric};
 
 /// One item of a golden set: its id, its consensus labels, and the rest of its fields.
@@ -19,6 +21,8 @@ pub struct GoldenLine {
     pub id: String,
     /// Criterion to consensus value (`null` on a tie).
     pub labels: Map<String, Value>,
+    /// A conversation's step-scope consensus: (step, criterion, value).
+    pub step_labels: Vec<(u32, String, Value)>,
     /// The item's own fields (input, output, ...), as an items file has them.
     pub fields: Map<String, Value>,
 }
@@ -68,10 +72,30 @@ fn read_lines(reader: impl BufRead, origin: &str) -> Result<Vec<GoldenLine>, Err
                     return Err(at("field `labels`: expected an object of criterion to value (is this a golden set?)"));
                 }
             };
+            let mut step_labels = Vec::new();
+            match fields.remove("step_labels") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(steps)) => {
+                    for (step, values) in steps {
+                        let number = step
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|n| *n >= 1)
+                            .ok_or_else(|| at(&format!("field `step_labels`: `{step}` is not a step number")))?;
+                        let Value::Object(values) = values else {
+                            return Err(at(&format!(
+                                "field `step_labels.{step}`: expected an object of criterion to value"
+                            )));
+                        };
+                        step_labels.extend(values.into_iter().map(|(criterion, value)| (number, criterion, value)));
+                    }
+                }
+                Some(_) => return Err(at("field `step_labels`: expected an object of step to labels")),
+            }
             for field in EXPORT_FIELDS {
                 fields.remove(*field);
             }
-            lines.push(GoldenLine { line, id, labels, fields });
+            lines.push(GoldenLine { line, id, labels, step_labels, fields });
             Ok(())
         },
     )?;
@@ -225,10 +249,28 @@ pub fn import(
                 tx.item_id(&item.id)?.ok_or_else(|| at(format!("field `id`: `{}` was not stored", item.id)))?;
             // Marked as a golden set's, so reports tell it from human raters.
             let source = format!("golden:{origin}:{}", line.line);
-            for (criterion_id, value) in &line.labels {
+            let item_labels = line.labels.iter().map(|(criterion, value)| (None, criterion, value));
+            let step_labels = line.step_labels.iter().map(|(step, criterion, value)| (Some(*step), criterion, value));
+            for (step, criterion_id, value) in item_labels.chain(step_labels) {
+                let field = match step {
+                    None => format!("labels.{criterion_id}"),
+                    Some(step) => format!("step_labels.{step}.{criterion_id}"),
+                };
                 let criterion = rubric.rubric.criterion(criterion_id).ok_or_else(|| {
-                    at(format!("field `labels.{criterion_id}`: rubric `{}` has no such criterion", rubric.rubric.name))
+                    at(format!("field `{field}`: rubric `{}` has no such criterion", rubric.rubric.name))
                 })?;
+                let wanted = if step.is_some() { Scope::Step } else { Scope::Item };
+                if criterion.scope != wanted {
+                    return Err(at(format!(
+                        "field `{field}`: criterion `{criterion_id}` has scope `{}` in rubric `{}`",
+                        if criterion.scope == Scope::Step { "step" } else { "item" },
+                        rubric.rubric.name
+                    )));
+                }
+                let key = match step {
+                    None => criterion.id.clone(),
+                    Some(step) => step_key(&criterion.id, step),
+                };
                 let parsed = match criterion.parse_json(value) {
                     Ok(parsed) if !value.is_null() && criterion.kind != Kind::Text => parsed,
                     _ => {
@@ -240,7 +282,7 @@ pub fn import(
                 let recorded = tx.record_label(&NewLabel {
                     item_id,
                     rater,
-                    criterion: &criterion.id,
+                    criterion: &key,
                     value: Some(&json),
                     comment: None,
                     rubric_id: rubric.id,
@@ -263,7 +305,7 @@ mod tests {
 
     fn line(id: &str, labels: Value) -> GoldenLine {
         let Value::Object(labels) = labels else { panic!("labels") };
-        GoldenLine { line: 1, id: id.into(), labels, fields: Map::new() }
+        GoldenLine { line: 1, id: id.into(), labels, step_labels: Vec::new(), fields: Map::new() }
     }
 
     #[test]

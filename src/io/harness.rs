@@ -17,6 +17,8 @@ pub enum Tool {
     Hf,
     LangfuseScores,
     Otel,
+    /// Preference pairs (`prompt`, `chosen`, `rejected`) from comparison items.
+    Dpo,
 }
 
 impl Tool {
@@ -29,6 +31,7 @@ impl Tool {
             Tool::Hf => "hf",
             Tool::LangfuseScores => "langfuse-scores",
             Tool::Otel => "otel",
+            Tool::Dpo => "dpo",
         }
     }
 }
@@ -153,6 +156,7 @@ impl Harness {
             // Labels sent back to the traces they came from: items without ids have none.
             Tool::LangfuseScores => return super::export_langfuse::scores(line, rubric),
             Tool::Otel => return super::export_otel::events(line, rubric),
+            Tool::Dpo => return self.dpo_pair(line, rubric).ok(),
             _ => {}
         }
         let value = self.target.value(line, rubric)?;
@@ -162,6 +166,16 @@ impl Harness {
             Tool::OpenaiEvals => super::export_openai_evals::sample(&sample),
             _ => super::export_promptfoo::test_case(&sample),
         })
+    }
+}
+
+impl Harness {
+    /// A DPO pair, or why the item has none; the preference criterion is the target's.
+    pub(super) fn dpo_pair(self, line: &GoldenItem, rubric: &Rubric) -> Result<Value, super::export_dpo::LeftOut> {
+        match self.target {
+            Target::Criterion(index) => super::export_dpo::pair(line, rubric, index),
+            Target::Reference => Err(super::export_dpo::LeftOut::NoTarget),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
-use crate::model::comparison::Candidate;
+use crate::model::comparison::{Candidate, split_pairs};
 use crate::model::conversation::{self, Message};
 use crate::model::{Item, Shape};
 use crate::store::{OnConflict, Store, Tx, Upsert};
@@ -37,6 +37,13 @@ pub struct ImportOptions {
     pub on_conflict: OnConflict,
     /// Replace personal data and secrets with placeholders before storing.
     pub redact: bool,
+    /// `--from`: the trace format of the file; `None` tells each record's format from
+    /// its shape (today's items, or a trace format).
+    pub from: Option<super::trace::TraceFormat>,
+    /// Each trace's last line, for formats whose traces spread over several lines
+    /// ([`super::trace::trace_ends`]): a trace is stored as soon as it is whole. Without
+    /// it, such traces are held until the end of the file.
+    pub trace_ends: Option<super::trace::Ends>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -57,6 +64,11 @@ pub struct ImportSummary {
     /// Top-level fields no item field took, so they went into metadata (where the label
     /// screen shows them only as key/values), with how many records had each.
     pub to_metadata: std::collections::BTreeMap<String, u64>,
+    /// Chatbot Arena / MT-Bench votes of people, read but not stored: items carry no
+    /// labels (`labels import --rubric` stores them as labels).
+    pub human_votes: u64,
+    /// Traces of spans or runs that hold no message or tool call, left out.
+    pub traces_without_messages: u64,
 }
 
 impl ImportOptions {
@@ -87,7 +99,11 @@ impl ImportOptions {
 pub fn import_file(store: &mut Store, path: &Path, options: &ImportOptions) -> Result<ImportSummary, Error> {
     let (reader, format) = super::open(path)?;
     let dataset = dataset_name(path, options);
-    import(store, reader, format, &path.display().to_string(), &dataset, options)
+    let mut options = options.clone();
+    if format == Format::Jsonl && options.trace_ends.is_none() {
+        options.trace_ends = super::trace::trace_ends(path, options.from)?;
+    }
+    import(store, reader, format, &path.display().to_string(), &dataset, &options)
 }
 
 /// The dataset items of `path` go into: `--dataset`, else the file name without extension.
@@ -108,8 +124,13 @@ pub fn import(
 ) -> Result<ImportSummary, Error> {
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     let mut labeled = Vec::new();
+    let mut arena = super::arena::Grouper::default();
     store.write(|tx| {
-        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+        let mut one = |line: u64, fields: Map<String, Value>| -> Result<(), Error> {
+            if super::arena::is_arena(&fields) {
+                // Votes come in any order: their items are stored once the file is read.
+                return arena.add(line, fields, dataset).map_err(|message| Error::at(origin, Some(line), message));
+            }
             let (mut item, extras) = item_and_extras(fields, &options.map, dataset)
                 .map_err(|message| Error::at(origin, Some(line), message))?;
             for key in extras {
@@ -118,12 +139,41 @@ pub fn import(
             if options.redact {
                 crate::model::redact::redact_item(&mut item, &mut summary.redacted);
             }
-            upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)
+            for item in split_pairs(item).map_err(|message| Error::at(origin, Some(line), message))? {
+                upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
+            }
+            Ok(())
+        };
+        // Trace formats become items' fields first; records of one trace on several
+        // lines come out at the end of the file.
+        let mut traces = super::trace::Converter::new(options.from, options.trace_ends.clone());
+        for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
+            let ready = traces.record(line, fields).map_err(|message| Error::at(origin, Some(line), message))?;
+            for (line, fields) in ready {
+                one(line, fields)?;
+            }
+            Ok(())
         })?;
+        for (line, fields) in traces.finish() {
+            one(line, fields)?;
+        }
+        summary.traces_without_messages = traces.without_messages;
+        let (comparisons, _) = std::mem::take(&mut arena).finish(ARENA_JUDGE_CRITERION);
+        for super::arena::Comparison { mut item, line, votes } in comparisons {
+            if options.redact {
+                crate::model::redact::redact_item(&mut item, &mut summary.redacted);
+            }
+            summary.human_votes += votes.iter().filter(|vote| !vote.llm).count() as u64;
+            upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
+        }
         refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)
 }
+
+/// The criterion an LLM judge's Arena vote is a judge value of, when no rubric names one:
+/// the id the bundled pairwise rubric gives its preference criterion.
+pub const ARENA_JUDGE_CRITERION: &str = "preference";
 
 /// A known-answer item and its answers (criterion id, value as labels hold it).
 pub type Honeypot = (Item, Vec<(String, Value)>);
@@ -174,7 +224,10 @@ pub fn import_items(
     let mut labeled = Vec::new();
     store.write(|tx| {
         for (index, item) in items.iter().enumerate() {
-            upsert(tx, item, origin, index as u64 + 1, on_conflict, &mut summary, &mut labeled)?;
+            let line = index as u64 + 1;
+            for item in split_pairs(item.clone()).map_err(|message| Error::at(origin, Some(line), message))? {
+                upsert(tx, &item, origin, line, on_conflict, &mut summary, &mut labeled)?;
+            }
         }
         refuse_labeled(origin, &labeled)
     })?;

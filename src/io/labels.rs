@@ -9,7 +9,10 @@ use serde_json::Value;
 
 use super::lines::{Record, for_each_record};
 use super::{Error, Format};
-use crate::model::Kind;
+use crate::model::conversation::StepKind;
+use crate::model::label::{split_step_key, step_key};
+use crate::model::rubric::Scope;
+use crate::model::{Kind, Shape};
 use crate::store::{NewLabel, Store, StoredRubric, Tx, label_unchanged};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -23,6 +26,11 @@ pub struct LabelImportSummary {
     pub unchanged: u64,
     pub raters: usize,
     pub items: usize,
+    /// Sides shown on comparison items newly recorded (the `left` column, or Arena's
+    /// `model_a`); a side already recorded for a rater and item stands.
+    pub sides: u64,
+    /// Comparison items created from Chatbot Arena / MT-Bench records.
+    pub items_created: u64,
 }
 
 /// One label of a file: item (store id), rater and criterion (indices into the names
@@ -56,7 +64,9 @@ pub fn import(
     let mut steps_seen = false;
     // Values of criteria that apply only `when` another has a value: checked once the whole
     // file is in, since the value they depend on may come on a later line.
-    let mut conditional: Vec<(u64, i64, usize, usize)> = Vec::new();
+    let mut conditional: Vec<(u64, i64, usize, usize, Option<u32>)> = Vec::new();
+    // The step kinds of the item of the previous step-scope row.
+    let mut last_steps: Option<(i64, Vec<StepKind>)> = None;
     // The item of the previous row (files come grouped by item), and the (item, rater)
     // last confirmed in the batches that assign it.
     let mut last_item: Option<(String, i64)> = None;
@@ -64,11 +74,19 @@ pub fn import(
     // Keep empty cells: an empty tags value means "none of the tags".
     let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
     let source_prefix = format!("import:{origin}:");
+    let mut arena = super::arena::Grouper::default();
+    // Items made from Arena records go into a dataset named for the file, as `tally import` names it.
+    let dataset =
+        Path::new(origin).file_stem().map_or_else(|| "arena".to_string(), |stem| stem.to_string_lossy().into_owned());
     store.write(|tx| {
         let before = tx.last_label_event_id()?;
         let mut writer = tx.label_writer()?;
         for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
             let fail = |message: String| Error::at(origin, Some(line), message);
+            if super::arena::is_arena(&fields) {
+                // Votes come in any order: their items and labels are written once the file is read.
+                return arena.add(line, fields, &dataset).map_err(fail);
+            }
             // Long shape: one label a record (`criterion`, `value`). Wide shape: a column
             // per criterion, named by its id (`item,rater,correct,helpfulness`).
             let wide = !fields.contains_key("criterion") && !fields.contains_key("value");
@@ -90,6 +108,17 @@ pub fn import(
                 Some(Value::Number(number)) => Some(number.to_string()),
                 _ => None,
             };
+            // `left` is the side shown, unless the rubric has a criterion of that name.
+            let left = if rubric.rubric.criterion("left").is_none() { fields.remove("left") } else { None };
+            if let Some(Value::String(left)) = left
+                && !left.trim().is_empty()
+            {
+                let item_id = tx
+                    .item_id(&item)?
+                    .ok_or_else(|| fail(format!("field `item`: no item with id `{item}` in the store")))?;
+                let left = left_candidate(&tx.candidate_ids(item_id)?, left.trim(), &item).map_err(fail)?;
+                summary.sides += u64::from(tx.record_side(item_id, &rater, &left)?);
+            }
             let values: Vec<(String, Value)> = if wide {
                 wide_values(&fields, &rubric.rubric).map_err(fail)?
             } else {
@@ -126,6 +155,59 @@ pub fn import(
                     }
                 };
 
+                // A step-scope label is stored under `criterion@step` (see `step_key`).
+                let step_number = match (criterion.scope, &step) {
+                    (Scope::Item, None) => None,
+                    (Scope::Item, Some(_)) => {
+                        return Err(fail(format!(
+                            "field `step`: criterion `{}` is about the whole item (scope = \"item\"); leave `step` empty",
+                            criterion.id
+                        )));
+                    }
+                    (Scope::Step, None) => {
+                        return Err(fail(format!(
+                            "field `step` is missing: criterion `{}` has one value per step (scope = \"step\")",
+                            criterion.id
+                        )));
+                    }
+                    (Scope::Step, Some(text)) => {
+                        let kinds = match &last_steps {
+                            Some((id, kinds)) if *id == item_id => kinds,
+                            _ => {
+                                let kinds = match tx.item_shape(item_id)? {
+                                    Shape::Conversation { messages } => crate::model::conversation::steps(&messages)
+                                        .into_iter()
+                                        .map(|step| step.kind)
+                                        .collect(),
+                                    _ => Vec::new(),
+                                };
+                                &last_steps.insert((item_id, kinds)).1
+                            }
+                        };
+                        let number = text.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                            fail(format!("field `step`: `{text}` is not a step number (1, 2, ...)"))
+                        })?;
+                        let kind = kinds.get(number as usize - 1).ok_or_else(|| {
+                            fail(format!("field `step`: item `{item}` has {} steps, not {number}", kinds.len()))
+                        })?;
+                        if !criterion.applies_to_step(*kind) {
+                            let kinds: Vec<_> = criterion.steps.iter().map(|kind| kind.name()).collect();
+                            return Err(fail(format!(
+                                "field `step`: step {number} of item `{item}` is a {} step; criterion `{}` applies to {} steps",
+                                kind.name(),
+                                criterion.id,
+                                kinds.join(" and ")
+                            )));
+                        }
+                        Some(number)
+                    }
+                };
+                let stored_key = match step_number {
+                    Some(number) => step_key(&criterion.id, number),
+                    None => criterion.id.clone(),
+                };
+                let step = step_number.map(|number| number.to_string());
+
                 summary.records += 1;
                 let json = value.to_json();
                 let json_text = json.to_string();
@@ -157,7 +239,7 @@ pub fn import(
                 let label = NewLabel {
                     item_id,
                     rater: &rater,
-                    criterion: &criterion.id,
+                    criterion: &stored_key,
                     value: Some(&json),
                     comment: comment.as_deref(),
                     rubric_id: rubric.id,
@@ -165,7 +247,7 @@ pub fn import(
                     duration_ms: None,
                     source: &source,
                 };
-                let current = writer.current_label_event(item_id, &rater, &criterion.id, rubric.id)?;
+                let current = writer.current_label_event(item_id, &rater, &stored_key, rubric.id)?;
                 let written_here = current.as_ref().is_some_and(|event| event.id > before);
                 if let Some(event) = current.as_ref().filter(|_| written_here && !steps_seen) {
                     // Written by an earlier line of this file.
@@ -191,7 +273,7 @@ pub fn import(
                 if criterion.when.is_some()
                     && !matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty())
                 {
-                    conditional.push((line, item_id, rater_index, criterion_index));
+                    conditional.push((line, item_id, rater_index, criterion_index, step_number));
                 }
                 if last_confirmed != Some((item_id, rater_index)) {
                     writer.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
@@ -205,8 +287,11 @@ pub fn import(
             Ok(())
         })?;
         drop(writer);
-        for (line, item_id, rater, criterion) in conditional {
-            if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion])? {
+        if !arena.is_empty() {
+            import_votes(tx, std::mem::take(&mut arena), origin, rubric, &mut summary, &mut raters, &mut items)?;
+        }
+        for (line, item_id, rater, criterion, step) in conditional {
+            if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion], step)? {
                 return Err(Error::at(origin, Some(line), message));
             }
         }
@@ -215,6 +300,126 @@ pub fn import(
     summary.raters = raters.len();
     summary.items = items.len();
     Ok(summary)
+}
+
+/// The candidate a `left` cell names: a candidate's id, else `a` (the first) or `b`.
+fn left_candidate(candidates: &[String], left: &str, item: &str) -> Result<String, String> {
+    if candidates.is_empty() {
+        return Err(format!("field `left`: item `{item}` is not a comparison, so it has no sides"));
+    }
+    if let Some(id) = candidates.iter().find(|id| id.as_str() == left) {
+        return Ok(id.clone());
+    }
+    match left {
+        "a" => Ok(candidates[0].clone()),
+        "b" if candidates.len() > 1 => Ok(candidates[1].clone()),
+        _ => Err(format!(
+            "field `left`: `{left}` is not a candidate of item `{item}` (expected a, b or one of {})",
+            candidates.join(", ")
+        )),
+    }
+}
+
+/// Chatbot Arena / MT-Bench votes: their comparison items (created, or found unchanged),
+/// each person's vote as a label of the rubric's preference criterion with the side they
+/// saw, and an LLM judge's vote as the item's judge value for that criterion.
+fn import_votes(
+    tx: &Tx,
+    arena: super::arena::Grouper,
+    origin: &str,
+    rubric: &StoredRubric,
+    summary: &mut LabelImportSummary,
+    raters: &mut BTreeSet<String>,
+    items: &mut HashSet<i64>,
+) -> Result<(), Error> {
+    let preference: Vec<_> = rubric.rubric.criteria.iter().filter(|c| c.kind == Kind::Preference).collect();
+    let criterion = match preference.as_slice() {
+        [criterion] if !criterion.is_strength_scale() => *criterion,
+        [criterion] => {
+            return Err(Error::at(
+                origin,
+                None,
+                format!(
+                    "rubric `{}`: criterion `{}` uses the strength scale; Arena votes are a, b, tie or both bad, so                      they need a rubric with a plain preference criterion",
+                    rubric.rubric.name, criterion.id
+                ),
+            ));
+        }
+        _ => {
+            return Err(Error::at(
+                origin,
+                None,
+                format!(
+                    "rubric `{}` has {} preference criteria; Arena votes need exactly one to be labels of",
+                    rubric.rubric.name,
+                    preference.len()
+                ),
+            ));
+        }
+    };
+    let (comparisons, _) = arena.finish(&criterion.id);
+    let mut writer = tx.label_writer()?;
+    for super::arena::Comparison { item, line, votes } in comparisons {
+        let item_id = match tx.upsert_item(&item, origin, line, crate::store::OnConflict::Error)? {
+            crate::store::Upsert::Inserted => {
+                summary.items_created += 1;
+                tx.item_id(&item.id)?
+            }
+            crate::store::Upsert::Conflict { source, .. } => {
+                return Err(Error::at(
+                    origin,
+                    Some(line),
+                    format!(
+                        "item `{}` is already in the store with different content (from {source}): its                          conversations or its judge value differ",
+                        item.id
+                    ),
+                ));
+            }
+            _ => tx.item_id(&item.id)?,
+        }
+        .ok_or_else(|| Error::at(origin, Some(line), format!("item `{}` vanished while importing", item.id)))?;
+        let mut given: HashMap<&str, (u64, &str)> = HashMap::new();
+        for vote in votes.iter().filter(|vote| !vote.llm) {
+            if let Some((first, earlier)) = given.insert(&vote.judge, (vote.line, vote.value))
+                && earlier != vote.value
+            {
+                return Err(Error::at(
+                    origin,
+                    Some(vote.line),
+                    format!(
+                        "field `winner`: judge `{}` votes `{}` on item `{}` but `{earlier}` on line {first}; give                          one vote per judge",
+                        vote.judge, vote.value, item.id
+                    ),
+                ));
+            }
+            let json = Value::String(vote.value.to_string());
+            let source = format!("import:{origin}:{}", vote.line);
+            let label = NewLabel {
+                item_id,
+                rater: &vote.judge,
+                criterion: &criterion.id,
+                value: Some(&json),
+                comment: None,
+                rubric_id: rubric.id,
+                batch_id: None,
+                duration_ms: None,
+                source: &source,
+            };
+            summary.records += 1;
+            let current = writer.current_label_event(item_id, &vote.judge, &criterion.id, rubric.id)?;
+            if label_unchanged(current.as_ref(), &label) {
+                summary.unchanged += 1;
+            } else {
+                writer.append_label(&label)?;
+                summary.recorded += 1;
+            }
+            writer.confirm_where_assigned(item_id, &vote.judge, &rubric.rubric.name)?;
+            summary.sides += u64::from(tx.record_side(item_id, &vote.judge, &vote.left)?);
+            raters.insert(vote.judge.clone());
+            items.insert(item_id);
+        }
+    }
+    Ok(())
 }
 
 /// The labels of a wide record: each column named by a criterion id, in the rubric's
@@ -257,17 +462,30 @@ fn check_when(
     item_id: i64,
     rater: &str,
     criterion_id: &str,
+    step: Option<u32>,
 ) -> Result<Option<String>, Error> {
     let criteria = &rubric.rubric.criteria;
     let Some(index) = criteria.iter().position(|c| c.id == criterion_id) else {
         return Ok(None);
     };
+    // The item's values, and for a step's label that step's values under their plain ids.
     let mut values = BTreeMap::new();
-    for (criterion, json) in tx.current_values(item_id, rater, rubric.id)? {
-        if let Some(value) = rubric.rubric.criterion(&criterion).and_then(|c| c.parse_json(&json).ok()) {
-            values.insert(criterion, value);
+    let mut step_values = Vec::new();
+    for (key, json) in tx.current_values(item_id, rater, rubric.id)? {
+        let (criterion, label_step) = split_step_key(&key);
+        let Some(value) = rubric.rubric.criterion(criterion).and_then(|c| c.parse_json(&json).ok()) else {
+            continue;
+        };
+        match label_step {
+            None => {
+                values.insert(criterion.to_string(), value);
+            }
+            Some(label_step) if Some(label_step) == step => step_values.push((criterion.to_string(), value)),
+            Some(_) => {}
         }
     }
+    values.extend(step_values);
+    let step_text = step.map(|step| format!(" at step {step}")).unwrap_or_default();
     let condition = match &criteria[index].when {
         Some(condition) if !rubric.rubric.applies(index, &values) => condition,
         _ => return Ok(None),
@@ -277,7 +495,7 @@ fn check_when(
         .map_or_else(|| "no value".to_string(), |value| format!("`{}`", value.display()));
     Ok(Some(format!(
         "field `criterion`: `{criterion_id}` applies only when `{}` is {}, and rater `{rater}` has {has} for `{}` \
-         on this item",
+         on this item{step_text}",
         condition.criterion,
         condition.any_of.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or "),
         condition.criterion

@@ -1,8 +1,10 @@
 //! Files in and out: items, labels and ratings in; golden sets out. Every error a user
 //! can act on names the file, the line and the field.
 
+pub mod arena;
 pub mod atomic;
 pub mod export;
+pub mod export_dpo;
 pub mod export_hf;
 mod export_inspect;
 mod export_langfuse;
@@ -18,6 +20,11 @@ pub mod pairs;
 pub mod ratings;
 pub mod sample;
 pub mod sample_data;
+pub mod trace;
+mod trace_anthropic;
+mod trace_langfuse;
+mod trace_langsmith;
+mod trace_otel;
 
 use std::path::Path;
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::label::number_json;
+use super::rubric::Scope;
 use super::{Criterion, Kind, LabelValue, Rubric};
 use crate::stats::consensus::{majority, median, median_category};
 
@@ -185,6 +186,44 @@ pub fn decide_item(
         decisions.push(decision);
     }
     decisions
+}
+
+/// Each rater's values on one item, by criterion id.
+pub type RaterValues<'r> = BTreeMap<&'r str, BTreeMap<String, LabelValue>>;
+
+/// The decisions on each labeled step of a conversation item: per step, per criterion in
+/// rubric order, as [`decide_item`] gives them, kept only for step-scope criteria. A
+/// step's raters vote with their item values beside the step's, so a step criterion's
+/// `when` may name an item criterion or another criterion of the same step.
+/// `adjudicated(step, criterion index)` is the standing adjudication of that step.
+pub fn decide_steps<'v>(
+    rubric: &Rubric,
+    item_values: &RaterValues,
+    step_values: &BTreeMap<u32, RaterValues>,
+    adjudicated: impl Fn(u32, usize) -> Option<&'v Value>,
+    method: Method,
+) -> BTreeMap<u32, Vec<Option<Decision>>> {
+    step_values
+        .iter()
+        .map(|(step, raters)| {
+            let merged: Vec<BTreeMap<String, LabelValue>> = raters
+                .iter()
+                .map(|(rater, values)| {
+                    let mut merged = item_values.get(rater).cloned().unwrap_or_default();
+                    merged.extend(values.iter().map(|(id, value)| (id.clone(), value.clone())));
+                    merged
+                })
+                .collect();
+            let adjudications: Vec<Option<&Value>> =
+                (0..rubric.criteria.len()).map(|index| adjudicated(*step, index)).collect();
+            let decisions = decide_item(rubric, &merged.iter().collect::<Vec<_>>(), &adjudications, method)
+                .into_iter()
+                .zip(&rubric.criteria)
+                .map(|(decision, criterion)| decision.filter(|_| criterion.scope == Scope::Step))
+                .collect();
+            (*step, decisions)
+        })
+        .collect()
 }
 
 /// The share of rater pairs who gave the same value, over all of an item's criteria

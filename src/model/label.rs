@@ -37,6 +37,25 @@ impl LabelValue {
     }
 }
 
+/// The key a step-scope label is stored under: the criterion id, `@`, the step number
+/// (`tool_ok@3`). Criterion ids cannot hold `@`, so keys never clash, and every query
+/// that takes the newest event per (item, rater, criterion) takes it per step as well.
+pub fn step_key(criterion: &str, step: u32) -> String {
+    format!("{criterion}@{step}")
+}
+
+/// Splits a stored criterion key into the criterion id and, for a step-scope label, the
+/// step: `tool_ok@3` gives `("tool_ok", Some(3))`, `correct` gives `("correct", None)`.
+pub fn split_step_key(key: &str) -> (&str, Option<u32>) {
+    match key.split_once('@') {
+        Some((criterion, step)) => match step.parse() {
+            Ok(step) => (criterion, Some(step)),
+            Err(_) => (key, None),
+        },
+        None => (key, None),
+    }
+}
+
 /// A finite number as JSON, integral values as integers so that `4` stays `4`.
 pub fn number_json(number: f64) -> Value {
     if number.fract() == 0.0 && number.abs() < 9.0e15 {
@@ -53,6 +72,14 @@ pub fn format_number(number: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn step_keys_round_trip_and_plain_ids_have_no_step() {
+        assert_eq!(step_key("tool_ok", 3), "tool_ok@3");
+        assert_eq!(split_step_key("tool_ok@3"), ("tool_ok", Some(3)));
+        assert_eq!(split_step_key("correct"), ("correct", None));
+        assert_eq!(split_step_key("odd@x"), ("odd@x", None));
+    }
 
     #[test]
     fn json_forms() {

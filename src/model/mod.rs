@@ -10,6 +10,7 @@ pub mod label;
 pub mod redact;
 pub mod rubric;
 pub mod text;
+pub mod transcript;
 
 pub use item::{Item, Shape};
 pub use label::LabelValue;

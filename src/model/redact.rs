@@ -99,6 +99,17 @@ pub fn redact_item(item: &mut Item, counts: &mut Counts) {
     }
     redact_map(&mut item.metadata, counts);
     redact_map(&mut item.judge, counts);
+    // A conversation's or comparison's text lives in its shape too.
+    match &mut item.shape {
+        super::Shape::Single => {}
+        super::Shape::Conversation { messages } => redact_messages(messages, counts),
+        super::Shape::Comparison { candidates } => {
+            for candidate in candidates {
+                candidate.output = redact(&candidate.output, counts);
+                redact_messages(&mut candidate.messages, counts);
+            }
+        }
+    }
     let content_id = || item.content_hash()[..16].to_string();
     if derived_id {
         item.id = content_id();
@@ -107,6 +118,16 @@ pub fn redact_item(item: &mut Item, counts: &mut Counts) {
     let id = redact(&item.id, counts);
     if id != item.id {
         item.id = format!("{id}-{}", content_id());
+    }
+}
+
+/// Message contents (strings or parts) and tool call arguments.
+fn redact_messages(messages: &mut [super::conversation::Message], counts: &mut Counts) {
+    for message in messages {
+        redact_value(&mut message.content, counts);
+        for call in &mut message.tool_calls {
+            call.function.arguments = redact(&call.function.arguments, counts);
+        }
     }
 }
 
@@ -705,6 +726,25 @@ mod tests {
         redact_item(&mut derived, &mut counts);
         assert_eq!(derived.output, "mail [EMAIL]");
         assert_eq!(derived.id, derived.content_hash()[..16]);
+    }
+
+    #[test]
+    fn conversations_lose_personal_data_in_messages_and_tool_arguments() {
+        let messages = serde_json::from_str(
+            r#"[{"role": "user", "content": [{"type": "text", "text": "I am ana@example.com"}]},
+                {"role": "assistant", "tool_calls": [{"id": "c", "type": "function",
+                  "function": {"name": "find", "arguments": "{\"email\": \"ana@example.com\"}"}}]},
+                {"role": "tool", "tool_call_id": "c", "content": "ana@example.com: 2 orders"}]"#,
+        )
+        .unwrap();
+        let mut item = Item { shape: super::super::Shape::Conversation { messages }, ..Item::default() };
+        let mut counts = Counts::new();
+        redact_item(&mut item, &mut counts);
+        let messages = item.shape.messages();
+        assert_eq!(messages[0].text(), "I am [EMAIL]");
+        assert_eq!(messages[1].tool_calls[0].function.arguments, "{\"email\": \"[EMAIL]\"}");
+        assert_eq!(messages[2].text(), "[EMAIL]: 2 orders");
+        assert_eq!(counts[&Kind::Email], 3);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::conversation::StepKind;
 use super::label::{LabelValue, format_number};
 use crate::stats::Level;
 
@@ -33,6 +34,29 @@ pub struct Criterion {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub when: Option<Condition>,
+    /// Whether a rater gives one value per item or one per step of a conversation.
+    /// Left out of the serialised form (and so of the rubric's hash) when `item`, so the
+    /// hash of every rubric written before scopes is what it was.
+    #[serde(skip_serializing_if = "Scope::is_item")]
+    pub scope: Scope,
+    /// For a step-scope criterion, the kinds of step it applies to; empty means every kind.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepKind>,
+}
+
+/// What one value of a criterion is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    Item,
+    Step,
+}
+
+impl Scope {
+    pub fn is_item(&self) -> bool {
+        *self == Scope::Item
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,7 +85,13 @@ pub enum Kind {
     /// Which of a comparison's first two candidates is better: `a`, `b`, `tie`,
     /// `both_bad`, or a strength scale from `a_much` to `b_much`.
     Preference,
+    /// Which step of a conversation (the first that went wrong): a step number, or
+    /// [`NO_STEP`].
+    Step,
 }
+
+/// The value of a `step` criterion when no step went wrong.
+pub const NO_STEP: &str = "none";
 
 /// The values a preference criterion may take: the default options, and the strength
 /// scale (`scale = "strength"`), weakest preference for `b` last.
@@ -69,7 +99,7 @@ pub const PREFERENCE_OPTIONS: [&str; 4] = ["a", "b", "tie", "both_bad"];
 pub const PREFERENCE_STRENGTHS: [&str; 5] = ["a_much", "a_slightly", "tie", "b_slightly", "b_much"];
 
 impl Kind {
-    const ALL: [(&'static str, Kind); 7] = [
+    const ALL: [(&'static str, Kind); 8] = [
         ("binary", Kind::Binary),
         ("ordinal", Kind::Ordinal),
         ("nominal", Kind::Nominal),
@@ -77,6 +107,7 @@ impl Kind {
         ("number", Kind::Number),
         ("text", Kind::Text),
         ("preference", Kind::Preference),
+        ("step", Kind::Step),
     ];
 
     pub fn name(self) -> &'static str {
@@ -132,6 +163,10 @@ struct RawCriterion {
     when: Option<toml::Table>,
     /// Preference criteria: `strength` for the five-point scale.
     scale: Option<String>,
+    /// `item` (default) or `step`.
+    scope: Option<String>,
+    /// Step-scope criteria: the step kinds they apply to.
+    steps: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -303,7 +338,7 @@ impl Criterion {
             Kind::Binary | Kind::Nominal => Some(Level::Nominal),
             Kind::Ordinal => Some(Level::Ordinal),
             Kind::Preference if self.is_strength_scale() => Some(Level::Ordinal),
-            Kind::Preference => Some(Level::Nominal),
+            Kind::Preference | Kind::Step => Some(Level::Nominal),
             Kind::Number => Some(Level::Interval),
             Kind::Tags | Kind::Text => None,
         }
@@ -363,7 +398,20 @@ impl Criterion {
                 self.check_number(number)
             }
             Kind::Text => Ok(LabelValue::Text(raw.to_string())),
+            Kind::Step => match raw.trim() {
+                NO_STEP => Ok(LabelValue::Choice(NO_STEP.to_string())),
+                step => match step.parse::<u32>() {
+                    Ok(n) if n >= 1 => Ok(LabelValue::Choice(n.to_string())),
+                    _ => Err(format!("`{step}` is not a step (expected a step number from 1, or `{NO_STEP}`)")),
+                },
+            },
         }
+    }
+
+    /// Whether this criterion is asked of a step of `kind`: step-scope criteria of the
+    /// kinds they name (or of every kind), never item-scope ones.
+    pub fn applies_to_step(&self, kind: StepKind) -> bool {
+        self.scope == Scope::Step && (self.steps.is_empty() || self.steps.contains(&kind))
     }
 
     /// Parses a JSON value: a string as [`Criterion::parse_text`] does, a number, or an
@@ -372,7 +420,9 @@ impl Criterion {
         match (self.kind, value) {
             (_, Value::String(text)) => self.parse_text(text),
             (Kind::Number, Value::Number(number)) => self.check_number(number.as_f64().ok_or("number out of range")?),
-            (kind, Value::Number(number)) if kind.is_choice() => self.parse_text(&number.to_string()),
+            (kind, Value::Number(number)) if kind.is_choice() || kind == Kind::Step => {
+                self.parse_text(&number.to_string())
+            }
             (Kind::Tags, Value::Array(items)) => {
                 let mut tags = Vec::with_capacity(items.len());
                 for item in items {
@@ -454,10 +504,10 @@ impl Validator<'_> {
         })?;
 
         let options = match (kind, raw.options) {
-            (Kind::Number | Kind::Text, Some(_)) => {
+            (Kind::Number | Kind::Text | Kind::Step, Some(_)) => {
                 return Err(self.error(at, format!("{} criteria take no options", kind.name())));
             }
-            (Kind::Number | Kind::Text, None) => Vec::new(),
+            (Kind::Number | Kind::Text | Kind::Step, None) => Vec::new(),
             // A binary criterion with no options is the usual pass/fail.
             (Kind::Binary, None) => vec![
                 Choice { value: "pass".into(), key: 'y', label: None },
@@ -499,9 +549,55 @@ impl Validator<'_> {
             if options.iter().all(|choice| choice.value != a) || options.iter().all(|choice| choice.value != b) {
                 return Err(self.error(at, format!("a preference criterion needs the options `{a}` and `{b}`")));
             }
+            // The label screen shows the candidates either way round and stores the
+            // mirror of what the rater picked, so every option needs its mirror.
+            let mirror = crate::model::comparison::mirrored;
+            if let Some(choice) = options.iter().find(|c| options.iter().all(|o| o.value != mirror(&c.value))) {
+                return Err(self.error(
+                    at,
+                    format!(
+                        "preference option `{}` needs `{}` too: raters see the candidates either way round",
+                        choice.value,
+                        mirror(&choice.value)
+                    ),
+                ));
+            }
         } else if raw.scale.is_some() {
             return Err(self.error(at, "only preference criteria take a scale"));
         }
+        let scope = match raw.scope.as_deref() {
+            None | Some("item") => Scope::Item,
+            Some("step") if matches!(kind, Kind::Step | Kind::Preference) => {
+                return Err(self.error(
+                    at,
+                    format!("{} criteria are about the whole item: scope = \"step\" does not apply", kind.name()),
+                ));
+            }
+            Some("step") => Scope::Step,
+            Some(other) => return Err(self.error(at, format!("unknown scope `{other}` (expected `item` or `step`)"))),
+        };
+        let steps = match raw.steps {
+            None => Vec::new(),
+            Some(_) if scope == Scope::Item => {
+                return Err(self.error(at, "`steps` applies only to criteria with scope = \"step\""));
+            }
+            Some(names) => {
+                let mut steps = Vec::with_capacity(names.len());
+                for name in names {
+                    let step = StepKind::parse(&name).ok_or_else(|| {
+                        let known: Vec<_> = StepKind::ALL.iter().map(|kind| kind.name()).collect();
+                        self.error(
+                            at.clone(),
+                            format!("unknown step kind `{name}` in `steps` (expected {})", known.join(", ")),
+                        )
+                    })?;
+                    if !steps.contains(&step) {
+                        steps.push(step);
+                    }
+                }
+                steps
+            }
+        };
         if kind != Kind::Number && (raw.min.is_some() || raw.max.is_some()) {
             return Err(self.error(at, "only number criteria take min and max"));
         }
@@ -520,7 +616,7 @@ impl Validator<'_> {
 
         let when = match raw.when {
             None => None,
-            Some(table) => Some(self.condition(&raw.id, table, earlier)?),
+            Some(table) => Some(self.condition(&raw.id, scope, table, earlier)?),
         };
 
         Ok(Criterion {
@@ -532,6 +628,8 @@ impl Validator<'_> {
             min: raw.min,
             max: raw.max,
             when,
+            scope,
+            steps,
         })
     }
 
@@ -609,7 +707,13 @@ impl Validator<'_> {
         Ok(options)
     }
 
-    fn condition(&self, criterion: &str, table: toml::Table, earlier: &[Criterion]) -> Result<Condition, RubricError> {
+    fn condition(
+        &self,
+        criterion: &str,
+        scope: Scope,
+        table: toml::Table,
+        earlier: &[Criterion],
+    ) -> Result<Condition, RubricError> {
         let at = Some(format!("criterion `{criterion}`"));
         let mut entries = table.into_iter();
         let (parent_id, wanted) = match (entries.next(), entries.next()) {
@@ -624,6 +728,14 @@ impl Validator<'_> {
                 format!("`when` refers to `{parent_id}`, which is not a criterion defined above this one"),
             ));
         };
+        // A step's question may depend on the item's answers or on the same step's; an
+        // item's question on one step's answer would hold for some steps and not others.
+        if scope == Scope::Item && parent.scope == Scope::Step {
+            return Err(self.error(
+                at,
+                format!("`when` refers to `{parent_id}`, a step-scope criterion; only a step-scope criterion may"),
+            ));
+        }
         if !parent.kind.is_choice() {
             return Err(self.error(
                 at,
@@ -863,12 +975,89 @@ options = [ { value = "a", key = "h", label = "Left" }, { value = "b", key = "l"
                 "needs the options `a` and `b`",
             ),
             ("kind = \"preference\"\nscale = \"stars\"", "unknown scale `stars`"),
+            (
+                "kind = \"preference\"\nscale = \"strength\"\noptions = [ { value = \"a_much\" }, { value = \"a_slightly\" }, { value = \"b_much\" } ]",
+                "`a_slightly` needs `b_slightly` too",
+            ),
             ("kind = \"binary\"\nscale = \"strength\"", "only preference criteria take a scale"),
         ] {
             let text = format!("name = \"p\"\nversion = 1\n[[criteria]]\nid = \"c\"\n{criterion}\n");
             let err = Rubric::from_toml(&text, "p.toml").unwrap_err().to_string();
             assert!(err.contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn the_shipped_rubric_hashes_as_it_did_before_scopes_and_preferences() {
+        // The hash `tally rubric add guidelines/rag-answer-quality.toml` printed before
+        // criteria had scopes: stores written then must still find their rubric.
+        let rubric = Rubric::from_toml(SHIPPED, "rag-answer-quality.toml").unwrap();
+        let guidelines = include_str!("../../guidelines/rag-answer-quality.md");
+        assert_eq!(rubric.content_hash(guidelines), "2c2a596e8c454fb02ab1aabe2a24826b74bd5887b41f216289c729fb385b690c");
+    }
+
+    #[test]
+    fn step_scope_criteria_name_their_step_kinds_and_step_criteria_take_a_step_or_none() {
+        let rubric = Rubric::from_toml(
+            r#"name = "t"
+version = 1
+[[criteria]]
+id = "task_success"
+kind = "binary"
+[[criteria]]
+id = "tool_ok"
+kind = "binary"
+scope = "step"
+steps = ["tool_call", "tool_call"]
+[[criteria]]
+id = "any_step"
+kind = "text"
+scope = "step"
+[[criteria]]
+id = "first_error"
+kind = "step"
+when = { task_success = "fail" }
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        let tool_ok = rubric.criterion("tool_ok").unwrap();
+        assert_eq!((tool_ok.scope, tool_ok.steps.as_slice()), (Scope::Step, &[StepKind::ToolCall][..]));
+        assert!(tool_ok.applies_to_step(StepKind::ToolCall));
+        assert!(!tool_ok.applies_to_step(StepKind::Assistant));
+        assert!(rubric.criterion("any_step").unwrap().applies_to_step(StepKind::User));
+        assert!(!rubric.criterion("task_success").unwrap().applies_to_step(StepKind::User));
+        let first_error = rubric.criterion("first_error").unwrap();
+        assert_eq!(first_error.level(), Some(Level::Nominal));
+        assert_eq!(first_error.parse_text(" 3 "), Ok(LabelValue::Choice("3".into())));
+        assert_eq!(first_error.parse_json(&serde_json::json!(4)), Ok(LabelValue::Choice("4".into())));
+        assert_eq!(first_error.parse_text("none"), Ok(LabelValue::Choice("none".into())));
+        for bad in ["0", "-1", "two", ""] {
+            assert!(first_error.parse_text(bad).unwrap_err().contains("is not a step"), "{bad}");
+        }
+
+        for (criterion, expected) in [
+            ("kind = \"binary\"\nscope = \"turn\"", "unknown scope `turn`"),
+            ("kind = \"binary\"\nsteps = [\"user\"]", "`steps` applies only to criteria with scope = \"step\""),
+            ("kind = \"binary\"\nscope = \"step\"\nsteps = [\"tool\"]", "unknown step kind `tool`"),
+            ("kind = \"step\"\nscope = \"step\"", "step criteria are about the whole item"),
+            ("kind = \"step\"\noptions = [ { value = \"1\" } ]", "step criteria take no options"),
+        ] {
+            let text = format!("name = \"p\"\nversion = 1\n[[criteria]]\nid = \"c\"\n{criterion}\n");
+            let err = Rubric::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+        // `when` across scopes: a step's question on the item's or the same step's answer.
+        let base = "name = \"p\"\nversion = 1\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n\
+                    [[criteria]]\nid = \"tool_ok\"\nkind = \"binary\"\nscope = \"step\"\n";
+        for child in ["scope = \"step\"\nwhen = { ok = \"fail\" }", "scope = \"step\"\nwhen = { tool_ok = \"fail\" }"] {
+            let text = format!("{base}[[criteria]]\nid = \"why\"\nkind = \"text\"\n{child}\n");
+            Rubric::from_toml(&text, "p.toml").unwrap();
+        }
+        // An item's question cannot hang on one step's answer.
+        let text = format!("{base}[[criteria]]\nid = \"why\"\nkind = \"text\"\nwhen = {{ tool_ok = \"fail\" }}\n");
+        let err = Rubric::from_toml(&text, "p.toml").unwrap_err().to_string();
+        assert!(err.contains("a step-scope criterion; only a step-scope criterion may"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::io::ratings::RatingsTable;
+use crate::model::label::split_step_key;
+use crate::model::rubric::{NO_STEP, Scope};
 use crate::model::{Criterion, Kind, LabelValue};
 use crate::stats::alpha::{AlphaPatterns, alpha_by_distance};
 use crate::stats::bootstrap::{Patterns, pattern_intervals, percentile_interval};
@@ -94,6 +96,8 @@ pub struct RaterAgreement {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionAgreement {
     pub criterion: String,
+    /// `item`, or `step` when each (item, step) is a unit.
+    pub scope: Scope,
     /// nominal, ordinal, interval, ratio, or masi for tag sets.
     pub level: &'static str,
     #[serde(flatten)]
@@ -122,6 +126,18 @@ pub struct CriterionAgreement {
     /// For tags criteria: nominal alpha of each tag's presence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub per_tag: Vec<TagAgreement>,
+    /// For `step` criteria: how often two raters chose steps at most one apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within_one_step: Option<WithinOneStep>,
+}
+
+/// The share of rater pairs on one item whose chosen steps are at most one apart (both
+/// `none` agrees; `none` and a step do not).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WithinOneStep {
+    pub share: Option<f64>,
+    /// Rater pairs on the same item.
+    pub n_pairs: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,9 +191,11 @@ pub fn from_store(
     let mut units: HashMap<i64, usize> = HashMap::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut ratings: Vec<Vec<Rating>> = vec![Vec::new(); rubric_criteria.len()];
+    // A step-scope criterion's units are (item, step) pairs, numbered per criterion.
+    let mut step_units: Vec<HashMap<(i64, u32), usize>> = vec![HashMap::new(); rubric_criteria.len()];
     let golden_labels_left_out = store.each_rater_label(scope, include_golden, |label| {
         let next = units.len();
-        let unit = *units.entry(label.item_id).or_insert(next);
+        let item_unit = *units.entry(label.item_id).or_insert(next);
         let rater = match first_seen.get(label.rater) {
             Some(&rater) => rater,
             None => {
@@ -186,10 +204,23 @@ pub fn from_store(
             }
         };
         // Values an older rubric version allowed but this one does not are left out.
-        if let Some(index) = rubric_criteria.iter().position(|c| c.id == label.criterion)
+        let (criterion_id, step) = split_step_key(label.criterion);
+        if let Some(index) = rubric_criteria.iter().position(|c| c.id == criterion_id)
             && let Ok(value) = rubric_criteria[index].parse_json(&label.value)
         {
-            ratings[index].push((unit, rater, value));
+            let unit = match (rubric_criteria[index].scope, step) {
+                (Scope::Item, None) => Some(item_unit),
+                (Scope::Step, Some(step)) => {
+                    let units = &mut step_units[index];
+                    let next = units.len();
+                    Some(*units.entry((label.item_id, step)).or_insert(next))
+                }
+                // A label of another scope than the criterion now has: an older version's.
+                _ => None,
+            };
+            if let Some(unit) = unit {
+                ratings[index].push((unit, rater, value));
+            }
         }
         Ok::<_, StoreError>(())
     })?;
@@ -205,7 +236,8 @@ pub fn from_store(
         for rating in &mut ratings {
             rating.1 = renumber[rating.1];
         }
-        if let Some(agreement) = criterion_agreement(criterion, &ratings, &rater_names, level, bootstrap) {
+        if let Some(mut agreement) = criterion_agreement(criterion, &ratings, &rater_names, level, bootstrap) {
+            agreement.scope = criterion.scope;
             criteria.push(agreement);
         }
     }
@@ -266,6 +298,9 @@ pub fn criterion_agreement(
             .collect();
         return Some(agreement);
     }
+    if criterion.kind == Kind::Step {
+        return step_agreement(criterion, ratings, raters, level, bootstrap);
+    }
     let level = level.or_else(|| criterion.level())?;
     let numeric_options = criterion.options.iter().all(|choice| choice.value.parse::<f64>().is_ok());
     let values = group(n_units, ratings, |value| match value {
@@ -322,6 +357,52 @@ pub fn criterion_agreement(
         distinct_raters(ratings),
         bootstrap,
     ))
+}
+
+/// Agreement on a `step` criterion ("which step went wrong?"): nominal alpha (and the
+/// kappa family) over the step chosen, `none` being a category of its own, plus the share
+/// of rater pairs within one step of each other.
+fn step_agreement(
+    criterion: &Criterion,
+    ratings: &[Rating],
+    raters: &[String],
+    level: Option<Level>,
+    bootstrap: Bootstrap,
+) -> Option<CriterionAgreement> {
+    // `none` is step 0: no real step is within one of it, since steps start at 1 and the
+    // pair test below treats 0 apart.
+    let as_step = |value: &LabelValue| match value {
+        LabelValue::Choice(choice) if choice == NO_STEP => Some(0.0),
+        LabelValue::Choice(choice) => choice.parse::<f64>().ok(),
+        _ => None,
+    };
+    let numbers: Vec<Rating> = ratings
+        .iter()
+        .filter_map(|(unit, rater, value)| Some((*unit, *rater, LabelValue::Number(as_step(value)?))))
+        .collect();
+    let as_number = Criterion { kind: Kind::Number, ..criterion.clone() };
+    let mut agreement = criterion_agreement(&as_number, &numbers, raters, level.or(Some(Level::Nominal)), bootstrap)?;
+    let n_units = numbers.iter().map(|(unit, _, _)| unit + 1).max().unwrap_or(0);
+    let mut by_unit: Vec<Vec<f64>> = vec![Vec::new(); n_units];
+    for (unit, _, value) in &numbers {
+        if let LabelValue::Number(step) = value {
+            by_unit[*unit].push(*step);
+        }
+    }
+    let (mut close, mut pairs) = (0usize, 0usize);
+    for steps in &by_unit {
+        for (i, a) in steps.iter().enumerate() {
+            for b in &steps[i + 1..] {
+                pairs += 1;
+                let both_none = *a == 0.0 && *b == 0.0;
+                let both_steps = *a > 0.0 && *b > 0.0;
+                close += usize::from(both_none || (both_steps && (a - b).abs() <= 1.0));
+            }
+        }
+    }
+    agreement.within_one_step =
+        Some(WithinOneStep { share: (pairs > 0).then(|| close as f64 / pairs as f64), n_pairs: pairs });
+    Some(agreement)
 }
 
 /// Agreement from a ratings file: numbers, or category names (nominal only). The level
@@ -446,6 +527,7 @@ fn empty_agreement(
 ) -> CriterionAgreement {
     CriterionAgreement {
         criterion: criterion.to_string(),
+        scope: Scope::Item,
         level,
         figures: AlphaFigures::default(),
         n_raters,
@@ -464,6 +546,7 @@ fn empty_agreement(
         pairwise: Vec::new(),
         leave_one_out: Vec::new(),
         per_tag: Vec::new(),
+        within_one_step: None,
     }
 }
 

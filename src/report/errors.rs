@@ -4,6 +4,10 @@
 //! difference and the two-proportion z-test); the most frequent tag combinations; and
 //! clusters of the comments raters left on failed items.
 //!
+//! A step-scope criterion counts (item, step) units: its rates are over the steps it was
+//! given on, and `--by tool` / `--by step_kind` slice those steps by the tool they call
+//! (or answer) and by their kind; item-scope rates have no tool and are left out then.
+//!
 //! Every value is an item's consensus ([`crate::model::consensus::decide_item`], majority,
 //! adjudication wins, `when` honoured): a binary criterion fails when its consensus is its second option,
 //! a tag counts when it is in the consensus tag set and the tags criterion applies (its
@@ -18,11 +22,16 @@ use serde_json::Value;
 use super::judge::{bounds_cell, group_of, p_cell};
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
-use crate::model::consensus::{Method, decide_item};
+use crate::model::consensus::{Method, RaterValues, decide_item, decide_steps};
+use crate::model::label::split_step_key;
+use crate::model::rubric::Scope;
 use crate::model::{Kind, LabelValue};
 use crate::stats::proportion::{newcombe_difference, two_proportion_z_test, wilson};
 use crate::stats::text_clusters::cluster_texts;
 use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+
+/// `--by` values that slice steps rather than items.
+pub const STEP_FIELDS: [&str; 2] = ["tool", "step_kind"];
 
 /// Confidence level of every interval in the report.
 pub const CONFIDENCE: f64 = 0.95;
@@ -82,6 +91,8 @@ pub struct ErrorsReport {
     pub items: usize,
     /// Items failing a binary criterion or with a defect tag.
     pub failed_items: usize,
+    /// (item, step) units with a step-scope label.
+    pub steps: usize,
     pub slices: Vec<Slice>,
     pub comparison: Option<Comparison>,
     pub tag_combinations: Vec<TagCombination>,
@@ -99,6 +110,8 @@ pub struct Slice {
     pub slice: String,
     pub items: usize,
     pub failed_items: usize,
+    /// (item, step) units with a step-scope label in the slice.
+    pub steps: usize,
     pub rates: Vec<Rate>,
 }
 
@@ -106,6 +119,8 @@ pub struct Slice {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rate {
     pub criterion: String,
+    /// `item`, or `step` when the rate is over (item, step) units.
+    pub scope: Scope,
     /// `binary` (failing the criterion) or `tags` (having the tag).
     pub kind: &'static str,
     /// The fail value of a binary criterion, or the tag.
@@ -200,6 +215,7 @@ impl Outcome {
 /// `index`-th tags criterion.
 struct RateKey {
     criterion: String,
+    scope: Scope,
     kind: Kind,
     index: usize,
     value: String,
@@ -230,6 +246,7 @@ impl RateKey {
         let interval = wilson(count, n, CONFIDENCE);
         Rate {
             criterion: self.criterion.clone(),
+            scope: self.scope,
             kind: self.kind.name(),
             value: self.value.clone(),
             count,
@@ -257,55 +274,69 @@ pub fn from_store(
     let tags_criteria = definition.criteria.iter().filter(|c| c.kind == Kind::Tags).count();
 
     let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut step_outcomes: Vec<Outcome> = Vec::new();
     // Labels come sorted by item external id, so each item's labels are contiguous.
     for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
         let item_id = item_labels[0].item_id;
         let item = store.item(item_id)?;
-        let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
+        let mut by_rater: RaterValues = BTreeMap::new();
+        // Step-scope values by step, then rater, under their plain criterion ids.
+        let mut by_step: BTreeMap<u32, RaterValues> = BTreeMap::new();
         let mut texts = Vec::new();
-        for (criterion, label) in item_labels.iter().filter_map(|l| Some((definition.criterion(&l.criterion)?, l))) {
-            match criterion.parse_json(&label.value) {
-                Ok(LabelValue::Text(text)) if !text.trim().is_empty() => texts.push(text),
-                Ok(value) => {
+        for label in item_labels {
+            let (criterion_id, step) = split_step_key(&label.criterion);
+            let Some(criterion) = definition.criterion(criterion_id) else { continue };
+            match (criterion.parse_json(&label.value), step) {
+                (Ok(LabelValue::Text(text)), _) if !text.trim().is_empty() => texts.push(text),
+                (Ok(value), None) if criterion.scope == Scope::Item => {
                     by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
                 }
-                Err(_) => {}
+                (Ok(value), Some(step)) if criterion.scope == Scope::Step => {
+                    by_step
+                        .entry(step)
+                        .or_default()
+                        .entry(&label.rater)
+                        .or_default()
+                        .insert(criterion.id.clone(), value);
+                }
+                _ => {}
+            }
+        }
+        if !by_step.is_empty() {
+            let steps = item.steps();
+            let adjudicated_step = |step: u32, index: usize| {
+                let criterion = &definition.criteria[index];
+                adjudicated.get(&(item_id, crate::model::label::step_key(&criterion.id, step)))
+            };
+            for (step, decisions) in decide_steps(definition, &by_rater, &by_step, adjudicated_step, Method::Majority) {
+                let known = steps.get(step as usize - 1);
+                let slice = match by {
+                    Some("tool") => known.and_then(|s| s.tool.clone()).unwrap_or_else(|| "(none)".to_string()),
+                    Some("step_kind") => known.map_or("(none)", |s| s.kind.name()).to_string(),
+                    Some(field) => group_of(&item, field),
+                    None => ALL.to_string(),
+                };
+                step_outcomes.push(outcome_of(
+                    definition,
+                    decisions,
+                    Scope::Step,
+                    format!("{}@{step}", item.id),
+                    slice,
+                    compare.map(|compare| group_of(&item, &compare.field)),
+                    Vec::new(),
+                ));
             }
         }
         let adjudications: Vec<Option<&Value>> =
             definition.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
+        if by_rater.is_empty() && texts.is_empty() {
+            continue; // Only step labels: no item outcome.
+        }
         let decisions =
             decide_item(definition, &by_rater.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
-        let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
-        for (criterion, decision) in definition.criteria.iter().zip(decisions) {
-            // A tie has no value (`null`), so it is no consensus.
-            if let Some(value) = decision.and_then(|decision| criterion.parse_json(&decision.value).ok()) {
-                consensus.insert(criterion.id.clone(), value);
-            }
-        }
-        let mut fails = Vec::new();
-        let mut tags = Vec::new();
-        for (index, criterion) in definition.criteria.iter().enumerate() {
-            match criterion.kind {
-                Kind::Binary => fails.push(match (consensus.get(&criterion.id), criterion.options.get(1)) {
-                    (Some(LabelValue::Choice(value)), Some(fail)) => Some(*value == fail.value),
-                    _ => None,
-                }),
-                Kind::Tags => tags.push(match consensus.get(&criterion.id) {
-                    Some(LabelValue::Tags(chosen)) if definition.applies(index, &consensus) => chosen.clone(),
-                    _ => BTreeSet::new(),
-                }),
-                _ => {}
-            }
-        }
-        outcomes.push(Outcome {
-            slice: by.map_or_else(|| ALL.to_string(), |field| group_of(&item, field)),
-            compared: compare.map(|compare| group_of(&item, &compare.field)),
-            id: item.id,
-            fails,
-            tags,
-            texts,
-        });
+        let slice = by.map_or_else(|| ALL.to_string(), |field| group_of(&item, field));
+        let compared = compare.map(|compare| group_of(&item, &compare.field));
+        outcomes.push(outcome_of(definition, decisions, Scope::Item, item.id, slice, compared, texts));
     }
 
     let mut keys = Vec::new();
@@ -314,15 +345,15 @@ pub fn from_store(
         match criterion.kind {
             Kind::Binary => {
                 if let Some(fail) = criterion.options.get(1) {
-                    let (criterion, kind, value) = (criterion.id.clone(), Kind::Binary, fail.value.clone());
-                    keys.push(RateKey { criterion, kind, index: binary_index, value });
+                    let (id, kind, value) = (criterion.id.clone(), Kind::Binary, fail.value.clone());
+                    keys.push(RateKey { criterion: id, scope: criterion.scope, kind, index: binary_index, value });
                 }
                 binary_index += 1;
             }
             Kind::Tags => {
                 for option in &criterion.options {
-                    let (criterion, kind, value) = (criterion.id.clone(), Kind::Tags, option.value.clone());
-                    keys.push(RateKey { criterion, kind, index: tags_index, value });
+                    let (id, kind, value) = (criterion.id.clone(), Kind::Tags, option.value.clone());
+                    keys.push(RateKey { criterion: id, scope: criterion.scope, kind, index: tags_index, value });
                 }
                 tags_index += 1;
             }
@@ -330,19 +361,29 @@ pub fn from_store(
         }
     }
 
-    let mut by_slice: BTreeMap<&str, Vec<&Outcome>> = BTreeMap::new();
-    for outcome in &outcomes {
-        by_slice.entry(&outcome.slice).or_default().push(outcome);
+    // Slicing steps by tool or kind: the item-scope rates have no such slice.
+    if by.is_some_and(|field| STEP_FIELDS.contains(&field)) {
+        keys.retain(|key| key.scope == Scope::Step);
+    }
+    let mut by_slice: BTreeMap<&str, (Vec<&Outcome>, Vec<&Outcome>)> = BTreeMap::new();
+    let slicing_steps = by.is_some_and(|field| STEP_FIELDS.contains(&field));
+    for outcome in outcomes.iter().filter(|_| !slicing_steps) {
+        by_slice.entry(&outcome.slice).or_default().0.push(outcome);
+    }
+    for outcome in &step_outcomes {
+        by_slice.entry(&outcome.slice).or_default().1.push(outcome);
     }
     let slices = by_slice
         .into_iter()
-        .map(|(name, members)| Slice {
+        .map(|(name, (items, steps))| Slice {
             slice: name.to_string(),
-            items: members.len(),
-            failed_items: members.iter().filter(|outcome| outcome.failed()).count(),
+            items: items.len(),
+            failed_items: items.iter().filter(|outcome| outcome.failed()).count(),
+            steps: steps.len(),
             rates: keys
                 .iter()
                 .map(|key| {
+                    let members = if key.scope == Scope::Step { &steps } else { &items };
                     let (count, n) = key.count(members.iter().copied());
                     key.rate(count, n)
                 })
@@ -361,6 +402,7 @@ pub fn from_store(
         confidence: CONFIDENCE,
         items: outcomes.len(),
         failed_items: failed.len(),
+        steps: step_outcomes.len(),
         slices,
         comparison,
         tag_combinations: tag_combinations(definition, &failed, tags_criteria > 1),
@@ -369,6 +411,43 @@ pub fn from_store(
         comment_clusters,
         golden_labels_left_out,
     })
+}
+
+/// An item's (or a step's) outcome from its consensus decisions: the criteria of `scope`
+/// only, so a step's outcome counts its step-scope rates and an item's its item rates.
+fn outcome_of(
+    definition: &crate::model::Rubric,
+    decisions: Vec<Option<crate::model::consensus::Decision>>,
+    scope: Scope,
+    id: String,
+    slice: String,
+    compared: Option<String>,
+    texts: Vec<String>,
+) -> Outcome {
+    let mut consensus: BTreeMap<String, LabelValue> = BTreeMap::new();
+    for (criterion, decision) in definition.criteria.iter().zip(decisions) {
+        // A tie has no value (`null`), so it is no consensus.
+        if let Some(value) = decision.and_then(|decision| criterion.parse_json(&decision.value).ok()) {
+            consensus.insert(criterion.id.clone(), value);
+        }
+    }
+    let mut fails = Vec::new();
+    let mut tags = Vec::new();
+    for (index, criterion) in definition.criteria.iter().enumerate() {
+        let in_scope = criterion.scope == scope;
+        match criterion.kind {
+            Kind::Binary => fails.push(match (consensus.get(&criterion.id), criterion.options.get(1)) {
+                (Some(LabelValue::Choice(value)), Some(fail)) if in_scope => Some(*value == fail.value),
+                _ => None,
+            }),
+            Kind::Tags => tags.push(match consensus.get(&criterion.id) {
+                Some(LabelValue::Tags(chosen)) if in_scope && definition.applies(index, &consensus) => chosen.clone(),
+                _ => BTreeSet::new(),
+            }),
+            _ => {}
+        }
+    }
+    Outcome { id, slice, compared, fails, tags, texts }
 }
 
 fn comparison(compare: &Compare, outcomes: &[Outcome], keys: &[RateKey]) -> Result<Comparison, ErrorsError> {
@@ -547,9 +626,18 @@ impl Rendered for ErrorsReport {
             document.paragraph(note);
         }
 
-        let mut table = Table::new(&["slice", ">items", ">failed"]);
+        let with_steps = self.steps > 0;
+        let mut table = Table::new(if with_steps {
+            &["slice", ">items", ">failed", ">steps"][..]
+        } else {
+            &["slice", ">items", ">failed"]
+        });
         for slice in &self.slices {
-            table.row(vec![slice.slice.clone(), slice.items.to_string(), slice.failed_items.to_string()]);
+            let mut row = vec![slice.slice.clone(), slice.items.to_string(), slice.failed_items.to_string()];
+            if with_steps {
+                row.push(slice.steps.to_string());
+            }
+            table.row(row);
         }
         document.table(table);
 
@@ -559,7 +647,10 @@ impl Rendered for ErrorsReport {
                 let name = if index == 0 { slice.slice.clone() } else { String::new() };
                 table.row(vec![
                     name,
-                    rate_name(&rate.criterion, &rate.value),
+                    match rate.scope {
+                        Scope::Item => rate_name(&rate.criterion, &rate.value),
+                        Scope::Step => format!("{} (steps)", rate_name(&rate.criterion, &rate.value)),
+                    },
                     figure(rate.rate),
                     bounds_cell(rate.ci_low, rate.ci_high),
                     format!("{}/{}", rate.count, rate.n),
@@ -571,6 +662,12 @@ impl Rendered for ErrorsReport {
             "rate: share of items failing the criterion (n: items with a consensus on it)\n\
              or having the tag (n: labeled items). CI: Wilson 95%.",
         );
+        if with_steps {
+            document.paragraph(
+                "(steps): a step-scope criterion, counted over the (item, step) units it was\n\
+                 given on; --by tool or --by step_kind slices those steps.",
+            );
+        }
 
         if let Some(comparison) = &self.comparison {
             document.heading(format!(

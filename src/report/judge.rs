@@ -18,6 +18,8 @@ use super::chart::Chart;
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::model::consensus::{Method, decide_item};
+use crate::model::label::split_step_key;
+use crate::model::rubric::Scope;
 use crate::model::{Criterion, Item, Kind, LabelValue, Rubric};
 use crate::stats::bootstrap::{Patterns, pattern_intervals, percentile_intervals};
 use crate::stats::calibration::{Calibration, calibration};
@@ -214,6 +216,8 @@ pub struct Confusion {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CriterionJudge {
     pub criterion: String,
+    /// `item`, or `step` when each (item, step) is a unit.
+    pub scope: Scope,
     pub kind: &'static str,
     pub human: &'static str,
     #[serde(flatten)]
@@ -285,6 +289,12 @@ pub fn from_store(
     let asked = Asked::new(&rubric.rubric, &labels, &adjudications);
     let mut criteria = Vec::new();
     for (index, criterion) in rubric.rubric.criteria.iter().enumerate() {
+        if criterion.scope == Scope::Step {
+            if let Some(judged) = step_judge(criterion, &labels, &items, &adjudications, group_by, human, bootstrap) {
+                criteria.push(judged);
+            }
+            continue;
+        }
         if !items.values().any(|item| item.judge.contains_key(&criterion.id)) {
             continue;
         }
@@ -327,6 +337,59 @@ pub fn from_store(
         criteria,
         golden_labels_left_out,
     })
+}
+
+/// The judge's score of step `step` for `criterion`: `judge.steps["3"].tool_ok`.
+fn step_score<'i>(item: &'i Item, step: u32, key: &str) -> Option<&'i Value> {
+    item.judge.get("steps")?.get(step.to_string())?.get(key)
+}
+
+/// A step-scope criterion: each (item, step) with human labels and a judge score is a
+/// unit. Raters' labels of a step count as given (`labels import` and the label screen
+/// refuse a step value whose `when` does not hold).
+fn step_judge(
+    criterion: &Criterion,
+    labels: &[CurrentLabel],
+    items: &BTreeMap<i64, Item>,
+    adjudications: &[Adjudication],
+    group_by: Option<&str>,
+    human: Human,
+    bootstrap: Bootstrap,
+) -> Option<CriterionJudge> {
+    let probability_key = format!("{}_prob", criterion.id);
+    let mut scored: BTreeMap<(i64, u32), Scored> = BTreeMap::new();
+    for label in labels {
+        let (id, Some(step)) = split_step_key(&label.criterion) else { continue };
+        if id != criterion.id {
+            continue;
+        }
+        let item = &items[&label.item_id];
+        scored
+            .entry((label.item_id, step))
+            .or_insert_with(|| Scored {
+                humans: Vec::new(),
+                judge: step_score(item, step, &criterion.id),
+                probability: step_score(item, step, &probability_key),
+                group: group_by.map(|field| group_of(item, field)),
+            })
+            .humans
+            .push(&label.value);
+    }
+    for adjudication in adjudications {
+        if let (id, Some(step)) = split_step_key(&adjudication.criterion)
+            && id == criterion.id
+            && let Some(entry) = scored.get_mut(&(adjudication.item_id, step))
+        {
+            entry.humans = vec![&adjudication.value];
+        }
+    }
+    let scored: Vec<Scored> = scored.into_values().filter(|scored| scored.judge.is_some()).collect();
+    if scored.is_empty() {
+        return None;
+    }
+    let mut judged = criterion_judge(criterion, &scored, human, bootstrap)?;
+    judged.scope = Scope::Step;
+    Some(judged)
 }
 
 /// Where a criterion with `when` applies, by the one consensus of every report
@@ -439,7 +502,7 @@ pub(super) fn number(criterion: &Criterion, value: &Value) -> Option<f64> {
         Kind::Binary | Kind::Ordinal | Kind::Nominal | Kind::Preference => {
             Some(category_number(criterion, category(criterion, value)?))
         }
-        Kind::Tags | Kind::Text => None,
+        Kind::Tags | Kind::Text | Kind::Step => None,
     }
 }
 
@@ -522,6 +585,7 @@ pub fn criterion_judge(
     };
     let mut report = CriterionJudge {
         criterion: criterion.id.clone(),
+        scope: Scope::Item,
         kind: criterion.kind.name(),
         human: human.name(),
         correlations,

@@ -271,12 +271,27 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The shape of item `item_id` (its messages or candidates), without its other texts.
+    pub fn item_shape(&self, item_id: i64) -> Result<Shape, StoreError> {
+        let shape: Option<String> =
+            self.tx.prepare_cached("SELECT shape FROM items WHERE id = ?1")?.query_row([item_id], |row| row.get(0))?;
+        parse_shape(shape.as_deref())
+    }
+
     pub fn item_id(&self, external_id: &str) -> Result<Option<i64>, StoreError> {
         optional(
             self.tx
                 .prepare_cached("SELECT id FROM items WHERE external_id = ?1")?
                 .query_row([external_id], |row| row.get(0)),
         )
+    }
+
+    /// The candidates' ids of a comparison item (none for the other shapes), for checking
+    /// the side a labels file says a rater saw.
+    pub fn candidate_ids(&self, item_id: i64) -> Result<Vec<String>, StoreError> {
+        let shape: Option<String> =
+            self.tx.prepare_cached("SELECT shape FROM items WHERE id = ?1")?.query_row([item_id], |row| row.get(0))?;
+        Ok(parse_shape(shape.as_deref())?.candidates().iter().map(|candidate| candidate.id.clone()).collect())
     }
 }
 

@@ -44,6 +44,11 @@ impl Theme {
         self.fg(Color::Blue).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
+    /// A word one answer has and the other lacks: underlined, so colour is not the only sign.
+    pub fn differs(self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::UNDERLINED)
+    }
+
     /// A chosen option.
     pub fn selected(self) -> Style {
         if self.color {

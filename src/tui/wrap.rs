@@ -79,6 +79,9 @@ pub struct Doc {
     lines: bool,
     /// Byte ranges (start, end) drawn in a style of their own, in order.
     styled: Vec<(usize, usize, Style)>,
+    /// Words (byte ranges, in order, never overlapping) drawn in a style of their own
+    /// inside a row: a diff's highlight.
+    marks: Vec<(usize, usize, Style)>,
 }
 
 impl Doc {
@@ -92,6 +95,28 @@ impl Doc {
     /// Appends one line (more when `text` holds newlines), sanitised.
     pub fn line(&mut self, text: &str, style: Style) {
         self.push(&crate::model::text::sanitize(text), style);
+    }
+
+    /// Appends `text` as [`Doc::lines`] does, drawing in `style` each word (a run without
+    /// white space) for which `marked` is true.
+    pub fn lines_marking(&mut self, text: &str, marked: impl Fn(&str) -> bool, style: Style) {
+        let clean = crate::model::text::sanitize(text);
+        let clean = clean.strip_suffix('\n').unwrap_or(&clean);
+        let base = self.text.len() + usize::from(self.lines);
+        let mut word_start = None;
+        for (at, ch) in clean.char_indices().chain(std::iter::once((clean.len(), ' '))) {
+            match (ch.is_whitespace(), word_start) {
+                (false, None) => word_start = Some(at),
+                (true, Some(start)) => {
+                    if marked(&clean[start..at]) {
+                        self.marks.push((base + start, base + at, style));
+                    }
+                    word_start = None;
+                }
+                _ => {}
+            }
+        }
+        self.push(clean, Style::default());
     }
 
     /// Appends `clean`, already sanitised, as a line.
@@ -112,7 +137,23 @@ impl Doc {
     }
 
     fn draw(&self, start: usize, end: usize) -> Line<'static> {
-        Line::from(Span::raw(self.text[start..end].to_string())).style(self.style_at(start))
+        let first = self.marks.partition_point(|&(_, mark_end, _)| mark_end <= start);
+        let mut spans = Vec::new();
+        let mut at = start;
+        for &(mark_start, mark_end, style) in
+            self.marks[first..].iter().take_while(|(mark_start, ..)| *mark_start < end)
+        {
+            let (from, to) = (mark_start.max(at), mark_end.min(end));
+            if from > at {
+                spans.push(Span::raw(self.text[at..from].to_string()));
+            }
+            spans.push(Span::styled(self.text[from..to].to_string(), style));
+            at = to;
+        }
+        if at < end || spans.is_empty() {
+            spans.push(Span::raw(self.text[at..end].to_string()));
+        }
+        Line::from(spans).style(self.style_at(start))
     }
 
     fn style_at(&self, at: usize) -> Style {
@@ -382,5 +423,27 @@ mod tests {
         assert_eq!(rows.total(), Some(200_000usize.div_ceil(15)));
         assert!(steps >= 9, "{steps}");
         assert!(rows.marks.len() <= rows.found / MARK_EVERY + 1);
+    }
+
+    #[test]
+    fn marked_words_keep_their_style_across_rows() {
+        let mut doc = Doc::default();
+        doc.line("H", Style::default());
+        let bold = Style::new().bold();
+        doc.lines_marking("one two three four", |word| word.starts_with('t'), bold);
+        let mut rows = Rows::new(&doc, 9);
+        let drawn = rows.window(&doc, 0, usize::MAX);
+        assert_eq!(texts(&drawn), ["H", "one two", "three", "four"]);
+        let styled = |line: &Line| -> Vec<(String, bool)> {
+            line.spans.iter().map(|span| (span.content.to_string(), span.style == bold)).collect()
+        };
+        assert_eq!(styled(&drawn[1]), [("one ".to_string(), false), ("two".to_string(), true)]);
+        assert_eq!(styled(&drawn[2]), [("three".to_string(), true)]);
+        assert_eq!(styled(&drawn[3]), [("four".to_string(), false)]);
+        // A word cut over two rows is marked on both.
+        let mut narrow = Rows::new(&doc, 3);
+        let cut = narrow.window(&doc, 0, usize::MAX);
+        assert_eq!(texts(&cut)[3..5], ["thr", "ee"]);
+        assert!(cut[3..5].iter().all(|line| line.spans.iter().all(|span| span.style == bold)));
     }
 }

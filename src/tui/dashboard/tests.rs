@@ -52,6 +52,7 @@ fn figures(alpha: Option<f64>, ci: Option<(f64, f64)>, n_units: usize) -> AlphaF
 fn criterion(id: &str, level: &'static str, figures: AlphaFigures, per_tag: Vec<TagAgreement>) -> CriterionAgreement {
     CriterionAgreement {
         criterion: id.into(),
+        scope: Default::default(),
         level,
         figures,
         n_raters: 3,
@@ -70,6 +71,7 @@ fn criterion(id: &str, level: &'static str, figures: AlphaFigures, per_tag: Vec<
         pairwise: Vec::new(),
         leave_one_out: Vec::new(),
         per_tag,
+        within_one_step: None,
     }
 }
 
@@ -109,6 +111,7 @@ fn correlations(n: usize, r: Option<f64>, rho: Option<f64>, tau: Option<f64>) ->
 fn judged(id: &str, kind: &'static str, correlated: bool, labels: &[&str], counts: Vec<Vec<u64>>) -> CriterionJudge {
     CriterionJudge {
         criterion: id.into(),
+        scope: Default::default(),
         kind,
         human: "majority",
         correlations: if correlated {

@@ -52,11 +52,22 @@ pub enum Action {
     Find,
     /// Fold or unfold the retrieved passages.
     TogglePassages,
+    /// A conversation item: focus the next or the previous step.
+    StepNext,
+    StepPrevious,
+    /// Unfold or fold the focused step (a tool result), or every tool result.
+    ToggleStep,
+    ToggleAllSteps,
+    /// Go to step N of a conversation.
+    JumpStep,
+    /// On a comparison item: the next pane (left, right, prompt) for the scroll keys;
+    /// on a narrow screen, the other candidate.
+    SwitchSide,
 }
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 21] = [
+    pub const NAMED: [(Action, &'static str); 27] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -78,6 +89,12 @@ impl Action {
         (Action::Jump, "jump"),
         (Action::Find, "find"),
         (Action::TogglePassages, "toggle_passages"),
+        (Action::StepNext, "step_next"),
+        (Action::StepPrevious, "step_previous"),
+        (Action::ToggleStep, "toggle_step"),
+        (Action::ToggleAllSteps, "toggle_all_steps"),
+        (Action::JumpStep, "jump_step"),
+        (Action::SwitchSide, "switch_side"),
     ];
 
     /// The action's name in `keys.toml`.
@@ -113,6 +130,13 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Jump, &["C-g"]),
     (Action::Find, &["/"]),
     (Action::TogglePassages, &["C-o"]),
+    // Each with a Control key too: a rubric may take the plain one for an option.
+    (Action::StepNext, &["]", "C-n"]),
+    (Action::StepPrevious, &["[", "C-p"]),
+    (Action::ToggleStep, &["Space", "C-t"]),
+    (Action::ToggleAllSteps, &["*", "C-e"]),
+    (Action::JumpStep, &[":", "C-l"]),
+    (Action::SwitchSide, &["C-x"]),
 ];
 
 /// The footer: groups of actions and what they do, shown with their keys.

@@ -4,6 +4,8 @@
 mod finder;
 pub mod keymap;
 mod session;
+mod side_by_side;
+mod transcript;
 mod view;
 mod writer;
 
@@ -41,6 +43,12 @@ pub enum Effect {
     },
     /// Fetch the searchable text of the queue, then call [`LabelScreen::finder_loaded`].
     OpenFinder,
+    /// Record that this rater sees the candidate `left` on the left of the comparison
+    /// `item_id`: sent before the item's first decision, in the same queue of writes.
+    RecordSide {
+        item_id: i64,
+        left: String,
+    },
     Quit,
 }
 
@@ -73,6 +81,7 @@ enum PromptKind {
     SkipReason,
     FlagNote,
     Jump,
+    Step,
 }
 
 impl PromptKind {
@@ -81,6 +90,7 @@ impl PromptKind {
             PromptKind::SkipReason => "why skip this item?",
             PromptKind::FlagNote => "flag for review; note:",
             PromptKind::Jump => "go to item (number or id):",
+            PromptKind::Step => "go to step:",
         }
     }
 }
@@ -176,6 +186,14 @@ pub struct LabelScreen {
     ignored_keys: usize,
     /// The focus move under way skips text and number fields (it came from a letter).
     options_only: bool,
+    /// Which side each comparison of the queue shows its candidates on.
+    sides: side_by_side::Sides,
+    /// The comparison on screen: its panes' focus and scroll.
+    compare: side_by_side::Compare,
+    /// Show the candidates' models (blind otherwise).
+    show_models: bool,
+    /// A conversation item's steps, focus and folds (empty for other shapes).
+    transcript: transcript::Transcript,
 }
 
 impl LabelScreen {
@@ -224,6 +242,10 @@ impl LabelScreen {
             too_small: false,
             ignored_keys: 0,
             options_only: false,
+            sides: Default::default(),
+            compare: Default::default(),
+            show_models: false,
+            transcript: Default::default(),
         };
         screen.set_keymap(Keymap::default(), &[]);
         screen
@@ -334,6 +356,7 @@ impl LabelScreen {
         if self.queue.get(self.position).map(|entry| entry.item_id) != Some(item_id) {
             return; // The rater has moved on since this was asked for.
         }
+        self.transcript = transcript::Transcript::of(&item, self.show_judge);
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
@@ -380,6 +403,7 @@ impl LabelScreen {
             let (done, skipped, flagged) = state.unwrap_or((false, false, false));
             (entry.done, entry.skipped, entry.flagged) = (done, skipped, flagged);
         }
+        self.side_not_stored(item_id);
         let before = self.history.len();
         self.history.retain(|decision| decision.item_id() != item_id);
         if self.history.len() < before {
@@ -441,11 +465,17 @@ impl LabelScreen {
         if self.finder.is_some() {
             return self.update_finder(action);
         }
+        if let Some(effects) = self.update_transcript(action) {
+            return effects;
+        }
         if !matches!(
             action,
             Action::ScrollUp | Action::ScrollDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom
         ) {
             self.message = None;
+        }
+        if let Some(effects) = self.update_comparison(action) {
+            return effects;
         }
         match action {
             Action::Quit => {
@@ -463,6 +493,8 @@ impl LabelScreen {
                 self.passages_folded = !self.passages_folded;
                 Vec::new()
             }
+            // Only a comparison item has sides (see update_comparison).
+            Action::SwitchSide => Vec::new(),
             Action::Find => {
                 let Ok(mut effects) = self.commit_editor() else {
                     return Vec::new();
@@ -482,6 +514,12 @@ impl LabelScreen {
                 (self.scroll, self.from_end) = (usize::MAX, Some(0));
                 Vec::new()
             }
+            // Handled by the transcript when the item is a conversation.
+            Action::StepNext
+            | Action::StepPrevious
+            | Action::ToggleStep
+            | Action::ToggleAllSteps
+            | Action::JumpStep => Vec::new(),
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -637,6 +675,7 @@ impl LabelScreen {
                 self.position = target;
                 self.load_current()
             }
+            PromptKind::Step => self.jump_to_step(&text),
             PromptKind::SkipReason if text.is_empty() => {
                 self.message = Some((Tone::Error, "say why you skip it (Esc to go back)".into()));
                 Vec::new()
@@ -774,6 +813,8 @@ impl LabelScreen {
 
     fn load_current(&mut self) -> Vec<Effect> {
         self.item = None;
+        self.compare = Default::default();
+        self.transcript = Default::default();
         *self.pane.get_mut() = None;
         self.missing.clear();
         self.values.clear();
@@ -847,7 +888,8 @@ impl LabelScreen {
             return Vec::new();
         }
         let id = criterion.id.clone();
-        let chosen = criterion.options[option].value.clone();
+        // The rater chose left or right: stored in the candidates' own terms.
+        let chosen = self.seen_from_screen(criterion, criterion.options[option].value.clone());
         let value = match criterion.kind {
             Kind::Tags => {
                 let mut tags = match self.values.get(&id) {
@@ -908,7 +950,9 @@ impl LabelScreen {
         }
         self.missing.retain(|missing| missing != id);
         self.history.push(Decision::Values { item_id, before });
-        vec![Effect::Save { item_id, changes }]
+        let mut effects: Vec<Effect> = self.record_side(item_id).into_iter().collect();
+        effects.push(Effect::Save { item_id, changes });
+        effects
     }
 
     /// Saves what is typed in the focused text or number field. Fails (and says why)
@@ -970,6 +1014,7 @@ impl LabelScreen {
                 _ => Vec::new(),
             })
             .collect();
+        effects.extend(self.record_side(item_id));
         effects.push(Effect::Confirm { item_id });
         self.history.push(Decision::Confirmed { item_id, before });
         let done_id = self.queue[self.position].external_id.clone();

@@ -18,6 +18,7 @@ use super::keymap::{Action, Keymap};
 use super::writer::{self, Job, Report, Write, Writer};
 use super::{Effect, LabelScreen, Unsaved};
 use crate::model::LabelValue;
+use crate::model::rubric::Scope;
 use crate::store::{Batch, ItemAction, Store, StoredRubric};
 use crate::tui::terminal::with_terminal;
 use crate::tui::theme::Theme;
@@ -62,13 +63,27 @@ impl<'s> Session<'s> {
             writer_store,
             writer::Context { rubric_id: rubric.id, batch_id: batch.id, rater: rater.to_string() },
         )?;
-        let mut screen =
-            LabelScreen::new(rubric.rubric.clone(), rubric.guidelines.clone(), &batch.name, rater, queue, theme);
+        // Step-scope criteria are answered per step, which this screen does not do yet:
+        // the form offers the item's criteria only, so no step value is stored as an
+        // item's. (`when` never leads from an item criterion to a step one.)
+        let mut form = rubric.rubric.clone();
+        form.criteria.retain(|criterion| criterion.scope == Scope::Item);
+        if form.criteria.is_empty() {
+            anyhow::bail!(
+                "rubric `{}` has only step-scope criteria, which the label screen does not answer yet; \
+                 import them with `tally labels import` (a `step` column)",
+                rubric.rubric.name
+            );
+        }
+        let mut screen = LabelScreen::new(form, rubric.guidelines.clone(), &batch.name, rater, queue, theme);
         let (keymap, problems) = match keys_path() {
             Some(path) => Keymap::load(&path),
             None => (Keymap::default(), Vec::new()),
         };
         screen.set_keymap(keymap, &problems);
+        // Comparisons show their candidates on sides set by the batch's seed and the
+        // rater, or as the store recorded them.
+        screen.set_sides(batch.seed as u64, store.queue_sides(batch.id, rater)?);
         let mut session = Session {
             store,
             screen,
@@ -152,6 +167,7 @@ impl<'s> Session<'s> {
                 Effect::Save { item_id, changes } => self.send(item_id, Write::Save { changes }),
                 Effect::Confirm { item_id } => self.send(item_id, Write::Confirm),
                 Effect::Mark { item_id, action, note } => self.send(item_id, Write::Mark { action, note }),
+                Effect::RecordSide { item_id, left } => self.send(item_id, Write::Side { left }),
                 Effect::Load { item_id } => {
                     let item = self.store.item(item_id)?;
                     let values = self.values_of(item_id)?;
@@ -258,6 +274,8 @@ impl<'s> Session<'s> {
                 Write::Save { changes } => entry.criteria.extend(changes.iter().map(|(id, _)| id.clone())),
                 Write::Confirm => entry.confirm = true,
                 Write::Mark { .. } => entry.marks += 1,
+                // Not a decision of the rater's: its own write, never shown.
+                Write::Side { .. } => {}
             }
         }
         self.screen.set_unsaved(unsaved, self.outstanding.len(), self.busy);
@@ -302,6 +320,7 @@ impl<'s> Session<'s> {
         // The newest unsaved value of each item and criterion, in the order decided.
         let mut values: Vec<(String, String, Option<LabelValue>)> = Vec::new();
         let mut items = Vec::new();
+        let mut sides = BTreeMap::new();
         for job in &self.outstanding {
             let item = external(job.item_id);
             match &job.write {
@@ -323,9 +342,13 @@ impl<'s> Session<'s> {
                     let note = note.as_ref().map_or(String::new(), |note| format!(" ({note})"));
                     items.push((item, format!("{action}{note}")));
                 }
+                // The file's `left` column carries it, for `labels import`.
+                Write::Side { left } => {
+                    sides.insert(item, left.clone());
+                }
             }
         }
-        Lost { values, items }
+        Lost { values, items, sides }
     }
 }
 
@@ -348,6 +371,8 @@ struct Lost {
     values: Vec<(String, String, Option<LabelValue>)>,
     /// (item id, what: confirm, skip (note), flag (note), ...).
     items: Vec<(String, String)>,
+    /// Comparison item id: the candidate shown on the left, not recorded yet.
+    sides: BTreeMap<String, String>,
 }
 
 /// How a session ended: saved, or what the store refused and where it went instead.
@@ -397,7 +422,7 @@ impl Outcome {
                 }
                 Some(Err(error)) => {
                     out.push_str(&format!("{} label values could not be written to a file ({error}):\n", set.len()));
-                    out.push_str(&recovery_csv(&lost.values, "?").unwrap_or_default());
+                    out.push_str(&recovery_csv(lost, "?").unwrap_or_default());
                 }
                 None => {}
             }
@@ -417,11 +442,16 @@ impl Outcome {
     }
 }
 
-/// The recovery file's rows in the `labels import` format (set values only).
-fn recovery_csv(values: &[(String, String, Option<LabelValue>)], rater: &str) -> Result<String, csv::Error> {
+/// The recovery file's rows in the `labels import` format (set values only), with a
+/// `left` column (the candidate shown on the left) when a comparison's side is unsaved.
+fn recovery_csv(lost: &Lost, rater: &str) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["item", "rater", "criterion", "value", "comment"])?;
-    for (item, criterion, value) in values {
+    let mut header = vec!["item", "rater", "criterion", "value", "comment"];
+    if !lost.sides.is_empty() {
+        header.push("left");
+    }
+    out.write_record(&header)?;
+    for (item, criterion, value) in &lost.values {
         let Some(value) = value else { continue };
         let cell = match value.to_json() {
             serde_json::Value::String(text) => text,
@@ -430,7 +460,11 @@ fn recovery_csv(values: &[(String, String, Option<LabelValue>)], rater: &str) ->
             }
             other => other.to_string(),
         };
-        out.write_record([item.as_str(), rater, criterion.as_str(), cell.as_str(), ""])?;
+        let mut row = vec![item.as_str(), rater, criterion.as_str(), cell.as_str(), ""];
+        if !lost.sides.is_empty() {
+            row.push(lost.sides.get(item).map_or("", String::as_str));
+        }
+        out.write_record(&row)?;
     }
     let bytes = out.into_inner().map_err(|err| err.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -442,7 +476,7 @@ fn write_recovery(lost: &Lost, rater: &str, beside: Option<&Path>) -> Option<Res
     if !lost.values.iter().any(|(_, _, value)| value.is_some()) {
         return None;
     }
-    let text = match recovery_csv(&lost.values, rater) {
+    let text = match recovery_csv(lost, rater) {
         Ok(text) => text,
         Err(err) => return Some(Err(err.to_string())),
     };
@@ -511,9 +545,16 @@ pub fn keys_path() -> Option<std::path::PathBuf> {
 
 /// Opens the label screen for `rater` on `batch` until they quit. Quitting waits (on
 /// screen) for unsaved writes; the outcome says whether everything was saved.
-pub fn run(store: &mut Store, batch: &Batch, rater: &str, show_judge: bool) -> anyhow::Result<Outcome> {
+pub fn run(
+    store: &mut Store,
+    batch: &Batch,
+    rater: &str,
+    show_judge: bool,
+    show_models: bool,
+) -> anyhow::Result<Outcome> {
     let mut session = Session::new(store, batch, rater, Theme::from_env())?;
     session.screen.set_show_judge(show_judge);
+    session.screen.set_show_models(show_models);
     let wait = quit_wait();
     let mut closing_since: Option<Instant> = None;
     let result = with_terminal(|terminal, stop| {

@@ -268,7 +268,7 @@ fn keys_go_through_the_raters_keymap() {
     // The overlay lists the keys that work, says what the rubric took away, and lists
     // the file's problems whole.
     screen.key(press(KeyCode::Char('?')));
-    let overlay = render(&screen, 100, 40);
+    let overlay = render(&screen, 100, 48);
     assert!(overlay.contains("→ C-n         next"), "{overlay}");
     assert!(overlay.contains("`y` is an option of correct, so it does not do `next`"), "{overlay}");
     assert!(overlay.contains("keys.bogus: no such action (known: confirm"), "{overlay}");

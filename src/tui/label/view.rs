@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
 use super::{Action, LabelScreen, Tone};
 use crate::model::text::single_line;
-use crate::model::{Kind, LabelValue};
+use crate::model::{Kind, LabelValue, Shape};
 use crate::tui::wrap::{Doc, Rows, wrap};
 use crate::tui::{MIN_HEIGHT, MIN_WIDTH};
 
@@ -35,6 +35,10 @@ impl LabelScreen {
         self.render_gauge(frame, gauge);
         self.render_footer(frame, footer);
         match &self.item {
+            // A comparison lays out its own panes (side_by_side.rs).
+            Some((_, item)) if matches!(item.shape, crate::model::Shape::Comparison { .. }) => {
+                self.render_comparison(frame, body)
+            }
             Some(_) => {
                 if body.width >= SIDE_BY_SIDE_WIDTH {
                     let [left, right] =
@@ -45,7 +49,9 @@ impl LabelScreen {
                 } else {
                     // The item keeps a readable share however long the rubric: the form
                     // collapses and scrolls to the focused criterion instead.
-                    let item_rows = (body.height * 2 / 5).max(6);
+                    // A transcript is read step by step: it takes two thirds, the form collapses.
+                    let (share, of) = if self.transcript.is_empty() { (2, 5) } else { (2, 3) };
+                    let item_rows = (body.height * share / of).max(6);
                     let budget = body.height.saturating_sub(item_rows + 2).max(1);
                     let form = self.form_view(body.width.saturating_sub(2), budget);
                     let height = (form.lines.len() as u16 + 2).min(body.height);
@@ -142,7 +148,7 @@ impl LabelScreen {
                 "item {} of {} · {}{state}{flag}{unsaved}",
                 self.position + 1,
                 self.queue.len(),
-                single_line(&entry.external_id)
+                single_line(&self.shown_id(entry.item_id, &entry.external_id))
             )
         } else {
             format!("{} items", self.queue.len())
@@ -165,7 +171,7 @@ impl LabelScreen {
     }
 
     /// The first key of each action, as hints show them: `↑/↓`.
-    fn keys_of(&self, actions: &[Action]) -> String {
+    pub(super) fn keys_of(&self, actions: &[Action]) -> String {
         let keys: Vec<String> =
             actions.iter().filter_map(|action| self.keymap.keys(*action).into_iter().next()).collect();
         keys.join("/")
@@ -275,6 +281,10 @@ impl LabelScreen {
 
     fn render_item(&self, frame: &mut Frame, area: Rect) {
         let Some((item_id, item)) = &self.item else { return };
+        match item.shape {
+            Shape::Conversation { .. } => return self.render_transcript(frame, area, &item.id),
+            Shape::Single | Shape::Comparison { .. } => {}
+        }
         let key = (*item_id, self.passages_folded, self.show_judge);
         let width = area.width.saturating_sub(2);
         let mut pane = self.pane.borrow_mut();
@@ -358,7 +368,7 @@ impl LabelScreen {
     /// The form in `budget` rows `width` wide: each criterion in full while that fits,
     /// else the focused one in full and the others on a line each; then a window of
     /// criteria around the focused one.
-    fn form_view(&self, width: u16, budget: u16) -> FormView {
+    pub(super) fn form_view(&self, width: u16, budget: u16) -> FormView {
         let count = self.rubric.criteria.len();
         let budget = usize::from(budget.max(1));
         let full: Vec<Vec<Line<'static>>> = (0..count).map(|index| self.criterion_rows(index, width, false)).collect();
@@ -418,7 +428,9 @@ impl LabelScreen {
             head.push(Span::styled("← required ", self.theme.error()));
         }
         let mut chunks: Vec<Vec<Span<'static>>> = vec![head];
-        let value = self.values.get(&criterion.id);
+        // A preference on a comparison in screen terms: `a` is the left.
+        let shown = self.shown_value(criterion);
+        let value = shown.as_ref();
         if !applies {
             if let Some(when) = &criterion.when {
                 chunks.push(vec![Span::styled(
@@ -480,10 +492,11 @@ impl LabelScreen {
                 match value {
                     Some(value) => {
                         let mut chunk = vec![Span::styled(
-                            format!("✓{}{mark}", single_line(&value.display())),
+                            format!("✓{}{mark}", single_line(&self.option_text(criterion, &value.display()))),
                             self.theme.selected(),
                         )];
                         if let [only] = chosen.as_slice()
+                            && criterion.kind != Kind::Preference
                             && let Some(label) = &only.label
                         {
                             chunk.push(Span::styled(format!(" ({})", single_line(label)), self.theme.muted()));
@@ -500,7 +513,7 @@ impl LabelScreen {
                         Some(LabelValue::Tags(tags)) => tags.contains(&choice.value),
                         _ => false,
                     };
-                    let text = single_line(&choice.value);
+                    let text = single_line(&self.option_text(criterion, &choice.value));
                     let mut chunk = vec![
                         Span::styled(format!("[{}]", choice.key), self.theme.key()),
                         Span::raw(" "),
@@ -521,7 +534,7 @@ impl LabelScreen {
                     chunks.push(chunk);
                 }
                 // Elsewhere the label of the chosen option says what the choice means.
-                if criterion.kind != Kind::Ordinal
+                if !matches!(criterion.kind, Kind::Ordinal | Kind::Preference)
                     && let Some(LabelValue::Choice(selected)) = value
                     && let Some(label) =
                         criterion.options.iter().find(|c| c.value == *selected).and_then(|c| c.label.as_ref())
@@ -536,7 +549,7 @@ impl LabelScreen {
         layout(chunks, width, compact)
     }
 
-    fn render_form(&self, frame: &mut Frame, area: Rect, form: FormView) {
+    pub(super) fn render_form(&self, frame: &mut Frame, area: Rect, form: FormView) {
         let question = self.rubric.criteria.get(self.focus).map_or(String::new(), |c| single_line(&c.question));
         let mut block = Block::default().borders(Borders::ALL).title(format!(" {question} "));
         if form.first > 0 || form.last + 1 < form.total {
@@ -625,8 +638,8 @@ fn clock(seconds: f64) -> String {
 }
 
 /// The form as drawn: its rows and which criteria they show.
-struct FormView {
-    lines: Vec<Line<'static>>,
+pub(super) struct FormView {
+    pub(super) lines: Vec<Line<'static>>,
     first: usize,
     last: usize,
     total: usize,

@@ -28,6 +28,10 @@ pub enum Write {
         action: ItemAction,
         note: Option<String>,
     },
+    /// The candidate shown on the left of a comparison (the first record stands).
+    Side {
+        left: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -207,5 +211,6 @@ fn apply(store: &mut Store, context: &Context, job: &Job) -> Result<(), StoreErr
         Write::Mark { action, note } => {
             store.write(|tx| tx.item_event(batch_id, item_id, rater, *action, note.as_deref(), spent))
         }
+        Write::Side { left } => store.write(|tx| tx.record_side(item_id, rater, left).map(|_| ())),
     }
 }

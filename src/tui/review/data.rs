@@ -262,7 +262,7 @@ fn judge_gap(
             };
             Some(((judge - human).abs() / if range > 0.0 { range } else { 1.0 }).min(1.0))
         }
-        Kind::Binary | Kind::Nominal | Kind::Preference => {
+        Kind::Binary | Kind::Nominal | Kind::Preference | Kind::Step => {
             // A tie has no value to compare with.
             let human = decision?.value.as_str()?;
             Some(if human == judge_text { 0.0 } else { 1.0 })
