@@ -191,3 +191,42 @@ fn gate_min_win_rate_checks_the_lower_bound_of_the_pooled_win_rate() {
     assert_eq!(usage.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&usage.stderr).contains("needs a contender"));
 }
+
+#[test]
+fn report_preference_on_the_bundled_pairwise_sample_matches_its_readme() {
+    // sample_data/README.md's table and left-side shares, recorded through labels
+    // import's left column.
+    let sandbox = Sandbox::with_store();
+    sandbox.ok(&["import", &common::repo("sample_data/pairwise_items.jsonl")]);
+    sandbox.ok(&["rubric", "add", &common::repo("guidelines/pairwise-preference.toml")]);
+    sandbox.ok(&["labels", "import", &common::repo("sample_data/pairwise_labels.csv")]);
+    let out = sandbox.ok(&["report", "preference", "--format", "json", "--replicates", "100"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((report["n_votes"].as_u64(), report["n_prompts"].as_u64()), (Some(714), Some(80)));
+    let counts: Vec<[u64; 4]> = report["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| ["wins_a", "wins_b", "ties", "both_bad"].map(|key| pair[key].as_u64().unwrap()))
+        .collect();
+    assert_eq!(counts, [[53, 138, 33, 16], [59, 130, 35, 16], [69, 51, 77, 37]]);
+    let raters: Vec<(String, u64, f64)> = report["position_bias"]["raters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["rater"].as_str().unwrap().to_string(), r["n"].as_u64().unwrap(), r["left_share"].as_f64().unwrap())
+        })
+        .collect();
+    let expected = [("ana", 136, 73.0 / 136.0), ("ben", 167, 95.0 / 167.0), ("chloe", 197, 151.0 / 197.0)];
+    for ((rater, n, share), (name, count, left)) in raters.iter().zip(expected) {
+        assert_eq!((rater.as_str(), *n), (name, count));
+        assert!((share - left).abs() < 1e-12);
+    }
+    assert_eq!(report["position_bias"]["no_side"].as_u64(), Some(0));
+    // v2 is clearly better than v1: ranked first, its interval wholly above v1's.
+    let ratings = report["ratings"].as_array().unwrap();
+    assert_eq!(ratings[0]["model"], "assistant-v2");
+    assert_eq!(ratings[2]["model"], "assistant-v1");
+    assert!(ratings[0]["ci"][0].as_f64().unwrap() > ratings[2]["ci"][1].as_f64().unwrap());
+}
