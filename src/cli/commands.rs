@@ -252,6 +252,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 report => emit(&report?, format, ""),
             }
         }
+        Command::Report(ReportCommand::Preference { scope, golden, criterion, by, anchor, bootstrap, format }) => {
+            let store = read_store(db)?;
+            let (batch, rubric) = resolve_scope(&store, &scope)?;
+            let request = crate::report::preference::Request {
+                batch: batch.as_ref(),
+                criterion: criterion.as_deref(),
+                by: by.as_deref(),
+                anchor: anchor.as_deref(),
+                bootstrap: bootstrap.bootstrap()?,
+                include_golden: golden.include_golden,
+            };
+            emit(&crate::report::preference::from_store(&store, &rubric, request)?, format, "")
+        }
         Command::Agreement { file, options } => agreement_file(&file, &options),
         Command::Correlate { file, x, y, group, bootstrap, format } => {
             let bootstrap = bootstrap.bootstrap()?;
@@ -273,6 +286,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             min_alpha,
             min_judge_spearman,
             max_judge_bias,
+            min_win_rate,
             criteria,
             use_ci_low,
             max_rate,
@@ -289,6 +303,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     min_judge_spearman: Limit::parse("--min-judge-spearman", &min_judge_spearman)?,
                     max_judge_bias: Limit::parse("--max-judge-bias", &max_judge_bias)?,
                     use_ci_low,
+                    min_win_rate: {
+                        let limit = Limit::parse("--min-win-rate", &min_win_rate)?;
+                        if limit.all.is_some() {
+                            return Err(
+                                "--min-win-rate needs a contender: MODEL=X (e.g. --min-win-rate gpt-x=0.5)".into()
+                            );
+                        }
+                        limit
+                    },
                 })
             })();
             let thresholds = match limits {
@@ -1328,15 +1351,16 @@ fn gate_checks(
     {
         anyhow::ensure!(
             thresholds.any() || !max_rates.is_empty(),
-            "give at least one threshold: --min-alpha, --min-judge-spearman, --max-judge-bias or --max-rate"
+            "give at least one threshold: --min-alpha, --min-judge-spearman, --max-judge-bias, --min-win-rate or --max-rate"
         );
         anyhow::ensure!(
             matches!(rate_method, Method::PpiPlusPlus | Method::Ppi | Method::Human),
             "--estimate must be ppi++, ppi or human (the judge alone is biased), not {}",
             rate_method.name()
         );
-        // Intervals cost time; only --use-ci-low reads them.
+        // Intervals cost time; only --use-ci-low and --min-win-rate read them.
         let mut bootstrap = bootstrap.bootstrap()?;
+        let win_rate_bootstrap = bootstrap;
         if !thresholds.use_ci_low {
             bootstrap.replicates = 0;
         }
@@ -1357,6 +1381,18 @@ fn gate_checks(
         };
         let left_out = agreement.golden_labels_left_out;
         let mut checks = evaluate(thresholds, criteria, &agreement, judge.as_ref());
+        if thresholds.min_win_rate.is_set() {
+            let request = crate::report::preference::Request {
+                batch: batch.as_ref(),
+                criterion: None,
+                by: None,
+                anchor: None,
+                bootstrap: win_rate_bootstrap,
+                include_golden,
+            };
+            let report = crate::report::preference::from_store(&store, &rubric, request)?;
+            checks.extend(crate::report::gate::win_rate_checks(&thresholds.min_win_rate, &report));
+        }
         if !max_rates.is_empty() {
             let request = crate::report::estimate::Request {
                 criterion: None,

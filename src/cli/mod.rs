@@ -246,6 +246,12 @@ pub enum Command {
         /// CRITERION=X, as --min-alpha).
         #[arg(long, value_name = "X|CRITERION=X")]
         max_judge_bias: Vec<String>,
+        /// Lowest acceptable win rate of a contender (candidate model, else candidate id)
+        /// on comparison items: MODEL=X, repeatable. Fails when the lower bound of the
+        /// interval of MODEL's win rate against all others pooled (ties and both-bad as
+        /// half; the bootstrap resamples prompts) is under X.
+        #[arg(long, value_name = "MODEL=X")]
+        min_win_rate: Vec<String>,
         /// Check only these criteria (default: all).
         #[arg(long = "criterion", value_name = "C")]
         criteria: Vec<String>,
@@ -738,6 +744,29 @@ pub enum ReportCommand {
         /// Slice the errors and estimates sections by this metadata field (or `dataset`).
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
+    },
+    /// Pairwise preferences on comparison items: wins, losses, ties and win rates per
+    /// pair of contenders (ties and both-bad as half), Bradley-Terry scores on the Elo
+    /// scale, position bias, agreement and the judge; intervals resample prompts.
+    Preference {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        golden: GoldenArgs,
+        /// The preference criterion (default: the rubric's only one).
+        #[arg(long, value_name = "C")]
+        criterion: Option<String>,
+        /// Also report per value of this metadata field (or `dataset`).
+        #[arg(long, value_name = "FIELD")]
+        by: Option<String>,
+        /// The contender scored 1000 (default: the first by name).
+        #[arg(long, value_name = "MODEL")]
+        anchor: Option<String>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
+        /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
     },
     /// Where the model fails: failure and defect-tag rates per slice with Wilson intervals,
     /// two slices compared, frequent tag combinations, clusters of raters' comments.

@@ -13,6 +13,9 @@ pub struct Thresholds {
     pub max_judge_bias: Limit,
     /// Compare the confidence bound on the unfavourable side instead of the estimate.
     pub use_ci_low: bool,
+    /// Lowest acceptable lower bound of a contender's win rate against all others pooled
+    /// (`--min-win-rate MODEL=X`): per contender only.
+    pub min_win_rate: Limit,
 }
 
 /// One threshold flag: a value for every criterion (`--min-alpha 0.6`) and values for
@@ -70,7 +73,7 @@ impl Limit {
 
 impl Thresholds {
     pub fn any(&self) -> bool {
-        self.min_alpha.is_set() || self.needs_judge()
+        self.min_alpha.is_set() || self.needs_judge() || self.min_win_rate.is_set()
     }
 
     pub fn needs_judge(&self) -> bool {
@@ -217,6 +220,27 @@ pub fn evaluate(
         }
     }
     checks
+}
+
+/// `--min-win-rate MODEL=X`: each named contender's win rate against all others pooled
+/// (ties and both-bad as half) must have the lower bound of its prompt-bootstrap interval
+/// at X or above. A contender that is not in the report, or has no interval, fails.
+pub fn win_rate_checks(limit: &Limit, report: &super::preference::PreferenceReport) -> Vec<Check> {
+    limit
+        .per_criterion
+        .iter()
+        .map(|(model, threshold)| {
+            let rating = report.figures.ratings.iter().find(|rating| &rating.model == model);
+            let value = rating.and_then(|rating| rating.win_rate_ci).map(|[low, _]| low);
+            let mut check = Check::new(model, "win rate CI low".into(), value, *threshold, true);
+            check.note = match rating {
+                None => Some(format!("no votes on `{model}`; contenders: {}", report.contenders.join(", "))),
+                Some(_) if value.is_none() => Some("no confidence interval".into()),
+                Some(_) => None,
+            };
+            check
+        })
+        .collect()
 }
 
 /// The gate's verdict for scripts (`--format json`).

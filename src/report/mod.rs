@@ -10,6 +10,7 @@ pub mod golden;
 mod html;
 pub mod judge;
 pub mod plan;
+pub mod preference;
 pub mod progress;
 pub mod raters;
 pub mod status;

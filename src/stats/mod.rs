@@ -9,6 +9,7 @@ pub mod correlation;
 pub mod hash;
 pub mod plan;
 pub mod ppi;
+pub mod preference;
 pub mod proportion;
 pub mod rng;
 pub mod text_clusters;

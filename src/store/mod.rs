@@ -10,6 +10,7 @@
 
 mod batches;
 mod comments;
+mod comparisons;
 mod items;
 mod labels;
 mod merge;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
+pub use comparisons::ComparisonRow;
 pub use items::{JudgedRow, OnConflict, Upsert};
 pub use labels::{
     Adjudication, CurrentLabel, LabelEvent, LabelRow, LabelScope, LabelWriter, NewAdjudication, NewLabel,
