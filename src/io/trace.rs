@@ -576,6 +576,61 @@ pub struct Ends(HashMap<String, u64>);
 
 /// The fields of one conversation item: `id`, `messages` and `metadata` (with
 /// `trace_format` and the source's ids).
+/// One span (OpenTelemetry) or run (LangSmith) of a trace: the part of it a transcript
+/// is made of.
+#[derive(Debug)]
+pub(super) struct Segment {
+    pub id: String,
+    pub parent: Option<String>,
+    pub start: Option<i128>,
+    pub end: Option<i128>,
+    /// The model that answered, where the source says.
+    pub model: Option<String>,
+    pub input: Vec<Message>,
+    pub output: Vec<Message>,
+    pub tool: Option<Piece>,
+}
+
+/// One trace's segments as the fields of a conversation item (`None` when none holds a
+/// message or a tool call: a trace of other work). Pieces are put in time order: a
+/// segment's input when it starts, its output and a tool's result when it ends.
+/// Metadata keeps `trace_format`, `trace_id`, the root segment's id under `id_key`, all
+/// ids in time order under `ids_key`, and the model of the first model call.
+pub(super) fn conversation(
+    format: &str,
+    trace: String,
+    mut segments: Vec<Segment>,
+    (id_key, ids_key): (&str, &str),
+) -> Option<Map<String, Value>> {
+    segments.sort_by_key(|segment| segment.start.unwrap_or(i128::MIN));
+    let mut pieces = Pieces::default();
+    for segment in &mut segments {
+        if !segment.input.is_empty() {
+            pieces.push(segment.start, Piece::Messages(std::mem::take(&mut segment.input)));
+        }
+        let end = segment.end.or(segment.start);
+        if !segment.output.is_empty() {
+            pieces.push(end, Piece::Messages(std::mem::take(&mut segment.output)));
+        }
+        if let Some(tool) = segment.tool.take() {
+            pieces.push(end, tool);
+        }
+    }
+    let root = segments.iter().find(|segment| segment.parent.is_none()).or(segments.first());
+    let mut metadata = Map::new();
+    metadata.insert("trace_format".into(), Value::from(format));
+    metadata.insert("trace_id".into(), Value::from(trace.as_str()));
+    if let Some(root) = root {
+        metadata.insert(id_key.into(), Value::from(root.id.as_str()));
+    }
+    metadata.insert(ids_key.into(), segments.iter().map(|segment| Value::from(segment.id.as_str())).collect());
+    if let Some(model) = segments.iter().find_map(|segment| segment.model.clone()) {
+        metadata.insert("model".into(), Value::from(model));
+    }
+    let messages = pieces.transcript();
+    (!messages.is_empty()).then(|| item_fields(trace, messages, metadata))
+}
+
 pub(super) fn item_fields(id: String, messages: Vec<Message>, metadata: Map<String, Value>) -> Map<String, Value> {
     let mut fields = Map::new();
     fields.insert("id".into(), Value::String(id));

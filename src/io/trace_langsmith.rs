@@ -15,20 +15,11 @@
 
 use serde_json::{Map, Value};
 
-use super::trace::{Piece, Pieces, arguments_text, call_of, item_fields, output_messages, text_field, time};
+use super::trace::{Piece, Segment, arguments_text, call_of, conversation, output_messages, text_field, time};
 use crate::model::conversation::Message;
 
 /// What tally keeps of a run.
-#[derive(Debug)]
-pub(super) struct Run {
-    id: String,
-    parent: Option<String>,
-    start: Option<i128>,
-    end: Option<i128>,
-    input: Vec<Message>,
-    output: Vec<Message>,
-    tool: Option<Piece>,
-}
+pub(super) type Run = Segment;
 
 /// A run's trace id: `trace_id`, or its own id when it is a root run without one.
 pub(super) fn trace_id(fields: &Map<String, Value>) -> Option<String> {
@@ -112,6 +103,7 @@ pub(super) fn run(fields: Map<String, Value>) -> Result<(String, Run), String> {
         parent,
         start: time(record.get("start_time")),
         end: time(record.get("end_time")),
+        model: None,
         input,
         output,
         tool,
@@ -123,31 +115,8 @@ pub(super) fn run(fields: Map<String, Value>) -> Result<(String, Run), String> {
 /// message or a tool call); metadata keeps
 /// `trace_format = "langsmith"`, `trace_id`, `run_id` (the root run's) and `run_ids`
 /// (all, in time order).
-pub(super) fn item(trace: String, mut runs: Vec<Run>) -> Option<Map<String, Value>> {
-    runs.sort_by_key(|run| run.start.unwrap_or(i128::MIN));
-    let mut pieces = Pieces::default();
-    for run in &mut runs {
-        if !run.input.is_empty() {
-            pieces.push(run.start, Piece::Messages(std::mem::take(&mut run.input)));
-        }
-        let end = run.end.or(run.start);
-        if !run.output.is_empty() {
-            pieces.push(end, Piece::Messages(std::mem::take(&mut run.output)));
-        }
-        if let Some(tool) = run.tool.take() {
-            pieces.push(end, tool);
-        }
-    }
-    let root = runs.iter().find(|run| run.parent.is_none()).or(runs.first()).map(|run| run.id.clone());
-    let mut metadata = Map::new();
-    metadata.insert("trace_format".into(), Value::from("langsmith"));
-    metadata.insert("trace_id".into(), Value::from(trace.as_str()));
-    if let Some(root) = root {
-        metadata.insert("run_id".into(), Value::from(root));
-    }
-    metadata.insert("run_ids".into(), runs.iter().map(|run| Value::from(run.id.as_str())).collect());
-    let messages = pieces.transcript();
-    (!messages.is_empty()).then(|| item_fields(trace, messages, metadata))
+pub(super) fn item(trace: String, runs: Vec<Run>) -> Option<Map<String, Value>> {
+    conversation("langsmith", trace, runs, ("run_id", "run_ids"))
 }
 
 const LANGCHAIN_TYPES: [&str; 7] = ["human", "ai", "system", "tool", "function", "chat", "AIMessageChunk"];

@@ -22,21 +22,11 @@
 
 use serde_json::{Map, Value};
 
-use super::trace::{Piece, Pieces, arguments_text, call_of, item_fields, result_message, text_message, time};
+use super::trace::{Piece, Segment, arguments_text, call_of, conversation, result_message, text_message, time};
 use crate::model::conversation::Message;
 
 /// What tally keeps of a span.
-#[derive(Debug)]
-pub(super) struct Span {
-    id: String,
-    parent: Option<String>,
-    start: Option<i128>,
-    end: Option<i128>,
-    model: Option<String>,
-    input: Vec<Message>,
-    output: Vec<Message>,
-    tool: Option<Piece>,
-}
+pub(super) type Span = Segment;
 
 fn lookup<'a>(fields: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
     keys.iter().find_map(|key| match key.split_once('.') {
@@ -304,34 +294,8 @@ pub(super) fn message(object: &Map<String, Value>) -> Result<Vec<Message>, Strin
 /// message or a tool call: a trace of other work); metadata keeps
 /// `trace_format = "otel"`, `trace_id`, `span_id` (the root span's) and `span_ids` (all,
 /// in time order), and the model of the first model call.
-pub(super) fn item(trace: String, mut spans: Vec<Span>) -> Option<Map<String, Value>> {
-    spans.sort_by_key(|span| span.start.unwrap_or(i128::MIN));
-    let mut pieces = Pieces::default();
-    for span in &mut spans {
-        if !span.input.is_empty() {
-            pieces.push(span.start, Piece::Messages(std::mem::take(&mut span.input)));
-        }
-        let end = span.end.or(span.start);
-        if !span.output.is_empty() {
-            pieces.push(end, Piece::Messages(std::mem::take(&mut span.output)));
-        }
-        if let Some(tool) = span.tool.take() {
-            pieces.push(end, tool);
-        }
-    }
-    let root = spans.iter().find(|span| span.parent.is_none()).or(spans.first()).map(|span| span.id.clone());
-    let mut metadata = Map::new();
-    metadata.insert("trace_format".into(), Value::from("otel"));
-    metadata.insert("trace_id".into(), Value::from(trace.as_str()));
-    if let Some(root) = root {
-        metadata.insert("span_id".into(), Value::from(root));
-    }
-    metadata.insert("span_ids".into(), spans.iter().map(|span| Value::from(span.id.as_str())).collect());
-    if let Some(model) = spans.iter().find_map(|span| span.model.clone()) {
-        metadata.insert("model".into(), Value::from(model));
-    }
-    let messages = pieces.transcript();
-    (!messages.is_empty()).then(|| item_fields(trace, messages, metadata))
+pub(super) fn item(trace: String, spans: Vec<Span>) -> Option<Map<String, Value>> {
+    conversation("otel", trace, spans, ("span_id", "span_ids"))
 }
 
 #[cfg(test)]
