@@ -882,16 +882,7 @@ impl Rendered for PreferenceReport {
                     agreement.n_units_without_ties,
                 ),
             ] {
-                records.push(vec![
-                    String::new(),
-                    name.into(),
-                    String::new(),
-                    number(value),
-                    String::new(),
-                    String::new(),
-                    n.to_string(),
-                    String::new(),
-                ]);
+                records.push(figure_row(name, number(value), n));
             }
         }
         if let Some(judge) = &self.judge {
@@ -900,20 +891,17 @@ impl Rendered for PreferenceReport {
                 ("judge_kappa", judge.kappa, judge.n),
                 ("judge_swap_consistency", judge.swap_consistency, judge.n_both_orders),
             ] {
-                records.push(vec![
-                    String::new(),
-                    name.into(),
-                    String::new(),
-                    number(value),
-                    String::new(),
-                    String::new(),
-                    n.to_string(),
-                    String::new(),
-                ]);
+                records.push(figure_row(name, number(value), n));
             }
         }
         csv_rows(&["slice", "statistic", "subject", "value", "ci_low", "ci_high", "n", "note"], records)
     }
+}
+
+/// A CSV record of one whole-report figure: no slice, subject, interval or note.
+fn figure_row(name: &str, value: String, n: usize) -> Vec<String> {
+    let empty = String::new;
+    vec![empty(), name.into(), empty(), value, empty(), empty(), n.to_string(), empty()]
 }
 
 #[cfg(test)]
