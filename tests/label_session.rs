@@ -677,3 +677,27 @@ fn a_step_value_is_undone_and_when_across_scopes_is_honoured() {
         .collect();
     assert_eq!(label_rows(&path, "trace"), expected);
 }
+
+#[test]
+fn the_step_criterion_is_typed_as_a_step_number_or_none_and_a_step_the_item_lacks_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = trace_store_with(&path, AGENT_RUBRIC, AGENT_TRACE);
+    {
+        let mut session = agent_session(&mut store);
+        use Action::*;
+        // Tab reaches `first_error`, a typed field: step 9 is not a step of this item.
+        for action in [FocusNext, Char('9'), FocusNext] {
+            session.handle(action).unwrap();
+        }
+        let screen = shown(&session);
+        assert!(screen.contains("this item has no step 9 (it has 6)"), "{screen}");
+        for action in [Clear, Char('n'), Char('o'), Char('n'), Char('e'), FocusNext] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+        let screen = shown(&session);
+        assert!(screen.contains("first_error none"), "{screen}");
+    }
+    assert_eq!(label_rows(&path, "trace"), [("first_error".to_string(), "\"none\"".to_string())]);
+}
