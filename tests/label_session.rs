@@ -701,3 +701,43 @@ fn the_step_criterion_is_typed_as_a_step_number_or_none_and_a_step_the_item_lack
     }
     assert_eq!(label_rows(&path, "trace"), [("first_error".to_string(), "\"none\"".to_string())]);
 }
+
+#[test]
+fn a_recovery_file_carries_step_values_in_a_step_column_that_labels_import_takes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = trace_store_with(&path, AGENT_RUBRIC, AGENT_TRACE);
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let outcome = {
+        let mut session = agent_session(&mut store);
+        // Another process holds the write lock: nothing of this is stored.
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        for action in [Action::Char('n'), Action::StepNext, Action::Char('b'), Action::Quit] {
+            session.handle(action).unwrap();
+        }
+        session.finish(std::time::Duration::from_millis(300)).unwrap()
+    };
+    other.execute_batch("ROLLBACK").unwrap();
+    let file = outcome.recovery_file().expect("a recovery file");
+    let csv = std::fs::read_to_string(file).unwrap();
+    assert_eq!(csv, "item,rater,criterion,value,comment,step\nt1,ana,task_success,fail,,\nt1,ana,tool_ok,bad,,2\n");
+    drop(store);
+    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args([
+            "--db",
+            &path.display().to_string(),
+            "labels",
+            "import",
+            &file.display().to_string(),
+            "--rubric",
+            "trace",
+        ])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let expected: Vec<(String, String)> = [("task_success", "\"fail\""), ("tool_ok@2", "\"bad\"")]
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(label_rows(&path, "trace"), expected);
+}

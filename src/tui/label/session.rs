@@ -444,9 +444,16 @@ fn recovery_csv(lost: &Lost, rater: &str) -> Result<String, csv::Error> {
     if !lost.sides.is_empty() {
         header.push("left");
     }
+    // A step's value (`tool_ok@3`) goes back in as its criterion and a `step` column.
+    let steps = lost.values.iter().any(|(_, key, value)| value.is_some() && split_step_key(key).1.is_some());
+    if steps {
+        header.push("step");
+    }
     out.write_record(&header)?;
-    for (item, criterion, value) in &lost.values {
+    for (item, key, value) in &lost.values {
         let Some(value) = value else { continue };
+        let (criterion, step) = split_step_key(key);
+        let step = step.map_or(String::new(), |step| step.to_string());
         let cell = match value.to_json() {
             serde_json::Value::String(text) => text,
             serde_json::Value::Array(tags) => {
@@ -454,9 +461,12 @@ fn recovery_csv(lost: &Lost, rater: &str) -> Result<String, csv::Error> {
             }
             other => other.to_string(),
         };
-        let mut row = vec![item.as_str(), rater, criterion.as_str(), cell.as_str(), ""];
+        let mut row = vec![item.as_str(), rater, criterion, cell.as_str(), ""];
         if !lost.sides.is_empty() {
             row.push(lost.sides.get(item).map_or("", String::as_str));
+        }
+        if steps {
+            row.push(&step);
         }
         out.write_record(&row)?;
     }
