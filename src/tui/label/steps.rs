@@ -145,3 +145,64 @@ impl LabelScreen {
         marks.into_iter().map(|(n, values)| (n, values.join(" "))).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUBRIC: &str = r#"name = "t"
+version = 1
+[[criteria]]
+id = "task_success"
+kind = "binary"
+[[criteria]]
+id = "tool_ok"
+kind = "binary"
+scope = "step"
+steps = ["tool_call"]
+required = true
+options = [{ value = "good", key = "g" }, { value = "bad", key = "b" }]
+[[criteria]]
+id = "why"
+kind = "nominal"
+scope = "step"
+steps = ["tool_call"]
+when = { tool_ok = "bad" }
+options = [{ value = "wrong_tool", key = "w" }, { value = "bad_arguments", key = "a" }]
+[[criteria]]
+id = "faithful"
+kind = "binary"
+scope = "step"
+steps = ["assistant"]
+when = { task_success = "fail" }
+options = [{ value = "true", key = "t" }, { value = "false", key = "u" }]
+"#;
+
+    fn ids(form: &Rubric) -> Vec<&str> {
+        form.criteria.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_form_holds_the_item_criteria_then_the_focused_steps_under_their_keys() {
+        let full = Rubric::from_toml(RUBRIC, "t.toml").unwrap();
+        assert_eq!(ids(&form_for(&full, None)), ["task_success"]);
+        assert_eq!(ids(&form_for(&full, Some((1, StepKind::User)))), ["task_success"]);
+        let call = form_for(&full, Some((3, StepKind::ToolCall)));
+        assert_eq!(ids(&call), ["task_success", "tool_ok@3", "why@3"]);
+        // Not enforced per step; `when` on a step criterion names the same step's value.
+        assert!(!call.criteria[1].required);
+        assert_eq!(call.criteria[2].when.as_ref().unwrap().criterion, "tool_ok@3");
+        let mut values = BTreeMap::new();
+        assert!(!call.applies(2, &values));
+        values.insert("tool_ok@2".to_string(), LabelValue::Choice("bad".into()));
+        assert!(!call.applies(2, &values), "step 2's value says nothing of step 3");
+        values.insert("tool_ok@3".to_string(), LabelValue::Choice("bad".into()));
+        assert!(call.applies(2, &values));
+        // `when` on an item criterion names the item's value.
+        let answer = form_for(&full, Some((6, StepKind::Assistant)));
+        assert_eq!(ids(&answer), ["task_success", "faithful@6"]);
+        assert!(!answer.applies(1, &values));
+        values.insert("task_success".to_string(), LabelValue::Choice("fail".into()));
+        assert!(answer.applies(1, &values));
+    }
+}
