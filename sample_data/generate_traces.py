@@ -11,13 +11,18 @@ writes, next to this script:
                          (assistant tool_calls, tool messages with tool_call_id),
                          with simulated LLM-judge scores
     agent_labels.csv     labels from three simulated raters (ana, ben, chloe) on
-                         guidelines/agent-trace-quality.toml
+                         guidelines/agent-trace-quality.toml: the item criteria,
+                         and per step (a `step` column) `tool_ok` of each tool
+                         call, `grounded` of each assistant message, and
+                         `first_error`, the first step either failed
 
 Every trace is written from a scenario (order status, refund, address change,
 cancellation, stock, policy question) and, for about two in five, a planted
 failure: wrong tool, bad arguments (including a malformed arguments string),
 ignored tool result, a loop, an answer contradicting a tool result. The
 planted truth drives the simulated raters and judge; it is not in the items.
+The calls and answers that carry a failure are marked where they are written
+(`bad=True`, `grounded=False`), so the step-level truth follows the trace.
 
 One seeded random generator: two runs give byte-identical files.
 Standard library only (Python 3.11).
@@ -63,11 +68,13 @@ class Trace:
     def user(self, text):
         self.messages.append({"role": "user", "content": text})
 
-    def say(self, text):
-        self.messages.append({"role": "assistant", "content": text})
+    def say(self, text, grounded=True):
+        """An answer; `grounded=False`: it disagrees with a tool result or ignores one."""
+        self.messages.append({"role": "assistant", "content": text, "_grounded": grounded})
 
-    def call(self, name, arguments, result, text=None, raw=None):
-        """One assistant turn calling `name`, then its tool message."""
+    def call(self, name, arguments, result, text=None, raw=None, bad=False):
+        """One assistant turn calling `name`, then its tool message; `bad`: the call is a
+        planted failure (wrong tool, bad arguments, a repeat in a loop)."""
         self.calls += 1
         call_id = f"call_{self.number:03d}_{self.calls:02d}"
         args = raw if raw is not None else json.dumps(arguments, separators=(",", ":"))
@@ -76,6 +83,7 @@ class Trace:
             "content": text,
             "tool_calls": [{"id": call_id, "type": "function",
                             "function": {"name": name, "arguments": args}}],
+            "_bad": bad,
         })
         content = result if isinstance(result, str) else json.dumps(result, separators=(",", ":"))
         self.messages.append({"role": "tool", "tool_call_id": call_id, "content": content})
@@ -118,13 +126,13 @@ def order_status(rng, t, failure):
     if failure == "wrong_tool":
         t.call("search_kb", {"query": f"where is order {oid}"},
                {"articles": [{"id": "kb-12", "title": "How long does delivery take?",
-                              "snippet": "Most orders arrive in 2-4 working days."}]})
+                              "snippet": "Most orders arrive in 2-4 working days."}]}, bad=True)
         t.say("Orders usually arrive in 2-4 working days, so yours should be with you soon!")
         return {"success": False, "failures": ["wrong_tool"], "helpfulness": 2, "subtle": False}
     if failure == "loop":
         t.call("lookup_order", {"order_id": oid}, record)
-        for _ in range(4):
-            t.call("track_shipment", {"tracking_number": tracking}, track)
+        for repeat in range(4):
+            t.call("track_shipment", {"tracking_number": tracking}, track, bad=repeat > 0)
         t.say(f"Your {product[1]} is in transit with DPD, last scanned at the {city} depot. "
               f"It should arrive by {eta}.")
         return {"success": True, "failures": ["loop"], "helpfulness": 4, "subtle": True}
@@ -132,12 +140,12 @@ def order_status(rng, t, failure):
         t.call("lookup_order", {"order_id": oid}, record)
         t.call("track_shipment", {"tracking_number": tracking}, track)
         t.say(f"Good news: your {product[1]} was delivered yesterday. If you can't find it, "
-              "check with your neighbours.")
+              "check with your neighbours.", grounded=False)
         return {"success": False, "failures": ["contradicts_tool"], "helpfulness": 1, "subtle": False}
     if failure == "bad_arguments":
         wrong = oid.replace("PP-", "")
         t.call("lookup_order", {"order_id": int(wrong)},
-               {"error": "invalid order_id: expected a string like PP-12345"})
+               {"error": "invalid order_id: expected a string like PP-12345"}, bad=True)
         t.call("lookup_order", {"order_id": oid}, record)
         t.call("track_shipment", {"tracking_number": tracking}, track)
         t.say(f"Your {product[1]} is on its way with DPD (last scan: {city} depot) and should "
@@ -166,8 +174,9 @@ def refund(rng, t, failure):
     t.call("check_refund_eligibility", {"order_id": oid}, policy)
     if failure == "ignored_result":
         t.call("issue_refund", {"order_id": oid, "amount": record["paid"], "reason": reason},
-               {"refund_id": f"rf-{rng.randint(1000, 9999)}", "status": "pending_review"})
-        t.say(f"Done! I've refunded £{record['paid']:.2f}; it will reach your card in 3-5 days.")
+               {"refund_id": f"rf-{rng.randint(1000, 9999)}", "status": "pending_review"}, bad=True)
+        t.say(f"Done! I've refunded £{record['paid']:.2f}; it will reach your card in 3-5 days.",
+              grounded=False)
         return {"success": False, "failures": ["ignored_result"], "helpfulness": 2, "subtle": True}
     if late:
         t.say(f"I'm sorry: order {oid} was delivered on {record['delivered']}, which is outside our "
@@ -177,7 +186,7 @@ def refund(rng, t, failure):
     if failure == "bad_arguments":
         amount = round(record["paid"] * 1.1 + 5, 2)
         t.call("issue_refund", {"order_id": oid, "amount": amount, "reason": reason},
-               {"error": f"amount {amount} exceeds the amount paid ({record['paid']})"})
+               {"error": f"amount {amount} exceeds the amount paid ({record['paid']})"}, bad=True)
         t.call("issue_refund", {"order_id": oid, "amount": record["paid"], "reason": reason},
                {"refund_id": f"rf-{rng.randint(1000, 9999)}", "status": "issued"})
         t.say(f"I've refunded £{record['paid']:.2f} for your {product[1]}; expect it in 3-5 days.")
@@ -200,7 +209,7 @@ def address_change(rng, t, failure):
     t.call("lookup_order", {"order_id": oid}, record)
     if failure == "bad_arguments":
         raw = '{"order_id": "%s", "address": "%s, %s' % (oid, street, city)
-        t.call("update_address", None, {"error": "arguments are not valid JSON"}, raw=raw)
+        t.call("update_address", None, {"error": "arguments are not valid JSON"}, raw=raw, bad=True)
         t.call("update_address", {"order_id": oid, "address": f"{street}, {city}"},
                {"order_id": oid, "address": f"{street}, {city}", "updated": True})
         t.say(f"Done: order {oid} will go to {street}, {city}.")
@@ -210,10 +219,11 @@ def address_change(rng, t, failure):
                   "order_id": oid}
         t.call("update_address", {"order_id": oid, "address": f"{street}, {city}"}, result)
         if failure == "ignored_result":
-            t.say(f"All set! Order {oid} will now be delivered to {street}, {city}.")
+            t.say(f"All set! Order {oid} will now be delivered to {street}, {city}.", grounded=False)
             return {"success": False, "failures": ["ignored_result"], "helpfulness": 1, "subtle": False}
         if failure == "contradicts_tool":
-            t.say(f"Your order hasn't shipped yet, so I've changed the address to {street}, {city}.")
+            t.say(f"Your order hasn't shipped yet, so I've changed the address to {street}, {city}.",
+                  grounded=False)
             return {"success": False, "failures": ["contradicts_tool"], "helpfulness": 1, "subtle": False}
         t.say(f"I'm sorry, order {oid} has already shipped, so I can't change its address. "
               f"You can redirect it with DPD using tracking number {record['tracking']}.")
@@ -230,23 +240,24 @@ def stock(rng, t, failure):
     count = rng.choice([0, 0, 3, 12, 40])
     result = {"sku": sku, "name": name, "in_stock": count, "restock_date": date(rng, 11) if count == 0 else None}
     if failure == "wrong_tool":
-        t.call("lookup_order", {"order_id": sku}, {"error": f"no order {sku}"})
-        t.say(f"I couldn't find the {name}, sorry; it may be discontinued.")
+        t.call("lookup_order", {"order_id": sku}, {"error": f"no order {sku}"}, bad=True)
+        t.say(f"I couldn't find the {name}, sorry; it may be discontinued.", grounded=False)
         return {"success": False, "failures": ["wrong_tool"], "helpfulness": 1, "subtle": False}
     if failure == "loop":
-        for _ in range(3):
-            t.call("check_inventory", {"sku": sku}, result)
+        for repeat in range(3):
+            t.call("check_inventory", {"sku": sku}, result, bad=repeat > 0)
         t.call("check_inventory", {"sku": sku, "warehouse": "all"}, result)
         for _ in range(2):
-            t.call("check_inventory", {"sku": sku}, result)
-        t.say("Sorry, I'm having trouble checking stock right now. Please try again later.")
+            t.call("check_inventory", {"sku": sku}, result, bad=True)
+        t.say("Sorry, I'm having trouble checking stock right now. Please try again later.", grounded=False)
         return {"success": False, "failures": ["loop", "ignored_result"], "helpfulness": 1, "subtle": False}
     t.call("check_inventory", {"sku": sku}, result)
     if failure == "contradicts_tool":
         if count == 0:
-            t.say(f"Yes, the {name} is in stock (£{price:.2f}); order today for delivery by Friday.")
+            t.say(f"Yes, the {name} is in stock (£{price:.2f}); order today for delivery by Friday.",
+                  grounded=False)
         else:
-            t.say(f"I'm afraid the {name} is out of stock at the moment.")
+            t.say(f"I'm afraid the {name} is out of stock at the moment.", grounded=False)
         return {"success": False, "failures": ["contradicts_tool"], "helpfulness": 1, "subtle": False}
     if count == 0:
         t.say(f"The {name} is out of stock right now; we expect more on {result['restock_date']}. "
@@ -271,13 +282,13 @@ def policy(rng, t, failure):
     ])
     t.user(question)
     if failure == "wrong_tool":
-        t.call("get_customer", {"email": "unknown"}, {"error": "email is required"})
+        t.call("get_customer", {"email": "unknown"}, {"error": "email is required"}, bad=True)
         t.say("I can't find your account, so I can't answer that, sorry.")
         return {"success": False, "failures": ["wrong_tool"], "helpfulness": 1, "subtle": False}
     t.call("search_kb", {"query": question.lower().rstrip("?")}, {"articles": [article]})
     if failure == "contradicts_tool":
         wrong = answer.replace("30 days", "14 days").replace("4-6", "1-2").replace("£6.95", "£2.95")
-        t.say(wrong)
+        t.say(wrong, grounded=False)
         return {"success": False, "failures": ["contradicts_tool"], "helpfulness": 1, "subtle": True}
     t.say(answer)
     return {"success": True, "failures": [], "helpfulness": 5, "subtle": False}
@@ -291,8 +302,8 @@ def cancel(rng, t, failure):
     t.call("lookup_order", {"order_id": oid}, record)
     if failure == "bad_arguments":
         other = order_id(rng)
-        t.call("cancel_order", {"order_id": other}, {"order_id": other, "cancelled": True})
-        t.say(f"Order {oid} is cancelled; your refund of £{record['paid']:.2f} is on its way.")
+        t.call("cancel_order", {"order_id": other}, {"order_id": other, "cancelled": True}, bad=True)
+        t.say(f"Order {oid} is cancelled; your refund of £{record['paid']:.2f} is on its way.", grounded=False)
         return {"success": False, "failures": ["bad_arguments"], "helpfulness": 1, "subtle": True}
     t.call("cancel_order", {"order_id": oid}, {"order_id": oid, "cancelled": True})
     t.say(f"Order {oid} is cancelled and you'll get £{record['paid']:.2f} back within 3-5 days.")
@@ -390,9 +401,45 @@ def rate(rng, rater, truth):
             "helpfulness": str(helpfulness)}
 
 
+def step_truth(messages):
+    """Numbers the steps as tally does (a message with text is a step, each tool call is
+    one, a tool-only assistant message gives only its calls) and takes the planted marks
+    off the messages. Returns {step: (criterion, "pass"|"fail")}: `tool_ok` for each
+    tool call, `grounded` for each assistant message with text."""
+    truth = {}
+    n = 0
+    for message in messages:
+        bad = message.pop("_bad", False)
+        grounded = message.pop("_grounded", True)
+        if message.get("content"):
+            n += 1
+            if message["role"] == "assistant":
+                truth[n] = ("grounded", "pass" if grounded else "fail")
+        for _ in message.get("tool_calls", []):
+            n += 1
+            truth[n] = ("tool_ok", "fail" if bad else "pass")
+    return truth
+
+
+def rate_steps(rng, rater, truth, steps):
+    """One rater's step labels: the planted failures, some missed (more when subtle),
+    a few false alarms; `first_error` is the first step the rater failed."""
+    miss = {"ana": 0.1, "ben": 0.2, "chloe": 0.3}[rater]
+    labels = []
+    for n, (criterion, value) in sorted(steps.items()):
+        if value == "fail" and rng.random() < (miss * 1.5 if truth["subtle"] else miss / 2):
+            value = "pass"
+        elif value == "pass" and rng.random() < 0.03:
+            value = "fail"
+        labels.append((n, criterion, value))
+    failed = [n for n, _, value in labels if value == "fail"]
+    return labels, str(failed[0]) if failed else "none"
+
+
 def main():
     rng = random.Random(SEED)
     traces = build(rng)
+    steps = {trace_id: step_truth(messages) for trace_id, _, _, messages, _ in traces}
     with open(os.path.join(HERE, "agent_traces.jsonl"), "w", encoding="utf-8", newline="\n") as out:
         for trace_id, scenario, agent, messages, truth in traces:
             item = {"id": trace_id, "messages": messages,
@@ -401,12 +448,19 @@ def main():
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
     with open(os.path.join(HERE, "agent_labels.csv"), "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["item", "rater", "criterion", "value", "comment"])
+        writer.writerow(["item", "rater", "criterion", "value", "comment", "step"])
         for trace_id, _, _, _, truth in traces:
             for rater in RATERS:
                 labels = rate(rng, rater, truth)
                 for criterion in ("task_success", "failures", "helpfulness"):
-                    writer.writerow([trace_id, rater, criterion, labels[criterion], ""])
+                    writer.writerow([trace_id, rater, criterion, labels[criterion], "", ""])
+        # A second pass, so the item labels above stay what they were.
+        for trace_id, _, _, _, truth in traces:
+            for rater in RATERS:
+                labels, first_error = rate_steps(rng, rater, truth, steps[trace_id])
+                writer.writerow([trace_id, rater, "first_error", first_error, "", ""])
+                for n, criterion, value in labels:
+                    writer.writerow([trace_id, rater, criterion, value, "", n])
     steps = [sum(1 + len(m.get("tool_calls", [])) - (1 if m.get("tool_calls") and not m.get("content") else 0)
                  for m in messages) for _, _, _, messages, _ in traces]
     print(f"{len(traces)} traces, {min(steps)}-{max(steps)} steps, "

@@ -441,10 +441,14 @@ fn one_undo_reopens_a_confirmed_item_and_takes_back_what_the_confirm_set() {
 
 /// A store of one conversation under `rubric`, in batch `b` for ana.
 fn trace_store(path: &std::path::Path, rubric: &str) -> Store {
-    let mut store = Store::create(path).unwrap();
     let trace =
         r#"{"id": "t1", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}"#;
-    import(&mut store, trace.as_bytes(), Format::Jsonl, "t.jsonl", "ds", &ImportOptions::default()).unwrap();
+    trace_store_with(path, rubric, trace)
+}
+
+fn trace_store_with(path: &std::path::Path, rubric: &str, traces: &str) -> Store {
+    let mut store = Store::create(path).unwrap();
+    import(&mut store, traces.as_bytes(), Format::Jsonl, "t.jsonl", "ds", &ImportOptions::default()).unwrap();
     let parsed = Rubric::from_toml(rubric, "r.toml").unwrap();
     let (rubric_id, _) = store.write(|tx| tx.add_rubric(&parsed, rubric, "")).unwrap();
     let ids = store.item_ids(None).unwrap();
@@ -467,7 +471,7 @@ fn trace_store(path: &std::path::Path, rubric: &str) -> Store {
 }
 
 #[test]
-fn step_scope_criteria_are_not_offered_as_item_values_on_the_label_screen() {
+fn step_scope_criteria_are_asked_of_the_focused_step_and_a_rubric_of_step_criteria_only_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
     let rubric = "name = \"t\"\nversion = 1\n[[criteria]]\nid = \"ok\"\nkind = \"binary\"\n\
@@ -476,23 +480,264 @@ fn step_scope_criteria_are_not_offered_as_item_values_on_the_label_screen() {
     let batch = store.batch("b").unwrap().unwrap();
     {
         let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
-        // `y` answers `ok`; a second `y` has no step-scope criterion to go to.
+        // `y` answers `ok` and moves on to the focused step's `step_ok`: `y` again answers
+        // it for step 1, stored under its step key.
         for action in [Action::Char('y'), Action::Char('y'), Action::Confirm, Action::Quit] {
             session.handle(action).unwrap();
         }
     }
     let store = Store::open(&path).unwrap();
     let labels = store.current_labels(LabelScope { rubric: "t", batch_id: Some(batch.id) }).unwrap();
-    let rows: Vec<(&str, String)> = labels.iter().map(|l| (l.criterion.as_str(), l.value.to_string())).collect();
-    assert_eq!(rows, [("ok", "\"pass\"".to_string())]);
+    let mut rows: Vec<(&str, String)> = labels.iter().map(|l| (l.criterion.as_str(), l.value.to_string())).collect();
+    rows.sort();
+    assert_eq!(rows, [("ok", "\"pass\"".to_string()), ("step_ok@1", "\"pass\"".to_string())]);
 
-    // A rubric of step criteria only has nothing for this screen to ask.
+    // A rubric of step criteria only is answered step by step.
     let only_steps = dir.path().join("s.db");
     let mut store = trace_store(
         &only_steps,
         "name = \"s\"\nversion = 1\n[[criteria]]\nid = \"step_ok\"\nkind = \"binary\"\nscope = \"step\"\n",
     );
     let batch = store.batch("b").unwrap().unwrap();
-    let err = Session::new(&mut store, &batch, "ana", Theme::plain()).err().unwrap().to_string();
-    assert!(err.contains("has only step-scope criteria"), "{err}");
+    {
+        let mut session = Session::new(&mut store, &batch, "ana", Theme::plain()).unwrap();
+        for action in [Action::StepNext, Action::Char('n'), Action::Confirm, Action::Quit] {
+            session.handle(action).unwrap();
+        }
+    }
+    let store = Store::open(&only_steps).unwrap();
+    let labels = store.current_labels(LabelScope { rubric: "s", batch_id: Some(batch.id) }).unwrap();
+    let rows: Vec<(&str, String)> = labels.iter().map(|l| (l.criterion.as_str(), l.value.to_string())).collect();
+    assert_eq!(rows, [("step_ok@2", "\"fail\"".to_string())]);
+}
+
+/// A support agent's trace: 1 user, 2 tool_call lookup_order, 3 tool_result, 4 tool_call
+/// track_shipment, 5 tool_result, 6 assistant.
+const AGENT_TRACE: &str = r#"{"id": "t1", "messages": [{"role": "user", "content": "Where is order 42?"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"id\": 42}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "{\"status\": \"shipped\", \"tracking\": \"Z9\"}"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "c2", "type": "function", "function": {"name": "track_shipment", "arguments": "{\"tracking\": \"Z1\"}"}}]}, {"role": "tool", "tool_call_id": "c2", "content": "{\"error\": \"unknown tracking number\"}"}, {"role": "assistant", "content": "Your order has not shipped yet."}]}
+{"id": "t2", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+"#;
+
+/// Item and step criteria with keys of their own, `when` across scopes (`faithful` is
+/// asked of an assistant step only when the item failed; `why` only when that step's
+/// `tool_ok` is `bad`), and a `step` criterion.
+const AGENT_RUBRIC: &str = r#"name = "trace"
+version = 1
+
+[[criteria]]
+id = "task_success"
+kind = "binary"
+required = true
+
+[[criteria]]
+id = "tool_ok"
+kind = "binary"
+scope = "step"
+steps = ["tool_call"]
+required = true
+options = [{ value = "good", key = "g" }, { value = "bad", key = "b" }]
+
+[[criteria]]
+id = "why"
+kind = "nominal"
+scope = "step"
+steps = ["tool_call"]
+when = { tool_ok = "bad" }
+options = [{ value = "wrong_tool", key = "w" }, { value = "bad_arguments", key = "a" }]
+
+[[criteria]]
+id = "faithful"
+kind = "binary"
+scope = "step"
+steps = ["assistant"]
+when = { task_success = "fail" }
+options = [{ value = "true", key = "t" }, { value = "false", key = "u" }]
+
+[[criteria]]
+id = "first_error"
+kind = "step"
+"#;
+
+/// The current labels of `rubric`, as (criterion key, JSON value), sorted.
+fn label_rows(path: &std::path::Path, rubric: &str) -> Vec<(String, String)> {
+    let store = Store::open(path).unwrap();
+    let labels = store.current_labels(LabelScope { rubric, batch_id: None }).unwrap();
+    let mut rows: Vec<(String, String)> =
+        labels.iter().filter(|l| l.item == "t1").map(|l| (l.criterion.clone(), l.value.to_string())).collect();
+    rows.sort();
+    rows
+}
+
+fn agent_session(store: &mut Store) -> Session<'_> {
+    let batch = store.batch("b").unwrap().unwrap();
+    Session::new(store, &batch, "ana", Theme::plain()).unwrap()
+}
+
+#[test]
+fn two_steps_and_the_item_are_labelled_on_the_screen_and_stored_under_step_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = trace_store_with(&path, AGENT_RUBRIC, AGENT_TRACE);
+    {
+        let mut session = agent_session(&mut store);
+        use Action::*;
+        for action in [
+            Char('n'), // task_success = fail
+            StepNext,  // step 2: tool_call lookup_order
+            Char('g'), // tool_ok@2 = good
+            StepNext,  // step 3: a tool result, no step criteria
+            StepNext,  // step 4: tool_call track_shipment
+            Char('b'), // tool_ok@4 = bad: now `why` is asked of step 4
+            Char('a'), // why@4 = bad_arguments
+            MarkStep,  // first_error = 4
+            StepNext,
+            StepNext,  // step 6: assistant; faithful asked (the item failed)
+            Char('u'), // faithful@6 = false
+            Confirm,
+            Quit,
+        ] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+    }
+    let expected: Vec<(String, String)> = [
+        ("faithful@6", "\"false\""),
+        ("first_error", "\"4\""),
+        ("task_success", "\"fail\""),
+        ("tool_ok@2", "\"good\""),
+        ("tool_ok@4", "\"bad\""),
+        ("why@4", "\"bad_arguments\""),
+    ]
+    .iter()
+    .map(|(c, v)| (c.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(label_rows(&path, "trace"), expected);
+
+    // Reopened, the item shows each step's values beside the step in the transcript, and
+    // the focused step's in the form.
+    let mut session = agent_session(&mut store);
+    for action in [Action::Previous, Action::JumpStep, Action::Char('4'), Action::Confirm] {
+        session.handle(action).unwrap();
+    }
+    let narrow = shown(&session);
+    assert!(narrow.contains("Step 4 · tool_call track_shipment"), "{narrow}");
+    assert!(narrow.contains("step 4"), "{narrow}");
+    insta::assert_snapshot!("focused_step_with_its_criteria_80x24", narrow);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|frame| session.screen().render(frame, frame.area())).unwrap();
+    let wide = tally::tui::buffer_text(terminal.backend().buffer());
+    for mark in ["✓ tool_ok=good", "✓ tool_ok=bad why=bad_arguments ← first_error", "✓ faithful=false"] {
+        assert!(wide.contains(mark), "{mark} not in\n{wide}");
+    }
+    insta::assert_snapshot!("focused_step_with_its_criteria_160x48", wide);
+}
+
+#[test]
+fn a_step_value_is_undone_and_when_across_scopes_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = trace_store_with(&path, AGENT_RUBRIC, AGENT_TRACE);
+    {
+        let mut session = agent_session(&mut store);
+        use Action::*;
+        for action in [Char('y'), StepNext, Char('g'), StepNext, StepNext, Char('b'), Undo] {
+            session.handle(action).unwrap();
+        }
+        // `faithful` is asked only when the item failed: `u` answers nothing on step 6.
+        for action in [StepNext, StepNext, Char('u')] {
+            session.handle(action).unwrap();
+        }
+        // `why` of step 2 is asked only when step 2's `tool_ok` is bad: it is good.
+        for action in [Action::JumpStep, Char('2'), Confirm, Char('w')] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+    }
+    let expected: Vec<(String, String)> = [("task_success", "\"pass\""), ("tool_ok@2", "\"good\"")]
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(label_rows(&path, "trace"), expected);
+
+    // Failing the item asks `faithful` of step 6; passing it again clears that value
+    // (a step's `when` names the item criterion), though step 6 is not focused.
+    {
+        let mut session = agent_session(&mut store);
+        use Action::*;
+        for action in [Char('n'), JumpStep, Char('6'), Confirm, Char('t'), JumpStep, Char('1'), Confirm] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+        assert!(label_rows(&path, "trace").contains(&("faithful@6".to_string(), "\"true\"".to_string())));
+        session.handle(Char('y')).unwrap();
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+    }
+    let expected: Vec<(String, String)> = [("task_success", "\"pass\""), ("tool_ok@2", "\"good\"")]
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(label_rows(&path, "trace"), expected);
+}
+
+#[test]
+fn the_step_criterion_is_typed_as_a_step_number_or_none_and_a_step_the_item_lacks_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = trace_store_with(&path, AGENT_RUBRIC, AGENT_TRACE);
+    {
+        let mut session = agent_session(&mut store);
+        use Action::*;
+        // Tab reaches `first_error`, a typed field: step 9 is not a step of this item.
+        for action in [FocusNext, Char('9'), FocusNext] {
+            session.handle(action).unwrap();
+        }
+        let screen = shown(&session);
+        assert!(screen.contains("this item has no step 9 (it has 6)"), "{screen}");
+        for action in [Clear, Char('n'), Char('o'), Char('n'), Char('e'), FocusNext] {
+            session.handle(action).unwrap();
+        }
+        assert!(session.settle(std::time::Duration::from_secs(10)).unwrap());
+        let screen = shown(&session);
+        assert!(screen.contains("first_error none"), "{screen}");
+    }
+    assert_eq!(label_rows(&path, "trace"), [("first_error".to_string(), "\"none\"".to_string())]);
+}
+
+#[test]
+fn a_recovery_file_carries_step_values_in_a_step_column_that_labels_import_takes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = trace_store_with(&path, AGENT_RUBRIC, AGENT_TRACE);
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let outcome = {
+        let mut session = agent_session(&mut store);
+        // Another process holds the write lock: nothing of this is stored.
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        for action in [Action::Char('n'), Action::StepNext, Action::Char('b'), Action::Quit] {
+            session.handle(action).unwrap();
+        }
+        session.finish(std::time::Duration::from_millis(300)).unwrap()
+    };
+    other.execute_batch("ROLLBACK").unwrap();
+    let file = outcome.recovery_file().expect("a recovery file");
+    let csv = std::fs::read_to_string(file).unwrap();
+    assert_eq!(csv, "item,rater,criterion,value,comment,step\nt1,ana,task_success,fail,,\nt1,ana,tool_ok,bad,,2\n");
+    drop(store);
+    let imported = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args([
+            "--db",
+            &path.display().to_string(),
+            "labels",
+            "import",
+            &file.display().to_string(),
+            "--rubric",
+            "trace",
+        ])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let expected: Vec<(String, String)> = [("task_success", "\"fail\""), ("tool_ok@2", "\"bad\"")]
+        .iter()
+        .map(|(c, v)| (c.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(label_rows(&path, "trace"), expected);
 }

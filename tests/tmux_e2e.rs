@@ -456,3 +456,77 @@ fn read_a_trace_step_by_step_and_label_it_in_tmux() {
         "{shown}"
     );
 }
+
+#[test]
+fn judge_two_steps_of_a_trace_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let sandbox = Sandbox::with_store();
+    // 1 user, 2 tool_call lookup_order, 3 its result, 4 tool_call track_shipment, 5 its
+    // result, 6 the answer.
+    sandbox.write(
+        "traces.jsonl",
+        r#"{"id": "t1", "messages": [{"role": "user", "content": "Where is order 42?"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup_order", "arguments": "{\"id\": 42}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "{\"status\": \"shipped\", \"tracking\": \"Z9\"}"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "c2", "type": "function", "function": {"name": "track_shipment", "arguments": "{\"tracking\": \"Z1\"}"}}]}, {"role": "tool", "tool_call_id": "c2", "content": "{\"error\": \"unknown tracking number\"}"}, {"role": "assistant", "content": "Your order has not shipped yet."}]}
+"#,
+    );
+    sandbox.write(
+        "trace.toml",
+        r#"name = "trace"
+version = 1
+
+[[criteria]]
+id = "task_success"
+kind = "binary"
+required = true
+
+[[criteria]]
+id = "tool_ok"
+kind = "binary"
+scope = "step"
+steps = ["tool_call"]
+options = [{ value = "good", key = "g" }, { value = "bad", key = "b" }]
+
+[[criteria]]
+id = "first_error"
+kind = "step"
+"#,
+    );
+    sandbox.ok(&["import", "traces.jsonl"]);
+    sandbox.ok(&["rubric", "add", "trace.toml"]);
+    sandbox.ok(&["batch", "create", "e2e", "--rubric", "trace", "--raters", "tester"]);
+    let db = sandbox.path("tally.db");
+    let command = format!(
+        "env TALLY_CONFIG_DIR={} NO_COLOR=1 {} --db {} label --batch e2e --rater tester",
+        sandbox.path("config").display(),
+        env!("CARGO_BIN_EXE_tally"),
+        db.display()
+    );
+    let tmux = Tmux { socket: format!("tally-steps-{}", std::process::id()) };
+    let started = tmux.run(&["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux.wait_for("t1 · step 1 of 6");
+    // The item fails; step 2's call is good; step 4's is bad, and where it went wrong.
+    tmux.keys(&["n", "]"]);
+    tmux.wait_for("Step 2 · tool_call lookup_order");
+    tmux.keys(&["g", "]", "]"]);
+    tmux.wait_for("Step 4 · tool_call track_shipment");
+    tmux.keys(&["b", "!"]);
+    let screen = tmux.wait_for("first_error step 4");
+    assert!(screen.contains("✓ tool_ok=bad ← first_error"), "{screen}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("saved t1");
+    quit_and_wait(&tmux);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut statement =
+        conn.prepare("SELECT criterion, value FROM label_events WHERE rater = 'tester' ORDER BY criterion").unwrap();
+    let rows: Vec<(String, String)> =
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let expected: Vec<(String, String)> =
+        [("first_error", "\"4\""), ("task_success", "\"fail\""), ("tool_ok@2", "\"good\""), ("tool_ok@4", "\"bad\"")]
+            .iter()
+            .map(|(c, v)| (c.to_string(), v.to_string()))
+            .collect();
+    assert_eq!(rows, expected);
+}

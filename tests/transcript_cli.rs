@@ -91,7 +91,7 @@ fn demo_traces_builds_its_own_store_and_leaves_the_rag_demo_alone() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("tally-demo-traces.db"), "{stdout}");
-    assert!(stdout.contains("64 items; 576 labels in all"), "{stdout}");
+    assert!(stdout.contains("64 items; 1620 labels in all"), "{stdout}");
     // The RAG demo is a store of its own, as it always was.
     let output = demo(&["demo", "--no-label"]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("160 items; 1546 labels in all"));

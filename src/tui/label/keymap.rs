@@ -60,6 +60,8 @@ pub enum Action {
     ToggleAllSteps,
     /// Go to step N of a conversation.
     JumpStep,
+    /// Answer the `step` criterion ("which step went wrong?") with the focused step.
+    MarkStep,
     /// On a comparison item: the next pane (left, right, prompt) for the scroll keys;
     /// on a narrow screen, the other candidate.
     SwitchSide,
@@ -67,7 +69,7 @@ pub enum Action {
 
 impl Action {
     /// Every action a key can be bound to, with its name in `keys.toml`.
-    pub const NAMED: [(Action, &'static str); 27] = [
+    pub const NAMED: [(Action, &'static str); 28] = [
         (Action::Confirm, "confirm"),
         (Action::Next, "next"),
         (Action::Previous, "previous"),
@@ -94,6 +96,7 @@ impl Action {
         (Action::ToggleStep, "toggle_step"),
         (Action::ToggleAllSteps, "toggle_all_steps"),
         (Action::JumpStep, "jump_step"),
+        (Action::MarkStep, "mark_step"),
         (Action::SwitchSide, "switch_side"),
     ];
 
@@ -136,6 +139,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::ToggleStep, &["Space", "C-t"]),
     (Action::ToggleAllSteps, &["*", "C-e"]),
     (Action::JumpStep, &[":", "C-l"]),
+    (Action::MarkStep, &["!", "C-b"]),
     (Action::SwitchSide, &["C-x"]),
 ];
 

@@ -5,6 +5,7 @@ mod finder;
 pub mod keymap;
 mod session;
 mod side_by_side;
+mod steps;
 mod transcript;
 mod view;
 mod writer;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use keymap::{Action, Keymap};
 pub use session::{Outcome, Session, keys_path, quit_wait, run};
 
+use crate::model::rubric::Scope;
 use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::{ItemAction, QueueEntry};
 use crate::tui::editor::Editor;
@@ -128,7 +130,10 @@ struct Pane {
 }
 
 pub struct LabelScreen {
+    /// The form: the item's criteria and the focused step's (see `steps::form_for`).
     rubric: Rubric,
+    /// The whole rubric, step-scope criteria under their own ids.
+    full_rubric: Rubric,
     guidelines: String,
     batch: String,
     rater: String,
@@ -206,7 +211,8 @@ impl LabelScreen {
         theme: Theme,
     ) -> LabelScreen {
         let mut screen = LabelScreen {
-            rubric,
+            rubric: steps::form_for(&rubric, None),
+            full_rubric: rubric,
             guidelines,
             batch: batch.to_string(),
             rater: rater.to_string(),
@@ -260,7 +266,7 @@ impl LabelScreen {
     /// key, and listed whole in the `?` overlay. A plain key the rubric uses as an option
     /// key is that option: the overlay says which bindings that takes away.
     pub fn set_keymap(&mut self, mut keymap: Keymap, problems: &[String]) {
-        let rubric = &self.rubric;
+        let rubric = &self.full_rubric;
         let shadowed = keymap.drop_shadowed(|ch| rubric.is_option_key(ch));
         self.keymap = keymap;
         self.key_notes = problems.to_vec();
@@ -329,7 +335,7 @@ impl LabelScreen {
             }
         }
         let in_help = self.help.is_some();
-        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.rubric.is_option_key(ch));
+        let action = self.keymap.action(key, self.editing(), |ch| !in_help && self.full_rubric.is_option_key(ch));
         // A letter that moves focus (j/k) passes over text and number fields: landing in
         // one would type the next press of that letter. Tab reaches them.
         if let (Some(action @ (Action::FocusNext | Action::FocusPrevious)), KeyCode::Char(_)) = (action, key.code)
@@ -357,6 +363,7 @@ impl LabelScreen {
             return; // The rater has moved on since this was asked for.
         }
         self.transcript = transcript::Transcript::of(&item, self.show_judge);
+        self.rubric = steps::form_for(&self.full_rubric, self.focused_step());
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
@@ -456,6 +463,31 @@ impl LabelScreen {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let moves_step =
+            matches!(action, Action::StepNext | Action::StepPrevious | Action::JumpStep | Action::Top | Action::Bottom);
+        // A step's field being typed in is saved before the step changes under it.
+        if moves_step
+            && self.help.is_none()
+            && self.prompt.is_none()
+            && self.finder.is_none()
+            && !self.transcript.is_empty()
+            && self.rubric.criteria.get(self.focus).is_some_and(|c| c.scope == Scope::Step)
+        {
+            match self.commit_editor() {
+                Ok(saved) => effects = saved,
+                Err(()) => return Vec::new(),
+            }
+        }
+        let step = self.focused_step();
+        effects.extend(self.update_screen(action));
+        if self.focused_step() != step && self.item.is_some() {
+            self.reform();
+        }
+        effects
+    }
+
+    fn update_screen(&mut self, action: Action) -> Vec<Effect> {
         if self.help.is_some() {
             return self.update_help(action);
         }
@@ -520,6 +552,8 @@ impl LabelScreen {
             | Action::ToggleStep
             | Action::ToggleAllSteps
             | Action::JumpStep => Vec::new(),
+            Action::MarkStep if self.item.is_some() => self.mark_step(),
+            Action::MarkStep => Vec::new(),
             _ if self.item.is_none() => {
                 if action == Action::Previous && !self.queue.is_empty() {
                     self.position = self.position.saturating_sub(1);
@@ -539,10 +573,13 @@ impl LabelScreen {
                     editor.backspace();
                     Vec::new()
                 }
-                None => {
-                    let id = self.rubric.criteria[self.focus].id.clone();
-                    self.set(&id, None)
-                }
+                None => match self.rubric.criteria.get(self.focus) {
+                    Some(criterion) => {
+                        let id = criterion.id.clone();
+                        self.set(&id, None)
+                    }
+                    None => Vec::new(),
+                },
             },
             Action::Cancel => {
                 if self.editor.is_some() {
@@ -556,6 +593,9 @@ impl LabelScreen {
                 let Ok(effects) = self.commit_editor() else {
                     return Vec::new();
                 };
+                if self.rubric.criteria.is_empty() {
+                    return effects;
+                }
                 let step = if action == Action::FocusNext { 1 } else { self.rubric.criteria.len() - 1 };
                 let count = self.rubric.criteria.len();
                 let mut next = self.focus;
@@ -827,12 +867,13 @@ impl LabelScreen {
 
     /// The first criterion answered with option keys: where focus starts, so hotkeys work.
     fn first_focus(&self) -> usize {
-        self.rubric.criteria.iter().position(|c| !matches!(c.kind, Kind::Text | Kind::Number)).unwrap_or(0)
+        self.rubric.criteria.iter().position(|c| !matches!(c.kind, Kind::Text | Kind::Number | Kind::Step)).unwrap_or(0)
     }
 
     fn editor_for(&self, index: usize) -> Option<Editor> {
         match self.rubric.criteria.get(index)?.kind {
-            Kind::Text | Kind::Number => Some(Editor::new(&self.stored_text(index))),
+            // A `step` criterion: a step number or `none` typed (mark_step sets it too).
+            Kind::Text | Kind::Number | Kind::Step => Some(Editor::new(&self.stored_text(index))),
             _ => None,
         }
     }
@@ -872,10 +913,19 @@ impl LabelScreen {
                 return Vec::new();
             }
             KeyTarget::None => {
-                self.message = Some((
-                    Tone::Error,
-                    format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default()),
-                ));
+                let owners: Vec<&str> = self
+                    .full_rubric
+                    .key_owners(key)
+                    .iter()
+                    .map(|&ci| self.full_rubric.criteria[ci].id.as_str())
+                    .collect();
+                let text = if owners.is_empty() {
+                    format!("no option uses the key `{}`; ? shows the guidelines", key.escape_default())
+                } else {
+                    // A step criterion not asked of the focused step (or of this item).
+                    format!("`{}` answers {}, which is not asked here", key.escape_default(), owners.join(", "))
+                };
+                self.message = Some((Tone::Error, text));
                 return Vec::new();
             }
         };
@@ -948,6 +998,11 @@ impl LabelScreen {
                 changes.push((dependent, None));
             }
         }
+        // And the values of other steps, whose `when` may name this item criterion.
+        for dependent in self.stale_step_values() {
+            before.push((dependent.clone(), self.values.remove(&dependent)));
+            changes.push((dependent, None));
+        }
         self.missing.retain(|missing| missing != id);
         self.history.push(Decision::Values { item_id, before });
         let mut effects: Vec<Effect> = self.record_side(item_id).into_iter().collect();
@@ -966,7 +1021,14 @@ impl LabelScreen {
         if buffer.trim().is_empty() {
             return Ok(self.set(&id, None));
         }
-        match criterion.parse_text(&buffer) {
+        let steps = self.transcript.step_count();
+        let parsed = criterion.parse_text(&buffer).and_then(|value| match &value {
+            LabelValue::Choice(n) if criterion.kind == Kind::Step && n.parse::<usize>().is_ok_and(|n| n > steps) => {
+                Err(format!("this item has no step {n} (it has {steps})"))
+            }
+            _ => Ok(value),
+        });
+        match parsed {
             Ok(value) => Ok(self.set(&id, Some(value))),
             Err(message) => {
                 self.message = Some((Tone::Error, format!("{id}: {message}")));
@@ -996,6 +1058,7 @@ impl LabelScreen {
             .filter(|&index| {
                 let criterion = &self.rubric.criteria[index];
                 criterion.kind == Kind::Tags
+                    && criterion.scope == Scope::Item
                     && !self.values.contains_key(&criterion.id)
                     && self.rubric.applies(index, &self.values)
             })

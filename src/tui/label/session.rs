@@ -18,6 +18,7 @@ use super::keymap::{Action, Keymap};
 use super::writer::{self, Job, Report, Write, Writer};
 use super::{Effect, LabelScreen, Unsaved};
 use crate::model::LabelValue;
+use crate::model::label::split_step_key;
 use crate::model::rubric::Scope;
 use crate::store::{Batch, ItemAction, Store, StoredRubric};
 use crate::tui::terminal::with_terminal;
@@ -63,19 +64,9 @@ impl<'s> Session<'s> {
             writer_store,
             writer::Context { rubric_id: rubric.id, batch_id: batch.id, rater: rater.to_string() },
         )?;
-        // Step-scope criteria are answered per step, which this screen does not do yet:
-        // the form offers the item's criteria only, so no step value is stored as an
-        // item's. (`when` never leads from an item criterion to a step one.)
-        let mut form = rubric.rubric.clone();
-        form.criteria.retain(|criterion| criterion.scope == Scope::Item);
-        if form.criteria.is_empty() {
-            anyhow::bail!(
-                "rubric `{}` has only step-scope criteria, which the label screen does not answer yet; \
-                 import them with `tally labels import` (a `step` column)",
-                rubric.rubric.name
-            );
-        }
-        let mut screen = LabelScreen::new(form, rubric.guidelines.clone(), &batch.name, rater, queue, theme);
+        // The screen asks step-scope criteria of the focused step (see `steps.rs`).
+        let mut screen =
+            LabelScreen::new(rubric.rubric.clone(), rubric.guidelines.clone(), &batch.name, rater, queue, theme);
         let (keymap, problems) = match keys_path() {
             Some(path) => Keymap::load(&path),
             None => (Keymap::default(), Vec::new()),
@@ -204,11 +195,14 @@ impl<'s> Session<'s> {
 
     fn stored_values(&self, item_id: i64) -> anyhow::Result<BTreeMap<String, LabelValue>> {
         let mut values = BTreeMap::new();
-        for (criterion_id, json) in self.store.rater_values(item_id, &self.rater, &self.rubric.rubric.name)? {
-            if let Some(criterion) = self.rubric.rubric.criterion(&criterion_id)
+        for (key, json) in self.store.rater_values(item_id, &self.rater, &self.rubric.rubric.name)? {
+            // A step's value is stored under `id@N`: kept under that key, per step.
+            let (criterion_id, step) = split_step_key(&key);
+            if let Some(criterion) = self.rubric.rubric.criterion(criterion_id)
+                && step.is_some() == (criterion.scope == Scope::Step)
                 && let Ok(value) = criterion.parse_json(&json)
             {
-                values.insert(criterion_id, value);
+                values.insert(key, value);
             }
         }
         Ok(values)
@@ -450,9 +444,16 @@ fn recovery_csv(lost: &Lost, rater: &str) -> Result<String, csv::Error> {
     if !lost.sides.is_empty() {
         header.push("left");
     }
+    // A step's value (`tool_ok@3`) goes back in as its criterion and a `step` column.
+    let steps = lost.values.iter().any(|(_, key, value)| value.is_some() && split_step_key(key).1.is_some());
+    if steps {
+        header.push("step");
+    }
     out.write_record(&header)?;
-    for (item, criterion, value) in &lost.values {
+    for (item, key, value) in &lost.values {
         let Some(value) = value else { continue };
+        let (criterion, step) = split_step_key(key);
+        let step = step.map_or(String::new(), |step| step.to_string());
         let cell = match value.to_json() {
             serde_json::Value::String(text) => text,
             serde_json::Value::Array(tags) => {
@@ -460,9 +461,12 @@ fn recovery_csv(lost: &Lost, rater: &str) -> Result<String, csv::Error> {
             }
             other => other.to_string(),
         };
-        let mut row = vec![item.as_str(), rater, criterion.as_str(), cell.as_str(), ""];
+        let mut row = vec![item.as_str(), rater, criterion, cell.as_str(), ""];
         if !lost.sides.is_empty() {
             row.push(lost.sides.get(item).map_or("", String::as_str));
+        }
+        if steps {
+            row.push(&step);
         }
         out.write_record(&row)?;
     }

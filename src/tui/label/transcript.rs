@@ -91,6 +91,20 @@ impl Transcript {
         self.focus + 1
     }
 
+    /// The focused step, when there are steps.
+    pub(super) fn focused_step(&self) -> Option<&Step> {
+        self.steps.get(self.focus)
+    }
+
+    pub(super) fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// The kind of step `n` (1-based).
+    pub(super) fn step_kind(&self, n: u32) -> Option<StepKind> {
+        self.steps.get(usize::try_from(n).ok()?.checked_sub(1)?).map(|step| step.kind)
+    }
+
     fn folded(&self, index: usize) -> bool {
         self.steps[index].kind == StepKind::ToolResult && !self.all_unfolded && !self.unfolded.contains(&index)
     }
@@ -265,9 +279,17 @@ impl LabelScreen {
         transcript.height.set(height);
         let focus_start = laid.starts.get(transcript.focus).copied().unwrap_or(usize::MAX);
         let focus_end = focus_start.saturating_add(laid.header_rows.get(transcript.focus).copied().unwrap_or(0));
+        // The rater's values of each step, after its header (not cached: they change
+        // with every key).
+        let marks = self.step_marks();
         let rows: Vec<Line> = (scroll..total.min(scroll + height))
             .map(|at| {
-                let row = laid.rows[at].clone();
+                let mut row = laid.rows[at].clone();
+                if let Ok(index) = laid.starts.binary_search(&at)
+                    && let Some(mark) = u32::try_from(index + 1).ok().and_then(|n| marks.get(&n))
+                {
+                    row.spans.push(Span::styled(format!(" ✓ {}", single_line(mark)), self.theme.selected()));
+                }
                 if (focus_start..focus_end).contains(&at) { focused(row, at == focus_start, self.theme) } else { row }
             })
             .collect();
@@ -275,7 +297,7 @@ impl LabelScreen {
             if total <= height { String::new() } else { format!(" {}-{}/{total} ", scroll + 1, scroll + rows.len()) };
         let title = format!(" {} · step {} of {} ", single_line(id), transcript.focus + 1, transcript.steps.len());
         // The transcript's own keys, from the keymap in use.
-        let hints = format!(
+        let mut hints = format!(
             " {} {} step · {} unfold · {} all · {} go to ",
             self.keys_of(&[Action::StepPrevious]),
             self.keys_of(&[Action::StepNext]),
@@ -283,6 +305,10 @@ impl LabelScreen {
             self.keys_of(&[Action::ToggleAllSteps]),
             self.keys_of(&[Action::JumpStep])
         );
+        // Only a rubric that asks "which step?" has a use for the key.
+        if self.full_rubric.criteria.iter().any(|c| c.kind == crate::model::Kind::Step) {
+            hints.push_str(&format!("· {} went wrong here ", self.keys_of(&[Action::MarkStep])));
+        }
         let block = Block::default()
             .borders(Borders::ALL)
             .title(title)

@@ -6,6 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, LineGauge, Paragraph, Wrap};
 
 use super::{Action, LabelScreen, Tone};
+use crate::model::label::split_step_key;
+use crate::model::rubric::{NO_STEP, Scope};
 use crate::model::text::single_line;
 use crate::model::{Kind, LabelValue, Shape};
 use crate::tui::wrap::{Doc, Rows, wrap};
@@ -407,6 +409,19 @@ impl LabelScreen {
     /// One criterion's rows: its name and options, wrapped between options (never inside
     /// one); `compact`: one row, the value or the keys it takes.
     fn criterion_rows(&self, index: usize, width: u16, compact: bool) -> Vec<Line<'static>> {
+        let mut rows = self.criterion_body(index, width, compact);
+        // The focused step's criteria come under a heading naming the step.
+        let first_of_step = self.rubric.criteria[index].scope == Scope::Step
+            && index.checked_sub(1).is_none_or(|before| self.rubric.criteria[before].scope == Scope::Item);
+        if first_of_step && let Some(step) = self.transcript.focused_step() {
+            let tool = step.tool.as_deref().map_or(String::new(), |tool| format!(" {}", single_line(tool)));
+            let heading = format!("Step {} · {}{tool}", step.n, step.kind.name());
+            rows.insert(0, cut(Line::styled(heading, self.theme.heading()), usize::from(width.max(1))));
+        }
+        rows
+    }
+
+    fn criterion_body(&self, index: usize, width: u16, compact: bool) -> Vec<Line<'static>> {
         let criterion = &self.rubric.criteria[index];
         let unsaved = self.current_item_id().and_then(|id| self.unsaved.get(&id));
         // A value the store does not hold yet is marked with `…` (it never looks saved).
@@ -415,7 +430,8 @@ impl LabelScreen {
         let focused = index == self.focus;
         let applies = self.rubric.applies(index, &self.values);
         let marker = if focused { "▶ " } else { "  " };
-        let name = format!("{}{} ", criterion.id, if criterion.required { "*" } else { "" });
+        // A step's criterion under its own id: the heading above names the step.
+        let name = format!("{}{} ", split_step_key(&criterion.id).0, if criterion.required { "*" } else { "" });
         let name_style = if !applies {
             self.theme.muted()
         } else if focused {
@@ -459,7 +475,7 @@ impl LabelScreen {
                 }
                 return rows;
             }
-            Kind::Text | Kind::Number => {
+            Kind::Text | Kind::Number | Kind::Step => {
                 let shown = match (&self.editor, focused) {
                     (Some(editor), true) => {
                         let mut shown = editor.text().to_string();
@@ -467,14 +483,26 @@ impl LabelScreen {
                         shown.insert(at, '▏');
                         single_line(&shown)
                     }
-                    _ => value.map(|v| format!("{}{mark}", single_line(&v.display()))).unwrap_or_else(|| "-".into()),
+                    _ => value
+                        .map(|v| match v {
+                            LabelValue::Choice(n) if criterion.kind == Kind::Step && n != NO_STEP => {
+                                format!("step {n}{mark}")
+                            }
+                            v => format!("{}{mark}", single_line(&v.display())),
+                        })
+                        .unwrap_or_else(|| "-".into()),
                 };
                 let mut chunk = vec![Span::raw(shown)];
                 if let (Some(min), Some(max)) = (criterion.min, criterion.max) {
                     chunk.push(Span::styled(format!("  ({min} to {max})"), self.theme.muted()));
                 }
                 chunks.push(chunk);
-                if !focused && value.is_none() {
+                if criterion.kind == Kind::Step && !focused {
+                    let mark = self.keys_of(&[Action::MarkStep]);
+                    let tab = self.keys_of(&[Action::FocusNext]);
+                    let hint = format!("{mark} = focused step · {tab} to type a step or `{NO_STEP}`");
+                    chunks.push(vec![Span::styled(hint, self.theme.muted())]);
+                } else if !focused && value.is_none() {
                     let tab = self.keys_of(&[Action::FocusNext]);
                     chunks.push(vec![Span::styled(format!("{tab} to type"), self.theme.muted())]);
                 }
