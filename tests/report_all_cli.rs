@@ -113,8 +113,13 @@ fn html_report_is_one_valid_offline_page_with_every_table() {
         assert!(cells.contains(&cell), "no `{cell}` cell");
     }
     assert!(page.count("table") >= 10, "{} tables", page.count("table"));
-    // Failure rates per slice (summary), alpha per criterion and judge rank correlations.
-    assert_eq!(page.count("svg"), 3);
+    // Failure rates per slice (summary), alpha per criterion, judge rank correlations, a
+    // confusion heatmap per judged criterion (correct, grounded, helpfulness) and the
+    // reliability diagram of correct_prob.
+    assert_eq!(page.count("svg"), 7);
+    assert_eq!(page.count("circle"), 10, "one point per non-empty probability bin");
+    assert!(html.contains("<title>correct: reliability of correct_prob</title>"));
+    assert!(html.contains("<title>grounded: human consensus by judge</title>"));
     assert!(page.count("rect") > 6);
 
     // Untrusted names are text, never markup; nothing is fetched from anywhere.

@@ -59,6 +59,7 @@ impl Document {
                 }
                 Block::Table(table) => html.push_str(&table_html(table)),
                 Block::Chart(chart) => html.push_str(&format!("<figure>\n{}</figure>\n", chart.render_svg())),
+                Block::Figure(figure) => html.push_str(&format!("<figure>\n{}</figure>\n", figure.render_svg())),
             }
         }
         html.push_str("</body>\n</html>\n");

@@ -91,6 +91,8 @@ pub(super) enum Block {
     Paragraph(String),
     Table(Table),
     Chart(Chart),
+    /// HTML only: it draws a table the document also has.
+    Figure(super::figures::Figure),
 }
 
 impl Document {
@@ -124,6 +126,11 @@ impl Document {
         self.blocks.push(Block::Chart(chart));
     }
 
+    /// A heatmap or reliability diagram of a table in the document; HTML only.
+    pub fn figure(&mut self, figure: super::figures::Figure) {
+        self.blocks.push(Block::Figure(figure));
+    }
+
     /// Appends every block of `other`.
     pub fn append(&mut self, other: Document) {
         self.blocks.extend(other.blocks);
@@ -140,7 +147,7 @@ impl Document {
                 Block::Heading(2, text) => Some(format!("{text}\n{}\n", "-".repeat(text.chars().count()))),
                 Block::Heading(_, text) | Block::Paragraph(text) => Some(format!("{text}\n")),
                 Block::Table(table) => Some(table.render()),
-                Block::Chart(_) => None,
+                Block::Chart(_) | Block::Figure(_) => None,
             })
             .collect();
         parts.join("\n")
@@ -152,11 +159,12 @@ impl Document {
         let parts: Vec<String> = self
             .blocks
             .iter()
-            .map(|block| match block {
-                Block::Heading(level, text) => format!("{} {}\n", "#".repeat(*level), markdown_text(text)),
-                Block::Paragraph(text) => format!("{}\n", markdown_text(text).replace('\n', "  \n")),
-                Block::Table(table) => table.render_markdown(),
-                Block::Chart(chart) => code_block(&chart.render_text()),
+            .filter_map(|block| match block {
+                Block::Heading(level, text) => Some(format!("{} {}\n", "#".repeat(*level), markdown_text(text))),
+                Block::Paragraph(text) => Some(format!("{}\n", markdown_text(text).replace('\n', "  \n"))),
+                Block::Table(table) => Some(table.render_markdown()),
+                Block::Chart(chart) => Some(code_block(&chart.render_text())),
+                Block::Figure(_) => None,
             })
             .collect();
         parts.join("\n")
