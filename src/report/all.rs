@@ -137,6 +137,9 @@ fn checks(
     Ok(Some(checks))
 }
 
+/// Rows of golden-set changes the summary lists; `golden diff` has them all.
+const SUMMARY_ROWS: usize = 20;
+
 /// Verdict, headline numbers, golden-set changes: the part of the report people act on.
 fn summary_document(
     checks: Option<&[Check]>,
@@ -185,7 +188,7 @@ fn summary_document(
     headline(&mut document, agreement, judge, errors);
     document.heading("Golden set: what changed");
     match golden {
-        Ok(diff) => document.append(diff.document()),
+        Ok(diff) => document.append(diff.document_at_most(SUMMARY_ROWS)),
         Err(why) => document.paragraph(why),
     }
     document
