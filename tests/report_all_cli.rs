@@ -249,6 +249,11 @@ fn without_thresholds_or_golden_set_the_summary_says_so() {
     assert!(md.contains("Golden set `rag` has one version (v1): nothing to compare yet."), "{md}");
     let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0", "--min-alpha", "0.1"]);
     assert!(md.contains("### Verdict: PASS (4 checks hold)"), "{md}");
+    // Failure rates per slice: a table and, per failure, a chart with a bar per slice.
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0", "--by", "model"]);
+    let summary = &md[md.find("## Summary").unwrap()..md.find("## Agreement").unwrap()];
+    assert!(summary.contains("| assistant-v1 | correct=fail |"), "{summary}");
+    assert!(summary.contains("```text\ncorrect=fail rate per slice\nassistant-v1 │"), "{summary}");
 }
 
 #[test]

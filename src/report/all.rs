@@ -230,22 +230,42 @@ fn headline(document: &mut Document, agreement: &AgreementReport, judge: &JudgeR
         document.paragraph("No failure rates: no binary criterion has a consensus in scope.");
         return;
     }
+    let failure_of = |rate: &errors::Rate| format!("{}={}", rate.criterion, rate.value);
     let wilson = format!(">{:.0}% CI (Wilson)", errors.confidence * 100.0);
     let mut table = Table::new(&["slice", "failure", ">rate", &wilson, ">n"]);
-    let mut chart = Chart::new("failure rate per slice", 0.0, 1.0);
     for (slice, rate) in &rates {
-        let failure = format!("{}={}", rate.criterion, rate.value);
         table.row(vec![
             slice.to_string(),
-            failure.clone(),
+            failure_of(rate),
             figure(rate.rate),
             interval(rate.ci_low, rate.ci_high),
             format!("{} of {}", rate.count, rate.n),
         ]);
-        chart.row(&format!("{slice} · {failure}"), rate.rate, rate.ci_low.zip(rate.ci_high));
     }
     document.table(table);
-    document.chart(chart);
+    // Unsliced, one chart with a bar per failure; sliced, a chart per failure with a bar
+    // per slice, so that labels stay short enough to read.
+    if errors.by.is_none() {
+        let mut chart = Chart::new("failure rates", 0.0, 1.0);
+        for (_, rate) in &rates {
+            chart.row(&failure_of(rate), rate.rate, rate.ci_low.zip(rate.ci_high));
+        }
+        document.chart(chart);
+        return;
+    }
+    let mut failures: Vec<String> = Vec::new();
+    for (_, rate) in &rates {
+        if !failures.contains(&failure_of(rate)) {
+            failures.push(failure_of(rate));
+        }
+    }
+    for failure in failures {
+        let mut chart = Chart::new(format!("{failure} rate per slice"), 0.0, 1.0);
+        for (slice, rate) in rates.iter().filter(|(_, rate)| failure_of(rate) == failure) {
+            chart.row(slice, rate.rate, rate.ci_low.zip(rate.ci_high));
+        }
+        document.chart(chart);
+    }
 }
 
 /// Without `--compare` the errors report fails only in the store.
