@@ -216,6 +216,7 @@ fn html_summary_opens_with_the_gates_verdict_headlines_and_golden_changes() {
     let headings = page.texts_of("h3");
     // The same checks `tally gate` makes with these flags: grounded and defects fail.
     assert_eq!(headings[0], "Verdict: FAIL (2 of 4 checks fail)", "{headings:?}");
+    assert!(html.contains("<h3 class=\"verdict fail\">Verdict: FAIL"), "styled as a failure");
     let cells = page.texts_of("td");
     assert!(has_row(&cells, &["FAIL", "grounded", "alpha", "0.625", "min 0.7", "0.075"]), "{cells:?}");
     assert!(has_row(&cells, &["PASS", "helpfulness", "alpha"]), "per-criterion threshold: {cells:?}");

@@ -151,7 +151,7 @@ fn summary_document(
     let mut document = Document::default();
     match checks {
         None => {
-            document.heading("Verdict: no thresholds given");
+            document.verdict(None, "Verdict: no thresholds given");
             document.paragraph(
                 "Give the gate's flags (e.g. --min-alpha 0.7, --min-judge-spearman 0.6, --max-judge-bias 0.5, \
                  --max-rate correct=fail:0.15, --min-win-rate MODEL=0.5) for a PASS/FAIL verdict.",
@@ -159,11 +159,14 @@ fn summary_document(
         }
         Some(checks) => {
             let failed = checks.iter().filter(|check| !check.passed).count();
-            document.heading(if failed == 0 {
-                format!("Verdict: PASS ({} checks hold)", checks.len())
-            } else {
-                format!("Verdict: FAIL ({failed} of {} checks fail)", checks.len())
-            });
+            document.verdict(
+                Some(failed == 0),
+                if failed == 0 {
+                    format!("Verdict: PASS ({} checks hold)", checks.len())
+                } else {
+                    format!("Verdict: FAIL ({failed} of {} checks fail)", checks.len())
+                },
+            );
             let mut table = Table::new(&["check", "criterion", "statistic", ">value", ">threshold", ">by"]);
             for check in checks {
                 let bound = if check.minimum { "min" } else { "max" };

@@ -93,6 +93,9 @@ pub(super) enum Block {
     Chart(Chart),
     /// HTML only: it draws a table the document also has.
     Figure(super::figures::Figure),
+    /// A level-3 heading stating a verdict: passed, failed, or none (no thresholds);
+    /// coloured in HTML, a plain heading elsewhere.
+    Verdict(Option<bool>, String),
 }
 
 impl Document {
@@ -126,6 +129,11 @@ impl Document {
         self.blocks.push(Block::Chart(chart));
     }
 
+    /// A heading stating the gate's verdict (`None`: no verdict to give).
+    pub fn verdict(&mut self, passed: Option<bool>, text: impl Into<String>) {
+        self.blocks.push(Block::Verdict(passed, single_line(&text.into())));
+    }
+
     /// A heatmap or reliability diagram of a table in the document; HTML only.
     pub fn figure(&mut self, figure: super::figures::Figure) {
         self.blocks.push(Block::Figure(figure));
@@ -145,7 +153,7 @@ impl Document {
             .filter_map(|block| match block {
                 Block::Heading(1, text) => Some(format!("{text}\n{}\n", "=".repeat(text.chars().count()))),
                 Block::Heading(2, text) => Some(format!("{text}\n{}\n", "-".repeat(text.chars().count()))),
-                Block::Heading(_, text) | Block::Paragraph(text) => Some(format!("{text}\n")),
+                Block::Heading(_, text) | Block::Paragraph(text) | Block::Verdict(_, text) => Some(format!("{text}\n")),
                 Block::Table(table) => Some(table.render()),
                 Block::Chart(_) | Block::Figure(_) => None,
             })
@@ -165,6 +173,7 @@ impl Document {
                 Block::Table(table) => Some(table.render_markdown()),
                 Block::Chart(chart) => Some(code_block(&chart.render_text())),
                 Block::Figure(_) => None,
+                Block::Verdict(_, text) => Some(format!("### {}\n", markdown_text(text))),
             })
             .collect();
         parts.join("\n")
