@@ -383,6 +383,12 @@ fn report_all_has_an_estimates_section_when_ppi_applies() {
         md.contains(&format!("| FAIL | correct | ppi++ rate of fail CI high | {value} | max 0.01 |")),
         "{line}\n{md}"
     );
+    // Sliced by --by, the check is still on the whole scope's rate.
+    let args =
+        ["report", "all", "--format", "md", "--replicates", "0", "--max-rate", "correct=fail:0.01", "--by", "model"];
+    let md = sandbox.ok(&args);
+    let wanted = format!("| FAIL | correct | ppi++ rate of fail CI high | {value} | max 0.01 |");
+    assert!(md.contains(&wanted), "{line}\n{md}");
 }
 
 /// Judge values of every JSON type, `_prob` values that are no probability, and

@@ -103,7 +103,8 @@ pub fn from_store(
 }
 
 /// The gate's checks over the reports already computed (`None` without thresholds);
-/// only `--min-win-rate` needs one more report, the preferences.
+/// only `--min-win-rate` needs one more report (the preferences), and `--max-rate` with
+/// `--by` the unsliced estimates.
 #[allow(clippy::too_many_arguments)] // the reports the checks read
 fn checks(
     store: &Store,
@@ -131,6 +132,16 @@ fn checks(
         checks.extend(gate::win_rate_checks(&summary.thresholds.min_win_rate, &report));
     }
     if !summary.max_rates.is_empty() {
+        // A threshold is on the whole scope's rate, as the gate's; sliced estimates (--by)
+        // have no whole-scope row, so that one is computed for the check.
+        let unsliced;
+        let estimate = match estimate.by {
+            None => estimate,
+            Some(_) => {
+                unsliced = estimate_report(store, rubric, batch, None, bootstrap.confidence)?;
+                &unsliced
+            }
+        };
         let rates = super::estimate::rate_checks(estimate, &rubric.rubric, summary.max_rates, summary.rate_method);
         checks.extend(rates.map_err(StoreError::Invalid)?);
     }
