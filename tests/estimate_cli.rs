@@ -369,10 +369,26 @@ fn report_all_has_an_estimates_section_when_ppi_applies() {
     let sandbox = store();
     let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0"]);
     let sections: Vec<&str> = md.lines().filter_map(|line| line.strip_prefix("## ")).collect();
-    assert_eq!(sections, ["Agreement", "Judge", "Errors", "Estimates", "Raters", "Progress"]);
+    assert_eq!(sections, ["Summary", "Agreement", "Judge", "Errors", "Estimates", "Raters", "Progress"]);
     assert!(md.contains("| correct=fail | human |") && md.contains("ppi++ λ 0.87"), "{md}");
     let html = sandbox.ok(&["report", "all", "--format", "html", "--replicates", "0"]);
     assert!(html.contains("<h2>Estimates</h2>"), "{html}");
+    // The summary's --max-rate check reads the estimates section's PPI++ interval, as the gate does.
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0", "--max-rate", "correct=fail:0.01"]);
+    let gate = sandbox.run(&["gate", "--max-rate", "correct=fail:0.01"]);
+    let line = String::from_utf8(gate.stdout).unwrap().lines().next().unwrap().to_string();
+    let value = line.split("CI high ").nth(1).unwrap().split(' ').next().unwrap();
+    assert!(line.starts_with("FAIL correct: ppi++ rate of fail CI high"), "{line}");
+    assert!(
+        md.contains(&format!("| FAIL | correct | ppi++ rate of fail CI high | {value} | max 0.01 |")),
+        "{line}\n{md}"
+    );
+    // Sliced by --by, the check is still on the whole scope's rate.
+    let args =
+        ["report", "all", "--format", "md", "--replicates", "0", "--max-rate", "correct=fail:0.01", "--by", "model"];
+    let md = sandbox.ok(&args);
+    let wanted = format!("| FAIL | correct | ppi++ rate of fail CI high | {value} | max 0.01 |");
+    assert!(md.contains(&wanted), "{line}\n{md}");
 }
 
 /// Judge values of every JSON type, `_prob` values that are no probability, and

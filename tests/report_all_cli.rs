@@ -1,13 +1,14 @@
 //! `tally report all` through the built binary: the HTML page is well-formed (parsed
 //! strictly as XML), self-contained, escaped, and holds every report; Markdown has the
-//! same sections.
+//! same sections; both open with the summary (the gate's verdict, headline numbers,
+//! golden-set changes).
 
 mod common;
 
 use common::{Sandbox, repo};
 use quick_xml::events::Event;
 
-const SECTIONS: [&str; 5] = ["Agreement", "Judge", "Errors", "Raters", "Progress"];
+const SECTIONS: [&str; 6] = ["Summary", "Agreement", "Judge", "Errors", "Raters", "Progress"];
 
 /// The sample store, a batch (for progress), and one label from a rater named like markup.
 fn sample_store() -> Sandbox {
@@ -112,8 +113,13 @@ fn html_report_is_one_valid_offline_page_with_every_table() {
         assert!(cells.contains(&cell), "no `{cell}` cell");
     }
     assert!(page.count("table") >= 10, "{} tables", page.count("table"));
-    // Alpha per criterion and judge rank correlations.
-    assert_eq!(page.count("svg"), 2);
+    // Failure rates per slice (summary), alpha per criterion, judge rank correlations, a
+    // confusion heatmap per judged criterion (correct, grounded, helpfulness) and the
+    // reliability diagram of correct_prob.
+    assert_eq!(page.count("svg"), 7);
+    assert_eq!(page.count("circle"), 10, "one point per non-empty probability bin");
+    assert!(html.contains("<title>correct: reliability of correct_prob</title>"));
+    assert!(html.contains("<title>grounded: human consensus by judge</title>"));
     assert!(page.count("rect") > 6);
 
     // Untrusted names are text, never markup; nothing is fetched from anywhere.
@@ -179,4 +185,105 @@ fn report_all_rejects_json_and_unknown_scopes() {
     assert!(err.contains("no batch named `nope`"), "{err}");
     let err = sandbox.fails(&["report", "all", "--ci", "2"]);
     assert!(err.contains("--ci must be between 0 and 1"), "{err}");
+}
+
+/// Whether `cells` holds `row` as consecutive cells (one table row).
+fn has_row(cells: &[&str], row: &[&str]) -> bool {
+    cells.windows(row.len()).any(|window| window == row)
+}
+
+/// Two versions of golden set `rag`: the second after four more raters fail q-0002-v1.
+fn with_two_golden_versions(sandbox: &Sandbox) {
+    sandbox.ok(&["export", "--name", "rag"]);
+    let more = sandbox.write(
+        "more.csv",
+        "item,rater,criterion,value\nq-0002-v1,dan,correct,fail\nq-0002-v1,eve,correct,fail\n\
+         q-0002-v1,fay,correct,fail\nq-0002-v1,gus,correct,fail\n",
+    );
+    sandbox.ok(&["labels", "import", more.to_str().unwrap()]);
+    sandbox.ok(&["export", "--name", "rag"]);
+}
+
+#[test]
+fn html_summary_opens_with_the_gates_verdict_headlines_and_golden_changes() {
+    let sandbox = sample_store();
+    with_two_golden_versions(&sandbox);
+    let args = ["report", "all", "--out", "r.html", "--replicates", "50", "--golden", "rag"];
+    sandbox.ok(&[&args[..], &["--min-alpha", "0.7", "--min-alpha", "helpfulness=0.3"]].concat());
+    let html = std::fs::read_to_string(sandbox.path("r.html")).unwrap();
+    let page = Page::parse(&html);
+    assert_eq!(page.texts_of("h2")[0], "Summary", "the summary comes first");
+    let headings = page.texts_of("h3");
+    // The same checks `tally gate` makes with these flags: grounded and defects fail.
+    assert_eq!(headings[0], "Verdict: FAIL (2 of 4 checks fail)", "{headings:?}");
+    assert!(html.contains("<h3 class=\"verdict fail\">Verdict: FAIL"), "styled as a failure");
+    let cells = page.texts_of("td");
+    assert!(has_row(&cells, &["FAIL", "grounded", "alpha", "0.625", "min 0.7", "0.075"]), "{cells:?}");
+    assert!(has_row(&cells, &["PASS", "helpfulness", "alpha"]), "per-criterion threshold: {cells:?}");
+    let gate = sandbox.run(&["gate", "--min-alpha", "0.7", "--min-alpha", "helpfulness=0.3"]);
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("FAIL grounded: alpha 0.625 < 0.7 (by 0.075)"));
+
+    // Headline numbers with intervals, taken from the agreement, judge and errors reports.
+    assert!(headings.contains(&"Headline numbers"), "{headings:?}");
+    let headline = cells.windows(5).find(|w| w[0] == "grounded" && w[1] == "0.625" && w[2].contains(" to "));
+    let headline = headline.unwrap_or_else(|| panic!("no grounded headline: {cells:?}"));
+    assert_eq!(headline[3], "0.529", "judge Spearman: {headline:?}");
+    assert!(headline[4].contains(" to "), "its interval: {headline:?}");
+    let headers = page.texts_of("th");
+    assert!(headers.contains(&"95% CI (Wilson)"), "{headers:?}");
+    assert!(cells.windows(2).any(|w| w == ["all", "correct=fail"]), "the failure rate: {cells:?}");
+
+    // What changed between golden versions v1 and v2.
+    assert!(headings.contains(&"rag v1 -> v2"), "{headings:?}");
+    assert!(has_row(&cells, &["q-0002-v1", "correct", "pass", "fail"]), "{cells:?}");
+}
+
+#[test]
+fn without_thresholds_or_golden_set_the_summary_says_so() {
+    let sandbox = sample_store();
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0"]);
+    let summary = &md[md.find("## Summary").unwrap()..md.find("## Agreement").unwrap()];
+    assert!(summary.contains("### Verdict: no thresholds given"), "{summary}");
+    assert!(summary.contains("No golden set: --golden NAME"), "{summary}");
+    sandbox.ok(&["export", "--name", "rag"]);
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0", "--golden", "rag"]);
+    assert!(md.contains("Golden set `rag` has one version (v1): nothing to compare yet."), "{md}");
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0", "--min-alpha", "0.1"]);
+    assert!(md.contains("### Verdict: PASS (4 checks hold)"), "{md}");
+    // Failure rates per slice: a table and, per failure, a chart with a bar per slice.
+    let md = sandbox.ok(&["report", "all", "--format", "md", "--replicates", "0", "--by", "model"]);
+    let summary = &md[md.find("## Summary").unwrap()..md.find("## Agreement").unwrap()];
+    assert!(summary.contains("| assistant-v1 | correct=fail |"), "{summary}");
+    assert!(summary.contains("```text\ncorrect=fail rate per slice\nassistant-v1 │"), "{summary}");
+}
+
+#[test]
+fn markdown_summary_has_the_same_verdict_and_golden_changes_as_text() {
+    let sandbox = sample_store();
+    with_two_golden_versions(&sandbox);
+    let flags = ["--replicates", "0", "--golden", "rag", "--min-alpha", "0.7", "--max-judge-bias", "grounded=0.01"];
+    let md = sandbox.ok(&[&["report", "all", "--format", "md"][..], &flags].concat());
+    let summary = &md[md.find("## Summary").unwrap()..md.find("## Agreement").unwrap()];
+    assert!(summary.contains("### Verdict: FAIL (4 of 5 checks fail)"), "{summary}");
+    assert!(summary.contains("| FAIL | grounded | alpha | 0.625 | min 0.7 | 0.075 |"), "{summary}");
+    assert!(summary.contains("| FAIL | grounded | judge \\|bias\\| | 0.148 | max 0.01 | 0.138 |"), "{summary}");
+    assert!(summary.contains("| criterion | alpha | 95% CI | judge spearman | 95% CI |"), "{summary}");
+    assert!(summary.contains("| q-0002-v1 | correct | pass | fail |"), "{summary}");
+    let text = sandbox.ok(&[&["report", "all"][..], &flags].concat());
+    assert!(text.contains("Verdict: FAIL (4 of 5 checks fail)"), "{text}");
+}
+
+#[test]
+fn report_all_refuses_formats_that_do_not_exist_and_bad_thresholds() {
+    let sandbox = sample_store();
+    for args in [&["--out", "r.pdf"][..], &["--out", "r.pdf", "--format", "html"], &["--out", "r.docx"]] {
+        let err = sandbox.fails(&[&["report", "all"][..], args].concat());
+        assert!(err.contains("report all cannot write ."), "{err}");
+        assert!(err.contains("html (.html, .htm), md (.md, .markdown) and table (.txt, or no extension)"), "{err}");
+    }
+    assert!(!sandbox.path("r.pdf").exists() && !sandbox.path("r.docx").exists());
+    let err = sandbox.fails(&["report", "all", "--min-alpha", "high"]);
+    assert!(err.contains("--min-alpha `high`: expected a number"), "{err}");
+    let err = sandbox.fails(&["report", "all", "--min-alpha", "nope=0.5"]);
+    assert!(err.contains("rubric `rag-answer-quality` has no criterion `nope`"), "{err}");
 }

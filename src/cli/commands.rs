@@ -20,7 +20,7 @@ use crate::model::Rubric;
 use crate::model::batch::{Deal, Slot, plan};
 use crate::report::Rendered;
 use crate::report::agreement::{self, Bootstrap};
-use crate::report::gate::{Limit, Thresholds, evaluate};
+use crate::report::gate::{Thresholds, evaluate};
 use crate::report::judge::{self, Human, PairedReport};
 use crate::report::status::status;
 use crate::report::table::Table;
@@ -234,10 +234,40 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             emit(&report, format, "")
         }
-        Command::Report(ReportCommand::All { scope, golden, bootstrap, format, out, by }) => {
-            let format = AllFormat::resolve(format, out.as_deref());
+        Command::Report(ReportCommand::All {
+            scope,
+            golden,
+            bootstrap,
+            format,
+            out,
+            by,
+            thresholds,
+            golden_set,
+            dir,
+        }) => {
+            let format = match AllFormat::resolve(format, out.as_deref()) {
+                Ok(format) => format,
+                Err(message) => {
+                    eprintln!("tally: {}", crate::model::text::sanitize(&message));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let limits = match thresholds.thresholds() {
+                Ok(limits) => limits,
+                Err(message) => {
+                    eprintln!("tally: {}", crate::model::text::sanitize(&message));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let summary = crate::report::all::SummaryRequest {
+                thresholds: limits,
+                max_rates: &thresholds.max_rate,
+                rate_method: thresholds.estimate.into(),
+                golden: latest_golden_change(golden_set.as_deref(), &dir)?,
+            };
             let bootstrap = bootstrap.bootstrap()?;
-            report_all(db, &scope, golden.include_golden, bootstrap, format, out.as_deref(), by.as_deref())
+            let request = (golden.include_golden, bootstrap, by.as_deref());
+            report_all(db, &scope, request, format, out.as_deref(), summary)
         }
         Command::Report(ReportCommand::Errors { scope, golden, by, compare, format }) => {
             let store = read_store(db)?;
@@ -282,39 +312,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             emit(&report, format, "")
         }
-        Command::Gate {
-            min_alpha,
-            min_judge_spearman,
-            max_judge_bias,
-            min_win_rate,
-            criteria,
-            use_ci_low,
-            max_rate,
-            estimate,
-            scope,
-            golden,
-            human,
-            bootstrap,
-            format,
-        } => {
-            let limits = (|| -> Result<Thresholds, String> {
-                Ok(Thresholds {
-                    min_alpha: Limit::parse("--min-alpha", &min_alpha)?,
-                    min_judge_spearman: Limit::parse("--min-judge-spearman", &min_judge_spearman)?,
-                    max_judge_bias: Limit::parse("--max-judge-bias", &max_judge_bias)?,
-                    use_ci_low,
-                    min_win_rate: {
-                        let limit = Limit::parse("--min-win-rate", &min_win_rate)?;
-                        if limit.all.is_some() {
-                            return Err(
-                                "--min-win-rate needs a contender: MODEL=X (e.g. --min-win-rate gpt-x=0.5)".into()
-                            );
-                        }
-                        limit
-                    },
-                })
-            })();
-            let thresholds = match limits {
+        Command::Gate { thresholds: limits, criteria, scope, golden, human, bootstrap, format } => {
+            let thresholds = match limits.thresholds() {
                 Ok(thresholds) => thresholds,
                 Err(message) => {
                     // A usage error is neither pass nor fail.
@@ -322,6 +321,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
+            let (max_rate, estimate) = (limits.max_rate, limits.estimate);
             let rates = (max_rate.as_slice(), estimate.into());
             match gate_checks(
                 db,
@@ -551,15 +551,16 @@ fn emit(report: &impl Rendered, format: ReportFormat, preamble: &str) -> anyhow:
 fn report_all(
     db: Option<&Path>,
     scope: &ScopeArgs,
-    include_golden: bool,
-    bootstrap: Bootstrap,
+    (include_golden, bootstrap, errors_by): (bool, Bootstrap, Option<&str>),
     format: AllFormat,
     out: Option<&Path>,
-    errors_by: Option<&str>,
+    summary: crate::report::all::SummaryRequest<'_>,
 ) -> anyhow::Result<ExitCode> {
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, scope)?;
-    let report = crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by, include_golden)?;
+    threshold_criteria_exist(&rubric, summary.thresholds.criteria())?;
+    let report =
+        crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by, include_golden, summary)?;
     let text = match format {
         AllFormat::Table => report.document.render(),
         AllFormat::Md => report.document.render_markdown(),
@@ -572,6 +573,40 @@ fn report_all(
         }
         None => print(&text),
     }
+}
+
+/// A threshold naming a criterion the rubric lacks is a typo, not a pass.
+fn threshold_criteria_exist<'a>(
+    rubric: &crate::store::StoredRubric,
+    mut names: impl Iterator<Item = &'a String>,
+) -> anyhow::Result<()> {
+    match names.find(|name| !rubric.rubric.criteria.iter().any(|c| &c.id == *name)) {
+        Some(name) => bail!("rubric `{}` has no criterion `{name}`", rubric.rubric.name),
+        None => Ok(()),
+    }
+}
+
+/// What changed between the two newest versions of golden set `name` in `dir` (as
+/// `golden diff`), or the sentence saying why there is nothing to compare.
+fn latest_golden_change(
+    name: Option<&str>,
+    dir: &Path,
+) -> anyhow::Result<Result<crate::report::golden::GoldenDiff, String>> {
+    let Some(name) = name else {
+        return Ok(Err("No golden set: --golden NAME compares its two newest versions (NAME-vN in --dir).".into()));
+    };
+    let versions = crate::io::export::versions(dir, name)?;
+    let [.., from, to] = versions.as_slice() else {
+        return Ok(Err(match versions.first() {
+            None => format!("No golden set `{name}` in {}: nothing to compare.", dir.display()),
+            Some(only) => format!("Golden set `{name}` has one version (v{only}): nothing to compare yet."),
+        }));
+    };
+    let read = |version: &u32| -> anyhow::Result<Vec<crate::io::golden::GoldenLine>> {
+        Ok(crate::io::golden::read(&crate::io::golden::version_path(dir, name, &version.to_string())?)?)
+    };
+    let differences = crate::io::golden::differences(&read(from)?, &read(to)?);
+    Ok(Ok(crate::report::golden::GoldenDiff::new(name, &format!("v{from}"), &format!("v{to}"), differences)))
 }
 
 fn init(db: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -1366,13 +1401,7 @@ fn gate_checks(
         }
         let store = read_store(db)?;
         let (batch, rubric) = resolve_scope(&store, scope)?;
-        for name in criteria.iter().chain(thresholds.criteria()) {
-            anyhow::ensure!(
-                rubric.rubric.criteria.iter().any(|c| &c.id == name),
-                "rubric `{}` has no criterion `{name}`",
-                rubric.rubric.name
-            );
-        }
+        threshold_criteria_exist(&rubric, criteria.iter().chain(thresholds.criteria()))?;
         let agreement = agreement::from_store(&store, &rubric, batch.as_ref(), None, bootstrap, include_golden)?;
         let judge = if thresholds.needs_judge() {
             Some(judge::from_store(&store, &rubric, batch.as_ref(), human, None, bootstrap, include_golden)?)

@@ -234,37 +234,11 @@ pub enum Command {
     },
     /// Exit 0 when agreement and judge alignment meet the thresholds, 1 when not.
     Gate {
-        /// Lowest acceptable Krippendorff's alpha: for every criterion (0.6), or for one
-        /// (helpfulness=0.5, repeatable; it wins over the value for all).
-        #[arg(long, value_name = "X|CRITERION=X")]
-        min_alpha: Vec<String>,
-        /// Lowest acceptable Spearman rho of judge against human consensus (X or
-        /// CRITERION=X, as --min-alpha).
-        #[arg(long, value_name = "X|CRITERION=X")]
-        min_judge_spearman: Vec<String>,
-        /// Largest acceptable absolute judge bias, mean judge minus human (X or
-        /// CRITERION=X, as --min-alpha).
-        #[arg(long, value_name = "X|CRITERION=X")]
-        max_judge_bias: Vec<String>,
-        /// Lowest acceptable win rate of a contender (candidate model, else candidate id)
-        /// on comparison items: MODEL=X, repeatable. Fails when the lower bound of the
-        /// interval of MODEL's win rate against all others pooled (ties and both-bad as
-        /// half; the bootstrap resamples prompts) is under X.
-        #[arg(long, value_name = "MODEL=X")]
-        min_win_rate: Vec<String>,
+        #[command(flatten)]
+        thresholds: ThresholdArgs,
         /// Check only these criteria (default: all).
         #[arg(long = "criterion", value_name = "C")]
         criteria: Vec<String>,
-        /// Compare the confidence bound on the unfavourable side instead of the estimate.
-        #[arg(long)]
-        use_ci_low: bool,
-        /// Highest acceptable failure rate, e.g. correct=fail:0.15: fails when the upper
-        /// bound of its interval (by --estimate) exceeds it.
-        #[arg(long, value_name = "CRITERION=VALUE:X")]
-        max_rate: Vec<crate::report::estimate::MaxRate>,
-        /// How --max-rate estimates the rate: ppi++, ppi or human.
-        #[arg(long, value_enum, default_value_t = EstimateMethodArg::PpiPlusPlus)]
-        estimate: EstimateMethodArg,
         #[command(flatten)]
         scope: ScopeArgs,
         #[command(flatten)]
@@ -744,6 +718,16 @@ pub enum ReportCommand {
         /// Slice the errors and estimates sections by this metadata field (or `dataset`).
         #[arg(long, value_name = "FIELD")]
         by: Option<String>,
+        /// The summary's verdict: the gate's thresholds, read as `tally gate` reads them.
+        #[command(flatten)]
+        thresholds: ThresholdArgs,
+        /// The summary says what changed between the two newest versions of this golden
+        /// set (files NAME-vN.jsonl in --dir, as `export --name` writes them).
+        #[arg(long = "golden", value_name = "NAME")]
+        golden_set: Option<String>,
+        /// Where the versioned golden sets live.
+        #[arg(long, value_name = "DIR", default_value = "golden")]
+        dir: PathBuf,
     },
     /// Pairwise preferences on comparison items: wins, losses, ties and win rates per
     /// pair of contenders (ties and both-bad as half), Bradley-Terry scores on the Elo
@@ -785,6 +769,40 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+}
+
+/// The gate's thresholds, shared by `gate` and `report all` (whose summary gives the
+/// gate's verdict), so both read the same flags the same way.
+#[derive(Debug, Args)]
+pub struct ThresholdArgs {
+    /// Lowest acceptable Krippendorff's alpha: for every criterion (0.6), or for one
+    /// (helpfulness=0.5, repeatable; it wins over the value for all).
+    #[arg(long, value_name = "X|CRITERION=X")]
+    pub min_alpha: Vec<String>,
+    /// Lowest acceptable Spearman rho of judge against human consensus (X or
+    /// CRITERION=X, as --min-alpha).
+    #[arg(long, value_name = "X|CRITERION=X")]
+    pub min_judge_spearman: Vec<String>,
+    /// Largest acceptable absolute judge bias, mean judge minus human (X or
+    /// CRITERION=X, as --min-alpha).
+    #[arg(long, value_name = "X|CRITERION=X")]
+    pub max_judge_bias: Vec<String>,
+    /// Lowest acceptable win rate of a contender (candidate model, else candidate id)
+    /// on comparison items: MODEL=X, repeatable. Fails when the lower bound of the
+    /// interval of MODEL's win rate against all others pooled (ties and both-bad as
+    /// half; the bootstrap resamples prompts) is under X.
+    #[arg(long, value_name = "MODEL=X")]
+    pub min_win_rate: Vec<String>,
+    /// Compare the confidence bound on the unfavourable side instead of the estimate.
+    #[arg(long)]
+    pub use_ci_low: bool,
+    /// Highest acceptable failure rate, e.g. correct=fail:0.15: fails when the upper
+    /// bound of its interval (by --estimate) exceeds it.
+    #[arg(long, value_name = "CRITERION=VALUE:X")]
+    pub max_rate: Vec<crate::report::estimate::MaxRate>,
+    /// How --max-rate estimates the rate: ppi++, ppi or human.
+    #[arg(long, value_enum, default_value_t = EstimateMethodArg::PpiPlusPlus)]
+    pub estimate: EstimateMethodArg,
 }
 
 /// Whether a report counts golden sets imported back (`golden import`) as raters.
@@ -884,13 +902,41 @@ pub enum AllFormat {
 }
 
 impl AllFormat {
-    /// The explicit format, else the one `out`'s extension names, else text.
-    fn resolve(format: Option<AllFormat>, out: Option<&std::path::Path>) -> AllFormat {
+    /// The explicit format, else the one `out`'s extension names, else text. Another
+    /// extension (`r.pdf`) is refused rather than filled with text it does not hold.
+    fn resolve(format: Option<AllFormat>, out: Option<&std::path::Path>) -> Result<AllFormat, String> {
         let extension = out.and_then(|path| path.extension()).map(|ext| ext.to_string_lossy().to_ascii_lowercase());
-        format.unwrap_or(match extension.as_deref() {
-            Some("html" | "htm") => AllFormat::Html,
-            Some("md" | "markdown") => AllFormat::Md,
-            _ => AllFormat::Table,
+        let named = match extension.as_deref() {
+            None => None,
+            Some("html" | "htm") => Some(AllFormat::Html),
+            Some("md" | "markdown") => Some(AllFormat::Md),
+            Some("txt") => Some(AllFormat::Table),
+            Some(other) => {
+                let path = out.map(|path| path.display().to_string()).unwrap_or_default();
+                return Err(format!(
+                    "{path}: report all cannot write .{other}; the formats are html (.html, .htm), \
+                     md (.md, .markdown) and table (.txt, or no extension)"
+                ));
+            }
+        };
+        Ok(format.or(named).unwrap_or(AllFormat::Table))
+    }
+}
+
+impl ThresholdArgs {
+    /// The thresholds as the gate checks them; a malformed value is a usage error.
+    pub fn thresholds(&self) -> Result<crate::report::gate::Thresholds, String> {
+        use crate::report::gate::{Limit, Thresholds};
+        let min_win_rate = Limit::parse("--min-win-rate", &self.min_win_rate)?;
+        if min_win_rate.all.is_some() {
+            return Err("--min-win-rate needs a contender: MODEL=X (e.g. --min-win-rate gpt-x=0.5)".into());
+        }
+        Ok(Thresholds {
+            min_alpha: Limit::parse("--min-alpha", &self.min_alpha)?,
+            min_judge_spearman: Limit::parse("--min-judge-spearman", &self.min_judge_spearman)?,
+            max_judge_bias: Limit::parse("--max-judge-bias", &self.max_judge_bias)?,
+            use_ci_low: self.use_ci_low,
+            min_win_rate,
         })
     }
 }

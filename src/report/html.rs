@@ -19,6 +19,9 @@ svg.chart { font-size: 12px; max-width: 100%; height: auto; }
 svg .grid { stroke: #e6e6e6; } svg .baseline { stroke: #666; }
 svg .reference { stroke: #c0392b; stroke-dasharray: 4 3; }
 svg .bar { fill: #5b8db8; } svg .ci { stroke: #1d1d1f; stroke-width: 1.5; }
+h3.verdict { display: inline-block; padding: 0.3rem 0.8rem; border-radius: 4px; }
+h3.verdict.pass { background: #e3f4e8; color: #14622d; } h3.verdict.fail { background: #fbe4e2; color: #9b1c12; }
+h3.verdict.none { background: #f0f0f0; color: #444; }
 svg text { fill: #1d1d1f; } svg .tick { fill: #666; font-size: 11px; }
 ";
 
@@ -59,6 +62,15 @@ impl Document {
                 }
                 Block::Table(table) => html.push_str(&table_html(table)),
                 Block::Chart(chart) => html.push_str(&format!("<figure>\n{}</figure>\n", chart.render_svg())),
+                Block::Verdict(passed, text) => {
+                    let class = match passed {
+                        Some(true) => "pass",
+                        Some(false) => "fail",
+                        None => "none",
+                    };
+                    html.push_str(&format!("<h3 class=\"verdict {class}\">{}</h3>\n", escape(text)));
+                }
+                Block::Figure(figure) => html.push_str(&format!("<figure>\n{}</figure>\n", figure.render_svg())),
             }
         }
         html.push_str("</body>\n</html>\n");

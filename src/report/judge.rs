@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::agreement::Bootstrap;
 use super::chart::Chart;
+use super::figures::{Figure, Heatmap, Reliability};
 use super::table::{Document, Table};
 use super::{Rendered, csv_rows, figure};
 use crate::model::consensus::{Method, decide_item};
@@ -879,6 +880,14 @@ impl CriterionJudge {
                 table.row(cells);
             }
             document.table(table);
+            let title = format!("{}: human consensus by judge", self.criterion);
+            document.figure(Figure::Heatmap(Heatmap::new(
+                &title,
+                "human",
+                "judge",
+                &confusion.labels,
+                &confusion.counts,
+            )));
         }
         if let Some(calibration) = &self.calibration {
             let mut table = Table::new(&["judge probability", ">items", ">mean prob.", ">human rate"]);
@@ -891,6 +900,8 @@ impl CriterionJudge {
                 ]);
             }
             document.table(table);
+            let title = format!("{}: reliability of {}_prob", self.criterion, self.criterion);
+            document.figure(Figure::Reliability(Reliability::new(&title, calibration)));
         }
         for (reason, count) in &self.skipped {
             document.paragraph(format!("skipped {count}: {reason}"));

@@ -5,6 +5,7 @@ pub mod all;
 pub mod chart;
 pub mod errors;
 pub mod estimate;
+pub mod figures;
 pub mod gate;
 pub mod golden;
 mod html;

@@ -91,6 +91,11 @@ pub(super) enum Block {
     Paragraph(String),
     Table(Table),
     Chart(Chart),
+    /// HTML only: it draws a table the document also has.
+    Figure(super::figures::Figure),
+    /// A level-3 heading stating a verdict: passed, failed, or none (no thresholds);
+    /// coloured in HTML, a plain heading elsewhere.
+    Verdict(Option<bool>, String),
 }
 
 impl Document {
@@ -124,6 +129,16 @@ impl Document {
         self.blocks.push(Block::Chart(chart));
     }
 
+    /// A heading stating the gate's verdict (`None`: no verdict to give).
+    pub fn verdict(&mut self, passed: Option<bool>, text: impl Into<String>) {
+        self.blocks.push(Block::Verdict(passed, single_line(&text.into())));
+    }
+
+    /// A heatmap or reliability diagram of a table in the document; HTML only.
+    pub fn figure(&mut self, figure: super::figures::Figure) {
+        self.blocks.push(Block::Figure(figure));
+    }
+
     /// Appends every block of `other`.
     pub fn append(&mut self, other: Document) {
         self.blocks.extend(other.blocks);
@@ -138,9 +153,9 @@ impl Document {
             .filter_map(|block| match block {
                 Block::Heading(1, text) => Some(format!("{text}\n{}\n", "=".repeat(text.chars().count()))),
                 Block::Heading(2, text) => Some(format!("{text}\n{}\n", "-".repeat(text.chars().count()))),
-                Block::Heading(_, text) | Block::Paragraph(text) => Some(format!("{text}\n")),
+                Block::Heading(_, text) | Block::Paragraph(text) | Block::Verdict(_, text) => Some(format!("{text}\n")),
                 Block::Table(table) => Some(table.render()),
-                Block::Chart(_) => None,
+                Block::Chart(_) | Block::Figure(_) => None,
             })
             .collect();
         parts.join("\n")
@@ -152,11 +167,13 @@ impl Document {
         let parts: Vec<String> = self
             .blocks
             .iter()
-            .map(|block| match block {
-                Block::Heading(level, text) => format!("{} {}\n", "#".repeat(*level), markdown_text(text)),
-                Block::Paragraph(text) => format!("{}\n", markdown_text(text).replace('\n', "  \n")),
-                Block::Table(table) => table.render_markdown(),
-                Block::Chart(chart) => code_block(&chart.render_text()),
+            .filter_map(|block| match block {
+                Block::Heading(level, text) => Some(format!("{} {}\n", "#".repeat(*level), markdown_text(text))),
+                Block::Paragraph(text) => Some(format!("{}\n", markdown_text(text).replace('\n', "  \n"))),
+                Block::Table(table) => Some(table.render_markdown()),
+                Block::Chart(chart) => Some(code_block(&chart.render_text())),
+                Block::Figure(_) => None,
+                Block::Verdict(_, text) => Some(format!("### {}\n", markdown_text(text))),
             })
             .collect();
         parts.join("\n")
