@@ -208,6 +208,8 @@ fn errors_by_tool_and_by_step_kind_give_failure_rates_over_steps() {
     assert_eq!((all["items"].as_u64(), all["steps"].as_u64()), (Some(1), Some(4)));
     let table = sandbox.ok(&["report", "errors", "--by", "tool"]);
     assert!(table.contains("tool_ok: fail (steps)"), "{table}");
+    // Sliced by tool, the slices hold steps only: no item columns, no empty rates.
+    assert!(!table.contains("failed  steps") && !table.contains("0/0"), "{table}");
 }
 
 #[test]

@@ -627,13 +627,20 @@ impl Rendered for ErrorsReport {
         }
 
         let with_steps = self.steps > 0;
-        let mut table = Table::new(if with_steps {
-            &["slice", ">items", ">failed", ">steps"][..]
-        } else {
-            &["slice", ">items", ">failed"]
-        });
+        // Slicing steps by tool or kind: the slices hold steps only, and a criterion asked
+        // of other kinds of step has no rate in them.
+        let slicing_steps = self.by.as_deref().is_some_and(|by| STEP_FIELDS.contains(&by));
+        let columns: &[&str] = match (slicing_steps, with_steps) {
+            (true, _) => &["slice", ">steps"],
+            (false, true) => &["slice", ">items", ">failed", ">steps"],
+            (false, false) => &["slice", ">items", ">failed"],
+        };
+        let mut table = Table::new(columns);
         for slice in &self.slices {
-            let mut row = vec![slice.slice.clone(), slice.items.to_string(), slice.failed_items.to_string()];
+            let mut row = vec![slice.slice.clone()];
+            if !slicing_steps {
+                row.extend([slice.items.to_string(), slice.failed_items.to_string()]);
+            }
             if with_steps {
                 row.push(slice.steps.to_string());
             }
@@ -643,7 +650,8 @@ impl Rendered for ErrorsReport {
 
         let mut table = Table::new(&["slice", "failure", ">rate", ">95% CI", ">k/n"]);
         for slice in &self.slices {
-            for (index, rate) in slice.rates.iter().enumerate() {
+            let shown = slice.rates.iter().filter(|rate| !(slicing_steps && rate.n == 0));
+            for (index, rate) in shown.enumerate() {
                 let name = if index == 0 { slice.slice.clone() } else { String::new() };
                 table.row(vec![
                     name,
