@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::paths::{init_path, login_name, store_path};
-use super::progress::Progress;
+use super::progress::{Progress, Working};
 use super::{
     AgreementArgs, AllFormat, BatchCommand, Cli, Command, ExportArgs, ExportFormatArg, FormatArg, GoldenCommand,
     LabelsCommand, ReportCommand, ReportFormat, RubricCommand, ScopeArgs,
@@ -203,8 +203,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let level = options.level.map(Into::into);
             let bootstrap = options.bootstrap.bootstrap()?;
+            let working = Working::start("computing report agreement");
             let report =
                 agreement::from_store(&store, &rubric, batch.as_ref(), level, bootstrap, golden.include_golden)?;
+            drop(working);
             emit(&report, options.format, "")
         }
         Command::Report(ReportCommand::Raters { scope, golden, format }) => {
@@ -223,6 +225,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(ReportCommand::Judge { scope, golden, human, group_by, bootstrap, format }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
+            let working = Working::start("computing report judge");
             let report = judge::from_store(
                 &store,
                 &rubric,
@@ -232,6 +235,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 bootstrap.bootstrap()?,
                 golden.include_golden,
             )?;
+            drop(working);
             emit(&report, format, "")
         }
         Command::Report(ReportCommand::All {
@@ -273,7 +277,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let (by, compare, include_golden) = (by.as_deref(), compare.as_ref(), golden.include_golden);
-            match crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by, compare, include_golden) {
+            let working = Working::start("computing report errors");
+            let report =
+                crate::report::errors::from_store(&store, &rubric, batch.as_ref(), by, compare, include_golden);
+            drop(working);
+            match report {
                 // Naming a slice that is not there is a usage error, as clap's are.
                 Err(crate::report::errors::ErrorsError::EmptySlice(message)) => {
                     eprintln!("tally: {}", crate::model::text::sanitize(&message));
@@ -293,7 +301,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 bootstrap: bootstrap.bootstrap()?,
                 include_golden: golden.include_golden,
             };
-            emit(&crate::report::preference::from_store(&store, &rubric, request)?, format, "")
+            let working = Working::start("computing report preference");
+            let report = crate::report::preference::from_store(&store, &rubric, request)?;
+            drop(working);
+            emit(&report, format, "")
         }
         Command::Agreement { file, options } => agreement_file(&file, &options),
         Command::Correlate { file, x, y, group, bootstrap, format } => {
@@ -559,8 +570,10 @@ fn report_all(
     let store = read_store(db)?;
     let (batch, rubric) = resolve_scope(&store, scope)?;
     threshold_criteria_exist(&rubric, summary.thresholds.criteria())?;
+    let working = Working::start("computing report all");
     let report =
         crate::report::all::from_store(&store, &rubric, batch.as_ref(), bootstrap, errors_by, include_golden, summary)?;
+    drop(working);
     let text = match format {
         AllFormat::Table => report.document.render(),
         AllFormat::Md => report.document.render_markdown(),
@@ -1019,8 +1032,10 @@ fn agreement_file(file: &Path, options: &AgreementArgs) -> anyhow::Result<ExitCo
     let origin = file.display().to_string();
     let table = crate::io::ratings::read(std::io::BufReader::new(reader), &origin)?;
     let name = file.file_stem().map_or_else(|| "ratings".into(), |s| s.to_string_lossy().into_owned());
+    let working = Working::start(format!("computing agreement on {origin}"));
     let result = agreement::from_ratings(&table, &name, level, bootstrap)
         .map_err(|message| anyhow::anyhow!("{origin}: {message}"))?;
+    drop(working);
     let preamble = format!(
         "{origin}: {} units, {} raters, {} ratings\n\n",
         table.units.len(),

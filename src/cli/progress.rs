@@ -2,6 +2,8 @@
 //! place, shown only once the work has taken a second, at most ten times a second, and
 //! never when stderr is not a terminal, so pipes, CI logs and tests stay clean. Every
 //! command that reads a large file goes through [`Progress::reader`]; none grows its own.
+//! Work that cannot count its steps (a report and its bootstraps, in pure code that
+//! reports nothing) shows the time it has taken through [`Working`].
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::{Duration, Instant};
@@ -84,6 +86,45 @@ impl Drop for Progress {
     }
 }
 
+/// A line saying that `label` is still at work and for how long, drawn by a thread of its
+/// own, as [`Progress`] draws (after a second, on a terminal only); cleared when dropped.
+pub struct Working {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Working {
+    pub fn start(label: impl Into<String>) -> Working {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let shown = visible(std::io::stderr().is_terminal(), std::env::var_os("TERM").as_deref());
+        let label = label.into();
+        let thread = shown.then(|| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let since = Instant::now();
+                let mut progress = Progress::on_stderr(label, Unit::Elapsed { since });
+                while !stop.load(Ordering::Relaxed) {
+                    progress.set(0);
+                    std::thread::sleep(EVERY);
+                }
+                progress.finish();
+            })
+        });
+        Working { stop, thread }
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // The line is cleared before anything else is printed.
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Only a terminal shows progress; a dumb one cannot clear a line.
 fn visible(terminal: bool, term: Option<&std::ffi::OsStr>) -> bool {
     terminal && term.is_none_or(|term| term != "dumb")
@@ -99,6 +140,10 @@ enum Unit {
     Count {
         noun: &'static str,
     },
+    /// Time since the work began (`done` is not used).
+    Elapsed {
+        since: Instant,
+    },
 }
 
 fn line(label: &str, done: u64, unit: Unit) -> String {
@@ -109,6 +154,7 @@ fn line(label: &str, done: u64, unit: Unit) -> String {
             format!("{label}: {:>3}% ({:.1} of {:.1} MB)", done.min(total) * 100 / total, mb(done), mb(total))
         }
         Unit::Count { noun } => format!("{label}: {done} {noun}"),
+        Unit::Elapsed { since } => format!("{label}... {} s", since.elapsed().as_secs()),
     }
 }
 
@@ -212,6 +258,14 @@ mod tests {
     }
 
     #[test]
+    fn work_that_cannot_count_shows_nothing_when_stderr_is_no_terminal() {
+        // Tests run with stderr captured, so no thread is started and dropping is at once.
+        let working = Working::start("computing");
+        assert!(working.thread.is_none() || std::io::stderr().is_terminal());
+        drop(working);
+    }
+
+    #[test]
     fn hidden_progress_writes_nothing() {
         let (mut progress, now, written) = fake(1000, false);
         advance(&now, 5000);
@@ -234,6 +288,8 @@ mod tests {
         assert_eq!(line("sampling a.csv", 2_500_000, Unit::Bytes { total: 0 }), "sampling a.csv: 2.5 MB");
         assert_eq!(line("x", 10, Unit::Bytes { total: 5 }), "x: 100% (0.0 of 0.0 MB)", "never past 100%");
         assert_eq!(line("exporting g.jsonl", 1234, Unit::Count { noun: "items" }), "exporting g.jsonl: 1234 items");
+        let since = Instant::now() - Duration::from_millis(2500);
+        assert_eq!(line("computing report agreement", 0, Unit::Elapsed { since }), "computing report agreement... 2 s");
     }
 
     #[test]
