@@ -634,3 +634,25 @@ fn plan_kappa_from_store_on_the_bundled_data_uses_report_agreements_kappa() {
     assert_eq!(pair["n"], 148);
     close(&assumptions["kappa1"], pair["cohen_kappa"].as_f64().unwrap());
 }
+
+#[test]
+fn where_every_item_is_labeled_the_rate_gate_takes_the_human_rate() {
+    // The bundled sample: every item has human labels, so no judged item is left for
+    // PPI to learn the judge's bias on; the humans' rate (its upper bound 0.330, as
+    // `tally estimate` gives it) is the answer, and the gate says it used it.
+    let sandbox = Sandbox::with_sample_labels();
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail:0.35"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "PASS correct: human rate of fail CI high 0.330 <= 0.35; \
+             no ppi++ estimate (no unlabeled judged items): the human rate is used"
+        ),
+        "{stdout}"
+    );
+    let output = sandbox.run(&["gate", "--max-rate", "correct=fail:0.3", "--estimate", "ppi"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL correct: human rate of fail CI high 0.330 > 0.3 (by 0.030); no ppi"), "{stdout}");
+}

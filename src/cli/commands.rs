@@ -1443,7 +1443,8 @@ fn gate_checks(
                 by: None,
                 dataset: None,
                 batch: batch.as_ref(),
-                method: rate_method,
+                // Every estimate: where PPI has no unlabeled items, the check takes the humans'.
+                method: crate::report::estimate::Method::All,
                 confidence: bootstrap.confidence,
                 compare: None,
             };

@@ -947,25 +947,35 @@ pub fn rate_checks(
             ));
         }
         let estimate = report.criteria.iter().find(|c| c.criterion == limit.criterion);
-        let interval = estimate.and_then(|estimate| match method {
+        let chosen = estimate.and_then(|estimate| match method {
             Method::Ppi => estimate.ppi.as_ref(),
             Method::Human => estimate.human.as_ref(),
             _ => estimate.ppi_plus_plus.as_ref(),
         });
+        // PPI needs judged items no human labeled; where there are none (every item
+        // labeled), the humans' own rate is the whole answer, which is PPI++'s limit.
+        let human = estimate.and_then(|estimate| estimate.human.as_ref());
+        let (used, interval) = match (chosen, human) {
+            (Some(interval), _) => (method.name(), Some(interval)),
+            (None, Some(interval)) => ("human", Some(interval)),
+            (None, None) => (method.name(), None),
+        };
         let value = interval.map(|interval| interval.ci[1]);
+        let note = if value.is_none() {
+            Some(format!("no {used} estimate: it needs at least 2 labeled items"))
+        } else if used != method.name() {
+            Some(format!("no {} estimate (no unlabeled judged items): the human rate is used", method.name()))
+        } else {
+            None
+        };
         checks.push(super::gate::Check {
             criterion: limit.criterion.clone(),
-            statistic: format!("{} rate of {} CI high", method.name(), limit.value),
+            statistic: format!("{used} rate of {} CI high", limit.value),
             value,
             threshold: limit.max,
             minimum: false,
             passed: value.is_some_and(|value| value <= limit.max),
-            note: value.is_none().then(|| {
-                format!(
-                    "no {} estimate: it needs 2 labeled items and, but for human, unlabeled judged ones",
-                    method.name()
-                )
-            }),
+            note,
         });
     }
     Ok(checks)

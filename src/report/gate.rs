@@ -126,6 +126,9 @@ impl Check {
                 if !self.passed {
                     let _ = write!(line, " (by {:.3})", (value - self.threshold).abs());
                 }
+                if let Some(note) = &self.note {
+                    let _ = write!(line, "; {note}");
+                }
             }
         }
         line
