@@ -26,9 +26,9 @@ use crate::report::status::status;
 use crate::report::table::Table;
 use crate::store::{Batch, NewAdjudication, NewBatch, Store, StoreError, StoredRubric};
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let flag = cli.db.clone();
-    dispatch(cli).map_err(|err| name_the_store(err, flag.as_deref()))
+/// Runs `cli`'s command on the store `db` names (its `--db`, see [`Cli::db`]).
+pub fn run(cli: Cli, db: Option<&Path>) -> anyhow::Result<ExitCode> {
+    dispatch(cli, db).map_err(|err| name_the_store(err, db))
 }
 
 /// SQLite's own errors do not say which file they are about: say it, once.
@@ -54,10 +54,9 @@ fn store_error<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e S
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let db = cli.db.as_deref();
+fn dispatch(cli: Cli, db: Option<&Path>) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Demo { no_label, fresh, traces, pairwise } => {
+        Command::Demo { no_label, fresh, traces, pairwise, .. } => {
             let sample = match (traces, pairwise) {
                 (true, _) => &sample_data::TRACES,
                 (_, true) => &sample_data::PAIRWISE,
@@ -65,8 +64,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             demo(db, no_label, fresh, sample)
         }
-        Command::Init => init(db),
-        Command::Import { file, from, dataset, map, on_conflict, labeled, redact } => {
+        Command::Init { .. } => init(db),
+        Command::Import { file, from, dataset, map, on_conflict, labeled, redact, .. } => {
             let on_conflict = match (on_conflict, labeled) {
                 (super::ConflictArg::Update, Some(super::LabeledArg::Stale)) => {
                     crate::store::OnConflict::UpdateStaleLabels
@@ -99,6 +98,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             map,
             redact,
+            ..
         } => {
             let n = match (n, per_stratum) {
                 (Some(n), _) => n,
@@ -124,7 +124,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             sample(db, &file, &options, dataset, out.as_deref())
         }
-        Command::Merge { other, format } => {
+        Command::Merge { other, format, .. } => {
             let mut store = open_store(db)?;
             if store.path().is_some_and(|here| same_file(here, &other)) {
                 bail!("{}: that is this store", other.display());
@@ -163,11 +163,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             print(&text)
         }
-        Command::Items { dataset, format } => items_list(db, dataset.as_deref(), format),
-        Command::Show { id, format } => show_item(db, &id, format),
+        Command::Items { dataset, format, .. } => items_list(db, dataset.as_deref(), format),
+        Command::Show { id, format, .. } => show_item(db, &id, format),
         Command::Rubric(RubricCommand::Check { file }) => rubric_check(&file),
-        Command::Rubric(RubricCommand::Add { file }) => rubric_add(db, &file),
-        Command::Rubric(RubricCommand::List { format }) => rubric_list(db, format),
+        Command::Rubric(RubricCommand::Add { file, .. }) => rubric_add(db, &file),
+        Command::Rubric(RubricCommand::List { format, .. }) => rubric_list(db, format),
         Command::Batch(BatchCommand::Create {
             name,
             rubric,
@@ -177,28 +177,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             honeypots,
             honeypot_rate,
+            ..
         }) => {
             let honeypots = honeypots.zip(honeypot_rate);
             batch_create(db, &name, &rubric, dataset.as_deref(), &raters, overlap, seed, honeypots)
         }
-        Command::Batch(BatchCommand::AddRater { batch, rater }) => rebalance(db, &batch, &rater, true),
-        Command::Batch(BatchCommand::RemoveRater { batch, rater }) => rebalance(db, &batch, &rater, false),
-        Command::Batch(BatchCommand::List { format }) => batch_list(db, format),
-        Command::Labels(LabelsCommand::Import { file, rubric }) => labels_import(db, &file, rubric.as_deref()),
-        Command::Adjudicate { item, criterion, value, why, clear: _, rubric, adjudicator } => {
+        Command::Batch(BatchCommand::AddRater { batch, rater, .. }) => rebalance(db, &batch, &rater, true),
+        Command::Batch(BatchCommand::RemoveRater { batch, rater, .. }) => rebalance(db, &batch, &rater, false),
+        Command::Batch(BatchCommand::List { format, .. }) => batch_list(db, format),
+        Command::Labels(LabelsCommand::Import { file, rubric, .. }) => labels_import(db, &file, rubric.as_deref()),
+        Command::Adjudicate { item, criterion, value, why, clear: _, rubric, adjudicator, .. } => {
             adjudicate(db, &item, &criterion, value.as_deref(), &why, rubric.as_deref(), adjudicator)
         }
-        Command::Review { scope, reviewer } => {
+        Command::Review { scope, reviewer, .. } => {
             let mut store = open_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let reviewer = reviewer.unwrap_or_else(login_name);
             crate::tui::review::run(&mut store, rubric, batch.as_ref(), &reviewer)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Label { batch, rater, show_judge, show_models } => {
+        Command::Label { batch, rater, show_judge, show_models, .. } => {
             label(db, batch.as_deref(), rater, show_judge, show_models)
         }
-        Command::Report(ReportCommand::Agreement { scope, golden, options }) => {
+        Command::Report(ReportCommand::Agreement { scope, golden, options, .. }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let level = options.level.map(Into::into);
@@ -209,20 +210,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(working);
             emit(&report, options.format, "")
         }
-        Command::Report(ReportCommand::Raters { scope, golden, format }) => {
+        Command::Report(ReportCommand::Raters { scope, golden, format, .. }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let batch_id = batch.map(|b| b.id);
             emit(&crate::report::raters::from_store(&store, &rubric, batch_id, golden.include_golden)?, format, "")
         }
-        Command::Report(ReportCommand::Progress { batch, format }) => {
+        Command::Report(ReportCommand::Progress { batch, format, .. }) => {
             let store = read_store(db)?;
             if let Some(name) = &batch {
                 find_batch(&store, Some(name))?;
             }
             emit(&crate::report::progress::from_store(&store, batch.as_deref())?, format, "")
         }
-        Command::Report(ReportCommand::Judge { scope, golden, human, group_by, bootstrap, format }) => {
+        Command::Report(ReportCommand::Judge { scope, golden, human, group_by, bootstrap, format, .. }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let working = Working::start("computing report judge");
@@ -248,6 +249,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             thresholds,
             golden_set,
             dir,
+            ..
         }) => {
             let format = match AllFormat::resolve(format, out.as_deref()) {
                 Ok(format) => format,
@@ -273,7 +275,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let request = (golden.include_golden, bootstrap, by.as_deref());
             report_all(db, &scope, request, format, out.as_deref(), summary)
         }
-        Command::Report(ReportCommand::Errors { scope, golden, by, compare, format }) => {
+        Command::Report(ReportCommand::Errors { scope, golden, by, compare, format, .. }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let (by, compare, include_golden) = (by.as_deref(), compare.as_ref(), golden.include_golden);
@@ -290,7 +292,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 report => emit(&report?, format, ""),
             }
         }
-        Command::Report(ReportCommand::Preference { scope, golden, criterion, by, anchor, bootstrap, format }) => {
+        Command::Report(ReportCommand::Preference {
+            scope, golden, criterion, by, anchor, bootstrap, format, ..
+        }) => {
             let store = read_store(db)?;
             let (batch, rubric) = resolve_scope(&store, &scope)?;
             let request = crate::report::preference::Request {
@@ -323,7 +327,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             emit(&report, format, "")
         }
-        Command::Gate { thresholds: limits, criteria, scope, golden, human, bootstrap, format } => {
+        Command::Gate { thresholds: limits, criteria, scope, golden, human, bootstrap, format, .. } => {
             let thresholds = match limits.thresholds() {
                 Ok(thresholds) => thresholds,
                 Err(message) => {
@@ -360,12 +364,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let label = |version: &str| format!("v{}", version.trim_start_matches('v'));
             emit(&crate::report::golden::GoldenDiff::new(&name, &label(&from), &label(&to), differences), format, "")
         }
-        Command::Golden(GoldenCommand::Import { file, dataset, rater }) => golden_import(db, &file, dataset, rater),
-        Command::Status { format } => status_command(db, format),
+        Command::Golden(GoldenCommand::Import { file, dataset, rater, .. }) => golden_import(db, &file, dataset, rater),
+        Command::Status { format, .. } => status_command(db, format),
         Command::Completions { shell } => {
-            use clap::CommandFactory;
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "tally", &mut script);
+            clap_complete::generate(shell, &mut super::completion_command(), "tally", &mut script);
             print(&String::from_utf8_lossy(&script))
         }
         Command::Man => {

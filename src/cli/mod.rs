@@ -17,15 +17,53 @@ use crate::report::judge::Human;
 use crate::stats::Level;
 use crate::store::OnConflict;
 
+/// What tally is, in `--help` and the completion scripts.
+const ABOUT: &str = "Label model outputs, measure agreement, export golden sets";
+
 #[derive(Debug, Parser)]
-#[command(name = "tally", version, about = "Label model outputs, measure agreement, export golden sets", long_about = None)]
+#[command(name = "tally", version, about = ABOUT, long_about = None)]
 pub struct Cli {
-    /// The store (a SQLite file). Default: $TALLY_DB, else ./tally.db if present, else
-    /// tally.db in the user data folder.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The store, given before the command (`tally --db PATH status`): still accepted,
+    /// but hidden, so that help offers --db only on the commands that use a store.
+    #[arg(long = "db", value_name = "PATH", hide = true)]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The `--db` the command runs with, given after it or before it (not both, unless
+    /// they agree). A command that uses no store ignores one given before it, as it
+    /// ignores `TALLY_DB`: scripts that always pass `--db` keep working.
+    pub fn db(&self) -> Result<Option<&std::path::Path>, String> {
+        let before = self.db.as_deref();
+        match self.command.db() {
+            None => Ok(None),
+            Some(Some(after)) if before.is_some_and(|before| before != after) => Err(format!(
+                "--db is given twice, as {} before the command and as {} after it; give it once",
+                before.map(|path| path.display().to_string()).unwrap_or_default(),
+                after.display()
+            )),
+            Some(after) => Ok(after.or(before)),
+        }
+    }
+}
+
+/// tally's command line as completion scripts offer it: without the hidden `--db` before
+/// the command, which clap_complete would offer (it does not leave hidden arguments out).
+pub(super) fn completion_command() -> clap::Command {
+    let bare = clap::Command::new("tally").version(env!("CARGO_PKG_VERSION")).about(ABOUT);
+    <Command as clap::Subcommand>::augment_subcommands(bare)
+}
+
+/// `--db`, flattened into every command that uses a store (the only way a command
+/// offers it); `paths::store_path` resolves it.
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// The store (a SQLite file). Default: $TALLY_DB, else ./tally.db if present, else
+    /// tally.db in the user data folder.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,9 +85,17 @@ pub enum Command {
         /// three raters' preferences (its own demo store, tally-demo-pairwise.db).
         #[arg(long)]
         pairwise: bool,
+        /// The demo store (default: tally-demo.db, or with --traces or --pairwise its
+        /// own file, in the temp folder; TALLY_DB does not apply).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
     /// Create a store (./tally.db unless --db or TALLY_DB say otherwise).
-    Init,
+    Init {
+        /// The store to create. Default: $TALLY_DB, else ./tally.db.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
     /// Import items from a JSONL or CSV file, or traces from a tracing tool's export.
     Import {
         /// The items file (.jsonl, one object a line, or .csv with a header).
@@ -80,6 +126,8 @@ pub enum Command {
         /// with placeholders; the originals are never stored.
         #[arg(long)]
         redact: bool,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Draw a fair, reproducible sample from a file of items of any size, into the store
     /// (as a dataset) or into a JSONL file.
@@ -117,6 +165,10 @@ pub enum Command {
         /// Replace personal data and secrets with placeholders (as import --redact).
         #[arg(long)]
         redact: bool,
+        /// The store the sample goes into (not used with --out alone). Default:
+        /// $TALLY_DB, else ./tally.db if present, else tally.db in the user data folder.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
     /// Bring another store's items, rubrics, labels and adjudications into this one
     /// (an offline rater's copy); merging twice changes nothing.
@@ -126,6 +178,8 @@ pub enum Command {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// List the items in the store.
     Items {
@@ -135,6 +189,8 @@ pub enum Command {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Print one item and its current labels.
     Show {
@@ -143,6 +199,8 @@ pub enum Command {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Check, add and list rubrics.
     #[command(subcommand)]
@@ -175,6 +233,8 @@ pub enum Command {
         /// Who decides (default: your login name).
         #[arg(long = "as", value_name = "NAME")]
         adjudicator: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Label items (the label screen).
     Label {
@@ -191,6 +251,8 @@ pub enum Command {
         /// Name the model behind each candidate of a comparison (raters compare blind).
         #[arg(long)]
         show_models: bool,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Review labeled items (the review screen): filter by disagreement, judge gap, flags,
     /// skips, tags, slices and text; see every rater's values side by side; adjudicate;
@@ -201,6 +263,8 @@ pub enum Command {
         /// Who adjudicates (default: your login name).
         #[arg(long = "as", value_name = "NAME")]
         reviewer: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Reports over the store.
     #[command(subcommand)]
@@ -252,6 +316,8 @@ pub enum Command {
         /// each failure also goes to stderr.
         #[arg(long, value_enum, default_value_t = GateFormat::Table)]
         format: GateFormat,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Export the golden set (JSONL) and its manifest.
     Export(ExportArgs),
@@ -263,6 +329,8 @@ pub enum Command {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Print a completion script for your shell, e.g. `tally completions bash >
     /// ~/.local/share/bash-completion/completions/tally`.
@@ -279,6 +347,60 @@ pub enum Command {
     /// How many items to label: for a rate (and with the judge), a correlation, a kappa.
     #[command(subcommand)]
     Plan(PlanCommand),
+}
+
+impl Command {
+    /// The `--db` given after the command: `None` when the command uses no store (and
+    /// offers no --db), `Some(None)` when it does but was given none. Every command is
+    /// named, so a new one has to say whether it uses a store.
+    fn db(&self) -> Option<Option<&std::path::Path>> {
+        use Command as C;
+        let store = match self {
+            C::Demo { db, .. } | C::Init { db } | C::Sample { db, .. } => return Some(db.as_deref()),
+            C::Agreement { .. } | C::Correlate { .. } | C::Completions { .. } | C::Man => return None,
+            C::Import { store, .. }
+            | C::Merge { store, .. }
+            | C::Items { store, .. }
+            | C::Show { store, .. }
+            | C::Adjudicate { store, .. }
+            | C::Label { store, .. }
+            | C::Review { store, .. }
+            | C::Gate { store, .. }
+            | C::Status { store, .. } => store,
+            C::Export(args) => &args.store,
+            C::Estimate(args) => &args.store,
+            C::Rubric(command) => match command {
+                RubricCommand::Check { .. } => return None,
+                RubricCommand::Add { store, .. } | RubricCommand::List { store, .. } => store,
+            },
+            C::Batch(command) => match command {
+                BatchCommand::Create { store, .. }
+                | BatchCommand::AddRater { store, .. }
+                | BatchCommand::RemoveRater { store, .. }
+                | BatchCommand::List { store, .. } => store,
+            },
+            C::Labels(LabelsCommand::Import { store, .. }) => store,
+            C::Report(command) => match command {
+                ReportCommand::Agreement { store, .. }
+                | ReportCommand::Raters { store, .. }
+                | ReportCommand::Progress { store, .. }
+                | ReportCommand::Judge { store, .. }
+                | ReportCommand::All { store, .. }
+                | ReportCommand::Preference { store, .. }
+                | ReportCommand::Errors { store, .. } => store,
+            },
+            C::Golden(command) => match command {
+                GoldenCommand::Diff { .. } => return None,
+                GoldenCommand::Import { store, .. } => store,
+            },
+            C::Plan(command) => match command {
+                PlanCommand::Rate { db, .. } | PlanCommand::Kappa { db, .. } => return Some(db.as_deref()),
+                PlanCommand::Correlation { .. } => return None,
+                PlanCommand::Alpha { store, .. } => store,
+            },
+        };
+        Some(store.db.as_deref())
+    }
 }
 
 /// What `tally plan` sizes.
@@ -312,6 +434,10 @@ pub enum PlanCommand {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        /// The store of --from-store (not used without it). Default: $TALLY_DB, else
+        /// ./tally.db if present, else tally.db in the user data folder.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
     /// Krippendorff's alpha to a confidence-interval half-width, by simulation from the
     /// labels in the store as a pilot.
@@ -343,6 +469,8 @@ pub enum PlanCommand {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// A Pearson correlation to a confidence-interval half-width (Fisher z).
     Correlation {
@@ -400,6 +528,10 @@ pub enum PlanCommand {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        /// The store of --from-store (not used without it). Default: $TALLY_DB, else
+        /// ./tally.db if present, else tally.db in the user data folder.
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
     },
 }
 
@@ -430,6 +562,8 @@ pub struct EstimateArgs {
     /// table (fits 80 columns), json, csv (long rows) or md.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 /// Which estimates `tally estimate` shows.
@@ -510,6 +644,8 @@ pub struct ExportArgs {
     /// leaves them out, for a quick export of a large store).
     #[command(flatten)]
     pub bootstrap: BootstrapArgs,
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -540,6 +676,8 @@ pub enum GoldenCommand {
         /// The rater the labels are recorded as (default: golden:FILE-STEM).
         #[arg(long)]
         rater: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -578,12 +716,16 @@ pub enum RubricCommand {
     Add {
         /// The rubric file (TOML), its guidelines page beside it.
         file: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// List stored rubric versions.
     List {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -615,6 +757,8 @@ pub enum BatchCommand {
         /// The share of each rater's queue that is honeypots, e.g. 0.05.
         #[arg(long, value_name = "R", requires = "honeypots")]
         honeypot_rate: Option<f64>,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Add a rater to a batch: they take an equal share of the items nobody has begun.
     AddRater {
@@ -622,6 +766,8 @@ pub enum BatchCommand {
         batch: String,
         /// The rater who joins.
         rater: String,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Take a rater off a batch: the items they have not begun go to the others.
     RemoveRater {
@@ -629,12 +775,16 @@ pub enum BatchCommand {
         batch: String,
         /// The rater who leaves.
         rater: String,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// List batches with each rater's progress.
     List {
         /// table for people, json for scripts.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -648,6 +798,8 @@ pub enum LabelsCommand {
         /// The rubric the labels follow (default: the only rubric in the store).
         #[arg(long)]
         rubric: Option<String>,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -661,6 +813,8 @@ pub enum ReportCommand {
         golden: GoldenArgs,
         #[command(flatten)]
         options: AgreementArgs,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Per rater: honeypot accuracy, agreement with the others' consensus and its drift,
     /// median time per item.
@@ -672,6 +826,8 @@ pub enum ReportCommand {
         /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Per batch and rater: assigned, done, skipped, flagged, pace and time left.
     Progress {
@@ -681,6 +837,8 @@ pub enum ReportCommand {
         /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// The LLM judge against the human consensus: correlations, kappa, bias, calibration.
     Judge {
@@ -699,6 +857,8 @@ pub enum ReportCommand {
         /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Agreement, judge, raters and progress in one document to share: an HTML page (no
     /// network needed), Markdown for a pull request, or text.
@@ -728,6 +888,8 @@ pub enum ReportCommand {
         /// Where the versioned golden sets live.
         #[arg(long, value_name = "DIR", default_value = "golden")]
         dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Pairwise preferences on comparison items: wins, losses, ties and win rates per
     /// pair of contenders (ties and both-bad as half), Bradley-Terry scores on the Elo
@@ -751,6 +913,8 @@ pub enum ReportCommand {
         /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        #[command(flatten)]
+        store: StoreArg,
     },
     /// Where the model fails: failure and defect-tag rates per slice with Wilson intervals,
     /// two slices compared, frequent tag combinations, clusters of raters' comments.
@@ -768,6 +932,8 @@ pub enum ReportCommand {
         /// table (aligned text), json, csv (one statistic a row) or md (Markdown tables).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        #[command(flatten)]
+        store: StoreArg,
     },
 }
 
@@ -1046,7 +1212,15 @@ impl From<ConsensusArg> for Consensus {
 /// Runs tally with the process's arguments; prints errors with their causes.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli) {
+    let db = match cli.db() {
+        Ok(db) => db.map(std::path::Path::to_path_buf),
+        // A usage error, as clap reports its own (exit code 2).
+        Err(message) => {
+            use clap::CommandFactory;
+            Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit()
+        }
+    };
+    match commands::run(cli, db.as_deref()) {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
@@ -1086,5 +1260,35 @@ mod tests {
         let mut out = Vec::new();
         missing(&super::Cli::command(), "tally", &mut out);
         assert!(out.is_empty(), "arguments without help:\n{}", out.join("\n"));
+    }
+
+    fn db_of(args: &[&str]) -> Result<Option<std::path::PathBuf>, String> {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from(args).map_err(|err| err.to_string())?;
+        cli.db().map(|db| db.map(std::path::Path::to_path_buf))
+    }
+
+    /// `--db` after the command, before it (the older spelling), or both when they agree.
+    #[test]
+    fn db_is_taken_from_either_side_of_the_command() {
+        let a = Ok(Some(std::path::PathBuf::from("a.db")));
+        assert_eq!(db_of(&["tally", "--db", "a.db", "status"]), a);
+        assert_eq!(db_of(&["tally", "status", "--db", "a.db"]), a);
+        assert_eq!(db_of(&["tally", "--db", "a.db", "report", "agreement", "--db", "a.db"]), a);
+        assert_eq!(db_of(&["tally", "--db", "a.db", "plan", "rate", "--half-width", "0.1"]), a);
+        assert_eq!(db_of(&["tally", "status"]), Ok(None));
+        let twice = db_of(&["tally", "--db", "a.db", "labels", "import", "l.csv", "--db", "b.db"]);
+        assert!(twice.is_err_and(|message| message.contains("a.db") && message.contains("b.db")));
+        // A command without a store takes no --db after it, and ignores one before it.
+        assert!(db_of(&["tally", "agreement", "r.csv", "--db", "a.db"]).is_err());
+        assert_eq!(db_of(&["tally", "--db", "a.db", "agreement", "r.csv"]), Ok(None));
+        assert_eq!(db_of(&["tally", "--db", "a.db", "golden", "diff", "g", "v1", "v2"]), Ok(None));
+    }
+
+    /// clap's own checks of both command lines (they run only in debug builds).
+    #[test]
+    fn command_lines_are_consistent() {
+        super::Cli::command().debug_assert();
+        super::completion_command().debug_assert();
     }
 }
