@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 # Whole-process timings on a store of production size, tally against a Python peer
 # (standard library: json/csv + sqlite3 executemany, bench/peer_store.py), with peak
-# RSS, default flags. The seeded files are kept between runs.
+# RSS, default flags. The seeded files are kept between runs. With PY a Python that has
+# pandas and krippendorff (bench/requirements.txt), `report agreement` is also timed
+# against bench/peer_report.py.
 #
 #   bench/store_peers.sh
 #   ITEMS=1000000 LABELED=200000 ROUNDS=2 TALLY=target/release/tally PY=python3 OUT=/tmp/tally-store bench/store_peers.sh
@@ -109,6 +111,17 @@ report() { # report LABEL NAME ARGS...
 }
 report "\`status\`" tally_status status
 report "\`report agreement\`" tally_agreement report agreement
+# Its peer (bench/peer_report.py: pandas + krippendorff.alpha, point estimates), alternating.
+if "$PY" -c 'import krippendorff, pandas' 2>/dev/null; then
+    for round in $(seq "$ROUNDS"); do
+        timed "tally_agreement_$round" "$TALLY" --db "$T" report agreement
+        TA=$SECS TA_MB=$PEAK_MB
+        timed "python_agreement_$round" "$PY" "$HERE/peer_report.py" agreement "$T"
+        row "\`report agreement\` against the peer, round $round" "$TA" "$SECS" "$(ratio "$TA" "$SECS")" "$TA_MB / $PEAK_MB"
+    done
+else
+    echo "no krippendorff/pandas in $PY: report agreement has no peer row (pip install -r bench/requirements.txt)" >&2
+fi
 report "\`report agreement --replicates 0\`" tally_agreement_0 report agreement --replicates 0
 report "\`report judge\`" tally_judge report judge
 report "\`export --out g.jsonl\`" tally_export export --out "$OUT/g.jsonl"
