@@ -299,7 +299,24 @@ impl Store {
     /// Current labels in `scope`, ordered by item external id, criterion, rater.
     pub fn current_labels(&self, scope: LabelScope) -> Result<Vec<CurrentLabel>, StoreError> {
         let mut statement = self.conn.prepare_cached(CURRENT_LABELS)?;
-        current_labels(&mut statement, params![scope.rubric, scope.batch_id])
+        let mut labels = Vec::new();
+        each_current_label::<StoreError>(
+            &mut statement,
+            params![scope.rubric, scope.batch_id],
+            |_| false,
+            |label| {
+                labels.push(CurrentLabel {
+                    item_id: label.item_id,
+                    item: label.item.to_string(),
+                    rater: label.rater.to_string(),
+                    criterion: label.criterion.to_string(),
+                    value: label.value,
+                    at: label.at,
+                });
+                Ok(())
+            },
+        )?;
+        Ok(labels)
     }
 
     /// The current labels in `scope` that reports count, and how many golden-set labels
@@ -328,30 +345,11 @@ impl Store {
         &self,
         scope: LabelScope,
         include_golden: bool,
-        mut each: impl FnMut(LabelRow<'_>) -> Result<(), E>,
+        each: impl FnMut(LabelRow<'_>) -> Result<(), E>,
     ) -> Result<usize, E> {
         let golden = if include_golden { Default::default() } else { self.golden_raters()? };
         let mut statement = self.conn.prepare_cached(CURRENT_LABELS).map_err(StoreError::from)?;
-        let mut rows = statement.query(params![scope.rubric, scope.batch_id]).map_err(StoreError::from)?;
-        let mut left_out = 0;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
-            let text = |index: usize| row.get_ref(index).and_then(|value| Ok(value.as_str()?));
-            let rater = text(2).map_err(StoreError::from)?;
-            if golden.contains(rater) {
-                left_out += 1;
-                continue;
-            }
-            let value = parse_json("label_events.value", text(4).map_err(StoreError::from)?)?;
-            each(LabelRow {
-                item_id: row.get(0).map_err(StoreError::from)?,
-                item: text(1).map_err(StoreError::from)?,
-                rater,
-                criterion: text(3).map_err(StoreError::from)?,
-                value,
-                at: row.get(5).map_err(StoreError::from)?,
-            })?;
-        }
-        Ok(left_out)
+        each_current_label(&mut statement, params![scope.rubric, scope.batch_id], |rater| golden.contains(rater), each)
     }
 
     /// Raters whose labels came from a golden set: imported by `golden import` (their
@@ -440,16 +438,105 @@ impl Store {
 
 /// Current labels in `scope` (?1 rubric name, ?2 batch id or NULL): (item id, external
 /// id, rater, criterion, value JSON, time), by external id, criterion and rater.
-const CURRENT_LABELS: &str = "SELECT item_id, external_id, rater, criterion, value, created_at FROM (
-        SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at,
-               row_number() OVER (PARTITION BY e.item_id, e.rater, e.criterion ORDER BY e.created_at DESC, e.id DESC) AS newest
-        FROM label_events e
-        JOIN rubrics r ON r.id = e.rubric_id
-        JOIN items i ON i.id = e.item_id
-        WHERE r.name = ?1
-          AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
-    WHERE newest = 1 AND value IS NOT NULL
-    ORDER BY external_id, criterion, rater";
+/// Every label event in scope, ordered as the current labels are handed out (by external
+/// id, criterion, rater); [`each_current_label`] keeps the newest event of each item,
+/// rater and criterion. Items are walked in external-id order through their unique
+/// index, and each item's events found through `label_events_current`, so SQLite sorts
+/// only the few events of one item at a time, never every label (a window over all
+/// events and a sort of them all took four times as long on 1.8M labels).
+const CURRENT_LABELS: &str = "SELECT e.item_id, i.external_id, e.rater, e.criterion, e.value, e.created_at, e.id
+    FROM items i CROSS JOIN label_events e ON e.item_id = i.id
+    JOIN rubrics r ON r.id = e.rubric_id
+    WHERE r.name = ?1
+      AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2))
+    ORDER BY i.external_id, e.criterion, e.rater";
+
+/// Hands `each` the current label of every item, rater and criterion that [`CURRENT_LABELS`]
+/// reads: the newest event (by time, then id) of each, unless it cleared the value.
+/// Returns how many current labels `skip` (given the rater) left out.
+fn each_current_label<E: From<StoreError>>(
+    statement: &mut rusqlite::CachedStatement,
+    params: impl rusqlite::Params,
+    mut skip: impl FnMut(&str) -> bool,
+    mut each: impl FnMut(LabelRow<'_>) -> Result<(), E>,
+) -> Result<usize, E> {
+    /// The newest event so far of one item, rater and criterion (buffers reused).
+    #[derive(Default)]
+    struct Newest {
+        item_id: i64,
+        item: String,
+        rater: String,
+        criterion: String,
+        value: Option<String>,
+        at: i64,
+        id: i64,
+    }
+    let mut newest: Option<Newest> = None;
+    let mut spare = Newest::default();
+    let mut left_out = 0;
+    let mut emit = |label: &Newest, left_out: &mut usize| -> Result<(), E> {
+        let Some(value) = &label.value else { return Ok(()) };
+        if skip(&label.rater) {
+            *left_out += 1;
+            return Ok(());
+        }
+        let value = parse_json("label_events.value", value)?;
+        each(LabelRow {
+            item_id: label.item_id,
+            item: &label.item,
+            rater: &label.rater,
+            criterion: &label.criterion,
+            value,
+            at: label.at,
+        })
+    };
+    let mut rows = statement.query(params).map_err(StoreError::from)?;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let read = || -> Result<_, rusqlite::Error> {
+            let text = |index: usize| row.get_ref(index).and_then(|value| Ok(value.as_str()?));
+            let value = row.get_ref(4)?;
+            let value = if value == rusqlite::types::ValueRef::Null { None } else { Some(value.as_str()?) };
+            Ok((
+                row.get::<_, i64>(0)?,
+                text(1)?,
+                text(2)?,
+                text(3)?,
+                value,
+                row.get::<_, i64>(5)?,
+                row.get::<_, i64>(6)?,
+            ))
+        };
+        let (item_id, item, rater, criterion, value, at, id) = read().map_err(StoreError::from)?;
+        if let Some(current) = &mut newest
+            && current.item_id == item_id
+            && current.rater == rater
+            && current.criterion == criterion
+        {
+            if (at, id) > (current.at, current.id) {
+                current.value = value.map(str::to_string);
+                (current.at, current.id) = (at, id);
+            }
+            continue;
+        }
+        if let Some(done) = newest.take() {
+            emit(&done, &mut left_out)?;
+            spare = done;
+        }
+        let mut next = std::mem::take(&mut spare);
+        next.item_id = item_id;
+        for (buffer, text) in [(&mut next.item, item), (&mut next.rater, rater), (&mut next.criterion, criterion)] {
+            buffer.clear();
+            buffer.push_str(text);
+        }
+        next.value = value.map(str::to_string);
+        (next.at, next.id) = (at, id);
+        newest = Some(next);
+    }
+    if let Some(done) = newest {
+        emit(&done, &mut left_out)?;
+    }
+    Ok(left_out)
+}
 
 /// One current label, borrowed from the row it was read from.
 #[derive(Debug, Clone, PartialEq)]

@@ -533,6 +533,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn current_labels_are_each_raters_newest_event_by_time_in_external_id_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join("t.db")).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO rubrics VALUES (1, 'r', 1, 'h1', '', '', 0), (2, 'other', 1, 'h2', '', '', 0);
+                 INSERT INTO items (id, external_id, dataset, input, output, context, metadata, judge,
+                                    content_hash, imported_at)
+                 VALUES (1, 'b', 'd', '', '', '[]', '{}', '{}', 'x', 0),
+                        (2, 'a', 'd', '', '', '[]', '{}', '{}', 'y', 0),
+                        (3, 'c', 'd', '', '', '[]', '{}', '{}', 'z', 0);
+                 -- (item, rater, criterion, value, rubric, time): a merged event with a higher id
+                 -- but an older time loses; a newest event that retracts leaves no label.
+                 INSERT INTO label_events (item_id, rater, criterion, value, rubric_id, created_at, source) VALUES
+                    (1, 'ana', 'q', '\"new\"', 1, 20, 'label'),
+                    (1, 'ana', 'q', '\"merged-older\"', 1, 10, 'merge'),
+                    (1, 'ben', 'q', '\"kept\"', 1, 5, 'label'),
+                    (2, 'ana', 'q', '\"gone\"', 1, 5, 'label'),
+                    (2, 'ana', 'q', NULL, 1, 6, 'label'),
+                    (2, 'ana', 'p', '\"p\"', 1, 1, 'label'),
+                    (2, 'golden:g', 'q', '\"g\"', 1, 1, 'golden:f:1'),
+                    (3, 'ana', 'q', '\"other rubric\"', 2, 1, 'label'),
+                    (1, 'ana', 'q', '\"same time, higher id\"', 1, 20, 'label');",
+            )
+            .unwrap();
+        let scope = LabelScope { rubric: "r", batch_id: None };
+        let labels: Vec<_> = store
+            .current_labels(scope)
+            .unwrap()
+            .into_iter()
+            .map(|label| format!("{} {} {} {}", label.item, label.criterion, label.rater, label.value))
+            .collect();
+        assert_eq!(
+            labels,
+            ["a p ana \"p\"", "a q golden:g \"g\"", "b q ana \"same time, higher id\"", "b q ben \"kept\"",]
+        );
+        let mut streamed = Vec::new();
+        let left_out = store
+            .each_rater_label::<StoreError>(scope, false, |label| {
+                streamed.push(format!("{} {} {}", label.item, label.rater, label.value));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(left_out, 1);
+        assert_eq!(streamed, ["a ana \"p\"", "b ana \"same time, higher id\"", "b ben \"kept\""]);
+    }
+
+    #[test]
     fn a_new_file_is_migrated_to_the_latest_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/tally.db");
