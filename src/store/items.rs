@@ -127,10 +127,10 @@ impl Tx<'_> {
         line: u64,
         on_conflict: OnConflict,
     ) -> Result<Upsert, StoreError> {
-        let hash = item.content_hash();
         let context = to_json(&item.context);
         let metadata = to_json(&item.metadata);
         let judge = to_json(&item.judge);
+        let hash = item.content_hash_with(&context, &metadata, &judge);
         let shape = item.shape.to_json();
         // Insert first: a new id (the common case) then costs one probe of the ids' index,
         // not a lookup and an insert.

@@ -419,10 +419,12 @@ pub struct LabelEvent {
 /// Whether `label` would change nothing over the rater's newest event `current`: the
 /// same value and comment, or retracting a label that does not stand.
 pub fn label_unchanged(current: Option<&LabelEvent>, label: &NewLabel) -> bool {
-    let value = label.value.map(Value::to_string);
     match current {
-        Some(event) => event.value == value && (value.is_none() || event.comment.as_deref() == label.comment),
-        None => value.is_none(),
+        Some(event) => {
+            let value = label.value.map(Value::to_string);
+            event.value == value && (value.is_none() || event.comment.as_deref() == label.comment)
+        }
+        None => label.value.is_none(),
     }
 }
 
