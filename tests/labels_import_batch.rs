@@ -124,3 +124,87 @@ fn two_values_in_one_file_are_refused_when_the_first_matched_the_store() {
         assert!(err.to_string().contains(&format!("on line {line}; give one value per label")), "{err}");
     }
 }
+
+/// A bulk import over a batch where some assignments already have a state: a confirm
+/// stands (none added), a skip and a reopened confirm are confirmed again, raters not
+/// assigned confirm nothing; the counters `status` reads stay those of a full scan.
+#[test]
+fn labels_import_confirms_over_earlier_states_and_keeps_the_counts_exact() {
+    const N: usize = 3_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = Store::create(&path).unwrap();
+    let items: String = (0..N).map(|i| format!("{{\"id\": \"{}\", \"output\": \"o{i}\"}}\n", item(i))).collect();
+    import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
+    let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+    let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
+    let ids: Vec<i64> = (0..N).map(|i| store.item_by_external_id(&item(i)).unwrap().unwrap().0).collect();
+    // ana has the even items, ben every item.
+    let queues: Vec<(&str, Vec<(i64, bool)>)> = vec![
+        ("ana", (0..N).step_by(2).map(|i| (ids[i], false)).collect()),
+        ("ben", ids.iter().map(|&id| (id, false)).collect()),
+    ];
+    let batch = store
+        .write(|tx| {
+            let batch = tx.create_batch(&NewBatch {
+                name: "b",
+                rubric_id,
+                dataset: None,
+                overlap: 2,
+                seed: 1,
+                items: &ids,
+                queues: &queues,
+            })?;
+            tx.confirm_item(batch, ids[0], "ana", None)?;
+            tx.item_event(batch, ids[2], "ana", tally::store::ItemAction::Skip, Some("later"), None)?;
+            tx.confirm_item(batch, ids[1], "ben", None)?;
+            tx.item_event(batch, ids[1], "ben", tally::store::ItemAction::Reopen, None, None)?;
+            Ok::<_, tally::store::StoreError>(batch)
+        })
+        .unwrap();
+    let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    // A first file: ana's label on item 4, which the big file repeats, and on item 6,
+    // which it changes.
+    let first = format!("item,rater,criterion,value\n{},ana,correct,pass\n{},ana,correct,pass\n", item(4), item(6));
+    tally::io::labels::import(&mut store, first.as_bytes(), Format::Csv, "first.csv", &stored).unwrap();
+    let confirms = |rater: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row("SELECT count(*) FROM item_events WHERE action = 'confirm' AND rater = ?1", [rater], |row| {
+            row.get(0)
+        })
+        .unwrap()
+    };
+    // Items 4 and 6 were confirmed by the first file, item 0 before it.
+    assert_eq!((confirms("ana"), confirms("ben")), (3, 1));
+
+    let mut labels = String::from("item,rater,criterion,value\n");
+    for i in 0..N {
+        for rater in ["ana", "ben", "cy"] {
+            let correct = if i == 6 { "fail" } else { "pass" };
+            labels.push_str(&format!(
+                "{0},{rater},correct,{correct}\n{0},{rater},helpfulness,{1}\n",
+                item(i),
+                i % 5 + 1
+            ));
+        }
+    }
+    let summary = tally::io::labels::import(&mut store, labels.as_bytes(), Format::Csv, "l.csv", &stored).unwrap();
+    assert_eq!((summary.recorded, summary.unchanged), ((N * 6 - 1) as u64, 1));
+
+    // Every assignment is done; ana's even items once each (item 0's old confirm stands,
+    // item 2's skip is confirmed over), ben's every item (item 1 twice: before its reopen
+    // and now); cy has no assignment and no confirm.
+    let done = |rater: &str| store.queue(batch, rater).unwrap().into_iter().filter(|e| e.done).count();
+    assert_eq!((done("ana"), done("ben")), (N / 2, N));
+    assert_eq!((confirms("ana"), confirms("ben"), confirms("cy")), ((N / 2) as i64, (N + 1) as i64, 0));
+
+    let counts = store.counts().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let scan = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
+    assert_eq!(counts.label_events, scan("SELECT count(*) FROM label_events"));
+    assert_eq!(counts.label_events, (N * 6 + 1) as i64);
+    // Current labels: item 6's first value was replaced, not added to.
+    assert_eq!(counts.labels, (N * 6) as i64);
+    assert_eq!(counts.items, N as i64);
+    assert_eq!(counts.raters, 3);
+}

@@ -126,6 +126,7 @@ pub fn import(
     let mut labeled = Vec::new();
     let mut arena = super::arena::Grouper::default();
     store.write(|tx| {
+        tx.bulk()?;
         let mut one = |line: u64, fields: Map<String, Value>| -> Result<(), Error> {
             if super::arena::is_arena(&fields) {
                 // Votes come in any order: their items are stored once the file is read.
@@ -223,6 +224,7 @@ pub fn import_items(
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     let mut labeled = Vec::new();
     store.write(|tx| {
+        tx.bulk()?;
         for (index, item) in items.iter().enumerate() {
             let line = index as u64 + 1;
             for item in split_pairs(item.clone()).map_err(|message| Error::at(origin, Some(line), message))? {

@@ -122,6 +122,45 @@ impl Item {
         super::sha256_hex(&self.content_json())
     }
 
+    /// [`Item::content_hash`] from the item's context, metadata and judge already written
+    /// as JSON (as the store keeps them), so that an import serialises each once.
+    pub fn content_hash_with(&self, context: &str, metadata: &str, judge: &str) -> String {
+        use sha2::Digest;
+        // The bytes `content_json` writes, fed to the hash piece by piece.
+        struct Hashing(sha2::Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Hashing(sha2::Sha256::new());
+        // Writing into a hash cannot fail, nor can serialising strings and messages.
+        out.0.update(b"{\"input\":");
+        let _ = serde_json::to_writer(&mut out, &self.input);
+        out.0.update(b",\"output\":");
+        let _ = serde_json::to_writer(&mut out, &self.output);
+        out.0.update(b",\"reference\":");
+        let _ = serde_json::to_writer(&mut out, &self.reference);
+        for (key, json) in [(",\"context\":", context), (",\"metadata\":", metadata), (",\"judge\":", judge)] {
+            out.0.update(key.as_bytes());
+            out.0.update(json.as_bytes());
+        }
+        if !self.shape.messages().is_empty() {
+            out.0.update(b",\"messages\":");
+            let _ = serde_json::to_writer(&mut out, self.shape.messages());
+        }
+        if !self.shape.candidates().is_empty() {
+            out.0.update(b",\"candidates\":");
+            let _ = serde_json::to_writer(&mut out, self.shape.candidates());
+        }
+        out.0.update(b"}");
+        super::hex(&out.0.finalize())
+    }
+
     /// A 64-bit fingerprint of the same canonical content: for telling copies apart in a
     /// stream, where SHA-256 would cost more than reading the line.
     pub fn content_fingerprint(&self) -> u64 {
@@ -167,6 +206,38 @@ mod tests {
             metadata: Map::new(),
             judge: Map::new(),
             shape: Shape::Single,
+        }
+    }
+
+    #[test]
+    fn the_hash_from_the_stored_json_is_the_content_hash() {
+        let mut items = vec![item()];
+        let mut rich = item();
+        rich.reference = Some("a \"quoted\" reference\n".into());
+        rich.metadata.insert("model".into(), Value::from("m-1"));
+        rich.judge.insert("correct".into(), Value::from(0.5));
+        rich.context = vec!["p1".into(), "p\u{e9}2".into()];
+        items.push(rich.clone());
+        let mut conversation = rich.clone();
+        conversation.shape = Shape::Conversation {
+            messages: vec![serde_json::from_value(serde_json::json!({"role": "user", "content": "How?"})).unwrap()],
+        };
+        items.push(conversation);
+        let mut comparison = rich;
+        comparison.shape = Shape::Comparison {
+            candidates: serde_json::from_value(
+                serde_json::json!([{"id": "a", "output": "x"}, {"id": "b", "output": "y"}]),
+            )
+            .unwrap(),
+        };
+        items.push(comparison);
+        for item in items {
+            let (context, metadata, judge) = (
+                serde_json::to_string(&item.context).unwrap(),
+                serde_json::to_string(&item.metadata).unwrap(),
+                serde_json::to_string(&item.judge).unwrap(),
+            );
+            assert_eq!(item.content_hash_with(&context, &metadata, &judge), item.content_hash(), "{item:?}");
         }
     }
 

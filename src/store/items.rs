@@ -127,7 +127,40 @@ impl Tx<'_> {
         line: u64,
         on_conflict: OnConflict,
     ) -> Result<Upsert, StoreError> {
-        let hash = item.content_hash();
+        let context = to_json(&item.context);
+        let metadata = to_json(&item.metadata);
+        let judge = to_json(&item.judge);
+        let hash = item.content_hash_with(&context, &metadata, &judge);
+        let shape = item.shape.to_json();
+        // Insert first: a new id (the common case) then costs one probe of the ids' index,
+        // not a lookup and an insert.
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO items (external_id, dataset, input, output, reference, context, metadata,
+                                    judge, content_hash, source_file, source_line, imported_at, shape)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (external_id) DO NOTHING",
+            )?
+            .execute(params![
+                item.id,
+                item.dataset,
+                item.input,
+                item.output,
+                item.reference,
+                context,
+                metadata,
+                judge,
+                hash,
+                source,
+                line as i64,
+                now_ms(),
+                shape
+            ])?;
+        if inserted == 1 {
+            self.bulk_item();
+            return Ok(Upsert::Inserted);
+        }
         let existing = optional(
             self.tx
                 .prepare_cached(
@@ -138,35 +171,8 @@ impl Tx<'_> {
                     Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
                 }),
         )?;
-        let context = to_json(&item.context);
-        let metadata = to_json(&item.metadata);
-        let judge = to_json(&item.judge);
-        let shape = item.shape.to_json();
         match existing {
-            None => {
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO items (external_id, dataset, input, output, reference, context, metadata,
-                                            judge, content_hash, source_file, source_line, imported_at, shape)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    )?
-                    .execute(params![
-                        item.id,
-                        item.dataset,
-                        item.input,
-                        item.output,
-                        item.reference,
-                        context,
-                        metadata,
-                        judge,
-                        hash,
-                        source,
-                        line as i64,
-                        now_ms(),
-                        shape
-                    ])?;
-                Ok(Upsert::Inserted)
-            }
+            None => Err(StoreError::Invalid(format!("item `{}` could be neither inserted nor found", item.id))),
             Some((existing_hash, _, _)) if existing_hash == hash => Ok(Upsert::Unchanged),
             Some((old_hash, dataset, origin)) => match on_conflict {
                 OnConflict::Error => Ok(Upsert::Conflict { dataset, source: origin }),

@@ -1,5 +1,7 @@
 //! Label events (append-only) and adjudications, and the current labels they add up to.
 
+use std::collections::HashMap;
+
 use rusqlite::params;
 use serde_json::Value;
 
@@ -116,7 +118,7 @@ impl Tx<'_> {
         if label_unchanged(current.as_ref(), label) {
             return Ok(false);
         }
-        self.append_label(label)?;
+        append(self, &mut *self.tx.prepare_cached(APPEND_EVENT)?, label, current.as_ref())?;
         Ok(true)
     }
 
@@ -135,22 +137,40 @@ impl Tx<'_> {
     /// Appends a label event as it is: callers decide first whether it changes anything
     /// ([`label_unchanged`]).
     pub fn append_label(&self, label: &NewLabel) -> Result<(), StoreError> {
-        append(&mut *self.tx.prepare_cached(APPEND_EVENT)?, label)
+        // A bulk write counts what the label was before, as the trigger would.
+        let current = match self.in_bulk() {
+            true => self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?,
+            false => None,
+        };
+        append(self, &mut *self.tx.prepare_cached(APPEND_EVENT)?, label, current.as_ref())?;
+        Ok(())
     }
 
-    /// Statements for writing many labels in this transaction (`labels import`), each
-    /// prepared once. Not through the statement cache: returning a statement to it clears
-    /// its bindings, and SQLite then prepares a statement whose plan may depend on them
-    /// (a join on a bound value) again at each use, which cost most of an import.
+    /// A writer of many labels in this transaction (`labels import`), as a bulk write
+    /// ([`Tx::bulk`]). Its statements are prepared once, not through the statement cache:
+    /// returning a statement to it clears its bindings, and SQLite then prepares a
+    /// statement whose plan may depend on them (a join on a bound value) again at each
+    /// use, which cost most of an import. It reads the label events and assignments of
+    /// one item at a time (files come grouped by item), so a row costs the same in any
+    /// store and batch.
     pub fn label_writer(&self) -> Result<LabelWriter<'_>, StoreError> {
+        self.bulk()?;
+        let rubrics = self
+            .tx
+            .prepare("SELECT id, name FROM rubrics")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         Ok(LabelWriter {
-            current: self.tx.prepare(CURRENT_EVENT)?,
-            append: self.tx.prepare(APPEND_EVENT)?,
-            assigned: self.tx.prepare(
-                "SELECT a.batch_id FROM assignments a JOIN batches b ON b.id = a.batch_id
-                 JOIN rubrics r ON r.id = b.rubric_id
-                 WHERE a.item_id = ?1 AND a.rater = ?2 AND r.name = ?3",
+            tx: self,
+            events: self.tx.prepare(
+                "SELECT id, value, comment, source, created_at, rater, criterion, rubric_id
+                 FROM label_events WHERE item_id = ?1",
             )?,
+            append: self.tx.prepare(APPEND_EVENT)?,
+            assignments: self.tx.prepare("SELECT batch_id, rater FROM assignments WHERE item_id = ?1")?,
+            batches: self
+                .tx
+                .prepare("SELECT b.id FROM batches b JOIN rubrics r ON r.id = b.rubric_id WHERE r.name = ?1")?,
             states: self.tx.prepare(
                 "SELECT action, created_at, id FROM item_events WHERE batch_id = ?1 AND item_id = ?2 AND rater = ?3",
             )?,
@@ -158,6 +178,10 @@ impl Tx<'_> {
                 "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
                  VALUES (?1, ?2, ?3, 'confirm', ?4)",
             )?,
+            rubrics,
+            batches_of: HashMap::new(),
+            item_events: None,
+            item_assignments: None,
         })
     }
 
@@ -191,37 +215,71 @@ fn label_event(
     while let Some(row) = rows.next()? {
         let key = (row.get::<_, i64>(4)?, row.get::<_, i64>(0)?);
         if newest.as_ref().is_none_or(|(best, _)| key > *best) {
-            let event = LabelEvent { id: row.get(0)?, value: row.get(1)?, comment: row.get(2)?, source: row.get(3)? };
+            let event = LabelEvent {
+                id: row.get(0)?,
+                value: row.get(1)?,
+                comment: row.get(2)?,
+                source: row.get(3)?,
+                created_at: key.0,
+            };
             newest = Some((key, event));
         }
     }
     Ok(newest.map(|(_, event)| event))
 }
 
-fn append(statement: &mut rusqlite::Statement, label: &NewLabel) -> Result<(), StoreError> {
+/// Appends `label` (its newest event so far is `current`) and returns the event written.
+fn append(
+    tx: &Tx,
+    statement: &mut rusqlite::Statement,
+    label: &NewLabel,
+    current: Option<&LabelEvent>,
+) -> Result<LabelEvent, StoreError> {
+    let created_at = now_ms();
+    let value = label.value.map(Value::to_string);
     statement.execute(params![
         label.item_id,
         label.rater,
         label.criterion,
-        label.value.map(Value::to_string),
+        value,
         label.comment,
         label.rubric_id,
         label.batch_id,
         label.duration_ms,
-        now_ms(),
+        created_at,
         label.source
     ])?;
-    Ok(())
+    tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current);
+    Ok(LabelEvent {
+        id: tx.tx.last_insert_rowid(),
+        value,
+        comment: label.comment.map(str::to_string),
+        source: label.source.to_string(),
+        created_at,
+    })
 }
 
-/// [`Tx::label_writer`]: a label import's statements, prepared once.
+/// [`Tx::label_writer`]: a label import's statements, prepared once, and what it has
+/// read of the item it is writing.
 pub struct LabelWriter<'t> {
-    current: rusqlite::Statement<'t>,
+    tx: &'t Tx<'t>,
+    events: rusqlite::Statement<'t>,
     append: rusqlite::Statement<'t>,
-    assigned: rusqlite::Statement<'t>,
+    assignments: rusqlite::Statement<'t>,
+    batches: rusqlite::Statement<'t>,
     states: rusqlite::Statement<'t>,
     confirm: rusqlite::Statement<'t>,
+    /// Every rubric version's name, by id: a label is the same under any version.
+    rubrics: HashMap<i64, String>,
+    /// The batches under each rubric name asked about.
+    batches_of: HashMap<String, Vec<i64>>,
+    /// One item's label events, by rater and criterion: (rubric id, event).
+    item_events: Option<(i64, ItemEvents)>,
+    /// One item's assignments: (batch, rater).
+    item_assignments: Option<(i64, Vec<(i64, String)>)>,
 }
+
+type ItemEvents = HashMap<String, HashMap<String, Vec<(i64, LabelEvent)>>>;
 
 impl LabelWriter<'_> {
     /// As [`Tx::current_label_event`].
@@ -232,12 +290,65 @@ impl LabelWriter<'_> {
         criterion: &str,
         rubric_id: i64,
     ) -> Result<Option<LabelEvent>, StoreError> {
-        label_event(&mut self.current, item_id, rater, criterion, rubric_id)
+        self.read_rubric(rubric_id)?;
+        self.read_events(item_id)?;
+        let name = self.rubrics.get(&rubric_id);
+        let newest = self
+            .item_events
+            .iter()
+            .filter_map(|(_, events)| events.get(rater)?.get(criterion))
+            .flatten()
+            .filter(|(rubric, _)| *rubric == rubric_id || self.rubrics.get(rubric) == name)
+            .map(|(_, event)| event)
+            .max_by_key(|event| (event.created_at, event.id));
+        Ok(newest.cloned())
     }
 
     /// As [`Tx::append_label`].
     pub fn append_label(&mut self, label: &NewLabel) -> Result<(), StoreError> {
-        append(&mut self.append, label)
+        let current = self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?;
+        let event = append(self.tx, &mut self.append, label, current.as_ref())?;
+        if let Some((item, events)) = self.item_events.as_mut()
+            && *item == label.item_id
+        {
+            events
+                .entry(label.rater.to_string())
+                .or_default()
+                .entry(label.criterion.to_string())
+                .or_default()
+                .push((label.rubric_id, event));
+        }
+        Ok(())
+    }
+
+    /// Reads the name of rubric version `rubric_id` if it was added after the writer was made.
+    fn read_rubric(&mut self, rubric_id: i64) -> Result<(), StoreError> {
+        if !self.rubrics.contains_key(&rubric_id) {
+            let name: String =
+                self.tx.tx.query_row("SELECT name FROM rubrics WHERE id = ?1", [rubric_id], |row| row.get(0))?;
+            self.rubrics.insert(rubric_id, name);
+        }
+        Ok(())
+    }
+
+    /// Reads the label events of `item_id`, once for a run of rows about it.
+    fn read_events(&mut self, item_id: i64) -> Result<(), StoreError> {
+        if self.item_events.as_ref().is_none_or(|(item, _)| *item != item_id) {
+            let mut events = ItemEvents::new();
+            let mut rows = self.events.query([item_id])?;
+            while let Some(row) = rows.next()? {
+                let event = LabelEvent {
+                    id: row.get(0)?,
+                    value: row.get(1)?,
+                    comment: row.get(2)?,
+                    source: row.get(3)?,
+                    created_at: row.get(4)?,
+                };
+                events.entry(row.get(5)?).or_default().entry(row.get(6)?).or_default().push((row.get(7)?, event));
+            }
+            self.item_events = Some((item_id, events));
+        }
+        Ok(())
     }
 
     /// As [`Tx::confirm_where_assigned`], the state of each assignment read here: the
@@ -248,10 +359,28 @@ impl LabelWriter<'_> {
         rater: &str,
         rubric_name: &str,
     ) -> Result<usize, StoreError> {
+        if !self.batches_of.contains_key(rubric_name) {
+            let batches = self.batches.query_map([rubric_name], |row| row.get(0))?.collect::<Result<_, _>>()?;
+            self.batches_of.insert(rubric_name.to_string(), batches);
+        }
+        let batches_of_rubric = &self.batches_of[rubric_name];
+        if batches_of_rubric.is_empty() {
+            return Ok(0);
+        }
+        if self.item_assignments.as_ref().is_none_or(|(item, _)| *item != item_id) {
+            let assignments = self
+                .assignments
+                .query_map([item_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            self.item_assignments = Some((item_id, assignments));
+        }
         let batches: Vec<i64> = self
-            .assigned
-            .query_map(params![item_id, rater, rubric_name], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+            .item_assignments
+            .iter()
+            .flat_map(|(_, assignments)| assignments)
+            .filter(|(batch, assigned)| assigned == rater && batches_of_rubric.contains(batch))
+            .map(|(batch, _)| *batch)
+            .collect();
         let mut confirmed = 0;
         for batch_id in batches {
             let mut rows = self.states.query(params![batch_id, item_id, rater])?;
@@ -283,15 +412,19 @@ pub struct LabelEvent {
     pub value: Option<String>,
     pub comment: Option<String>,
     pub source: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
 }
 
 /// Whether `label` would change nothing over the rater's newest event `current`: the
 /// same value and comment, or retracting a label that does not stand.
 pub fn label_unchanged(current: Option<&LabelEvent>, label: &NewLabel) -> bool {
-    let value = label.value.map(Value::to_string);
     match current {
-        Some(event) => event.value == value && (value.is_none() || event.comment.as_deref() == label.comment),
-        None => value.is_none(),
+        Some(event) => {
+            let value = label.value.map(Value::to_string);
+            event.value == value && (value.is_none() || event.comment.as_deref() == label.comment)
+        }
+        None => label.value.is_none(),
     }
 }
 

@@ -17,9 +17,12 @@ mod merge;
 mod rubrics;
 mod sides;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
@@ -242,6 +245,19 @@ pub struct Store {
 /// A write transaction; committed by [`Store::write`] when its closure succeeds.
 pub struct Tx<'c> {
     tx: rusqlite::Transaction<'c>,
+    /// What the triggers of migration 0005 would have kept, while [`Tx::bulk`] has them off.
+    bulk: RefCell<Option<Bulk>>,
+}
+
+/// The counts and raters the triggers keep, gathered by a bulk write and written once
+/// before it commits.
+#[derive(Debug, Default)]
+struct Bulk {
+    items: i64,
+    label_events: i64,
+    labels: i64,
+    /// Raters of the label events written, and whether one came from a golden set.
+    raters: HashMap<String, bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -455,11 +471,30 @@ impl Store {
     /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back
     /// (the store exactly as before) if it returns `Err` or panics.
     pub fn write<T, E: From<StoreError>>(&mut self, work: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let tx = Tx { tx };
-        let value = work(&tx)?;
-        tx.tx.commit().map_err(StoreError::from)?;
-        Ok(value)
+        // A bulk write that panicked left the triggers off: on again before anything else.
+        if !self.conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER).map_err(StoreError::from)? {
+            bulk_mode(&self.conn, false).map_err(StoreError::from)?;
+        }
+        let (done, bulk) = {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+            let tx = Tx { tx, bulk: RefCell::new(None) };
+            let done = work(&tx).and_then(|value| {
+                tx.finish_bulk()?;
+                Ok(value)
+            });
+            // Still set when `work` failed: the rollback restores the counters, and the
+            // triggers come back on below.
+            let bulk = tx.in_bulk();
+            let done = match done {
+                Ok(value) => tx.tx.commit().map(|()| value).map_err(|err| E::from(StoreError::from(err))),
+                Err(err) => Err(err),
+            };
+            (done, bulk)
+        };
+        if bulk {
+            bulk_mode(&self.conn, false).map_err(StoreError::from)?;
+        }
+        done
     }
 
     /// What the store holds, exactly, at the cost of a few index probes: the big counts
@@ -499,6 +534,83 @@ const ASSIGNED_RATERS: &str = "WITH RECURSIVE r(batch, name) AS (
     SELECT name FROM r WHERE name IS NOT NULL";
 
 impl Tx<'_> {
+    /// Turns the store's triggers off for the rest of this transaction, for an import of
+    /// many rows: run per row, the triggers that keep the counters (migration 0005) cost
+    /// more than the row itself. The store's own inserts of items and label events count
+    /// what the triggers would have, and [`Store::write`] writes it once before the commit.
+    /// Only for writes that insert items and label events (and rows no trigger watches):
+    /// nothing else is counted meanwhile, and the append-only guards are off too. CHECK
+    /// constraints are off as well: the only one such a write meets is the list of
+    /// `item_events` actions, which it writes as the literal `confirm`, and SQLite checks
+    /// a list of five by building a temporary b-tree for every row.
+    pub fn bulk(&self) -> Result<(), StoreError> {
+        let mut bulk = self.bulk.borrow_mut();
+        if bulk.is_none() {
+            bulk_mode(&self.tx, true)?;
+            *bulk = Some(Bulk::default());
+        }
+        Ok(())
+    }
+
+    /// Whether [`Tx::bulk`] has the triggers off.
+    fn in_bulk(&self) -> bool {
+        self.bulk.borrow().is_some()
+    }
+
+    /// Counts an inserted item, in a bulk write.
+    fn bulk_item(&self) {
+        if let Some(bulk) = self.bulk.borrow_mut().as_mut() {
+            bulk.items += 1;
+        }
+    }
+
+    /// Counts a label event appended with value `value` by `rater` from `source` at
+    /// `created_at`, over `current`, the newest event of its label before it: what the
+    /// trigger `label_events_count` does, in a bulk write.
+    fn bulk_label(&self, rater: &str, source: &str, has_value: bool, created_at: i64, current: Option<&LabelEvent>) {
+        let mut bulk = self.bulk.borrow_mut();
+        let Some(bulk) = bulk.as_mut() else {
+            return;
+        };
+        bulk.label_events += 1;
+        bulk.labels += match current {
+            // A newer event (merged from a clock ahead of this one) stays the label.
+            Some(event) if event.created_at > created_at => 0,
+            Some(event) => i64::from(has_value) - i64::from(event.value.is_some()),
+            None => i64::from(has_value),
+        };
+        let golden = source.starts_with("golden:");
+        match bulk.raters.get_mut(rater) {
+            Some(known) => *known |= golden,
+            None => {
+                bulk.raters.insert(rater.to_string(), golden);
+            }
+        }
+    }
+
+    /// Writes what a bulk write counted and turns the triggers back on.
+    fn finish_bulk(&self) -> Result<(), StoreError> {
+        let Some(bulk) = self.bulk.borrow_mut().take() else {
+            return Ok(());
+        };
+        bulk_mode(&self.tx, false)?;
+        let mut add = self.tx.prepare("UPDATE counters SET n = n + ?2 WHERE name = ?1")?;
+        for (name, n) in [("items", bulk.items), ("label_events", bulk.label_events), ("labels", bulk.labels)] {
+            if n != 0 {
+                add.execute(rusqlite::params![name, n])?;
+            }
+        }
+        let mut rater = self.tx.prepare("INSERT OR IGNORE INTO label_raters (name, golden) VALUES (?1, 0)")?;
+        let mut golden = self.tx.prepare("UPDATE label_raters SET golden = 1 WHERE name = ?1 AND golden = 0")?;
+        for (name, is_golden) in bulk.raters {
+            rater.execute([&name])?;
+            if is_golden {
+                golden.execute([&name])?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
@@ -516,6 +628,13 @@ impl Store {
     }
 }
 
+/// Triggers and CHECK constraints off (`on`) or back on, for [`Tx::bulk`]. Both are the
+/// connection's settings: other connections keep theirs.
+fn bulk_mode(conn: &Connection, on: bool) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, !on)?;
+    conn.pragma_update(None, "ignore_check_constraints", on)
+}
+
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
@@ -531,6 +650,7 @@ fn optional<T>(result: rusqlite::Result<T>) -> Result<Option<T>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn current_labels_are_each_raters_newest_event_by_time_in_external_id_order() {
@@ -813,6 +933,128 @@ mod tests {
             let (_, labels, events, _) = scanned_counts(&store);
             let counts = store.counts().unwrap();
             proptest::prop_assert_eq!((counts.labels, counts.label_events), (labels, events));
+        }
+    }
+
+    fn bulk_label(
+        item_id: i64,
+        rater: &str,
+        criterion: &str,
+        value: Option<&Value>,
+        rubric_id: i64,
+    ) -> NewLabel<'static> {
+        let leak = |text: &str| -> &'static str { Box::leak(text.to_string().into_boxed_str()) };
+        NewLabel {
+            item_id,
+            rater: leak(rater),
+            criterion: leak(criterion),
+            value: value.map(|value| &*Box::leak(Box::new(value.clone()))),
+            comment: None,
+            rubric_id,
+            batch_id: None,
+            duration_ms: None,
+            source: leak(if rater.starts_with("gold") { "golden:g.jsonl:2" } else { "import:l.csv:2" }),
+        }
+    }
+
+    fn assert_counts_match_a_scan(store: &Store) {
+        let counts = store.counts().unwrap();
+        let (items, labels, events, golden) = scanned_counts(store);
+        assert_eq!((counts.items, counts.labels, counts.label_events), (items, labels, events));
+        assert_eq!(store.golden_raters().unwrap().into_iter().collect::<Vec<_>>(), golden);
+        let raters: i64 =
+            store.conn.query_row("SELECT count(DISTINCT rater) FROM label_events", [], |row| row.get(0)).unwrap();
+        assert_eq!(counts.raters, raters);
+    }
+
+    #[test]
+    fn a_bulk_write_keeps_the_counters_as_the_triggers_would() {
+        let store = counted_store();
+        let far = i64::MAX / 2;
+        for event in [
+            (1, "ana", "c", Some("\"pass\""), 1, 100, "label"),
+            (1, "ben", "c", None, 1, 100, "label"),
+            // From a clock ahead of this one: stays the label whatever the import writes.
+            (2, "ana", "c", Some("\"fail\""), 2, far, "label"),
+        ] {
+            insert_event(&store, event);
+        }
+        let mut store = store;
+        let pass = Value::from("pass");
+        store
+            .write(|tx| {
+                let mut writer = tx.label_writer()?;
+                for label in [
+                    bulk_label(1, "ana", "c", Some(&pass), 2), // replaces a value: no new label
+                    bulk_label(1, "ben", "c", Some(&pass), 1), // over a retraction: one more
+                    bulk_label(2, "ana", "c", Some(&pass), 1), // older than the standing event
+                    bulk_label(2, "ana", "c", Some(&pass), 3), // another rubric: another label
+                    bulk_label(3, "dan", "c", None, 1),        // retracts nothing
+                    bulk_label(3, "dan", "d", Some(&pass), 1),
+                    bulk_label(3, "dan", "d", Some(&pass), 1), // again, over the line before
+                    bulk_label(3, "dan", "e", Some(&pass), 1),
+                    bulk_label(3, "dan", "e", None, 1), // retracts the line before
+                    bulk_label(3, "golden:v1", "c", Some(&pass), 1),
+                ] {
+                    writer.append_label(&label)?;
+                }
+                let item = crate::model::Item { id: "i4".into(), dataset: "d3".into(), ..Default::default() };
+                tx.upsert_item(&item, "x.jsonl", 1, OnConflict::Error)?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_counts_match_a_scan(&store);
+        assert_eq!(store.counts().unwrap().labels, 6);
+        // The triggers are back: they count the next event, and guard the history.
+        insert_event(&store, (3, "dan", "f", Some("1"), 1, 5, "label"));
+        assert_counts_match_a_scan(&store);
+        assert!(store.conn.execute("DELETE FROM label_events", []).is_err());
+
+        // A bulk write that fails leaves the counters and the triggers as they were.
+        let before = store.counts().unwrap();
+        let failed = store.write(|tx| {
+            let mut writer = tx.label_writer()?;
+            writer.append_label(&bulk_label(1, "eve", "c", Some(&pass), 1))?;
+            Err::<(), _>(StoreError::Invalid("no".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.counts().unwrap(), before);
+        insert_event(&store, (3, "dan", "g", Some("1"), 1, 5, "label"));
+        assert_counts_match_a_scan(&store);
+    }
+
+    proptest::proptest! {
+        /// Labels written in bulk over any history leave the counters where the triggers
+        /// would have: the same as a full scan.
+        #[test]
+        fn bulk_label_counts_match_a_full_scan(
+            history in proptest::collection::vec(
+                (1i64..=3, 0usize..2, 0usize..2, proptest::option::of(0u8..3), 1i64..=3, proptest::bool::ANY),
+                0..20,
+            ),
+            labels in proptest::collection::vec(
+                (1i64..=3, 0usize..3, 0usize..2, proptest::option::of(0u8..3), 1i64..=3),
+                0..30,
+            ),
+        ) {
+            let mut store = counted_store();
+            for (item, rater, criterion, value, rubric, future) in history {
+                let value = value.map(|v| v.to_string());
+                let at = if future { i64::MAX / 2 } else { 5 };
+                insert_event(&store, (item, ["a", "b"][rater], ["c", "d"][criterion], value.as_deref(), rubric, at, "t"));
+            }
+            store
+                .write(|tx| {
+                    let mut writer = tx.label_writer()?;
+                    for (item, rater, criterion, value, rubric) in &labels {
+                        let value = value.map(Value::from);
+                        let rater = ["a", "b", "golden:g"][*rater];
+                        writer.append_label(&bulk_label(*item, rater, ["c", "d"][*criterion], value.as_ref(), *rubric))?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+            assert_counts_match_a_scan(&store);
         }
     }
 
