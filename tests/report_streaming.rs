@@ -60,3 +60,71 @@ fn streamed_agreement_equals_agreement_over_the_held_labels() {
     assert_eq!(report.items, units.len());
     assert_eq!(report.criteria, expected);
 }
+
+/// Every report reads the labels once into a `LabelSet` (strings stored once): walking it
+/// gives what `rater_labels` holds, label for label and in the same order, with and
+/// without the golden set's labels, and items whole.
+#[test]
+fn the_label_set_walks_the_rater_labels_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("t.db")).unwrap();
+    let options = tally::io::items::ImportOptions { dataset: Some("d".into()), ..Default::default() };
+    tally::io::items::import_file(&mut store, &repo("sample_data/rag_items.jsonl"), &options).unwrap();
+    let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+    store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
+    let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    tally::io::labels::import_file(&mut store, &repo("sample_data/rag_labels.csv"), &stored).unwrap();
+    // A golden set's labels on two items: named as `golden import` names its rater.
+    let scope = LabelScope { rubric: "rag-answer-quality", batch_id: None };
+    let (before, _) = store.rater_labels(scope, false).unwrap();
+    store
+        .write(|tx| {
+            let mut items: Vec<i64> = before.iter().map(|label| label.item_id).collect();
+            items.dedup();
+            for &item_id in items.iter().take(2) {
+                tx.record_label(&tally::store::NewLabel {
+                    item_id,
+                    rater: "golden:v1",
+                    criterion: "correct",
+                    value: Some(&serde_json::json!("pass")),
+                    comment: None,
+                    rubric_id: stored.id,
+                    batch_id: None,
+                    duration_ms: None,
+                    source: "golden:g.jsonl:1",
+                })?;
+            }
+            Ok::<_, tally::store::StoreError>(())
+        })
+        .unwrap();
+
+    let set = store.label_set(scope).unwrap();
+    for with_golden in [false, true] {
+        let (held, left_out) = store.rater_labels(scope, with_golden).unwrap();
+        assert_eq!(set.golden_left_out(with_golden), left_out);
+        assert_eq!(left_out, if with_golden { 0 } else { 2 });
+        let walked: Vec<_> = set
+            .labels(with_golden)
+            .map(|l| {
+                (l.item_id, l.item.to_string(), l.rater.to_string(), l.criterion.to_string(), l.value.clone(), l.at)
+            })
+            .collect();
+        let expected: Vec<_> = held
+            .iter()
+            .map(|l| (l.item_id, l.item.clone(), l.rater.clone(), l.criterion.clone(), l.value.clone(), l.at))
+            .collect();
+        assert_eq!(walked, expected);
+        let mut items = Vec::new();
+        set.each_item(with_golden, |labels| {
+            assert!(labels.iter().all(|label| label.item_id == labels[0].item_id));
+            items.push(labels.len());
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+        let mut runs: Vec<usize> = Vec::new();
+        for pair in held.chunk_by(|a, b| a.item_id == b.item_id) {
+            runs.push(pair.len());
+        }
+        assert_eq!(items, runs);
+    }
+}

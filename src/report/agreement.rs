@@ -20,7 +20,7 @@ use crate::stats::categorical::{
     weights,
 };
 use crate::stats::{Alpha, Level, Units, krippendorff_alpha, masi_distance};
-use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 /// How the confidence interval is computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,7 +183,19 @@ pub fn from_store(
     bootstrap: Bootstrap,
     include_golden: bool,
 ) -> Result<AgreementReport, StoreError> {
-    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
+    let labels = store.label_set(LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) })?;
+    Ok(from_labels(rubric, batch, &labels, level, bootstrap, include_golden))
+}
+
+/// The agreement report over labels already read (`report all` reads them once).
+pub fn from_labels(
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    labels: &LabelSet,
+    level: Option<Level>,
+    bootstrap: Bootstrap,
+    include_golden: bool,
+) -> AgreementReport {
     let rubric_criteria = &rubric.rubric.criteria;
     // One pass over the labels, each kept only as its ratings (unit, rater, value): units
     // by first appearance (external id order), raters interned by first appearance, then
@@ -193,7 +205,8 @@ pub fn from_store(
     let mut ratings: Vec<Vec<Rating>> = vec![Vec::new(); rubric_criteria.len()];
     // A step-scope criterion's units are (item, step) pairs, numbered per criterion.
     let mut step_units: Vec<HashMap<(i64, u32), usize>> = vec![HashMap::new(); rubric_criteria.len()];
-    let golden_labels_left_out = store.each_rater_label(scope, include_golden, |label| {
+    let golden_labels_left_out = labels.golden_left_out(include_golden);
+    for label in labels.labels(include_golden) {
         let next = units.len();
         let item_unit = *units.entry(label.item_id).or_insert(next);
         let rater = match first_seen.get(label.rater) {
@@ -206,7 +219,7 @@ pub fn from_store(
         // Values an older rubric version allowed but this one does not are left out.
         let (criterion_id, step) = split_step_key(label.criterion);
         if let Some(index) = rubric_criteria.iter().position(|c| c.id == criterion_id)
-            && let Ok(value) = rubric_criteria[index].parse_json(&label.value)
+            && let Ok(value) = rubric_criteria[index].parse_json(label.value)
         {
             let unit = match (rubric_criteria[index].scope, step) {
                 (Scope::Item, None) => Some(item_unit),
@@ -222,8 +235,7 @@ pub fn from_store(
                 ratings[index].push((unit, rater, value));
             }
         }
-        Ok::<_, StoreError>(())
-    })?;
+    }
     let mut by_name: Vec<(String, usize)> = first_seen.into_iter().collect();
     by_name.sort();
     let mut renumber = vec![0; by_name.len()];
@@ -241,7 +253,7 @@ pub fn from_store(
             criteria.push(agreement);
         }
     }
-    Ok(AgreementReport {
+    AgreementReport {
         rubric: rubric.rubric.name.clone(),
         rubric_version: rubric.rubric.version,
         batch: batch.map(|b| b.name.clone()),
@@ -249,7 +261,7 @@ pub fn from_store(
         raters: rater_names,
         criteria,
         golden_labels_left_out,
-    })
+    }
 }
 
 /// Agreement on one criterion; `None` for text criteria. `level` overrides the level the

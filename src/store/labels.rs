@@ -1,5 +1,7 @@
 //! Label events (append-only) and adjudications, and the current labels they add up to.
 
+use std::collections::HashMap;
+
 use rusqlite::params;
 use serde_json::Value;
 
@@ -354,6 +356,50 @@ impl Store {
         Ok(left_out)
     }
 
+    /// The current labels in `scope`, golden-set raters' included, read once into a
+    /// [`LabelSet`]: a report (or every report of `report all`) walks it as often as it
+    /// needs without reading the store again or holding each label's strings.
+    pub fn label_set(&self, scope: LabelScope) -> Result<LabelSet, StoreError> {
+        let golden = self.golden_raters()?;
+        let mut set = LabelSet::default();
+        let mut items: HashMap<i64, u32> = HashMap::new();
+        let mut raters: HashMap<String, u32> = HashMap::new();
+        let mut criteria: HashMap<String, u32> = HashMap::new();
+        let mut values: HashMap<String, u32> = HashMap::new();
+        let mut statement = self.conn.prepare_cached(CURRENT_LABELS)?;
+        let mut rows = statement.query(params![scope.rubric, scope.batch_id])?;
+        while let Some(row) = rows.next()? {
+            let text = |index: usize| row.get_ref(index).and_then(|value| Ok(value.as_str()?));
+            let item_id: i64 = row.get(0)?;
+            let item = match items.get(&item_id) {
+                Some(&index) => index,
+                None => {
+                    set.items.push(text(1)?.to_string());
+                    let index = intern_index(set.items.len())?;
+                    items.insert(item_id, index);
+                    index
+                }
+            };
+            let rater = intern(&mut raters, &mut set.raters, text(2)?)?;
+            if set.golden.len() < set.raters.len() {
+                set.golden.push(golden.contains(text(2)?));
+            }
+            let criterion = intern(&mut criteria, &mut set.criteria, text(3)?)?;
+            let value_text = text(4)?;
+            let value = match values.get(value_text) {
+                Some(&index) => index,
+                None => {
+                    set.values.push(parse_json("label_events.value", value_text)?);
+                    let index = intern_index(set.values.len())?;
+                    values.insert(value_text.to_string(), index);
+                    index
+                }
+            };
+            set.labels.push(Packed { item_id, at: row.get(5)?, item, rater, criterion, value });
+        }
+        Ok(set)
+    }
+
     /// Raters whose labels came from a golden set: imported by `golden import` (their
     /// events' source starts with `golden:`), or named `golden:...` as `golden import`
     /// names them by default (stores written before the source was marked).
@@ -450,6 +496,110 @@ const CURRENT_LABELS: &str = "SELECT item_id, external_id, rater, criterion, val
           AND (?2 IS NULL OR e.item_id IN (SELECT item_id FROM batch_items WHERE batch_id = ?2)))
     WHERE newest = 1 AND value IS NOT NULL
     ORDER BY external_id, criterion, rater";
+
+/// The current labels of one scope, in the order of [`Store::current_labels`], held
+/// compactly: item ids, raters, criteria and values are each stored once and a label is
+/// their indices (32 bytes), so a million labels cost tens of megabytes, not hundreds.
+#[derive(Debug, Default)]
+pub struct LabelSet {
+    labels: Vec<Packed>,
+    /// External ids, raters, criterion keys and values, by index.
+    items: Vec<String>,
+    raters: Vec<String>,
+    /// Per rater: whether their labels come from a golden set ([`Store::golden_raters`]).
+    golden: Vec<bool>,
+    criteria: Vec<String>,
+    values: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    item_id: i64,
+    at: i64,
+    item: u32,
+    rater: u32,
+    criterion: u32,
+    value: u32,
+}
+
+/// One label of a [`LabelSet`], borrowed from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LabelRef<'s> {
+    pub item_id: i64,
+    /// The item's external id.
+    pub item: &'s str,
+    pub rater: &'s str,
+    pub criterion: &'s str,
+    pub value: &'s Value,
+    /// The same index for the same value (the same JSON text) anywhere in the set.
+    pub value_id: u32,
+    /// When the label was given (unix milliseconds).
+    pub at: i64,
+}
+
+impl LabelSet {
+    /// Labels counted, and how many golden-set labels leaving them out drops (none
+    /// `with_golden`): as [`Store::rater_labels`].
+    pub fn golden_left_out(&self, with_golden: bool) -> usize {
+        if with_golden { 0 } else { self.labels.iter().filter(|label| self.golden[label.rater as usize]).count() }
+    }
+
+    /// Every label counted (golden-set raters' only `with_golden`), in order.
+    pub fn labels(&self, with_golden: bool) -> impl Iterator<Item = LabelRef<'_>> {
+        self.labels.iter().filter(move |label| with_golden || !self.golden[label.rater as usize]).map(|label| {
+            LabelRef {
+                item_id: label.item_id,
+                item: &self.items[label.item as usize],
+                rater: &self.raters[label.rater as usize],
+                criterion: &self.criteria[label.criterion as usize],
+                value: &self.values[label.value as usize],
+                value_id: label.value,
+                at: label.at,
+            }
+        })
+    }
+
+    /// Calls `each` with the labels of one item at a time (they are contiguous: sorted
+    /// by external id), in order; items left without a label are skipped.
+    pub fn each_item<'s, E>(
+        &'s self,
+        with_golden: bool,
+        mut each: impl FnMut(&[LabelRef<'s>]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut held: Vec<LabelRef> = Vec::new();
+        for label in self.labels(with_golden) {
+            if held.last().is_some_and(|last| last.item_id != label.item_id) {
+                each(&held)?;
+                held.clear();
+            }
+            held.push(label);
+        }
+        if !held.is_empty() {
+            each(&held)?;
+        }
+        Ok(())
+    }
+
+    /// How many distinct values the set holds (one more than the largest `value_id`).
+    pub fn distinct_values(&self) -> usize {
+        self.values.len()
+    }
+}
+
+/// The index the next interned string gets, as stored.
+fn intern_index(len: usize) -> Result<u32, StoreError> {
+    u32::try_from(len - 1).map_err(|_| StoreError::Invalid("more than 4 billion distinct label strings".into()))
+}
+
+fn intern(index: &mut HashMap<String, u32>, names: &mut Vec<String>, name: &str) -> Result<u32, StoreError> {
+    if let Some(&found) = index.get(name) {
+        return Ok(found);
+    }
+    names.push(name.to_string());
+    let found = intern_index(names.len())?;
+    index.insert(name.to_string(), found);
+    Ok(found)
+}
 
 /// One current label, borrowed from the row it was read from.
 #[derive(Debug, Clone, PartialEq)]
