@@ -409,7 +409,7 @@ pub fn from_labels(
 
     let comparison = compare.map(|compare| comparison(compare, &outcomes, &keys)).transpose()?;
     let failed: Vec<&Outcome> = outcomes.iter().filter(|outcome| outcome.failed()).collect();
-    let (comments, comment_clusters) = comment_clusters(store, scope, &failed)?;
+    let (comments, comment_clusters) = comment_clusters(labels, &failed);
     Ok(ErrorsReport {
         rubric: definition.name.clone(),
         rubric_version: definition.version,
@@ -555,17 +555,14 @@ fn combination_text(combination: &TagCombination) -> String {
 
 /// Raters' comments and text answers on failed items, clustered; the count of texts and
 /// the clusters of two or more.
-fn comment_clusters(
-    store: &Store,
-    scope: LabelScope,
-    failed: &[&Outcome],
-) -> Result<(usize, Vec<CommentCluster>), StoreError> {
+fn comment_clusters<'a>(labels: &'a LabelSet, failed: &[&'a Outcome]) -> (usize, Vec<CommentCluster>) {
     let failed_ids: BTreeSet<&str> = failed.iter().map(|outcome| outcome.id.as_str()).collect();
-    let comments = store.label_comments(scope)?;
-    let mut texts: Vec<(&str, &str)> = comments
-        .iter()
-        .filter(|comment| failed_ids.contains(comment.item.as_str()))
-        .map(|comment| (comment.item.as_str(), comment.comment.as_str()))
+    // Every rater's comments, golden sets' too; blank ones (spaces, as SQLite's trim
+    // reads blank) say nothing.
+    let mut texts: Vec<(&str, &str)> = labels
+        .labels(true)
+        .filter_map(|label| Some((label.item, label.comment.filter(|text| !text.trim_matches(' ').is_empty())?)))
+        .filter(|(item, _)| failed_ids.contains(item))
         .collect();
     for outcome in failed {
         texts.extend(outcome.texts.iter().map(|text| (outcome.id.as_str(), text.as_str())));
@@ -590,7 +587,7 @@ fn comment_clusters(
             }
         })
         .collect();
-    Ok((texts.len(), clusters))
+    (texts.len(), clusters)
 }
 
 /// "correct: fail", "defects: hallucination".
