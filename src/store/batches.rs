@@ -415,17 +415,36 @@ impl Store {
     }
 
     /// Milliseconds each rater spent on each item they confirmed (the latest confirm), in
-    /// one batch or all.
+    /// one batch or all, by rater. The confirms come in (batch, rater, item) order by
+    /// their index, so the newest of each is kept as they pass: no window, no sort.
     pub fn confirm_times(&self, batch_id: Option<i64>) -> Result<Vec<(String, i64)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT rater, duration_ms FROM (
-                 SELECT e.rater, e.duration_ms, row_number() OVER (PARTITION BY e.batch_id, e.item_id, e.rater
-                        ORDER BY e.created_at DESC, e.id DESC) AS newest
-                 FROM item_events e WHERE e.action = 'confirm' AND (?1 IS NULL OR e.batch_id = ?1))
-             WHERE newest = 1 AND duration_ms IS NOT NULL ORDER BY rater",
+            "SELECT batch_id, rater, item_id, duration_ms, created_at, id FROM item_events
+             WHERE action = 'confirm' AND (?1 IS NULL OR batch_id = ?1) ORDER BY batch_id, rater, item_id",
         )?;
-        let rows = statement.query_map([batch_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = statement.query([batch_id])?;
+        let mut times = Vec::new();
+        // The newest confirm so far of the (batch, rater, item) being read.
+        let mut newest: Option<Confirm> = None;
+        while let Some(row) = rows.next()? {
+            let key: (i64, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let order: (i64, i64) = (row.get(4)?, row.get(5)?);
+            if let Some((held, at, _)) = &newest
+                && *held == key
+                && *at > order
+            {
+                continue;
+            }
+            if let Some((held, _, Some(ms))) = newest.take_if(|(held, _, _)| *held != key) {
+                times.push((held.1, ms));
+            }
+            newest = Some((key, order, row.get(3)?));
+        }
+        if let Some((held, _, Some(ms))) = newest {
+            times.push((held.1, ms));
+        }
+        times.sort_by(|a: &(String, i64), b| a.0.cmp(&b.0));
+        Ok(times)
     }
 
     /// The open work of a batch: per rater, the items not confirmed, skipped or begun
@@ -457,6 +476,9 @@ impl Store {
         Ok(ids)
     }
 }
+
+/// A confirm as `confirm_times` reads it: (batch, rater, item), (time, id), time spent.
+type Confirm = ((i64, String, i64), (i64, i64), Option<i64>);
 
 /// One item event as `progress` merges it: (batch, rater, item), action, time spent,
 /// and (time, id) to find the newest.
@@ -544,8 +566,15 @@ mod tests {
                 sum(state = 'confirm' AND spent IS NOT NULL)
          FROM states GROUP BY batch, rater ORDER BY batch, rater";
 
+    /// The query `confirm_times` answered with before it kept the newest as they pass.
+    const CONFIRM_TIMES_SQL: &str = "SELECT rater, duration_ms FROM (
+             SELECT e.rater, e.duration_ms, row_number() OVER (PARTITION BY e.batch_id, e.item_id, e.rater
+                    ORDER BY e.created_at DESC, e.id DESC) AS newest
+             FROM item_events e WHERE e.action = 'confirm' AND (?1 IS NULL OR e.batch_id = ?1))
+         WHERE newest = 1 AND duration_ms IS NOT NULL ORDER BY rater";
+
     #[test]
-    fn progress_merged_in_one_pass_is_what_the_lookups_per_assignment_gave() {
+    fn progress_and_confirm_times_read_in_one_pass_are_what_the_old_queries_gave() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(&dir.path().join("t.db")).unwrap();
         store
@@ -624,5 +653,23 @@ mod tests {
         assert!(total(|r| r.done) > 0 && total(|r| r.skipped) > 0 && total(|r| r.flagged) > 0);
         assert!(total(|r| r.timed_items) > 0 && total(|r| r.assigned) > total(|r| r.done));
         assert_eq!(store.progress().unwrap(), expected);
+
+        // The confirm times, each rater's in any order (raters sorts them), as before.
+        for batch in [None, Some(1), Some(2)] {
+            let mut expected: Vec<(String, i64)> = store
+                .conn
+                .prepare(CONFIRM_TIMES_SQL)
+                .unwrap()
+                .query_map([batch], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let mut times = store.confirm_times(batch).unwrap();
+            assert!(times.is_sorted_by(|a, b| a.0 <= b.0));
+            assert!(expected.len() > 10);
+            expected.sort();
+            times.sort();
+            assert_eq!(times, expected);
+        }
     }
 }
