@@ -2,18 +2,17 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 # Whole-process timings on a store of production size, tally against a Python peer
 # (standard library: json/csv + sqlite3 executemany, bench/peer_store.py), with peak
-# RSS, default flags. The seeded files are kept between runs. With PY a Python that has
-# pandas and krippendorff (bench/requirements.txt), `report agreement` is also timed
-# against bench/peer_report.py.
+# RSS, default flags. The seeded files are kept between runs.
 #
 #   bench/store_peers.sh
 #   ITEMS=1000000 LABELED=200000 ROUNDS=2 TALLY=target/release/tally PY=python3 OUT=/tmp/tally-store bench/store_peers.sh
+#   REPORTS_ONLY=1 ROUNDS=2 PEER_PY=venv/bin/python OUT=/tmp/tally-store bench/store_peers.sh
 #
 # Store: ITEMS items (JSONL), the first LABELED of them (dataset `labeled`, the rest
 # `pool`) in batch `main`, each assigned to 3 raters, and labeled by them on the 3
 # required criteria of the bundled rubric: LABELED x 9 labels.
 # Imports run ROUNDS times, tally and the peer alternating, each on a fresh copy of the
-# store before it; the reports run once on the full store.
+# store before it; then the reports, ROUNDS times, on the full store.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -75,6 +74,54 @@ copy() { fresh "$2"; cp "$1" "$2"; }
 
 T="$OUT/tally.db"
 P="$OUT/peer.db"
+
+# Reports on the full store, default flags, each ROUNDS times. `report agreement` runs
+# against a peer when PEER_PY names a Python with pandas and krippendorff
+# (bench/requirements.txt): sqlite3 + pandas, alpha point estimates
+# (bench/peer_store_agreement.py); no peer computes the others.
+report() { # report LABEL NAME ARGS...
+    local label=$1 name=$2
+    shift 2
+    timed "$name" "$TALLY" --db "$T" "$@"
+    row "$label" "$SECS" "" "" "$PEAK_MB"
+}
+run_reports() {
+    report "\`status\`" tally_status status
+    for round in $(seq "$ROUNDS"); do
+        timed "tally_agreement_$round" "$TALLY" --db "$T" report agreement
+        if [ -n "${PEER_PY:-}" ]; then
+            TA=$SECS TA_MB=$PEAK_MB
+            timed "python_agreement_$round" "$PEER_PY" "$HERE/peer_store_agreement.py" "$T"
+            row "\`report agreement\`, round $round" "$TA" "$SECS" "$(ratio "$TA" "$SECS")" "$TA_MB / $PEAK_MB"
+        else
+            row "\`report agreement\`, round $round" "$SECS" "" "" "$PEAK_MB"
+        fi
+    done
+    for round in $(seq "$ROUNDS"); do
+        report "\`report agreement --replicates 0\`, round $round" "tally_agreement_0_$round" report agreement --replicates 0
+        report "\`report judge\`, round $round" "tally_judge_$round" report judge
+        report "\`report errors\`, round $round" "tally_errors_$round" report errors
+        report "\`report all --out r.html\`, round $round" "tally_all_$round" report all --out "$OUT/r.html"
+        report "\`export --out g.jsonl\`, round $round" "tally_export_$round" export --out "$OUT/g.jsonl"
+        report "\`export --out g.jsonl --replicates 0\`, round $round" "tally_export_0_$round" \
+            export --out "$OUT/g0.jsonl" --replicates 0
+    done
+}
+print_table() {
+    echo
+    echo "Store: $ITEMS items, $((LABELED * 9)) labels ($LABELED items x 3 raters x 3 criteria); $(nproc) cores."
+    echo
+    echo "| what the user runs | tally s | python s | python / tally | peak RSS MB (tally / python) |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    printf '%s\n' "${ROWS[@]}"
+    echo "(data and raw outputs in $OUT)"
+}
+# REPORTS_ONLY=1: the reports alone, on the store an earlier run left in $OUT.
+if [ -n "${REPORTS_ONLY:-}" ]; then
+    run_reports
+    print_table
+    exit 0
+fi
 # Items: tally import (two files: the labeled dataset and the pool) against the peer.
 for round in $(seq "$ROUNDS"); do
     fresh "$T.items"
@@ -102,35 +149,5 @@ for round in $(seq "$ROUNDS"); do
         "$(ratio "$TL" "$SECS")" "$TL_MB / $PEAK_MB"
 done
 
-# Reports on the full store, default flags (tally only: no stdlib peer computes them).
-report() { # report LABEL NAME ARGS...
-    local label=$1 name=$2
-    shift 2
-    timed "$name" "$TALLY" --db "$T" "$@"
-    row "$label" "$SECS" "" "" "$PEAK_MB"
-}
-report "\`status\`" tally_status status
-report "\`report agreement\`" tally_agreement report agreement
-# Its peer (bench/peer_report.py: pandas + krippendorff.alpha, point estimates), alternating.
-if "$PY" -c 'import krippendorff, pandas' 2>/dev/null; then
-    for round in $(seq "$ROUNDS"); do
-        timed "tally_agreement_$round" "$TALLY" --db "$T" report agreement
-        TA=$SECS TA_MB=$PEAK_MB
-        timed "python_agreement_$round" "$PY" "$HERE/peer_report.py" agreement "$T"
-        row "\`report agreement\` against the peer, round $round" "$TA" "$SECS" "$(ratio "$TA" "$SECS")" "$TA_MB / $PEAK_MB"
-    done
-else
-    echo "no krippendorff/pandas in $PY: report agreement has no peer row (pip install -r bench/requirements.txt)" >&2
-fi
-report "\`report agreement --replicates 0\`" tally_agreement_0 report agreement --replicates 0
-report "\`report judge\`" tally_judge report judge
-report "\`export --out g.jsonl\`" tally_export export --out "$OUT/g.jsonl"
-report "\`export --out g.jsonl --replicates 0\`" tally_export_0 export --out "$OUT/g0.jsonl" --replicates 0
-
-echo
-echo "Store: $ITEMS items, $LABEL_ROWS labels ($LABELED items x 3 raters x 3 criteria); $(nproc) cores."
-echo
-echo "| what the user runs | tally s | python s | python / tally | peak RSS MB (tally / python) |"
-echo "| --- | ---: | ---: | ---: | ---: |"
-printf '%s\n' "${ROWS[@]}"
-echo "(data and raw outputs in $OUT)"
+run_reports
+print_table

@@ -20,7 +20,7 @@ use crate::stats::categorical::{
     weights,
 };
 use crate::stats::{Alpha, Level, Units, krippendorff_alpha, masi_distance};
-use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 /// How the confidence interval is computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,17 +183,53 @@ pub fn from_store(
     bootstrap: Bootstrap,
     include_golden: bool,
 ) -> Result<AgreementReport, StoreError> {
-    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
+    // The labels go once their ratings are taken: the statistics need only those.
+    let labels = store.label_set(LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) })?;
+    let gathered = gather(rubric, &labels, include_golden);
+    drop(labels);
+    Ok(report(rubric, batch, gathered, level, bootstrap))
+}
+
+/// The agreement report over labels already read (`report all` reads them once).
+pub fn from_labels(
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    labels: &LabelSet,
+    level: Option<Level>,
+    bootstrap: Bootstrap,
+    include_golden: bool,
+) -> AgreementReport {
+    report(rubric, batch, gather(rubric, labels, include_golden), level, bootstrap)
+}
+
+/// The labels as ratings per criterion, raters numbered in name order.
+struct Gathered {
+    items: usize,
+    raters: Vec<String>,
+    ratings: Vec<Vec<Rating>>,
+    golden_labels_left_out: usize,
+}
+
+fn gather(rubric: &StoredRubric, labels: &LabelSet, include_golden: bool) -> Gathered {
     let rubric_criteria = &rubric.rubric.criteria;
     // One pass over the labels, each kept only as its ratings (unit, rater, value): units
     // by first appearance (external id order), raters interned by first appearance, then
     // renumbered in name order.
     let mut units: HashMap<i64, usize> = HashMap::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    let mut ratings: Vec<Vec<Rating>> = vec![Vec::new(); rubric_criteria.len()];
+    // Sized first: grown by doubling, a criterion's ratings would hold up to twice the
+    // room they need while the labels are held too.
+    let mut sizes = vec![0; rubric_criteria.len()];
+    for label in labels.labels(include_golden) {
+        if let Some(index) = rubric_criteria.iter().position(|c| c.id == split_step_key(label.criterion).0) {
+            sizes[index] += 1;
+        }
+    }
+    let mut ratings: Vec<Vec<Rating>> = sizes.into_iter().map(Vec::with_capacity).collect();
     // A step-scope criterion's units are (item, step) pairs, numbered per criterion.
     let mut step_units: Vec<HashMap<(i64, u32), usize>> = vec![HashMap::new(); rubric_criteria.len()];
-    let golden_labels_left_out = store.each_rater_label(scope, include_golden, |label| {
+    let golden_labels_left_out = labels.golden_left_out(include_golden);
+    for label in labels.labels(include_golden) {
         let next = units.len();
         let item_unit = *units.entry(label.item_id).or_insert(next);
         let rater = match first_seen.get(label.rater) {
@@ -206,7 +242,7 @@ pub fn from_store(
         // Values an older rubric version allowed but this one does not are left out.
         let (criterion_id, step) = split_step_key(label.criterion);
         if let Some(index) = rubric_criteria.iter().position(|c| c.id == criterion_id)
-            && let Ok(value) = rubric_criteria[index].parse_json(&label.value)
+            && let Ok(value) = rubric_criteria[index].parse_json(label.value)
         {
             let unit = match (rubric_criteria[index].scope, step) {
                 (Scope::Item, None) => Some(item_unit),
@@ -222,34 +258,43 @@ pub fn from_store(
                 ratings[index].push((unit, rater, value));
             }
         }
-        Ok::<_, StoreError>(())
-    })?;
+    }
     let mut by_name: Vec<(String, usize)> = first_seen.into_iter().collect();
     by_name.sort();
     let mut renumber = vec![0; by_name.len()];
     for (sorted, (_, first)) in by_name.iter().enumerate() {
         renumber[*first] = sorted;
     }
-    let rater_names: Vec<String> = by_name.into_iter().map(|(name, _)| name).collect();
+    let raters: Vec<String> = by_name.into_iter().map(|(name, _)| name).collect();
+    for rating in ratings.iter_mut().flatten() {
+        rating.1 = renumber[rating.1];
+    }
+    Gathered { items: units.len(), raters, ratings, golden_labels_left_out }
+}
+
+fn report(
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    gathered: Gathered,
+    level: Option<Level>,
+    bootstrap: Bootstrap,
+) -> AgreementReport {
     let mut criteria = Vec::new();
-    for (criterion, mut ratings) in rubric_criteria.iter().zip(ratings) {
-        for rating in &mut ratings {
-            rating.1 = renumber[rating.1];
-        }
-        if let Some(mut agreement) = criterion_agreement(criterion, &ratings, &rater_names, level, bootstrap) {
+    for (criterion, ratings) in rubric.rubric.criteria.iter().zip(gathered.ratings) {
+        if let Some(mut agreement) = criterion_agreement(criterion, &ratings, &gathered.raters, level, bootstrap) {
             agreement.scope = criterion.scope;
             criteria.push(agreement);
         }
     }
-    Ok(AgreementReport {
+    AgreementReport {
         rubric: rubric.rubric.name.clone(),
         rubric_version: rubric.rubric.version,
         batch: batch.map(|b| b.name.clone()),
-        items: units.len(),
-        raters: rater_names,
+        items: gathered.items,
+        raters: gathered.raters,
         criteria,
-        golden_labels_left_out,
-    })
+        golden_labels_left_out: gathered.golden_labels_left_out,
+    }
 }
 
 /// Agreement on one criterion; `None` for text criteria. `level` overrides the level the

@@ -10,7 +10,7 @@ use super::golden::GoldenDiff;
 use super::judge::{self, Human, JudgeReport};
 use super::table::{Document, Table};
 use super::{Rendered, errors, figure, progress, raters};
-use crate::store::{Batch, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 /// One top-level section: a title over a report's document.
 pub struct Section {
@@ -70,18 +70,22 @@ pub fn from_store(
     include_golden: bool,
     summary: SummaryRequest<'_>,
 ) -> Result<AllReport, StoreError> {
-    // Each report once: its section shows it and the summary reads its figures.
-    let agreement = agreement::from_store(store, rubric, batch, None, bootstrap, include_golden)?;
-    let judge = judge::from_store(store, rubric, batch, Human::Mean, None, bootstrap, include_golden)?;
-    let errors = errors::from_store(store, rubric, batch, by, None, include_golden).map_err(errors_store_error)?;
-    let estimate = estimate_report(store, rubric, batch, by, bootstrap.confidence)?;
-    let checks = checks(store, rubric, batch, bootstrap, include_golden, &summary, &agreement, &judge, &estimate)?;
+    // The labels read once for every report; each report once: its section shows it and
+    // the summary reads its figures.
+    let labels = store.label_set(LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) })?;
+    let agreement = agreement::from_labels(rubric, batch, &labels, None, bootstrap, include_golden);
+    let judge = judge::from_labels(store, rubric, batch, &labels, Human::Mean, None, bootstrap, include_golden)?;
+    let errors =
+        errors::from_labels(store, rubric, batch, &labels, by, None, include_golden).map_err(errors_store_error)?;
+    let estimate = estimate_report(store, rubric, batch, &labels, by, bootstrap.confidence)?;
+    let checks =
+        checks(store, rubric, batch, &labels, bootstrap, include_golden, &summary, &agreement, &judge, &estimate)?;
     // In report order; a further report is one more line here.
     let mut sections = vec![
         Section::of("Agreement", &agreement),
         judge_section(&judge),
         Section::of("Errors", &errors),
-        Section::of("Raters", &raters::from_store(store, rubric, batch.map(|b| b.id), include_golden)?),
+        Section::of("Raters", &raters::from_labels(store, rubric, batch.map(|b| b.id), &labels, include_golden)?),
         Section::of("Progress", &progress::from_store(store, batch.map(|batch| batch.name.as_str()))?),
     ];
     // PPI has something to add when some criterion has a PPI++ estimate: judged items
@@ -110,6 +114,7 @@ fn checks(
     store: &Store,
     rubric: &StoredRubric,
     batch: Option<&Batch>,
+    labels: &LabelSet,
     bootstrap: Bootstrap,
     include_golden: bool,
     summary: &SummaryRequest<'_>,
@@ -138,7 +143,7 @@ fn checks(
         let estimate = match estimate.by {
             None => estimate,
             Some(_) => {
-                unsliced = estimate_report(store, rubric, batch, None, bootstrap.confidence)?;
+                unsliced = estimate_report(store, rubric, batch, labels, None, bootstrap.confidence)?;
                 &unsliced
             }
         };
@@ -296,12 +301,13 @@ fn estimate_report(
     store: &Store,
     rubric: &StoredRubric,
     batch: Option<&Batch>,
+    labels: &LabelSet,
     by: Option<&str>,
     confidence: f64,
 ) -> Result<EstimateReport, StoreError> {
-    use super::estimate::{EstimateError, Request, from_store};
+    use super::estimate::{EstimateError, Request, from_labels};
     let request = Request { criterion: None, by, dataset: None, batch, method: Method::All, confidence, compare: None };
-    match from_store(store, rubric, request) {
+    match from_labels(store, rubric, Some(labels), request) {
         Ok(report) => Ok(report),
         Err(EstimateError::Store(error)) => Err(error),
         Err(other) => Err(StoreError::Invalid(other.to_string())),

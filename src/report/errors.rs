@@ -28,7 +28,7 @@ use crate::model::rubric::Scope;
 use crate::model::{Kind, LabelValue};
 use crate::stats::proportion::{newcombe_difference, two_proportion_z_test, wilson};
 use crate::stats::text_clusters::cluster_texts;
-use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 /// `--by` values that slice steps rather than items.
 pub const STEP_FIELDS: [&str; 2] = ["tool", "step_kind"];
@@ -266,9 +266,23 @@ pub fn from_store(
     compare: Option<&Compare>,
     include_golden: bool,
 ) -> Result<ErrorsReport, ErrorsError> {
+    let labels = store.label_set(LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) })?;
+    from_labels(store, rubric, batch, &labels, by, compare, include_golden)
+}
+
+/// The errors report over labels already read (`report all` reads them once).
+pub fn from_labels(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    labels: &LabelSet,
+    by: Option<&str>,
+    compare: Option<&Compare>,
+    include_golden: bool,
+) -> Result<ErrorsReport, ErrorsError> {
     let definition = &rubric.rubric;
     let scope = LabelScope { rubric: &definition.name, batch_id: batch.map(|b| b.id) };
-    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
+    let golden_labels_left_out = labels.golden_left_out(include_golden);
     let adjudicated: BTreeMap<(i64, String), Value> =
         store.adjudications(scope)?.into_iter().map(|a| ((a.item_id, a.criterion), a.value)).collect();
     let tags_criteria = definition.criteria.iter().filter(|c| c.kind == Kind::Tags).count();
@@ -276,26 +290,27 @@ pub fn from_store(
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut step_outcomes: Vec<Outcome> = Vec::new();
     // Labels come sorted by item external id, so each item's labels are contiguous.
-    for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
+    labels.each_item(include_golden, |item_labels| -> Result<(), ErrorsError> {
         let item_id = item_labels[0].item_id;
-        let item = store.item(item_id)?;
+        // The fields to slice by, not the texts: those only for the steps.
+        let item = store.item_scores(item_id)?;
         let mut by_rater: RaterValues = BTreeMap::new();
         // Step-scope values by step, then rater, under their plain criterion ids.
         let mut by_step: BTreeMap<u32, RaterValues> = BTreeMap::new();
         let mut texts = Vec::new();
         for label in item_labels {
-            let (criterion_id, step) = split_step_key(&label.criterion);
+            let (criterion_id, step) = split_step_key(label.criterion);
             let Some(criterion) = definition.criterion(criterion_id) else { continue };
-            match (criterion.parse_json(&label.value), step) {
+            match (criterion.parse_json(label.value), step) {
                 (Ok(LabelValue::Text(text)), _) if !text.trim().is_empty() => texts.push(text),
                 (Ok(value), None) if criterion.scope == Scope::Item => {
-                    by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
+                    by_rater.entry(label.rater).or_default().insert(criterion.id.clone(), value);
                 }
                 (Ok(value), Some(step)) if criterion.scope == Scope::Step => {
                     by_step
                         .entry(step)
                         .or_default()
-                        .entry(&label.rater)
+                        .entry(label.rater)
                         .or_default()
                         .insert(criterion.id.clone(), value);
                 }
@@ -303,7 +318,7 @@ pub fn from_store(
             }
         }
         if !by_step.is_empty() {
-            let steps = item.steps();
+            let steps = store.item(item_id)?.steps();
             let adjudicated_step = |step: u32, index: usize| {
                 let criterion = &definition.criteria[index];
                 adjudicated.get(&(item_id, crate::model::label::step_key(&criterion.id, step)))
@@ -330,14 +345,15 @@ pub fn from_store(
         let adjudications: Vec<Option<&Value>> =
             definition.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.clone()))).collect();
         if by_rater.is_empty() && texts.is_empty() {
-            continue; // Only step labels: no item outcome.
+            return Ok(()); // Only step labels: no item outcome.
         }
         let decisions =
             decide_item(definition, &by_rater.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
         let slice = by.map_or_else(|| ALL.to_string(), |field| group_of(&item, field));
         let compared = compare.map(|compare| group_of(&item, &compare.field));
         outcomes.push(outcome_of(definition, decisions, Scope::Item, item.id, slice, compared, texts));
-    }
+        Ok(())
+    })?;
 
     let mut keys = Vec::new();
     let (mut binary_index, mut tags_index) = (0, 0);
@@ -393,7 +409,7 @@ pub fn from_store(
 
     let comparison = compare.map(|compare| comparison(compare, &outcomes, &keys)).transpose()?;
     let failed: Vec<&Outcome> = outcomes.iter().filter(|outcome| outcome.failed()).collect();
-    let (comments, comment_clusters) = comment_clusters(store, scope, &failed)?;
+    let (comments, comment_clusters) = comment_clusters(labels, &failed);
     Ok(ErrorsReport {
         rubric: definition.name.clone(),
         rubric_version: definition.version,
@@ -539,17 +555,14 @@ fn combination_text(combination: &TagCombination) -> String {
 
 /// Raters' comments and text answers on failed items, clustered; the count of texts and
 /// the clusters of two or more.
-fn comment_clusters(
-    store: &Store,
-    scope: LabelScope,
-    failed: &[&Outcome],
-) -> Result<(usize, Vec<CommentCluster>), StoreError> {
+fn comment_clusters<'a>(labels: &'a LabelSet, failed: &[&'a Outcome]) -> (usize, Vec<CommentCluster>) {
     let failed_ids: BTreeSet<&str> = failed.iter().map(|outcome| outcome.id.as_str()).collect();
-    let comments = store.label_comments(scope)?;
-    let mut texts: Vec<(&str, &str)> = comments
-        .iter()
-        .filter(|comment| failed_ids.contains(comment.item.as_str()))
-        .map(|comment| (comment.item.as_str(), comment.comment.as_str()))
+    // Every rater's comments, golden sets' too; blank ones (spaces, as SQLite's trim
+    // reads blank) say nothing.
+    let mut texts: Vec<(&str, &str)> = labels
+        .labels(true)
+        .filter_map(|label| Some((label.item, label.comment.filter(|text| !text.trim_matches(' ').is_empty())?)))
+        .filter(|(item, _)| failed_ids.contains(item))
         .collect();
     for outcome in failed {
         texts.extend(outcome.texts.iter().map(|text| (outcome.id.as_str(), text.as_str())));
@@ -574,7 +587,7 @@ fn comment_clusters(
             }
         })
         .collect();
-    Ok((texts.len(), clusters))
+    (texts.len(), clusters)
 }
 
 /// "correct: fail", "defects: hallucination".

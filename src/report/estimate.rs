@@ -32,7 +32,7 @@ use super::{Rendered, csv_rows, figure};
 use crate::model::consensus::{Method as Consensus, decide_item};
 use crate::model::{Criterion, Item, Kind, LabelValue};
 use crate::stats::ppi::{Estimate, classical_mean, effective_n, power_tuning_lambda, ppi_mean};
-use crate::store::{Batch, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelRef, LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 /// Below this many qualifying labeled items the normal intervals are rough: say so.
 pub const SMALL_SAMPLE: usize = 30;
@@ -436,6 +436,17 @@ impl Gather<'_> {
 }
 
 pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Result<EstimateReport, EstimateError> {
+    from_labels(store, rubric, None, request)
+}
+
+/// The estimates over the labels of the request's scope already read (`report all`
+/// reads them once), or read here when `labels` is `None`.
+pub fn from_labels(
+    store: &Store,
+    rubric: &StoredRubric,
+    labels: Option<&LabelSet>,
+    request: Request,
+) -> Result<EstimateReport, EstimateError> {
     let definition = &rubric.rubric;
     let criteria: Vec<&Criterion> = definition
         .criteria
@@ -461,7 +472,15 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
 
     let batch_id = request.batch.map(|batch| batch.id);
     let scope = LabelScope { rubric: &definition.name, batch_id };
-    let (labels, golden_labels_left_out) = store.rater_labels(scope, false)?;
+    let read;
+    let labels = match labels {
+        Some(labels) => labels,
+        None => {
+            read = store.label_set(scope)?;
+            &read
+        }
+    };
+    let golden_labels_left_out = labels.golden_left_out(false);
     let adjudications = store.adjudications(scope)?;
     let adjudicated: BTreeMap<(i64, &str), &Value> =
         adjudications.iter().map(|a| ((a.item_id, a.criterion.as_str()), &a.value)).collect();
@@ -479,11 +498,12 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
     };
     let mut rater_labeled: BTreeSet<i64> = BTreeSet::new();
     // Labels come sorted by item external id, so each item's labels are contiguous.
-    for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
+    labels.each_item(false, |item_labels| -> Result<(), StoreError> {
         let item_id = item_labels[0].item_id;
-        let item = store.item(item_id)?;
+        // The dataset, metadata and judge scores: not the texts.
+        let item = store.item_scores(item_id)?;
         if request.dataset.is_some_and(|dataset| item.dataset != dataset) {
-            continue;
+            return Ok(());
         }
         rater_labeled.insert(item_id);
         validity.labeled_items += 1;
@@ -497,7 +517,8 @@ pub fn from_store(store: &Store, rubric: &StoredRubric, request: Request) -> Res
         let (slice, compared) = (slice_of(&item), compared_of(&item));
         let (judge, judged) = judge_scores(&criteria, &item.judge);
         members.insert(item_id, Member { slice, compared, judge, judged, human });
-    }
+        Ok(())
+    })?;
     let adjudicated_items: BTreeSet<i64> = adjudications.iter().map(|a| a.item_id).collect();
     for item_id in adjudicated_items.difference(&rater_labeled) {
         let dataset_matches = match request.dataset {
@@ -648,15 +669,15 @@ fn consensus_numbers(
     definition: &crate::model::Rubric,
     criteria: &[&Criterion],
     item_id: i64,
-    item_labels: &[crate::store::CurrentLabel],
+    item_labels: &[LabelRef],
     adjudicated: &BTreeMap<(i64, &str), &Value>,
 ) -> BTreeMap<String, f64> {
     let mut by_rater: BTreeMap<&str, BTreeMap<String, LabelValue>> = BTreeMap::new();
     for label in item_labels {
-        if let Some(criterion) = definition.criterion(&label.criterion)
-            && let Ok(value) = criterion.parse_json(&label.value)
+        if let Some(criterion) = definition.criterion(label.criterion)
+            && let Ok(value) = criterion.parse_json(label.value)
         {
-            by_rater.entry(&label.rater).or_default().insert(criterion.id.clone(), value);
+            by_rater.entry(label.rater).or_default().insert(criterion.id.clone(), value);
         }
     }
     let adjudications: Vec<Option<&Value>> =

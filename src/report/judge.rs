@@ -28,7 +28,7 @@ use crate::stats::categorical::{Contingency, Weighting, weights};
 use crate::stats::consensus::{majority, median, median_category};
 use crate::stats::correlation::PairPatterns;
 use crate::stats::correlation::{Correlation, kendall, mean_difference, pearson, pearson_r, spearman, spearman_rho};
-use crate::store::{Adjudication, Batch, CurrentLabel, LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{Batch, LabelRef, LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 /// How the humans' labels of one item become one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -277,54 +277,178 @@ pub fn from_store(
     bootstrap: Bootstrap,
     include_golden: bool,
 ) -> Result<JudgeReport, StoreError> {
-    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
-    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
-    let adjudications = store.adjudications(scope)?;
-    let mut items: BTreeMap<i64, Item> = BTreeMap::new();
-    for label in &labels {
-        if let std::collections::btree_map::Entry::Vacant(slot) = items.entry(label.item_id) {
-            // Only the judge scores and the fields to group by: not every item's texts.
-            slot.insert(store.item_scores(label.item_id)?);
-        }
+    let labels = store.label_set(LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) })?;
+    from_labels(store, rubric, batch, &labels, human, group_by, bootstrap, include_golden)
+}
+
+/// One unit of a criterion while the labels are read: its humans' values (a range of
+/// the criterion's value arena), judge score, probability and group, as indices.
+struct Unit {
+    item_id: i64,
+    /// 0 for an item-scope criterion.
+    step: u32,
+    humans: std::ops::Range<usize>,
+    judge: Option<u32>,
+    probability: Option<u32>,
+    group: Option<u32>,
+}
+
+/// Values and group names, each stored once: what the units point to.
+#[derive(Default)]
+struct Interned {
+    values: Vec<Value>,
+    value_index: HashMap<String, u32>,
+    groups: Vec<String>,
+    group_index: HashMap<String, u32>,
+}
+
+impl Interned {
+    /// Labels' values are the set's own indices; judge scores and adjudications follow.
+    fn new(labels: &LabelSet) -> Interned {
+        Interned { values: vec![Value::Null; labels.distinct_values()], ..Interned::default() }
     }
-    let asked = Asked::new(&rubric.rubric, &labels, &adjudications);
-    let mut criteria = Vec::new();
-    for (index, criterion) in rubric.rubric.criteria.iter().enumerate() {
-        if criterion.scope == Scope::Step {
-            if let Some(judged) = step_judge(criterion, &labels, &items, &adjudications, group_by, human, bootstrap) {
-                criteria.push(judged);
-            }
-            continue;
+
+    fn label(&mut self, label: &LabelRef) -> u32 {
+        if self.values[label.value_id as usize].is_null() {
+            self.values[label.value_id as usize] = label.value.clone();
         }
-        if !items.values().any(|item| item.judge.contains_key(&criterion.id)) {
-            continue;
+        label.value_id
+    }
+
+    fn value(&mut self, value: &Value) -> u32 {
+        let text = value.to_string();
+        if let Some(&index) = self.value_index.get(&text) {
+            return index;
         }
-        let probability_key = format!("{}_prob", criterion.id);
-        let mut scored: BTreeMap<i64, Scored> = BTreeMap::new();
-        for label in labels.iter().filter(|label| label.criterion == criterion.id) {
-            if !asked.counts(index, label) {
+        self.values.push(value.clone());
+        let index = (self.values.len() - 1) as u32;
+        self.value_index.insert(text, index);
+        index
+    }
+
+    fn group(&mut self, group: String) -> u32 {
+        if let Some(&index) = self.group_index.get(&group) {
+            return index;
+        }
+        self.groups.push(group.clone());
+        let index = (self.groups.len() - 1) as u32;
+        self.group_index.insert(group, index);
+        index
+    }
+}
+
+/// The judge report over labels already read (`report all` reads them once).
+#[allow(clippy::too_many_arguments)] // from_store's, and the labels
+pub fn from_labels(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    labels: &LabelSet,
+    human: Human,
+    group_by: Option<&str>,
+    bootstrap: Bootstrap,
+    include_golden: bool,
+) -> Result<JudgeReport, StoreError> {
+    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
+    let definition = &rubric.rubric;
+    let golden_labels_left_out = labels.golden_left_out(include_golden);
+    let adjudications = store.adjudications(scope)?;
+    let adjudicated: HashMap<(i64, &str), &Value> =
+        adjudications.iter().map(|a| ((a.item_id, a.criterion.as_str()), &a.value)).collect();
+    let probability_keys: Vec<String> = definition.criteria.iter().map(|c| format!("{}_prob", c.id)).collect();
+    // One item at a time: its judge scores are read, its units kept as indices, and
+    // nothing else of it stays.
+    let mut interned = Interned::new(labels);
+    let mut units: Vec<Vec<Unit>> = definition.criteria.iter().map(|_| Vec::new()).collect();
+    let mut humans: Vec<Vec<u32>> = definition.criteria.iter().map(|_| Vec::new()).collect();
+    let mut judged = vec![false; definition.criteria.len()];
+    labels.each_item(include_golden, |item_labels| -> Result<(), StoreError> {
+        let item_id = item_labels[0].item_id;
+        // Only the judge scores and the fields to group by: not the item's texts.
+        let item = store.item_scores(item_id)?;
+        let counted = asked(definition, item_labels, &adjudicated);
+        let mut group = None;
+        for (index, criterion) in definition.criteria.iter().enumerate() {
+            let mut group_of_item = |interned: &mut Interned| {
+                *group.get_or_insert_with(|| group_by.map(|field| interned.group(group_of(&item, field))))
+            };
+            let (units, humans) = (&mut units[index], &mut humans[index]);
+            if criterion.scope == Scope::Step {
+                let mut steps: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+                for label in item_labels {
+                    if let (id, Some(step)) = split_step_key(label.criterion)
+                        && id == criterion.id
+                    {
+                        steps.entry(step).or_default().push(interned.label(label));
+                    }
+                }
+                for (step, mut values) in steps {
+                    let key = crate::model::label::step_key(&criterion.id, step);
+                    if let Some(adjudication) = adjudicated.get(&(item_id, key.as_str())) {
+                        values = vec![interned.value(adjudication)];
+                    }
+                    let Some(judge) = step_score(&item, step, &criterion.id) else { continue };
+                    let start = humans.len();
+                    humans.extend(values);
+                    units.push(Unit {
+                        item_id,
+                        step,
+                        humans: start..humans.len(),
+                        judge: Some(interned.value(judge)),
+                        probability: step_score(&item, step, &probability_keys[index]).map(|p| interned.value(p)),
+                        group: group_of_item(&mut interned),
+                    });
+                }
                 continue;
             }
-            let item = &items[&label.item_id];
-            scored
-                .entry(label.item_id)
-                .or_insert_with(|| Scored {
-                    humans: Vec::new(),
-                    judge: item.judge.get(&criterion.id),
-                    probability: item.judge.get(&probability_key),
-                    group: group_by.map(|field| group_of(item, field)),
-                })
-                .humans
-                .push(&label.value);
-        }
-        // A lead's adjudicated value stands for the humans on that item.
-        for adjudication in adjudications.iter().filter(|a| a.criterion == criterion.id) {
-            if let Some(entry) = scored.get_mut(&adjudication.item_id) {
-                entry.humans = vec![&adjudication.value];
+            judged[index] |= item.judge.contains_key(&criterion.id);
+            let start = humans.len();
+            for label in item_labels.iter().filter(|label| label.criterion == criterion.id) {
+                if criterion.when.is_none() || counted.contains(&(label.rater, index)) {
+                    humans.push(interned.label(label));
+                }
             }
+            if humans.len() == start {
+                continue;
+            }
+            // A lead's adjudicated value stands for the humans on that item.
+            if let Some(adjudication) = adjudicated.get(&(item_id, criterion.id.as_str())) {
+                humans.truncate(start);
+                humans.push(interned.value(adjudication));
+            }
+            units.push(Unit {
+                item_id,
+                step: 0,
+                humans: start..humans.len(),
+                judge: item.judge.get(&criterion.id).map(|value| interned.value(value)),
+                probability: item.judge.get(&probability_keys[index]).map(|value| interned.value(value)),
+                group: group_of_item(&mut interned),
+            });
         }
-        let scored: Vec<Scored> = scored.into_values().collect();
-        if let Some(judged) = criterion_judge(criterion, &scored, human, bootstrap) {
+        Ok(())
+    })?;
+    let mut criteria = Vec::new();
+    for (index, criterion) in definition.criteria.iter().enumerate() {
+        let (mut units, humans) = (std::mem::take(&mut units[index]), std::mem::take(&mut humans[index]));
+        if criterion.scope == Scope::Item && !judged[index] {
+            continue;
+        }
+        // In item id order (then step), as the report has always taken them.
+        units.sort_unstable_by_key(|unit| (unit.item_id, unit.step));
+        let scored: Vec<Scored> = units
+            .iter()
+            .map(|unit| Scored {
+                humans: humans[unit.humans.clone()].iter().map(|&value| &interned.values[value as usize]).collect(),
+                judge: unit.judge.map(|value| &interned.values[value as usize]),
+                probability: unit.probability.map(|value| &interned.values[value as usize]),
+                group: unit.group.map(|group| interned.groups[group as usize].clone()),
+            })
+            .collect();
+        if criterion.scope == Scope::Step && scored.is_empty() {
+            continue;
+        }
+        if let Some(mut judged) = criterion_judge(criterion, &scored, human, bootstrap) {
+            judged.scope = criterion.scope;
             criteria.push(judged);
         }
     }
@@ -345,113 +469,49 @@ fn step_score<'i>(item: &'i Item, step: u32, key: &str) -> Option<&'i Value> {
     item.judge.get("steps")?.get(step.to_string())?.get(key)
 }
 
-/// A step-scope criterion: each (item, step) with human labels and a judge score is a
-/// unit. Raters' labels of a step count as given (`labels import` and the label screen
-/// refuse a step value whose `when` does not hold).
-fn step_judge(
-    criterion: &Criterion,
-    labels: &[CurrentLabel],
-    items: &BTreeMap<i64, Item>,
-    adjudications: &[Adjudication],
-    group_by: Option<&str>,
-    human: Human,
-    bootstrap: Bootstrap,
-) -> Option<CriterionJudge> {
-    let probability_key = format!("{}_prob", criterion.id);
-    let mut scored: BTreeMap<(i64, u32), Scored> = BTreeMap::new();
-    for label in labels {
-        let (id, Some(step)) = split_step_key(&label.criterion) else { continue };
-        if id != criterion.id {
+/// Where a criterion with `when` applies on one item, by the one consensus of every
+/// report ([`decide_item`]): where the item's consensus satisfies `when`, and there only
+/// for the raters for whom it held (the others were not asked). The (rater, criterion
+/// index) pairs that count. Step-scope labels count as given (`labels import` and the
+/// label screen refuse a step value whose `when` does not hold).
+fn asked<'l>(
+    rubric: &Rubric,
+    item_labels: &[LabelRef<'l>],
+    adjudicated: &HashMap<(i64, &str), &Value>,
+) -> HashSet<(&'l str, usize)> {
+    let mut counted = HashSet::new();
+    if rubric.criteria.iter().all(|criterion| criterion.when.is_none()) {
+        return counted;
+    }
+    let item_id = item_labels[0].item_id;
+    let mut raters: ByRater = BTreeMap::new();
+    for label in item_labels {
+        let Some(criterion) = rubric.criterion(label.criterion) else { continue };
+        if let Ok(value) = criterion.parse_json(label.value) {
+            raters.entry(label.rater).or_default().insert(criterion.id.clone(), value);
+        }
+    }
+    if raters.is_empty() {
+        return counted;
+    }
+    let adjudications: Vec<Option<&Value>> =
+        rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.as_str())).copied()).collect();
+    let decisions = decide_item(rubric, &raters.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
+    for (index, criterion) in rubric.criteria.iter().enumerate() {
+        if criterion.when.is_none() || decisions[index].is_none() {
             continue;
         }
-        let item = &items[&label.item_id];
-        scored
-            .entry((label.item_id, step))
-            .or_insert_with(|| Scored {
-                humans: Vec::new(),
-                judge: step_score(item, step, &criterion.id),
-                probability: step_score(item, step, &probability_key),
-                group: group_by.map(|field| group_of(item, field)),
-            })
-            .humans
-            .push(&label.value);
-    }
-    for adjudication in adjudications {
-        if let (id, Some(step)) = split_step_key(&adjudication.criterion)
-            && id == criterion.id
-            && let Some(entry) = scored.get_mut(&(adjudication.item_id, step))
-        {
-            entry.humans = vec![&adjudication.value];
+        for (rater, values) in &raters {
+            if rubric.applies(index, values) {
+                counted.insert((*rater, index));
+            }
         }
     }
-    let scored: Vec<Scored> = scored.into_values().filter(|scored| scored.judge.is_some()).collect();
-    if scored.is_empty() {
-        return None;
-    }
-    let mut judged = criterion_judge(criterion, &scored, human, bootstrap)?;
-    judged.scope = Scope::Step;
-    Some(judged)
-}
-
-/// Where a criterion with `when` applies, by the one consensus of every report
-/// ([`decide_item`]): on items whose consensus satisfies `when`, and there only for the
-/// raters for whom it held (the others were not asked).
-struct Asked<'a> {
-    rubric: &'a Rubric,
-    /// (item, rater, criterion index) of each `when` criterion that counts: only these
-    /// are kept, not every item's values and decisions.
-    counted: HashSet<(i64, &'a str, usize)>,
+    counted
 }
 
 /// Each rater's values on one item, by criterion id.
 type ByRater<'a> = BTreeMap<&'a str, BTreeMap<String, LabelValue>>;
-
-impl<'a> Asked<'a> {
-    fn new(rubric: &'a Rubric, labels: &'a [CurrentLabel], adjudications: &[Adjudication]) -> Asked<'a> {
-        let mut counted = HashSet::new();
-        let conditional: Vec<usize> =
-            (0..rubric.criteria.len()).filter(|&i| rubric.criteria[i].when.is_some()).collect();
-        if conditional.is_empty() {
-            return Asked { rubric, counted };
-        }
-        let adjudicated: HashMap<(i64, &str), &Value> =
-            adjudications.iter().map(|a| ((a.item_id, a.criterion.as_str()), &a.value)).collect();
-        // Labels come sorted by item: one item's values at a time.
-        for item_labels in labels.chunk_by(|a, b| a.item_id == b.item_id) {
-            let item_id = item_labels[0].item_id;
-            let mut raters: ByRater = BTreeMap::new();
-            for label in item_labels {
-                let Some(criterion) = rubric.criterion(&label.criterion) else { continue };
-                if let Ok(value) = criterion.parse_json(&label.value) {
-                    raters.entry(label.rater.as_str()).or_default().insert(criterion.id.clone(), value);
-                }
-            }
-            if raters.is_empty() {
-                continue;
-            }
-            let adjudications: Vec<Option<&Value>> =
-                rubric.criteria.iter().map(|c| adjudicated.get(&(item_id, c.id.as_str())).copied()).collect();
-            let decisions = decide_item(rubric, &raters.values().collect::<Vec<_>>(), &adjudications, Method::Majority);
-            for &index in &conditional {
-                if decisions[index].is_none() {
-                    continue;
-                }
-                for (rater, values) in &raters {
-                    if rubric.applies(index, values) {
-                        counted.insert((item_id, *rater, index));
-                    }
-                }
-            }
-        }
-        Asked { rubric, counted }
-    }
-
-    /// Whether `label`, of criterion `index`, counts.
-    fn counts(&self, index: usize, label: &CurrentLabel) -> bool {
-        self.rubric.criteria[index].when.is_none()
-            || self.counted.contains(&(label.item_id, label.rater.as_str(), index))
-    }
-}
 
 /// An item's group: a metadata field (`doc_id` or `metadata.doc_id`), or `dataset`.
 /// Items without the field form the group `(none)`.

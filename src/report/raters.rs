@@ -4,7 +4,7 @@
 //! scales) with its interval; the drift of that agreement (later half of the rater's
 //! labels against the earlier half, by time); and the median time on an item.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -13,7 +13,7 @@ use super::{Rendered, csv_rows, figure};
 use crate::model::Kind;
 use crate::stats::consensus::{majority, median_category};
 use crate::stats::proportion::wilson;
-use crate::store::{LabelScope, Store, StoreError, StoredRubric};
+use crate::store::{LabelScope, LabelSet, Store, StoreError, StoredRubric};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Rate {
@@ -68,36 +68,62 @@ pub fn from_store(
     batch_id: Option<i64>,
     include_golden: bool,
 ) -> Result<RatersReport, StoreError> {
-    let scope = LabelScope { rubric: &rubric.rubric.name, batch_id };
-    let (labels, golden_labels_left_out) = store.rater_labels(scope, include_golden)?;
-    // (item, criterion) -> [(rater, category code, time)] for categorical criteria.
-    type Ratings<'a> = Vec<(&'a str, usize, i64)>;
-    let mut cells: BTreeMap<(i64, &str), Ratings> = BTreeMap::new();
-    let mut ordered: BTreeMap<&str, bool> = BTreeMap::new();
-    for label in &labels {
-        let Some(criterion) = rubric.rubric.criterion(&label.criterion) else { continue };
-        if !matches!(criterion.kind, Kind::Binary | Kind::Nominal | Kind::Ordinal) {
-            continue;
-        }
-        let Some(code) = label.value.as_str().and_then(|value| criterion.choice_index(value)) else { continue };
-        ordered.insert(&criterion.id, criterion.kind == Kind::Ordinal);
-        cells.entry((label.item_id, &label.criterion)).or_default().push((&label.rater, code, label.at));
-    }
-    // Per rater: (time, matched) for every label compared with the others' consensus.
-    let mut compared: BTreeMap<&str, Vec<(i64, bool)>> = BTreeMap::new();
-    for ((_, criterion), ratings) in &cells {
-        for (index, (rater, code, at)) in ratings.iter().enumerate() {
-            let others: Vec<usize> =
-                ratings.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, (_, c, _))| *c).collect();
-            if others.is_empty() {
+    let labels = store.label_set(LabelScope { rubric: &rubric.rubric.name, batch_id })?;
+    from_labels(store, rubric, batch_id, &labels, include_golden)
+}
+
+/// The raters report over labels already read (`report all` reads them once).
+pub fn from_labels(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch_id: Option<i64>,
+    labels: &LabelSet,
+    include_golden: bool,
+) -> Result<RatersReport, StoreError> {
+    let golden_labels_left_out = labels.golden_left_out(include_golden);
+    // Per rater: (time, item, criterion, matched) for every label compared with the
+    // others' consensus on the same item and criterion.
+    let mut compared: BTreeMap<&str, Vec<(i64, i64, &str, bool)>> = BTreeMap::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    labels.each_item(include_golden, |item_labels| -> Result<(), StoreError> {
+        // criterion -> [(rater, category code, time)] for categorical criteria.
+        let mut cells: BTreeMap<&str, Vec<(&str, usize, i64)>> = BTreeMap::new();
+        for label in item_labels {
+            if !names.contains(label.rater) {
+                names.insert(label.rater.to_string());
+            }
+            let Some(criterion) = rubric.rubric.criterion(label.criterion) else { continue };
+            if !matches!(criterion.kind, Kind::Binary | Kind::Nominal | Kind::Ordinal) {
                 continue;
             }
-            let consensus = if ordered[criterion] { median_category(&others) } else { majority(&others).winner };
-            if let Some(consensus) = consensus {
-                compared.entry(rater).or_default().push((*at, consensus == *code));
+            let Some(code) = label.value.as_str().and_then(|value| criterion.choice_index(value)) else { continue };
+            cells.entry(label.criterion).or_default().push((label.rater, code, label.at));
+        }
+        let item_id = item_labels[0].item_id;
+        for (criterion, ratings) in &cells {
+            let ordered = rubric.rubric.criterion(criterion).is_some_and(|c| c.kind == Kind::Ordinal);
+            for (index, (rater, code, at)) in ratings.iter().enumerate() {
+                let others: Vec<usize> =
+                    ratings.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, (_, c, _))| *c).collect();
+                if others.is_empty() {
+                    continue;
+                }
+                let consensus = if ordered { median_category(&others) } else { majority(&others).winner };
+                if let Some(consensus) = consensus {
+                    compared.entry(rater).or_default().push((*at, item_id, criterion, consensus == *code));
+                }
             }
         }
-    }
+        Ok(())
+    })?;
+    // By time; labels given at the same time by item id, then criterion.
+    let compared: BTreeMap<&str, Vec<(i64, bool)>> = compared
+        .into_iter()
+        .map(|(rater, mut matches)| {
+            matches.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+            (rater, matches.into_iter().map(|(at, _, _, hit)| (at, hit)).collect())
+        })
+        .collect();
     let mut honeypots: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for (rater, criterion, gold, answer) in store.honeypot_answers(batch_id)? {
         let Some(answer) = answer else { continue };
@@ -112,16 +138,12 @@ pub fn from_store(
     for (rater, ms) in store.confirm_times(batch_id)? {
         times.entry(rater).or_default().push(ms as f64 / 1000.0);
     }
-    let mut names: Vec<String> = labels.iter().map(|label| label.rater.clone()).collect();
     names.extend(honeypots.keys().cloned());
     names.extend(times.keys().cloned());
-    names.sort();
-    names.dedup();
     let raters = names
         .into_iter()
         .map(|rater| {
-            let mut matches = compared.get(rater.as_str()).cloned().unwrap_or_default();
-            matches.sort_by_key(|(at, _)| *at);
+            let matches = compared.get(rater.as_str()).cloned().unwrap_or_default();
             let hits = |part: &[(i64, bool)]| part.iter().filter(|(_, hit)| *hit).count() as u64;
             let half = matches.len() / 2;
             let share = |part: &[(i64, bool)]| (!part.is_empty()).then(|| hits(part) as f64 / part.len() as f64);

@@ -30,8 +30,8 @@ pub use comments::LabelComment;
 pub use comparisons::ComparisonRow;
 pub use items::{JudgedRow, OnConflict, Upsert};
 pub use labels::{
-    Adjudication, CurrentLabel, LabelEvent, LabelRow, LabelScope, LabelWriter, NewAdjudication, NewLabel,
-    label_unchanged,
+    Adjudication, CurrentLabel, LabelEvent, LabelRef, LabelRow, LabelScope, LabelSet, LabelWriter, NewAdjudication,
+    NewLabel, label_unchanged,
 };
 pub use merge::MergeSummary;
 pub use rubrics::{RubricSummary, StoredRubric};
