@@ -458,6 +458,19 @@ impl LabelScreen {
         self.finder = Some(finder::Finder::new(texts));
     }
 
+    /// Whether the finder is still searching: the event loop then calls
+    /// [`LabelScreen::tick`] without waiting for a key.
+    pub fn searching(&self) -> bool {
+        self.finder.as_ref().is_some_and(finder::Finder::searching)
+    }
+
+    /// Carries on what is left to do between keys (the finder's search).
+    pub fn tick(&mut self) {
+        if let Some(finder) = &mut self.finder {
+            finder.tick();
+        }
+    }
+
     pub fn current_item_id(&self) -> Option<i64> {
         self.item.as_ref().map(|(id, _)| *id)
     }

@@ -832,3 +832,33 @@ fn a_five_megabyte_output_shows_its_top_and_scrolls_to_its_end() {
     run(&mut screen, &[Action::Top]);
     assert!(render(&screen, 80, 24).contains("Paragraph 1:"));
 }
+
+#[test]
+fn the_finder_says_how_far_its_search_is_and_ends_where_a_whole_search_does() {
+    let mut screen = started(&[false; 2000]);
+    run(&mut screen, &[Action::Find]);
+    // No time to search per key: each key or tick tests one chunk of 512.
+    screen.finder.as_mut().unwrap().budget = std::time::Duration::ZERO;
+    run(&mut screen, &keys("topic17"));
+    assert!(screen.searching());
+    let text = render(&screen, 80, 24);
+    // "topic17" tests what "topic1" matched of the first 512, and the 1,488 untested.
+    assert!(text.contains("searching… 512 of 1668"), "{text}");
+    // Narrowing: the last key tested only what the one before matched, or had not reached.
+    let mut ticks = 0;
+    while screen.searching() {
+        screen.tick();
+        ticks += 1;
+    }
+    assert_eq!(ticks, 3, "1,156 left: three chunks");
+    let found: Vec<usize> = screen.finder.as_ref().unwrap().matches.iter().map(|m| m.position).collect();
+    let mut whole = finder::Finder::new((0..2000).map(|i| (i, format!("q-{} topic{} answer", i + 1, i + 1))).collect());
+    for ch in "topic17".chars() {
+        whole.push(ch);
+    }
+    whole.finish();
+    assert_eq!(found, whole.matches.iter().map(|m| m.position).collect::<Vec<_>>());
+    assert_eq!(found[0], 16, "topic17 itself first");
+    let text = render(&screen, 80, 24);
+    assert!(text.contains(&format!("{} matches, best 50", whole.total)), "{text}");
+}

@@ -105,7 +105,10 @@ impl LabelScreen {
         if finder.matches.is_empty() {
             lines.push(Line::raw("  no item matches"));
         }
-        let shown = if finder.total > finder.matches.len() {
+        let shown = if finder.searching() {
+            let (tested, of) = finder.progress();
+            format!("searching… {tested} of {of}, {} matches so far", finder.total)
+        } else if finder.total > finder.matches.len() {
             format!("{} matches, best {}", finder.total, finder.matches.len())
         } else {
             format!("{} matches", finder.total)
