@@ -64,6 +64,8 @@ fn sample_data_review_dashboard_and_adjudication() {
 
         code(&mut session, KeyCode::Tab);
         assert_eq!(session.screen.tab(), Tab::Dashboard);
+        // Its figures are computed on another thread while the list works.
+        session.wait_dashboard();
         insta::assert_snapshot!("sample_dashboard_progress_80x24", render(&mut session, 80, 24));
         code(&mut session, KeyCode::Right);
         let alpha = render(&mut session, 80, 24);

@@ -11,8 +11,8 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use std::time::Instant;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::Value;
 
@@ -21,6 +21,8 @@ pub use session::{Session, dashboard_for, load_items, run};
 
 use crate::model::{KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::Adjudication;
+use crate::tui::dashboard::Dashboard;
+use crate::tui::search::{BUDGET, Rank, Search, haystack};
 use crate::tui::theme::Theme;
 
 /// What the screen needs done outside itself.
@@ -103,6 +105,14 @@ impl Filters {
     }
 }
 
+/// The dashboard's figures take a while on a large store: they are computed away from
+/// the screen, which says so until they arrive.
+enum DashboardState {
+    Computing,
+    Ready(Box<Dashboard>),
+    Failed(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PromptKind {
     Search,
@@ -129,6 +139,17 @@ pub struct ReviewScreen {
     items: Vec<ReviewItem>,
     /// Indexes into `items` of the listed items, in list order.
     visible: Vec<usize>,
+    /// Every item in the order of the sort (and the criterion it sorts on), kept while
+    /// they stand, so a filter is one pass over it and no sort.
+    order: Vec<u32>,
+    order_by: Option<(Sort, Option<usize>)>,
+    /// The text search over every item, made at the first query.
+    search: Option<Search>,
+    /// How long a key or a tick searches ([`BUDGET`]; none in tests, so a step is one
+    /// chunk).
+    search_budget: std::time::Duration,
+    /// The widest id listed (at most 20), for the list's first column.
+    id_width: usize,
     /// Position in `visible`.
     selected: usize,
     /// First row shown of the list.
@@ -150,7 +171,7 @@ pub struct ReviewScreen {
     theme: Theme,
     /// Rows the list had at the last render, for paging.
     page: usize,
-    dashboard: Option<crate::tui::dashboard::Dashboard>,
+    dashboard: DashboardState,
     /// The terminal is below the minimum size: nothing is shown, so only quit acts.
     too_small: bool,
 }
@@ -161,7 +182,7 @@ impl ReviewScreen {
         scope: &str,
         reviewer: &str,
         items: Vec<ReviewItem>,
-        dashboard: Option<crate::tui::dashboard::Dashboard>,
+        dashboard: Option<Dashboard>,
         theme: Theme,
     ) -> ReviewScreen {
         let mut screen = ReviewScreen {
@@ -170,6 +191,11 @@ impl ReviewScreen {
             reviewer: reviewer.to_string(),
             items,
             visible: Vec::new(),
+            order: Vec::new(),
+            order_by: None,
+            search: None,
+            search_budget: BUDGET,
+            id_width: 4,
             selected: 0,
             list_offset: 0,
             filters: Filters::default(),
@@ -184,11 +210,51 @@ impl ReviewScreen {
             message: None,
             theme,
             page: 10,
-            dashboard,
+            dashboard: match dashboard {
+                Some(dashboard) => DashboardState::Ready(Box::new(dashboard)),
+                None => DashboardState::Computing,
+            },
             too_small: false,
         };
         screen.refresh();
         screen
+    }
+
+    /// The dashboard's figures have been computed (or could not be).
+    pub fn dashboard_ready(&mut self, dashboard: Result<Dashboard, String>) {
+        self.dashboard = match dashboard {
+            Ok(dashboard) => DashboardState::Ready(Box::new(dashboard)),
+            Err(error) => DashboardState::Failed(error),
+        };
+    }
+
+    /// Whether the dashboard's figures are still being computed.
+    pub fn dashboard_computing(&self) -> bool {
+        matches!(self.dashboard, DashboardState::Computing)
+    }
+
+    /// Whether the text search is still going: the event loop then calls
+    /// [`ReviewScreen::tick`] without waiting for a key.
+    pub fn searching(&self) -> bool {
+        !self.filters.text.is_empty() && self.search.as_ref().is_some_and(|search| !search.done())
+    }
+
+    /// Carries the text search on for one tick, listing what it has found.
+    pub fn tick(&mut self) {
+        if self.searching() {
+            if let Some(search) = &mut self.search {
+                search.step(Instant::now() + self.search_budget);
+            }
+            self.refresh();
+        }
+    }
+
+    /// Searches to the end (tests, and benches measuring a whole search).
+    pub fn finish_search(&mut self) {
+        if let Some(search) = &mut self.search {
+            search.finish();
+        }
+        self.refresh();
     }
 
     pub fn tab(&self) -> Tab {
@@ -220,6 +286,8 @@ impl ReviewScreen {
                 .collect();
             item.decide(&self.rubric);
         }
+        // The final values and the judge's gap may have changed: sort again when asked.
+        self.order_by = None;
         self.draft.clear();
         self.message = Some((Tone::Info, "adjudicated: saved".into()));
     }
@@ -280,7 +348,7 @@ impl ReviewScreen {
                 Vec::new()
             }
             _ => {
-                if let Some(dashboard) = &mut self.dashboard {
+                if let DashboardState::Ready(dashboard) = &mut self.dashboard {
                     dashboard.handle(key);
                 }
                 Vec::new()
@@ -334,7 +402,7 @@ impl ReviewScreen {
             }
             KeyCode::Char('x') => {
                 self.filters = Filters::default();
-                self.refresh();
+                self.set_search(String::new());
             }
             _ => {}
         }
@@ -522,18 +590,15 @@ impl ReviewScreen {
         }
         // Search narrows the list as the user types.
         if let Some(Prompt { kind: PromptKind::Search, text }) = &self.prompt {
-            self.filters.text = text.clone();
-            self.refresh();
+            let text = text.clone();
+            self.set_search(text);
         }
         Vec::new()
     }
 
     fn submit(&mut self, kind: PromptKind, text: String) -> Vec<Effect> {
         match kind {
-            PromptKind::Search => {
-                self.filters.text = text;
-                self.refresh();
-            }
+            PromptKind::Search => self.set_search(text),
             PromptKind::Slice if text.is_empty() => {
                 self.filters.slice = None;
                 self.refresh();
@@ -571,44 +636,86 @@ impl ReviewScreen {
         Vec::new()
     }
 
-    /// Recomputes the listed items from the filters and the sort, keeping the cursor on
-    /// the same item where it is still listed.
-    fn refresh(&mut self) {
-        let keep = self.current().map(|item| item.item_id);
-        let matcher = SkimMatcherV2::default();
-        let filters = &self.filters;
-        let mut scored: Vec<(usize, i64)> = self
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| passes(item, filters))
-            .filter_map(|(index, item)| {
-                if filters.text.is_empty() {
-                    return Some((index, 0));
-                }
-                let haystack = format!("{} {} {}", item.item.id, item.item.input, item.item.output);
-                matcher.fuzzy_match(&haystack, &filters.text).map(|score| (index, score))
-            })
-            .collect();
+    /// Searches for `text` (for at most [`BUDGET`]: [`ReviewScreen::tick`] goes on)
+    /// and lists what it finds.
+    fn set_search(&mut self, text: String) {
+        if !text.is_empty() {
+            let items = &self.items;
+            let search = self.search.get_or_insert_with(|| {
+                let texts =
+                    items.iter().map(|item| haystack(&[&item.item.id, &item.item.input, &item.item.output])).collect();
+                Search::new(texts, 0)
+            });
+            search.set_query(&text);
+            search.step(Instant::now() + self.search_budget);
+        } else if let Some(search) = &mut self.search {
+            search.set_query("");
+        }
+        self.filters.text = text;
+        self.refresh();
+    }
+
+    /// Every item in the order of the sort; sorted again only when the sort, or the
+    /// criterion it sorts on, changes.
+    fn sort_order(&mut self) {
+        let criterion = self.filters.disagreement.and_then(|(criterion, _)| criterion);
+        let by = (self.sort, if self.sort == Sort::Disagreement { criterion } else { None });
+        if self.order_by == Some(by) && self.order.len() == self.items.len() {
+            return;
+        }
         let items = &self.items;
-        let criterion = filters.disagreement.and_then(|(criterion, _)| criterion);
         let descending = |value: Option<f64>| std::cmp::Reverse(value.map(|v| (v * 1e6) as i64));
+        let mut order: Vec<u32> = (0..items.len() as u32).collect();
         match self.sort {
-            // A search ranks by match first; ties keep id order.
-            Sort::Id if !filters.text.is_empty() => {
-                scored.sort_by_key(|&(index, score)| (std::cmp::Reverse(score), index))
-            }
             Sort::Id => {}
             Sort::Disagreement => {
-                scored.sort_by_key(|&(index, _)| (descending(items[index].disagreement_of(criterion)), index))
+                order.sort_by_cached_key(|&index| (descending(items[index as usize].disagreement_of(criterion)), index))
             }
-            Sort::JudgeGap => scored.sort_by_key(|&(index, _)| (descending(items[index].judge_gap_max()), index)),
-            Sort::Marked => scored.sort_by_key(|&(index, _)| {
-                let item = &items[index];
+            Sort::JudgeGap => {
+                order.sort_by_cached_key(|&index| (descending(items[index as usize].judge_gap_max()), index))
+            }
+            Sort::Marked => order.sort_by_cached_key(|&index| {
+                let item = &items[index as usize];
                 (item.flagged_by.is_empty(), item.skipped_by.is_empty(), index)
             }),
         }
-        self.visible = scored.into_iter().map(|(index, _)| index).collect();
+        self.order = order;
+        self.order_by = Some(by);
+    }
+
+    /// Recomputes the listed items from the filters and the sort, keeping the cursor on
+    /// the same item where it is still listed. One pass over the items in sort order (a
+    /// search listed by how well it matches sorts its matches alone).
+    fn refresh(&mut self) {
+        let keep = self.current().map(|item| item.item_id);
+        self.sort_order();
+        let (items, filters) = (&self.items, &self.filters);
+        let matched = self.search.as_ref().filter(|_| !filters.text.is_empty()).and_then(Search::matched);
+        self.visible = match matched {
+            None => {
+                self.order.iter().map(|&index| index as usize).filter(|&index| passes(&items[index], filters)).collect()
+            }
+            // A search ranks by match first; ties keep id order.
+            Some(matched) if self.sort == Sort::Id => {
+                let mut ranked: Vec<Rank> =
+                    matched.iter().filter(|rank| passes(&items[rank.index as usize], filters)).copied().collect();
+                ranked.sort_unstable();
+                ranked.into_iter().map(|rank| rank.index as usize).collect()
+            }
+            Some(matched) => {
+                let mut found = vec![false; items.len()];
+                for rank in matched {
+                    found[rank.index as usize] = true;
+                }
+                self.order
+                    .iter()
+                    .map(|&index| index as usize)
+                    .filter(|&index| found[index] && passes(&items[index], filters))
+                    .collect()
+            }
+        };
+        self.id_width =
+            self.visible.iter().map(|&index| items[index].item.id.chars().count()).max().unwrap_or(4).clamp(4, 20);
         self.selected = keep
             .and_then(|id| self.visible.iter().position(|&index| self.items[index].item_id == id))
             .unwrap_or(0)
@@ -643,6 +750,10 @@ impl ReviewScreen {
         }
         if !filters.text.is_empty() {
             parts.push(format!("/{}", filters.text));
+            if let Some(search) = self.search.as_ref().filter(|search| !search.done()) {
+                let (tested, of) = search.progress();
+                parts.push(format!("searching… {tested} of {of}"));
+            }
         }
         parts.join(" · ")
     }

@@ -2,6 +2,7 @@
 //! adjudications, and the terminal event loop around it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -68,34 +69,31 @@ pub fn dashboard_for(
     batch: Option<&Batch>,
     items: &[ReviewItem],
 ) -> anyhow::Result<Dashboard> {
+    let (score_counts, field) = dashboard_inputs(rubric, items);
+    dashboard_from(store, rubric, batch, score_counts, field)
+}
+
+/// What the dashboard takes from the screen's items (not the store): the histograms of
+/// the final values and the metadata field to slice tag rates by.
+fn dashboard_inputs(rubric: &StoredRubric, items: &[ReviewItem]) -> (Vec<ScoreCounts>, Option<String>) {
+    let score_counts = score_counts(rubric, items);
+    (score_counts, slice_field(items))
+}
+
+/// The dashboard from the reports over the scope, given what [`dashboard_inputs`] took
+/// from the items: what runs away from the screen, on its own read connection.
+fn dashboard_from(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    score_counts: Vec<ScoreCounts>,
+    field: Option<String>,
+) -> anyhow::Result<Dashboard> {
     let progress = report::progress::from_store(store, batch.map(|b| b.name.as_str()))?;
     let agreement = report::agreement::from_store(store, rubric, batch, None, Bootstrap::default(), false)?;
     let judge = report::judge::from_store(store, rubric, batch, Human::Mean, None, Bootstrap::default(), false)?;
     let judge = (!judge.criteria.is_empty()).then_some(judge);
-    let score_counts = rubric
-        .rubric
-        .criteria
-        .iter()
-        .enumerate()
-        .filter(|(_, criterion)| criterion.kind == Kind::Ordinal)
-        .map(|(index, criterion)| ScoreCounts {
-            criterion: criterion.id.clone(),
-            counts: criterion
-                .options
-                .iter()
-                .map(|option| {
-                    let count = items
-                        .iter()
-                        .filter(|item| {
-                            item.decisions[index].as_ref().is_some_and(|d| d.value.as_str() == Some(&option.value))
-                        })
-                        .count();
-                    (option.value.clone(), count as u64)
-                })
-                .collect(),
-        })
-        .collect();
-    let tag_rates = match slice_field(items) {
+    let tag_rates = match field {
         Some(field) => {
             let errors = report::errors::from_store(store, rubric, batch, Some(&field), None, false)
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
@@ -126,13 +124,40 @@ pub fn dashboard_for(
     Ok(Dashboard::from_reports(&progress, &agreement, judge.as_ref(), score_counts, tag_rates))
 }
 
+/// How many items have each final value of each ordinal criterion.
+fn score_counts(rubric: &StoredRubric, items: &[ReviewItem]) -> Vec<ScoreCounts> {
+    rubric
+        .rubric
+        .criteria
+        .iter()
+        .enumerate()
+        .filter(|(_, criterion)| criterion.kind == Kind::Ordinal)
+        .map(|(index, criterion)| ScoreCounts {
+            criterion: criterion.id.clone(),
+            counts: criterion
+                .options
+                .iter()
+                .map(|option| {
+                    let count = items
+                        .iter()
+                        .filter(|item| {
+                            item.decisions[index].as_ref().is_some_and(|d| d.value.as_str() == Some(&option.value))
+                        })
+                        .count();
+                    (option.value.clone(), count as u64)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// `model` when items carry it, else the first metadata field with 2 to 8 values.
 fn slice_field(items: &[ReviewItem]) -> Option<String> {
-    let mut values: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut values: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for item in items {
         for (key, value) in &item.item.metadata {
             if let serde_json::Value::String(value) = value {
-                values.entry(key).or_default().insert(value.clone());
+                values.entry(key).or_default().insert(value);
             }
         }
     }
@@ -150,6 +175,8 @@ pub struct Session<'s> {
     rubric: StoredRubric,
     reviewer: String,
     quit: bool,
+    /// The dashboard's figures, computed on another thread, until they arrive.
+    dashboard: Option<Receiver<Result<Dashboard, String>>>,
 }
 
 impl<'s> Session<'s> {
@@ -165,9 +192,59 @@ impl<'s> Session<'s> {
             Some(batch) => format!("{} v{} · batch {}", rubric.rubric.name, rubric.rubric.version, batch.name),
             None => format!("{} v{}", rubric.rubric.name, rubric.rubric.version),
         };
-        let dashboard = Some(dashboard_for(store, &rubric, batch, &items)?);
-        let screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, dashboard, theme);
-        Ok(Session { store, screen, rubric, reviewer: reviewer.to_string(), quit: false })
+        // The reports behind the dashboard take seconds on a large store (minutes with
+        // every bootstrap, once): the screen is drawn first and they run meanwhile, on
+        // their own read connection.
+        let (score_counts, field) = dashboard_inputs(&rubric, &items);
+        let mut screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, None, theme);
+        let dashboard = match store.path() {
+            Some(path) => {
+                let (sender, receiver) = mpsc::channel();
+                let (path, rubric, batch) = (path.to_path_buf(), rubric.clone(), batch.cloned());
+                std::thread::Builder::new()
+                    .name("dashboard".into())
+                    .spawn(move || {
+                        let result = Store::open_read_only(&path)
+                            .map_err(anyhow::Error::from)
+                            .and_then(|store| dashboard_from(&store, &rubric, batch.as_ref(), score_counts, field));
+                        // The screen may have closed: then nobody is waiting.
+                        let _ = sender.send(result.map_err(|err| format!("{err:#}")));
+                    })
+                    .context("cannot start the dashboard's computation")?;
+                Some(receiver)
+            }
+            // A store in memory cannot be opened twice: computed here.
+            None => {
+                let result = dashboard_from(store, &rubric, batch, score_counts, field);
+                screen.dashboard_ready(result.map_err(|err| format!("{err:#}")));
+                None
+            }
+        };
+        Ok(Session { store, screen, rubric, reviewer: reviewer.to_string(), quit: false, dashboard })
+    }
+
+    /// Hands the dashboard's figures to the screen if they have arrived.
+    pub fn pump(&mut self) {
+        let Some(receiver) = &self.dashboard else { return };
+        let arrived = match receiver.try_recv() {
+            Ok(result) => result,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => Err("its computation stopped unexpectedly".into()),
+        };
+        self.screen.dashboard_ready(arrived);
+        self.dashboard = None;
+    }
+
+    /// Waits for the dashboard's figures (tests and benches).
+    pub fn wait_dashboard(&mut self) {
+        let Some(receiver) = self.dashboard.take() else { return };
+        let arrived = receiver.recv().unwrap_or_else(|_| Err("its computation stopped unexpectedly".into()));
+        self.screen.dashboard_ready(arrived);
+    }
+
+    /// Whether the dashboard's figures are still on their way.
+    pub fn dashboard_pending(&self) -> bool {
+        self.dashboard.is_some()
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -217,9 +294,20 @@ pub fn run(store: &mut Store, rubric: StoredRubric, batch: Option<&Batch>, revie
     let mut session = Session::new(store, rubric, batch, reviewer, Theme::from_env())?;
     with_terminal(|terminal, stop| {
         while !session.quit_requested() && !stop.raised() {
+            session.pump();
+            session.screen.tick();
             let drawn = terminal.draw(|frame| session.screen.render(frame, frame.area())).context("cannot draw")?.area;
             session.screen.set_size(drawn.width, drawn.height);
-            let ready = match event::poll(Duration::from_millis(500)) {
+            // A search under way goes on at once unless a key is waiting; figures on
+            // their way are looked for often.
+            let wait = if session.screen.searching() {
+                0
+            } else if session.dashboard_pending() {
+                100
+            } else {
+                500
+            };
+            let ready = match event::poll(Duration::from_millis(wait)) {
                 Ok(ready) => ready,
                 Err(_) if stop.raised() => break,
                 Err(err) => return Err(err).context("cannot read the keyboard"),
