@@ -16,7 +16,7 @@ pub use keymap::{Action, Keymap};
 pub use session::{Outcome, Session, keys_path, quit_wait, run};
 
 use crate::model::rubric::Scope;
-use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric};
+use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric, Shape};
 use crate::store::{ItemAction, QueueEntry};
 use crate::tui::editor::Editor;
 use crate::tui::theme::Theme;
@@ -127,7 +127,13 @@ struct Pane {
     key: (i64, bool, bool),
     doc: crate::tui::wrap::Doc,
     rows: crate::tui::wrap::Rows,
+    /// Where a long answer taken from the item lies in `doc` (see [`LONG_ANSWER`]).
+    answer: Option<std::ops::Range<usize>>,
 }
+
+/// An answer this long (bytes) moves from the item into the pane's text rather than
+/// being copied, so a 50 MB output costs its size once.
+const LONG_ANSWER: usize = 1 << 20;
 
 pub struct LabelScreen {
     /// The form: the item's criteria and the focused step's (see `steps::form_for`).
@@ -157,6 +163,8 @@ pub struct LabelScreen {
     help_end: std::cell::Cell<u16>,
     /// The item's text and its rows as found so far, kept between frames.
     pane: std::cell::RefCell<Option<Pane>>,
+    /// A long answer taken from the loaded item, until the pane takes it.
+    answer: std::cell::RefCell<Option<String>>,
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
     message: Option<(Tone, String)>,
@@ -226,6 +234,7 @@ impl LabelScreen {
             scroll_end: std::cell::Cell::new(usize::MAX),
             from_end: None,
             pane: std::cell::RefCell::new(None),
+            answer: std::cell::RefCell::new(None),
             help_end: std::cell::Cell::new(u16::MAX),
             help: None,
             message: None,
@@ -364,6 +373,10 @@ impl LabelScreen {
         }
         self.transcript = transcript::Transcript::of(&item, self.show_judge);
         self.rubric = steps::form_for(&self.full_rubric, self.focused_step());
+        let mut item = item;
+        *self.pane.get_mut() = None;
+        *self.answer.get_mut() = (matches!(item.shape, Shape::Single) && item.output.len() > LONG_ANSWER)
+            .then(|| std::mem::take(&mut item.output));
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
@@ -869,6 +882,7 @@ impl LabelScreen {
         self.compare = Default::default();
         self.transcript = Default::default();
         *self.pane.get_mut() = None;
+        *self.answer.get_mut() = None;
         self.missing.clear();
         self.values.clear();
         self.editor = None;

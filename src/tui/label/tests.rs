@@ -862,3 +862,41 @@ fn the_finder_says_how_far_its_search_is_and_ends_where_a_whole_search_does() {
     let text = render(&screen, 80, 24);
     assert!(text.contains(&format!("{} matches, best 50", whole.total)), "{text}");
 }
+
+/// A long answer is held once: it moves from the item into the pane's text (not
+/// copied), and back out into the next pane's when the pane is laid out again.
+#[test]
+fn a_long_answer_moves_into_the_pane_and_survives_a_new_layout() {
+    let mut screen = started(&[false]);
+    let mut long = String::new();
+    let mut paragraph = 0;
+    while long.len() <= LONG_ANSWER {
+        paragraph += 1;
+        long.push_str(&format!("Paragraph {paragraph}: the key rotates \u{1b}[31m from Settings.\n\n"));
+    }
+    let mut big = item("q-1");
+    big.output = long;
+    screen.loaded(1, big, BTreeMap::new());
+    assert!(screen.item.as_ref().unwrap().1.output.is_empty(), "taken from the item");
+    let top = render(&screen, 80, 24);
+    assert!(top.contains("Paragraph 1: the key rotates") && !top.contains('\u{1b}'), "{top}");
+    assert!(screen.answer.borrow().is_none(), "the pane has it");
+    let length = |screen: &LabelScreen| screen.pane.borrow().as_ref().map(|pane| pane.doc.len()).unwrap();
+    let held = length(&screen);
+    // Folding the passages lays the pane out again: the same answer, the same ends.
+    run(&mut screen, &[Action::TogglePassages]);
+    let folded = render(&screen, 80, 24);
+    assert!(folded.contains("Paragraph 1: the key rotates"), "{folded}");
+    assert!(length(&screen) < held, "one passage fewer");
+    run(&mut screen, &[Action::TogglePassages, Action::Bottom]);
+    let bottom = render(&screen, 80, 24);
+    assert_eq!(length(&screen), held);
+    assert!(bottom.contains(&format!("Paragraph {paragraph}:")) && bottom.contains("CONTEXT [1]"), "{bottom}");
+    // The same answer short enough to copy lays out the same rows.
+    let mut small = item("q-1");
+    small.output = "Paragraph 1: the key rotates \u{1b}[31m from Settings.\n\n".to_string();
+    let mut other = started(&[false]);
+    other.loaded(1, small, BTreeMap::new());
+    let first_row = |text: &str| text.lines().find(|line| line.contains("Paragraph 1")).unwrap().to_string();
+    assert_eq!(first_row(&render(&other, 80, 24)), first_row(&top));
+}
