@@ -56,6 +56,8 @@ fn sample_data_review_dashboard_and_adjudication() {
     let batch = store.batch("pilot").unwrap();
     {
         let mut session = Session::new(&mut store, rubric.clone(), batch.as_ref(), "lead", Theme::plain()).unwrap();
+        // The items are read on another thread while the screen draws.
+        session.wait_items();
         assert_eq!(session.screen.listed().len(), 160);
         // Items whose raters split on `correct`.
         press(&mut session, "dd");

@@ -172,6 +172,8 @@ pub struct ReviewScreen {
     /// Rows the list had at the last render, for paging.
     page: usize,
     dashboard: DashboardState,
+    /// The items are still being read (see [`ReviewScreen::loading`]).
+    loading: bool,
     /// The terminal is below the minimum size: nothing is shown, so only quit acts.
     too_small: bool,
 }
@@ -215,9 +217,40 @@ impl ReviewScreen {
                 None => DashboardState::Computing,
             },
             too_small: false,
+            loading: false,
         };
         screen.refresh();
         screen
+    }
+
+    /// The screen before its items arrive ([`ReviewScreen::items_loaded`]): it draws at
+    /// once and says they are being read; filters and the sort set meanwhile apply when
+    /// they come.
+    pub fn loading(rubric: Rubric, scope: &str, reviewer: &str, theme: Theme) -> ReviewScreen {
+        let mut screen = ReviewScreen::new(rubric, scope, reviewer, Vec::new(), None, theme);
+        screen.loading = true;
+        screen
+    }
+
+    /// The items have been read (or could not be).
+    pub fn items_loaded(&mut self, items: Result<Vec<ReviewItem>, String>) {
+        self.loading = false;
+        match items {
+            Ok(items) => {
+                self.items = items;
+                self.order_by = None;
+                // A search typed meanwhile searched no items: again, over these.
+                self.search = None;
+                let text = self.filters.text.clone();
+                self.set_search(text);
+            }
+            Err(error) => self.message = Some((Tone::Error, format!("the items could not be read: {error}"))),
+        }
+    }
+
+    /// Whether the items are still being read.
+    pub fn is_loading(&self) -> bool {
+        self.loading
     }
 
     /// The dashboard's figures have been computed (or could not be).

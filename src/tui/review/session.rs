@@ -168,6 +168,38 @@ fn slice_field(items: &[ReviewItem]) -> Option<String> {
     values.keys().find(|key| splits(key)).map(|key| key.to_string())
 }
 
+/// The loading thread: the items, then the dashboard's figures, each sent as it is
+/// ready (the screen may have closed: then nobody is waiting, and that is fine).
+fn load_in_background(
+    path: &std::path::Path,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    sender: &mpsc::Sender<Arrival>,
+) {
+    let store = match Store::open_read_only(path) {
+        Ok(store) => store,
+        Err(err) => {
+            let _ = sender.send(Arrival::Items(Err(err.to_string())));
+            let _ = sender.send(Arrival::Dashboard(Err(err.to_string())));
+            return;
+        }
+    };
+    let items = match load_items(&store, rubric, batch) {
+        Ok(items) => items,
+        Err(err) => {
+            let _ = sender.send(Arrival::Items(Err(format!("{err:#}"))));
+            let _ = sender.send(Arrival::Dashboard(Err("the items could not be read".into())));
+            return;
+        }
+    };
+    let (score_counts, field) = dashboard_inputs(rubric, &items);
+    if sender.send(Arrival::Items(Ok(items))).is_err() {
+        return;
+    }
+    let dashboard = dashboard_from(&store, rubric, batch, score_counts, field).map_err(|err| format!("{err:#}"));
+    let _ = sender.send(Arrival::Dashboard(dashboard.map(Box::new)));
+}
+
 /// One reviewer on one rubric (and batch).
 pub struct Session<'s> {
     store: &'s mut Store,
@@ -175,11 +207,24 @@ pub struct Session<'s> {
     rubric: StoredRubric,
     reviewer: String,
     quit: bool,
-    /// The dashboard's figures, computed on another thread, until they arrive.
-    dashboard: Option<Receiver<Result<Dashboard, String>>>,
+    /// What the loading thread sends, until all has arrived.
+    arrivals: Option<Receiver<Arrival>>,
+    items_pending: bool,
+    dashboard_pending: bool,
+}
+
+/// What the loading thread sends back: the items first, then the dashboard's figures.
+enum Arrival {
+    Items(Result<Vec<ReviewItem>, String>),
+    Dashboard(Result<Box<Dashboard>, String>),
 }
 
 impl<'s> Session<'s> {
+    /// Opens the screen at once: the items (every current label, read and sorted, takes
+    /// seconds on a large store) and then the dashboard's figures (the reports with their
+    /// bootstraps) are read on another thread with its own read connection, and the
+    /// screen says so until they arrive. A store in memory cannot be opened twice: it is
+    /// read here.
     pub fn new(
         store: &'s mut Store,
         rubric: StoredRubric,
@@ -187,64 +232,108 @@ impl<'s> Session<'s> {
         reviewer: &str,
         theme: Theme,
     ) -> anyhow::Result<Session<'s>> {
-        let items = load_items(store, &rubric, batch)?;
         let scope = match batch {
             Some(batch) => format!("{} v{} · batch {}", rubric.rubric.name, rubric.rubric.version, batch.name),
             None => format!("{} v{}", rubric.rubric.name, rubric.rubric.version),
         };
-        // The reports behind the dashboard take seconds on a large store (minutes with
-        // every bootstrap, once): the screen is drawn first and they run meanwhile, on
-        // their own read connection.
-        let (score_counts, field) = dashboard_inputs(&rubric, &items);
-        let mut screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, None, theme);
-        let dashboard = match store.path() {
-            Some(path) => {
-                let (sender, receiver) = mpsc::channel();
-                let (path, rubric, batch) = (path.to_path_buf(), rubric.clone(), batch.cloned());
-                std::thread::Builder::new()
-                    .name("dashboard".into())
-                    .spawn(move || {
-                        let result = Store::open_read_only(&path)
-                            .map_err(anyhow::Error::from)
-                            .and_then(|store| dashboard_from(&store, &rubric, batch.as_ref(), score_counts, field));
-                        // The screen may have closed: then nobody is waiting.
-                        let _ = sender.send(result.map_err(|err| format!("{err:#}")));
-                    })
-                    .context("cannot start the dashboard's computation")?;
-                Some(receiver)
-            }
-            // A store in memory cannot be opened twice: computed here.
-            None => {
-                let result = dashboard_from(store, &rubric, batch, score_counts, field);
-                screen.dashboard_ready(result.map_err(|err| format!("{err:#}")));
-                None
-            }
+        let Some(path) = store.path().map(std::path::Path::to_path_buf) else {
+            let items = load_items(store, &rubric, batch)?;
+            let dashboard = dashboard_for(store, &rubric, batch, &items).map_err(|err| format!("{err:#}"));
+            let mut screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, None, theme);
+            screen.dashboard_ready(dashboard);
+            let reviewer = reviewer.to_string();
+            return Ok(Session {
+                store,
+                screen,
+                rubric,
+                reviewer,
+                quit: false,
+                arrivals: None,
+                items_pending: false,
+                dashboard_pending: false,
+            });
         };
-        Ok(Session { store, screen, rubric, reviewer: reviewer.to_string(), quit: false, dashboard })
+        let screen = ReviewScreen::loading(rubric.rubric.clone(), &scope, reviewer, theme);
+        let (sender, receiver) = mpsc::channel();
+        let (thread_rubric, batch) = (rubric.clone(), batch.cloned());
+        std::thread::Builder::new()
+            .name("review-loader".into())
+            .spawn(move || load_in_background(&path, &thread_rubric, batch.as_ref(), &sender))
+            .context("cannot start reading the items")?;
+        Ok(Session {
+            store,
+            screen,
+            rubric,
+            reviewer: reviewer.to_string(),
+            quit: false,
+            arrivals: Some(receiver),
+            items_pending: true,
+            dashboard_pending: true,
+        })
     }
 
-    /// Hands the dashboard's figures to the screen if they have arrived.
+    /// Hands what has arrived from the loading thread to the screen.
     pub fn pump(&mut self) {
-        let Some(receiver) = &self.dashboard else { return };
-        let arrived = match receiver.try_recv() {
-            Ok(result) => result,
-            Err(TryRecvError::Empty) => return,
-            Err(TryRecvError::Disconnected) => Err("its computation stopped unexpectedly".into()),
-        };
-        self.screen.dashboard_ready(arrived);
-        self.dashboard = None;
+        while let Some(receiver) = &self.arrivals {
+            match receiver.try_recv() {
+                Ok(arrival) => self.arrived(arrival),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => self.stopped(),
+            }
+        }
+    }
+
+    /// Waits for the items (tests and benches).
+    pub fn wait_items(&mut self) {
+        self.wait(|session| !session.items_pending);
     }
 
     /// Waits for the dashboard's figures (tests and benches).
     pub fn wait_dashboard(&mut self) {
-        let Some(receiver) = self.dashboard.take() else { return };
-        let arrived = receiver.recv().unwrap_or_else(|_| Err("its computation stopped unexpectedly".into()));
-        self.screen.dashboard_ready(arrived);
+        self.wait(|session| !session.dashboard_pending);
     }
 
-    /// Whether the dashboard's figures are still on their way.
-    pub fn dashboard_pending(&self) -> bool {
-        self.dashboard.is_some()
+    fn wait(&mut self, done: impl Fn(&Session) -> bool) {
+        while !done(self) {
+            let Some(receiver) = &self.arrivals else { return };
+            match receiver.recv() {
+                Ok(arrival) => self.arrived(arrival),
+                Err(_) => self.stopped(),
+            }
+        }
+    }
+
+    fn arrived(&mut self, arrival: Arrival) {
+        match arrival {
+            Arrival::Items(items) => {
+                self.items_pending = false;
+                self.screen.items_loaded(items);
+            }
+            Arrival::Dashboard(dashboard) => {
+                self.dashboard_pending = false;
+                self.screen.dashboard_ready(dashboard.map(|dashboard| *dashboard));
+            }
+        }
+        if !self.items_pending && !self.dashboard_pending {
+            self.arrivals = None;
+        }
+    }
+
+    /// The loading thread ended without sending all (it panicked).
+    fn stopped(&mut self) {
+        let stopped = "reading stopped unexpectedly".to_string();
+        if self.items_pending {
+            self.arrived(Arrival::Items(Err(stopped.clone())));
+        }
+        if self.dashboard_pending {
+            self.arrived(Arrival::Dashboard(Err(stopped)));
+        }
+        self.arrivals = None;
+    }
+
+    /// Whether items or figures are still on their way.
+    pub fn pending(&self) -> bool {
+        self.arrivals.is_some()
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -302,7 +391,7 @@ pub fn run(store: &mut Store, rubric: StoredRubric, batch: Option<&Batch>, revie
             // their way are looked for often.
             let wait = if session.screen.searching() {
                 0
-            } else if session.dashboard_pending() {
+            } else if session.pending() {
                 100
             } else {
                 500

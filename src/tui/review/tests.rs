@@ -545,3 +545,24 @@ fn a_search_over_many_items_lists_what_it_has_found_then_what_a_whole_search_fin
     assert_eq!(screen.listed().len(), 3000 / 7 + 1);
     assert_eq!(screen.listed()[0], "p-0010", "split, and about topic 3");
 }
+
+#[test]
+fn the_list_says_it_is_reading_until_the_items_arrive_and_keeps_what_was_set_meanwhile() {
+    let mut screen = ReviewScreen::loading(rubric(), "rag-answer-quality v1", "lead", Theme::plain());
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("reading items…") && text.contains("reading the labeled items…"), "{text}");
+    // A filter and a search typed meanwhile.
+    type_keys(&mut screen, "f/fee");
+    screen.key(key(KeyCode::Enter));
+    assert!(screen.listed().is_empty());
+    screen.items_loaded(Ok(items()));
+    assert!(!screen.is_loading());
+    assert_eq!(screen.listed(), ["q-b"], "flagged, and about the fee");
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("1/4 items") && !text.contains("reading"), "{text}");
+
+    let mut failed = ReviewScreen::loading(rubric(), "r v1", "lead", Theme::plain());
+    failed.items_loaded(Err("database is locked".into()));
+    let text = render(&mut failed, 80, 24);
+    assert!(text.contains("the items could not be read: database is locked"), "{text}");
+}

@@ -64,13 +64,12 @@ impl ReviewScreen {
             Tab::Dashboard => "dashboard",
         };
         let mut spans = vec![Span::styled(format!(" review: {tab} "), self.theme.title()), Span::raw(" ")];
-        spans.push(Span::raw(format!(
-            "{} · {}/{} items · {}",
-            single_line(&self.scope),
-            self.visible.len(),
-            self.items.len(),
-            single_line(&self.reviewer)
-        )));
+        let count = if self.loading {
+            "reading items…".to_string()
+        } else {
+            format!("{}/{} items", self.visible.len(), self.items.len())
+        };
+        spans.push(Span::raw(format!("{} · {count} · {}", single_line(&self.scope), single_line(&self.reviewer))));
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
@@ -160,7 +159,9 @@ impl ReviewScreen {
             self.list_offset = self.selected + 1 - rows_shown;
         }
         if self.visible.is_empty() {
-            let text = if self.items.is_empty() {
+            let text = if self.loading {
+                "reading the labeled items… (the dashboard's figures follow)"
+            } else if self.items.is_empty() {
                 "no labeled items in scope yet"
             } else {
                 "no item passes the filters (x clears them)"
