@@ -232,15 +232,16 @@ impl ReviewScreen {
         screen
     }
 
-    /// The items have been read (or could not be).
-    pub fn items_loaded(&mut self, items: Result<Vec<ReviewItem>, String>) {
+    /// The items have been read (or could not be), with the search over them when it
+    /// was made where they were read ([`search_over`]; else at the first query).
+    pub fn items_loaded(&mut self, items: Result<Vec<ReviewItem>, String>, search: Option<Search>) {
         self.loading = false;
         match items {
             Ok(items) => {
                 self.items = items;
                 self.order_by = None;
                 // A search typed meanwhile searched no items: again, over these.
-                self.search = None;
+                self.search = search.filter(|search| search.len() == self.items.len());
                 let text = self.filters.text.clone();
                 self.set_search(text);
             }
@@ -674,11 +675,7 @@ impl ReviewScreen {
     fn set_search(&mut self, text: String) {
         if !text.is_empty() {
             let items = &self.items;
-            let search = self.search.get_or_insert_with(|| {
-                let texts =
-                    items.iter().map(|item| haystack(&[&item.item.id, &item.item.input, &item.item.output])).collect();
-                Search::new(texts, 0)
-            });
+            let search = self.search.get_or_insert_with(|| search_over(items));
             search.set_query(&text);
             search.step(Instant::now() + self.search_budget);
         } else if let Some(search) = &mut self.search {
@@ -790,6 +787,13 @@ impl ReviewScreen {
         }
         parts.join(" · ")
     }
+}
+
+/// The text search over `items` (id, question and answer): making it takes a while at
+/// 200,000 items, so the thread that reads them makes it too.
+pub fn search_over(items: &[ReviewItem]) -> Search {
+    let texts = items.iter().map(|item| haystack(&[&item.item.id, &item.item.input, &item.item.output])).collect();
+    Search::new(texts, 0)
 }
 
 fn passes(item: &ReviewItem, filters: &Filters) -> bool {

@@ -15,6 +15,7 @@ use crate::report::agreement::Bootstrap;
 use crate::report::judge::Human;
 use crate::store::{Batch, LabelScope, NewAdjudication, Store, StoredRubric};
 use crate::tui::dashboard::{Dashboard, Rate, ScoreCounts, TagRateRow, TagRates};
+use crate::tui::search::Search;
 use crate::tui::terminal::with_terminal;
 use crate::tui::theme::Theme;
 
@@ -193,7 +194,8 @@ fn load_in_background(
         }
     };
     let (score_counts, field) = dashboard_inputs(rubric, &items);
-    if sender.send(Arrival::Items(Ok(items))).is_err() {
+    let search = super::search_over(&items);
+    if sender.send(Arrival::Items(Ok(Box::new((items, search))))).is_err() {
         return;
     }
     let dashboard = dashboard_from(&store, rubric, batch, score_counts, field).map_err(|err| format!("{err:#}"));
@@ -215,7 +217,7 @@ pub struct Session<'s> {
 
 /// What the loading thread sends back: the items first, then the dashboard's figures.
 enum Arrival {
-    Items(Result<Vec<ReviewItem>, String>),
+    Items(Result<Box<(Vec<ReviewItem>, Search)>, String>),
     Dashboard(Result<Box<Dashboard>, String>),
 }
 
@@ -307,7 +309,13 @@ impl<'s> Session<'s> {
         match arrival {
             Arrival::Items(items) => {
                 self.items_pending = false;
-                self.screen.items_loaded(items);
+                match items {
+                    Ok(loaded) => {
+                        let (items, search) = *loaded;
+                        self.screen.items_loaded(Ok(items), Some(search))
+                    }
+                    Err(error) => self.screen.items_loaded(Err(error), None),
+                }
             }
             Arrival::Dashboard(dashboard) => {
                 self.dashboard_pending = false;

@@ -555,14 +555,14 @@ fn the_list_says_it_is_reading_until_the_items_arrive_and_keeps_what_was_set_mea
     type_keys(&mut screen, "f/fee");
     screen.key(key(KeyCode::Enter));
     assert!(screen.listed().is_empty());
-    screen.items_loaded(Ok(items()));
+    screen.items_loaded(Ok(items()), None);
     assert!(!screen.is_loading());
     assert_eq!(screen.listed(), ["q-b"], "flagged, and about the fee");
     let text = render(&mut screen, 80, 24);
     assert!(text.contains("1/4 items") && !text.contains("reading"), "{text}");
 
     let mut failed = ReviewScreen::loading(rubric(), "r v1", "lead", Theme::plain());
-    failed.items_loaded(Err("database is locked".into()));
+    failed.items_loaded(Err("database is locked".into()), None);
     let text = render(&mut failed, 80, 24);
     assert!(text.contains("the items could not be read: database is locked"), "{text}");
 }
