@@ -46,7 +46,7 @@ pub enum Tab {
 }
 
 /// The order of the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Sort {
     #[default]
     Id,
@@ -141,7 +141,7 @@ pub struct ReviewScreen {
     visible: Vec<usize>,
     /// Every item in the order of the sort (and the criterion it sorts on), kept while
     /// they stand, so a filter is one pass over it and no sort.
-    order: Vec<u32>,
+    orders: BTreeMap<(Sort, Option<usize>), Vec<u32>>,
     order_by: Option<(Sort, Option<usize>)>,
     /// The text search over every item, made at the first query.
     search: Option<Search>,
@@ -193,7 +193,7 @@ impl ReviewScreen {
             reviewer: reviewer.to_string(),
             items,
             visible: Vec::new(),
-            order: Vec::new(),
+            orders: BTreeMap::new(),
             order_by: None,
             search: None,
             search_budget: BUDGET,
@@ -239,7 +239,7 @@ impl ReviewScreen {
         match items {
             Ok(items) => {
                 self.items = items;
-                self.order_by = None;
+                self.orders.clear();
                 // A search typed meanwhile searched no items: again, over these.
                 self.search = search.filter(|search| search.len() == self.items.len());
                 let text = self.filters.text.clone();
@@ -321,7 +321,7 @@ impl ReviewScreen {
             item.decide(&self.rubric);
         }
         // The final values and the judge's gap may have changed: sort again when asked.
-        self.order_by = None;
+        self.orders.clear();
         self.draft.clear();
         self.message = Some((Tone::Info, "adjudicated: saved".into()));
     }
@@ -685,32 +685,34 @@ impl ReviewScreen {
         self.refresh();
     }
 
-    /// Every item in the order of the sort; sorted again only when the sort, or the
-    /// criterion it sorts on, changes.
+    /// Every item in the order of the sort, each order (by sort and criterion) sorted
+    /// once and kept until an adjudication changes the figures.
     fn sort_order(&mut self) {
         let criterion = self.filters.disagreement.and_then(|(criterion, _)| criterion);
         let by = (self.sort, if self.sort == Sort::Disagreement { criterion } else { None });
-        if self.order_by == Some(by) && self.order.len() == self.items.len() {
+        self.order_by = Some(by);
+        if self.orders.get(&by).is_some_and(|order| order.len() == self.items.len()) {
             return;
         }
         let items = &self.items;
-        let descending = |value: Option<f64>| std::cmp::Reverse(value.map(|v| (v * 1e6) as i64));
-        let mut order: Vec<u32> = (0..items.len() as u32).collect();
-        match self.sort {
-            Sort::Id => {}
-            Sort::Disagreement => {
-                order.sort_by_cached_key(|&index| (descending(items[index as usize].disagreement_of(criterion)), index))
-            }
-            Sort::JudgeGap => {
-                order.sort_by_cached_key(|&index| (descending(items[index as usize].judge_gap_max()), index))
-            }
-            Sort::Marked => order.sort_by_cached_key(|&index| {
+        // Largest first, none last; ties in id order (the index).
+        let descending = |value: Option<f64>| value.map_or(i64::MAX, |v| -((v * 1e6) as i64));
+        let mut keyed: Vec<(i64, u32)> = (0..items.len() as u32)
+            .map(|index| {
                 let item = &items[index as usize];
-                (item.flagged_by.is_empty(), item.skipped_by.is_empty(), index)
-            }),
+                let key = match self.sort {
+                    Sort::Id => 0,
+                    Sort::Disagreement => descending(item.disagreement_of(criterion)),
+                    Sort::JudgeGap => descending(item.judge_gap_max()),
+                    Sort::Marked => i64::from(item.flagged_by.is_empty()) * 2 + i64::from(item.skipped_by.is_empty()),
+                };
+                (key, index)
+            })
+            .collect();
+        if self.sort != Sort::Id {
+            keyed.sort_unstable();
         }
-        self.order = order;
-        self.order_by = Some(by);
+        self.orders.insert(by, keyed.into_iter().map(|(_, index)| index).collect());
     }
 
     /// Recomputes the listed items from the filters and the sort, keeping the cursor on
@@ -720,11 +722,10 @@ impl ReviewScreen {
         let keep = self.current().map(|item| item.item_id);
         self.sort_order();
         let (items, filters) = (&self.items, &self.filters);
+        let order: &[u32] = self.order_by.and_then(|by| self.orders.get(&by)).map_or(&[], Vec::as_slice);
         let matched = self.search.as_ref().filter(|_| !filters.text.is_empty()).and_then(Search::matched);
         self.visible = match matched {
-            None => {
-                self.order.iter().map(|&index| index as usize).filter(|&index| passes(&items[index], filters)).collect()
-            }
+            None => order.iter().map(|&index| index as usize).filter(|&index| passes(&items[index], filters)).collect(),
             // A search ranks by match first; ties keep id order.
             Some(matched) if self.sort == Sort::Id => {
                 let mut ranked: Vec<Rank> =
@@ -737,7 +738,7 @@ impl ReviewScreen {
                 for rank in matched {
                     found[rank.index as usize] = true;
                 }
-                self.order
+                order
                     .iter()
                     .map(|&index| index as usize)
                     .filter(|&index| found[index] && passes(&items[index], filters))
