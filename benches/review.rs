@@ -1,5 +1,6 @@
 //! The review screen and the finders at scale: `cargo bench --bench review [-- ITEMS
-//! QUEUE]` (200,000 labeled items and a 1,000,000-item queue unless given).
+//! QUEUE]` (200,000 labeled items and a 1,000,000-item queue unless given); the label
+//! screen's finder alone: `cargo bench --bench review -- finder [QUEUE]`.
 //!
 //! Builds (once, then reuses, in the temp folder) a store of ITEMS items, each labeled
 //! by three raters on three criteria of the bundled rubric (defect tags where they say
@@ -35,6 +36,10 @@ const QUERY: &str = "invoice 4217";
 
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|arg| arg.parse().ok()).collect();
+    if std::env::args().any(|arg| arg == "finder") {
+        finder(args.first().copied().unwrap_or(1_000_000));
+        return;
+    }
     let items = args.first().copied().unwrap_or(200_000);
     let queue = args.get(1).copied().unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join("tally-bench-review");

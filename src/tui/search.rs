@@ -17,7 +17,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
 /// How long a key, or a tick of the event loop, searches before the screen draws.
-pub const BUDGET: Duration = Duration::from_millis(15);
+pub const BUDGET: Duration = Duration::from_millis(10);
 
 /// Texts tested between two looks at the clock; a step tests at least this many.
 const CHUNK: usize = 512;
@@ -136,9 +136,10 @@ impl Search {
         }
         // A longer query matches only texts the shorter one matched: test those, and
         // the ones the shorter one had not reached.
+        // Candidates are ascending and tested in order, so the matches are too, and all
+        // come before the untested: the list stays ascending with no sort.
         let candidates = self.levels.last().map(|level| {
             let mut matched: Vec<u32> = level.matched.iter().map(|rank| rank.index).collect();
-            matched.sort_unstable();
             matched.extend((level.tested..level.len(self.texts.len())).map(|position| level.candidate(position)));
             matched
         });

@@ -50,6 +50,12 @@ impl Finder {
         finder
     }
 
+    /// Opened again: no query, the whole queue listed.
+    pub fn reopen(&mut self) {
+        self.query.clear();
+        self.search();
+    }
+
     pub fn push(&mut self, ch: char) {
         self.query.push(ch);
         self.search();

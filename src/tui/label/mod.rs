@@ -170,6 +170,9 @@ pub struct LabelScreen {
     message: Option<(Tone, String)>,
     prompt: Option<Prompt>,
     finder: Option<finder::Finder>,
+    /// The finder once closed, kept: the queue's texts do not change in a session, and
+    /// reading and lower-casing them is the slow part of opening it on a long queue.
+    closed_finder: Option<finder::Finder>,
     /// This session's decisions, newest last, for undo.
     history: Vec<Decision>,
     confirmed_this_session: usize,
@@ -240,6 +243,7 @@ impl LabelScreen {
             message: None,
             prompt: None,
             finder: None,
+            closed_finder: None,
             history: Vec::new(),
             confirmed_this_session: 0,
             session_time: std::time::Duration::ZERO,
@@ -557,7 +561,13 @@ impl LabelScreen {
                 let Ok(mut effects) = self.commit_editor() else {
                     return Vec::new();
                 };
-                effects.push(Effect::OpenFinder);
+                match self.closed_finder.take() {
+                    Some(mut finder) => {
+                        finder.reopen();
+                        self.finder = Some(finder);
+                    }
+                    None => effects.push(Effect::OpenFinder),
+                }
                 effects
             }
             Action::ScrollUp => self.scroll_by(-1),
@@ -687,13 +697,13 @@ impl LabelScreen {
             Action::Top => finder.move_selection(isize::MIN / 2),
             Action::Bottom => finder.move_selection(isize::MAX / 2),
             Action::Cancel => {
-                self.finder = None;
+                self.closed_finder = self.finder.take();
                 self.editor = self.editor_for(self.focus);
             }
             Action::Quit => return vec![Effect::Quit],
             Action::Confirm => {
                 let Some(target) = finder.chosen() else { return Vec::new() };
-                self.finder = None;
+                self.closed_finder = self.finder.take();
                 self.position = target;
                 return self.load_current();
             }

@@ -387,8 +387,9 @@ fn finder_jumps_to_the_best_match() {
     run(&mut screen, &[Action::Confirm]);
     assert_eq!(screen.current_item_id(), Some(3));
     // Esc closes without moving.
-    run(&mut screen, &[Action::Find, Action::Cancel]);
+    let effects = run(&mut screen, &[Action::Find, Action::Cancel]);
     assert_eq!(screen.current_item_id(), Some(3));
+    assert!(!effects.contains(&Effect::OpenFinder), "opened again from what it read before");
     assert!(!render(&screen, 80, 24).contains("find:"));
 }
 
