@@ -1,6 +1,7 @@
 //! The review screen and the finders at scale: `cargo bench --bench review [-- ITEMS
 //! QUEUE]` (200,000 labeled items and a 1,000,000-item queue unless given); the label
-//! screen's finder alone: `cargo bench --bench review -- finder [QUEUE]`.
+//! screen's finder alone: `cargo bench --bench review -- finder [QUEUE]`; the review
+//! screen alone: `-- review [ITEMS]`.
 //!
 //! Builds (once, then reuses, in the temp folder) a store of ITEMS items, each labeled
 //! by three raters on three criteria of the bundled rubric (defect tags where they say
@@ -49,7 +50,10 @@ fn main() {
         build(&path, items);
     }
     review(&path, items);
-    finder(queue);
+    // `-- review`: the review screen alone.
+    if !std::env::args().any(|arg| arg == "review") {
+        finder(queue);
+    }
 }
 
 fn build(path: &std::path::Path, items: usize) {
