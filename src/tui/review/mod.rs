@@ -232,14 +232,15 @@ impl ReviewScreen {
         screen
     }
 
-    /// The items have been read (or could not be), with the search over them when it
-    /// was made where they were read ([`search_over`]; else at the first query).
-    pub fn items_loaded(&mut self, items: Result<Vec<ReviewItem>, String>, search: Option<Search>) {
+    /// The items have been read (or could not be), with what was [`prepare`]d from them
+    /// where they were read (else it is made when first needed).
+    pub fn items_loaded(&mut self, items: Result<Vec<ReviewItem>, String>, prepared: Option<Prepared>) {
         self.loading = false;
         match items {
             Ok(items) => {
                 self.items = items;
-                self.orders.clear();
+                let (search, orders) = prepared.map_or((None, BTreeMap::new()), |p| (Some(p.search), p.orders));
+                self.orders = orders;
                 // A search typed meanwhile searched no items: again, over these.
                 self.search = search.filter(|search| search.len() == self.items.len());
                 let text = self.filters.text.clone();
@@ -694,25 +695,7 @@ impl ReviewScreen {
         if self.orders.get(&by).is_some_and(|order| order.len() == self.items.len()) {
             return;
         }
-        let items = &self.items;
-        // Largest first, none last; ties in id order (the index).
-        let descending = |value: Option<f64>| value.map_or(i64::MAX, |v| -((v * 1e6) as i64));
-        let mut keyed: Vec<(i64, u32)> = (0..items.len() as u32)
-            .map(|index| {
-                let item = &items[index as usize];
-                let key = match self.sort {
-                    Sort::Id => 0,
-                    Sort::Disagreement => descending(item.disagreement_of(criterion)),
-                    Sort::JudgeGap => descending(item.judge_gap_max()),
-                    Sort::Marked => i64::from(item.flagged_by.is_empty()) * 2 + i64::from(item.skipped_by.is_empty()),
-                };
-                (key, index)
-            })
-            .collect();
-        if self.sort != Sort::Id {
-            keyed.sort_unstable();
-        }
-        self.orders.insert(by, keyed.into_iter().map(|(_, index)| index).collect());
+        self.orders.insert(by, order_of(&self.items, by));
     }
 
     /// Recomputes the listed items from the filters and the sort, keeping the cursor on
@@ -795,6 +778,44 @@ impl ReviewScreen {
 pub fn search_over(items: &[ReviewItem]) -> Search {
     let texts = items.iter().map(|item| haystack(&[&item.item.id, &item.item.input, &item.item.output])).collect();
     Search::new(texts, 0)
+}
+
+/// What the thread that reads the items makes of them too, so no key waits for it:
+/// the text search and the order of each sort (on any criterion).
+pub struct Prepared {
+    search: Search,
+    orders: BTreeMap<(Sort, Option<usize>), Vec<u32>>,
+}
+
+pub fn prepare(items: &[ReviewItem]) -> Prepared {
+    let orders = [Sort::Disagreement, Sort::JudgeGap, Sort::Marked]
+        .into_iter()
+        .map(|sort| ((sort, None), order_of(items, (sort, None))))
+        .collect();
+    Prepared { search: search_over(items), orders }
+}
+
+/// The items' indexes in the order of a sort (and the criterion it sorts on): largest
+/// first, none last, ties in id order.
+fn order_of(items: &[ReviewItem], (sort, criterion): (Sort, Option<usize>)) -> Vec<u32> {
+    let descending = |value: Option<f64>| value.map_or(i64::MAX, |v| -((v * 1e6) as i64));
+    let mut keyed: Vec<(i64, u32)> = (0..items.len() as u32)
+        .map(|index| {
+            let item = &items[index as usize];
+            let key = match sort {
+                Sort::Id => 0,
+                Sort::Disagreement => descending(item.disagreement_of(criterion)),
+                Sort::JudgeGap => descending(item.judge_gap_max()),
+                Sort::Marked => i64::from(item.flagged_by.is_empty()) * 2 + i64::from(item.skipped_by.is_empty()),
+            };
+            (key, index)
+        })
+        .collect();
+    if sort != Sort::Id {
+        // The index is part of the key, so an unstable sort keeps ties in id order.
+        keyed.sort_unstable();
+    }
+    keyed.into_iter().map(|(_, index)| index).collect()
 }
 
 fn passes(item: &ReviewItem, filters: &Filters) -> bool {

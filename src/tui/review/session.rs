@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
+use super::Prepared;
 use super::{Comment, Effect, ReviewItem, ReviewScreen};
 use crate::model::Kind;
 use crate::report;
@@ -15,7 +16,6 @@ use crate::report::agreement::Bootstrap;
 use crate::report::judge::Human;
 use crate::store::{Batch, LabelScope, NewAdjudication, Store, StoredRubric};
 use crate::tui::dashboard::{Dashboard, Rate, ScoreCounts, TagRateRow, TagRates};
-use crate::tui::search::Search;
 use crate::tui::terminal::with_terminal;
 use crate::tui::theme::Theme;
 
@@ -194,8 +194,8 @@ fn load_in_background(
         }
     };
     let (score_counts, field) = dashboard_inputs(rubric, &items);
-    let search = super::search_over(&items);
-    if sender.send(Arrival::Items(Ok(Box::new((items, search))))).is_err() {
+    let prepared = super::prepare(&items);
+    if sender.send(Arrival::Items(Ok(Box::new((items, prepared))))).is_err() {
         return;
     }
     let dashboard = dashboard_from(&store, rubric, batch, score_counts, field).map_err(|err| format!("{err:#}"));
@@ -217,7 +217,7 @@ pub struct Session<'s> {
 
 /// What the loading thread sends back: the items first, then the dashboard's figures.
 enum Arrival {
-    Items(Result<Box<(Vec<ReviewItem>, Search)>, String>),
+    Items(Result<Box<(Vec<ReviewItem>, Prepared)>, String>),
     Dashboard(Result<Box<Dashboard>, String>),
 }
 
@@ -311,8 +311,8 @@ impl<'s> Session<'s> {
                 self.items_pending = false;
                 match items {
                     Ok(loaded) => {
-                        let (items, search) = *loaded;
-                        self.screen.items_loaded(Ok(items), Some(search))
+                        let (items, prepared) = *loaded;
+                        self.screen.items_loaded(Ok(items), Some(prepared))
                     }
                     Err(error) => self.screen.items_loaded(Err(error), None),
                 }

@@ -566,3 +566,21 @@ fn the_list_says_it_is_reading_until_the_items_arrive_and_keeps_what_was_set_mea
     let text = render(&mut failed, 80, 24);
     assert!(text.contains("the items could not be read: database is locked"), "{text}");
 }
+
+#[test]
+fn orders_and_the_search_prepared_where_the_items_are_read_list_as_made_on_the_spot() {
+    let mut prepared = ReviewScreen::loading(rubric(), "r v1", "lead", Theme::plain());
+    prepared.items_loaded(Ok(many(500)), Some(prepare(&many(500))));
+    let mut on_the_spot = ReviewScreen::new(rubric(), "r v1", "lead", many(500), None, Theme::plain());
+    for keys in ["o", "o", "o", "o", "/topic 3", "o", "o", "o", "o"] {
+        type_keys(&mut prepared, keys);
+        type_keys(&mut on_the_spot, keys);
+        prepared.finish_search();
+        on_the_spot.finish_search();
+        assert_eq!(prepared.listed(), on_the_spot.listed(), "after {keys}");
+        if keys.starts_with('/') {
+            prepared.key(key(KeyCode::Enter));
+            on_the_spot.key(key(KeyCode::Enter));
+        }
+    }
+}
