@@ -56,6 +56,8 @@ fn sample_data_review_dashboard_and_adjudication() {
     let batch = store.batch("pilot").unwrap();
     {
         let mut session = Session::new(&mut store, rubric.clone(), batch.as_ref(), "lead", Theme::plain()).unwrap();
+        // The items are read on another thread while the screen draws.
+        session.wait_items();
         assert_eq!(session.screen.listed().len(), 160);
         // Items whose raters split on `correct`.
         press(&mut session, "dd");
@@ -64,6 +66,8 @@ fn sample_data_review_dashboard_and_adjudication() {
 
         code(&mut session, KeyCode::Tab);
         assert_eq!(session.screen.tab(), Tab::Dashboard);
+        // Its figures are computed on another thread while the list works.
+        session.wait_dashboard();
         insta::assert_snapshot!("sample_dashboard_progress_80x24", render(&mut session, 80, 24));
         code(&mut session, KeyCode::Right);
         let alpha = render(&mut session, 80, 24);

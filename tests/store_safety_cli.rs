@@ -250,9 +250,10 @@ fn the_review_screen_loads_while_another_process_holds_the_write_lock() {
     let mut store = tally::store::Store::open(&sandbox.path("tally.db")).unwrap();
     let rubric = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
     let batch = store.batch("pilot").unwrap();
-    let session =
+    let mut session =
         tally::tui::review::Session::new(&mut store, rubric, batch.as_ref(), "lead", tally::tui::theme::Theme::plain())
             .unwrap();
+    session.wait_items();
     assert_eq!(session.screen.listed().len(), 160);
     drop(session);
     stop.send(()).unwrap();

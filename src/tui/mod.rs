@@ -7,6 +7,7 @@ pub mod editor;
 pub mod label;
 pub mod markdown;
 pub mod review;
+pub mod search;
 pub mod terminal;
 pub mod theme;
 pub mod wrap;

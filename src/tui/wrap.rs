@@ -97,6 +97,38 @@ impl Doc {
         self.push(&crate::model::text::sanitize(text), style);
     }
 
+    /// Appends `text` as [`Doc::lines`] does, taking it rather than copying it (a model
+    /// output can be 50 MB: the doc then costs its size once, not twice): what is in
+    /// the doc so far is put in front of it. Gives the bytes it holds in the doc, for
+    /// [`Doc::take`]. `clean`: it is sanitised and its last `\n` gone already (it came
+    /// from [`Doc::take`]).
+    pub fn lines_taken(&mut self, text: String, clean: bool) -> std::ops::Range<usize> {
+        let mut text = match (clean, crate::model::text::sanitize(&text)) {
+            (false, std::borrow::Cow::Owned(sanitised)) => sanitised,
+            _ => text,
+        };
+        if !clean && text.ends_with('\n') {
+            text.pop();
+        }
+        let mut before = std::mem::take(&mut self.text);
+        if self.lines {
+            before.push('\n');
+        }
+        self.lines = true;
+        let start = before.len();
+        text.insert_str(0, &before);
+        self.text = text;
+        start..self.text.len()
+    }
+
+    /// The bytes `range` of the doc's text, without copying them: the doc is used up.
+    pub fn take(self, range: std::ops::Range<usize>) -> String {
+        let mut text = self.text;
+        text.truncate(range.end);
+        text.drain(..range.start);
+        text
+    }
+
     /// Appends `text` as [`Doc::lines`] does, drawing in `style` each word (a run without
     /// white space) for which `marked` is true.
     pub fn lines_marking(&mut self, text: &str, marked: impl Fn(&str) -> bool, style: Style) {
@@ -130,6 +162,15 @@ impl Doc {
         if style != Style::default() {
             self.styled.push((start, self.text.len(), style));
         }
+    }
+
+    /// The bytes of its text.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
     }
 
     pub fn has_lines(&self) -> bool {

@@ -1,26 +1,28 @@
 //! The `/` finder: fuzzy search over the rater's queue (id, question, answer, metadata),
 //! best matches first, with the matched characters marked.
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use std::time::Instant;
 
-use crate::model::text::single_line;
+use crate::tui::search::{BUDGET, Search, haystack};
 
 /// Matches shown at most.
 const SHOWN: usize = 50;
-/// Characters of each item's text searched: enough for id, question and the answer's start.
-const SEARCHED: usize = 2000;
 
+/// A key searches for at most [`BUDGET`], then the list shows the best so far and
+/// [`Finder::tick`] carries on (see [`crate::tui::search`]).
 pub struct Finder {
-    /// (queue position, searchable text) per item.
-    texts: Vec<(usize, String)>,
+    /// Queue position of each text searched.
+    positions: Vec<usize>,
+    search: Search,
     pub query: String,
-    /// (queue position, score, text shown, matched char indices in it), best first.
+    /// The best matches so far, best first.
     pub matches: Vec<Match>,
-    /// All that matched; `matches` shows the best of them.
+    /// All that matched so far; `matches` shows the best of them.
     pub total: usize,
     pub selected: usize,
-    matcher: SkimMatcherV2,
+    /// How long a key or a tick searches ([`BUDGET`]; none in tests, so a step is one
+    /// chunk).
+    pub(super) budget: std::time::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,20 +35,25 @@ pub struct Match {
 impl Finder {
     /// `texts`: each queue position's searchable text.
     pub fn new(texts: Vec<(usize, String)>) -> Finder {
-        let texts = texts
-            .into_iter()
-            .map(|(position, text)| (position, single_line(&text.chars().take(SEARCHED).collect::<String>())))
-            .collect();
+        let (positions, texts): (Vec<usize>, Vec<String>) =
+            texts.into_iter().map(|(position, text)| (position, haystack(&[&text]))).unzip();
         let mut finder = Finder {
-            texts,
+            positions,
+            search: Search::new(texts, SHOWN),
             query: String::new(),
             matches: Vec::new(),
             total: 0,
             selected: 0,
-            matcher: SkimMatcherV2::default(),
+            budget: BUDGET,
         };
-        finder.search();
+        finder.show();
         finder
+    }
+
+    /// Opened again: no query, the whole queue listed.
+    pub fn reopen(&mut self) {
+        self.query.clear();
+        self.search();
     }
 
     pub fn push(&mut self, ch: char) {
@@ -69,69 +76,55 @@ impl Finder {
         self.matches.get(self.selected).map(|found| found.position)
     }
 
+    /// Whether the search is still going (then the event loop ticks it).
+    pub fn searching(&self) -> bool {
+        !self.search.done()
+    }
+
+    /// Texts tested for this query so far, of those it has to test.
+    pub fn progress(&self) -> (usize, usize) {
+        self.search.progress()
+    }
+
+    /// Carries the search on for one tick.
+    pub fn tick(&mut self) {
+        if self.searching() {
+            self.search.step(Instant::now() + self.budget);
+            self.show();
+        }
+    }
+
+    #[cfg(test)]
+    pub fn finish(&mut self) {
+        self.search.finish();
+        self.show();
+    }
+
     fn search(&mut self) {
         self.selected = 0;
-        if self.query.is_empty() {
-            self.total = self.texts.len();
-            self.matches = self
-                .texts
-                .iter()
-                .take(SHOWN)
-                .map(|(position, text)| Match { position: *position, text: text.clone(), highlighted: Vec::new() })
-                .collect();
-            return;
-        }
-        let query = self.query.to_lowercase();
-        let mut scored: Vec<(u8, i64, usize, Vec<usize>)> = self
-            .texts
-            .iter()
-            .enumerate()
-            .filter_map(|(index, (_, text))| {
-                let (score, indices) = self.matcher.fuzzy_indices(text, &self.query)?;
-                // The query as written ranks above letters scattered over the text,
-                // at the start of a word above inside one.
-                let (tier, indices) = match substring(text, &query) {
-                    Some((start, at_word)) => {
-                        (if at_word { 0 } else { 1 }, (start..start + query.chars().count()).collect())
-                    }
-                    None => (2, indices),
-                };
-                Some((tier, score, index, indices))
-            })
-            .collect();
-        // Closest first, then best score; ties keep queue order.
-        scored.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-        self.total = scored.len();
-        self.matches = scored
-            .into_iter()
-            .take(SHOWN)
-            .map(|(_, _, index, highlighted)| {
-                let (position, text) = &self.texts[index];
-                Match { position: *position, text: text.clone(), highlighted }
-            })
-            .collect();
+        self.search.set_query(&self.query);
+        self.search.step(Instant::now() + self.budget);
+        self.show();
     }
-}
 
-/// Where `query` (lower case) first appears in `text`, ignoring case, as a char index,
-/// preferring an appearance at the start of a word; and whether it is one.
-fn substring(text: &str, query: &str) -> Option<(usize, bool)> {
-    let lower: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
-    let wanted: Vec<char> = query.chars().collect();
-    // Lower-casing can change a text's length (rarely): then no char positions to give.
-    if wanted.is_empty() || lower.len() != text.chars().count() || wanted.len() > lower.len() {
-        return None;
+    /// The best matches so far, with their marked characters (found for these alone).
+    fn show(&mut self) {
+        self.total = self.search.total();
+        self.matches = self
+            .search
+            .best()
+            .into_iter()
+            .map(|rank| {
+                let index = rank.index as usize;
+                Match {
+                    position: self.positions[index],
+                    text: self.search.text(index).to_string(),
+                    highlighted: self.search.highlights(index),
+                }
+            })
+            .collect();
+        self.selected = self.selected.min(self.matches.len().saturating_sub(1));
     }
-    let starts = (0..=lower.len() - wanted.len()).filter(|&at| lower[at..at + wanted.len()] == wanted[..]);
-    let mut first = None;
-    for at in starts {
-        let at_word = at == 0 || !lower[at - 1].is_alphanumeric();
-        if at_word {
-            return Some((at, true));
-        }
-        first.get_or_insert((at, false));
-    }
-    first
 }
 
 #[cfg(test)]
@@ -149,6 +142,7 @@ mod tests {
         for ch in "apikey".chars() {
             finder.push(ch);
         }
+        finder.finish();
         assert_eq!(finder.chosen(), Some(1));
         let best = &finder.matches[0];
         let marked: String = best.highlighted.iter().map(|&i| best.text.chars().nth(i).unwrap()).collect();
@@ -182,6 +176,7 @@ mod tests {
         for ch in "key".chars() {
             finder.push(ch);
         }
+        finder.finish();
         let order: Vec<usize> = finder.matches.iter().map(|found| found.position).collect();
         assert_eq!(order, [3, 1, 2, 0]);
         // The marked characters are the words found, not letters elsewhere.

@@ -16,7 +16,7 @@ pub use keymap::{Action, Keymap};
 pub use session::{Outcome, Session, keys_path, quit_wait, run};
 
 use crate::model::rubric::Scope;
-use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric};
+use crate::model::{Item, KeyTarget, Kind, LabelValue, Rubric, Shape};
 use crate::store::{ItemAction, QueueEntry};
 use crate::tui::editor::Editor;
 use crate::tui::theme::Theme;
@@ -127,7 +127,13 @@ struct Pane {
     key: (i64, bool, bool),
     doc: crate::tui::wrap::Doc,
     rows: crate::tui::wrap::Rows,
+    /// Where a long answer taken from the item lies in `doc` (see [`LONG_ANSWER`]).
+    answer: Option<std::ops::Range<usize>>,
 }
+
+/// An answer this long (bytes) moves from the item into the pane's text rather than
+/// being copied, so a 50 MB output costs its size once.
+const LONG_ANSWER: usize = 1 << 20;
 
 pub struct LabelScreen {
     /// The form: the item's criteria and the focused step's (see `steps::form_for`).
@@ -157,11 +163,16 @@ pub struct LabelScreen {
     help_end: std::cell::Cell<u16>,
     /// The item's text and its rows as found so far, kept between frames.
     pane: std::cell::RefCell<Option<Pane>>,
+    /// A long answer taken from the loaded item, until the pane takes it.
+    answer: std::cell::RefCell<Option<String>>,
     /// Scroll offset of the guidelines overlay, when it is open.
     help: Option<u16>,
     message: Option<(Tone, String)>,
     prompt: Option<Prompt>,
     finder: Option<finder::Finder>,
+    /// The finder once closed, kept: the queue's texts do not change in a session, and
+    /// reading and lower-casing them is the slow part of opening it on a long queue.
+    closed_finder: Option<finder::Finder>,
     /// This session's decisions, newest last, for undo.
     history: Vec<Decision>,
     confirmed_this_session: usize,
@@ -226,11 +237,13 @@ impl LabelScreen {
             scroll_end: std::cell::Cell::new(usize::MAX),
             from_end: None,
             pane: std::cell::RefCell::new(None),
+            answer: std::cell::RefCell::new(None),
             help_end: std::cell::Cell::new(u16::MAX),
             help: None,
             message: None,
             prompt: None,
             finder: None,
+            closed_finder: None,
             history: Vec::new(),
             confirmed_this_session: 0,
             session_time: std::time::Duration::ZERO,
@@ -364,6 +377,10 @@ impl LabelScreen {
         }
         self.transcript = transcript::Transcript::of(&item, self.show_judge);
         self.rubric = steps::form_for(&self.full_rubric, self.focused_step());
+        let mut item = item;
+        *self.pane.get_mut() = None;
+        *self.answer.get_mut() = (matches!(item.shape, Shape::Single) && item.output.len() > LONG_ANSWER)
+            .then(|| std::mem::take(&mut item.output));
         self.item = Some((item_id, item));
         self.values = values;
         self.scroll = 0;
@@ -458,6 +475,19 @@ impl LabelScreen {
         self.finder = Some(finder::Finder::new(texts));
     }
 
+    /// Whether the finder is still searching: the event loop then calls
+    /// [`LabelScreen::tick`] without waiting for a key.
+    pub fn searching(&self) -> bool {
+        self.finder.as_ref().is_some_and(finder::Finder::searching)
+    }
+
+    /// Carries on what is left to do between keys (the finder's search).
+    pub fn tick(&mut self) {
+        if let Some(finder) = &mut self.finder {
+            finder.tick();
+        }
+    }
+
     pub fn current_item_id(&self) -> Option<i64> {
         self.item.as_ref().map(|(id, _)| *id)
     }
@@ -531,7 +561,13 @@ impl LabelScreen {
                 let Ok(mut effects) = self.commit_editor() else {
                     return Vec::new();
                 };
-                effects.push(Effect::OpenFinder);
+                match self.closed_finder.take() {
+                    Some(mut finder) => {
+                        finder.reopen();
+                        self.finder = Some(finder);
+                    }
+                    None => effects.push(Effect::OpenFinder),
+                }
                 effects
             }
             Action::ScrollUp => self.scroll_by(-1),
@@ -661,13 +697,13 @@ impl LabelScreen {
             Action::Top => finder.move_selection(isize::MIN / 2),
             Action::Bottom => finder.move_selection(isize::MAX / 2),
             Action::Cancel => {
-                self.finder = None;
+                self.closed_finder = self.finder.take();
                 self.editor = self.editor_for(self.focus);
             }
             Action::Quit => return vec![Effect::Quit],
             Action::Confirm => {
                 let Some(target) = finder.chosen() else { return Vec::new() };
-                self.finder = None;
+                self.closed_finder = self.finder.take();
                 self.position = target;
                 return self.load_current();
             }
@@ -856,6 +892,7 @@ impl LabelScreen {
         self.compare = Default::default();
         self.transcript = Default::default();
         *self.pane.get_mut() = None;
+        *self.answer.get_mut() = None;
         self.missing.clear();
         self.values.clear();
         self.editor = None;

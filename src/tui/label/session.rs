@@ -582,12 +582,20 @@ pub fn run(
                     left.as_secs() + 1
                 )));
             }
+            session.screen.tick();
             session.screen.set_clock(session.started.elapsed(), session.shown_at.elapsed());
             let drawn =
                 terminal.draw(|frame| session.screen().render(frame, frame.area())).context("cannot draw")?.area;
             session.resize(drawn.width, drawn.height);
             // Wake often while writes are pending, to show them land.
-            let tick = if session.outstanding.is_empty() { 500 } else { 100 };
+            // A search under way goes on at once unless a key is waiting.
+            let tick = if session.screen.searching() {
+                0
+            } else if session.outstanding.is_empty() {
+                500
+            } else {
+                100
+            };
             let ready = match event::poll(Duration::from_millis(tick)) {
                 Ok(ready) => ready,
                 // A signal interrupts the wait: the loop condition sees it.

@@ -387,8 +387,9 @@ fn finder_jumps_to_the_best_match() {
     run(&mut screen, &[Action::Confirm]);
     assert_eq!(screen.current_item_id(), Some(3));
     // Esc closes without moving.
-    run(&mut screen, &[Action::Find, Action::Cancel]);
+    let effects = run(&mut screen, &[Action::Find, Action::Cancel]);
     assert_eq!(screen.current_item_id(), Some(3));
+    assert!(!effects.contains(&Effect::OpenFinder), "opened again from what it read before");
     assert!(!render(&screen, 80, 24).contains("find:"));
 }
 
@@ -831,4 +832,72 @@ fn a_five_megabyte_output_shows_its_top_and_scrolls_to_its_end() {
     assert_eq!(render(&screen, 80, 24).lines().skip(3).collect::<Vec<_>>(), one_up.lines().skip(3).collect::<Vec<_>>());
     run(&mut screen, &[Action::Top]);
     assert!(render(&screen, 80, 24).contains("Paragraph 1:"));
+}
+
+#[test]
+fn the_finder_says_how_far_its_search_is_and_ends_where_a_whole_search_does() {
+    let mut screen = started(&[false; 2000]);
+    run(&mut screen, &[Action::Find]);
+    // No time to search per key: each key or tick tests one chunk of 512.
+    screen.finder.as_mut().unwrap().budget = std::time::Duration::ZERO;
+    run(&mut screen, &keys("topic17"));
+    assert!(screen.searching());
+    let text = render(&screen, 80, 24);
+    // "topic17" tests what "topic1" matched of the first 512, and the 1,488 untested.
+    assert!(text.contains("searching… 512 of 1668"), "{text}");
+    // Narrowing: the last key tested only what the one before matched, or had not reached.
+    let mut ticks = 0;
+    while screen.searching() {
+        screen.tick();
+        ticks += 1;
+    }
+    assert_eq!(ticks, 3, "1,156 left: three chunks");
+    let found: Vec<usize> = screen.finder.as_ref().unwrap().matches.iter().map(|m| m.position).collect();
+    let mut whole = finder::Finder::new((0..2000).map(|i| (i, format!("q-{} topic{} answer", i + 1, i + 1))).collect());
+    for ch in "topic17".chars() {
+        whole.push(ch);
+    }
+    whole.finish();
+    assert_eq!(found, whole.matches.iter().map(|m| m.position).collect::<Vec<_>>());
+    assert_eq!(found[0], 16, "topic17 itself first");
+    let text = render(&screen, 80, 24);
+    assert!(text.contains(&format!("{} matches, best 50", whole.total)), "{text}");
+}
+
+/// A long answer is held once: it moves from the item into the pane's text (not
+/// copied), and back out into the next pane's when the pane is laid out again.
+#[test]
+fn a_long_answer_moves_into_the_pane_and_survives_a_new_layout() {
+    let mut screen = started(&[false]);
+    let mut long = String::new();
+    let mut paragraph = 0;
+    while long.len() <= LONG_ANSWER {
+        paragraph += 1;
+        long.push_str(&format!("Paragraph {paragraph}: the key rotates \u{1b}[31m from Settings.\n\n"));
+    }
+    let mut big = item("q-1");
+    big.output = long;
+    screen.loaded(1, big, BTreeMap::new());
+    assert!(screen.item.as_ref().unwrap().1.output.is_empty(), "taken from the item");
+    let top = render(&screen, 80, 24);
+    assert!(top.contains("Paragraph 1: the key rotates") && !top.contains('\u{1b}'), "{top}");
+    assert!(screen.answer.borrow().is_none(), "the pane has it");
+    let length = |screen: &LabelScreen| screen.pane.borrow().as_ref().map(|pane| pane.doc.len()).unwrap();
+    let held = length(&screen);
+    // Folding the passages lays the pane out again: the same answer, the same ends.
+    run(&mut screen, &[Action::TogglePassages]);
+    let folded = render(&screen, 80, 24);
+    assert!(folded.contains("Paragraph 1: the key rotates"), "{folded}");
+    assert!(length(&screen) < held, "one passage fewer");
+    run(&mut screen, &[Action::TogglePassages, Action::Bottom]);
+    let bottom = render(&screen, 80, 24);
+    assert_eq!(length(&screen), held);
+    assert!(bottom.contains(&format!("Paragraph {paragraph}:")) && bottom.contains("CONTEXT [1]"), "{bottom}");
+    // The same answer short enough to copy lays out the same rows.
+    let mut small = item("q-1");
+    small.output = "Paragraph 1: the key rotates \u{1b}[31m from Settings.\n\n".to_string();
+    let mut other = started(&[false]);
+    other.loaded(1, small, BTreeMap::new());
+    let first_row = |text: &str| text.lines().find(|line| line.contains("Paragraph 1")).unwrap().to_string();
+    assert_eq!(first_row(&render(&other, 80, 24)), first_row(&top));
 }

@@ -1,5 +1,7 @@
 //! Drawing the label screen. Reads state only; every untrusted string is sanitised.
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -105,7 +107,10 @@ impl LabelScreen {
         if finder.matches.is_empty() {
             lines.push(Line::raw("  no item matches"));
         }
-        let shown = if finder.total > finder.matches.len() {
+        let shown = if finder.searching() {
+            let (tested, of) = finder.progress();
+            format!("searching… {tested} of {of}, {} matches so far", finder.total)
+        } else if finder.total > finder.matches.len() {
             format!("{} matches, best {}", finder.total, finder.matches.len())
         } else {
             format!("{} matches", finder.total)
@@ -292,8 +297,14 @@ impl LabelScreen {
         let mut pane = self.pane.borrow_mut();
         // The text is sanitised and laid out once per item; a key only wraps what it shows.
         if pane.as_ref().is_none_or(|pane| pane.key != key) {
-            let doc = self.item_doc(item);
-            *pane = Some(super::Pane { key, rows: Rows::new(&doc, width), doc });
+            // A long answer moves from the item, or from the pane before, into the text.
+            let answer = match (self.answer.borrow_mut().take(), pane.take()) {
+                (Some(answer), _) => Some((answer, false)),
+                (None, Some(super::Pane { doc, answer: Some(range), .. })) => Some((doc.take(range), true)),
+                (None, _) => None,
+            };
+            let (doc, answer) = self.item_doc(item, answer);
+            *pane = Some(super::Pane { key, rows: Rows::new(&doc, width), doc, answer });
         }
         let Some(pane) = pane.as_mut() else { return };
         if pane.rows.width() != width.max(1) {
@@ -337,7 +348,10 @@ impl LabelScreen {
     }
 
     /// The item's sections as one text for its pane.
-    fn item_doc(&self, item: &crate::model::Item) -> Doc {
+    /// The item pane's text, and where `answer` lies in it: a long answer taken from the
+    /// item (`true`: from a pane's text, sanitised already), used in place of its empty
+    /// `output`.
+    fn item_doc(&self, item: &crate::model::Item, answer: Option<(String, bool)>) -> (Doc, Option<Range<usize>>) {
         let mut doc = Doc::default();
         let mut section = |heading: &str, body: &str| {
             if doc.has_lines() {
@@ -347,7 +361,24 @@ impl LabelScreen {
             doc.lines(body, Default::default());
         };
         section("QUESTION", &item.input);
-        section("ANSWER", &item.output);
+        let range = match answer {
+            Some((answer, clean)) => {
+                doc.line("", Default::default());
+                doc.line("ANSWER", self.theme.heading());
+                Some(doc.lines_taken(answer, clean))
+            }
+            None => {
+                section("ANSWER", &item.output);
+                None
+            }
+        };
+        let mut section = |heading: &str, body: &str| {
+            if doc.has_lines() {
+                doc.line("", Default::default());
+            }
+            doc.line(heading, self.theme.heading());
+            doc.lines(body, Default::default());
+        };
         if let Some(reference) = &item.reference {
             section("REFERENCE", reference);
         }
@@ -364,7 +395,7 @@ impl LabelScreen {
             let body = if scores.is_empty() { "(no judge scores)".to_string() } else { scores.join("\n") };
             section("JUDGE (--show-judge)", &body);
         }
-        doc
+        (doc, range)
     }
 
     /// The form in `budget` rows `width` wide: each criterion in full while that fits,

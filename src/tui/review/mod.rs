@@ -11,8 +11,8 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use std::time::Instant;
+
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde_json::Value;
 
@@ -21,6 +21,8 @@ pub use session::{Session, dashboard_for, load_items, run};
 
 use crate::model::{KeyTarget, Kind, LabelValue, Rubric};
 use crate::store::Adjudication;
+use crate::tui::dashboard::Dashboard;
+use crate::tui::search::{BUDGET, Rank, Search, haystack};
 use crate::tui::theme::Theme;
 
 /// What the screen needs done outside itself.
@@ -44,7 +46,7 @@ pub enum Tab {
 }
 
 /// The order of the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Sort {
     #[default]
     Id,
@@ -103,6 +105,14 @@ impl Filters {
     }
 }
 
+/// The dashboard's figures take a while on a large store: they are computed away from
+/// the screen, which says so until they arrive.
+enum DashboardState {
+    Computing,
+    Ready(Box<Dashboard>),
+    Failed(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PromptKind {
     Search,
@@ -129,6 +139,17 @@ pub struct ReviewScreen {
     items: Vec<ReviewItem>,
     /// Indexes into `items` of the listed items, in list order.
     visible: Vec<usize>,
+    /// Every item in the order of the sort (and the criterion it sorts on), kept while
+    /// they stand, so a filter is one pass over it and no sort.
+    orders: BTreeMap<(Sort, Option<usize>), Vec<u32>>,
+    order_by: Option<(Sort, Option<usize>)>,
+    /// The text search over every item, made at the first query.
+    search: Option<Search>,
+    /// How long a key or a tick searches ([`BUDGET`]; none in tests, so a step is one
+    /// chunk).
+    search_budget: std::time::Duration,
+    /// The widest id listed (at most 20), for the list's first column.
+    id_width: usize,
     /// Position in `visible`.
     selected: usize,
     /// First row shown of the list.
@@ -150,7 +171,9 @@ pub struct ReviewScreen {
     theme: Theme,
     /// Rows the list had at the last render, for paging.
     page: usize,
-    dashboard: Option<crate::tui::dashboard::Dashboard>,
+    dashboard: DashboardState,
+    /// The items are still being read (see [`ReviewScreen::loading`]).
+    loading: bool,
     /// The terminal is below the minimum size: nothing is shown, so only quit acts.
     too_small: bool,
 }
@@ -161,7 +184,7 @@ impl ReviewScreen {
         scope: &str,
         reviewer: &str,
         items: Vec<ReviewItem>,
-        dashboard: Option<crate::tui::dashboard::Dashboard>,
+        dashboard: Option<Dashboard>,
         theme: Theme,
     ) -> ReviewScreen {
         let mut screen = ReviewScreen {
@@ -170,6 +193,11 @@ impl ReviewScreen {
             reviewer: reviewer.to_string(),
             items,
             visible: Vec::new(),
+            orders: BTreeMap::new(),
+            order_by: None,
+            search: None,
+            search_budget: BUDGET,
+            id_width: 4,
             selected: 0,
             list_offset: 0,
             filters: Filters::default(),
@@ -184,11 +212,84 @@ impl ReviewScreen {
             message: None,
             theme,
             page: 10,
-            dashboard,
+            dashboard: match dashboard {
+                Some(dashboard) => DashboardState::Ready(Box::new(dashboard)),
+                None => DashboardState::Computing,
+            },
             too_small: false,
+            loading: false,
         };
         screen.refresh();
         screen
+    }
+
+    /// The screen before its items arrive ([`ReviewScreen::items_loaded`]): it draws at
+    /// once and says they are being read; filters and the sort set meanwhile apply when
+    /// they come.
+    pub fn loading(rubric: Rubric, scope: &str, reviewer: &str, theme: Theme) -> ReviewScreen {
+        let mut screen = ReviewScreen::new(rubric, scope, reviewer, Vec::new(), None, theme);
+        screen.loading = true;
+        screen
+    }
+
+    /// The items have been read (or could not be), with what was [`prepare`]d from them
+    /// where they were read (else it is made when first needed).
+    pub fn items_loaded(&mut self, items: Result<Vec<ReviewItem>, String>, prepared: Option<Prepared>) {
+        self.loading = false;
+        match items {
+            Ok(items) => {
+                self.items = items;
+                let (search, orders) = prepared.map_or((None, BTreeMap::new()), |p| (Some(p.search), p.orders));
+                self.orders = orders;
+                // A search typed meanwhile searched no items: again, over these.
+                self.search = search.filter(|search| search.len() == self.items.len());
+                let text = self.filters.text.clone();
+                self.set_search(text);
+            }
+            Err(error) => self.message = Some((Tone::Error, format!("the items could not be read: {error}"))),
+        }
+    }
+
+    /// Whether the items are still being read.
+    pub fn is_loading(&self) -> bool {
+        self.loading
+    }
+
+    /// The dashboard's figures have been computed (or could not be).
+    pub fn dashboard_ready(&mut self, dashboard: Result<Dashboard, String>) {
+        self.dashboard = match dashboard {
+            Ok(dashboard) => DashboardState::Ready(Box::new(dashboard)),
+            Err(error) => DashboardState::Failed(error),
+        };
+    }
+
+    /// Whether the dashboard's figures are still being computed.
+    pub fn dashboard_computing(&self) -> bool {
+        matches!(self.dashboard, DashboardState::Computing)
+    }
+
+    /// Whether the text search is still going: the event loop then calls
+    /// [`ReviewScreen::tick`] without waiting for a key.
+    pub fn searching(&self) -> bool {
+        !self.filters.text.is_empty() && self.search.as_ref().is_some_and(|search| !search.done())
+    }
+
+    /// Carries the text search on for one tick, listing what it has found.
+    pub fn tick(&mut self) {
+        if self.searching() {
+            if let Some(search) = &mut self.search {
+                search.step(Instant::now() + self.search_budget);
+            }
+            self.refresh();
+        }
+    }
+
+    /// Searches to the end (tests, and benches measuring a whole search).
+    pub fn finish_search(&mut self) {
+        if let Some(search) = &mut self.search {
+            search.finish();
+        }
+        self.refresh();
     }
 
     pub fn tab(&self) -> Tab {
@@ -220,6 +321,8 @@ impl ReviewScreen {
                 .collect();
             item.decide(&self.rubric);
         }
+        // The final values and the judge's gap may have changed: sort again when asked.
+        self.orders.clear();
         self.draft.clear();
         self.message = Some((Tone::Info, "adjudicated: saved".into()));
     }
@@ -280,7 +383,7 @@ impl ReviewScreen {
                 Vec::new()
             }
             _ => {
-                if let Some(dashboard) = &mut self.dashboard {
+                if let DashboardState::Ready(dashboard) = &mut self.dashboard {
                     dashboard.handle(key);
                 }
                 Vec::new()
@@ -334,7 +437,7 @@ impl ReviewScreen {
             }
             KeyCode::Char('x') => {
                 self.filters = Filters::default();
-                self.refresh();
+                self.set_search(String::new());
             }
             _ => {}
         }
@@ -522,18 +625,15 @@ impl ReviewScreen {
         }
         // Search narrows the list as the user types.
         if let Some(Prompt { kind: PromptKind::Search, text }) = &self.prompt {
-            self.filters.text = text.clone();
-            self.refresh();
+            let text = text.clone();
+            self.set_search(text);
         }
         Vec::new()
     }
 
     fn submit(&mut self, kind: PromptKind, text: String) -> Vec<Effect> {
         match kind {
-            PromptKind::Search => {
-                self.filters.text = text;
-                self.refresh();
-            }
+            PromptKind::Search => self.set_search(text),
             PromptKind::Slice if text.is_empty() => {
                 self.filters.slice = None;
                 self.refresh();
@@ -571,44 +671,65 @@ impl ReviewScreen {
         Vec::new()
     }
 
+    /// Searches for `text` (for at most [`BUDGET`]: [`ReviewScreen::tick`] goes on)
+    /// and lists what it finds.
+    fn set_search(&mut self, text: String) {
+        if !text.is_empty() {
+            let items = &self.items;
+            let search = self.search.get_or_insert_with(|| search_over(items));
+            search.set_query(&text);
+            search.step(Instant::now() + self.search_budget);
+        } else if let Some(search) = &mut self.search {
+            search.set_query("");
+        }
+        self.filters.text = text;
+        self.refresh();
+    }
+
+    /// Every item in the order of the sort, each order (by sort and criterion) sorted
+    /// once and kept until an adjudication changes the figures.
+    fn sort_order(&mut self) {
+        let criterion = self.filters.disagreement.and_then(|(criterion, _)| criterion);
+        let by = (self.sort, if self.sort == Sort::Disagreement { criterion } else { None });
+        self.order_by = Some(by);
+        if self.orders.get(&by).is_some_and(|order| order.len() == self.items.len()) {
+            return;
+        }
+        self.orders.insert(by, order_of(&self.items, by));
+    }
+
     /// Recomputes the listed items from the filters and the sort, keeping the cursor on
-    /// the same item where it is still listed.
+    /// the same item where it is still listed. One pass over the items in sort order (a
+    /// search listed by how well it matches sorts its matches alone).
     fn refresh(&mut self) {
         let keep = self.current().map(|item| item.item_id);
-        let matcher = SkimMatcherV2::default();
-        let filters = &self.filters;
-        let mut scored: Vec<(usize, i64)> = self
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| passes(item, filters))
-            .filter_map(|(index, item)| {
-                if filters.text.is_empty() {
-                    return Some((index, 0));
-                }
-                let haystack = format!("{} {} {}", item.item.id, item.item.input, item.item.output);
-                matcher.fuzzy_match(&haystack, &filters.text).map(|score| (index, score))
-            })
-            .collect();
-        let items = &self.items;
-        let criterion = filters.disagreement.and_then(|(criterion, _)| criterion);
-        let descending = |value: Option<f64>| std::cmp::Reverse(value.map(|v| (v * 1e6) as i64));
-        match self.sort {
+        self.sort_order();
+        let (items, filters) = (&self.items, &self.filters);
+        let order: &[u32] = self.order_by.and_then(|by| self.orders.get(&by)).map_or(&[], Vec::as_slice);
+        let matched = self.search.as_ref().filter(|_| !filters.text.is_empty()).and_then(Search::matched);
+        self.visible = match matched {
+            None => order.iter().map(|&index| index as usize).filter(|&index| passes(&items[index], filters)).collect(),
             // A search ranks by match first; ties keep id order.
-            Sort::Id if !filters.text.is_empty() => {
-                scored.sort_by_key(|&(index, score)| (std::cmp::Reverse(score), index))
+            Some(matched) if self.sort == Sort::Id => {
+                let mut ranked: Vec<Rank> =
+                    matched.iter().filter(|rank| passes(&items[rank.index as usize], filters)).copied().collect();
+                ranked.sort_unstable();
+                ranked.into_iter().map(|rank| rank.index as usize).collect()
             }
-            Sort::Id => {}
-            Sort::Disagreement => {
-                scored.sort_by_key(|&(index, _)| (descending(items[index].disagreement_of(criterion)), index))
+            Some(matched) => {
+                let mut found = vec![false; items.len()];
+                for rank in matched {
+                    found[rank.index as usize] = true;
+                }
+                order
+                    .iter()
+                    .map(|&index| index as usize)
+                    .filter(|&index| found[index] && passes(&items[index], filters))
+                    .collect()
             }
-            Sort::JudgeGap => scored.sort_by_key(|&(index, _)| (descending(items[index].judge_gap_max()), index)),
-            Sort::Marked => scored.sort_by_key(|&(index, _)| {
-                let item = &items[index];
-                (item.flagged_by.is_empty(), item.skipped_by.is_empty(), index)
-            }),
-        }
-        self.visible = scored.into_iter().map(|(index, _)| index).collect();
+        };
+        self.id_width =
+            self.visible.iter().map(|&index| items[index].item.id.chars().count()).max().unwrap_or(4).clamp(4, 20);
         self.selected = keep
             .and_then(|id| self.visible.iter().position(|&index| self.items[index].item_id == id))
             .unwrap_or(0)
@@ -643,9 +764,58 @@ impl ReviewScreen {
         }
         if !filters.text.is_empty() {
             parts.push(format!("/{}", filters.text));
+            if let Some(search) = self.search.as_ref().filter(|search| !search.done()) {
+                let (tested, of) = search.progress();
+                parts.push(format!("searching… {tested} of {of}"));
+            }
         }
         parts.join(" · ")
     }
+}
+
+/// The text search over `items` (id, question and answer): making it takes a while at
+/// 200,000 items, so the thread that reads them makes it too.
+pub fn search_over(items: &[ReviewItem]) -> Search {
+    let texts = items.iter().map(|item| haystack(&[&item.item.id, &item.item.input, &item.item.output])).collect();
+    Search::new(texts, 0)
+}
+
+/// What the thread that reads the items makes of them too, so no key waits for it:
+/// the text search and the order of each sort (on any criterion).
+pub struct Prepared {
+    search: Search,
+    orders: BTreeMap<(Sort, Option<usize>), Vec<u32>>,
+}
+
+pub fn prepare(items: &[ReviewItem]) -> Prepared {
+    let orders = [Sort::Disagreement, Sort::JudgeGap, Sort::Marked]
+        .into_iter()
+        .map(|sort| ((sort, None), order_of(items, (sort, None))))
+        .collect();
+    Prepared { search: search_over(items), orders }
+}
+
+/// The items' indexes in the order of a sort (and the criterion it sorts on): largest
+/// first, none last, ties in id order.
+fn order_of(items: &[ReviewItem], (sort, criterion): (Sort, Option<usize>)) -> Vec<u32> {
+    let descending = |value: Option<f64>| value.map_or(i64::MAX, |v| -((v * 1e6) as i64));
+    let mut keyed: Vec<(i64, u32)> = (0..items.len() as u32)
+        .map(|index| {
+            let item = &items[index as usize];
+            let key = match sort {
+                Sort::Id => 0,
+                Sort::Disagreement => descending(item.disagreement_of(criterion)),
+                Sort::JudgeGap => descending(item.judge_gap_max()),
+                Sort::Marked => i64::from(item.flagged_by.is_empty()) * 2 + i64::from(item.skipped_by.is_empty()),
+            };
+            (key, index)
+        })
+        .collect();
+    if sort != Sort::Id {
+        // The index is part of the key, so an unstable sort keeps ties in id order.
+        keyed.sort_unstable();
+    }
+    keyed.into_iter().map(|(_, index)| index).collect()
 }
 
 fn passes(item: &ReviewItem, filters: &Filters) -> bool {

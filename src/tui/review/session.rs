@@ -2,11 +2,13 @@
 //! adjudications, and the terminal event loop around it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::Duration;
 
 use anyhow::Context;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 
+use super::Prepared;
 use super::{Comment, Effect, ReviewItem, ReviewScreen};
 use crate::model::Kind;
 use crate::report;
@@ -68,34 +70,31 @@ pub fn dashboard_for(
     batch: Option<&Batch>,
     items: &[ReviewItem],
 ) -> anyhow::Result<Dashboard> {
+    let (score_counts, field) = dashboard_inputs(rubric, items);
+    dashboard_from(store, rubric, batch, score_counts, field)
+}
+
+/// What the dashboard takes from the screen's items (not the store): the histograms of
+/// the final values and the metadata field to slice tag rates by.
+fn dashboard_inputs(rubric: &StoredRubric, items: &[ReviewItem]) -> (Vec<ScoreCounts>, Option<String>) {
+    let score_counts = score_counts(rubric, items);
+    (score_counts, slice_field(items))
+}
+
+/// The dashboard from the reports over the scope, given what [`dashboard_inputs`] took
+/// from the items: what runs away from the screen, on its own read connection.
+fn dashboard_from(
+    store: &Store,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    score_counts: Vec<ScoreCounts>,
+    field: Option<String>,
+) -> anyhow::Result<Dashboard> {
     let progress = report::progress::from_store(store, batch.map(|b| b.name.as_str()))?;
     let agreement = report::agreement::from_store(store, rubric, batch, None, Bootstrap::default(), false)?;
     let judge = report::judge::from_store(store, rubric, batch, Human::Mean, None, Bootstrap::default(), false)?;
     let judge = (!judge.criteria.is_empty()).then_some(judge);
-    let score_counts = rubric
-        .rubric
-        .criteria
-        .iter()
-        .enumerate()
-        .filter(|(_, criterion)| criterion.kind == Kind::Ordinal)
-        .map(|(index, criterion)| ScoreCounts {
-            criterion: criterion.id.clone(),
-            counts: criterion
-                .options
-                .iter()
-                .map(|option| {
-                    let count = items
-                        .iter()
-                        .filter(|item| {
-                            item.decisions[index].as_ref().is_some_and(|d| d.value.as_str() == Some(&option.value))
-                        })
-                        .count();
-                    (option.value.clone(), count as u64)
-                })
-                .collect(),
-        })
-        .collect();
-    let tag_rates = match slice_field(items) {
+    let tag_rates = match field {
         Some(field) => {
             let errors = report::errors::from_store(store, rubric, batch, Some(&field), None, false)
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
@@ -126,13 +125,40 @@ pub fn dashboard_for(
     Ok(Dashboard::from_reports(&progress, &agreement, judge.as_ref(), score_counts, tag_rates))
 }
 
+/// How many items have each final value of each ordinal criterion.
+fn score_counts(rubric: &StoredRubric, items: &[ReviewItem]) -> Vec<ScoreCounts> {
+    rubric
+        .rubric
+        .criteria
+        .iter()
+        .enumerate()
+        .filter(|(_, criterion)| criterion.kind == Kind::Ordinal)
+        .map(|(index, criterion)| ScoreCounts {
+            criterion: criterion.id.clone(),
+            counts: criterion
+                .options
+                .iter()
+                .map(|option| {
+                    let count = items
+                        .iter()
+                        .filter(|item| {
+                            item.decisions[index].as_ref().is_some_and(|d| d.value.as_str() == Some(&option.value))
+                        })
+                        .count();
+                    (option.value.clone(), count as u64)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// `model` when items carry it, else the first metadata field with 2 to 8 values.
 fn slice_field(items: &[ReviewItem]) -> Option<String> {
-    let mut values: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut values: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for item in items {
         for (key, value) in &item.item.metadata {
             if let serde_json::Value::String(value) = value {
-                values.entry(key).or_default().insert(value.clone());
+                values.entry(key).or_default().insert(value);
             }
         }
     }
@@ -143,6 +169,39 @@ fn slice_field(items: &[ReviewItem]) -> Option<String> {
     values.keys().find(|key| splits(key)).map(|key| key.to_string())
 }
 
+/// The loading thread: the items, then the dashboard's figures, each sent as it is
+/// ready (the screen may have closed: then nobody is waiting, and that is fine).
+fn load_in_background(
+    path: &std::path::Path,
+    rubric: &StoredRubric,
+    batch: Option<&Batch>,
+    sender: &mpsc::Sender<Arrival>,
+) {
+    let store = match Store::open_read_only(path) {
+        Ok(store) => store,
+        Err(err) => {
+            let _ = sender.send(Arrival::Items(Err(err.to_string())));
+            let _ = sender.send(Arrival::Dashboard(Err(err.to_string())));
+            return;
+        }
+    };
+    let items = match load_items(&store, rubric, batch) {
+        Ok(items) => items,
+        Err(err) => {
+            let _ = sender.send(Arrival::Items(Err(format!("{err:#}"))));
+            let _ = sender.send(Arrival::Dashboard(Err("the items could not be read".into())));
+            return;
+        }
+    };
+    let (score_counts, field) = dashboard_inputs(rubric, &items);
+    let prepared = super::prepare(&items);
+    if sender.send(Arrival::Items(Ok(Box::new((items, prepared))))).is_err() {
+        return;
+    }
+    let dashboard = dashboard_from(&store, rubric, batch, score_counts, field).map_err(|err| format!("{err:#}"));
+    let _ = sender.send(Arrival::Dashboard(dashboard.map(Box::new)));
+}
+
 /// One reviewer on one rubric (and batch).
 pub struct Session<'s> {
     store: &'s mut Store,
@@ -150,9 +209,24 @@ pub struct Session<'s> {
     rubric: StoredRubric,
     reviewer: String,
     quit: bool,
+    /// What the loading thread sends, until all has arrived.
+    arrivals: Option<Receiver<Arrival>>,
+    items_pending: bool,
+    dashboard_pending: bool,
+}
+
+/// What the loading thread sends back: the items first, then the dashboard's figures.
+enum Arrival {
+    Items(Result<Box<(Vec<ReviewItem>, Prepared)>, String>),
+    Dashboard(Result<Box<Dashboard>, String>),
 }
 
 impl<'s> Session<'s> {
+    /// Opens the screen at once: the items (every current label, read and sorted, takes
+    /// seconds on a large store) and then the dashboard's figures (the reports with their
+    /// bootstraps) are read on another thread with its own read connection, and the
+    /// screen says so until they arrive. A store in memory cannot be opened twice: it is
+    /// read here.
     pub fn new(
         store: &'s mut Store,
         rubric: StoredRubric,
@@ -160,14 +234,114 @@ impl<'s> Session<'s> {
         reviewer: &str,
         theme: Theme,
     ) -> anyhow::Result<Session<'s>> {
-        let items = load_items(store, &rubric, batch)?;
         let scope = match batch {
             Some(batch) => format!("{} v{} · batch {}", rubric.rubric.name, rubric.rubric.version, batch.name),
             None => format!("{} v{}", rubric.rubric.name, rubric.rubric.version),
         };
-        let dashboard = Some(dashboard_for(store, &rubric, batch, &items)?);
-        let screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, dashboard, theme);
-        Ok(Session { store, screen, rubric, reviewer: reviewer.to_string(), quit: false })
+        let Some(path) = store.path().map(std::path::Path::to_path_buf) else {
+            let items = load_items(store, &rubric, batch)?;
+            let dashboard = dashboard_for(store, &rubric, batch, &items).map_err(|err| format!("{err:#}"));
+            let mut screen = ReviewScreen::new(rubric.rubric.clone(), &scope, reviewer, items, None, theme);
+            screen.dashboard_ready(dashboard);
+            let reviewer = reviewer.to_string();
+            return Ok(Session {
+                store,
+                screen,
+                rubric,
+                reviewer,
+                quit: false,
+                arrivals: None,
+                items_pending: false,
+                dashboard_pending: false,
+            });
+        };
+        let screen = ReviewScreen::loading(rubric.rubric.clone(), &scope, reviewer, theme);
+        let (sender, receiver) = mpsc::channel();
+        let (thread_rubric, batch) = (rubric.clone(), batch.cloned());
+        std::thread::Builder::new()
+            .name("review-loader".into())
+            .spawn(move || load_in_background(&path, &thread_rubric, batch.as_ref(), &sender))
+            .context("cannot start reading the items")?;
+        Ok(Session {
+            store,
+            screen,
+            rubric,
+            reviewer: reviewer.to_string(),
+            quit: false,
+            arrivals: Some(receiver),
+            items_pending: true,
+            dashboard_pending: true,
+        })
+    }
+
+    /// Hands what has arrived from the loading thread to the screen.
+    pub fn pump(&mut self) {
+        while let Some(receiver) = &self.arrivals {
+            match receiver.try_recv() {
+                Ok(arrival) => self.arrived(arrival),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => self.stopped(),
+            }
+        }
+    }
+
+    /// Waits for the items (tests and benches).
+    pub fn wait_items(&mut self) {
+        self.wait(|session| !session.items_pending);
+    }
+
+    /// Waits for the dashboard's figures (tests and benches).
+    pub fn wait_dashboard(&mut self) {
+        self.wait(|session| !session.dashboard_pending);
+    }
+
+    fn wait(&mut self, done: impl Fn(&Session) -> bool) {
+        while !done(self) {
+            let Some(receiver) = &self.arrivals else { return };
+            match receiver.recv() {
+                Ok(arrival) => self.arrived(arrival),
+                Err(_) => self.stopped(),
+            }
+        }
+    }
+
+    fn arrived(&mut self, arrival: Arrival) {
+        match arrival {
+            Arrival::Items(items) => {
+                self.items_pending = false;
+                match items {
+                    Ok(loaded) => {
+                        let (items, prepared) = *loaded;
+                        self.screen.items_loaded(Ok(items), Some(prepared))
+                    }
+                    Err(error) => self.screen.items_loaded(Err(error), None),
+                }
+            }
+            Arrival::Dashboard(dashboard) => {
+                self.dashboard_pending = false;
+                self.screen.dashboard_ready(dashboard.map(|dashboard| *dashboard));
+            }
+        }
+        if !self.items_pending && !self.dashboard_pending {
+            self.arrivals = None;
+        }
+    }
+
+    /// The loading thread ended without sending all (it panicked).
+    fn stopped(&mut self) {
+        let stopped = "reading stopped unexpectedly".to_string();
+        if self.items_pending {
+            self.arrived(Arrival::Items(Err(stopped.clone())));
+        }
+        if self.dashboard_pending {
+            self.arrived(Arrival::Dashboard(Err(stopped)));
+        }
+        self.arrivals = None;
+    }
+
+    /// Whether items or figures are still on their way.
+    pub fn pending(&self) -> bool {
+        self.arrivals.is_some()
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -217,9 +391,20 @@ pub fn run(store: &mut Store, rubric: StoredRubric, batch: Option<&Batch>, revie
     let mut session = Session::new(store, rubric, batch, reviewer, Theme::from_env())?;
     with_terminal(|terminal, stop| {
         while !session.quit_requested() && !stop.raised() {
+            session.pump();
+            session.screen.tick();
             let drawn = terminal.draw(|frame| session.screen.render(frame, frame.area())).context("cannot draw")?.area;
             session.screen.set_size(drawn.width, drawn.height);
-            let ready = match event::poll(Duration::from_millis(500)) {
+            // A search under way goes on at once unless a key is waiting; figures on
+            // their way are looked for often.
+            let wait = if session.screen.searching() {
+                0
+            } else if session.pending() {
+                100
+            } else {
+                500
+            };
+            let ready = match event::poll(Duration::from_millis(wait)) {
                 Ok(ready) => ready,
                 Err(_) if stop.raised() => break,
                 Err(err) => return Err(err).context("cannot read the keyboard"),

@@ -445,3 +445,142 @@ fn a_misspelt_slice_field_is_an_error_listing_the_fields() {
     let text = render(&mut screen, 80, 24);
     assert!(text.contains("no item has a field `modle`; the fields are dataset, model"), "{text}");
 }
+
+/// `n` items `p-0000`, `p-0001`, ... with two raters, who split on `correct` on every
+/// tenth; the answer names one of seven topics.
+fn many(n: usize) -> Vec<ReviewItem> {
+    let rubric = rubric();
+    (0..n)
+        .map(|i| {
+            let id = i as i64 + 1;
+            let second = if i % 10 == 0 { "fail" } else { "pass" };
+            let rows = [("ana", "correct", json!("pass")), ("ben", "correct", json!(second))];
+            let answer = format!("answer about topic {}", i % 7);
+            let item = item(&format!("p-{i:04}"), "v1", &answer, json!({}));
+            ReviewItem::build(&rubric, id, item, &labels(id, &rows), Vec::new(), &[], &[])
+        })
+        .collect()
+}
+
+#[test]
+fn the_dashboard_tab_says_computing_until_its_figures_arrive() {
+    let mut screen = screen();
+    screen.key(key(KeyCode::Tab));
+    let computing = render(&mut screen, 80, 24);
+    assert!(computing.contains("computing…"), "{computing}");
+    insta::assert_snapshot!("dashboard_computing_80x24", computing);
+    // The list works meanwhile.
+    screen.key(key(KeyCode::Tab));
+    type_keys(&mut screen, "d");
+    assert_eq!(screen.listed(), ["q-b", "q-c"]);
+
+    let mut store = crate::store::Store::open_in_memory().unwrap();
+    store.write(|tx| tx.add_rubric(&rubric(), RUBRIC, "")).unwrap();
+    let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    screen.dashboard_ready(Ok(dashboard_for(&store, &stored, None, &items()).unwrap()));
+    screen.key(key(KeyCode::Tab));
+    let arrived = render(&mut screen, 80, 24);
+    assert!(!arrived.contains("computing") && arrived.contains("Progress"), "{arrived}");
+    insta::assert_snapshot!("dashboard_arrived_80x24", arrived);
+
+    screen.dashboard_ready(Err("database disk image is malformed".into()));
+    let failed = render(&mut screen, 80, 24);
+    assert!(failed.contains("could not be computed: database disk image is malformed"), "{failed}");
+}
+
+#[test]
+fn paging_a_long_list_shows_the_rows_at_the_cursor() {
+    let mut screen = ReviewScreen::new(rubric(), "r v1", "lead", many(3000), None, Theme::plain());
+    // 24 rows: a title, three of footer and the header leave 19 for items.
+    render(&mut screen, 80, 24);
+    screen.key(key(KeyCode::PageDown));
+    screen.key(key(KeyCode::PageDown));
+    let text = render(&mut screen, 80, 24);
+    assert_eq!(screen.current().unwrap().item.id, "p-0038");
+    assert!(text.contains("p-0020") && text.contains("p-0038"), "{text}");
+    assert!(!text.contains("p-0019") && !text.contains("p-0039"), "{text}");
+    screen.key(key(KeyCode::End));
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("p-2981") && text.contains("p-2999") && !text.contains("p-2980"), "{text}");
+    // A filter lists every tenth; the cursor, whose item left the list, goes to the top.
+    type_keys(&mut screen, "d");
+    assert_eq!(screen.listed().len(), 300);
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("p-0000") && text.contains("p-0180") && !text.contains("p-0190"), "{text}");
+    screen.key(key(KeyCode::PageDown));
+    let text = render(&mut screen, 80, 24);
+    assert_eq!(screen.current().unwrap().item.id, "p-0190");
+    assert!(text.contains("p-0010") && text.contains("p-0190") && !text.contains("p-0000"), "{text}");
+    // Sorted by disagreement, the split items come first, in id order.
+    type_keys(&mut screen, "xo");
+    assert_eq!(screen.listed()[..3], ["p-0000", "p-0010", "p-0020"]);
+    assert_eq!(screen.listed()[300], "p-0001");
+}
+
+#[test]
+fn a_search_over_many_items_lists_what_it_has_found_then_what_a_whole_search_finds() {
+    let mut screen = ReviewScreen::new(rubric(), "r v1", "lead", many(3000), None, Theme::plain());
+    // No time to search per key: each key or tick tests one chunk of 512 items.
+    screen.search_budget = std::time::Duration::ZERO;
+    type_keys(&mut screen, "/");
+    type_keys(&mut screen, "topic 3");
+    assert!(screen.searching());
+    let partial = render(&mut screen, 80, 24);
+    assert!(partial.contains("searching… 512 of "), "{partial}");
+    insta::assert_snapshot!("search_under_way_80x24", partial);
+    assert!(screen.listed().iter().all(|id| id[2..].parse::<usize>().unwrap() % 7 == 3), "{:?}", screen.listed());
+    while screen.searching() {
+        screen.tick();
+    }
+    screen.key(key(KeyCode::Enter));
+    // The whole query at once: one search over every item, from scratch.
+    let mut whole = ReviewScreen::new(rubric(), "r v1", "lead", many(3000), None, Theme::plain());
+    whole.set_search("topic 3".into());
+    whole.finish_search();
+    assert_eq!(screen.listed(), whole.listed());
+    assert_eq!(screen.listed().len(), 3000 / 7 + 1);
+    assert!(!render(&mut screen, 80, 24).contains("searching"));
+    // Sorted otherwise, the same matches in that order.
+    type_keys(&mut screen, "o");
+    assert_eq!(screen.listed().len(), 3000 / 7 + 1);
+    assert_eq!(screen.listed()[0], "p-0010", "split, and about topic 3");
+}
+
+#[test]
+fn the_list_says_it_is_reading_until_the_items_arrive_and_keeps_what_was_set_meanwhile() {
+    let mut screen = ReviewScreen::loading(rubric(), "rag-answer-quality v1", "lead", Theme::plain());
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("reading items…") && text.contains("reading the labeled items…"), "{text}");
+    // A filter and a search typed meanwhile.
+    type_keys(&mut screen, "f/fee");
+    screen.key(key(KeyCode::Enter));
+    assert!(screen.listed().is_empty());
+    screen.items_loaded(Ok(items()), None);
+    assert!(!screen.is_loading());
+    assert_eq!(screen.listed(), ["q-b"], "flagged, and about the fee");
+    let text = render(&mut screen, 80, 24);
+    assert!(text.contains("1/4 items") && !text.contains("reading"), "{text}");
+
+    let mut failed = ReviewScreen::loading(rubric(), "r v1", "lead", Theme::plain());
+    failed.items_loaded(Err("database is locked".into()), None);
+    let text = render(&mut failed, 80, 24);
+    assert!(text.contains("the items could not be read: database is locked"), "{text}");
+}
+
+#[test]
+fn orders_and_the_search_prepared_where_the_items_are_read_list_as_made_on_the_spot() {
+    let mut prepared = ReviewScreen::loading(rubric(), "r v1", "lead", Theme::plain());
+    prepared.items_loaded(Ok(many(500)), Some(prepare(&many(500))));
+    let mut on_the_spot = ReviewScreen::new(rubric(), "r v1", "lead", many(500), None, Theme::plain());
+    for keys in ["o", "o", "o", "o", "/topic 3", "o", "o", "o", "o"] {
+        type_keys(&mut prepared, keys);
+        type_keys(&mut on_the_spot, keys);
+        prepared.finish_search();
+        on_the_spot.finish_search();
+        assert_eq!(prepared.listed(), on_the_spot.listed(), "after {keys}");
+        if keys.starts_with('/') {
+            prepared.key(key(KeyCode::Enter));
+            on_the_spot.key(key(KeyCode::Enter));
+        }
+    }
+}

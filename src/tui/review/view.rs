@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 
-use super::{PromptKind, ReviewItem, ReviewScreen, Tab, Tone};
+use super::{DashboardState, PromptKind, ReviewItem, ReviewScreen, Tab, Tone};
 use crate::model::Kind;
 use crate::model::consensus::Decision;
 use crate::model::text::{sanitize, single_line};
@@ -36,8 +36,22 @@ impl ReviewScreen {
             Tab::List => self.render_list(frame, body),
             Tab::Item => self.render_item(frame, body),
             Tab::Dashboard => match &self.dashboard {
-                Some(dashboard) => dashboard.render(frame, body, &self.theme),
-                None => frame.render_widget(Paragraph::new("no dashboard").alignment(Alignment::Center), body),
+                DashboardState::Ready(dashboard) => dashboard.render(frame, body, &self.theme),
+                DashboardState::Computing => frame.render_widget(
+                    Paragraph::new(
+                        "computing… (progress, agreement with its bootstrap intervals, the judge, tag rates)\n\
+                         the list and the items work meanwhile",
+                    )
+                    .alignment(Alignment::Center)
+                    .wrap(Wrap { trim: true }),
+                    body,
+                ),
+                DashboardState::Failed(error) => frame.render_widget(
+                    Paragraph::new(format!("the dashboard could not be computed: {}", single_line(error)))
+                        .style(self.theme.error())
+                        .wrap(Wrap { trim: true }),
+                    body,
+                ),
             },
         }
         self.render_footer(frame, footer);
@@ -50,13 +64,12 @@ impl ReviewScreen {
             Tab::Dashboard => "dashboard",
         };
         let mut spans = vec![Span::styled(format!(" review: {tab} "), self.theme.title()), Span::raw(" ")];
-        spans.push(Span::raw(format!(
-            "{} · {}/{} items · {}",
-            single_line(&self.scope),
-            self.visible.len(),
-            self.items.len(),
-            single_line(&self.reviewer)
-        )));
+        let count = if self.loading {
+            "reading items…".to_string()
+        } else {
+            format!("{}/{} items", self.visible.len(), self.items.len())
+        };
+        spans.push(Span::raw(format!("{} · {count} · {}", single_line(&self.scope), single_line(&self.reviewer))));
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
@@ -68,10 +81,14 @@ impl ReviewScreen {
                 PromptKind::Slice => "slice FIELD=VALUE (empty clears):",
                 PromptKind::Rationale => "why? (kept with the decision; Enter saves, Esc goes back):",
             };
-            let lines = vec![
-                Line::from(Span::styled(question, theme.focus())),
-                Line::from(format!("{}▏", single_line(&prompt.text))),
-            ];
+            let mut first = vec![Span::styled(question, theme.focus())];
+            if prompt.kind == PromptKind::Search
+                && let Some(search) = self.search.as_ref().filter(|search| !search.done())
+            {
+                let (tested, of) = search.progress();
+                first.push(Span::styled(format!(" searching… {tested} of {of}"), theme.muted()));
+            }
+            let lines = vec![Line::from(first), Line::from(format!("{}▏", single_line(&prompt.text)))];
             frame.render_widget(Paragraph::new(lines), area);
             return;
         }
@@ -142,7 +159,9 @@ impl ReviewScreen {
             self.list_offset = self.selected + 1 - rows_shown;
         }
         if self.visible.is_empty() {
-            let text = if self.items.is_empty() {
+            let text = if self.loading {
+                "reading the labeled items… (the dashboard's figures follow)"
+            } else if self.items.is_empty() {
                 "no labeled items in scope yet"
             } else {
                 "no item passes the filters (x clears them)"
@@ -150,8 +169,7 @@ impl ReviewScreen {
             frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), area);
             return;
         }
-        let id_width =
-            self.visible.iter().map(|&index| self.items[index].item.id.chars().count()).max().unwrap_or(4).clamp(4, 20);
+        let id_width = self.id_width;
         let criterion = self.filters.disagreement.and_then(|(criterion, _)| criterion);
         let rows: Vec<Row> = self
             .visible
