@@ -22,11 +22,31 @@ use crate::tui::theme::Theme;
 /// Every item in scope with a label, a flag or a skip, by id.
 pub fn load_items(store: &Store, rubric: &StoredRubric, batch: Option<&Batch>) -> anyhow::Result<Vec<ReviewItem>> {
     let scope = LabelScope { rubric: &rubric.rubric.name, batch_id: batch.map(|b| b.id) };
+    // One read gives the labels and their comments (golden sets imported back are the
+    // consensus, not raters: their labels are left out, as their comments never were).
+    let set = store.label_set(scope)?;
     let mut labels: BTreeMap<i64, Vec<crate::store::CurrentLabel>> = BTreeMap::new();
-    // Golden sets imported back are the consensus, not raters.
-    for label in store.rater_labels(scope, false)?.0 {
-        labels.entry(label.item_id).or_default().push(label);
+    let mut comments: BTreeMap<i64, Vec<Comment>> = BTreeMap::new();
+    for label in set.labels(true) {
+        if let Some(text) = label.comment.filter(|text| !text.trim().is_empty()) {
+            comments.entry(label.item_id).or_default().push(Comment {
+                rater: label.rater.to_string(),
+                about: label.criterion.to_string(),
+                text: text.to_string(),
+            });
+        }
     }
+    for label in set.labels(false) {
+        labels.entry(label.item_id).or_default().push(crate::store::CurrentLabel {
+            item_id: label.item_id,
+            item: label.item.to_string(),
+            rater: label.rater.to_string(),
+            criterion: label.criterion.to_string(),
+            value: label.value.clone(),
+            at: label.at,
+        });
+    }
+    drop(set);
     let mut adjudications: BTreeMap<i64, Vec<crate::store::Adjudication>> = BTreeMap::new();
     for adjudication in store.adjudications(scope)? {
         adjudications.entry(adjudication.item_id).or_default().push(adjudication);
@@ -34,14 +54,6 @@ pub fn load_items(store: &Store, rubric: &StoredRubric, batch: Option<&Batch>) -
     let mut marks: BTreeMap<i64, Vec<crate::store::ItemMark>> = BTreeMap::new();
     for mark in store.item_marks(scope.batch_id)? {
         marks.entry(mark.item_id).or_default().push(mark);
-    }
-    let mut comments: BTreeMap<i64, Vec<Comment>> = BTreeMap::new();
-    for comment in store.label_comments(scope)? {
-        comments.entry(comment.item_id).or_default().push(Comment {
-            rater: comment.rater,
-            about: comment.criterion,
-            text: comment.comment,
-        });
     }
     let ids: BTreeSet<i64> = labels.keys().chain(marks.keys()).copied().collect();
     let mut items = Vec::with_capacity(ids.len());
