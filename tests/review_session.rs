@@ -8,6 +8,7 @@ use common::{Sandbox, repo};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tally::model::Kind;
 use tally::store::{LabelScope, Store};
 use tally::tui::review::{Session, Tab};
 use tally::tui::theme::Theme;
@@ -103,4 +104,68 @@ fn sample_data_review_dashboard_and_adjudication() {
         serde_json::from_str(golden.lines().find(|line| line.contains("\"q-0015-v1\"")).unwrap()).unwrap();
     assert_eq!(line["labels"]["correct"], "fail");
     assert_eq!(line["consensus"]["correct"]["method"], "adjudicated");
+}
+
+#[test]
+fn the_list_holds_every_raters_labels_and_comments_as_the_stores_queries_give_them() {
+    let sandbox = sample_store();
+    // A comment, one that is only spaces, a changed label whose comment goes with it,
+    // and a golden set imported back (no rater).
+    sandbox.write(
+        "more.csv",
+        "item,rater,criterion,value,comment\n\
+         q-0001-v1,ana,grounded,partial,passage 2 is stale\n\
+         q-0002-v1,ben,correct,pass,   \n\
+         q-0003-v1,chloe,correct,fail,wrong year\n\
+         q-0003-v1,dmitri,correct,fail,\n",
+    );
+    sandbox.ok(&["labels", "import", "more.csv"]);
+    sandbox.ok(&["export", "--name", "g", "--dir", "golden"]);
+    sandbox.ok(&["golden", "import", "golden/g-v1.jsonl"]);
+    let store = Store::open(&sandbox.path("tally.db")).unwrap();
+    let rubric = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    let items = tally::tui::review::load_items(&store, &rubric, None).unwrap();
+    let scope = LabelScope { rubric: "rag-answer-quality", batch_id: None };
+
+    let (labels, golden_left_out) = store.rater_labels(scope, false).unwrap();
+    assert!(golden_left_out > 0);
+    let mut wanted: Vec<(i64, String, String)> =
+        labels.iter().map(|label| (label.item_id, label.criterion.clone(), label.rater.clone())).collect();
+    let mut listed = Vec::new();
+    for item in &items {
+        for (criterion, values) in rubric.rubric.criteria.iter().zip(&item.values) {
+            for rater in values.keys() {
+                listed.push((item.item_id, criterion.id.clone(), rater.clone()));
+            }
+        }
+    }
+    listed.sort();
+    wanted.sort();
+    assert_eq!(listed, wanted, "one value per current rater label");
+    assert!(items.iter().all(|item| item.raters.iter().all(|rater| !rater.starts_with("golden"))));
+
+    let comments: Vec<(i64, String, String, String)> = store
+        .label_comments(scope)
+        .unwrap()
+        .into_iter()
+        .map(|comment| (comment.item_id, comment.rater, comment.criterion, comment.comment))
+        .filter(|(_, _, criterion, _)| rubric.rubric.criterion(criterion).is_some_and(|c| c.kind != Kind::Text))
+        .collect();
+    let mut shown: Vec<(i64, String, String, String)> = Vec::new();
+    for item in &items {
+        for comment in &item.comments {
+            // Flags, skips and text criteria's values (a note) are shown as comments too.
+            let text_criterion = rubric.rubric.criterion(&comment.about).is_some_and(|c| c.kind == Kind::Text);
+            if comment.about != "flag" && comment.about != "skip" && !text_criterion {
+                shown.push((item.item_id, comment.rater.clone(), comment.about.clone(), comment.text.clone()));
+            }
+        }
+    }
+    assert_eq!(shown, comments);
+    assert!(
+        shown
+            .iter()
+            .any(|(_, rater, about, text)| rater == "ana" && about == "grounded" && text == "passage 2 is stale")
+    );
+    assert!(!shown.iter().any(|(_, _, _, text)| text.trim().is_empty()), "a comment of spaces is no comment");
 }
