@@ -58,66 +58,67 @@ fn main() {
     store
         .write(|tx| {
             let (rubric_id, _) = tx.add_rubric(&rubric, RUBRIC, "")?;
-            let mut writer = tx.label_writer()?;
-            for index in 0..items {
-                let prompt = index / PAIRS_PER_PROMPT;
-                let a = (uniform() * models as f64) as usize % models;
-                let b = (a + 1 + (uniform() * (models - 1) as f64) as usize % (models - 1)) % models;
-                let candidate = |model: usize| Candidate {
-                    id: format!("c{model}"),
-                    output: format!("answer of {} to prompt {prompt}", names[model]),
-                    model: Some(names[model].clone()),
-                    ..Candidate::default()
-                };
-                let mut item = Item {
-                    id: format!("p{prompt:07}~{index}"),
-                    dataset: "bench".into(),
-                    input: format!("prompt {prompt}"),
-                    shape: Shape::Comparison { candidates: vec![candidate(a), candidate(b)] },
-                    ..Item::default()
-                };
-                item.metadata.insert("comparison_of".into(), json!(format!("p{prompt:07}")));
-                let p_a = 1.0 / (1.0 + (strength(b) - strength(a)).exp());
-                let mut outcomes = Vec::with_capacity(RATERS.len());
-                for (rater, _) in RATERS.iter().enumerate() {
-                    let a_on_left = uniform() < 0.5;
-                    let draw = uniform();
-                    let outcome = if draw < 0.15 {
-                        Outcome::Tie
-                    } else if draw < 0.2 {
-                        Outcome::BothBad
-                    } else if rater == 0 && uniform() < 0.3 {
-                        // A left-side habit: three times in ten, the left side wins.
-                        if a_on_left { Outcome::A } else { Outcome::B }
-                    } else if uniform() < p_a {
-                        Outcome::A
-                    } else {
-                        Outcome::B
+            tx.write_labels(|writer| {
+                for index in 0..items {
+                    let prompt = index / PAIRS_PER_PROMPT;
+                    let a = (uniform() * models as f64) as usize % models;
+                    let b = (a + 1 + (uniform() * (models - 1) as f64) as usize % (models - 1)) % models;
+                    let candidate = |model: usize| Candidate {
+                        id: format!("c{model}"),
+                        output: format!("answer of {} to prompt {prompt}", names[model]),
+                        model: Some(names[model].clone()),
+                        ..Candidate::default()
                     };
-                    outcomes.push((a_on_left, outcome));
+                    let mut item = Item {
+                        id: format!("p{prompt:07}~{index}"),
+                        dataset: "bench".into(),
+                        input: format!("prompt {prompt}"),
+                        shape: Shape::Comparison { candidates: vec![candidate(a), candidate(b)] },
+                        ..Item::default()
+                    };
+                    item.metadata.insert("comparison_of".into(), json!(format!("p{prompt:07}")));
+                    let p_a = 1.0 / (1.0 + (strength(b) - strength(a)).exp());
+                    let mut outcomes = Vec::with_capacity(RATERS.len());
+                    for (rater, _) in RATERS.iter().enumerate() {
+                        let a_on_left = uniform() < 0.5;
+                        let draw = uniform();
+                        let outcome = if draw < 0.15 {
+                            Outcome::Tie
+                        } else if draw < 0.2 {
+                            Outcome::BothBad
+                        } else if rater == 0 && uniform() < 0.3 {
+                            // A left-side habit: three times in ten, the left side wins.
+                            if a_on_left { Outcome::A } else { Outcome::B }
+                        } else if uniform() < p_a {
+                            Outcome::A
+                        } else {
+                            Outcome::B
+                        };
+                        outcomes.push((a_on_left, outcome));
+                    }
+                    item.judge.insert("pref".into(), json!(outcomes[0].1.name()));
+                    tx.upsert_item(&item, "bench", index as u64 + 1, OnConflict::Error)?;
+                    let item_id = index as i64 + 1;
+                    for (rater, (a_on_left, outcome)) in RATERS.iter().zip(outcomes) {
+                        let left = if a_on_left { format!("c{a}") } else { format!("c{b}") };
+                        tx.record_side(item_id, rater, &left)?;
+                        let value = Value::from(outcome.name());
+                        writer.append_label(&NewLabel {
+                            item_id,
+                            rater,
+                            criterion: "pref",
+                            value: Some(&value),
+                            comment: None,
+                            rubric_id,
+                            batch_id: None,
+                            duration_ms: None,
+                            source: "bench",
+                        })?;
+                        stats_votes.push(Vote { prompt: prompt as u32, a: a as u32, b: b as u32, outcome });
+                    }
                 }
-                item.judge.insert("pref".into(), json!(outcomes[0].1.name()));
-                tx.upsert_item(&item, "bench", index as u64 + 1, OnConflict::Error)?;
-                let item_id = index as i64 + 1;
-                for (rater, (a_on_left, outcome)) in RATERS.iter().zip(outcomes) {
-                    let left = if a_on_left { format!("c{a}") } else { format!("c{b}") };
-                    tx.record_side(item_id, rater, &left)?;
-                    let value = Value::from(outcome.name());
-                    writer.append_label(&NewLabel {
-                        item_id,
-                        rater,
-                        criterion: "pref",
-                        value: Some(&value),
-                        comment: None,
-                        rubric_id,
-                        batch_id: None,
-                        duration_ms: None,
-                        source: "bench",
-                    })?;
-                    stats_votes.push(Vote { prompt: prompt as u32, a: a as u32, b: b as u32, outcome });
-                }
-            }
-            Ok::<_, tally::store::StoreError>(())
+                Ok::<_, tally::store::StoreError>(())
+            })
         })
         .expect("the store is built");
     drop(store);

@@ -67,58 +67,59 @@ fn build(path: &std::path::Path, items: usize) {
     store
         .write(|tx| {
             let (rubric_id, _) = tx.add_rubric(&rubric, RUBRIC, "")?;
-            let mut writer = tx.label_writer()?;
-            for index in 0..items {
-                let truth = rng.below(10) < 7;
-                let stars = 1 + rng.below(5);
-                let mut item = Item {
-                    id: format!("gen-{index:07}"),
-                    dataset: "bench".into(),
-                    input: format!("How do I export invoice {index} as a PDF?"),
-                    output: format!(
-                        "Open invoice {index}, press Export and choose PDF; the file downloads at once. \
+            tx.write_labels(|writer| {
+                for index in 0..items {
+                    let truth = rng.below(10) < 7;
+                    let stars = 1 + rng.below(5);
+                    let mut item = Item {
+                        id: format!("gen-{index:07}"),
+                        dataset: "bench".into(),
+                        input: format!("How do I export invoice {index} as a PDF?"),
+                        output: format!(
+                            "Open invoice {index}, press Export and choose PDF; the file downloads at once. \
                          Invoices older than {} days are archived first.",
-                        index % 400
-                    ),
-                    context: vec!["Invoices export as PDF or CSV from the invoice page.".into()],
-                    ..Item::default()
-                };
-                item.metadata.insert("model".into(), json!(format!("model-{}", index % 3)));
-                // The judge agrees with the truth 80% of the time.
-                let judge_pass = (rng.below(10) < 8) == truth;
-                item.judge.insert("correct".into(), json!(if judge_pass { "pass" } else { "fail" }));
-                item.judge.insert("helpfulness".into(), json!(stars));
-                tx.upsert_item(&item, "bench", index as u64 + 1, OnConflict::Error)?;
-                let item_id = index as i64 + 1;
-                for rater in RATERS {
-                    // Raters agree with the truth 85% of the time, and within one star.
-                    let pass = if rng.below(100) < 85 { truth } else { !truth };
-                    let near = (stars as i64 + rng.below(3) as i64 - 1).clamp(1, 5);
-                    let mut values: Vec<(&str, Value)> = vec![
-                        ("correct", json!(if pass { "pass" } else { "fail" })),
-                        ("grounded", json!(if rng.below(4) == 0 { "partly" } else { "yes" })),
-                        ("helpfulness", json!(near.to_string())),
-                    ];
-                    if !pass {
-                        let tag = ["hallucination", "citation_error"][rng.below(2)];
-                        values.push(("defects", json!([tag])));
-                    }
-                    for (criterion, value) in &values {
-                        writer.append_label(&NewLabel {
-                            item_id,
-                            rater,
-                            criterion,
-                            value: Some(value),
-                            comment: None,
-                            rubric_id,
-                            batch_id: None,
-                            duration_ms: None,
-                            source: "bench",
-                        })?;
+                            index % 400
+                        ),
+                        context: vec!["Invoices export as PDF or CSV from the invoice page.".into()],
+                        ..Item::default()
+                    };
+                    item.metadata.insert("model".into(), json!(format!("model-{}", index % 3)));
+                    // The judge agrees with the truth 80% of the time.
+                    let judge_pass = (rng.below(10) < 8) == truth;
+                    item.judge.insert("correct".into(), json!(if judge_pass { "pass" } else { "fail" }));
+                    item.judge.insert("helpfulness".into(), json!(stars));
+                    tx.upsert_item(&item, "bench", index as u64 + 1, OnConflict::Error)?;
+                    let item_id = index as i64 + 1;
+                    for rater in RATERS {
+                        // Raters agree with the truth 85% of the time, and within one star.
+                        let pass = if rng.below(100) < 85 { truth } else { !truth };
+                        let near = (stars as i64 + rng.below(3) as i64 - 1).clamp(1, 5);
+                        let mut values: Vec<(&str, Value)> = vec![
+                            ("correct", json!(if pass { "pass" } else { "fail" })),
+                            ("grounded", json!(if rng.below(4) == 0 { "partly" } else { "yes" })),
+                            ("helpfulness", json!(near.to_string())),
+                        ];
+                        if !pass {
+                            let tag = ["hallucination", "citation_error"][rng.below(2)];
+                            values.push(("defects", json!([tag])));
+                        }
+                        for (criterion, value) in &values {
+                            writer.append_label(&NewLabel {
+                                item_id,
+                                rater,
+                                criterion,
+                                value: Some(value),
+                                comment: None,
+                                rubric_id,
+                                batch_id: None,
+                                duration_ms: None,
+                                source: "bench",
+                            })?;
+                        }
                     }
                 }
-            }
-            Ok::<_, tally::store::StoreError>(())
+                Ok::<_, tally::store::StoreError>(())
+            })
         })
         .unwrap();
     drop(store);

@@ -78,9 +78,9 @@ pub fn import(
     // Items made from Arena records go into a dataset named for the file, as `tally import` names it.
     let dataset =
         Path::new(origin).file_stem().map_or_else(|| "arena".to_string(), |stem| stem.to_string_lossy().into_owned());
-    store.write(|tx| {
+    store.write_bulk(|tx| {
         let before = tx.last_label_event_id()?;
-        let mut writer = tx.label_writer()?;
+        tx.write_labels(|writer| {
         for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
             let fail = |message: String| Error::at(origin, Some(line), message);
             if super::arena::is_arena(&fields) {
@@ -285,8 +285,8 @@ pub fn import(
                 items.insert(item_id);
             }
             Ok(())
+        })
         })?;
-        drop(writer);
         if !arena.is_empty() {
             import_votes(tx, std::mem::take(&mut arena), origin, rubric, &mut summary, &mut raters, &mut items)?;
         }
@@ -358,7 +358,7 @@ fn import_votes(
         }
     };
     let (comparisons, _) = arena.finish(&criterion.id);
-    let mut writer = tx.label_writer()?;
+    tx.write_labels(|writer| {
     for super::arena::Comparison { item, line, votes } in comparisons {
         let item_id = match tx.upsert_item(&item, origin, line, crate::store::OnConflict::Error)? {
             crate::store::Upsert::Inserted => {
@@ -420,6 +420,7 @@ fn import_votes(
         }
     }
     Ok(())
+    })
 }
 
 /// The labels of a wide record: each column named by a criterion id, in the rubric's

@@ -146,14 +146,26 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A writer of many labels in this transaction (`labels import`), as a bulk write
-    /// ([`Tx::bulk`]). Its statements are prepared once, not through the statement cache:
-    /// returning a statement to it clears its bindings, and SQLite then prepares a
-    /// statement whose plan may depend on them (a join on a bound value) again at each
-    /// use, which cost most of an import. It reads the label events and assignments of
-    /// one item at a time (files come grouped by item), so a row costs the same in any
-    /// store and batch.
-    pub fn label_writer(&self) -> Result<LabelWriter<'_>, StoreError> {
+    /// Writes many labels in this transaction (`labels import`) through `work`, as a bulk
+    /// write ([`Tx::bulk`]), and inserts what it appended before returning. Its statements
+    /// are prepared once, not through the statement cache: returning a statement to it
+    /// clears its bindings, and SQLite then prepares a statement whose plan may depend on
+    /// them (a join on a bound value) again at each use, which cost most of an import. It
+    /// reads the label events and assignments of one item at a time (files come grouped
+    /// by item), so a row costs the same in any store and batch. Nothing else may insert
+    /// label events or item events in this transaction until `work` returns.
+    pub fn write_labels<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&mut LabelWriter) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut writer = self.label_writer()?;
+        let done = work(&mut writer)?;
+        writer.flush_events()?;
+        writer.flush_confirms()?;
+        Ok(done)
+    }
+
+    fn label_writer(&self) -> Result<LabelWriter<'_>, StoreError> {
         self.bulk()?;
         let rubrics = self
             .tx
@@ -166,7 +178,10 @@ impl Tx<'_> {
                 "SELECT id, value, comment, source, created_at, rater, criterion, rubric_id
                  FROM label_events WHERE item_id = ?1",
             )?,
-            append: self.tx.prepare(APPEND_EVENT)?,
+            append: self.tx.prepare(&insert_events(1))?,
+            append_many: self.tx.prepare(&insert_events(CHUNK))?,
+            next_event_id: self.last_label_event_id()? + 1,
+            pending_events: Vec::with_capacity(CHUNK),
             assignments: self.tx.prepare("SELECT batch_id, rater FROM assignments WHERE item_id = ?1")?,
             batches: self
                 .tx
@@ -174,10 +189,9 @@ impl Tx<'_> {
             states: self.tx.prepare(
                 "SELECT action, created_at, id FROM item_events WHERE batch_id = ?1 AND item_id = ?2 AND rater = ?3",
             )?,
-            confirm: self.tx.prepare(
-                "INSERT INTO item_events (batch_id, item_id, rater, action, created_at)
-                 VALUES (?1, ?2, ?3, 'confirm', ?4)",
-            )?,
+            confirm: self.tx.prepare(&insert_confirms(1))?,
+            confirm_many: self.tx.prepare(&insert_confirms(CHUNK))?,
+            pending_confirms: Vec::with_capacity(CHUNK),
             rubrics,
             batches_of: HashMap::new(),
             item_events: None,
@@ -259,16 +273,62 @@ fn append(
     })
 }
 
-/// [`Tx::label_writer`]: a label import's statements, prepared once, and what it has
-/// read of the item it is writing.
+/// Rows a [`LabelWriter`] inserts with one statement: one statement a row cost twice
+/// as much in SQLite's per-statement work as the rows themselves. Small in unit tests, so
+/// they write across many chunks.
+const CHUNK: usize = if cfg!(test) { 3 } else { 64 };
+
+/// An insert of `rows` label events. `OR FAIL`: a failing row fails the whole write, so
+/// SQLite need not journal each statement to undo its own earlier rows.
+fn insert_events(rows: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT OR FAIL INTO label_events (item_id, rater, criterion, value, comment, rubric_id, batch_id, duration_ms,
+                                   created_at, source) VALUES {}",
+        vec![row; rows].join(", ")
+    )
+}
+
+/// An insert of `rows` confirms of (batch, item, rater) at a time.
+fn insert_confirms(rows: usize) -> String {
+    format!(
+        "INSERT OR FAIL INTO item_events (batch_id, item_id, rater, action, created_at) VALUES {}",
+        vec!["(?, ?, ?, 'confirm', ?)"; rows].join(", ")
+    )
+}
+
+/// A label event appended by a [`LabelWriter`] and not yet inserted.
+struct PendingEvent {
+    item_id: i64,
+    rater: String,
+    criterion: String,
+    rubric_id: i64,
+    batch_id: Option<i64>,
+    duration_ms: Option<i64>,
+    event: LabelEvent,
+}
+
+/// A confirm of (batch, item, rater) at a time, not yet inserted.
+type PendingConfirm = (i64, i64, String, i64);
+
+/// [`Tx::write_labels`]: a label import's statements, prepared once, what it has read of
+/// the item it is writing, and the rows it has yet to insert. Events get their ids here
+/// (the next after the store's newest, as SQLite would give them) and are inserted
+/// [`CHUNK`] at a time; what has yet to be inserted is flushed before a read that could
+/// see it.
 pub struct LabelWriter<'t> {
     tx: &'t Tx<'t>,
     events: rusqlite::Statement<'t>,
     append: rusqlite::Statement<'t>,
+    append_many: rusqlite::Statement<'t>,
+    next_event_id: i64,
+    pending_events: Vec<PendingEvent>,
     assignments: rusqlite::Statement<'t>,
     batches: rusqlite::Statement<'t>,
     states: rusqlite::Statement<'t>,
     confirm: rusqlite::Statement<'t>,
+    confirm_many: rusqlite::Statement<'t>,
+    pending_confirms: Vec<PendingConfirm>,
     /// Every rubric version's name, by id: a label is the same under any version.
     rubrics: HashMap<i64, String>,
     /// The batches under each rubric name asked about.
@@ -307,17 +367,110 @@ impl LabelWriter<'_> {
     /// As [`Tx::append_label`].
     pub fn append_label(&mut self, label: &NewLabel) -> Result<(), StoreError> {
         let current = self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?;
-        let event = append(self.tx, &mut self.append, label, current.as_ref())?;
+        let created_at = now_ms();
+        let value = label.value.map(Value::to_string);
+        self.tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current.as_ref());
+        let event = LabelEvent {
+            id: self.next_event_id,
+            value,
+            comment: label.comment.map(str::to_string),
+            source: label.source.to_string(),
+            created_at,
+        };
+        self.next_event_id += 1;
         if let Some((item, events)) = self.item_events.as_mut()
             && *item == label.item_id
         {
-            events
-                .entry(label.rater.to_string())
-                .or_default()
-                .entry(label.criterion.to_string())
-                .or_default()
-                .push((label.rubric_id, event));
+            let by_criterion = match events.get_mut(label.rater) {
+                Some(by_criterion) => by_criterion,
+                None => events.entry(label.rater.to_string()).or_default(),
+            };
+            let history = match by_criterion.get_mut(label.criterion) {
+                Some(history) => history,
+                None => by_criterion.entry(label.criterion.to_string()).or_default(),
+            };
+            history.push((label.rubric_id, event.clone()));
         }
+        self.pending_events.push(PendingEvent {
+            item_id: label.item_id,
+            rater: label.rater.to_string(),
+            criterion: label.criterion.to_string(),
+            rubric_id: label.rubric_id,
+            batch_id: label.batch_id,
+            duration_ms: label.duration_ms,
+            event,
+        });
+        if self.pending_events.len() == CHUNK {
+            self.flush_events()?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the events appended so far.
+    fn flush_events(&mut self) -> Result<(), StoreError> {
+        fn bind(statement: &mut rusqlite::Statement, rows: &[PendingEvent]) -> rusqlite::Result<usize> {
+            let mut index = 0;
+            let mut next = || {
+                index += 1;
+                index
+            };
+            for row in rows {
+                let event = &row.event;
+                statement.raw_bind_parameter(next(), row.item_id)?;
+                statement.raw_bind_parameter(next(), &row.rater)?;
+                statement.raw_bind_parameter(next(), &row.criterion)?;
+                statement.raw_bind_parameter(next(), &event.value)?;
+                statement.raw_bind_parameter(next(), &event.comment)?;
+                statement.raw_bind_parameter(next(), row.rubric_id)?;
+                statement.raw_bind_parameter(next(), row.batch_id)?;
+                statement.raw_bind_parameter(next(), row.duration_ms)?;
+                statement.raw_bind_parameter(next(), event.created_at)?;
+                statement.raw_bind_parameter(next(), &event.source)?;
+            }
+            statement.raw_execute()
+        }
+        if self.pending_events.len() == CHUNK {
+            bind(&mut self.append_many, &self.pending_events)?;
+        } else {
+            for row in &self.pending_events {
+                bind(&mut self.append, std::slice::from_ref(row))?;
+            }
+        }
+        // SQLite gives each row the id after the greatest (no row can have the greatest
+        // possible id: ids come one at a time from 1), which is what the events were told.
+        if let Some(last) = self.pending_events.last()
+            && self.tx.tx.last_insert_rowid() != last.event.id
+        {
+            return Err(StoreError::Invalid(format!(
+                "label event {} was stored as {}: the store changed during the import",
+                last.event.id,
+                self.tx.tx.last_insert_rowid()
+            )));
+        }
+        self.pending_events.clear();
+        Ok(())
+    }
+
+    /// Inserts the confirms made so far.
+    fn flush_confirms(&mut self) -> Result<(), StoreError> {
+        fn bind(statement: &mut rusqlite::Statement, rows: &[PendingConfirm]) -> rusqlite::Result<usize> {
+            for (index, (batch_id, item_id, rater, at)) in rows.iter().enumerate() {
+                let first = index * 4 + 1;
+                statement.raw_bind_parameter(first, batch_id)?;
+                statement.raw_bind_parameter(first + 1, item_id)?;
+                statement.raw_bind_parameter(first + 2, rater)?;
+                statement.raw_bind_parameter(first + 3, at)?;
+            }
+            statement.raw_execute()
+        }
+        if self.pending_confirms.len() == CHUNK {
+            bind(&mut self.confirm_many, &self.pending_confirms)?;
+        } else {
+            for row in &self.pending_confirms {
+                bind(&mut self.confirm, std::slice::from_ref(row))?;
+            }
+        }
+        self.pending_confirms.clear();
         Ok(())
     }
 
@@ -334,6 +487,9 @@ impl LabelWriter<'_> {
     /// Reads the label events of `item_id`, once for a run of rows about it.
     fn read_events(&mut self, item_id: i64) -> Result<(), StoreError> {
         if self.item_events.as_ref().is_none_or(|(item, _)| *item != item_id) {
+            if self.pending_events.iter().any(|row| row.item_id == item_id) {
+                self.flush_events()?;
+            }
             let mut events = ItemEvents::new();
             let mut rows = self.events.query([item_id])?;
             while let Some(row) = rows.next()? {
@@ -383,6 +539,14 @@ impl LabelWriter<'_> {
             .collect();
         let mut confirmed = 0;
         for batch_id in batches {
+            // Confirmed by this import and not inserted yet: the newest state is confirm.
+            if self
+                .pending_confirms
+                .iter()
+                .any(|(batch, item, who, _)| *batch == batch_id && *item == item_id && who == rater)
+            {
+                continue;
+            }
             let mut rows = self.states.query(params![batch_id, item_id, rater])?;
             let mut newest: Option<((i64, i64), String)> = None;
             while let Some(row) = rows.next()? {
@@ -396,7 +560,10 @@ impl LabelWriter<'_> {
             }
             drop(rows);
             if newest.is_none_or(|(_, action)| action != "confirm") {
-                self.confirm.execute(params![batch_id, item_id, rater, now_ms()])?;
+                self.pending_confirms.push((batch_id, item_id, rater.to_string(), now_ms()));
+                if self.pending_confirms.len() == CHUNK {
+                    self.flush_confirms()?;
+                }
                 confirmed += 1;
             }
         }
