@@ -208,3 +208,76 @@ fn labels_import_confirms_over_earlier_states_and_keeps_the_counts_exact() {
     assert_eq!(counts.items, N as i64);
     assert_eq!(counts.raters, 3);
 }
+
+/// A file in any order, not grouped by item: each label is written once with its own
+/// value, and each assignment confirmed once, whether the rows about one item and rater
+/// come close together (while the import still holds them) or far apart.
+#[test]
+fn labels_import_in_any_order_confirms_each_assignment_once() {
+    for n in [20, 200] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut store = Store::create(&path).unwrap();
+        let items: String = (0..n).map(|i| format!("{{\"id\": \"{}\", \"output\": \"o{i}\"}}\n", item(i))).collect();
+        import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
+        let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+        let (rubric_id, _) = store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
+        let ids: Vec<i64> = (0..n).map(|i| store.item_by_external_id(&item(i)).unwrap().unwrap().0).collect();
+        // ana has the even items, ben every item.
+        let queues: Vec<(&str, Vec<(i64, bool)>)> = vec![
+            ("ana", (0..n).step_by(2).map(|i| (ids[i], false)).collect()),
+            ("ben", ids.iter().map(|&id| (id, false)).collect()),
+        ];
+        let batch = store
+            .write(|tx| {
+                tx.create_batch(&NewBatch {
+                    name: "b",
+                    rubric_id,
+                    dataset: None,
+                    overlap: 2,
+                    seed: 1,
+                    items: &ids,
+                    queues: &queues,
+                })
+            })
+            .unwrap();
+        // By criterion, then item: the rows of one item and rater are 2n rows apart.
+        let mut labels = String::from("item,rater,criterion,value\n");
+        for criterion in ["correct", "helpfulness"] {
+            for i in 0..n {
+                for rater in ["ana", "ben"] {
+                    let value = if criterion == "correct" { ["pass", "fail"][i % 2] } else { ["1", "2", "3"][i % 3] };
+                    labels.push_str(&format!("{},{rater},{criterion},{value}\n", item(i)));
+                }
+            }
+        }
+        let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+        let summary = tally::io::labels::import(&mut store, labels.as_bytes(), Format::Csv, "l.csv", &stored).unwrap();
+        assert_eq!((summary.recorded, summary.unchanged, summary.items), ((n * 4) as u64, 0, n), "n = {n}");
+
+        let confirms = |rater: &str| -> i64 {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.query_row("SELECT count(*) FROM item_events WHERE action = 'confirm' AND rater = ?1", [rater], |row| {
+                row.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!((confirms("ana"), confirms("ben")), (n.div_ceil(2) as i64, n as i64), "n = {n}");
+        let done = |rater: &str| store.queue(batch, rater).unwrap().into_iter().filter(|e| e.done).count();
+        assert_eq!((done("ana"), done("ben")), (n.div_ceil(2), n));
+
+        let scope = tally::store::LabelScope { rubric: "rag-answer-quality", batch_id: None };
+        let current = store.current_labels(scope).unwrap();
+        assert_eq!(current.len(), n * 4);
+        for label in current {
+            let i: usize = label.item[3..].parse().unwrap();
+            let expected = if label.criterion == "correct" { ["pass", "fail"][i % 2] } else { ["1", "2", "3"][i % 3] };
+            assert_eq!(label.value, serde_json::json!(expected), "{label:?}");
+        }
+        assert_eq!(store.counts().unwrap().labels, (n * 4) as i64);
+        // Again: nothing new is recorded or confirmed.
+        let again = tally::io::labels::import(&mut store, labels.as_bytes(), Format::Csv, "l.csv", &stored).unwrap();
+        assert_eq!((again.recorded, again.unchanged), (0, (n * 4) as u64));
+        assert_eq!((confirms("ana"), confirms("ben")), (n.div_ceil(2) as i64, n as i64));
+    }
+}

@@ -91,7 +91,7 @@ pub fn import(
             // per criterion, named by its id (`item,rater,correct,helpfulness`).
             let wide = !fields.contains_key("criterion") && !fields.contains_key("value");
             let mut text_field = |name: &str| match fields.remove(name) {
-                Some(Value::String(text)) if !text.trim().is_empty() => Ok(text.trim().to_string()),
+                Some(Value::String(text)) if !text.trim().is_empty() => Ok(trimmed(text)),
                 Some(Value::Number(number)) => Ok(number.to_string()),
                 Some(_) => Err(fail(format!("field `{name}`: expected a non-empty string"))),
                 None => Err(fail(format!("field `{name}` is missing"))),
@@ -104,7 +104,7 @@ pub fn import(
                 _ => None,
             };
             let step = match fields.remove("step") {
-                Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim().to_string()),
+                Some(Value::String(text)) if !text.trim().is_empty() => Some(trimmed(text)),
                 Some(Value::Number(number)) => Some(number.to_string()),
                 _ => None,
             };
@@ -151,6 +151,7 @@ pub fn import(
                             .item_id(&item)?
                             .ok_or_else(|| fail(format!("field `item`: no item with id `{item}` in the store")))?;
                         last_item = Some((item.clone(), id));
+                        items.insert(id);
                         id
                     }
                 };
@@ -264,7 +265,7 @@ pub fn import(
                         given.entry(key).or_insert((line, json_text));
                     }
                 } else {
-                    writer.append_label(&label)?;
+                    writer.append_label_over(&label, current.as_ref())?;
                     summary.recorded += 1;
                     if key.3.is_some() || steps_seen {
                         given.entry(key).or_insert((line, json_text));
@@ -278,11 +279,10 @@ pub fn import(
                 if last_confirmed != Some((item_id, rater_index)) {
                     writer.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
                     last_confirmed = Some((item_id, rater_index));
+                    if !raters.contains(&rater) {
+                        raters.insert(rater.clone());
+                    }
                 }
-                if !raters.contains(&rater) {
-                    raters.insert(rater.clone());
-                }
-                items.insert(item_id);
             }
             Ok(())
         })
@@ -300,6 +300,11 @@ pub fn import(
     summary.raters = raters.len();
     summary.items = items.len();
     Ok(summary)
+}
+
+/// `text` without the white space around it, moved rather than copied when it has none.
+fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() { text } else { text.trim().to_string() }
 }
 
 /// The candidate a `left` cell names: a candidate's id, else `a` (the first) or `b`.

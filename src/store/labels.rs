@@ -182,13 +182,17 @@ impl Tx<'_> {
             append_many: self.tx.prepare(&insert_events(CHUNK))?,
             next_event_id: self.last_label_event_id()? + 1,
             pending_events: Vec::with_capacity(CHUNK),
-            assignments: self.tx.prepare("SELECT batch_id, rater FROM assignments WHERE item_id = ?1")?,
+            // Each assignment of the item with its events that set its state, in one
+            // statement rather than one per assignment.
+            assignments: self.tx.prepare(
+                "SELECT a.batch_id, a.rater, e.action, e.created_at, e.id
+                 FROM assignments a
+                 LEFT JOIN item_events e ON e.batch_id = a.batch_id AND e.rater = a.rater AND e.item_id = a.item_id
+                 WHERE a.item_id = ?1",
+            )?,
             batches: self
                 .tx
                 .prepare("SELECT b.id FROM batches b JOIN rubrics r ON r.id = b.rubric_id WHERE r.name = ?1")?,
-            states: self.tx.prepare(
-                "SELECT action, created_at, id FROM item_events WHERE batch_id = ?1 AND item_id = ?2 AND rater = ?3",
-            )?,
             confirm: self.tx.prepare(&insert_confirms(1))?,
             confirm_many: self.tx.prepare(&insert_confirms(CHUNK))?,
             pending_confirms: Vec::with_capacity(CHUNK),
@@ -325,7 +329,6 @@ pub struct LabelWriter<'t> {
     pending_events: Vec<PendingEvent>,
     assignments: rusqlite::Statement<'t>,
     batches: rusqlite::Statement<'t>,
-    states: rusqlite::Statement<'t>,
     confirm: rusqlite::Statement<'t>,
     confirm_many: rusqlite::Statement<'t>,
     pending_confirms: Vec<PendingConfirm>,
@@ -335,11 +338,19 @@ pub struct LabelWriter<'t> {
     batches_of: HashMap<String, Vec<i64>>,
     /// One item's label events, by rater and criterion: (rubric id, event).
     item_events: Option<(i64, ItemEvents)>,
-    /// One item's assignments: (batch, rater).
-    item_assignments: Option<(i64, Vec<(i64, String)>)>,
+    /// One item's assignments.
+    item_assignments: Option<(i64, Vec<Assignment>)>,
 }
 
 type ItemEvents = HashMap<String, HashMap<String, Vec<(i64, LabelEvent)>>>;
+
+/// One assignment of the item a [`LabelWriter`] is writing, and whether its state is
+/// confirmed: its newest of confirm, reopen and skip is a confirm.
+struct Assignment {
+    batch_id: i64,
+    rater: String,
+    confirmed: bool,
+}
 
 impl LabelWriter<'_> {
     /// As [`Tx::current_label_event`].
@@ -367,9 +378,15 @@ impl LabelWriter<'_> {
     /// As [`Tx::append_label`].
     pub fn append_label(&mut self, label: &NewLabel) -> Result<(), StoreError> {
         let current = self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?;
+        self.append_label_over(label, current.as_ref())
+    }
+
+    /// As [`LabelWriter::append_label`], over `current`, what [`LabelWriter::current_label_event`]
+    /// said of the label just before: a caller that asked need not have it looked up again.
+    pub fn append_label_over(&mut self, label: &NewLabel, current: Option<&LabelEvent>) -> Result<(), StoreError> {
         let created_at = now_ms();
         let value = label.value.map(Value::to_string);
-        self.tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current.as_ref());
+        self.tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current);
         let event = LabelEvent {
             id: self.next_event_id,
             value,
@@ -463,12 +480,12 @@ impl LabelWriter<'_> {
             }
             statement.raw_execute()
         }
-        if self.pending_confirms.len() == CHUNK {
-            bind(&mut self.confirm_many, &self.pending_confirms)?;
-        } else {
-            for row in &self.pending_confirms {
-                bind(&mut self.confirm, std::slice::from_ref(row))?;
-            }
+        let mut chunks = self.pending_confirms.chunks_exact(CHUNK);
+        for chunk in &mut chunks {
+            bind(&mut self.confirm_many, chunk)?;
+        }
+        for row in chunks.remainder() {
+            bind(&mut self.confirm, std::slice::from_ref(row))?;
         }
         self.pending_confirms.clear();
         Ok(())
@@ -519,53 +536,56 @@ impl LabelWriter<'_> {
             let batches = self.batches.query_map([rubric_name], |row| row.get(0))?.collect::<Result<_, _>>()?;
             self.batches_of.insert(rubric_name.to_string(), batches);
         }
-        let batches_of_rubric = &self.batches_of[rubric_name];
-        if batches_of_rubric.is_empty() {
+        if self.batches_of[rubric_name].is_empty() {
             return Ok(0);
         }
         if self.item_assignments.as_ref().is_none_or(|(item, _)| *item != item_id) {
-            let assignments = self
-                .assignments
-                .query_map([item_id], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            self.item_assignments = Some((item_id, assignments));
-        }
-        let batches: Vec<i64> = self
-            .item_assignments
-            .iter()
-            .flat_map(|(_, assignments)| assignments)
-            .filter(|(batch, assigned)| assigned == rater && batches_of_rubric.contains(batch))
-            .map(|(batch, _)| *batch)
-            .collect();
-        let mut confirmed = 0;
-        for batch_id in batches {
-            // Confirmed by this import and not inserted yet: the newest state is confirm.
-            if self
-                .pending_confirms
-                .iter()
-                .any(|(batch, item, who, _)| *batch == batch_id && *item == item_id && who == rater)
-            {
-                continue;
+            if self.pending_confirms.iter().any(|(_, item, _, _)| *item == item_id) {
+                self.flush_confirms()?;
             }
-            let mut rows = self.states.query(params![batch_id, item_id, rater])?;
-            let mut newest: Option<((i64, i64), String)> = None;
+            let mut assignments: Vec<Assignment> = Vec::new();
+            // The newest state-setting event of each assignment: (created_at, id).
+            let mut newest: Vec<Option<(i64, i64)>> = Vec::new();
+            let mut rows = self.assignments.query([item_id])?;
             while let Some(row) = rows.next()? {
-                let action: String = row.get(0)?;
-                let key = (row.get::<_, i64>(1)?, row.get::<_, i64>(2)?);
-                if matches!(action.as_str(), "confirm" | "unconfirm" | "skip")
-                    && newest.as_ref().is_none_or(|(best, _)| key > *best)
-                {
-                    newest = Some((key, action));
+                let batch_id: i64 = row.get(0)?;
+                let rater: String = row.get(1)?;
+                let index = match assignments.iter().position(|a| a.batch_id == batch_id && a.rater == rater) {
+                    Some(index) => index,
+                    None => {
+                        assignments.push(Assignment { batch_id, rater, confirmed: false });
+                        newest.push(None);
+                        assignments.len() - 1
+                    }
+                };
+                // Flags and notes leave the state as it was.
+                let Some(action) = row
+                    .get::<_, Option<String>>(2)?
+                    .filter(|action| matches!(action.as_str(), "confirm" | "unconfirm" | "skip"))
+                else {
+                    continue;
+                };
+                let key = (row.get::<_, i64>(3)?, row.get::<_, i64>(4)?);
+                if newest[index].is_none_or(|best| key > best) {
+                    newest[index] = Some(key);
+                    assignments[index].confirmed = action == "confirm";
                 }
             }
             drop(rows);
-            if newest.is_none_or(|(_, action)| action != "confirm") {
-                self.pending_confirms.push((batch_id, item_id, rater.to_string(), now_ms()));
-                if self.pending_confirms.len() == CHUNK {
-                    self.flush_confirms()?;
-                }
+            self.item_assignments = Some((item_id, assignments));
+        }
+        let batches_of_rubric = &self.batches_of[rubric_name];
+        let mut confirmed = 0;
+        let now = now_ms();
+        for assignment in self.item_assignments.iter_mut().flat_map(|(_, assignments)| assignments) {
+            if assignment.rater == rater && !assignment.confirmed && batches_of_rubric.contains(&assignment.batch_id) {
+                assignment.confirmed = true;
+                self.pending_confirms.push((assignment.batch_id, item_id, rater.to_string(), now));
                 confirmed += 1;
             }
+        }
+        if self.pending_confirms.len() >= CHUNK {
+            self.flush_confirms()?;
         }
         Ok(confirmed)
     }
