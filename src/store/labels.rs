@@ -6,6 +6,7 @@ use rusqlite::params;
 use serde_json::Value;
 
 use super::{Store, StoreError, Tx, now_ms, optional, parse_json};
+use crate::stats::hash::FastMap;
 
 /// One label decision to record.
 #[derive(Debug, Clone)]
@@ -181,6 +182,11 @@ impl Tx<'_> {
             append: self.tx.prepare(&insert_events(1))?,
             append_many: self.tx.prepare(&insert_events(CHUNK))?,
             next_event_id: self.last_label_event_id()? + 1,
+            last_item_with_events: self.tx.query_row(
+                "SELECT coalesce(max(item_id), 0) FROM label_events",
+                [],
+                |row| row.get(0),
+            )?,
             pending_events: Vec::with_capacity(CHUNK),
             // Each assignment of the item with its events that set its state, in one
             // statement rather than one per assignment.
@@ -326,6 +332,9 @@ pub struct LabelWriter<'t> {
     append: rusqlite::Statement<'t>,
     append_many: rusqlite::Statement<'t>,
     next_event_id: i64,
+    /// The greatest item id with a label event, in the store or appended here: an item
+    /// above it has none, and its events need not be read.
+    last_item_with_events: i64,
     pending_events: Vec<PendingEvent>,
     assignments: rusqlite::Statement<'t>,
     batches: rusqlite::Statement<'t>,
@@ -333,7 +342,7 @@ pub struct LabelWriter<'t> {
     confirm_many: rusqlite::Statement<'t>,
     pending_confirms: Vec<PendingConfirm>,
     /// Every rubric version's name, by id: a label is the same under any version.
-    rubrics: HashMap<i64, String>,
+    rubrics: FastMap<i64, String>,
     /// The batches under each rubric name asked about.
     batches_of: HashMap<String, Vec<i64>>,
     /// One item's label events, by rater and criterion: (rubric id, event).
@@ -342,7 +351,7 @@ pub struct LabelWriter<'t> {
     item_assignments: Option<(i64, Vec<Assignment>)>,
 }
 
-type ItemEvents = HashMap<String, HashMap<String, Vec<(i64, LabelEvent)>>>;
+type ItemEvents = FastMap<String, FastMap<String, Vec<(i64, LabelEvent)>>>;
 
 /// One assignment of the item a [`LabelWriter`] is writing, and whether its state is
 /// confirmed: its newest of confirm, reopen and skip is a confirm.
@@ -395,6 +404,7 @@ impl LabelWriter<'_> {
             created_at,
         };
         self.next_event_id += 1;
+        self.last_item_with_events = self.last_item_with_events.max(label.item_id);
         if let Some((item, events)) = self.item_events.as_mut()
             && *item == label.item_id
         {
@@ -507,7 +517,11 @@ impl LabelWriter<'_> {
             if self.pending_events.iter().any(|row| row.item_id == item_id) {
                 self.flush_events()?;
             }
-            let mut events = ItemEvents::new();
+            let mut events = ItemEvents::default();
+            if item_id > self.last_item_with_events {
+                self.item_events = Some((item_id, events));
+                return Ok(());
+            }
             let mut rows = self.events.query([item_id])?;
             while let Some(row) = rows.next()? {
                 let event = LabelEvent {

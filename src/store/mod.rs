@@ -18,7 +18,6 @@ mod rubrics;
 mod sides;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -257,7 +256,7 @@ struct Bulk {
     label_events: i64,
     labels: i64,
     /// Raters of the label events written, and whether one came from a golden set.
-    raters: HashMap<String, bool>,
+    raters: crate::stats::hash::FastMap<String, bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
