@@ -281,3 +281,54 @@ fn labels_import_in_any_order_confirms_each_assignment_once() {
         assert_eq!((confirms("ana"), confirms("ben")), (n.div_ceil(2) as i64, n as i64));
     }
 }
+
+/// The file is read on one thread and written on another, in chunks: the error named is
+/// still the first in the file, whichever thread meets it, and nothing is stored.
+#[test]
+fn the_first_error_in_a_long_file_is_named_whichever_thread_meets_it() {
+    const N: usize = 1_000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = Store::create(&path).unwrap();
+    let items: String = (0..N).map(|i| format!("{{\"id\": \"{}\", \"output\": \"o{i}\"}}\n", item(i))).collect();
+    import(&mut store, items.as_bytes(), Format::Jsonl, "items.jsonl", "ds", &ImportOptions::default()).unwrap();
+    let rubric = Rubric::from_toml(RUBRIC, "r.toml").unwrap();
+    store.write(|tx| tx.add_rubric(&rubric, RUBRIC, "guide")).unwrap();
+    let stored = store.rubric_latest("rag-answer-quality").unwrap().unwrap();
+    // Lines 2.. are labels of items 0..N by two raters on two criteria; `bad` replaces
+    // some lines: (line, text).
+    let file = |bad: &[(usize, &str)]| -> String {
+        let mut text = String::from("item,rater,criterion,value\n");
+        let mut line = 2;
+        for i in 0..N {
+            for rater in ["ana", "ben"] {
+                for (criterion, value) in [("correct", "pass"), ("helpfulness", "3")] {
+                    match bad.iter().find(|(at, _)| *at == line) {
+                        Some((_, text_here)) => text.push_str(text_here),
+                        None => text.push_str(&format!("{},{rater},{criterion},{value}", item(i))),
+                    }
+                    text.push('\n');
+                    line += 1;
+                }
+            }
+        }
+        text
+    };
+    let bad_value = "it-00001,ana,correct,maybe";
+    let no_item = "it-99999,ana,correct,pass";
+    for (bad, line, says) in [
+        (vec![(3_500, bad_value)], 3_500, "field `value`"),
+        (vec![(700, no_item), (3_500, bad_value)], 700, "no item with id `it-99999`"),
+        (vec![(700, bad_value), (3_500, no_item)], 700, "field `value`"),
+        (vec![(2, no_item)], 2, "no item with id"),
+        (vec![(N * 4 + 1, bad_value)], N * 4 + 1, "field `value`"),
+    ] {
+        let err = tally::io::labels::import(&mut store, file(&bad).as_bytes(), Format::Csv, "l.csv", &stored)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("l.csv:{line}")) && err.contains(says), "{bad:?}: {err}");
+        assert_eq!(store.counts().unwrap().label_events, 0, "{bad:?}");
+    }
+    let summary = tally::io::labels::import(&mut store, file(&[]).as_bytes(), Format::Csv, "l.csv", &stored).unwrap();
+    assert_eq!(summary.recorded, (N * 4) as u64);
+}

@@ -44,7 +44,7 @@ pub fn import_file(store: &mut Store, path: &Path, rubric: &StoredRubric) -> Res
 
 pub fn import(
     store: &mut Store,
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     format: Format,
     origin: &str,
     rubric: &StoredRubric,
@@ -71,240 +71,371 @@ pub fn import(
     // last confirmed in the batches that assign it.
     let mut last_item: Option<(String, i64)> = None;
     let mut last_confirmed: Option<(i64, usize)> = None;
-    // Keep empty cells: an empty tags value means "none of the tags".
-    let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
     let source_prefix = format!("import:{origin}:");
-    let mut arena = super::arena::Grouper::default();
     // Items made from Arena records go into a dataset named for the file, as `tally import` names it.
     let dataset =
         Path::new(origin).file_stem().map_or_else(|| "arena".to_string(), |stem| stem.to_string_lossy().into_owned());
-    store.write_bulk(|tx| {
-        let before = tx.last_label_event_id()?;
-        tx.write_labels(|writer| {
-        for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
-            let fail = |message: String| Error::at(origin, Some(line), message);
-            if super::arena::is_arena(&fields) {
-                // Votes come in any order: their items and labels are written once the file is read.
-                return arena.add(line, fields, &dataset).map_err(fail);
-            }
-            // Long shape: one label a record (`criterion`, `value`). Wide shape: a column
-            // per criterion, named by its id (`item,rater,correct,helpfulness`).
-            let wide = !fields.contains_key("criterion") && !fields.contains_key("value");
-            let mut text_field = |name: &str| match fields.remove(name) {
-                Some(Value::String(text)) if !text.trim().is_empty() => Ok(trimmed(text)),
-                Some(Value::Number(number)) => Ok(number.to_string()),
-                Some(_) => Err(fail(format!("field `{name}`: expected a non-empty string"))),
-                None => Err(fail(format!("field `{name}` is missing"))),
-            };
-            let item = text_field("item")?;
-            let rater = text_field("rater")?;
-            let criterion_id = if wide { String::new() } else { text_field("criterion")? };
-            let comment = match fields.remove("comment") {
-                Some(Value::String(text)) if !text.is_empty() => Some(text),
-                _ => None,
-            };
-            let step = match fields.remove("step") {
-                Some(Value::String(text)) if !text.trim().is_empty() => Some(trimmed(text)),
-                Some(Value::Number(number)) => Some(number.to_string()),
-                _ => None,
-            };
-            // `left` is the side shown, unless the rubric has a criterion of that name.
-            let left = if rubric.rubric.criterion("left").is_none() { fields.remove("left") } else { None };
-            if let Some(Value::String(left)) = left
-                && !left.trim().is_empty()
-            {
-                let item_id = tx
-                    .item_id(&item)?
-                    .ok_or_else(|| fail(format!("field `item`: no item with id `{item}` in the store")))?;
-                let left = left_candidate(&tx.candidate_ids(item_id)?, left.trim(), &item).map_err(fail)?;
-                summary.sides += u64::from(tx.record_side(item_id, &rater, &left)?);
-            }
-            let values: Vec<(String, Value)> = if wide {
-                wide_values(&fields, &rubric.rubric).map_err(fail)?
-            } else {
-                vec![(criterion_id, fields.remove("value").ok_or_else(|| fail("field `value` is missing".into()))?)]
-            };
-            for (criterion_id, raw_value) in values {
-                let step = step.clone();
-                // Where the value came from, for errors: `value`, or the criterion's column.
-                let field = if wide { criterion_id.clone() } else { "value".to_string() };
-                let criterion = rubric.rubric.criterion(&criterion_id).ok_or_else(|| {
-                    let ids: Vec<_> = rubric.rubric.criteria.iter().map(|c| c.id.as_str()).collect();
-                    fail(format!(
-                        "field `criterion`: `{criterion_id}` is not a criterion of rubric `{}` (expected one of {})",
-                        rubric.rubric.name,
-                        ids.join(", ")
-                    ))
-                })?;
-                if criterion.kind != Kind::Tags && criterion.kind != Kind::Text && raw_value.as_str() == Some("") {
-                    return Err(fail(format!("field `{field}` is empty")));
-                }
-                let value =
-                    criterion.parse_json(&raw_value).map_err(|message| fail(format!("field `{field}`: {message}")))?;
-                if matches!(&value, crate::model::LabelValue::Text(text) if text.trim().is_empty()) {
-                    continue; // An empty note says nothing.
-                }
-                let item_id = match &last_item {
-                    Some((external, id)) if *external == item => *id,
-                    _ => {
-                        let id = tx
-                            .item_id(&item)?
-                            .ok_or_else(|| fail(format!("field `item`: no item with id `{item}` in the store")))?;
-                        last_item = Some((item.clone(), id));
-                        items.insert(id);
-                        id
-                    }
-                };
-
-                // A step-scope label is stored under `criterion@step` (see `step_key`).
-                let step_number = match (criterion.scope, &step) {
-                    (Scope::Item, None) => None,
-                    (Scope::Item, Some(_)) => {
-                        return Err(fail(format!(
-                            "field `step`: criterion `{}` is about the whole item (scope = \"item\"); leave `step` empty",
-                            criterion.id
-                        )));
-                    }
-                    (Scope::Step, None) => {
-                        return Err(fail(format!(
-                            "field `step` is missing: criterion `{}` has one value per step (scope = \"step\")",
-                            criterion.id
-                        )));
-                    }
-                    (Scope::Step, Some(text)) => {
-                        let kinds = match &last_steps {
-                            Some((id, kinds)) if *id == item_id => kinds,
-                            _ => {
-                                let kinds = match tx.item_shape(item_id)? {
-                                    Shape::Conversation { messages } => crate::model::conversation::steps(&messages)
-                                        .into_iter()
-                                        .map(|step| step.kind)
-                                        .collect(),
-                                    _ => Vec::new(),
+    // The file is read and checked on a thread of its own while this one writes: on two
+    // cores, an import takes about as long as the slower of the two.
+    let (sender, receiver) = std::sync::mpsc::sync_channel(PARSED_AHEAD);
+    let (spent, spent_received) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let read = || read_records(reader, format, origin, rubric, &dataset, sender, spent_received);
+        // Named, so a profile tells the reading from the writing.
+        let reading = std::thread::Builder::new()
+            .name("tally-labels-read".into())
+            .spawn_scoped(scope, read)
+            .map_err(|err| Error::at(origin, None, format!("cannot start reading: {err}")))?;
+        let written = store.write_bulk(|tx| {
+            let before = tx.last_label_event_id()?;
+            tx.write_labels(|writer| {
+                for mut chunk in &receiver {
+                    // The reader's error, if any, ends its last chunk.
+                    let failed = match chunk.last() {
+                        Some(Parsed::Failed(_)) => chunk.pop(),
+                        _ => None,
+                    };
+                    let mut write_chunk = || -> Result<(), Error> {
+                        for parsed in &chunk {
+                            let Parsed::Record(record) = parsed else {
+                                continue;
+                            };
+                            let ParsedRecord { line, item, rater, comment, step, left, labels } = record;
+                            let line = *line;
+                            let fail = |message: String| Error::at(origin, Some(line), message);
+                            if let Some(left) = left {
+                                let item_id = tx.item_id(item)?.ok_or_else(|| {
+                                    fail(format!("field `item`: no item with id `{item}` in the store"))
+                                })?;
+                                let left = left_candidate(&tx.candidate_ids(item_id)?, left, item).map_err(fail)?;
+                                summary.sides += u64::from(tx.record_side(item_id, rater, &left)?);
+                            }
+                            for label in labels {
+                                let ParsedLabel { field, criterion, no_tags, json, json_text } =
+                                    label.as_ref().map_err(|message| fail(message.clone()))?;
+                                let criterion = &rubric.rubric.criteria[*criterion];
+                                let item_id = match &last_item {
+                                    Some((external, id)) if external == item => *id,
+                                    _ => {
+                                        let id = tx.item_id(item)?.ok_or_else(|| {
+                                            fail(format!("field `item`: no item with id `{item}` in the store"))
+                                        })?;
+                                        last_item = Some((item.clone(), id));
+                                        items.insert(id);
+                                        id
+                                    }
                                 };
-                                &last_steps.insert((item_id, kinds)).1
+
+                        // A step-scope label is stored under `criterion@step` (see `step_key`).
+                        let step_number = match (criterion.scope, &step) {
+                            (Scope::Item, None) => None,
+                            (Scope::Item, Some(_)) => {
+                                return Err(fail(format!(
+                                    "field `step`: criterion `{}` is about the whole item (scope = \"item\"); leave `step` empty",
+                                    criterion.id
+                                )));
+                            }
+                            (Scope::Step, None) => {
+                                return Err(fail(format!(
+                                    "field `step` is missing: criterion `{}` has one value per step (scope = \"step\")",
+                                    criterion.id
+                                )));
+                            }
+                            (Scope::Step, Some(text)) => {
+                                let kinds = match &last_steps {
+                                    Some((id, kinds)) if *id == item_id => kinds,
+                                    _ => {
+                                        let kinds = match tx.item_shape(item_id)? {
+                                            Shape::Conversation { messages } => {
+                                                crate::model::conversation::steps(&messages)
+                                                    .into_iter()
+                                                    .map(|step| step.kind)
+                                                    .collect()
+                                            }
+                                            _ => Vec::new(),
+                                        };
+                                        &last_steps.insert((item_id, kinds)).1
+                                    }
+                                };
+                                let number = text.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                                    fail(format!("field `step`: `{text}` is not a step number (1, 2, ...)"))
+                                })?;
+                                let kind = kinds.get(number as usize - 1).ok_or_else(|| {
+                                    fail(format!("field `step`: item `{item}` has {} steps, not {number}", kinds.len()))
+                                })?;
+                                if !criterion.applies_to_step(*kind) {
+                                    let kinds: Vec<_> = criterion.steps.iter().map(|kind| kind.name()).collect();
+                                    return Err(fail(format!(
+                                        "field `step`: step {number} of item `{item}` is a {} step; criterion `{}` applies to {} steps",
+                                        kind.name(),
+                                        criterion.id,
+                                        kinds.join(" and ")
+                                    )));
+                                }
+                                Some(number)
                             }
                         };
-                        let number = text.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                            fail(format!("field `step`: `{text}` is not a step number (1, 2, ...)"))
-                        })?;
-                        let kind = kinds.get(number as usize - 1).ok_or_else(|| {
-                            fail(format!("field `step`: item `{item}` has {} steps, not {number}", kinds.len()))
-                        })?;
-                        if !criterion.applies_to_step(*kind) {
-                            let kinds: Vec<_> = criterion.steps.iter().map(|kind| kind.name()).collect();
-                            return Err(fail(format!(
-                                "field `step`: step {number} of item `{item}` is a {} step; criterion `{}` applies to {} steps",
-                                kind.name(),
-                                criterion.id,
-                                kinds.join(" and ")
-                            )));
-                        }
-                        Some(number)
-                    }
-                };
-                let stored_key = match step_number {
-                    Some(number) => step_key(&criterion.id, number),
-                    None => criterion.id.clone(),
-                };
-                let step = step_number.map(|number| number.to_string());
+                                let stored_key = match step_number {
+                            Some(number) => step_key(&criterion.id, number),
+                            None => criterion.id.clone(),
+                        };
+                        let step = step_number.map(|number| number.to_string());
 
-                summary.records += 1;
-                let json = value.to_json();
-                let json_text = json.to_string();
-                let mut index_of = |name: &str| match names.iter().position(|known| known == name) {
-                    Some(index) => index,
-                    None => {
-                        names.push(name.to_string());
-                        names.len() - 1
+                        summary.records += 1;
+                        let mut index_of = |name: &str| match names.iter().position(|known| known == name) {
+                            Some(index) => index,
+                            None => {
+                                names.push(name.to_string());
+                                names.len() - 1
+                            }
+                        };
+                        let rater_index = index_of(rater);
+                        let criterion_index = index_of(&criterion.id);
+                        steps_seen |= step.is_some();
+                        let key = (item_id, rater_index, criterion_index, step);
+                        let differs = |first: u64, earlier: &str| {
+                            let step = key.3.as_ref().map(|step| format!(", step {step}")).unwrap_or_default();
+                            fail(format!(
+                                "field `{field}`: {json_text} for item `{item}`, rater `{rater}`, criterion `{}`{step} \
+                                 differs from {earlier} on line {first}; give one value per label",
+                                criterion.id
+                            ))
+                        };
+                        if let Some((first, earlier)) = given.get(&key)
+                            && earlier != json_text
+                        {
+                            return Err(differs(*first, earlier));
+                        }
+                        let source = format!("{source_prefix}{line}");
+                        let label = NewLabel {
+                            item_id,
+                            rater,
+                            criterion: &stored_key,
+                            value: Some(json),
+                            comment: comment.as_deref(),
+                            rubric_id: rubric.id,
+                            batch_id: None,
+                            duration_ms: None,
+                            source: &source,
+                        };
+                        let current = writer.current_label_event(item_id, rater, &stored_key, rubric.id)?;
+                        let written_here = current.as_ref().is_some_and(|event| event.id > before);
+                        if let Some(event) = current.as_ref().filter(|_| written_here && !steps_seen) {
+                            // Written by an earlier line of this file.
+                            let first = event.source.strip_prefix(&source_prefix).and_then(|line| line.parse().ok());
+                            if let (Some(first), Some(earlier)) = (first, event.value.as_deref())
+                                && earlier != json_text
+                            {
+                                return Err(differs(first, earlier));
+                            }
+                        }
+                        if label_unchanged(current.as_ref(), &label) {
+                            summary.unchanged += 1;
+                            if !written_here || steps_seen {
+                                given.entry(key).or_insert_with(|| (line, json_text.clone()));
+                            }
+                        } else {
+                            writer.append_label_over(&label, current.as_ref())?;
+                            summary.recorded += 1;
+                            if key.3.is_some() || steps_seen {
+                                given.entry(key).or_insert_with(|| (line, json_text.clone()));
+                            }
+                        }
+                        if criterion.when.is_some() && !no_tags {
+                            conditional.push((line, item_id, rater_index, criterion_index, step_number));
+                        }
+                        if last_confirmed != Some((item_id, rater_index)) {
+                            writer.confirm_where_assigned(item_id, rater, &rubric.rubric.name)?;
+                            last_confirmed = Some((item_id, rater_index));
+                            if !raters.contains(rater) {
+                                raters.insert(rater.clone());
+                            }
+                        }
                     }
-                };
-                let rater_index = index_of(&rater);
-                let criterion_index = index_of(&criterion.id);
-                steps_seen |= step.is_some();
-                let key = (item_id, rater_index, criterion_index, step);
-                let differs = |first: u64, earlier: &str| {
-                    let step = key.3.as_ref().map(|step| format!(", step {step}")).unwrap_or_default();
-                    fail(format!(
-                        "field `{field}`: {json_text} for item `{item}`, rater `{rater}`, criterion `{}`{step} \
-                         differs from {earlier} on line {first}; give one value per label",
-                        criterion.id
-                    ))
-                };
-                if let Some((first, earlier)) = given.get(&key)
-                    && *earlier != json_text
-                {
-                    return Err(differs(*first, earlier));
                 }
-                let source = format!("{source_prefix}{line}");
-                let label = NewLabel {
-                    item_id,
-                    rater: &rater,
-                    criterion: &stored_key,
-                    value: Some(&json),
-                    comment: comment.as_deref(),
-                    rubric_id: rubric.id,
-                    batch_id: None,
-                    duration_ms: None,
-                    source: &source,
-                };
-                let current = writer.current_label_event(item_id, &rater, &stored_key, rubric.id)?;
-                let written_here = current.as_ref().is_some_and(|event| event.id > before);
-                if let Some(event) = current.as_ref().filter(|_| written_here && !steps_seen) {
-                    // Written by an earlier line of this file.
-                    let first = event.source.strip_prefix(&source_prefix).and_then(|line| line.parse().ok());
-                    if let (Some(first), Some(earlier)) = (first, event.value.as_deref())
-                        && earlier != json_text
-                    {
-                        return Err(differs(first, earlier));
+                        Ok(())
+                    };
+                    let written = write_chunk();
+                    // Freed where it was allocated: freeing another thread's memory costs
+                    // the writer a lock per string.
+                    let _ = spent.send(chunk);
+                    written?;
+                    if let Some(Parsed::Failed(err)) = failed {
+                        return Err(err);
                     }
                 }
-                if label_unchanged(current.as_ref(), &label) {
-                    summary.unchanged += 1;
-                    if !written_here || steps_seen {
-                        given.entry(key).or_insert((line, json_text));
-                    }
-                } else {
-                    writer.append_label_over(&label, current.as_ref())?;
-                    summary.recorded += 1;
-                    if key.3.is_some() || steps_seen {
-                        given.entry(key).or_insert((line, json_text));
-                    }
-                }
-                if criterion.when.is_some()
-                    && !matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty())
-                {
-                    conditional.push((line, item_id, rater_index, criterion_index, step_number));
-                }
-                if last_confirmed != Some((item_id, rater_index)) {
-                    writer.confirm_where_assigned(item_id, &rater, &rubric.rubric.name)?;
-                    last_confirmed = Some((item_id, rater_index));
-                    if !raters.contains(&rater) {
-                        raters.insert(rater.clone());
-                    }
+                Ok::<_, Error>(())
+            })?;
+            // Every record is in: the reader has finished.
+            let arena = reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            if !arena.is_empty() {
+                import_votes(tx, arena, origin, rubric, &mut summary, &mut raters, &mut items)?;
+            }
+            for (line, item_id, rater, criterion, step) in conditional {
+                if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion], step)? {
+                    return Err(Error::at(origin, Some(line), message));
                 }
             }
-            Ok(())
-        })
-        })?;
-        if !arena.is_empty() {
-            import_votes(tx, std::mem::take(&mut arena), origin, rubric, &mut summary, &mut raters, &mut items)?;
-        }
-        for (line, item_id, rater, criterion, step) in conditional {
-            if let Some(message) = check_when(tx, rubric, item_id, &names[rater], &names[criterion], step)? {
-                return Err(Error::at(origin, Some(line), message));
-            }
-        }
-        Ok::<_, Error>(())
+            Ok::<_, Error>(())
+        });
+        // On an error here, the reader stops at its next chunk.
+        drop(receiver);
+        written
     })?;
     summary.raters = raters.len();
     summary.items = items.len();
     Ok(summary)
 }
 
-/// `text` without the white space around it, moved rather than copied when it has none.
+/// `text` without the white space around it.
 fn trimmed(text: String) -> String {
     if text.trim().len() == text.len() { text } else { text.trim().to_string() }
+}
+
+/// Records a reader thread parses and checks ahead of the writer, in chunks of this many.
+const PARSED_CHUNK: usize = 512;
+/// Chunks the reader may be ahead by: memory stays flat whatever the file's size.
+const PARSED_AHEAD: usize = 8;
+
+/// One record as the reader thread leaves it: everything checked that needs no store.
+struct ParsedRecord {
+    line: u64,
+    item: String,
+    rater: String,
+    comment: Option<String>,
+    step: Option<String>,
+    /// The side shown, trimmed and not empty.
+    left: Option<String>,
+    /// Its labels, in order; the first error stops the record, after what the store
+    /// checks before it (the `left` side, the item of each earlier label).
+    labels: Vec<Result<ParsedLabel, String>>,
+}
+
+struct ParsedLabel {
+    /// Where the value came from, for errors: `value`, or the criterion's column.
+    field: String,
+    /// Its criterion's index in the rubric.
+    criterion: usize,
+    /// Whether it is an empty set of tags, which a `when` condition does not check.
+    no_tags: bool,
+    json: Value,
+    json_text: String,
+}
+
+/// What the reader thread sends: records, or the error that stopped it.
+enum Parsed {
+    Record(ParsedRecord),
+    Failed(Error),
+}
+
+/// Reads and checks the records of `reader` on this thread, sending them in chunks and
+/// freeing those the writer sends back; returns the Arena votes it set aside. Stops at
+/// its first error, or when the writer stops listening.
+fn read_records(
+    reader: impl BufRead,
+    format: Format,
+    origin: &str,
+    rubric: &StoredRubric,
+    dataset: &str,
+    sender: std::sync::mpsc::SyncSender<Vec<Parsed>>,
+    spent: std::sync::mpsc::Receiver<Vec<Parsed>>,
+) -> super::arena::Grouper {
+    let mut arena = super::arena::Grouper::default();
+    let mut chunk = Vec::with_capacity(PARSED_CHUNK);
+    // Keep empty cells: an empty tags value means "none of the tags".
+    let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
+    let read = for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
+        let fail = |message: String| Error::at(origin, Some(line), message);
+        if super::arena::is_arena(&fields) {
+            // Votes come in any order: their items and labels are written once the file is read.
+            return arena.add(line, fields, dataset).map_err(fail);
+        }
+        // Long shape: one label a record (`criterion`, `value`). Wide shape: a column
+        // per criterion, named by its id (`item,rater,correct,helpfulness`).
+        let wide = !fields.contains_key("criterion") && !fields.contains_key("value");
+        let mut text_field = |name: &str| match fields.remove(name) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Ok(trimmed(text)),
+            Some(Value::Number(number)) => Ok(number.to_string()),
+            Some(_) => Err(fail(format!("field `{name}`: expected a non-empty string"))),
+            None => Err(fail(format!("field `{name}` is missing"))),
+        };
+        let item = text_field("item")?;
+        let rater = text_field("rater")?;
+        let criterion_id = if wide { String::new() } else { text_field("criterion")? };
+        let comment = match fields.remove("comment") {
+            Some(Value::String(text)) if !text.is_empty() => Some(text),
+            _ => None,
+        };
+        let step = match fields.remove("step") {
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(trimmed(text)),
+            Some(Value::Number(number)) => Some(number.to_string()),
+            _ => None,
+        };
+        // `left` is the side shown, unless the rubric has a criterion of that name.
+        let left = match rubric.rubric.criterion("left") {
+            None => match fields.remove("left") {
+                Some(Value::String(left)) if !left.trim().is_empty() => Some(trimmed(left)),
+                _ => None,
+            },
+            Some(_) => None,
+        };
+        let values = if wide {
+            wide_values(&fields, &rubric.rubric)
+        } else {
+            Ok(vec![(criterion_id, fields.remove("value").ok_or_else(|| fail("field `value` is missing".into()))?)])
+        };
+        let labels = match values {
+            Err(message) => vec![Err(message)],
+            Ok(values) => values
+                .into_iter()
+                .filter_map(|(criterion_id, raw_value)| parse_label(rubric, wide, criterion_id, raw_value).transpose())
+                .collect(),
+        };
+        chunk.push(Parsed::Record(ParsedRecord { line, item, rater, comment, step, left, labels }));
+        if chunk.len() == PARSED_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(PARSED_CHUNK));
+            sender.send(full).map_err(|_| fail("the import stopped".into()))?;
+            while spent.try_recv().is_ok() {}
+        }
+        Ok(())
+    });
+    if let Err(err) = read {
+        chunk.push(Parsed::Failed(err));
+    }
+    // Unless the writer stopped at an error of its own, which it reports.
+    sender.send(chunk).ok();
+    arena
+}
+
+/// One value of a record, checked against its criterion; `None` for an empty note,
+/// which says nothing.
+fn parse_label(
+    rubric: &StoredRubric,
+    wide: bool,
+    criterion_id: String,
+    raw_value: Value,
+) -> Result<Option<ParsedLabel>, String> {
+    let Some(index) = rubric.rubric.criteria.iter().position(|criterion| criterion.id == criterion_id) else {
+        let ids: Vec<_> = rubric.rubric.criteria.iter().map(|c| c.id.as_str()).collect();
+        return Err(format!(
+            "field `criterion`: `{criterion_id}` is not a criterion of rubric `{}` (expected one of {})",
+            rubric.rubric.name,
+            ids.join(", ")
+        ));
+    };
+    let criterion = &rubric.rubric.criteria[index];
+    let field = if wide { criterion_id } else { "value".to_string() };
+    if criterion.kind != Kind::Tags && criterion.kind != Kind::Text && raw_value.as_str() == Some("") {
+        return Err(format!("field `{field}` is empty"));
+    }
+    let value = criterion.parse_json(&raw_value).map_err(|message| format!("field `{field}`: {message}"))?;
+    if matches!(&value, crate::model::LabelValue::Text(text) if text.trim().is_empty()) {
+        return Ok(None);
+    }
+    let json = value.to_json();
+    let json_text = json.to_string();
+    let no_tags = matches!(&value, crate::model::LabelValue::Tags(tags) if tags.is_empty());
+    Ok(Some(ParsedLabel { field, criterion: index, no_tags, json, json_text }))
 }
 
 /// The candidate a `left` cell names: a candidate's id, else `a` (the first) or `b`.
