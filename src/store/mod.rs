@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
 pub use comparisons::ComparisonRow;
-pub use items::{JudgedRow, OnConflict, Upsert};
+pub use items::{JudgedRow, OnConflict, PreparedItem, Upsert};
 pub use labels::{
     Adjudication, CurrentLabel, LabelEvent, LabelRef, LabelRow, LabelScope, LabelSet, LabelWriter, NewAdjudication,
     NewLabel, label_unchanged,
