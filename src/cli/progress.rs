@@ -13,12 +13,14 @@ const DELAY: Duration = Duration::from_secs(1);
 /// Redraws at most this often: drawing must not slow the work it reports.
 const EVERY: Duration = Duration::from_millis(100);
 
+/// Send, so that an import can read its file (through [`ProgressReader`]) on a thread of
+/// its own.
 pub struct Progress {
     label: String,
     unit: Unit,
     /// `None`: hidden.
-    out: Option<Box<dyn Write>>,
-    clock: Box<dyn FnMut() -> Instant>,
+    out: Option<Box<dyn Write + Send>>,
+    clock: Box<dyn FnMut() -> Instant + Send>,
     /// No drawing before this.
     next: Instant,
     drawn: bool,
@@ -37,15 +39,15 @@ impl Progress {
 
     fn on_stderr(label: String, unit: Unit) -> Progress {
         let shown = visible(std::io::stderr().is_terminal(), std::env::var_os("TERM").as_deref());
-        let out = shown.then(|| Box::new(std::io::stderr()) as Box<dyn Write>);
+        let out = shown.then(|| Box::new(std::io::stderr()) as Box<dyn Write + Send>);
         Progress::with(label, unit, out, Box::new(Instant::now))
     }
 
     fn with(
         label: String,
         unit: Unit,
-        out: Option<Box<dyn Write>>,
-        mut clock: Box<dyn FnMut() -> Instant>,
+        out: Option<Box<dyn Write + Send>>,
+        mut clock: Box<dyn FnMut() -> Instant + Send>,
     ) -> Progress {
         let next = clock() + DELAY;
         Progress { label, unit, out, clock, next, drawn: false }
@@ -187,41 +189,41 @@ impl<R: BufRead> BufRead for ProgressReader<R> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::{Cell, RefCell};
-    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
 
     use super::*;
 
-    type Clock = Rc<Cell<Instant>>;
-    type Written = Rc<RefCell<Vec<u8>>>;
+    type Clock = Arc<Mutex<Instant>>;
+    type Written = Arc<Mutex<Vec<u8>>>;
 
     /// A progress line over a fake clock (advanced by hand) into a buffer.
     fn fake(total: u64, shown: bool) -> (Progress, Clock, Written) {
-        struct Shared(Rc<RefCell<Vec<u8>>>);
+        struct Shared(Written);
         impl Write for Shared {
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.borrow_mut().extend_from_slice(buf);
+                self.0.lock().unwrap().extend_from_slice(buf);
                 Ok(buf.len())
             }
             fn flush(&mut self) -> std::io::Result<()> {
                 Ok(())
             }
         }
-        let now = Rc::new(Cell::new(Instant::now()));
-        let written = Rc::new(RefCell::new(Vec::new()));
-        let out = shown.then(|| Box::new(Shared(written.clone())) as Box<dyn Write>);
+        let now = Arc::new(Mutex::new(Instant::now()));
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let out = shown.then(|| Box::new(Shared(written.clone())) as Box<dyn Write + Send>);
         let clock = now.clone();
         let unit = Unit::Bytes { total };
-        let progress = Progress::with("importing items.jsonl".into(), unit, out, Box::new(move || clock.get()));
+        let progress =
+            Progress::with("importing items.jsonl".into(), unit, out, Box::new(move || *clock.lock().unwrap()));
         (progress, now, written)
     }
 
     fn text(written: &Written) -> String {
-        String::from_utf8(written.borrow().clone()).unwrap()
+        String::from_utf8(written.lock().unwrap().clone()).unwrap()
     }
 
     fn advance(now: &Clock, millis: u64) {
-        now.set(now.get() + Duration::from_millis(millis));
+        *now.lock().unwrap() += Duration::from_millis(millis);
     }
 
     #[test]
