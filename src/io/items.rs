@@ -174,7 +174,7 @@ pub fn import(
 /// neither waits on the other's hiccups, few enough to keep memory flat.
 const CHUNKS_IN_FLIGHT: usize = 4;
 /// A chunk is sent when it holds this many rows or this many bytes of text.
-const CHUNK_ROWS: usize = 500;
+const CHUNK_ROWS: usize = 100;
 const CHUNK_BYTES: usize = 4 << 20;
 
 /// Rows ready to store: each item and the line it came from.
@@ -382,7 +382,7 @@ fn upsert(
                 summary.updated += 1;
                 *(if stale { &mut summary.labels_stale } else { &mut summary.labels_kept }) += labels;
             }
-            Upsert::Labeled { labels } => labeled.push(Labeled { id: prepared.item().id.clone(), line, labels }),
+            Upsert::Labeled { labels } => labeled.push(Labeled { id: prepared.id().to_string(), line, labels }),
             Upsert::Skipped => summary.skipped += 1,
             Upsert::Conflict { source, .. } => {
                 return Err(Error::at(
@@ -391,7 +391,7 @@ fn upsert(
                     format!(
                         "field `id`: `{}` is already in the store with different content (from {source}); \
                          use --on-conflict skip or --on-conflict update",
-                        prepared.item().id
+                        prepared.id()
                     ),
                 ));
             }
@@ -669,7 +669,7 @@ mod tests {
     #[test]
     fn a_file_of_many_chunks_is_stored_whole() {
         let mut store = Store::open_in_memory().unwrap();
-        let n = CHUNK_ROWS * 2 + 7;
+        let n = (CHUNK_ROWS * 2 + 7).max(1000);
         let summary = import_text(&mut store, &jsonl(n, |_, line| line)).unwrap();
         assert_eq!((summary.records, summary.inserted), (n as u64, n as u64));
         assert_eq!(summary.to_metadata.get("note"), Some(&(n as u64)));
@@ -686,7 +686,7 @@ mod tests {
     #[test]
     fn an_error_late_in_a_long_file_names_its_line_and_stores_nothing() {
         let mut store = Store::open_in_memory().unwrap();
-        let n = CHUNK_ROWS * 2 + 7;
+        let n = (CHUNK_ROWS * 2 + 7).max(1000);
         let bad_json =
             |at: usize| move |line: usize, text: String| if line == at { "{oops\n".to_string() } else { text };
         let err = import_text(&mut store, &jsonl(n, bad_json(n - 3))).unwrap_err().to_string();

@@ -142,7 +142,9 @@ impl Columns {
 
 /// An item with its columns' JSON and its content hash already made: serialising and
 /// hashing cost as much as the insert itself, so an import makes them on another thread
-/// than the one that writes ([`Tx::upsert_items`]).
+/// than the one that writes ([`Tx::upsert_items`]). It keeps the item's texts; its
+/// context, metadata, judge and shape live on only as JSON, the rest freed where it
+/// was made.
 #[derive(Debug, Clone)]
 pub struct PreparedItem {
     item: Item,
@@ -150,13 +152,18 @@ pub struct PreparedItem {
 }
 
 impl PreparedItem {
-    pub fn new(item: Item) -> PreparedItem {
+    pub fn new(mut item: Item) -> PreparedItem {
         let columns = Columns::of(&item);
+        item.context = Vec::new();
+        item.metadata = Map::new();
+        item.judge = Map::new();
+        item.shape = Shape::Single;
         PreparedItem { item, columns }
     }
 
-    pub fn item(&self) -> &Item {
-        &self.item
+    /// The item's external id.
+    pub fn id(&self) -> &str {
+        &self.item.id
     }
 }
 
@@ -707,19 +714,19 @@ mod tests {
                 OnConflict::UpdateKeepLabels,
                 OnConflict::UpdateStaleLabels,
             ][conflict];
-            let rows: Vec<(PreparedItem, u64)> = rows
-                .iter()
-                .enumerate()
-                .map(|(line, &(id, content))| (PreparedItem::new(variant(id, content)), line as u64 + 1))
-                .collect();
+            let items: Vec<(Item, u64)> =
+                rows.iter().enumerate().map(|(line, &(id, content))| (variant(id, content), line as u64 + 1)).collect();
+            let rows: Vec<(PreparedItem, u64)> =
+                items.iter().map(|(item, line)| (PreparedItem::new(item.clone()), *line)).collect();
             let mut one_by_one = seeded();
             let expected = one_by_one
                 .write(|tx| {
                     if bulk {
                         tx.bulk()?;
                     }
-                    rows.iter()
-                        .map(|(prepared, line)| tx.upsert_item(prepared.item(), "f.jsonl", *line, on_conflict))
+                    items
+                        .iter()
+                        .map(|(item, line)| tx.upsert_item(item, "f.jsonl", *line, on_conflict))
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .unwrap();
