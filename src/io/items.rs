@@ -467,23 +467,25 @@ fn item_and_extras(
     map: &[(String, String)],
     dataset: &str,
 ) -> Result<(Item, Vec<String>), String> {
-    let mut found: Map<String, Value> = Map::new();
+    // Each of FIELDS' values, by its place there: no map (and no key string) per record.
+    let mut found: [Option<Value>; FIELDS.len()] = Default::default();
     for (field, column) in map {
         let value = take_path(&mut fields, column)
             .ok_or_else(|| format!("field `{column}` (mapped to `{field}` by --map) is missing"))?;
-        found.insert(field.clone(), value);
-    }
-    for (field, aliases) in FIELDS {
-        if found.contains_key(field) {
-            continue;
-        }
-        if let Some(value) = std::iter::once(&field).chain(aliases).find_map(|name| fields.remove(*name)) {
-            found.insert(field.to_string(), value);
+        if let Some(slot) = FIELDS.iter().position(|(name, _)| name == field) {
+            found[slot] = Some(value);
         }
     }
+    for ((field, aliases), slot) in FIELDS.iter().zip(&mut found) {
+        if slot.is_none() {
+            *slot = std::iter::once(field).chain(aliases.iter()).find_map(|name| fields.remove(*name));
+        }
+    }
+    let mut found =
+        |field: &str| FIELDS.iter().position(|(name, _)| *name == field).and_then(|slot| found[slot].take());
     // CSV judge columns: judge_<criterion>.
     let judge_columns: Vec<String> = fields.keys().filter(|key| key.starts_with("judge_")).cloned().collect();
-    let mut judge = match found.remove("judge") {
+    let mut judge = match found("judge") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(judge)) => judge,
         Some(_) => return Err("field `judge`: expected an object of criterion scores".into()),
@@ -495,7 +497,7 @@ fn item_and_extras(
     }
 
     let shape = shape(&mut fields)?;
-    let output = match found.remove("output") {
+    let output = match found("output") {
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `output`: expected a string".into()),
         None if matches!(shape, Shape::Comparison { .. }) => String::new(),
@@ -505,18 +507,18 @@ fn item_and_extras(
             return Err(format!("field `output` is missing (also looked for {})", aliases.join(", ")));
         }
     };
-    let input = match found.remove("input") {
+    let input = match found("input") {
         None | Some(Value::Null) if !shape.messages().is_empty() => conversation::first_user_text(shape.messages()),
         None | Some(Value::Null) => String::new(),
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `input`: expected a string".into()),
     };
-    let reference = match found.remove("reference") {
+    let reference = match found("reference") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(text),
         Some(_) => return Err("field `reference`: expected a string".into()),
     };
-    let context = match found.remove("context") {
+    let context = match found("context") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(text)) => vec![text],
         Some(Value::Array(passages)) => passages
@@ -533,12 +535,12 @@ fn item_and_extras(
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("field `context`: expected a list of passages".into()),
     };
-    let mut metadata = match found.remove("metadata") {
+    let mut metadata = match found("metadata") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(metadata)) => metadata,
         Some(_) => return Err("field `metadata`: expected an object".into()),
     };
-    let id_value = found.remove("id");
+    let id_value = found("id");
     // Any other top-level field is metadata; explicit metadata wins on a clash.
     let extras: Vec<String> = fields.keys().cloned().collect();
     for (key, value) in fields {
