@@ -268,8 +268,9 @@ impl<'a> ItemReader<'a> {
     }
 
     fn push(&mut self, item: Item, line: u64) -> Result<(), Error> {
-        self.chunk_bytes += item.input.len() + item.output.len() + item.reference.as_ref().map_or(0, String::len);
-        self.chunk.push((PreparedItem::new(item), line));
+        let prepared = PreparedItem::new(item);
+        self.chunk_bytes += prepared.text_len();
+        self.chunk.push((prepared, line));
         if self.chunk.len() >= CHUNK_ROWS || self.chunk_bytes >= CHUNK_BYTES {
             self.send()?;
         }
@@ -681,6 +682,22 @@ mod tests {
         // Again: every row is unchanged.
         let again = import_text(&mut store, &jsonl(n, |_, line| line)).unwrap();
         assert_eq!((again.inserted, again.unchanged), (0, n as u64));
+    }
+
+    /// Chunks are bounded by bytes as well as rows, so memory stays flat with huge outputs.
+    #[test]
+    fn a_chunk_holds_at_most_a_few_megabytes() {
+        let big = "x".repeat(1 << 20);
+        let text: String = (1..=12).map(|n| format!("{{\"id\": \"b{n}\", \"output\": \"{big}\"}}\n")).collect();
+        let (chunks, received) = std::sync::mpsc::sync_channel(100);
+        let (_spent, spent_received) = std::sync::mpsc::channel();
+        let options = ImportOptions::default();
+        let mut reader = ItemReader::new("f.jsonl", "ds", &options, chunks, spent_received);
+        reader.read(text.as_bytes(), Format::Jsonl).unwrap();
+        drop(reader);
+        let sizes: Vec<usize> = received.iter().map(|chunk| chunk.len()).collect();
+        // Four outputs of 1 MB fill a chunk.
+        assert_eq!(sizes, [4, 4, 4]);
     }
 
     /// An error anywhere, found by either thread, leaves the store as it was; when both

@@ -165,6 +165,16 @@ impl PreparedItem {
     pub fn id(&self) -> &str {
         &self.item.id
     }
+
+    /// Bytes of text it holds (its texts and its columns' JSON), to bound what an import
+    /// holds at once.
+    pub fn text_len(&self) -> usize {
+        let Item { id, dataset, input, output, reference, .. } = &self.item;
+        let Columns { context, metadata, judge, hash, shape } = &self.columns;
+        [id, dataset, input, output, context, metadata, judge, hash].iter().map(|text| text.len()).sum::<usize>()
+            + reference.as_ref().map_or(0, String::len)
+            + shape.as_ref().map_or(0, String::len)
+    }
 }
 
 /// Rows one INSERT statement writes in [`Tx::upsert_items`]: one statement per row pays
