@@ -119,14 +119,12 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// What an item's columns hold besides its texts: context, metadata and judge as JSON,
-/// the content hash and the shape's JSON.
+/// What an item's columns hold as JSON: context, metadata, judge and shape.
 #[derive(Debug, Clone)]
 struct Columns {
     context: String,
     metadata: String,
     judge: String,
-    hash: String,
     shape: Option<String>,
 }
 
@@ -135,16 +133,21 @@ impl Columns {
         let context = to_json(&item.context);
         let metadata = to_json(&item.metadata);
         let judge = to_json(&item.judge);
-        let hash = item.content_hash_with(&context, &metadata, &judge);
-        Columns { context, metadata, judge, hash, shape: item.shape.to_json() }
+        Columns { context, metadata, judge, shape: item.shape.to_json() }
+    }
+
+    /// The content hash of `item`, whose context, metadata and judge these columns hold
+    /// ([`Item::content_hash_with`]: its texts and shape come from `item`).
+    fn hash(&self, item: &Item) -> String {
+        item.content_hash_with(&self.context, &self.metadata, &self.judge)
     }
 }
 
-/// An item with its columns' JSON and its content hash already made: serialising and
-/// hashing cost as much as the insert itself, so an import makes them on another thread
-/// than the one that writes ([`Tx::upsert_items`]). It keeps the item's texts; its
-/// context, metadata, judge and shape live on only as JSON, the rest freed where it
-/// was made.
+/// An item with its columns' JSON already made: serialising costs about as much as
+/// the insert itself, so an import makes it on another thread than the one that writes
+/// ([`Tx::upsert_items`]), which hashes the content (that balances the two threads'
+/// work). It keeps the item's texts and shape; its context, metadata and judge live on
+/// only as JSON, the rest freed where it was made.
 #[derive(Debug, Clone)]
 pub struct PreparedItem {
     item: Item,
@@ -157,8 +160,11 @@ impl PreparedItem {
         item.context = Vec::new();
         item.metadata = Map::new();
         item.judge = Map::new();
-        item.shape = Shape::Single;
         PreparedItem { item, columns }
+    }
+
+    fn hash(&self) -> String {
+        self.columns.hash(&self.item)
     }
 
     /// The item's external id.
@@ -170,8 +176,8 @@ impl PreparedItem {
     /// holds at once.
     pub fn text_len(&self) -> usize {
         let Item { id, dataset, input, output, reference, .. } = &self.item;
-        let Columns { context, metadata, judge, hash, shape } = &self.columns;
-        [id, dataset, input, output, context, metadata, judge, hash].iter().map(|text| text.len()).sum::<usize>()
+        let Columns { context, metadata, judge, shape } = &self.columns;
+        [id, dataset, input, output, context, metadata, judge].iter().map(|text| text.len()).sum::<usize>()
             + reference.as_ref().map_or(0, String::len)
             + shape.as_ref().map_or(0, String::len)
     }
@@ -218,7 +224,8 @@ impl Tx<'_> {
         line: u64,
         on_conflict: OnConflict,
     ) -> Result<Upsert, StoreError> {
-        self.upsert_one(item, &Columns::of(item), source, line, on_conflict)
+        let columns = Columns::of(item);
+        self.upsert_one(item, &columns, &columns.hash(item), source, line, on_conflict)
     }
 
     /// [`Tx::upsert_item`] for each of `rows` (an item and the line of `source` it came
@@ -234,19 +241,20 @@ impl Tx<'_> {
         let mut done = Vec::with_capacity(rows.len());
         let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
         for chunk in &mut chunks {
+            let hashes: Vec<String> = chunk.iter().map(|(prepared, _)| prepared.hash()).collect();
             // Rowids past the largest are the rows this statement inserts (SQLite gives a
             // new row the largest rowid plus one until that would overflow).
             let before: i64 =
                 self.tx.prepare_cached("SELECT coalesce(max(id), 0) FROM items")?.query_row([], |row| row.get(0))?;
             if before > i64::MAX - ROWS_PER_INSERT as i64 {
-                for (prepared, line) in chunk {
-                    done.push(self.upsert_one(&prepared.item, &prepared.columns, source, *line, on_conflict)?);
+                for ((prepared, line), hash) in chunk.iter().zip(&hashes) {
+                    done.push(self.upsert_one(&prepared.item, &prepared.columns, hash, source, *line, on_conflict)?);
                 }
                 continue;
             }
             let now = now_ms();
             let mut statement = self.tx.prepare_cached(insert_sql(true))?;
-            for (row, (PreparedItem { item, columns }, line)) in chunk.iter().enumerate() {
+            for (row, ((PreparedItem { item, columns }, line), hash)) in chunk.iter().zip(&hashes).enumerate() {
                 let at = row * INSERT_COLUMNS;
                 statement.raw_bind_parameter(at + 1, &item.id)?;
                 statement.raw_bind_parameter(at + 2, &item.dataset)?;
@@ -256,7 +264,7 @@ impl Tx<'_> {
                 statement.raw_bind_parameter(at + 6, &columns.context)?;
                 statement.raw_bind_parameter(at + 7, &columns.metadata)?;
                 statement.raw_bind_parameter(at + 8, &columns.judge)?;
-                statement.raw_bind_parameter(at + 9, &columns.hash)?;
+                statement.raw_bind_parameter(at + 9, hash)?;
                 statement.raw_bind_parameter(at + 10, source)?;
                 statement.raw_bind_parameter(at + 11, *line as i64)?;
                 statement.raw_bind_parameter(at + 12, now)?;
@@ -273,19 +281,20 @@ impl Tx<'_> {
             // Some ids existed (or came twice): the first row of each id the statement
             // inserted is new; every other row is decided against what is stored now.
             let mut claimed = std::collections::HashSet::new();
-            for (PreparedItem { item, columns }, line) in chunk {
+            for ((PreparedItem { item, columns }, line), hash) in chunk.iter().zip(&hashes) {
                 let existing = self.existing(&item.id)?;
                 match existing {
                     Some((id, ..)) if id > before && claimed.insert(id) => {
                         self.bulk_item();
                         done.push(Upsert::Inserted);
                     }
-                    _ => done.push(self.decide(item, columns, existing, source, *line, on_conflict)?),
+                    _ => done.push(self.decide(item, columns, hash, existing, source, *line, on_conflict)?),
                 }
             }
         }
         for (prepared, line) in chunks.remainder() {
-            done.push(self.upsert_one(&prepared.item, &prepared.columns, source, *line, on_conflict)?);
+            let hash = prepared.hash();
+            done.push(self.upsert_one(&prepared.item, &prepared.columns, &hash, source, *line, on_conflict)?);
         }
         Ok(done)
     }
@@ -294,6 +303,7 @@ impl Tx<'_> {
         &self,
         item: &Item,
         columns: &Columns,
+        hash: &str,
         source: &str,
         line: u64,
         on_conflict: OnConflict,
@@ -309,7 +319,7 @@ impl Tx<'_> {
             columns.context,
             columns.metadata,
             columns.judge,
-            columns.hash,
+            hash,
             source,
             line as i64,
             now_ms(),
@@ -320,7 +330,7 @@ impl Tx<'_> {
             return Ok(Upsert::Inserted);
         }
         let existing = self.existing(&item.id)?;
-        self.decide(item, columns, existing, source, line, on_conflict)
+        self.decide(item, columns, hash, existing, source, line, on_conflict)
     }
 
     /// The stored item with external id `external_id`: its rowid, content hash, dataset
@@ -337,19 +347,21 @@ impl Tx<'_> {
     }
 
     /// What to do with `item`, whose id is already stored as `existing`.
+    // The row as bound (item, columns, hash) and where it came from: each is needed.
+    #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
         item: &Item,
         columns: &Columns,
+        hash: &str,
         existing: Option<(i64, String, String, String)>,
         source: &str,
         line: u64,
         on_conflict: OnConflict,
     ) -> Result<Upsert, StoreError> {
-        let hash = &columns.hash;
         match existing {
             None => Err(StoreError::Invalid(format!("item `{}` could be neither inserted nor found", item.id))),
-            Some((_, existing_hash, _, _)) if existing_hash == *hash => Ok(Upsert::Unchanged),
+            Some((_, existing_hash, _, _)) if existing_hash == hash => Ok(Upsert::Unchanged),
             Some((_, old_hash, dataset, origin)) => match on_conflict {
                 OnConflict::Error => Ok(Upsert::Conflict { dataset, source: origin }),
                 OnConflict::Skip => Ok(Upsert::Skipped),
