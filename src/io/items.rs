@@ -116,9 +116,9 @@ pub fn dataset_name(path: &Path, options: &ImportOptions) -> String {
 /// Imports items from `reader`; `origin` names it in errors and provenance.
 ///
 /// Two threads share the work: one reads records and makes each item ready to store
-/// (parsing, serialising its JSON columns, hashing its content), the calling thread
-/// writes them, in file order, in one transaction. Either costs about as much as the
-/// other, so the import takes the time of the slower, not of both.
+/// (parsing, serialising its JSON columns), the calling thread hashes and writes them,
+/// in file order, in one transaction. Either costs about as much as the other, so the
+/// import takes the time of the slower, not of both.
 pub fn import(
     store: &mut Store,
     reader: impl BufRead + Send,
