@@ -213,3 +213,30 @@ fn labeled_keep_updates_and_the_labels_stand() {
     let shown = sandbox.ok(&["show", "q-0001-v1"]);
     assert!(shown.contains("(edited)"), "{shown}");
 }
+
+/// A long file goes to the store many rows a statement, read on another thread: a
+/// conflict late in it is still refused at its line with the store unchanged, and
+/// `--on-conflict skip` still tells each row's fate (new, repeated, skipped).
+#[test]
+fn a_conflict_late_in_a_long_file_is_named_and_each_row_counted() {
+    let sandbox = store_with_items();
+    let text: String = (1..=2500)
+        .map(|line| match line {
+            // The id of a sample item, with other content.
+            2300 => "{\"id\": \"q-0001-v1\", \"output\": \"other\"}\n".to_string(),
+            // Line 15 repeats line 10 exactly.
+            15 => "{\"id\": \"long-10\", \"output\": \"a10\"}\n".to_string(),
+            _ => format!("{{\"id\": \"long-{line}\", \"output\": \"a{line}\"}}\n"),
+        })
+        .collect();
+    let long = sandbox.write("long.jsonl", text);
+    let err = refused(&sandbox, &["import", long.to_str().unwrap()]);
+    assert!(err.contains("long.jsonl:2300: field `id`: `q-0001-v1` is already in the store"), "{err}");
+    let out = sandbox.ok(&["import", long.to_str().unwrap(), "--on-conflict", "skip"]);
+    assert!(
+        out.contains(
+            "2500 records into dataset `long`: 2498 new, 1 unchanged, 1 skipped (id exists with other content)"
+        ),
+        "{out}"
+    );
+}

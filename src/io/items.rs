@@ -10,7 +10,7 @@ use super::{Error, Format};
 use crate::model::comparison::{Candidate, split_pairs};
 use crate::model::conversation::{self, Message};
 use crate::model::{Item, Shape};
-use crate::store::{OnConflict, Store, Tx, Upsert};
+use crate::store::{OnConflict, PreparedItem, Store, Tx, Upsert};
 
 /// Each item field and the other names it is recognised by, in order of preference:
 /// tally's own, ragas 0.1 (`question`, `answer`, `contexts`, `ground_truth`), ragas 0.2+
@@ -114,9 +114,14 @@ pub fn dataset_name(path: &Path, options: &ImportOptions) -> String {
 }
 
 /// Imports items from `reader`; `origin` names it in errors and provenance.
+///
+/// Two threads share the work: one reads records and makes each item ready to store
+/// (parsing, serialising its JSON columns), the calling thread hashes and writes them,
+/// in file order, in one transaction. Either costs about as much as the other, so the
+/// import takes the time of the slower, not of both.
 pub fn import(
     store: &mut Store,
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     format: Format,
     origin: &str,
     dataset: &str,
@@ -124,52 +129,168 @@ pub fn import(
 ) -> Result<ImportSummary, Error> {
     let mut summary = ImportSummary { file: origin.to_string(), dataset: dataset.to_string(), ..Default::default() };
     let mut labeled = Vec::new();
-    let mut arena = super::arena::Grouper::default();
     store.write(|tx| {
         tx.bulk()?;
-        let mut one = |line: u64, fields: Map<String, Value>| -> Result<(), Error> {
-            if super::arena::is_arena(&fields) {
-                // Votes come in any order: their items are stored once the file is read.
-                return arena.add(line, fields, dataset).map_err(|message| Error::at(origin, Some(line), message));
+        std::thread::scope(|scope| {
+            let (chunks, received) = std::sync::mpsc::sync_channel(CHUNKS_IN_FLIGHT);
+            let (spent, spent_received) = std::sync::mpsc::channel();
+            let read = move || {
+                let mut items = ItemReader::new(origin, dataset, options, chunks, spent_received);
+                items.read(reader, format).map(|()| items.summary)
+            };
+            // Named, so a profile tells the reading from the writing.
+            let reading = std::thread::Builder::new()
+                .name("tally-import-read".into())
+                .spawn_scoped(scope, read)
+                .map_err(|err| Error::at(origin, None, format!("cannot start reading: {err}")))?;
+            let mut stored = Ok(());
+            for rows in &received {
+                stored = upsert(tx, &rows, origin, options.on_conflict, &mut summary, &mut labeled);
+                // Freed where it was allocated: freeing another thread's memory costs the
+                // writer a lock per string.
+                let _ = spent.send(rows);
+                if stored.is_err() {
+                    break;
+                }
             }
-            let (mut item, extras) = item_and_extras(fields, &options.map, dataset)
-                .map_err(|message| Error::at(origin, Some(line), message))?;
-            for key in extras {
-                *summary.to_metadata.entry(key).or_default() += 1;
-            }
-            if options.redact {
-                crate::model::redact::redact_item(&mut item, &mut summary.redacted);
-            }
-            for item in split_pairs(item).map_err(|message| Error::at(origin, Some(line), message))? {
-                upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
-            }
-            Ok(())
-        };
+            // The reader stops at its next chunk.
+            drop(received);
+            let read = reading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // The writer's error comes first: it is at an earlier line than any the
+            // reader met, since rows reach the writer in file order.
+            stored?;
+            let read = read?;
+            summary.to_metadata = read.to_metadata;
+            summary.redacted = read.redacted;
+            summary.human_votes = read.human_votes;
+            summary.traces_without_messages = read.traces_without_messages;
+            refuse_labeled(origin, &labeled)
+        })
+    })?;
+    Ok(summary)
+}
+
+/// Chunks of rows on their way from the reading thread to the writing one: enough that
+/// neither waits on the other's hiccups, few enough to keep memory flat.
+const CHUNKS_IN_FLIGHT: usize = 4;
+/// A chunk is sent when it holds this many rows or this many bytes of text.
+const CHUNK_ROWS: usize = 100;
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Rows ready to store: each item and the line it came from.
+type Chunk = Vec<(PreparedItem, u64)>;
+
+/// The reading side of [`import`]: records to items ready to store, sent in chunks.
+struct ItemReader<'a> {
+    origin: &'a str,
+    dataset: &'a str,
+    options: &'a ImportOptions,
+    chunks: std::sync::mpsc::SyncSender<Chunk>,
+    /// Chunks the writer is done with, to be freed here.
+    spent: std::sync::mpsc::Receiver<Chunk>,
+    chunk: Chunk,
+    chunk_bytes: usize,
+    arena: super::arena::Grouper,
+    /// What the reading side counts: fields sent to metadata, redactions, votes, traces.
+    summary: ImportSummary,
+}
+
+impl<'a> ItemReader<'a> {
+    fn new(
+        origin: &'a str,
+        dataset: &'a str,
+        options: &'a ImportOptions,
+        chunks: std::sync::mpsc::SyncSender<Chunk>,
+        spent: std::sync::mpsc::Receiver<Chunk>,
+    ) -> Self {
+        ItemReader {
+            origin,
+            dataset,
+            options,
+            chunks,
+            spent,
+            chunk: Vec::new(),
+            chunk_bytes: 0,
+            arena: super::arena::Grouper::default(),
+            summary: ImportSummary::default(),
+        }
+    }
+
+    fn read(&mut self, reader: impl BufRead, format: Format) -> Result<(), Error> {
+        let (origin, options) = (self.origin, self.options);
         // Trace formats become items' fields first; records of one trace on several
         // lines come out at the end of the file.
         let mut traces = super::trace::Converter::new(options.from, options.trace_ends.clone());
         for_each_record(reader, format, origin, csv_cell, |Record { line, fields }| {
             let ready = traces.record(line, fields).map_err(|message| Error::at(origin, Some(line), message))?;
             for (line, fields) in ready {
-                one(line, fields)?;
+                self.record(line, fields)?;
             }
             Ok(())
         })?;
         for (line, fields) in traces.finish() {
-            one(line, fields)?;
+            self.record(line, fields)?;
         }
-        summary.traces_without_messages = traces.without_messages;
-        let (comparisons, _) = std::mem::take(&mut arena).finish(ARENA_JUDGE_CRITERION);
+        self.summary.traces_without_messages = traces.without_messages;
+        let (comparisons, _) = std::mem::take(&mut self.arena).finish(ARENA_JUDGE_CRITERION);
         for super::arena::Comparison { mut item, line, votes } in comparisons {
             if options.redact {
-                crate::model::redact::redact_item(&mut item, &mut summary.redacted);
+                crate::model::redact::redact_item(&mut item, &mut self.summary.redacted);
             }
-            summary.human_votes += votes.iter().filter(|vote| !vote.llm).count() as u64;
-            upsert(tx, &item, origin, line, options.on_conflict, &mut summary, &mut labeled)?;
+            self.summary.human_votes += votes.iter().filter(|vote| !vote.llm).count() as u64;
+            self.push(item, line)?;
         }
-        refuse_labeled(origin, &labeled)
-    })?;
-    Ok(summary)
+        self.send()
+    }
+
+    /// One record's fields: an item (or a comparison's pairs) on its way, or an Arena vote.
+    fn record(&mut self, line: u64, fields: Map<String, Value>) -> Result<(), Error> {
+        let origin = self.origin;
+        if super::arena::is_arena(&fields) {
+            // Votes come in any order: their items are stored once the file is read.
+            return self
+                .arena
+                .add(line, fields, self.dataset)
+                .map_err(|message| Error::at(origin, Some(line), message));
+        }
+        let (mut item, extras) = item_and_extras(fields, &self.options.map, self.dataset)
+            .map_err(|message| Error::at(origin, Some(line), message))?;
+        for key in extras {
+            *self.summary.to_metadata.entry(key).or_default() += 1;
+        }
+        if self.options.redact {
+            crate::model::redact::redact_item(&mut item, &mut self.summary.redacted);
+        }
+        for item in split_pairs(item).map_err(|message| Error::at(origin, Some(line), message))? {
+            self.push(item, line)?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, item: Item, line: u64) -> Result<(), Error> {
+        let prepared = PreparedItem::new(item);
+        self.chunk_bytes += prepared.text_len();
+        self.chunk.push((prepared, line));
+        if self.chunk.len() >= CHUNK_ROWS || self.chunk_bytes >= CHUNK_BYTES {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), Error> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        self.chunk_bytes = 0;
+        while let Ok(spent) = self.spent.try_recv() {
+            drop(spent);
+        }
+        // Fails only when the writer stopped at an error of its own, which is the one
+        // reported.
+        self.chunks
+            .send(std::mem::take(&mut self.chunk))
+            .map_err(|_| Error::at(self.origin, None, "the import stopped"))
+    }
 }
 
 /// The criterion an LLM judge's Arena vote is a judge value of, when no rubric names one:
@@ -225,47 +346,56 @@ pub fn import_items(
     let mut labeled = Vec::new();
     store.write(|tx| {
         tx.bulk()?;
+        let mut rows = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let line = index as u64 + 1;
             for item in split_pairs(item.clone()).map_err(|message| Error::at(origin, Some(line), message))? {
-                upsert(tx, &item, origin, line, on_conflict, &mut summary, &mut labeled)?;
+                rows.push((PreparedItem::new(item), line));
+            }
+            if rows.len() >= CHUNK_ROWS {
+                upsert(tx, &std::mem::take(&mut rows), origin, on_conflict, &mut summary, &mut labeled)?;
             }
         }
+        upsert(tx, &rows, origin, on_conflict, &mut summary, &mut labeled)?;
         refuse_labeled(origin, &labeled)
     })?;
     Ok(summary)
 }
 
+/// Stores `rows` and counts what became of each.
 fn upsert(
     tx: &Tx,
-    item: &Item,
+    rows: &[(PreparedItem, u64)],
     origin: &str,
-    line: u64,
     on_conflict: OnConflict,
     summary: &mut ImportSummary,
     labeled: &mut Vec<Labeled>,
 ) -> Result<(), Error> {
-    summary.records += 1;
-    match tx.upsert_item(item, origin, line, on_conflict)? {
-        Upsert::Inserted => summary.inserted += 1,
-        Upsert::Unchanged => summary.unchanged += 1,
-        Upsert::Updated => summary.updated += 1,
-        Upsert::UpdatedLabeled { labels, stale } => {
-            summary.updated += 1;
-            *(if stale { &mut summary.labels_stale } else { &mut summary.labels_kept }) += labels;
-        }
-        Upsert::Labeled { labels } => labeled.push(Labeled { id: item.id.clone(), line, labels }),
-        Upsert::Skipped => summary.skipped += 1,
-        Upsert::Conflict { source, .. } => {
-            return Err(Error::at(
-                origin,
-                Some(line),
-                format!(
-                    "field `id`: `{}` is already in the store with different content (from {source}); \
-                     use --on-conflict skip or --on-conflict update",
-                    item.id
-                ),
-            ));
+    let done = tx.upsert_items(rows, origin, on_conflict)?;
+    for ((prepared, line), upsert) in rows.iter().zip(done) {
+        let line = *line;
+        summary.records += 1;
+        match upsert {
+            Upsert::Inserted => summary.inserted += 1,
+            Upsert::Unchanged => summary.unchanged += 1,
+            Upsert::Updated => summary.updated += 1,
+            Upsert::UpdatedLabeled { labels, stale } => {
+                summary.updated += 1;
+                *(if stale { &mut summary.labels_stale } else { &mut summary.labels_kept }) += labels;
+            }
+            Upsert::Labeled { labels } => labeled.push(Labeled { id: prepared.id().to_string(), line, labels }),
+            Upsert::Skipped => summary.skipped += 1,
+            Upsert::Conflict { source, .. } => {
+                return Err(Error::at(
+                    origin,
+                    Some(line),
+                    format!(
+                        "field `id`: `{}` is already in the store with different content (from {source}); \
+                         use --on-conflict skip or --on-conflict update",
+                        prepared.id()
+                    ),
+                ));
+            }
         }
     }
     Ok(())
@@ -338,23 +468,25 @@ fn item_and_extras(
     map: &[(String, String)],
     dataset: &str,
 ) -> Result<(Item, Vec<String>), String> {
-    let mut found: Map<String, Value> = Map::new();
+    // Each of FIELDS' values, by its place there: no map (and no key string) per record.
+    let mut found: [Option<Value>; FIELDS.len()] = Default::default();
     for (field, column) in map {
         let value = take_path(&mut fields, column)
             .ok_or_else(|| format!("field `{column}` (mapped to `{field}` by --map) is missing"))?;
-        found.insert(field.clone(), value);
-    }
-    for (field, aliases) in FIELDS {
-        if found.contains_key(field) {
-            continue;
-        }
-        if let Some(value) = std::iter::once(&field).chain(aliases).find_map(|name| fields.remove(*name)) {
-            found.insert(field.to_string(), value);
+        if let Some(slot) = FIELDS.iter().position(|(name, _)| name == field) {
+            found[slot] = Some(value);
         }
     }
+    for ((field, aliases), slot) in FIELDS.iter().zip(&mut found) {
+        if slot.is_none() {
+            *slot = std::iter::once(field).chain(aliases.iter()).find_map(|name| fields.remove(*name));
+        }
+    }
+    let mut found =
+        |field: &str| FIELDS.iter().position(|(name, _)| *name == field).and_then(|slot| found[slot].take());
     // CSV judge columns: judge_<criterion>.
     let judge_columns: Vec<String> = fields.keys().filter(|key| key.starts_with("judge_")).cloned().collect();
-    let mut judge = match found.remove("judge") {
+    let mut judge = match found("judge") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(judge)) => judge,
         Some(_) => return Err("field `judge`: expected an object of criterion scores".into()),
@@ -366,7 +498,7 @@ fn item_and_extras(
     }
 
     let shape = shape(&mut fields)?;
-    let output = match found.remove("output") {
+    let output = match found("output") {
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `output`: expected a string".into()),
         None if matches!(shape, Shape::Comparison { .. }) => String::new(),
@@ -376,18 +508,18 @@ fn item_and_extras(
             return Err(format!("field `output` is missing (also looked for {})", aliases.join(", ")));
         }
     };
-    let input = match found.remove("input") {
+    let input = match found("input") {
         None | Some(Value::Null) if !shape.messages().is_empty() => conversation::first_user_text(shape.messages()),
         None | Some(Value::Null) => String::new(),
         Some(Value::String(text)) => text,
         Some(_) => return Err("field `input`: expected a string".into()),
     };
-    let reference = match found.remove("reference") {
+    let reference = match found("reference") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(text),
         Some(_) => return Err("field `reference`: expected a string".into()),
     };
-    let context = match found.remove("context") {
+    let context = match found("context") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(text)) => vec![text],
         Some(Value::Array(passages)) => passages
@@ -404,12 +536,12 @@ fn item_and_extras(
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("field `context`: expected a list of passages".into()),
     };
-    let mut metadata = match found.remove("metadata") {
+    let mut metadata = match found("metadata") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(metadata)) => metadata,
         Some(_) => return Err("field `metadata`: expected an object".into()),
     };
-    let id_value = found.remove("id");
+    let id_value = found("id");
     // Any other top-level field is metadata; explicit metadata wins on a clash.
     let extras: Vec<String> = fields.keys().cloned().collect();
     for (key, value) in fields {
@@ -520,6 +652,75 @@ mod tests {
             Value::Object(map) => map,
             _ => unreachable!(),
         }
+    }
+
+    /// `n` items, one a line, with an extra field `note`; `edit` changes some lines.
+    fn jsonl(n: usize, edit: impl Fn(usize, String) -> String) -> String {
+        (1..=n)
+            .map(|line| {
+                edit(line, format!("{{\"id\": \"i{line}\", \"input\": \"q\", \"output\": \"a{line}\", \"note\": 1}}\n"))
+            })
+            .collect()
+    }
+
+    fn import_text(store: &mut Store, text: &str) -> Result<ImportSummary, Error> {
+        import(store, text.as_bytes(), Format::Jsonl, "f.jsonl", "ds", &ImportOptions::default())
+    }
+
+    /// The reading thread hands items over in chunks: a file of several chunks is stored
+    /// whole and counted once, in order.
+    #[test]
+    fn a_file_of_many_chunks_is_stored_whole() {
+        let mut store = Store::open_in_memory().unwrap();
+        let n = (CHUNK_ROWS * 2 + 7).max(1000);
+        let summary = import_text(&mut store, &jsonl(n, |_, line| line)).unwrap();
+        assert_eq!((summary.records, summary.inserted), (n as u64, n as u64));
+        assert_eq!(summary.to_metadata.get("note"), Some(&(n as u64)));
+        assert_eq!(store.counts().unwrap().items, n as i64);
+        let (_, item) = store.item_by_external_id(&format!("i{n}")).unwrap().unwrap();
+        assert_eq!(item.output, format!("a{n}"));
+        // Again: every row is unchanged.
+        let again = import_text(&mut store, &jsonl(n, |_, line| line)).unwrap();
+        assert_eq!((again.inserted, again.unchanged), (0, n as u64));
+    }
+
+    /// Chunks are bounded by bytes as well as rows, so memory stays flat with huge outputs.
+    #[test]
+    fn a_chunk_holds_at_most_a_few_megabytes() {
+        let big = "x".repeat(1 << 20);
+        let text: String = (1..=12).map(|n| format!("{{\"id\": \"b{n}\", \"output\": \"{big}\"}}\n")).collect();
+        let (chunks, received) = std::sync::mpsc::sync_channel(100);
+        let (_spent, spent_received) = std::sync::mpsc::channel();
+        let options = ImportOptions::default();
+        let mut reader = ItemReader::new("f.jsonl", "ds", &options, chunks, spent_received);
+        reader.read(text.as_bytes(), Format::Jsonl).unwrap();
+        drop(reader);
+        let sizes: Vec<usize> = received.iter().map(|chunk| chunk.len()).collect();
+        // Four outputs of 1 MB fill a chunk.
+        assert_eq!(sizes, [4, 4, 4]);
+    }
+
+    /// An error anywhere, found by either thread, leaves the store as it was; when both
+    /// meet one, the earlier line is the one named.
+    #[test]
+    fn an_error_late_in_a_long_file_names_its_line_and_stores_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let n = (CHUNK_ROWS * 2 + 7).max(1000);
+        let bad_json =
+            |at: usize| move |line: usize, text: String| if line == at { "{oops\n".to_string() } else { text };
+        let err = import_text(&mut store, &jsonl(n, bad_json(n - 3))).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("f.jsonl:{}: invalid JSON", n - 3)), "{err}");
+        assert_eq!(store.counts().unwrap().items, 0);
+        // Line 700 gives id i3 other content (the writer refuses it); line n - 3 does not
+        // parse (the reader refuses it): the conflict, earlier, is named.
+        let both = |line: usize, text: String| match line {
+            700 => "{\"id\": \"i3\", \"output\": \"other\"}\n".to_string(),
+            _ => bad_json(n - 3)(line, text),
+        };
+        let err = import_text(&mut store, &jsonl(n, both)).unwrap_err().to_string();
+        assert!(err.starts_with("f.jsonl:700: field `id`: `i3` is already in the store"), "{err}");
+        assert!(err.contains("(from f.jsonl:3)"), "{err}");
+        assert_eq!(store.counts().unwrap().items, 0);
     }
 
     #[test]

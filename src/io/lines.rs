@@ -126,8 +126,9 @@ fn csv(
 fn strict_json(text: &str) -> Result<Value, String> {
     let duplicate = std::cell::RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = serde::de::DeserializeSeed::deserialize(Strict { path: "", duplicate: &duplicate }, &mut deserializer)
-        .and_then(|value| deserializer.end().map(|()| value));
+    let parsed =
+        serde::de::DeserializeSeed::deserialize(Strict { path: None, duplicate: &duplicate }, &mut deserializer)
+            .and_then(|value| deserializer.end().map(|()| value));
     parsed.map_err(|err| match duplicate.into_inner() {
         Some(key) => format!("field `{key}` appears twice (column {}); name each field once", err.column()),
         None => format!("invalid JSON: {err}"),
@@ -138,8 +139,24 @@ fn strict_json(text: &str) -> Result<Value, String> {
 /// first key an object repeats.
 #[derive(Clone, Copy)]
 struct Strict<'a> {
-    path: &'a str,
+    path: Option<&'a Path<'a>>,
     duplicate: &'a std::cell::RefCell<Option<String>>,
+}
+
+/// The keys from the record down to a value, innermost last: written out as a dotted
+/// path only when a key repeats, so reading a record makes no string per key.
+struct Path<'a> {
+    key: &'a str,
+    outer: Option<&'a Path<'a>>,
+}
+
+impl Path<'_> {
+    fn dotted(&self) -> String {
+        match self.outer {
+            Some(outer) => format!("{}.{}", outer.dotted(), self.key),
+            None => self.key.to_string(),
+        }
+    }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Strict<'_> {
@@ -204,12 +221,14 @@ impl<'de> serde::de::Visitor<'de> for Strict<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
-            if object.contains_key(&key) {
-                *self.duplicate.borrow_mut() = Some(path);
-                return Err(serde::de::Error::custom("duplicate key"));
-            }
-            let value = map.next_value_seed(Strict { path: &path, duplicate: self.duplicate })?;
+            let value = {
+                let here = Path { key: &key, outer: self.path };
+                if object.contains_key(&key) {
+                    *self.duplicate.borrow_mut() = Some(here.dotted());
+                    return Err(serde::de::Error::custom("duplicate key"));
+                }
+                map.next_value_seed(Strict { path: Some(&here), duplicate: self.duplicate })?
+            };
             object.insert(key, value);
         }
         Ok(Value::Object(object))

@@ -27,7 +27,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 pub use batches::{Batch, BatchSummary, ItemAction, ItemMark, NewBatch, ProgressRow, QueueEntry};
 pub use comments::LabelComment;
 pub use comparisons::ComparisonRow;
-pub use items::{JudgedRow, OnConflict, Upsert};
+pub use items::{JudgedRow, OnConflict, PreparedItem, Upsert};
 pub use labels::{
     Adjudication, CurrentLabel, LabelEvent, LabelRef, LabelRow, LabelScope, LabelSet, LabelWriter, NewAdjudication,
     NewLabel, label_unchanged,
@@ -291,6 +291,11 @@ impl Store {
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(path)?;
             conn.busy_timeout(BUSY_TIMEOUT)?;
+            // 8 KB pages, not SQLite's 4: an import writes each page to the WAL and again to
+            // the store, and splits a leaf each time one fills; twice the page halves both
+            // (the writing thread of a 1M-item import: about a third less CPU). Set while
+            // the file is still empty: afterwards only a VACUUM could change it.
+            conn.pragma_update(None, "page_size", 8192)?;
             // The id goes into the header before WAL is on, so that it is in the main
             // file at once and `inspect` can read it there.
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -736,6 +741,10 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[68..72], b"taly");
         assert!(matches!(inspect(&path).unwrap(), Found::Tally));
+        // 8 KB pages (header bytes 16-17, big-endian), in the file and as SQLite reads it.
+        assert_eq!(&bytes[16..18], &[0x20, 0x00]);
+        let page_size: i64 = _open.conn.query_row("PRAGMA page_size", [], |row| row.get(0)).unwrap();
+        assert_eq!(page_size, 8192);
     }
 
     #[test]
