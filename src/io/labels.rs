@@ -176,8 +176,8 @@ pub fn import(
                             }
                         };
                                 let stored_key = match step_number {
-                            Some(number) => step_key(&criterion.id, number),
-                            None => criterion.id.clone(),
+                            Some(number) => std::borrow::Cow::Owned(step_key(&criterion.id, number)),
+                            None => std::borrow::Cow::Borrowed(criterion.id.as_str()),
                         };
                         let step = step_number.map(|number| number.to_string());
 

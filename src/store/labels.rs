@@ -202,6 +202,7 @@ impl Tx<'_> {
             confirm: self.tx.prepare(&insert_confirms(1))?,
             confirm_many: self.tx.prepare(&insert_confirms(CHUNK))?,
             pending_confirms: Vec::with_capacity(CHUNK),
+            names: Names::default(),
             rubrics,
             batches_of: HashMap::new(),
             item_events: None,
@@ -310,16 +311,17 @@ fn insert_confirms(rows: usize) -> String {
 /// A label event appended by a [`LabelWriter`] and not yet inserted.
 struct PendingEvent {
     item_id: i64,
-    rater: String,
-    criterion: String,
+    /// Indices into the writer's names.
+    rater: u32,
+    criterion: u32,
     rubric_id: i64,
     batch_id: Option<i64>,
     duration_ms: Option<i64>,
     event: LabelEvent,
 }
 
-/// A confirm of (batch, item, rater) at a time, not yet inserted.
-type PendingConfirm = (i64, i64, String, i64);
+/// A confirm of (batch, item, rater: an index into the writer's names) at a time, not yet inserted.
+type PendingConfirm = (i64, i64, u32, i64);
 
 /// [`Tx::write_labels`]: a label import's statements, prepared once, what it has read of
 /// the item it is writing, and the rows it has yet to insert. Events get their ids here
@@ -341,23 +343,70 @@ pub struct LabelWriter<'t> {
     confirm: rusqlite::Statement<'t>,
     confirm_many: rusqlite::Statement<'t>,
     pending_confirms: Vec<PendingConfirm>,
+    names: Names,
     /// Every rubric version's name, by id: a label is the same under any version.
     rubrics: FastMap<i64, String>,
     /// The batches under each rubric name asked about.
     batches_of: HashMap<String, Vec<i64>>,
-    /// One item's label events, by rater and criterion: (rubric id, event).
-    item_events: Option<(i64, ItemEvents)>,
+    /// One item's label events.
+    item_events: Option<(i64, Vec<ItemEvent>)>,
     /// One item's assignments.
     item_assignments: Option<(i64, Vec<Assignment>)>,
 }
 
-type ItemEvents = FastMap<String, FastMap<String, Vec<(i64, LabelEvent)>>>;
+/// The raters and criteria a [`LabelWriter`] has met, each kept once: its rows refer to
+/// them by index.
+#[derive(Default)]
+struct Names {
+    names: Vec<String>,
+    ids: FastMap<String, u32>,
+}
+
+impl Names {
+    /// The index of `name`, given it if it is new.
+    fn id(&mut self, name: &str) -> u32 {
+        match self.ids.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(name.to_string());
+                self.ids.insert(name.to_string(), id);
+                id
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Column `index` of `row`, a text read in place.
+fn text_at<'r>(row: &'r rusqlite::Row, index: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(index)?
+        .as_str()
+        .map_err(|err| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err)))
+}
+
+/// A label event of the item a [`LabelWriter`] is writing.
+struct ItemEvent {
+    /// Indices into the writer's names.
+    rater: u32,
+    criterion: u32,
+    rubric_id: i64,
+    event: LabelEvent,
+}
 
 /// One assignment of the item a [`LabelWriter`] is writing, and whether its state is
 /// confirmed: its newest of confirm, reopen and skip is a confirm.
 struct Assignment {
     batch_id: i64,
-    rater: String,
+    /// An index into the writer's names.
+    rater: u32,
     confirmed: bool,
 }
 
@@ -372,14 +421,17 @@ impl LabelWriter<'_> {
     ) -> Result<Option<LabelEvent>, StoreError> {
         self.read_rubric(rubric_id)?;
         self.read_events(item_id)?;
+        let (Some(rater), Some(criterion)) = (self.names.get(rater), self.names.get(criterion)) else {
+            return Ok(None); // A name never met has no events.
+        };
         let name = self.rubrics.get(&rubric_id);
         let newest = self
             .item_events
             .iter()
-            .filter_map(|(_, events)| events.get(rater)?.get(criterion))
-            .flatten()
-            .filter(|(rubric, _)| *rubric == rubric_id || self.rubrics.get(rubric) == name)
-            .map(|(_, event)| event)
+            .flat_map(|(_, events)| events)
+            .filter(|known| known.rater == rater && known.criterion == criterion)
+            .filter(|known| known.rubric_id == rubric_id || self.rubrics.get(&known.rubric_id) == name)
+            .map(|known| &known.event)
             .max_by_key(|event| (event.created_at, event.id));
         Ok(newest.cloned())
     }
@@ -405,23 +457,17 @@ impl LabelWriter<'_> {
         };
         self.next_event_id += 1;
         self.last_item_with_events = self.last_item_with_events.max(label.item_id);
+        let rater = self.names.id(label.rater);
+        let criterion = self.names.id(label.criterion);
         if let Some((item, events)) = self.item_events.as_mut()
             && *item == label.item_id
         {
-            let by_criterion = match events.get_mut(label.rater) {
-                Some(by_criterion) => by_criterion,
-                None => events.entry(label.rater.to_string()).or_default(),
-            };
-            let history = match by_criterion.get_mut(label.criterion) {
-                Some(history) => history,
-                None => by_criterion.entry(label.criterion.to_string()).or_default(),
-            };
-            history.push((label.rubric_id, event.clone()));
+            events.push(ItemEvent { rater, criterion, rubric_id: label.rubric_id, event: event.clone() });
         }
         self.pending_events.push(PendingEvent {
             item_id: label.item_id,
-            rater: label.rater.to_string(),
-            criterion: label.criterion.to_string(),
+            rater,
+            criterion,
             rubric_id: label.rubric_id,
             batch_id: label.batch_id,
             duration_ms: label.duration_ms,
@@ -435,7 +481,7 @@ impl LabelWriter<'_> {
 
     /// Inserts the events appended so far.
     fn flush_events(&mut self) -> Result<(), StoreError> {
-        fn bind(statement: &mut rusqlite::Statement, rows: &[PendingEvent]) -> rusqlite::Result<usize> {
+        fn bind(statement: &mut rusqlite::Statement, rows: &[PendingEvent], names: &Names) -> rusqlite::Result<usize> {
             let mut index = 0;
             let mut next = || {
                 index += 1;
@@ -444,8 +490,8 @@ impl LabelWriter<'_> {
             for row in rows {
                 let event = &row.event;
                 statement.raw_bind_parameter(next(), row.item_id)?;
-                statement.raw_bind_parameter(next(), &row.rater)?;
-                statement.raw_bind_parameter(next(), &row.criterion)?;
+                statement.raw_bind_parameter(next(), names.name(row.rater))?;
+                statement.raw_bind_parameter(next(), names.name(row.criterion))?;
                 statement.raw_bind_parameter(next(), &event.value)?;
                 statement.raw_bind_parameter(next(), &event.comment)?;
                 statement.raw_bind_parameter(next(), row.rubric_id)?;
@@ -457,10 +503,10 @@ impl LabelWriter<'_> {
             statement.raw_execute()
         }
         if self.pending_events.len() == CHUNK {
-            bind(&mut self.append_many, &self.pending_events)?;
+            bind(&mut self.append_many, &self.pending_events, &self.names)?;
         } else {
             for row in &self.pending_events {
-                bind(&mut self.append, std::slice::from_ref(row))?;
+                bind(&mut self.append, std::slice::from_ref(row), &self.names)?;
             }
         }
         // SQLite gives each row the id after the greatest (no row can have the greatest
@@ -480,22 +526,26 @@ impl LabelWriter<'_> {
 
     /// Inserts the confirms made so far.
     fn flush_confirms(&mut self) -> Result<(), StoreError> {
-        fn bind(statement: &mut rusqlite::Statement, rows: &[PendingConfirm]) -> rusqlite::Result<usize> {
+        fn bind(
+            statement: &mut rusqlite::Statement,
+            rows: &[PendingConfirm],
+            names: &Names,
+        ) -> rusqlite::Result<usize> {
             for (index, (batch_id, item_id, rater, at)) in rows.iter().enumerate() {
                 let first = index * 4 + 1;
                 statement.raw_bind_parameter(first, batch_id)?;
                 statement.raw_bind_parameter(first + 1, item_id)?;
-                statement.raw_bind_parameter(first + 2, rater)?;
+                statement.raw_bind_parameter(first + 2, names.name(*rater))?;
                 statement.raw_bind_parameter(first + 3, at)?;
             }
             statement.raw_execute()
         }
         let mut chunks = self.pending_confirms.chunks_exact(CHUNK);
         for chunk in &mut chunks {
-            bind(&mut self.confirm_many, chunk)?;
+            bind(&mut self.confirm_many, chunk, &self.names)?;
         }
         for row in chunks.remainder() {
-            bind(&mut self.confirm, std::slice::from_ref(row))?;
+            bind(&mut self.confirm, std::slice::from_ref(row), &self.names)?;
         }
         self.pending_confirms.clear();
         Ok(())
@@ -517,7 +567,14 @@ impl LabelWriter<'_> {
             if self.pending_events.iter().any(|row| row.item_id == item_id) {
                 self.flush_events()?;
             }
-            let mut events = ItemEvents::default();
+            let mut events = match self.item_events.take() {
+                // The last item's, reused.
+                Some((_, mut events)) => {
+                    events.clear();
+                    events
+                }
+                None => Vec::new(),
+            };
             if item_id > self.last_item_with_events {
                 self.item_events = Some((item_id, events));
                 return Ok(());
@@ -531,8 +588,11 @@ impl LabelWriter<'_> {
                     source: row.get(3)?,
                     created_at: row.get(4)?,
                 };
-                events.entry(row.get(5)?).or_default().entry(row.get(6)?).or_default().push((row.get(7)?, event));
+                let rater = self.names.id(text_at(row, 5)?);
+                let criterion = self.names.id(text_at(row, 6)?);
+                events.push(ItemEvent { rater, criterion, rubric_id: row.get(7)?, event });
             }
+            drop(rows);
             self.item_events = Some((item_id, events));
         }
         Ok(())
@@ -563,7 +623,7 @@ impl LabelWriter<'_> {
             let mut rows = self.assignments.query([item_id])?;
             while let Some(row) = rows.next()? {
                 let batch_id: i64 = row.get(0)?;
-                let rater: String = row.get(1)?;
+                let rater = self.names.id(text_at(row, 1)?);
                 let index = match assignments.iter().position(|a| a.batch_id == batch_id && a.rater == rater) {
                     Some(index) => index,
                     None => {
@@ -589,12 +649,13 @@ impl LabelWriter<'_> {
             self.item_assignments = Some((item_id, assignments));
         }
         let batches_of_rubric = &self.batches_of[rubric_name];
+        let rater = self.names.id(rater);
         let mut confirmed = 0;
         let now = now_ms();
         for assignment in self.item_assignments.iter_mut().flat_map(|(_, assignments)| assignments) {
             if assignment.rater == rater && !assignment.confirmed && batches_of_rubric.contains(&assignment.batch_id) {
                 assignment.confirmed = true;
-                self.pending_confirms.push((assignment.batch_id, item_id, rater.to_string(), now));
+                self.pending_confirms.push((assignment.batch_id, item_id, rater, now));
                 confirmed += 1;
             }
         }
