@@ -100,7 +100,7 @@ pub fn import(
                             let Parsed::Record(record) = parsed else {
                                 continue;
                             };
-                            let ParsedRecord { line, item, rater, comment, step, left, labels } = record;
+                            let ParsedRecord { line, source, item, rater, comment, step, left, labels } = record;
                             let line = *line;
                             let fail = |message: String| Error::at(origin, Some(line), message);
                             if let Some(left) = left {
@@ -206,7 +206,6 @@ pub fn import(
                         {
                             return Err(differs(*first, earlier));
                         }
-                        let source = format!("{source_prefix}{line}");
                         let label = NewLabel {
                             item_id,
                             rater,
@@ -216,7 +215,7 @@ pub fn import(
                             rubric_id: rubric.id,
                             batch_id: None,
                             duration_ms: None,
-                            source: &source,
+                            source,
                         };
                         let current = writer.current_label_event(item_id, rater, &stored_key, rubric.id)?;
                         let written_here = current.as_ref().is_some_and(|event| event.id > before);
@@ -235,7 +234,7 @@ pub fn import(
                                 given.entry(key).or_insert_with(|| (line, json_text.clone()));
                             }
                         } else {
-                            writer.append_label_over(&label, current.as_ref())?;
+                            writer.append_label_over(&label, Some(json_text), current.as_ref())?;
                             summary.recorded += 1;
                             if key.3.is_some() || steps_seen {
                                 given.entry(key).or_insert_with(|| (line, json_text.clone()));
@@ -300,6 +299,9 @@ const PARSED_AHEAD: usize = 8;
 /// One record as the reader thread leaves it: everything checked that needs no store.
 struct ParsedRecord {
     line: u64,
+    /// `import:FILE:LINE`, what its label events say they came from: made here rather than
+    /// by the writer, the busier thread.
+    source: String,
     item: String,
     rater: String,
     comment: Option<String>,
@@ -391,7 +393,8 @@ fn read_records(
                 .filter_map(|(criterion_id, raw_value)| parse_label(rubric, wide, criterion_id, raw_value).transpose())
                 .collect(),
         };
-        chunk.push(Parsed::Record(ParsedRecord { line, item, rater, comment, step, left, labels }));
+        let source = format!("import:{origin}:{line}");
+        chunk.push(Parsed::Record(ParsedRecord { line, source, item, rater, comment, step, left, labels }));
         if chunk.len() == PARSED_CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(PARSED_CHUNK));
             sender.send(full).map_err(|_| fail("the import stopped".into()))?;

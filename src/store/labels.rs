@@ -190,11 +190,18 @@ impl Tx<'_> {
             pending_events: Vec::with_capacity(CHUNK),
             // Each assignment of the item with its events that set its state, in one
             // statement rather than one per assignment.
-            assignments: self.tx.prepare(
+            assignments_with_events: self.tx.prepare(
                 "SELECT a.batch_id, a.rater, e.action, e.created_at, e.id
                  FROM assignments a
                  LEFT JOIN item_events e ON e.batch_id = a.batch_id AND e.rater = a.rater AND e.item_id = a.item_id
                  WHERE a.item_id = ?1",
+            )?,
+            assignments: self.tx.prepare("SELECT batch_id, rater FROM assignments WHERE item_id = ?1")?,
+            // A scan of an index, once: the item events' indexes do not lead with the item.
+            last_item_with_item_events: self.tx.query_row(
+                "SELECT coalesce(max(item_id), 0) FROM item_events",
+                [],
+                |row| row.get(0),
             )?,
             batches: self
                 .tx
@@ -338,7 +345,12 @@ pub struct LabelWriter<'t> {
     /// above it has none, and its events need not be read.
     last_item_with_events: i64,
     pending_events: Vec<PendingEvent>,
+    assignments_with_events: rusqlite::Statement<'t>,
+    /// For an item with no item events: a probe of the item events for each assignment
+    /// cost as much as inserting its confirm.
     assignments: rusqlite::Statement<'t>,
+    /// The greatest item id with an item event, in the store or appended here.
+    last_item_with_item_events: i64,
     batches: rusqlite::Statement<'t>,
     confirm: rusqlite::Statement<'t>,
     confirm_many: rusqlite::Statement<'t>,
@@ -398,7 +410,12 @@ struct ItemEvent {
     rater: u32,
     criterion: u32,
     rubric_id: i64,
-    event: LabelEvent,
+    id: i64,
+    created_at: i64,
+    /// The event as read from the store; `None` for one this writer appended, which is
+    /// found by its id among the rows not yet inserted or in the store: copying every
+    /// appended event here cost the writer two strings a row.
+    read: Option<LabelEvent>,
 }
 
 /// One assignment of the item a [`LabelWriter`] is writing, and whether its state is
@@ -431,26 +448,56 @@ impl LabelWriter<'_> {
             .flat_map(|(_, events)| events)
             .filter(|known| known.rater == rater && known.criterion == criterion)
             .filter(|known| known.rubric_id == rubric_id || self.rubrics.get(&known.rubric_id) == name)
-            .map(|known| &known.event)
-            .max_by_key(|event| (event.created_at, event.id));
-        Ok(newest.cloned())
+            .max_by_key(|known| (known.created_at, known.id));
+        let Some(newest) = newest else {
+            return Ok(None);
+        };
+        if let Some(event) = &newest.read {
+            return Ok(Some(event.clone()));
+        }
+        let id = newest.id;
+        if let Some(pending) = self.pending_events.iter().find(|pending| pending.event.id == id) {
+            return Ok(Some(pending.event.clone()));
+        }
+        let event = self.tx.tx.query_row(
+            "SELECT id, value, comment, source, created_at FROM label_events WHERE id = ?1",
+            [id],
+            |row| {
+                Ok(LabelEvent {
+                    id: row.get(0)?,
+                    value: row.get(1)?,
+                    comment: row.get(2)?,
+                    source: row.get(3)?,
+                    created_at: row.get(4)?,
+                })
+            },
+        )?;
+        Ok(Some(event))
     }
 
     /// As [`Tx::append_label`].
     pub fn append_label(&mut self, label: &NewLabel) -> Result<(), StoreError> {
         let current = self.current_label_event(label.item_id, label.rater, label.criterion, label.rubric_id)?;
-        self.append_label_over(label, current.as_ref())
+        let value = label.value.map(Value::to_string);
+        self.append_label_over(label, value.as_deref(), current.as_ref())
     }
 
-    /// As [`LabelWriter::append_label`], over `current`, what [`LabelWriter::current_label_event`]
+    /// As [`LabelWriter::append_label`], with `label`'s value as JSON text (`value`, which
+    /// the caller has at hand), over `current`, what [`LabelWriter::current_label_event`]
     /// said of the label just before: a caller that asked need not have it looked up again.
-    pub fn append_label_over(&mut self, label: &NewLabel, current: Option<&LabelEvent>) -> Result<(), StoreError> {
+    pub fn append_label_over(
+        &mut self,
+        label: &NewLabel,
+        value: Option<&str>,
+        current: Option<&LabelEvent>,
+    ) -> Result<(), StoreError> {
+        debug_assert_eq!(value.map(str::to_string), label.value.map(Value::to_string));
         let created_at = now_ms();
-        let value = label.value.map(Value::to_string);
         self.tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current);
+        let id = self.next_event_id;
         let event = LabelEvent {
-            id: self.next_event_id,
-            value,
+            id,
+            value: value.map(str::to_string),
             comment: label.comment.map(str::to_string),
             source: label.source.to_string(),
             created_at,
@@ -462,7 +509,7 @@ impl LabelWriter<'_> {
         if let Some((item, events)) = self.item_events.as_mut()
             && *item == label.item_id
         {
-            events.push(ItemEvent { rater, criterion, rubric_id: label.rubric_id, event: event.clone() });
+            events.push(ItemEvent { rater, criterion, rubric_id: label.rubric_id, id, created_at, read: None });
         }
         self.pending_events.push(PendingEvent {
             item_id: label.item_id,
@@ -590,7 +637,8 @@ impl LabelWriter<'_> {
                 };
                 let rater = self.names.id(text_at(row, 5)?);
                 let criterion = self.names.id(text_at(row, 6)?);
-                events.push(ItemEvent { rater, criterion, rubric_id: row.get(7)?, event });
+                let (id, created_at) = (event.id, event.created_at);
+                events.push(ItemEvent { rater, criterion, rubric_id: row.get(7)?, id, created_at, read: Some(event) });
             }
             drop(rows);
             self.item_events = Some((item_id, events));
@@ -617,37 +665,66 @@ impl LabelWriter<'_> {
             if self.pending_confirms.iter().any(|(_, item, _, _)| *item == item_id) {
                 self.flush_confirms()?;
             }
-            let mut assignments: Vec<Assignment> = Vec::new();
-            // The newest state-setting event of each assignment: (created_at, id).
-            let mut newest: Vec<Option<(i64, i64)>> = Vec::new();
-            let mut rows = self.assignments.query([item_id])?;
-            while let Some(row) = rows.next()? {
-                let batch_id: i64 = row.get(0)?;
-                let rater = self.names.id(text_at(row, 1)?);
-                let index = match assignments.iter().position(|a| a.batch_id == batch_id && a.rater == rater) {
-                    Some(index) => index,
-                    None => {
-                        assignments.push(Assignment { batch_id, rater, confirmed: false });
-                        newest.push(None);
-                        assignments.len() - 1
-                    }
-                };
-                // Flags and notes leave the state as it was.
-                let Some(action) = row
-                    .get::<_, Option<String>>(2)?
-                    .filter(|action| matches!(action.as_str(), "confirm" | "unconfirm" | "skip"))
-                else {
-                    continue;
-                };
-                let key = (row.get::<_, i64>(3)?, row.get::<_, i64>(4)?);
-                if newest[index].is_none_or(|best| key > best) {
-                    newest[index] = Some(key);
-                    assignments[index].confirmed = action == "confirm";
+            let mut assignments: Vec<Assignment> = match self.item_assignments.take() {
+                // The last item's, reused.
+                Some((_, mut assignments)) => {
+                    assignments.clear();
+                    assignments
                 }
+                None => Vec::new(),
+            };
+            if item_id > self.last_item_with_item_events {
+                // No events: nothing is confirmed yet.
+                let mut rows = self.assignments.query([item_id])?;
+                while let Some(row) = rows.next()? {
+                    let batch_id = row.get(0)?;
+                    let rater = self.names.id(text_at(row, 1)?);
+                    assignments.push(Assignment { batch_id, rater, confirmed: false });
+                }
+            } else {
+                self.read_assignment_states(item_id, &mut assignments)?;
             }
-            drop(rows);
             self.item_assignments = Some((item_id, assignments));
         }
+        self.confirm_assigned(item_id, rater, rubric_name)
+    }
+
+    /// Reads the assignments of `item_id` into `assignments` with their states: the
+    /// newest of confirm, reopen and skip.
+    fn read_assignment_states(&mut self, item_id: i64, assignments: &mut Vec<Assignment>) -> Result<(), StoreError> {
+        // The newest state-setting event of each assignment: (created_at, id).
+        let mut newest: Vec<Option<(i64, i64)>> = Vec::new();
+        let mut rows = self.assignments_with_events.query([item_id])?;
+        while let Some(row) = rows.next()? {
+            let batch_id: i64 = row.get(0)?;
+            let rater = self.names.id(text_at(row, 1)?);
+            let index = match assignments.iter().position(|a| a.batch_id == batch_id && a.rater == rater) {
+                Some(index) => index,
+                None => {
+                    assignments.push(Assignment { batch_id, rater, confirmed: false });
+                    newest.push(None);
+                    assignments.len() - 1
+                }
+            };
+            // Flags and notes leave the state as it was.
+            let Some(action) = row
+                .get::<_, Option<String>>(2)?
+                .filter(|action| matches!(action.as_str(), "confirm" | "unconfirm" | "skip"))
+            else {
+                continue;
+            };
+            let key = (row.get::<_, i64>(3)?, row.get::<_, i64>(4)?);
+            if newest[index].is_none_or(|best| key > best) {
+                newest[index] = Some(key);
+                assignments[index].confirmed = action == "confirm";
+            }
+        }
+        Ok(())
+    }
+
+    /// Confirms `rater`'s unconfirmed assignments of `item_id`, whose assignments were
+    /// read, in the batches of rubric `rubric_name`.
+    fn confirm_assigned(&mut self, item_id: i64, rater: &str, rubric_name: &str) -> Result<usize, StoreError> {
         let batches_of_rubric = &self.batches_of[rubric_name];
         let rater = self.names.id(rater);
         let mut confirmed = 0;
@@ -656,6 +733,7 @@ impl LabelWriter<'_> {
             if assignment.rater == rater && !assignment.confirmed && batches_of_rubric.contains(&assignment.batch_id) {
                 assignment.confirmed = true;
                 self.pending_confirms.push((assignment.batch_id, item_id, rater, now));
+                self.last_item_with_item_events = self.last_item_with_item_events.max(item_id);
                 confirmed += 1;
             }
         }
