@@ -208,7 +208,8 @@ impl Tx<'_> {
                 .prepare("SELECT b.id FROM batches b JOIN rubrics r ON r.id = b.rubric_id WHERE r.name = ?1")?,
             confirm: self.tx.prepare(&insert_confirms(1))?,
             confirm_many: self.tx.prepare(&insert_confirms(CHUNK))?,
-            pending_confirms: Vec::with_capacity(CHUNK),
+            pending_confirms: Vec::new(),
+            items_with_pending_confirms: ItemSet::default(),
             names: Names::default(),
             rubrics,
             batches_of: HashMap::new(),
@@ -330,6 +331,43 @@ struct PendingEvent {
 /// A confirm of (batch, item, rater: an index into the writer's names) at a time, not yet inserted.
 type PendingConfirm = (i64, i64, u32, i64);
 
+/// Confirms a [`LabelWriter`] holds before inserting them, in the order of the item
+/// events' index (batch, rater, item). Inserted in file order, a confirm landed in the
+/// middle of that index, one place per rater, and cost more than a label event; in its
+/// order, into a batch with no events yet, each one extends the index at its end. At
+/// most 32 MB.
+const CONFIRMS_HELD: usize = if cfg!(test) { 7 } else { 1 << 20 };
+
+/// Item ids, one bit each: the items with confirms not yet inserted.
+#[derive(Default)]
+struct ItemSet {
+    words: Vec<u64>,
+}
+
+impl ItemSet {
+    fn insert(&mut self, item_id: i64) {
+        let (word, bit) = Self::place(item_id);
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        self.words[word] |= bit;
+    }
+
+    fn contains(&self, item_id: i64) -> bool {
+        let (word, bit) = Self::place(item_id);
+        self.words.get(word).is_some_and(|known| known & bit != 0)
+    }
+
+    fn clear(&mut self) {
+        self.words.fill(0);
+    }
+
+    fn place(item_id: i64) -> (usize, u64) {
+        let id = item_id.max(0) as u64;
+        ((id / 64) as usize, 1 << (id % 64))
+    }
+}
+
 /// [`Tx::write_labels`]: a label import's statements, prepared once, what it has read of
 /// the item it is writing, and the rows it has yet to insert. Events get their ids here
 /// (the next after the store's newest, as SQLite would give them) and are inserted
@@ -355,6 +393,7 @@ pub struct LabelWriter<'t> {
     confirm: rusqlite::Statement<'t>,
     confirm_many: rusqlite::Statement<'t>,
     pending_confirms: Vec<PendingConfirm>,
+    items_with_pending_confirms: ItemSet,
     names: Names,
     /// Every rubric version's name, by id: a label is the same under any version.
     rubrics: FastMap<i64, String>,
@@ -587,6 +626,9 @@ impl LabelWriter<'_> {
             }
             statement.raw_execute()
         }
+        let names = &self.names;
+        self.pending_confirms
+            .sort_unstable_by(|a, b| (a.0, names.name(a.2), a.1, a.3).cmp(&(b.0, names.name(b.2), b.1, b.3)));
         let mut chunks = self.pending_confirms.chunks_exact(CHUNK);
         for chunk in &mut chunks {
             bind(&mut self.confirm_many, chunk, &self.names)?;
@@ -595,6 +637,7 @@ impl LabelWriter<'_> {
             bind(&mut self.confirm, std::slice::from_ref(row), &self.names)?;
         }
         self.pending_confirms.clear();
+        self.items_with_pending_confirms.clear();
         Ok(())
     }
 
@@ -662,7 +705,7 @@ impl LabelWriter<'_> {
             return Ok(0);
         }
         if self.item_assignments.as_ref().is_none_or(|(item, _)| *item != item_id) {
-            if self.pending_confirms.iter().any(|(_, item, _, _)| *item == item_id) {
+            if self.items_with_pending_confirms.contains(item_id) {
                 self.flush_confirms()?;
             }
             let mut assignments: Vec<Assignment> = match self.item_assignments.take() {
@@ -733,11 +776,12 @@ impl LabelWriter<'_> {
             if assignment.rater == rater && !assignment.confirmed && batches_of_rubric.contains(&assignment.batch_id) {
                 assignment.confirmed = true;
                 self.pending_confirms.push((assignment.batch_id, item_id, rater, now));
+                self.items_with_pending_confirms.insert(item_id);
                 self.last_item_with_item_events = self.last_item_with_item_events.max(item_id);
                 confirmed += 1;
             }
         }
-        if self.pending_confirms.len() >= CHUNK {
+        if self.pending_confirms.len() >= CONFIRMS_HELD {
             self.flush_confirms()?;
         }
         Ok(confirmed)

@@ -977,6 +977,114 @@ mod tests {
         }
     }
 
+    /// A bulk writer finds the events it appended, whether they are still waiting to be
+    /// inserted or already in the store (unit tests insert 3 rows a statement), as the
+    /// store holds them after the commit.
+    #[test]
+    fn a_bulk_writer_finds_the_events_it_appended_before_and_after_inserting_them() {
+        let mut store = counted_store();
+        let values: Vec<Value> = (0..8).map(Value::from).collect();
+        let found = store
+            .write(|tx| {
+                tx.write_labels(|writer| {
+                    let mut found = Vec::new();
+                    for (index, value) in values.iter().enumerate() {
+                        let criterion = ["c", "d", "e", "f"][index % 4];
+                        writer.append_label(&bulk_label(1, "ana", criterion, Some(value), 1))?;
+                        // The one just appended (waiting), and criterion c's (inserted by
+                        // now, or appended again at index 4), under either version of `r`.
+                        let just = writer.current_label_event(1, "ana", criterion, 2)?.unwrap();
+                        assert_eq!(just.value, Some(index.to_string()));
+                        let first = writer.current_label_event(1, "ana", "c", 1)?.unwrap();
+                        assert_eq!(first.value.as_deref(), Some(if index < 4 { "0" } else { "4" }));
+                        found.extend([just, first]);
+                    }
+                    Ok::<_, StoreError>(found)
+                })
+            })
+            .unwrap();
+        for event in found {
+            let stored = store
+                .conn
+                .query_row(
+                    "SELECT id, value, comment, source, created_at FROM label_events WHERE id = ?1",
+                    [event.id],
+                    |row| {
+                        Ok(LabelEvent {
+                            id: row.get(0)?,
+                            value: row.get(1)?,
+                            comment: row.get(2)?,
+                            source: row.get(3)?,
+                            created_at: row.get(4)?,
+                        })
+                    },
+                )
+                .unwrap();
+            assert_eq!(event, stored);
+        }
+    }
+
+    proptest::proptest! {
+        /// A bulk writer's confirms, held and inserted in the index's order (7 at a time
+        /// in unit tests), leave each assignment in the state confirming it one call at a
+        /// time would: over earlier confirms, reopens and skips, items met in any order
+        /// and again later, and raters with no assignment.
+        #[test]
+        fn bulk_confirms_match_confirming_one_at_a_time(
+            earlier in proptest::collection::vec((1i64..=3, 0usize..3, 0usize..3, 0usize..3), 0..8),
+            calls in proptest::collection::vec((1i64..=3, 0usize..4), 0..30),
+        ) {
+            let raters = ["ana", "ben", "cy", "dee"];
+            let [mut store, mut one_by_one] = [counted_store(), counted_store()];
+            for store in [&store, &one_by_one] {
+                store
+                    .conn
+                    .execute_batch(
+                        "INSERT INTO batches VALUES (1, 'b', 1, NULL, 3, 0, 0), (2, 'other', 3, NULL, 3, 0, 0);
+                         INSERT INTO assignments (batch_id, rater, position, item_id)
+                         SELECT b.id, r.name, i.id, i.id FROM (SELECT 1 AS id UNION ALL SELECT 2) b,
+                             (SELECT 'ana' AS name UNION ALL SELECT 'ben' UNION ALL SELECT 'cy') r, items i;",
+                    )
+                    .unwrap();
+                for (at, (item, rater, action, batch)) in earlier.iter().enumerate() {
+                    let action = ["confirm", "unconfirm", "skip"][*action];
+                    store
+                        .conn
+                        .execute(
+                            "INSERT INTO item_events (batch_id, item_id, rater, action, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            rusqlite::params![[1, 2, 1][*batch], item, raters[*rater], action, at as i64],
+                        )
+                        .unwrap();
+                }
+            }
+            let confirmed = store
+                .write(|tx| {
+                    tx.write_labels(|writer| {
+                        calls.iter().map(|(item, rater)| writer.confirm_where_assigned(*item, raters[*rater], "r")).sum::<Result<usize, _>>()
+                    })
+                })
+                .unwrap();
+            let expected = one_by_one
+                .write(|tx| calls.iter().map(|(item, rater)| tx.confirm_where_assigned(*item, raters[*rater], "r")).sum::<Result<usize, _>>())
+                .unwrap();
+            proptest::prop_assert_eq!(confirmed, expected);
+            let confirms = |store: &Store| -> Vec<String> {
+                store
+                    .conn
+                    .prepare(
+                        "SELECT concat_ws('|', batch_id, item_id, rater, action) FROM item_events
+                         ORDER BY batch_id, item_id, rater, created_at, action",
+                    )
+                    .unwrap()
+                    .query_map([], |row| row.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            };
+            proptest::prop_assert_eq!(confirms(&store), confirms(&one_by_one));
+        }
+    }
+
     fn assert_counts_match_a_scan(store: &Store) {
         let counts = store.counts().unwrap();
         let (items, labels, events, golden) = scanned_counts(store);
