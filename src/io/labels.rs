@@ -2,6 +2,7 @@
 //! against a rubric, in one transaction.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -315,7 +316,7 @@ struct ParsedRecord {
 
 struct ParsedLabel {
     /// Where the value came from, for errors: `value`, or the criterion's column.
-    field: String,
+    field: std::borrow::Cow<'static, str>,
     /// Its criterion's index in the rubric.
     criterion: usize,
     /// Whether it is an empty set of tags, which a `when` condition does not check.
@@ -344,45 +345,116 @@ fn read_records(
 ) -> super::arena::Grouper {
     let mut arena = super::arena::Grouper::default();
     let mut chunk = Vec::with_capacity(PARSED_CHUNK);
+    let records = Records {
+        origin,
+        rubric,
+        left_is_criterion: rubric.rubric.criterion("left").is_some(),
+        source_prefix: format!("import:{origin}:"),
+    };
+    let mut send = |record: ParsedRecord| -> Result<(), Error> {
+        let line = record.line;
+        chunk.push(Parsed::Record(record));
+        if chunk.len() == PARSED_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(PARSED_CHUNK));
+            sender.send(full).map_err(|_| Error::at(origin, Some(line), "the import stopped"))?;
+            while spent.try_recv().is_ok() {}
+        }
+        Ok(())
+    };
     // Keep empty cells: an empty tags value means "none of the tags".
     let cell = |_: &str, text: &str| Some(Value::String(text.to_string()));
-    let read = for_each_record(reader, format, origin, cell, |Record { line, mut fields }| {
-        let fail = |message: String| Error::at(origin, Some(line), message);
+    let read = match format {
+        // The long shape's cells read by place: a map of fields per row cost half of reading.
+        Format::Csv => {
+            let mut long = None;
+            super::lines::for_each_csv_row(reader, origin, |row| {
+                let parsed = match long.get_or_insert_with(|| LongColumns::find(row.headers)) {
+                    Some(columns) => Some(records.long_row(&row, columns)?),
+                    None => records.record(row.line, row.fields(cell)?, &mut arena, dataset)?,
+                };
+                parsed.map_or(Ok(()), &mut send)
+            })
+        }
+        Format::Jsonl => for_each_record(reader, format, origin, cell, |Record { line, fields }| {
+            records.record(line, fields, &mut arena, dataset)?.map_or(Ok(()), &mut send)
+        }),
+    };
+    if let Err(err) = read {
+        chunk.push(Parsed::Failed(err));
+    }
+    // Unless the writer stopped at an error of its own, which it reports.
+    sender.send(chunk).ok();
+    arena
+}
+
+/// What turns a file's records into [`ParsedRecord`]s.
+struct Records<'a> {
+    origin: &'a str,
+    rubric: &'a StoredRubric,
+    /// `left` names a criterion of the rubric, not the side shown.
+    left_is_criterion: bool,
+    /// `import:FILE:`
+    source_prefix: String,
+}
+
+/// Where the columns of a CSV file in the long shape are: only those columns, the four
+/// it needs and any of `comment`, `step` and `left`.
+struct LongColumns {
+    item: usize,
+    rater: usize,
+    criterion: usize,
+    value: usize,
+    comment: Option<usize>,
+    step: Option<usize>,
+    left: Option<usize>,
+}
+
+impl LongColumns {
+    fn find(headers: &[String]) -> Option<LongColumns> {
+        const KNOWN: [&str; 7] = ["item", "rater", "criterion", "value", "comment", "step", "left"];
+        if !headers.iter().all(|header| KNOWN.contains(&header.as_str())) {
+            return None;
+        }
+        let at = |name: &str| headers.iter().position(|header| header == name);
+        Some(LongColumns {
+            item: at("item")?,
+            rater: at("rater")?,
+            criterion: at("criterion")?,
+            value: at("value")?,
+            comment: at("comment"),
+            step: at("step"),
+            left: at("left"),
+        })
+    }
+}
+
+impl Records<'_> {
+    /// The record of `fields` at `line`; `None` for an Arena vote, set aside in `arena`.
+    fn record(
+        &self,
+        line: u64,
+        mut fields: serde_json::Map<String, Value>,
+        arena: &mut super::arena::Grouper,
+        dataset: &str,
+    ) -> Result<Option<ParsedRecord>, Error> {
+        let fail = |message: String| Error::at(self.origin, Some(line), message);
         if super::arena::is_arena(&fields) {
             // Votes come in any order: their items and labels are written once the file is read.
-            return arena.add(line, fields, dataset).map_err(fail);
+            arena.add(line, fields, dataset).map_err(fail)?;
+            return Ok(None);
         }
         // Long shape: one label a record (`criterion`, `value`). Wide shape: a column
         // per criterion, named by its id (`item,rater,correct,helpfulness`).
         let wide = !fields.contains_key("criterion") && !fields.contains_key("value");
-        let mut text_field = |name: &str| match fields.remove(name) {
-            Some(Value::String(text)) if !text.trim().is_empty() => Ok(trimmed(text)),
-            Some(Value::Number(number)) => Ok(number.to_string()),
-            Some(_) => Err(fail(format!("field `{name}`: expected a non-empty string"))),
-            None => Err(fail(format!("field `{name}` is missing"))),
-        };
-        let item = text_field("item")?;
-        let rater = text_field("rater")?;
-        let criterion_id = if wide { String::new() } else { text_field("criterion")? };
-        let comment = match fields.remove("comment") {
-            Some(Value::String(text)) if !text.is_empty() => Some(text),
-            _ => None,
-        };
-        let step = match fields.remove("step") {
-            Some(Value::String(text)) if !text.trim().is_empty() => Some(trimmed(text)),
-            Some(Value::Number(number)) => Some(number.to_string()),
-            _ => None,
-        };
-        // `left` is the side shown, unless the rubric has a criterion of that name.
-        let left = match rubric.rubric.criterion("left") {
-            None => match fields.remove("left") {
-                Some(Value::String(left)) if !left.trim().is_empty() => Some(trimmed(left)),
-                _ => None,
-            },
-            Some(_) => None,
-        };
+        let item = required_text("item", fields.remove("item")).map_err(fail)?;
+        let rater = required_text("rater", fields.remove("rater")).map_err(fail)?;
+        let criterion_id =
+            if wide { String::new() } else { required_text("criterion", fields.remove("criterion")).map_err(fail)? };
+        let comment = comment_text(fields.remove("comment"));
+        let step = step_text(fields.remove("step"));
+        let left = if self.left_is_criterion { None } else { left_text(fields.remove("left")) };
         let values = if wide {
-            wide_values(&fields, &rubric.rubric)
+            wide_values(&fields, &self.rubric.rubric)
         } else {
             Ok(vec![(criterion_id, fields.remove("value").ok_or_else(|| fail("field `value` is missing".into()))?)])
         };
@@ -390,24 +462,84 @@ fn read_records(
             Err(message) => vec![Err(message)],
             Ok(values) => values
                 .into_iter()
-                .filter_map(|(criterion_id, raw_value)| parse_label(rubric, wide, criterion_id, raw_value).transpose())
+                .filter_map(|(criterion_id, raw_value)| {
+                    parse_label(self.rubric, wide, criterion_id, raw_value).transpose()
+                })
                 .collect(),
         };
-        let source = format!("import:{origin}:{line}");
-        chunk.push(Parsed::Record(ParsedRecord { line, source, item, rater, comment, step, left, labels }));
-        if chunk.len() == PARSED_CHUNK {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(PARSED_CHUNK));
-            sender.send(full).map_err(|_| fail("the import stopped".into()))?;
-            while spent.try_recv().is_ok() {}
-        }
-        Ok(())
-    });
-    if let Err(err) = read {
-        chunk.push(Parsed::Failed(err));
+        Ok(Some(self.parsed(line, item, rater, comment, step, left, labels)))
     }
-    // Unless the writer stopped at an error of its own, which it reports.
-    sender.send(chunk).ok();
-    arena
+
+    /// The record of a CSV row in the long shape, as [`Records::record`] reads it.
+    fn long_row(&self, row: &super::lines::CsvRow, columns: &LongColumns) -> Result<ParsedRecord, Error> {
+        let fail = |message: String| Error::at(self.origin, Some(row.line), message);
+        let text =
+            |index: usize| -> Result<Option<Value>, Error> { Ok(Some(Value::String(row.cell(index)?.to_string()))) };
+        let optional =
+            |index: Option<usize>| -> Result<Option<Value>, Error> { index.map(text).transpose().map(Option::flatten) };
+        let item = required_text("item", text(columns.item)?).map_err(fail)?;
+        let rater = required_text("rater", text(columns.rater)?).map_err(fail)?;
+        let criterion_id = required_text("criterion", text(columns.criterion)?).map_err(fail)?;
+        let comment = comment_text(optional(columns.comment)?);
+        let step = step_text(optional(columns.step)?);
+        let left = if self.left_is_criterion { None } else { left_text(optional(columns.left)?) };
+        let raw_value = Value::String(row.cell(columns.value)?.to_string());
+        let labels = parse_label(self.rubric, false, criterion_id, raw_value).transpose().into_iter().collect();
+        Ok(self.parsed(row.line, item, rater, comment, step, left, labels))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn parsed(
+        &self,
+        line: u64,
+        item: String,
+        rater: String,
+        comment: Option<String>,
+        step: Option<String>,
+        left: Option<String>,
+        labels: Vec<Result<ParsedLabel, String>>,
+    ) -> ParsedRecord {
+        // Sized once: `format!` grew it twice a record.
+        let mut source = String::with_capacity(self.source_prefix.len() + 20);
+        source.push_str(&self.source_prefix);
+        let _ = write!(source, "{line}");
+        ParsedRecord { line, source, item, rater, comment, step, left, labels }
+    }
+}
+
+/// Field `name`'s text, trimmed; it must not be empty.
+fn required_text(name: &str, value: Option<Value>) -> Result<String, String> {
+    match value {
+        Some(Value::String(text)) if !text.trim().is_empty() => Ok(trimmed(text)),
+        Some(Value::Number(number)) => Ok(number.to_string()),
+        Some(_) => Err(format!("field `{name}`: expected a non-empty string")),
+        None => Err(format!("field `{name}` is missing")),
+    }
+}
+
+/// A comment, as written, unless empty.
+fn comment_text(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(text)) if !text.is_empty() => Some(text),
+        _ => None,
+    }
+}
+
+/// A step number's text, trimmed, unless empty.
+fn step_text(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(text)) if !text.trim().is_empty() => Some(trimmed(text)),
+        Some(Value::Number(number)) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+/// The side shown, trimmed, unless empty.
+fn left_text(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(left)) if !left.trim().is_empty() => Some(trimmed(left)),
+        _ => None,
+    }
 }
 
 /// One value of a record, checked against its criterion; `None` for an empty note,
@@ -427,7 +559,7 @@ fn parse_label(
         ));
     };
     let criterion = &rubric.rubric.criteria[index];
-    let field = if wide { criterion_id } else { "value".to_string() };
+    let field = if wide { std::borrow::Cow::Owned(criterion_id) } else { std::borrow::Cow::Borrowed("value") };
     if criterion.kind != Kind::Tags && criterion.kind != Kind::Text && raw_value.as_str() == Some("") {
         return Err(format!("field `{field}` is empty"));
     }

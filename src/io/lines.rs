@@ -70,6 +70,47 @@ fn csv(
     cell: impl Fn(&str, &str) -> Option<Value>,
     each: &mut impl FnMut(Record) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    for_each_csv_row(reader, origin, |row| each(Record { line: row.line, fields: row.fields(&cell)? }))
+}
+
+/// One row of a CSV file, its cells read by place.
+pub struct CsvRow<'r> {
+    pub line: u64,
+    /// The file's column names, trimmed, each once.
+    pub headers: &'r [String],
+    origin: &'r str,
+    record: &'r csv::ByteRecord,
+}
+
+impl CsvRow<'_> {
+    /// The text of column `index` (the header has as many columns as the row).
+    pub fn cell(&self, index: usize) -> Result<&str, Error> {
+        std::str::from_utf8(self.record.get(index).unwrap_or_default()).map_err(|_| {
+            Error::at(self.origin, Some(self.line), format!("field `{}`: not valid UTF-8", self.headers[index]))
+        })
+    }
+
+    /// The row as a record's fields: `cell` turns a cell (header, text) into a field
+    /// value, or `None` to leave the field out.
+    pub fn fields(&self, cell: impl Fn(&str, &str) -> Option<Value>) -> Result<Map<String, Value>, Error> {
+        let mut fields = Map::new();
+        for (index, header) in self.headers.iter().enumerate() {
+            if let Some(value) = cell(header, self.cell(index)?) {
+                fields.insert(header.clone(), value);
+            }
+        }
+        Ok(fields)
+    }
+}
+
+/// Calls `each` for every row of a CSV file with a header; stops at the first error.
+/// [`for_each_record`] reads CSV through this, into a map of fields per row; a reader of
+/// millions of rows of a known shape can read the cells by place instead.
+pub fn for_each_csv_row(
+    reader: impl BufRead,
+    origin: &str,
+    mut each: impl FnMut(CsvRow) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
     let headers: Vec<String> = csv
         .byte_headers()
@@ -108,15 +149,7 @@ fn csv(
             return Ok(());
         }
         let line = record.position().map_or(0, |p| p.line());
-        let mut fields = Map::new();
-        for (header, raw) in headers.iter().zip(record.iter()) {
-            let text = std::str::from_utf8(raw)
-                .map_err(|_| Error::at(origin, Some(line), format!("field `{header}`: not valid UTF-8")))?;
-            if let Some(value) = cell(header, text) {
-                fields.insert(header.clone(), value);
-            }
-        }
-        each(Record { line, fields })?;
+        each(CsvRow { line, headers: &headers, origin, record: &record })?;
     }
 }
 
