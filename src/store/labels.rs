@@ -212,7 +212,8 @@ impl Tx<'_> {
             items_with_pending_confirms: ItemSet::default(),
             names: Names::default(),
             rubrics,
-            batches_of: HashMap::new(),
+            batches_of: FastMap::default(),
+            now: now_ms(),
             item_events: None,
             item_assignments: None,
         })
@@ -398,7 +399,10 @@ pub struct LabelWriter<'t> {
     /// Every rubric version's name, by id: a label is the same under any version.
     rubrics: FastMap<i64, String>,
     /// The batches under each rubric name asked about.
-    batches_of: HashMap<String, Vec<i64>>,
+    batches_of: FastMap<String, Vec<i64>>,
+    /// The time events and confirms are written at, read again for each item: a clock
+    /// read per row cost more than the ids of the row.
+    now: i64,
     /// One item's label events.
     item_events: Option<(i64, Vec<ItemEvent>)>,
     /// One item's assignments.
@@ -531,7 +535,7 @@ impl LabelWriter<'_> {
         current: Option<&LabelEvent>,
     ) -> Result<(), StoreError> {
         debug_assert_eq!(value.map(str::to_string), label.value.map(Value::to_string));
-        let created_at = now_ms();
+        let created_at = self.now;
         self.tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current);
         let id = self.next_event_id;
         let event = LabelEvent {
@@ -654,6 +658,7 @@ impl LabelWriter<'_> {
     /// Reads the label events of `item_id`, once for a run of rows about it.
     fn read_events(&mut self, item_id: i64) -> Result<(), StoreError> {
         if self.item_events.as_ref().is_none_or(|(item, _)| *item != item_id) {
+            self.now = now_ms();
             if self.pending_events.iter().any(|row| row.item_id == item_id) {
                 self.flush_events()?;
             }
@@ -771,7 +776,7 @@ impl LabelWriter<'_> {
         let batches_of_rubric = &self.batches_of[rubric_name];
         let rater = self.names.id(rater);
         let mut confirmed = 0;
-        let now = now_ms();
+        let now = self.now;
         for assignment in self.item_assignments.iter_mut().flat_map(|(_, assignments)| assignments) {
             if assignment.rater == rater && !assignment.confirmed && batches_of_rubric.contains(&assignment.batch_id) {
                 assignment.confirmed = true;
