@@ -293,7 +293,7 @@ fn trimmed(text: String) -> String {
 }
 
 /// Records a reader thread parses and checks ahead of the writer, in chunks of this many.
-const PARSED_CHUNK: usize = 512;
+const PARSED_CHUNK: usize = 2048;
 /// Chunks the reader may be ahead by: memory stays flat whatever the file's size.
 const PARSED_AHEAD: usize = 8;
 

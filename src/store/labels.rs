@@ -188,6 +188,7 @@ impl Tx<'_> {
                 |row| row.get(0),
             )?,
             pending_events: Vec::with_capacity(CHUNK),
+            pending_text: PendingText::default(),
             // Each assignment of the item with its events that set its state, in one
             // statement rather than one per assignment.
             assignments_with_events: self.tx.prepare(
@@ -326,7 +327,40 @@ struct PendingEvent {
     rubric_id: i64,
     batch_id: Option<i64>,
     duration_ms: Option<i64>,
-    event: LabelEvent,
+    id: i64,
+    created_at: i64,
+    /// Where its value, comment and source are in the writer's [`PendingText`].
+    value: Option<std::ops::Range<usize>>,
+    comment: Option<std::ops::Range<usize>>,
+    source: std::ops::Range<usize>,
+}
+
+/// The texts of the [`PendingEvent`]s, one after another: two strings a row, made and
+/// freed, cost the writer more than binding them.
+#[derive(Default)]
+struct PendingText(String);
+
+impl PendingText {
+    fn push(&mut self, text: &str) -> std::ops::Range<usize> {
+        let start = self.0.len();
+        self.0.push_str(text);
+        start..self.0.len()
+    }
+
+    fn get(&self, range: &std::ops::Range<usize>) -> &str {
+        &self.0[range.clone()]
+    }
+
+    /// `pending` as the event it will be.
+    fn event(&self, pending: &PendingEvent) -> LabelEvent {
+        LabelEvent {
+            id: pending.id,
+            value: pending.value.as_ref().map(|range| self.get(range).to_string()),
+            comment: pending.comment.as_ref().map(|range| self.get(range).to_string()),
+            source: self.get(&pending.source).to_string(),
+            created_at: pending.created_at,
+        }
+    }
 }
 
 /// A confirm of (batch, item, rater: an index into the writer's names) at a time, not yet inserted.
@@ -384,6 +418,7 @@ pub struct LabelWriter<'t> {
     /// above it has none, and its events need not be read.
     last_item_with_events: i64,
     pending_events: Vec<PendingEvent>,
+    pending_text: PendingText,
     assignments_with_events: rusqlite::Statement<'t>,
     /// For an item with no item events: a probe of the item events for each assignment
     /// cost as much as inserting its confirm.
@@ -499,8 +534,8 @@ impl LabelWriter<'_> {
             return Ok(Some(event.clone()));
         }
         let id = newest.id;
-        if let Some(pending) = self.pending_events.iter().find(|pending| pending.event.id == id) {
-            return Ok(Some(pending.event.clone()));
+        if let Some(pending) = self.pending_events.iter().find(|pending| pending.id == id) {
+            return Ok(Some(self.pending_text.event(pending)));
         }
         let event = self.tx.tx.query_row(
             "SELECT id, value, comment, source, created_at FROM label_events WHERE id = ?1",
@@ -538,13 +573,6 @@ impl LabelWriter<'_> {
         let created_at = self.now;
         self.tx.bulk_label(label.rater, label.source, value.is_some(), created_at, current);
         let id = self.next_event_id;
-        let event = LabelEvent {
-            id,
-            value: value.map(str::to_string),
-            comment: label.comment.map(str::to_string),
-            source: label.source.to_string(),
-            created_at,
-        };
         self.next_event_id += 1;
         self.last_item_with_events = self.last_item_with_events.max(label.item_id);
         let rater = self.names.id(label.rater);
@@ -561,7 +589,11 @@ impl LabelWriter<'_> {
             rubric_id: label.rubric_id,
             batch_id: label.batch_id,
             duration_ms: label.duration_ms,
-            event,
+            id,
+            created_at,
+            value: value.map(|value| self.pending_text.push(value)),
+            comment: label.comment.map(|comment| self.pending_text.push(comment)),
+            source: self.pending_text.push(label.source),
         });
         if self.pending_events.len() == CHUNK {
             self.flush_events()?;
@@ -571,46 +603,51 @@ impl LabelWriter<'_> {
 
     /// Inserts the events appended so far.
     fn flush_events(&mut self) -> Result<(), StoreError> {
-        fn bind(statement: &mut rusqlite::Statement, rows: &[PendingEvent], names: &Names) -> rusqlite::Result<usize> {
+        fn bind(
+            statement: &mut rusqlite::Statement,
+            rows: &[PendingEvent],
+            names: &Names,
+            text: &PendingText,
+        ) -> rusqlite::Result<usize> {
             let mut index = 0;
             let mut next = || {
                 index += 1;
                 index
             };
             for row in rows {
-                let event = &row.event;
                 statement.raw_bind_parameter(next(), row.item_id)?;
                 statement.raw_bind_parameter(next(), names.name(row.rater))?;
                 statement.raw_bind_parameter(next(), names.name(row.criterion))?;
-                statement.raw_bind_parameter(next(), &event.value)?;
-                statement.raw_bind_parameter(next(), &event.comment)?;
+                statement.raw_bind_parameter(next(), row.value.as_ref().map(|range| text.get(range)))?;
+                statement.raw_bind_parameter(next(), row.comment.as_ref().map(|range| text.get(range)))?;
                 statement.raw_bind_parameter(next(), row.rubric_id)?;
                 statement.raw_bind_parameter(next(), row.batch_id)?;
                 statement.raw_bind_parameter(next(), row.duration_ms)?;
-                statement.raw_bind_parameter(next(), event.created_at)?;
-                statement.raw_bind_parameter(next(), &event.source)?;
+                statement.raw_bind_parameter(next(), row.created_at)?;
+                statement.raw_bind_parameter(next(), text.get(&row.source))?;
             }
             statement.raw_execute()
         }
         if self.pending_events.len() == CHUNK {
-            bind(&mut self.append_many, &self.pending_events, &self.names)?;
+            bind(&mut self.append_many, &self.pending_events, &self.names, &self.pending_text)?;
         } else {
             for row in &self.pending_events {
-                bind(&mut self.append, std::slice::from_ref(row), &self.names)?;
+                bind(&mut self.append, std::slice::from_ref(row), &self.names, &self.pending_text)?;
             }
         }
         // SQLite gives each row the id after the greatest (no row can have the greatest
         // possible id: ids come one at a time from 1), which is what the events were told.
         if let Some(last) = self.pending_events.last()
-            && self.tx.tx.last_insert_rowid() != last.event.id
+            && self.tx.tx.last_insert_rowid() != last.id
         {
             return Err(StoreError::Invalid(format!(
                 "label event {} was stored as {}: the store changed during the import",
-                last.event.id,
+                last.id,
                 self.tx.tx.last_insert_rowid()
             )));
         }
         self.pending_events.clear();
+        self.pending_text.0.clear();
         Ok(())
     }
 
