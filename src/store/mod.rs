@@ -990,7 +990,10 @@ mod tests {
                     let mut found = Vec::new();
                     for (index, value) in values.iter().enumerate() {
                         let criterion = ["c", "d", "e", "f"][index % 4];
-                        writer.append_label(&bulk_label(1, "ana", criterion, Some(value), 1))?;
+                        // A comment: its chunk of rows binds every column.
+                        let comment = (index == 5).then_some("why");
+                        writer
+                            .append_label(&NewLabel { comment, ..bulk_label(1, "ana", criterion, Some(value), 1) })?;
                         // The one just appended (waiting), and criterion c's (inserted by
                         // now, or appended again at index 4), under either version of `r`.
                         let just = writer.current_label_event(1, "ana", criterion, 2)?.unwrap();
@@ -1022,6 +1025,16 @@ mod tests {
                 .unwrap();
             assert_eq!(event, stored);
         }
+        let comments: Vec<Option<String>> = store
+            .conn
+            .prepare("SELECT comment FROM label_events ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(comments.iter().filter(|comment| comment.is_some()).collect::<Vec<_>>(), [&Some("why".to_string())]);
+        assert_eq!(comments[5].as_deref(), Some("why"));
     }
 
     proptest::proptest! {
