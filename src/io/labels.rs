@@ -467,7 +467,7 @@ impl Records<'_> {
                 })
                 .collect(),
         };
-        Ok(Some(self.parsed(line, item, rater, comment, step, left, labels)))
+        Ok(Some(ParsedRecord { line, source: self.source(line), item, rater, comment, step, left, labels }))
     }
 
     /// The record of a CSV row in the long shape, as [`Records::record`] reads it.
@@ -485,25 +485,16 @@ impl Records<'_> {
         let left = if self.left_is_criterion { None } else { left_text(optional(columns.left)?) };
         let raw_value = Value::String(row.cell(columns.value)?.to_string());
         let labels = parse_label(self.rubric, false, criterion_id, raw_value).transpose().into_iter().collect();
-        Ok(self.parsed(row.line, item, rater, comment, step, left, labels))
+        let line = row.line;
+        Ok(ParsedRecord { line, source: self.source(line), item, rater, comment, step, left, labels })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn parsed(
-        &self,
-        line: u64,
-        item: String,
-        rater: String,
-        comment: Option<String>,
-        step: Option<String>,
-        left: Option<String>,
-        labels: Vec<Result<ParsedLabel, String>>,
-    ) -> ParsedRecord {
-        // Sized once: `format!` grew it twice a record.
+    /// `import:FILE:LINE` for `line`, sized once: `format!` grew it twice a record.
+    fn source(&self, line: u64) -> String {
         let mut source = String::with_capacity(self.source_prefix.len() + 20);
         source.push_str(&self.source_prefix);
         let _ = write!(source, "{line}");
-        ParsedRecord { line, source, item, rater, comment, step, left, labels }
+        source
     }
 }
 

@@ -379,33 +379,46 @@ type PendingConfirm = (i64, i64, u32, i64);
 /// most 32 MB.
 const CONFIRMS_HELD: usize = if cfg!(test) { 7 } else { 1 << 20 };
 
-/// Item ids, one bit each: the items with confirms not yet inserted.
+/// Item ids, one bit each up to [`ItemSet::BITS`] (ids come one at a time from 1), in a
+/// map above it: the items with confirms not yet inserted.
 #[derive(Default)]
 struct ItemSet {
     words: Vec<u64>,
+    above: FastMap<i64, ()>,
 }
 
 impl ItemSet {
+    /// 8 MB of bits at most.
+    const BITS: i64 = 1 << 26;
+
     fn insert(&mut self, item_id: i64) {
-        let (word, bit) = Self::place(item_id);
-        if word >= self.words.len() {
-            self.words.resize(word + 1, 0);
+        match Self::place(item_id) {
+            Some((word, bit)) => {
+                if word >= self.words.len() {
+                    self.words.resize(word + 1, 0);
+                }
+                self.words[word] |= bit;
+            }
+            None => {
+                self.above.insert(item_id, ());
+            }
         }
-        self.words[word] |= bit;
     }
 
     fn contains(&self, item_id: i64) -> bool {
-        let (word, bit) = Self::place(item_id);
-        self.words.get(word).is_some_and(|known| known & bit != 0)
+        match Self::place(item_id) {
+            Some((word, bit)) => self.words.get(word).is_some_and(|known| known & bit != 0),
+            None => self.above.contains_key(&item_id),
+        }
     }
 
     fn clear(&mut self) {
         self.words.fill(0);
+        self.above.clear();
     }
 
-    fn place(item_id: i64) -> (usize, u64) {
-        let id = item_id.max(0) as u64;
-        ((id / 64) as usize, 1 << (id % 64))
+    fn place(item_id: i64) -> Option<(usize, u64)> {
+        (0..Self::BITS).contains(&item_id).then(|| ((item_id / 64) as usize, 1 << (item_id % 64)))
     }
 }
 
@@ -1420,5 +1433,26 @@ impl Tx<'_> {
             .query_map(params![item_id, rater, rubric_id], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<_, _>>()?;
         rows.into_iter().map(|(criterion, value)| Ok((criterion, parse_json("label_events.value", &value)?))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ItemSet;
+
+    #[test]
+    fn an_item_set_holds_any_id_and_forgets_them_when_cleared() {
+        let mut set = ItemSet::default();
+        let ids = [1, 63, 64, 65, ItemSet::BITS - 1, ItemSet::BITS, 1 << 40, i64::MAX, -1];
+        for (index, id) in ids.iter().enumerate() {
+            assert!(!set.contains(*id), "{id} before it was added");
+            set.insert(*id);
+            assert!(ids[..=index].iter().all(|id| set.contains(*id)), "{id}");
+            assert!(!set.contains(2) && !set.contains(ItemSet::BITS + 1), "{id}");
+        }
+        // Ids far above the bits do not grow them.
+        assert!(set.words.len() <= (ItemSet::BITS / 64) as usize);
+        set.clear();
+        assert!(ids.iter().all(|id| !set.contains(*id)));
     }
 }
