@@ -7,6 +7,7 @@
 #   bench/store_peers.sh
 #   ITEMS=1000000 LABELED=200000 ROUNDS=2 TALLY=target/release/tally PY=python3 OUT=/tmp/tally-store bench/store_peers.sh
 #   REPORTS_ONLY=1 ROUNDS=2 PEER_PY=venv/bin/python OUT=/tmp/tally-store bench/store_peers.sh
+#   IMPORTS_ONLY=1 ROUNDS=3 bench/store_peers.sh
 #
 # Store: ITEMS items (JSONL), the first LABELED of them (dataset `labeled`, the rest
 # `pool`) in batch `main`, each assigned to 3 raters, and labeled by them on the 3
@@ -152,5 +153,5 @@ for round in $(seq "$ROUNDS"); do
         "$(ratio "$TL" "$SECS")" "$TL_MB / $PEAK_MB"
 done
 
-run_reports
+[ -n "${IMPORTS_ONLY:-}" ] || run_reports
 print_table
